@@ -1,0 +1,144 @@
+/**
+ * A tiny benchmark runner: named workloads, warm-up, repetitions, median and spread, and
+ * backends measured side by side in one process so ratios are not skewed by machine drift.
+ *
+ * Used by `npm run bench` (bench/main.ts) and `tfgym bench`.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { probeBackend, useBackend, type ConcreteBackend } from '../src/backend.js';
+
+/** One prepared instance of a workload on one backend. */
+export interface PreparedWorkload {
+  /** One timed unit of work (a train step, a forward pass...). Must wait for its results (dataSync/await data). */
+  run(): void | Promise<void>;
+  /** Frees everything setup made. */
+  dispose(): void;
+  /** Floating-point operations of one run, when known, for GFLOP/s. */
+  flops?: number;
+}
+
+/** A named unit of work that can be timed on several backends. */
+export interface Workload {
+  readonly name: string;
+  readonly description: string;
+  /** Backends this workload makes sense on (default: all requested). */
+  readonly backends?: readonly string[];
+  /** Prepares the workload on the active backend. */
+  setup(backend: string): Promise<PreparedWorkload> | PreparedWorkload;
+  /** Repetitions for a backend (slow pure-JS runs may use fewer). */
+  reps?(backend: string): number;
+  /** Untimed warm-up runs (default 2). */
+  warmup?(backend: string): number;
+}
+
+/** A timing result (`--json` prints one per line). */
+export interface BenchResult {
+  workload: string;
+  backend: string;
+  medianMs: number;
+  minMs: number;
+  maxMs: number;
+  runs: number;
+  gflops?: number;
+  /** Median time relative to the baseline backend of this workload (baseline / this): >1 means faster. */
+  speedup?: number;
+}
+
+/** Median of a non-empty list. */
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+}
+
+/** Options of {@link runBench}. */
+export interface BenchOptions {
+  backends: readonly string[];
+  /** Called with each result as soon as it is measured. */
+  onResult?: (r: BenchResult) => void;
+  /** Progress and notes (to stderr in the CLI). */
+  log?: (line: string) => void;
+  /** Overrides every workload's repetition count (for smoke tests). */
+  reps?: number;
+  /** Clock in milliseconds (injected: core code does not reach for globals). */
+  now?: () => number;
+}
+
+/** Times each workload on each available backend, side by side, and returns all results. */
+export async function runBench(workloads: readonly Workload[], opts: BenchOptions): Promise<BenchResult[]> {
+  const now = opts.now ?? (() => performance.now());
+  const log = opts.log ?? (() => undefined);
+  const results: BenchResult[] = [];
+  for (const w of workloads) {
+    let baseline: number | undefined;
+    for (const b of opts.backends) {
+      if (w.backends && !w.backends.includes(b)) continue;
+      if (isTfBackend(b)) {
+        const probe = await probeBackend(b);
+        if (!probe.available) {
+          log(`skip ${w.name} on ${b}: ${probe.reason}`);
+          continue;
+        }
+        await useBackend(b);
+      }
+      const before = tf.memory().numTensors;
+      const prepared = await w.setup(b);
+      try {
+        const warm = w.warmup?.(b) ?? 2;
+        for (let i = 0; i < warm; i++) await prepared.run();
+        const reps = opts.reps ?? w.reps?.(b) ?? 10;
+        const times: number[] = [];
+        for (let i = 0; i < reps; i++) {
+          const t0 = now();
+          await prepared.run();
+          times.push(now() - t0);
+        }
+        const med = median(times);
+        const r: BenchResult = {
+          workload: w.name,
+          backend: b,
+          medianMs: round(med),
+          minMs: round(Math.min(...times)),
+          maxMs: round(Math.max(...times)),
+          runs: reps,
+        };
+        if (prepared.flops !== undefined) r.gflops = round(prepared.flops / (med * 1e6));
+        if (baseline === undefined) baseline = med;
+        else r.speedup = round(baseline / med);
+        results.push(r);
+        opts.onResult?.(r);
+      } finally {
+        prepared.dispose();
+      }
+      const leaked = tf.memory().numTensors - before;
+      if (leaked > 0) log(`warning: ${w.name} on ${b} leaked ${leaked} tensors`);
+    }
+  }
+  return results;
+}
+
+function isTfBackend(b: string): b is ConcreteBackend {
+  return b === 'cpu' || b === 'wasm' || b === 'native' || b === 'tensorflow';
+}
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
+
+/** Formats results as an aligned table with ratios against the first backend of each workload. */
+export function formatTable(results: readonly BenchResult[]): string {
+  const header = ['workload', 'backend', 'median ms', 'min ms', 'max ms', 'runs', 'GFLOP/s', 'speedup vs first'];
+  const rows = results.map((r) => [
+    r.workload,
+    r.backend,
+    r.medianMs.toFixed(3),
+    r.minMs.toFixed(3),
+    r.maxMs.toFixed(3),
+    String(r.runs),
+    r.gflops !== undefined ? r.gflops.toFixed(2) : '',
+    r.speedup !== undefined ? `${r.speedup.toFixed(2)}x` : '1 (baseline)',
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
+  const fmt = (row: string[]) => row.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  return [fmt(header), fmt(widths.map((w) => '-'.repeat(w))), ...rows.map(fmt)].join('\n');
+}

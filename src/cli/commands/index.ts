@@ -1,0 +1,10 @@
+/**
+ * The list of subcommands. Each module exports `register(program)`; adding a command is one
+ * import and one entry here.
+ */
+import type { Command } from 'commander';
+import { register as info } from './info.js';
+import { register as bench } from './bench.js';
+
+/** Registers every subcommand on the root program. */
+export const commands: ReadonlyArray<(program: Command) => void> = [info, bench];
