@@ -47,6 +47,8 @@ export interface EnvMetadata {
   readonly renderFps: number;
   /** Names of the discrete actions, when the action space is discrete. */
   readonly actionNames?: readonly string[];
+  /** Shape `[height, width, 3]` of `rgb_array` frames, when fixed; `checkEnv` verifies it. */
+  readonly renderShape?: readonly [height: number, width: number, channels: 3];
 }
 
 /** Arguments of `reset`. */
