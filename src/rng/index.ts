@@ -4,3 +4,5 @@
  * Gymnasium-style resets that must match numpy draw for draw.
  */
 export { RandomState, type RandomStateState } from './mt19937.js';
+export { SeedSequence, entropyWords, toBigSeed, type BigSeed } from './seed-sequence.js';
+export { PCG64, Generator, defaultRng, type Pcg64State } from './pcg64.js';
