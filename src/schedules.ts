@@ -1,0 +1,78 @@
+/**
+ * Exploration schedules: epsilon as a function of progress (steps or episodes).
+ *
+ * A schedule is a pure function of a counter, so it needs no state in checkpoints: the counter
+ * (global step or finished episodes) is saved, and epsilon follows from it.
+ */
+
+/** Shape of the decay between `start` and `end`. */
+export type ScheduleKind = 'linear' | 'exponential' | 'constant';
+
+/** What the schedule counts: environment steps or finished episodes. */
+export type ScheduleUnit = 'step' | 'episode';
+
+/** A decay from `start` to `end` over `duration` units, then flat at `end`. */
+export interface EpsilonSchedule {
+  readonly kind: ScheduleKind;
+  readonly unit: ScheduleUnit;
+  readonly start: number;
+  readonly end: number;
+  /** Number of units (steps or episodes) the decay takes; 0 means "already at `end`". */
+  readonly duration: number;
+}
+
+/**
+ * Linear interpolation from `start` to `end` over `duration` units, clamped afterwards
+ * (as CleanRL's `linear_schedule` and SB3's `get_linear_fn`).
+ */
+export function linearValue(start: number, end: number, duration: number, t: number): number {
+  if (duration <= 0 || t >= duration) return end;
+  if (t <= 0) return start;
+  return start + ((end - start) * t) / duration;
+}
+
+/**
+ * Geometric interpolation: `start * (end/start)^(t/duration)`, clamped at `end`. With `start`
+ * and `end` > 0 this is the exponential decay `start * exp(-k t)` whose rate `k` reaches `end`
+ * exactly at `duration`. Falls back to linear when either endpoint is <= 0 (no log).
+ */
+export function exponentialValue(start: number, end: number, duration: number, t: number): number {
+  if (duration <= 0 || t >= duration) return end;
+  if (t <= 0) return start;
+  if (start <= 0 || end <= 0) return linearValue(start, end, duration, t);
+  return start * Math.pow(end / start, t / duration);
+}
+
+/** Epsilon after `t` units of `s`. */
+export function scheduleValue(s: EpsilonSchedule, t: number): number {
+  switch (s.kind) {
+    case 'constant':
+      return s.start;
+    case 'linear':
+      return linearValue(s.start, s.end, s.duration, t);
+    case 'exponential':
+      return exponentialValue(s.start, s.end, s.duration, t);
+  }
+}
+
+/**
+ * Epsilon for the current progress: the schedule reads `steps` or `episodes` by its unit.
+ * @param steps environment steps taken so far
+ * @param episodes episodes finished so far
+ */
+export function epsilonAt(s: EpsilonSchedule, steps: number, episodes: number): number {
+  return scheduleValue(s, s.unit === 'step' ? steps : episodes);
+}
+
+/** Checks a schedule's numbers; throws RangeError naming the bad field. */
+export function validateSchedule(s: EpsilonSchedule): void {
+  for (const k of ['start', 'end'] as const) {
+    const v = s[k];
+    if (!Number.isFinite(v) || v < 0 || v > 1) {
+      throw new RangeError(`Received an invalid value for epsilon \`${k}\`; expected a number in [0, 1]. Received: ${k}=${String(v)}`);
+    }
+  }
+  if (!Number.isFinite(s.duration) || s.duration < 0) {
+    throw new RangeError(`Received an invalid value for \`duration\`; expected a number >= 0. Received: duration=${String(s.duration)}`);
+  }
+}
