@@ -9,6 +9,8 @@
 import { registeredIds } from '../src/registry.js';
 
 // --- env modules (append here) ---
+import './bsuite-catch.js';
+import './catch.js';
 
 /** Ensures all built-in envs are registered (the imports above did it) and returns their ids. */
 export function loadBuiltinEnvs(): string[] {
