@@ -16,6 +16,8 @@ if (step('lint', ['eslint', '.']) !== 0) failedSteps++;
 if (step('typecheck', ['tsc', '-p', 'tsconfig.json', '--noEmit']) !== 0) failedSteps++;
 // The CLI tests spawn the compiled bin, so build first.
 if (step('build', ['tsc', '-p', 'tsconfig.build.json']) !== 0) failedSteps++;
+// The viewer tests serve the bundled page.
+if (step('build viewer', ['node', 'scripts/build-viewer.mjs']) !== 0) failedSteps++;
 
 const out = '.vitest-results.json';
 rmSync(out, { force: true });

@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import { register as info } from './info.js';
 import { register as bench } from './bench.js';
+import { register as play } from './play.js';
 
 /** Registers every subcommand on the root program. */
-export const commands: ReadonlyArray<(program: Command) => void> = [info, bench];
+export const commands: ReadonlyArray<(program: Command) => void> = [info, bench, play];

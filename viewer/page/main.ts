@@ -1,0 +1,418 @@
+/**
+ * The viewer page: connects to the server's websocket, draws frames on a canvas with
+ * nearest-neighbour scaling, plots returns, loss and epsilon with uPlot, shows Q-value bars and
+ * counters, sends control messages, and in `play` mode turns the keyboard into actions.
+ *
+ * Bundled by esbuild (`scripts/build-viewer.mjs`) into `dist/viewer/app.js`; no network needed.
+ */
+import uPlot from 'uplot';
+import {
+  WS_PATH,
+  PROTOCOL_VERSION,
+  decodeFrame,
+  decodeServerMessage,
+  encodeClientMessage,
+  type ClientMessage,
+  type FrameMessage,
+  type HelloMessage,
+  type ServerMessage,
+} from '../../src/protocol.js';
+import { actionForHeld, keyMapFor, type KeyMap } from '../../src/viewer-keys.js';
+
+/** State the page exposes as `window.__tfgym` so end-to-end tests can read it back. */
+interface PageState {
+  connected: boolean;
+  hello: HelloMessage | null;
+  frames: number;
+  lastFrame: { step: number; height: number; width: number; channels: number } | null;
+  lastStep: Extract<ServerMessage, { type: 'step' }> | null;
+  episodes: number;
+  wins: number;
+  returnPoints: number;
+  paused: boolean;
+}
+
+const state: PageState = {
+  connected: false,
+  hello: null,
+  frames: 0,
+  lastFrame: null,
+  lastStep: null,
+  episodes: 0,
+  wins: 0,
+  returnPoints: 0,
+  paused: false,
+};
+(window as unknown as { __tfgym: PageState }).__tfgym = state;
+
+function el<T extends HTMLElement = HTMLElement>(id: string): T {
+  const e = document.getElementById(id);
+  if (e === null) throw new Error(`#${id} missing`);
+  return e as T;
+}
+
+const screen = el<HTMLCanvasElement>('screen');
+const screenCtx = screen.getContext('2d');
+const offscreen = document.createElement('canvas');
+const offCtx = offscreen.getContext('2d');
+const SCREEN_BOX = 480;
+
+// --- frames: keep only the newest; draw it on the next animation frame -------------------------
+let pendingFrame: FrameMessage | null = null;
+let imageData: ImageData | null = null;
+
+function drawFrame(): void {
+  const f = pendingFrame;
+  pendingFrame = null;
+  if (f === null || screenCtx === null || offCtx === null) return;
+  if (imageData === null || imageData.width !== f.width || imageData.height !== f.height) {
+    offscreen.width = f.width;
+    offscreen.height = f.height;
+    imageData = offCtx.createImageData(f.width, f.height);
+    // Integer scale where the frame fits (MinAtar's 10x10 becomes 480x480), exact pixels otherwise.
+    const fit = Math.min(SCREEN_BOX / f.width, SCREEN_BOX / f.height);
+    const scale = fit >= 1 ? Math.floor(fit) : fit;
+    screen.width = Math.round(f.width * scale);
+    screen.height = Math.round(f.height * scale);
+  }
+  const out = imageData.data;
+  const px = f.pixels;
+  const n = f.width * f.height;
+  if (f.channels === 3) {
+    for (let i = 0, j = 0, k = 0; i < n; i++, j += 3, k += 4) {
+      out[k] = px[j] ?? 0;
+      out[k + 1] = px[j + 1] ?? 0;
+      out[k + 2] = px[j + 2] ?? 0;
+      out[k + 3] = 255;
+    }
+  } else if (f.channels === 1) {
+    for (let i = 0, k = 0; i < n; i++, k += 4) {
+      const v = px[i] ?? 0;
+      out[k] = v;
+      out[k + 1] = v;
+      out[k + 2] = v;
+      out[k + 3] = 255;
+    }
+  } else {
+    out.set(px.subarray(0, n * 4));
+  }
+  offCtx.putImageData(imageData, 0, 0);
+  screenCtx.imageSmoothingEnabled = false;
+  screenCtx.drawImage(offscreen, 0, 0, screen.width, screen.height);
+}
+
+// --- charts ----------------------------------------------------------------------------------
+const MA_WINDOW = 100;
+const MAX_POINTS = 5000;
+const returnData: [number[], (number | null)[], (number | null)[]] = [[], [], []];
+const lossData: [number[], (number | null)[]] = [[], []];
+const epsData: [number[], (number | null)[]] = [[], []];
+let maSum = 0;
+const maWindow: number[] = [];
+
+function chartOpts(container: HTMLElement, series: uPlot.Series[], xLabel: string): uPlot.Options {
+  const axis: uPlot.Axis = { stroke: '#8a94a3', grid: { stroke: '#252b34' }, ticks: { stroke: '#252b34' } };
+  return {
+    width: Math.max(300, container.clientWidth),
+    height: 150,
+    scales: { x: { time: false } },
+    axes: [{ ...axis, label: xLabel, labelSize: 18 }, { ...axis }],
+    legend: { show: true },
+    cursor: { drag: { x: false, y: false } },
+    series: [{ label: xLabel }, ...series],
+  };
+}
+
+function makeChart(id: string, series: uPlot.Series[], xLabel: string, data: uPlot.AlignedData): uPlot {
+  const box = el(id);
+  return new uPlot(chartOpts(box, series, xLabel), data, box);
+}
+
+const returnChart = makeChart(
+  'chart-return',
+  [
+    { label: 'return', stroke: 'rgba(79,179,255,0.45)', width: 0, points: { show: true, size: 4, fill: 'rgba(79,179,255,0.6)' } },
+    { label: `MA${MA_WINDOW}`, stroke: '#4fb3ff', width: 2, points: { show: false } },
+  ],
+  'episode',
+  returnData,
+);
+const lossChart = makeChart('chart-loss', [{ label: 'loss', stroke: '#ff9f43', width: 1.5, points: { show: false } }], 'step', lossData);
+const epsChart = makeChart('chart-eps', [{ label: 'epsilon', stroke: '#4cd07d', width: 1.5, points: { show: false } }], 'step', epsData);
+
+let chartsDirty = false;
+function pushCapped<T>(arr: T[], v: T): void {
+  arr.push(v);
+  if (arr.length > MAX_POINTS) arr.shift();
+}
+
+function resetCharts(): void {
+  for (const a of [...returnData, ...lossData, ...epsData]) a.length = 0;
+  maWindow.length = 0;
+  maSum = 0;
+  chartsDirty = true;
+}
+
+window.addEventListener('resize', () => {
+  for (const [c, id] of [
+    [returnChart, 'chart-return'],
+    [lossChart, 'chart-loss'],
+    [epsChart, 'chart-eps'],
+  ] as const) {
+    c.setSize({ width: Math.max(300, el(id).clientWidth), height: 150 });
+  }
+});
+
+// --- counters, Q-values, status ----------------------------------------------------------------
+let spsRef: { t: number; step: number } | null = null;
+let serverSps: number | null = null;
+
+function setText(id: string, text: string): void {
+  const e = el(id);
+  if (e.textContent !== text) e.textContent = text;
+}
+
+function fmt(v: number): string {
+  if (Number.isInteger(v)) return String(v);
+  return Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toPrecision(3);
+}
+
+function renderQ(values: readonly number[], chosen: number): void {
+  const box = el('qbars');
+  const names = state.hello?.actionNames ?? [];
+  const lo = Math.min(0, ...values);
+  const hi = Math.max(0, ...values);
+  const span = hi - lo || 1;
+  if (box.children.length !== values.length || box.querySelector('.qrow') === null) {
+    box.replaceChildren(
+      ...values.map((_, i) => {
+        const row = document.createElement('div');
+        row.className = 'qrow';
+        row.innerHTML = '<span class="qname"></span><div class="qtrack"><div class="qfill"></div></div><span class="qval"></span>';
+        (row.querySelector('.qname') as HTMLElement).textContent = names[i] ?? String(i);
+        return row;
+      }),
+    );
+  }
+  values.forEach((v, i) => {
+    const row = box.children[i] as HTMLElement;
+    row.classList.toggle('chosen', i === chosen);
+    const fill = row.querySelector('.qfill') as HTMLElement;
+    // Bars grow from the zero line, so negative Q-values point left.
+    const zero = ((0 - lo) / span) * 100;
+    const x = ((v - lo) / span) * 100;
+    fill.style.left = `${Math.min(zero, x)}%`;
+    fill.style.width = `${Math.abs(x - zero)}%`;
+    (row.querySelector('.qval') as HTMLElement).textContent = v.toFixed(3);
+  });
+}
+
+function setConn(kind: 'on' | 'off' | 'wait', text: string): void {
+  const c = el('conn');
+  c.className = `conn conn-${kind}`;
+  c.innerHTML = '<i></i><b></b>';
+  (c.querySelector('b') as HTMLElement).textContent = text;
+}
+
+// --- controls ----------------------------------------------------------------------------------
+let socket: WebSocket | null = null;
+
+function send(msg: ClientMessage): void {
+  if (socket !== null && socket.readyState === WebSocket.OPEN) socket.send(encodeClientMessage(msg));
+}
+
+const pauseBtn = el<HTMLButtonElement>('pause');
+pauseBtn.addEventListener('click', () => send({ type: state.paused ? 'resume' : 'pause' }));
+const speedSel = el<HTMLSelectElement>('speed');
+speedSel.addEventListener('change', () => send({ type: 'speed', value: Number(speedSel.value) }));
+const epsInput = el<HTMLInputElement>('eps');
+epsInput.addEventListener('input', () => {
+  setText('eps-out', Number(epsInput.value).toFixed(2));
+  send({ type: 'set-epsilon', value: Number(epsInput.value) });
+});
+
+// --- keyboard play -----------------------------------------------------------------------------
+let keyMap: KeyMap | null = null;
+const held: string[] = [];
+let lastSent: number | null = null;
+
+function updateAction(): void {
+  if (keyMap === null) return;
+  const a = actionForHeld(keyMap, held);
+  if (a !== null && a !== lastSent) {
+    lastSent = a;
+    send({ type: 'action', action: a });
+  }
+}
+
+window.addEventListener('keydown', (e) => {
+  if (keyMap === null || keyMap.keys[e.key as keyof KeyMap['keys']] === undefined) return;
+  e.preventDefault(); // arrows and space would scroll the page
+  if (!held.includes(e.key)) held.push(e.key);
+  updateAction();
+});
+window.addEventListener('keyup', (e) => {
+  const i = held.indexOf(e.key);
+  if (i < 0) return;
+  held.splice(i, 1);
+  updateAction();
+});
+window.addEventListener('blur', () => {
+  held.length = 0;
+  updateAction();
+});
+
+function showKeys(hello: HelloMessage): void {
+  const box = el('keys');
+  if (hello.mode !== 'play') {
+    keyMap = null;
+    box.hidden = true;
+    return;
+  }
+  keyMap = keyMapFor(hello.actionNames);
+  const label: Record<string, string> = { ArrowLeft: '←', ArrowRight: '→', ArrowUp: '↑', ArrowDown: '↓', ' ': 'space' };
+  const parts = Object.entries(keyMap.keys).map(([k, a]) => `<kbd>${label[k] ?? k}</kbd> ${hello.actionNames[a] ?? a}`);
+  box.innerHTML = `keys: ${parts.join(' &nbsp; ')}`;
+  box.hidden = false;
+}
+
+// --- messages ----------------------------------------------------------------------------------
+function onHello(h: HelloMessage): void {
+  if (h.version !== PROTOCOL_VERSION) {
+    setConn('off', `protocol v${h.version}, page v${PROTOCOL_VERSION}: reload`);
+  }
+  state.hello = h;
+  state.frames = 0;
+  state.episodes = 0;
+  state.wins = 0;
+  state.returnPoints = 0;
+  lastSent = null;
+  spsRef = null;
+  serverSps = null;
+  resetCharts();
+  setText('env', h.envId);
+  setText('mode', h.mode);
+  document.title = `tfgym · ${h.envId}`;
+  el('c-wins-box').hidden = !/(^|\/)Catch-v\d+$/.test(h.envId);
+  el('qbars').innerHTML = '<p class="muted">none yet</p>';
+  showKeys(h);
+}
+
+function onMessage(m: ServerMessage): void {
+  switch (m.type) {
+    case 'hello':
+      onHello(m);
+      break;
+    case 'status':
+      state.paused = m.paused;
+      pauseBtn.textContent = m.paused ? 'Resume' : 'Pause';
+      speedSel.value = String(m.speed);
+      el('eps-box').hidden = m.epsilon === null;
+      if (m.epsilon !== null && document.activeElement !== epsInput) {
+        epsInput.value = String(m.epsilon);
+        setText('eps-out', m.epsilon.toFixed(2));
+      }
+      break;
+    case 'episode': {
+      state.episodes++;
+      if (m.won === true) state.wins++;
+      maWindow.push(m.return);
+      maSum += m.return;
+      if (maWindow.length > MA_WINDOW) maSum -= maWindow.shift() ?? 0;
+      pushCapped(returnData[0], m.index + 1);
+      pushCapped(returnData[1], m.return);
+      pushCapped(returnData[2], maSum / maWindow.length);
+      state.returnPoints = returnData[0].length;
+      chartsDirty = true;
+      setText('c-episodes', String(state.episodes));
+      setText('c-wins', `${state.wins} (${((100 * state.wins) / state.episodes).toFixed(0)}%)`);
+      setText('c-return', fmt(m.return));
+      break;
+    }
+    case 'metrics': {
+      const { loss, epsilon, sps } = m.values;
+      if (loss !== undefined) {
+        pushCapped(lossData[0], m.step);
+        pushCapped(lossData[1], loss);
+        chartsDirty = true;
+      }
+      if (epsilon !== undefined) {
+        pushCapped(epsData[0], m.step);
+        pushCapped(epsData[1], epsilon);
+        chartsDirty = true;
+      }
+      if (sps !== undefined) serverSps = sps;
+      setText('c-steps', String(m.step));
+      break;
+    }
+    case 'qvalues':
+      renderQ(m.values, m.action);
+      break;
+    case 'step': {
+      state.lastStep = m;
+      setText('c-steps', String(m.step));
+      const now = performance.now();
+      if (spsRef === null || now - spsRef.t > 2000) spsRef = { t: now, step: m.step };
+      const dt = (now - spsRef.t) / 1000;
+      if (serverSps === null && dt > 0.5) setText('c-sps', ((m.step - spsRef.step) / dt).toFixed(0));
+      const info = Object.entries(m.info)
+        .map(([k, v]) => `${k} ${typeof v === 'number' ? fmt(v) : String(v)}`)
+        .join(' · ');
+      setText('score', `score ${fmt(m.episodeReturn)} · step ${m.episodeStep}${info ? ` · ${info}` : ''}`);
+      break;
+    }
+  }
+  if (serverSps !== null) setText('c-sps', serverSps.toFixed(0));
+}
+
+// --- connection with automatic reconnect ----------------------------------------------------
+let retryMs = 500;
+
+function connect(): void {
+  setConn('wait', 'connecting…');
+  const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${WS_PATH}`);
+  ws.binaryType = 'arraybuffer';
+  socket = ws;
+  ws.onopen = () => {
+    state.connected = true;
+    retryMs = 500;
+    setConn('on', 'live');
+  };
+  ws.onmessage = (ev: MessageEvent<unknown>) => {
+    if (ev.data instanceof ArrayBuffer) {
+      const f = decodeFrame(new Uint8Array(ev.data));
+      if (f === null) return;
+      state.frames++;
+      state.lastFrame = { step: f.step, height: f.height, width: f.width, channels: f.channels };
+      pendingFrame = f;
+      return;
+    }
+    if (typeof ev.data !== 'string') return;
+    const m = decodeServerMessage(ev.data);
+    if (m !== null) onMessage(m);
+  };
+  ws.onclose = () => {
+    state.connected = false;
+    if (socket === ws) socket = null;
+    setConn('off', `offline, retrying in ${(retryMs / 1000).toFixed(1)} s`);
+    setTimeout(connect, retryMs);
+    retryMs = Math.min(retryMs * 2, 5000);
+  };
+}
+
+// One animation loop draws the newest frame and redraws charts at most 5 times a second.
+let lastChartAt = 0;
+function animate(t: number): void {
+  drawFrame();
+  if (chartsDirty && t - lastChartAt > 200) {
+    chartsDirty = false;
+    lastChartAt = t;
+    returnChart.setData(returnData);
+    lossChart.setData(lossData);
+    epsChart.setData(epsData);
+  }
+  requestAnimationFrame(animate);
+}
+
+connect();
+requestAnimationFrame(animate);
