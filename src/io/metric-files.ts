@@ -1,0 +1,72 @@
+/**
+ * File-backed metrics sinks for a run directory: `metrics.jsonl`, `metrics.csv` and a
+ * TensorBoard `events.out.tfevents.*` file. Writes are buffered and appended on `flush()`
+ * so the training loop never waits on the disk per scalar.
+ */
+import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { CSV_HEADER, csvLine, jsonlLine, type MetricsSink } from '../metrics/sink.js';
+import { encodeFileVersionEvent, encodeScalarEvent, frameRecord } from '../metrics/tensorboard.js';
+
+/** Appends JSON Lines to `path`. */
+export class JsonlSink implements MetricsSink {
+  private buf: string[] = [];
+  constructor(readonly path: string) {}
+  scalar(tag: string, value: number, step: number, wallTime: number): void {
+    this.buf.push(jsonlLine({ tag, value, step, wallTime }));
+  }
+  flush(): void {
+    if (this.buf.length === 0) return;
+    appendFileSync(this.path, this.buf.join(''));
+    this.buf = [];
+  }
+  close(): void {
+    this.flush();
+  }
+}
+
+/** Appends CSV rows to `path`, writing the header when the file is new. */
+export class CsvSink implements MetricsSink {
+  private buf: string[] = [];
+  constructor(readonly path: string) {
+    if (!existsSync(path)) writeFileSync(path, CSV_HEADER);
+  }
+  scalar(tag: string, value: number, step: number, wallTime: number): void {
+    this.buf.push(csvLine({ tag, value, step, wallTime }));
+  }
+  flush(): void {
+    if (this.buf.length === 0) return;
+    appendFileSync(this.path, this.buf.join(''));
+    this.buf = [];
+  }
+  close(): void {
+    this.flush();
+  }
+}
+
+/**
+ * Writes a TensorBoard events file in `dir` (`events.out.tfevents.<sec>.<host>`), one event per
+ * scalar, so `tensorboard --logdir runs` shows the curves. A resumed run opens a new file; TensorBoard
+ * merges all files of a directory.
+ */
+export class TensorBoardSink implements MetricsSink {
+  readonly path: string;
+  private chunks: Uint8Array[] = [];
+  constructor(dir: string, nowMs: number) {
+    const sec = Math.floor(nowMs / 1000);
+    this.path = join(dir, `events.out.tfevents.${sec}.${hostname().replace(/[^A-Za-z0-9._-]/g, '_')}`);
+    writeFileSync(this.path, frameRecord(encodeFileVersionEvent(nowMs / 1000)));
+  }
+  scalar(tag: string, value: number, step: number, wallTime: number): void {
+    this.chunks.push(frameRecord(encodeScalarEvent(wallTime / 1000, step, [{ tag, value }])));
+  }
+  flush(): void {
+    if (this.chunks.length === 0) return;
+    appendFileSync(this.path, Buffer.concat(this.chunks));
+    this.chunks = [];
+  }
+  close(): void {
+    this.flush();
+  }
+}
