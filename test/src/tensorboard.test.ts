@@ -34,7 +34,7 @@ describe('TensorBoard writer', () => {
       expect(evs[2]!.values[0]!.value).toBeCloseTo(1e-3, 9);
       // Corruption is detected.
       const bad = frameRecord(new Uint8Array([1, 2, 3]));
-      bad[13] ^= 1;
+      bad[13] = (bad[13] as number) ^ 1;
       expect(() => readRecords(bad)).toThrow(/CRC/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
