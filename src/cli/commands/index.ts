@@ -5,7 +5,9 @@
 import type { Command } from 'commander';
 import { register as info } from './info.js';
 import { register as bench } from './bench.js';
+import { register as envs } from './envs.js';
+import { register as trace } from './trace.js';
 import { register as play } from './play.js';
 
 /** Registers every subcommand on the root program. */
-export const commands: ReadonlyArray<(program: Command) => void> = [info, bench, play];
+export const commands: ReadonlyArray<(program: Command) => void> = [info, bench, envs, trace, play];
