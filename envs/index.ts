@@ -11,6 +11,7 @@ import { registeredIds } from '../src/registry.js';
 // --- env modules (append here) ---
 import './bsuite-catch.js';
 import './catch.js';
+import './minatar.js';
 
 /** Ensures all built-in envs are registered (the imports above did it) and returns their ids. */
 export function loadBuiltinEnvs(): string[] {

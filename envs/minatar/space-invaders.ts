@@ -56,7 +56,7 @@ export const spaceInvaders: MinAtarGame<SpaceInvadersState> = {
   channels: ['cannon', 'alien', 'alien_left', 'alien_right', 'friendly_bullet', 'enemy_bullet'],
   minimalActionSet: [0, 1, 3, 5],
   hasRamp: true,
-  drawOrder: [2, 3, 1, 5, 4, 0],
+  drawOrder: [1, 2, 3, 5, 4, 0],
 
   create(ramping: boolean): SpaceInvadersState {
     return {
