@@ -1,0 +1,220 @@
+/**
+ * Q-network factories: observation in, one Q-value per action out.
+ *
+ * Torsos (each cites its source):
+ * - `mlp`: dense ReLU layers (CleanRL's `dqn.py` uses 120, 84; SB3's default is 64, 64).
+ * - `book`: the Catch network of Gulli & Pal, "Deep Learning with Keras" (2017), chapter 8,
+ *   `rl-network-train.py`: 80x80x4 -> conv 32 8x8/4 -> conv 64 4x4/2 -> conv 64 3x3/1 (all
+ *   `padding="same"`, ReLU) -> dense 512 ReLU -> actions, `kernel_initializer="normal"`.
+ * - `minatar`: Young & Tian (2019), MinAtar `dqn.py`: conv 16 3x3/1 (valid) -> dense 128 -> actions.
+ * - `nature`: Mnih et al. (2015), Nature: conv 32 8x8/4 -> conv 64 4x4/2 -> conv 64 3x3/1
+ *   (valid) -> dense 512 -> actions.
+ * - `cnn`: any conv stack given as {@link ConvSpec}s plus dense layers (used by tuned presets).
+ *
+ * The optional dueling head (Wang et al. 2016) computes `Q = V + A - mean(A)`; tfjs has no
+ * Lambda layer, so the two linear maps `A -> A - mean(A)` and `V -> V * ones(1, n)` are dense
+ * layers with fixed, non-trainable kernels. The model stays a plain tfjs layers model that
+ * any tfjs program can load.
+ *
+ * Layers get explicit names (`conv1`, `dense1`, `q`, ...) so saved weight names are stable,
+ * and every initialiser its own seed drawn from an {@link Rng} in layer order.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Rng } from '../src/rng.js';
+import type { Initializer } from './init.js';
+import {
+  checkOneOf,
+  checkPositiveInt,
+  invalidValueMessage,
+  ModelArgumentError,
+} from './validate.js';
+
+/** Names of the built-in torsos. */
+export const TORSOS = ['mlp', 'book', 'minatar', 'nature', 'cnn'] as const;
+/** A torso name. */
+export type TorsoKind = (typeof TORSOS)[number];
+
+/** Weight initialisation schemes. */
+export const INITS = ['glorot', 'he', 'normal'] as const;
+/**
+ * `glorot`: Keras' default (Glorot uniform, zero bias). `he`: He uniform (PyTorch-like).
+ * `normal`: Keras 2's `"normal"` string, i.e. RandomNormal(mean 0, stddev 0.05), as the book uses.
+ */
+export type InitKind = (typeof INITS)[number];
+
+/** One convolution: `filters` kernels of `kernel`x`kernel` moved by `stride`. */
+export interface ConvSpec {
+  readonly filters: number;
+  readonly kernel: number;
+  readonly stride: number;
+  readonly padding?: 'same' | 'valid';
+}
+
+/** Options of {@link buildQNetwork}. */
+export interface QNetworkOptions {
+  /** Shape of one observation: `[n]` for the MLP, `[h, w, c]` for conv torsos. */
+  readonly inputShape: readonly number[];
+  /** Number of discrete actions (output units). */
+  readonly numActions: number;
+  /** Torso; default `mlp`. */
+  readonly torso?: TorsoKind;
+  /** Hidden layer sizes of the MLP torso, or the dense layers after a `cnn` torso. Default [64, 64]. */
+  readonly hiddenSizes?: readonly number[];
+  /** Conv stack of the `cnn` torso. */
+  readonly conv?: readonly ConvSpec[];
+  /** Dueling head. Default false. */
+  readonly dueling?: boolean;
+  /** Initialisation. Default `glorot`. */
+  readonly init?: InitKind;
+  /** Source of the initialisers' seeds; without one tfjs draws unseeded weights. */
+  readonly rng?: Rng;
+  /** Model name. */
+  readonly name?: string;
+}
+
+/** The book's conv stack (padding "same"). */
+export const BOOK_CONV: readonly ConvSpec[] = [
+  { filters: 32, kernel: 8, stride: 4, padding: 'same' },
+  { filters: 64, kernel: 4, stride: 2, padding: 'same' },
+  { filters: 64, kernel: 3, stride: 1, padding: 'same' },
+];
+/** Nature DQN's conv stack (padding "valid"). */
+export const NATURE_CONV: readonly ConvSpec[] = [
+  { filters: 32, kernel: 8, stride: 4, padding: 'valid' },
+  { filters: 64, kernel: 4, stride: 2, padding: 'valid' },
+  { filters: 64, kernel: 3, stride: 1, padding: 'valid' },
+];
+/** MinAtar's conv stack. */
+export const MINATAR_CONV: readonly ConvSpec[] = [{ filters: 16, kernel: 3, stride: 1, padding: 'valid' }];
+
+function initializer(kind: InitKind, rng: Rng | undefined): Initializer {
+  const seed = rng?.nextSeed();
+  switch (kind) {
+    case 'glorot':
+      return tf.initializers.glorotUniform({ seed });
+    case 'he':
+      return tf.initializers.heUniform({ seed });
+    case 'normal':
+      return tf.initializers.randomNormal({ mean: 0, stddev: 0.05, seed });
+  }
+}
+
+/** Output side of a conv with this padding, or throws when the input is too small. */
+function convOut(side: number, c: ConvSpec, name: string): number {
+  const out = c.padding === 'same' ? Math.ceil(side / c.stride) : Math.floor((side - c.kernel) / c.stride) + 1;
+  if (out < 1) throw new ModelArgumentError(invalidValueMessage(name, `an input at least ${c.kernel} wide for a ${c.kernel}x${c.kernel} convolution`, side));
+  return out;
+}
+
+/**
+ * Builds a Q-network. Throws {@link ModelArgumentError} with a Keras-style message for bad
+ * arguments, e.g. "Received an invalid value for `numActions`, expected a positive integer.
+ * Received: numActions=0".
+ */
+export function buildQNetwork(opts: QNetworkOptions): tf.LayersModel {
+  const torso = checkOneOf('torso', opts.torso ?? 'mlp', TORSOS);
+  const init = checkOneOf('init', opts.init ?? 'glorot', INITS);
+  const numActions = checkPositiveInt('numActions', opts.numActions);
+  const inputShape = [...opts.inputShape];
+  if (inputShape.length === 0 || !inputShape.every((d) => Number.isInteger(d) && d >= 1)) {
+    throw new ModelArgumentError(invalidValueMessage('inputShape', 'a non-empty shape of positive integers', inputShape));
+  }
+  const rng = opts.rng;
+  const defaultHidden = torso === 'mlp' ? [64, 64] : torso === 'minatar' ? [128] : torso === 'cnn' ? [256] : [512];
+  const hidden = [...(opts.hiddenSizes ?? defaultHidden)];
+  hidden.forEach((u) => checkPositiveInt('units', u));
+
+  let conv: readonly ConvSpec[] = [];
+  if (torso === 'book') conv = BOOK_CONV;
+  else if (torso === 'nature') conv = NATURE_CONV;
+  else if (torso === 'minatar') conv = MINATAR_CONV;
+  else if (torso === 'cnn') {
+    conv = opts.conv ?? [];
+    if (conv.length === 0) throw new ModelArgumentError(invalidValueMessage('conv', 'at least one ConvSpec for the cnn torso', []));
+  }
+  if (conv.length > 0) {
+    if (inputShape.length !== 3) {
+      throw new ModelArgumentError(invalidValueMessage('inputShape', `a shape [height, width, channels] for the ${torso} torso`, inputShape));
+    }
+    let [h, w] = inputShape as [number, number, number];
+    conv.forEach((c, i) => {
+      checkPositiveInt('filters', c.filters);
+      checkPositiveInt('kernelSize', c.kernel);
+      checkPositiveInt('strides', c.stride);
+      h = convOut(h, c, `inputShape[0] at conv${i + 1}`);
+      w = convOut(w, c, `inputShape[1] at conv${i + 1}`);
+    });
+  }
+
+  const input = tf.input({ shape: inputShape, name: 'obs' });
+  let x: tf.SymbolicTensor = input;
+  conv.forEach((c, i) => {
+    x = tf.layers
+      .conv2d({
+        name: `conv${i + 1}`,
+        filters: c.filters,
+        kernelSize: c.kernel,
+        strides: c.stride,
+        padding: c.padding ?? 'valid',
+        activation: 'relu',
+        kernelInitializer: initializer(init, rng),
+        biasInitializer: 'zeros',
+      })
+      .apply(x) as tf.SymbolicTensor;
+  });
+  if (inputShape.length > 1) x = tf.layers.flatten({ name: 'flatten' }).apply(x) as tf.SymbolicTensor;
+  hidden.forEach((units, i) => {
+    x = tf.layers.dense({ name: `dense${i + 1}`, units, activation: 'relu', kernelInitializer: initializer(init, rng) }).apply(x) as tf.SymbolicTensor;
+  });
+
+  let q: tf.SymbolicTensor;
+  const fixed: Array<{ layer: tf.layers.Layer; kernel: () => tf.Tensor }> = [];
+  if (opts.dueling) {
+    const v = tf.layers.dense({ name: 'value', units: 1, kernelInitializer: initializer(init, rng) }).apply(x) as tf.SymbolicTensor;
+    const a = tf.layers.dense({ name: 'advantage', units: numActions, kernelInitializer: initializer(init, rng) }).apply(x) as tf.SymbolicTensor;
+    // A - mean(A) = A (I - J/n): a fixed linear map.
+    const centre = tf.layers.dense({ name: 'advantage_centred', units: numActions, useBias: false, trainable: false });
+    // V broadcast to every action: V * ones(1, n).
+    const spread = tf.layers.dense({ name: 'value_spread', units: numActions, useBias: false, trainable: false });
+    const ac = centre.apply(a) as tf.SymbolicTensor;
+    const vs = spread.apply(v) as tf.SymbolicTensor;
+    q = tf.layers.add({ name: 'q' }).apply([vs, ac]) as tf.SymbolicTensor;
+    fixed.push({ layer: centre, kernel: () => tf.sub(tf.eye(numActions), tf.fill([numActions, numActions], 1 / numActions)) });
+    fixed.push({ layer: spread, kernel: () => tf.ones([1, numActions]) });
+  } else {
+    q = tf.layers.dense({ name: 'q', units: numActions, kernelInitializer: initializer(init, rng) }).apply(x) as tf.SymbolicTensor;
+  }
+  const model = tf.model({ inputs: input, outputs: q, name: opts.name ?? `q_${torso}${opts.dueling ? '_dueling' : ''}` });
+  for (const f of fixed) {
+    const k = tf.tidy(f.kernel);
+    f.layer.setWeights([k]);
+    k.dispose();
+  }
+  return model;
+}
+
+/** Total number of weights (trainable and fixed). */
+export function countParams(model: tf.LayersModel): number {
+  return model.weights.reduce((n, w) => n + w.shape.reduce((a: number, b) => a * (b ?? 1), 1), 0);
+}
+
+/** MLP Q-network (`torso: 'mlp'`). */
+export function mlpQNetwork(inputSize: number, numActions: number, hiddenSizes: readonly number[] = [64, 64], opts: Partial<QNetworkOptions> = {}): tf.LayersModel {
+  checkPositiveInt('inputSize', inputSize);
+  return buildQNetwork({ ...opts, inputShape: [inputSize], numActions, torso: 'mlp', hiddenSizes });
+}
+
+/** The book's Catch network (chapter 8): 80x80x4 input, "normal" init by default. */
+export function bookCatchQNetwork(numActions = 3, opts: Partial<QNetworkOptions> = {}): tf.LayersModel {
+  return buildQNetwork({ init: 'normal', ...opts, inputShape: opts.inputShape ?? [80, 80, 4], numActions, torso: 'book' });
+}
+
+/** MinAtar's network (10x10xC input). */
+export function minatarQNetwork(inputShape: readonly number[], numActions: number, opts: Partial<QNetworkOptions> = {}): tf.LayersModel {
+  return buildQNetwork({ ...opts, inputShape, numActions, torso: 'minatar' });
+}
+
+/** Nature DQN's network (84x84x4 input). */
+export function natureQNetwork(numActions: number, opts: Partial<QNetworkOptions> = {}): tf.LayersModel {
+  return buildQNetwork({ ...opts, inputShape: opts.inputShape ?? [84, 84, 4], numActions, torso: 'nature' });
+}
