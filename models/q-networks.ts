@@ -21,7 +21,6 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../src/rng.js';
-import type { Initializer } from './init.js';
 import {
   checkOneOf,
   checkPositiveInt,
@@ -86,6 +85,9 @@ export const NATURE_CONV: readonly ConvSpec[] = [
 ];
 /** MinAtar's conv stack. */
 export const MINATAR_CONV: readonly ConvSpec[] = [{ filters: 16, kernel: 3, stride: 1, padding: 'valid' }];
+
+/** A tfjs-layers initialiser (its class has no public name). */
+type Initializer = ReturnType<typeof tf.initializers.zeros>;
 
 function initializer(kind: InitKind, rng: Rng | undefined): Initializer {
   const seed = rng?.nextSeed();
