@@ -15,13 +15,20 @@ export interface PreparedWorkload {
   dispose(): void;
   /** Floating-point operations of one run, when known, for GFLOP/s. */
   flops?: number;
+  /** Items one run processes (e.g. env steps), for a rate column (`items / second`). */
+  items?: number;
+  /** What an item is, e.g. `steps` (shown as `steps/s`). */
+  itemName?: string;
 }
+
+/** Backend name of workloads that do not use tfjs at all (env stepping, data parsing): run once, never per tf backend. */
+export const JS_BACKEND = 'js';
 
 /** A named unit of work that can be timed on several backends. */
 export interface Workload {
   readonly name: string;
   readonly description: string;
-  /** Backends this workload makes sense on (default: all requested). */
+  /** Backends this workload makes sense on (default: all requested); `['js']` ({@link JS_BACKEND}) for tfjs-free work. */
   readonly backends?: readonly string[];
   /** Prepares the workload on the active backend. */
   setup(backend: string): Promise<PreparedWorkload> | PreparedWorkload;
@@ -40,6 +47,10 @@ export interface BenchResult {
   maxMs: number;
   runs: number;
   gflops?: number;
+  /** Items per second at the median time (see {@link PreparedWorkload.items}). */
+  rate?: number;
+  /** Unit of `rate`, e.g. `steps/s`. */
+  rateUnit?: string;
   /** Median time relative to the baseline backend of this workload (baseline / this): >1 means faster. */
   speedup?: number;
 }
@@ -71,7 +82,9 @@ export async function runBench(workloads: readonly Workload[], opts: BenchOption
   const results: BenchResult[] = [];
   for (const w of workloads) {
     let baseline: number | undefined;
-    for (const b of opts.backends) {
+    // tfjs-free workloads run once whatever backends were asked for.
+    const targets = isJsOnly(w) ? [JS_BACKEND] : opts.backends;
+    for (const b of targets) {
       if (w.backends && !w.backends.includes(b)) continue;
       if (isTfBackend(b)) {
         const probe = await probeBackend(b);
@@ -103,6 +116,10 @@ export async function runBench(workloads: readonly Workload[], opts: BenchOption
           runs: reps,
         };
         if (prepared.flops !== undefined) r.gflops = round(prepared.flops / (med * 1e6));
+        if (prepared.items !== undefined) {
+          r.rate = Math.round(prepared.items / (med / 1000));
+          r.rateUnit = `${prepared.itemName ?? 'items'}/s`;
+        }
         if (baseline === undefined) baseline = med;
         else r.speedup = round(baseline / med);
         results.push(r);
@@ -117,6 +134,10 @@ export async function runBench(workloads: readonly Workload[], opts: BenchOption
   return results;
 }
 
+function isJsOnly(w: Workload): boolean {
+  return w.backends !== undefined && w.backends.length === 1 && w.backends[0] === JS_BACKEND;
+}
+
 function isTfBackend(b: string): b is ConcreteBackend {
   return b === 'cpu' || b === 'wasm' || b === 'native' || b === 'tensorflow';
 }
@@ -127,7 +148,7 @@ function round(x: number): number {
 
 /** Formats results as an aligned table with ratios against the first backend of each workload. */
 export function formatTable(results: readonly BenchResult[]): string {
-  const header = ['workload', 'backend', 'median ms', 'min ms', 'max ms', 'runs', 'GFLOP/s', 'speedup vs first'];
+  const header = ['workload', 'backend', 'median ms', 'min ms', 'max ms', 'runs', 'GFLOP/s', 'rate', 'speedup vs first'];
   const rows = results.map((r) => [
     r.workload,
     r.backend,
@@ -136,6 +157,7 @@ export function formatTable(results: readonly BenchResult[]): string {
     r.maxMs.toFixed(3),
     String(r.runs),
     r.gflops !== undefined ? r.gflops.toFixed(2) : '',
+    r.rate !== undefined ? `${r.rate} ${r.rateUnit ?? ''}`.trim() : '',
     r.speedup !== undefined ? `${r.speedup.toFixed(2)}x` : '1 (baseline)',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));

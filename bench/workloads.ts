@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../src/rng.js';
 import type { Workload } from './harness.js';
+import { catchStep, catchStepRgb } from './env-workloads.js';
 
 /** Fills a tensor of the given shape with seeded uniform values in [-1, 1). */
 export function randomTensor(shape: number[], rng: Rng): tf.Tensor {
@@ -74,4 +75,4 @@ export const convForward: Workload = {
 };
 
 /** Every workload, in run order. */
-export const WORKLOADS: Workload[] = [mlpTrainStep, convForward];
+export const WORKLOADS: Workload[] = [mlpTrainStep, convForward, catchStep, catchStepRgb];
