@@ -207,6 +207,22 @@ function renderQ(values: readonly number[], chosen: number): void {
   });
 }
 
+/** Shows the panel holding `id`: Q-values, loss and epsilon stay hidden until their first data. */
+function reveal(id: string): void {
+  const panel = el(id).parentElement;
+  if (panel !== null && panel.hidden) {
+    panel.hidden = false;
+    window.dispatchEvent(new Event('resize'));
+  }
+}
+
+function hidePanels(): void {
+  for (const id of ['qbars', 'chart-loss', 'chart-eps']) {
+    const panel = el(id).parentElement;
+    if (panel !== null) panel.hidden = true;
+  }
+}
+
 function setConn(kind: 'on' | 'off' | 'wait', text: string): void {
   const c = el('conn');
   c.className = `conn conn-${kind}`;
@@ -295,6 +311,7 @@ function onHello(h: HelloMessage): void {
   document.title = `tfgym · ${h.envId}`;
   el('c-wins-box').hidden = !/(^|\/)Catch-v\d+$/.test(h.envId);
   el('qbars').innerHTML = '<p class="muted">none yet</p>';
+  hidePanels();
   showKeys(h);
 }
 
@@ -332,11 +349,13 @@ function onMessage(m: ServerMessage): void {
     case 'metrics': {
       const { loss, epsilon, sps } = m.values;
       if (loss !== undefined) {
+        reveal('chart-loss');
         pushCapped(lossData[0], m.step);
         pushCapped(lossData[1], loss);
         chartsDirty = true;
       }
       if (epsilon !== undefined) {
+        reveal('chart-eps');
         pushCapped(epsData[0], m.step);
         pushCapped(epsData[1], epsilon);
         chartsDirty = true;
@@ -346,6 +365,7 @@ function onMessage(m: ServerMessage): void {
       break;
     }
     case 'qvalues':
+      reveal('qbars');
       renderQ(m.values, m.action);
       break;
     case 'step': {

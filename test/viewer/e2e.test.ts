@@ -1,0 +1,105 @@
+// End to end in a real browser: `tfgym play --env Catch-v0 --port 0` served to Debian's headless
+// Chromium driven by playwright-core (no browser download: .ci/run installs /usr/bin/chromium).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const CHROMIUM = '/usr/bin/chromium';
+const SCREENSHOT = process.env['TFGYM_SCREENSHOT'] ?? join('runs', 'e2e', 'viewer-play.png');
+const haveBrowser = existsSync(CHROMIUM) && existsSync('dist/viewer/app.js') && existsSync('dist/src/cli/main.js');
+
+interface PageState {
+  frames: number;
+  returnPoints: number;
+  episodes: number;
+  lastStep: { info: Record<string, number> } | null;
+}
+
+let proc: ChildProcess | null = null;
+let context: BrowserContext | null = null;
+const profile = mkdtempSync(join(tmpdir(), 'tfgym-chromium-'));
+
+afterAll(async () => {
+  await context?.close();
+  proc?.kill('SIGTERM');
+  rmSync(profile, { recursive: true, force: true });
+});
+
+/** Starts `tfgym play` and resolves with the URL it prints. */
+function startPlay(): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, ['bin/tfgym.js', 'play', '--env', 'Catch-v0', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    proc = p;
+    let out = '';
+    let err = '';
+    p.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /viewer: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
+      if (m?.[1]) resolve(m[1]);
+    });
+    p.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+    p.on('exit', (code) => reject(new Error(`tfgym play exited with ${code}: ${err}`)));
+    setTimeout(() => reject(new Error(`no URL printed; stdout: ${out} stderr: ${err}`)), 15_000);
+  });
+}
+
+const pageState = (page: Page): Promise<PageState> => page.evaluate(() => (window as unknown as { __tfgym: PageState }).__tfgym);
+const paddleX = async (page: Page): Promise<number> => (await pageState(page)).lastStep?.info['paddleX'] ?? NaN;
+
+describe.skipIf(!haveBrowser)('viewer in headless Chromium', () => {
+  it('plays Catch-v0 with the keyboard, draws frames, plots returns, saves a screenshot', async () => {
+    const url = await startPlay();
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      viewport: { width: 1280, height: 820 },
+    });
+    const page = context.pages()[0] ?? (await context.newPage());
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(url);
+
+    // Frames arrive and the canvas is not blank (Catch: white ball and paddle on black).
+    await page.waitForFunction(() => (window as unknown as { __tfgym: PageState }).__tfgym.frames > 3, null, { timeout: 10_000 });
+    const canvas = await page.evaluate(() => {
+      const c = document.getElementById('screen') as HTMLCanvasElement;
+      const d = (c.getContext('2d') as CanvasRenderingContext2D).getImageData(0, 0, c.width, c.height).data;
+      let lit = 0;
+      for (let i = 0; i < d.length; i += 4) if ((d[i] ?? 0) > 128) lit++;
+      return { w: c.width, h: c.height, lit };
+    });
+    expect(canvas.w).toBe(400);
+    expect(canvas.h).toBe(400);
+    expect(canvas.lit).toBeGreaterThan(100); // ball 20x20 + paddle 50x10 = 900 lit pixels
+
+    // Arrow keys move the paddle, read back from the game state the server streams.
+    await page.waitForFunction(() => (window as unknown as { __tfgym: PageState }).__tfgym.lastStep !== null);
+    const x0 = await paddleX(page);
+    await page.keyboard.down('ArrowLeft');
+    await page.waitForTimeout(400);
+    await page.keyboard.up('ArrowLeft');
+    await page.waitForTimeout(150);
+    const x1 = await paddleX(page);
+    expect(x1).toBeLessThan(x0);
+    await page.keyboard.down('ArrowRight');
+    await page.waitForTimeout(600);
+    await page.keyboard.up('ArrowRight');
+    await page.waitForTimeout(150);
+    const x2 = await paddleX(page);
+    expect(x2).toBeGreaterThan(x1);
+
+    // A Catch episode lasts about 34 steps at 30 fps: the return curve gets a point.
+    await page.waitForFunction(() => (window as unknown as { __tfgym: PageState }).__tfgym.returnPoints >= 1, null, { timeout: 10_000 });
+    expect((await pageState(page)).episodes).toBeGreaterThanOrEqual(1);
+    await page.waitForTimeout(400); // the charts redraw at 5 Hz
+
+    mkdirSync(dirname(SCREENSHOT), { recursive: true });
+    await page.screenshot({ path: SCREENSHOT });
+    expect(statSync(SCREENSHOT).size).toBeGreaterThan(10_000);
+    expect(errors).toEqual([]);
+  }, 60_000);
+});
