@@ -8,6 +8,7 @@ import { register as bench } from './bench.js';
 import { register as envs } from './envs.js';
 import { register as trace } from './trace.js';
 import { register as play } from './play.js';
+import { register as example } from './example.js';
 
 /** Registers every subcommand on the root program. */
-export const commands: ReadonlyArray<(program: Command) => void> = [info, bench, envs, trace, play];
+export const commands: ReadonlyArray<(program: Command) => void> = [info, bench, envs, trace, play, example];

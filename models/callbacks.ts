@@ -1,0 +1,279 @@
+/**
+ * Keras' standard callbacks for {@link fit}: progress logging, CSV logger, model checkpoint,
+ * early stopping, learning-rate schedule, and a scalar-sink hook for TensorBoard-style writers.
+ * Output goes through injected sinks or `src/io`, never straight to the terminal.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { saveModel } from '../src/io/model-io.js';
+import { writeFileAtomic } from '../src/io/files.js';
+import type { Callback, Logs, TrainContext } from './fit.js';
+import { getLearningRate, setLearningRate } from './optimizers.js';
+import { checkNonNegativeFloat, checkNonNegativeInt, checkOneOf } from './validate.js';
+
+/** Where progress text goes: a `write` function and whether it is an interactive terminal. */
+export interface TextSink {
+  write(text: string): void;
+  /** True for a TTY: the bar is redrawn in place with `\r`; else one line per epoch. */
+  readonly isTTY: boolean;
+}
+
+/** A clock in milliseconds (injectable for tests). */
+export type Clock = () => number;
+
+function fmtValue(v: number): string {
+  return Math.abs(v) >= 1e-3 || v === 0 ? v.toFixed(4) : v.toExponential(4);
+}
+
+/** `loss: 0.1234 - acc: 0.9678 - ...` in Keras' order: train metrics, then val_ ones. */
+export function formatLogs(logs: Logs): string {
+  const keys = Object.keys(logs).filter((k) => k !== 'size' && k !== 'batch');
+  keys.sort((a, b) => Number(a.startsWith('val_')) - Number(b.startsWith('val_')));
+  return keys.map((k) => `${k}: ${fmtValue(logs[k] ?? NaN)}`).join(' - ');
+}
+
+function fmtDuration(ms: number): string {
+  const s = ms / 1000;
+  if (s < 60) return `${Math.round(s)}s`;
+  const m = Math.floor(s / 60);
+  return `${m}m${String(Math.round(s - m * 60)).padStart(2, '0')}s`;
+}
+
+/**
+ * Keras' `verbose=1` log. In a TTY: `Epoch 3/20` then a bar redrawn in place
+ * (`38400/48000 [=======>.....] - ETA: 2s - loss: 0.2 - acc: 0.9`), finished with the epoch
+ * time and validation metrics. Elsewhere (pipes, CI): one plain line per epoch.
+ */
+export class ProgressLogger implements Callback {
+  private epochStart = 0;
+  private lastDraw = 0;
+  private seen = 0;
+
+  constructor(
+    private readonly sink: TextSink,
+    private readonly clock: Clock = () => performance.now(),
+    private readonly barWidth = 30,
+  ) {}
+
+  onTrainBegin(ctx: TrainContext): void {
+    const val = ctx.validationSamples ? `, validate on ${ctx.validationSamples} samples` : '';
+    this.sink.write(`Train on ${ctx.samples} samples${val}\n`);
+  }
+
+  onEpochBegin(epoch: number, ctx: TrainContext): void {
+    this.epochStart = this.clock();
+    this.lastDraw = 0;
+    this.seen = 0;
+    if (this.sink.isTTY) this.sink.write(`Epoch ${epoch + 1}/${ctx.epochs}\n`);
+  }
+
+  /** Only defined for a TTY, so that fit skips per-batch syncs for plain output. */
+  get onBatchEnd(): Callback['onBatchEnd'] {
+    if (!this.sink.isTTY) return undefined;
+    return (_batch: number, logs: Logs, ctx: TrainContext) => {
+      this.seen = Math.min(ctx.samples, this.seen + (logs['size'] ?? ctx.batchSize));
+      const now = this.clock();
+      // Redraw at most ten times a second: terminals are slow.
+      if (now - this.lastDraw < 100 && this.seen < ctx.samples) return;
+      this.lastDraw = now;
+      const elapsed = now - this.epochStart;
+      const eta = this.seen > 0 ? (elapsed / this.seen) * (ctx.samples - this.seen) : 0;
+      this.sink.write(`\r${this.bar(this.seen, ctx.samples)} - ETA: ${fmtDuration(eta)} - ${formatLogs(logs)}\x1b[K`);
+    };
+  }
+
+  private bar(done: number, total: number): string {
+    const w = String(total).length;
+    const filled = Math.floor((this.barWidth * done) / Math.max(total, 1));
+    const body = done >= total ? '='.repeat(this.barWidth) : `${'='.repeat(Math.max(filled - 1, 0))}>${'.'.repeat(this.barWidth - Math.max(filled, 1))}`;
+    return `${String(done).padStart(w)}/${total} [${body}]`;
+  }
+
+  onEpochEnd(epoch: number, logs: Logs, ctx: TrainContext): void {
+    const ms = this.clock() - this.epochStart;
+    const perStep = ctx.samples ? (ms * 1000) / ctx.samples : 0;
+    const timing = `${fmtDuration(ms)} ${Math.round(perStep)}us/step`;
+    if (this.sink.isTTY) {
+      this.sink.write(`\r${this.bar(ctx.samples, ctx.samples)} - ${timing} - ${formatLogs(logs)}\x1b[K\n`);
+    } else {
+      this.sink.write(`Epoch ${epoch + 1}/${ctx.epochs} - ${timing} - ${formatLogs(logs)}\n`);
+    }
+  }
+}
+
+/** Keras' CSVLogger: `epoch,<metric>,...`, one row per epoch, the file rewritten atomically. */
+export class CsvLogger implements Callback {
+  private keys: string[] | null = null;
+  private rows: string[] = [];
+
+  constructor(private readonly path: string) {}
+
+  onTrainBegin(): void {
+    this.keys = null;
+    this.rows = [];
+  }
+
+  onEpochEnd(epoch: number, logs: Logs): void {
+    this.keys ??= Object.keys(logs).sort();
+    this.rows.push([String(epoch), ...this.keys.map((k) => String(logs[k] ?? ''))].join(','));
+    writeFileAtomic(this.path, `${['epoch', ...this.keys].join(',')}\n${this.rows.join('\n')}\n`);
+  }
+}
+
+/** Whether a monitored quantity improves when it goes down (`min`) or up (`max`). */
+export type MonitorMode = 'auto' | 'min' | 'max';
+
+function resolveMode(mode: MonitorMode, monitor: string): 'min' | 'max' {
+  if (mode !== 'auto') return mode;
+  // Keras' rule: accuracy-like quantities are maximised, everything else minimised.
+  return /acc|auc|precision|recall/.test(monitor) ? 'max' : 'min';
+}
+
+/** Options of {@link ModelCheckpoint}. */
+export interface ModelCheckpointOptions {
+  /** Directory to save to; `{epoch}` is replaced by the 1-based epoch number. */
+  path: string;
+  /** Quantity watched by `saveBestOnly` (default `val_loss`). */
+  monitor?: string;
+  /** Only save when the monitored quantity improves (default false: save every epoch). */
+  saveBestOnly?: boolean;
+  mode?: MonitorMode;
+  /** Called after each save (e.g. to print "saved to ..."). */
+  onSave?: (path: string, epoch: number, value: number | undefined) => void;
+}
+
+/** Keras' ModelCheckpoint: saves the model (tfjs layers format, atomic files) every epoch or on improvement. */
+export class ModelCheckpoint implements Callback {
+  private best: number;
+  private readonly mode: 'min' | 'max';
+  /** Epoch (0-based) of the last save, -1 before any. */
+  lastSavedEpoch = -1;
+
+  constructor(private readonly opts: ModelCheckpointOptions) {
+    this.mode = resolveMode(checkOneOf('mode', opts.mode ?? 'auto', ['auto', 'min', 'max'] as const), opts.monitor ?? 'val_loss');
+    this.best = this.mode === 'min' ? Infinity : -Infinity;
+  }
+
+  async onEpochEnd(epoch: number, logs: Logs, ctx: TrainContext): Promise<void> {
+    const monitor = this.opts.monitor ?? 'val_loss';
+    const value = logs[monitor];
+    if (this.opts.saveBestOnly) {
+      if (value === undefined || Number.isNaN(value)) return;
+      const better = this.mode === 'min' ? value < this.best : value > this.best;
+      if (!better) return;
+      this.best = value;
+    }
+    const path = this.opts.path.replace('{epoch}', String(epoch + 1));
+    await saveModel(ctx.model, path);
+    this.lastSavedEpoch = epoch;
+    this.opts.onSave?.(path, epoch, value);
+  }
+}
+
+/** Options of {@link EarlyStopping}. */
+export interface EarlyStoppingOptions {
+  monitor?: string;
+  /** Smallest change that counts as an improvement. */
+  minDelta?: number;
+  /** Epochs without improvement before stopping. */
+  patience?: number;
+  mode?: MonitorMode;
+  /** Put back the weights of the best epoch when stopping. */
+  restoreBestWeights?: boolean;
+}
+
+/** Keras' EarlyStopping: stops when the monitored quantity has not improved for `patience` epochs. */
+export class EarlyStopping implements Callback {
+  private best = 0;
+  private wait = 0;
+  private bestWeights: tf.Tensor[] | null = null;
+  private readonly mode: 'min' | 'max';
+  /** Epoch (0-based) after which training stopped, or -1. */
+  stoppedEpoch = -1;
+
+  constructor(private readonly opts: EarlyStoppingOptions = {}) {
+    this.mode = resolveMode(checkOneOf('mode', opts.mode ?? 'auto', ['auto', 'min', 'max'] as const), opts.monitor ?? 'val_loss');
+    checkNonNegativeInt('patience', opts.patience ?? 0);
+    checkNonNegativeFloat('minDelta', opts.minDelta ?? 0);
+  }
+
+  onTrainBegin(): void {
+    this.wait = 0;
+    this.stoppedEpoch = -1;
+    this.best = this.mode === 'min' ? Infinity : -Infinity;
+    this.disposeBest();
+  }
+
+  private disposeBest(): void {
+    if (this.bestWeights) for (const w of this.bestWeights) w.dispose();
+    this.bestWeights = null;
+  }
+
+  onEpochEnd(epoch: number, logs: Logs, ctx: TrainContext): void {
+    const value = logs[this.opts.monitor ?? 'val_loss'];
+    if (value === undefined || Number.isNaN(value)) return;
+    const delta = this.opts.minDelta ?? 0;
+    const improved = this.mode === 'min' ? value < this.best - delta : value > this.best + delta;
+    if (improved) {
+      this.best = value;
+      this.wait = 0;
+      if (this.opts.restoreBestWeights) {
+        this.disposeBest();
+        // Clones are kept outside any tidy and disposed on the next improvement or at the end.
+        this.bestWeights = ctx.model.getWeights().map((w) => w.clone());
+      }
+      return;
+    }
+    this.wait++;
+    if (this.wait > (this.opts.patience ?? 0)) {
+      this.stoppedEpoch = epoch;
+      ctx.stopTraining = true;
+    }
+  }
+
+  onTrainEnd(_logs: Logs, ctx: TrainContext): void {
+    if (this.stoppedEpoch >= 0 && this.bestWeights) ctx.model.setWeights(this.bestWeights);
+    this.disposeBest();
+  }
+}
+
+/** Keras' LearningRateScheduler: sets the optimizer's rate at the start of each epoch; logs it as `lr`. */
+export class LearningRateScheduler implements Callback {
+  private current: number | undefined;
+
+  /** @param schedule (epoch, currentRate) -> new rate */
+  constructor(private readonly schedule: (epoch: number, lr: number) => number) {}
+
+  onEpochBegin(epoch: number, ctx: TrainContext): void {
+    const opt = ctx.model.optimizer;
+    const lr = getLearningRate(opt);
+    if (lr === undefined) throw new Error('LearningRateScheduler: this optimizer has no learning rate to schedule.');
+    this.current = this.schedule(epoch, lr);
+    setLearningRate(opt, this.current);
+  }
+
+  onEpochEnd(_epoch: number, logs: Logs): void {
+    if (this.current !== undefined) logs['lr'] = this.current;
+  }
+}
+
+/** Anything that records scalars by tag and step (a TensorBoard event writer, a JSONL sink, ...). */
+export interface ScalarWriter {
+  scalar(tag: string, value: number, step: number): void;
+  flush?(): void | Promise<void>;
+}
+
+/**
+ * Keras' TensorBoard callback as a hook: writes every epoch metric to a {@link ScalarWriter}
+ * under `epoch_<name>` (Keras 2.x tag names), e.g. the project's TensorBoard event writer.
+ */
+export class ScalarWriterCallback implements Callback {
+  constructor(
+    private readonly writer: ScalarWriter,
+    private readonly prefix = 'epoch_',
+  ) {}
+
+  async onEpochEnd(epoch: number, logs: Logs): Promise<void> {
+    for (const [k, v] of Object.entries(logs)) this.writer.scalar(`${this.prefix}${k}`, v, epoch);
+    await this.writer.flush?.();
+  }
+}

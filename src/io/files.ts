@@ -1,0 +1,112 @@
+/**
+ * File-system primitives for the rest of tfgym. Every write is atomic: data goes to a temporary
+ * file beside the target, is flushed to disk, then renamed over it, so a reader (or a crash,
+ * or Ctrl-C) never leaves a half-written file under the real name.
+ */
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+let tmpCounter = 0;
+
+/** A unique temporary name beside `path` (same directory, so rename is atomic). */
+function tempNameFor(path: string): string {
+  tmpCounter += 1;
+  return `${path}.tmp-${process.pid}-${tmpCounter}`;
+}
+
+/** Creates a directory and its parents if missing. */
+export function ensureDir(dir: string): void {
+  mkdirSync(dir, { recursive: true });
+}
+
+/** Whether a path exists (file or directory). */
+export function pathExists(path: string): boolean {
+  return existsSync(path);
+}
+
+/** Whether a path is an existing directory. */
+export function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** Size in bytes of an existing file. */
+export function fileSize(path: string): number {
+  return statSync(path).size;
+}
+
+/** Reads a whole file as bytes. */
+export function readBytes(path: string): Uint8Array {
+  const b = readFileSync(path);
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
+/** Reads a whole file as UTF-8 text. */
+export function readText(path: string): string {
+  return readFileSync(path, 'utf8');
+}
+
+/** Removes a file if it exists (no error otherwise). */
+export function removeFile(path: string): void {
+  rmSync(path, { force: true });
+}
+
+/**
+ * A file being written atomically: chunks go to a temporary file; {@link commit} renames it
+ * over the target, {@link abort} deletes it. Exactly one of the two must be called.
+ */
+export class AtomicFileWriter {
+  private readonly tmp: string;
+  private fd: number | null;
+  /** Bytes written so far. */
+  bytesWritten = 0;
+
+  /** Opens a temporary file beside `path` (creating the directory). */
+  constructor(readonly path: string) {
+    ensureDir(dirname(path));
+    this.tmp = tempNameFor(path);
+    this.fd = openSync(this.tmp, 'w');
+  }
+
+  /** Appends a chunk. */
+  write(chunk: Uint8Array | string): void {
+    if (this.fd === null) throw new Error(`AtomicFileWriter for ${this.path} is already closed`);
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+    let off = 0;
+    while (off < buf.byteLength) off += writeSync(this.fd, buf, off, buf.byteLength - off);
+    this.bytesWritten += buf.byteLength;
+  }
+
+  /** Flushes to disk and renames the temporary file to the target path. */
+  commit(): void {
+    if (this.fd === null) throw new Error(`AtomicFileWriter for ${this.path} is already closed`);
+    fsyncSync(this.fd);
+    closeSync(this.fd);
+    this.fd = null;
+    renameSync(this.tmp, this.path);
+  }
+
+  /** Discards the temporary file; the target is left as it was. Safe to call twice. */
+  abort(): void {
+    if (this.fd !== null) {
+      closeSync(this.fd);
+      this.fd = null;
+    }
+    rmSync(this.tmp, { force: true });
+  }
+}
+
+/** Writes a whole file atomically (temporary file + fsync + rename). */
+export function writeFileAtomic(path: string, data: Uint8Array | string): void {
+  const w = new AtomicFileWriter(path);
+  try {
+    w.write(data);
+    w.commit();
+  } catch (e) {
+    w.abort();
+    throw e;
+  }
+}
