@@ -110,13 +110,16 @@ const epsData: [number[], (number | null)[]] = [[], []];
 let maSum = 0;
 const maWindow: number[] = [];
 
+// Whole-number tick steps for the x axes (episodes and steps are counts).
+const INT_INCRS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1e3, 2e3, 5e3, 1e4, 2e4, 5e4, 1e5, 2e5, 5e5, 1e6, 2e6, 5e6, 1e7, 2e7, 5e7, 1e8];
+
 function chartOpts(container: HTMLElement, series: uPlot.Series[], xLabel: string): uPlot.Options {
   const axis: uPlot.Axis = { stroke: '#8a94a3', grid: { stroke: '#252b34' }, ticks: { stroke: '#252b34' } };
   return {
     width: Math.max(300, container.clientWidth),
     height: 150,
     scales: { x: { time: false } },
-    axes: [{ ...axis, label: xLabel, labelSize: 18 }, { ...axis }],
+    axes: [{ ...axis, label: xLabel, labelSize: 18, incrs: INT_INCRS }, { ...axis }],
     legend: { show: true },
     cursor: { drag: { x: false, y: false } },
     series: [{ label: xLabel }, ...series],
@@ -131,7 +134,8 @@ function makeChart(id: string, series: uPlot.Series[], xLabel: string, data: uPl
 const returnChart = makeChart(
   'chart-return',
   [
-    { label: 'return', stroke: 'rgba(79,179,255,0.45)', width: 0, points: { show: true, size: 4, fill: 'rgba(79,179,255,0.6)' } },
+    // Dots only (no connecting line): single returns are noisy, the average carries the trend.
+    { label: 'return', stroke: 'rgba(79,179,255,0.7)', paths: () => null, points: { show: true, size: 5, width: 1, fill: 'rgba(79,179,255,0.35)' } },
     { label: `MA${MA_WINDOW}`, stroke: '#4fb3ff', width: 2, points: { show: false } },
   ],
   'episode',
