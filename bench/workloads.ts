@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../src/rng.js';
 import type { Workload } from './harness.js';
 import { catchStep, catchStepRgb } from './env-workloads.js';
+import { MINATAR_WORKLOADS } from './minatar-speed.js';
 
 /** Fills a tensor of the given shape with seeded uniform values in [-1, 1). */
 export function randomTensor(shape: number[], rng: Rng): tf.Tensor {
@@ -75,4 +76,4 @@ export const convForward: Workload = {
 };
 
 /** Every workload, in run order. */
-export const WORKLOADS: Workload[] = [mlpTrainStep, convForward, catchStep, catchStepRgb];
+export const WORKLOADS: Workload[] = [mlpTrainStep, convForward, catchStep, catchStepRgb, ...MINATAR_WORKLOADS];

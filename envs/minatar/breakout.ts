@@ -132,7 +132,8 @@ export const breakout: MinAtarGame<BreakoutState> = {
   observe(s: BreakoutState, out: Uint8Array): void {
     out.fill(0);
     const bricks = s.bricks;
-    for (let i = 10; i < 40; i++) if (bricks[i] === 1) out[i * C + 3] = 1;
+    // Branch-free: bricks only ever occupy rows 1-3.
+    for (let i = 10; i < 40; i++) out[i * C + 3] = bricks[i] as number;
     out[(9 * GRID + s.paddle) * C] = 1;
     out[(s.ballY * GRID + s.ballX) * C + 1] = 1;
     out[(s.lastY * GRID + s.lastX) * C + 2] = 1;
