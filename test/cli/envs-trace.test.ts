@@ -1,6 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { encodeObs, jsonValue } from '../../src/cli/commands/trace.js';
 import { run } from '../../src/cli/main.js';
 
 /** Runs the CLI in-process, capturing stdout and stderr. */
@@ -151,5 +153,36 @@ describe('tfgym trace', () => {
     expect(r.err).toMatch(msg);
     expect(r.err.trim().split('\n')).toHaveLength(1);
     expect(r.out).toBe('');
+  });
+});
+
+describe('trace encoding', () => {
+  it('typed arrays flatten, large ones hash their raw bytes, non-JSON values become strings', () => {
+    expect(encodeObs(new Float32Array([0.5, 1]))).toEqual({ obs: [0.5, 1] });
+    expect(encodeObs(3)).toEqual({ obs: 3 });
+    const big = new Uint16Array(4097).fill(1);
+    const bytes = new Uint8Array(big.buffer);
+    expect(encodeObs(big)).toEqual({ obsSha256: createHash('sha256').update(bytes).digest('hex') });
+    expect(jsonValue({ a: new Int32Array([1, -2]), b: NaN, c: -Infinity, d: 5n, e: [Infinity], f: 'x', g: null })).toEqual({
+      a: [1, -2],
+      b: 'nan',
+      c: '-inf',
+      d: '5',
+      e: ['inf'],
+      f: 'x',
+      g: null,
+    });
+  });
+
+  it('the built bin runs trace end to end (npm test builds dist first)', () => {
+    const r = spawnSync(process.execPath, ['bin/tfgym.js', 'trace', '--env', 'bsuite/Catch-v0', '--seed', '0', '--actions', '1'], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(lines(r.stdout).map((l) => l['info'])).toEqual([
+      { ballX: 4, ballY: 0, paddleX: 2 },
+      { ballX: 4, ballY: 1, paddleX: 2 },
+    ]);
+    const bad = spawnSync(process.execPath, ['bin/tfgym.js', 'trace', '--env', 'bsuite/Catch-v1', '--seed', '0', '--actions', '1'], { encoding: 'utf8' });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/Did you mean: bsuite\/Catch-v0/);
   });
 });
