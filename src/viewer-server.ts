@@ -54,7 +54,7 @@ export interface ViewerServerOptions {
   readonly maxBufferedBytes?: number;
   /** Largest accepted client message in bytes (default 4096); bigger ones close that socket. */
   readonly maxMessageBytes?: number;
-  /** Episodes and metrics kept for clients that connect later or lag (default 2000 each). */
+  /** Episodes (and a fifth as many metrics) kept for clients that connect later or lag (default 10000). */
   readonly historySize?: number;
   /** Interval of the flush timer in ms (default 50). */
   readonly flushIntervalMs?: number;
@@ -152,9 +152,11 @@ export class ViewerServer {
     this.log = opts.log ?? ((line) => process.stderr.write(`${line}\n`));
     this.maxBuffered = opts.maxBufferedBytes ?? 2 * 1024 * 1024;
     this.loopbackOnly = LOOPBACK_HOSTS.has(host);
-    const history = opts.historySize ?? 2000;
+    // About 100 bytes per entry: the default holds ~1 MB of episodes, enough for a late page to
+    // draw a long return curve and for a fast trainer between two flushes.
+    const history = opts.historySize ?? 10_000;
     this.episodes = new Ring(history);
-    this.metrics = new Ring(history);
+    this.metrics = new Ring(Math.max(1, Math.ceil(history / 5)));
     this.status = { type: 'status', paused: false, speed: 1, epsilon: opts.epsilon ?? null };
     this.loadStatic(opts.staticDir ?? defaultStaticDir());
     this.wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxMessageBytes ?? 4096, perMessageDeflate: false });
