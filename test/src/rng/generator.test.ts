@@ -109,6 +109,30 @@ describe('SeedSequence / PCG64 with multi-word seeds', () => {
   });
 });
 
+describe('PCG64 limb arithmetic', () => {
+  it('matches a straightforward BigInt PCG64 (README §4.5) over 5000 draws covering all 64 rotations', () => {
+    const MULT = 0x2360ed051fc65da44385df649fccf645n;
+    const M64 = (1n << 64n) - 1n;
+    const M128 = (1n << 128n) - 1n;
+    const bg = new PCG64(2024);
+    const st0 = bg.getState();
+    let state = BigInt(st0.state);
+    const inc = BigInt(st0.inc);
+    const rots = new Set<number>();
+    for (let i = 0; i < 5000; i++) {
+      state = (state * MULT + inc) & M128;
+      const x = ((state >> 64n) ^ state) & M64;
+      const rot = state >> 122n;
+      rots.add(Number(rot));
+      const want = ((x >> rot) | (x << ((64n - rot) & 63n))) & M64;
+      const got = bg.next64();
+      if (got !== want) expect({ i, got }).toEqual({ i, got: want });
+    }
+    expect(rots.size).toBe(64);
+    expect(bg.getState().state).toBe(state.toString());
+  });
+});
+
 describe('Generator', () => {
   it('state round-trips through JSON', () => {
     const a = defaultRng(5);
