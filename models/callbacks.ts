@@ -32,10 +32,10 @@ export function formatLogs(logs: Logs): string {
 }
 
 function fmtDuration(ms: number): string {
-  const s = ms / 1000;
-  if (s < 60) return `${Math.round(s)}s`;
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
   const m = Math.floor(s / 60);
-  return `${m}m${String(Math.round(s - m * 60)).padStart(2, '0')}s`;
+  return `${m}m${String(s - m * 60).padStart(2, '0')}s`;
 }
 
 /**

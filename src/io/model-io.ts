@@ -81,9 +81,12 @@ export function fileSystemHandler(path: string): tf.io.IOHandler {
   };
 }
 
-/** Saves a model (topology, weights and, if compiled, its training config) to a directory. */
-export async function saveModel(model: tf.LayersModel, dir: string): Promise<void> {
-  await model.save(fileSystemHandler(dir));
+/**
+ * Saves a model (topology and weights) to a directory; with `includeOptimizer`, also its
+ * training config and optimizer state, so a loaded model is compiled and resumes training.
+ */
+export async function saveModel(model: tf.LayersModel, dir: string, options: { includeOptimizer?: boolean } = {}): Promise<void> {
+  await model.save(fileSystemHandler(dir), { includeOptimizer: options.includeOptimizer === true });
 }
 
 /** Loads a model saved by {@link saveModel} or converted from Keras (directory or model.json path). */
