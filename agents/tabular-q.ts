@@ -1,0 +1,154 @@
+/**
+ * Tabular Q-learning (Watkins 1989; Sutton & Barto 2018, section 6.5), the idea the book explains
+ * before DQN: a table Q(s, a) updated towards r + gamma * max_a' Q(s', a') after every step.
+ * States are observations used as keys, so it suits small discrete envs such as bsuite Catch
+ * (at most 50 ball cells x 5 paddle cells).
+ */
+import type * as tf from '@tensorflow/tfjs';
+import type { Rng, RngState } from '../src/rng.js';
+import { epsilonAt, type EpsilonSchedule } from '../src/schedules.js';
+import type { AnyTypedArray } from '../src/spaces.js';
+import { epsilonGreedy, type Agent, type AgentSnapshot, type UpdateInfo } from './agent.js';
+import { defaultsOf, resolveConfig, type ConfigDescriptor } from './config.js';
+
+/** Tabular Q-learning hyperparameters. */
+export interface TabularQConfig {
+  learningRate: number;
+  gamma: number;
+  initialQ: number;
+  epsilonStart: number;
+  epsilonEnd: number;
+  explorationFraction: number;
+  epsilonDecay: 'linear' | 'exponential';
+  epsilonUnit: 'step' | 'episode';
+  evalEpsilon: number;
+}
+
+/** Descriptor with defaults (Sutton & Barto 2018 use alpha 0.1 in their examples). */
+export const TABULAR_Q_CONFIG: ConfigDescriptor<TabularQConfig> = {
+  learningRate: { type: 'float', default: 0.1, min: 0, max: 1, doc: 'step size alpha', source: 'Sutton & Barto 2018, ex. 6.6' },
+  gamma: { type: 'float', default: 0.99, min: 0, max: 1, doc: 'discount factor' },
+  initialQ: { type: 'float', default: 0, doc: 'initial value of unseen entries' },
+  epsilonStart: { type: 'float', default: 1, min: 0, max: 1, doc: 'initial exploration epsilon' },
+  epsilonEnd: { type: 'float', default: 0.05, min: 0, max: 1, doc: 'final exploration epsilon' },
+  explorationFraction: { type: 'float', default: 0.5, min: 0, max: 1, doc: 'fraction of the budget over which epsilon decays' },
+  epsilonDecay: { type: 'enum', choices: ['linear', 'exponential'], default: 'linear', doc: 'shape of the epsilon decay' },
+  epsilonUnit: { type: 'enum', choices: ['step', 'episode'], default: 'step', doc: 'epsilon decays per env step or per episode' },
+  evalEpsilon: { type: 'float', default: 0, min: 0, max: 1, doc: 'epsilon during evaluation' },
+};
+
+/** Defaults, then overrides, validated. */
+export function resolveTabularQConfig(...layers: ReadonlyArray<Readonly<Record<string, unknown>> | undefined>): TabularQConfig {
+  return resolveConfig(TABULAR_Q_CONFIG, ...layers);
+}
+
+/** The defaults. */
+export function defaultTabularQConfig(): TabularQConfig {
+  return defaultsOf(TABULAR_Q_CONFIG);
+}
+
+/** Key of an observation in the table. */
+function keyOf(obs: AnyTypedArray): string {
+  return Array.prototype.join.call(obs, ',');
+}
+
+/** Q-learning with a hash table of action-value rows. */
+export class TabularQAgent implements Agent {
+  readonly name = 'tabular-q';
+  private readonly table = new Map<string, Float64Array>();
+  private readonly schedule: EpsilonSchedule;
+  private readonly scratch: Float32Array;
+  private updates = 0;
+
+  constructor(
+    readonly config: TabularQConfig,
+    readonly numActions: number,
+    private readonly rng: Rng,
+    budget: { steps?: number; episodes?: number },
+  ) {
+    const total = config.epsilonUnit === 'step' ? budget.steps : budget.episodes;
+    if (total === undefined) throw new RangeError(`epsilon decays per ${config.epsilonUnit}: give the budget in ${config.epsilonUnit}s`);
+    this.schedule = { kind: config.epsilonDecay, unit: config.epsilonUnit, start: config.epsilonStart, end: config.epsilonEnd, duration: config.explorationFraction * total };
+    this.scratch = new Float32Array(numActions);
+  }
+
+  /** Number of states seen. */
+  get states(): number {
+    return this.table.size;
+  }
+
+  private row(obs: AnyTypedArray): Float64Array {
+    const k = keyOf(obs);
+    let r = this.table.get(k);
+    if (!r) {
+      r = new Float64Array(this.numActions).fill(this.config.initialQ);
+      this.table.set(k, r);
+    }
+    return r;
+  }
+
+  epsilon(step: number, episodes: number): number {
+    return epsilonAt(this.schedule, step, episodes);
+  }
+
+  act(obs: AnyTypedArray, epsilon: number, rng: Rng = this.rng): number {
+    return epsilonGreedy(() => this.qValues(obs), this.numActions, epsilon, rng);
+  }
+
+  qValues(obs: AnyTypedArray): Float32Array {
+    const r = this.table.get(keyOf(obs));
+    if (r) this.scratch.set(r);
+    else this.scratch.fill(this.config.initialQ);
+    return this.scratch;
+  }
+
+  /** Q(s,a) += alpha (r + gamma (1 - terminated) max Q(s') - Q(s,a)); truncation bootstraps. */
+  observe(obs: AnyTypedArray, action: number, reward: number, nextObs: AnyTypedArray, terminated: boolean): void {
+    const q = this.row(obs);
+    let boot = 0;
+    if (!terminated) {
+      const n = this.table.get(keyOf(nextObs));
+      boot = n ? Math.max(...n) : this.config.initialQ;
+    }
+    const target = reward + this.config.gamma * boot;
+    q[action] = (q[action] as number) + this.config.learningRate * (target - (q[action] as number));
+    this.updates++;
+  }
+
+  endEpisode(): void {}
+
+  train(): UpdateInfo | null {
+    return null;
+  }
+
+  policyModel(): tf.LayersModel | null {
+    return null;
+  }
+
+  async snapshot(): Promise<AgentSnapshot> {
+    const keys = [...this.table.keys()];
+    const values = new Float64Array(keys.length * this.numActions);
+    keys.forEach((k, i) => values.set(this.table.get(k) as Float64Array, i * this.numActions));
+    return { kind: this.name, json: { rng: this.rng.getState(), keys, updates: this.updates }, models: {}, blobs: { table: values } };
+  }
+
+  async restore(s: AgentSnapshot): Promise<void> {
+    if (s.kind !== this.name) throw new Error(`the checkpoint is for agent '${s.kind}', not '${this.name}'`);
+    const keys = s.json['keys'];
+    const values = s.blobs['table'];
+    if (!Array.isArray(keys) || !(values instanceof Float64Array) || values.length !== keys.length * this.numActions) {
+      throw new Error('the checkpoint has no valid Q-table');
+    }
+    this.table.clear();
+    keys.forEach((k, i) => this.table.set(String(k), values.slice(i * this.numActions, (i + 1) * this.numActions)));
+    this.rng.setState(s.json['rng'] as RngState);
+    this.updates = Number(s.json['updates'] ?? 0);
+  }
+
+  /** Tabular Q-learning's table as JSON-friendly rows (for inspection). */
+  entries(): Array<[string, number[]]> {
+    return [...this.table.entries()].map(([k, v]) => [k, Array.from(v)]);
+  }
+
+  dispose(): void {}
+}

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { useBackend } from '../../src/backend.js';
+import { make } from '../../src/registry.js';
+import '../../envs/index.js';
+import { Rng } from '../../src/rng.js';
+import { MemorySink, TAGS } from '../../src/metrics/sink.js';
+import { DqnAgent, resolveDqnConfig } from '../../agents/dqn.js';
+import { train, type TypedEnv } from '../../agents/trainer.js';
+import { evaluate } from '../../agents/evaluate.js';
+
+describe('DQN learns bsuite Catch', () => {
+  it('reaches mean return >= 0.9 within seconds (small MLP)', async () => {
+    await useBackend(process.env['TFGYM_BACKEND'] && process.env['TFGYM_BACKEND'] !== '' ? (process.env['TFGYM_BACKEND'] as 'cpu') : 'auto');
+    const env = make('bsuite/Catch-v0') as TypedEnv;
+    const evalEnv = make('bsuite/Catch-v0') as TypedEnv;
+    const totalSteps = Number(process.env['STEPS'] ?? 2700);
+    const cfg = resolveDqnConfig(undefined, {
+      hiddenSizes: [64],
+      learningRate: 2e-3,
+      bufferSize: 5000,
+      batchSize: 32,
+      learningStarts: 200,
+      trainFrequency: 1,
+      targetUpdateInterval: 100,
+      epsilonStart: 1,
+      epsilonEnd: 0.05,
+      explorationFraction: 0.3,
+      evalEpsilon: 0,
+    });
+    const agent = new DqnAgent(cfg, { obsShape: env.observationSpace.shape, obsDtype: env.observationSpace.dtype, numActions: 3 }, new Rng(1), { steps: totalSteps });
+    const sink = new MemorySink();
+    const t0 = performance.now();
+    const before = tf.memory().numTensors;
+    await train({ agent, env, seed: 1, totalSteps, sink, clock: () => 0 });
+    const secs = (performance.now() - t0) / 1000;
+    expect(tf.memory().numTensors - before).toBeLessThanOrEqual(16);
+    const res = evaluate(agent, evalEnv, { episodes: 100, epsilon: 0, seed: 12345, countWins: true });
+    console.log(`bsuite Catch: ${totalSteps} steps in ${secs.toFixed(1)} s, eval mean ${res.meanReturn}, last returns ${sink.values(TAGS.episodicReturn).slice(-20).join(' ')}`);
+    expect(res.meanReturn).toBeGreaterThanOrEqual(0.9);
+    agent.dispose();
+  });
+});
