@@ -65,12 +65,13 @@ describe('Catch-v0 rules (hand-computed, 400x400)', () => {
     const g40 = catchGeometry(40);
     const rng = new Rng(1);
     const seen = new Set<number>();
+    const others = new Set<string>();
     for (let i = 0; i < 2000; i++) {
       const s = initial(g40, rng);
-      expect(s.ballY).toBe(1);
-      expect(s.paddleX).toBe(20);
+      others.add(`${s.ballY},${s.paddleX}`);
       seen.add(s.ballX);
     }
+    expect([...others]).toEqual(['1,20']);
     expect([...seen].sort((a, b) => a - b)).toEqual(Array.from({ length: 41 }, (_, i) => i));
     expect(initial(g, new Rng(3))).toMatchObject({ ballY: 10, paddleX: 200 });
   });
@@ -83,10 +84,12 @@ describe('Catch frames', () => {
     const out = new Uint8Array(1600).fill(7);
     observe(g40, { ballX: 39, ballY: 1, paddleX: 20 }, out);
     const white: number[] = [];
+    let other = 0;
     out.forEach((v, i) => {
       if (v === 255) white.push(i);
-      else expect(v).toBe(0);
+      else if (v !== 0) other++;
     });
+    expect(other).toBe(0);
     // Ball: column 39 only (40 is clipped), rows 1 and 2; paddle: row 35, columns 20..24.
     expect(white).toEqual([1 * 40 + 39, 2 * 40 + 39, 35 * 40 + 20, 35 * 40 + 21, 35 * 40 + 22, 35 * 40 + 23, 35 * 40 + 24]);
     observe(g40, { ballX: 40, ballY: 1, paddleX: 0 }, out);
@@ -156,6 +159,6 @@ describe('CatchEnv', () => {
     const copy = obs.slice();
     const f = env.render() as { data: Uint8Array; height: number; width: number };
     expect([f.height, f.width, f.data.length]).toEqual([80, 80, 80 * 80 * 3]);
-    expect(obs).toEqual(copy);
+    expect(Buffer.compare(obs, copy)).toBe(0);
   });
 });
