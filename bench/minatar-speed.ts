@@ -15,7 +15,8 @@
 import { MINATAR_GAMES, MinAtarEnvironment, type MinAtarGameName } from '../envs/minatar/environment.js';
 import { MinAtarEnv } from '../envs/minatar/env.js';
 import { Rng } from '../src/rng.js';
-import { JS_BACKEND, type Workload } from './harness.js';
+// Type-only: importing the harness's values would load tfjs into this tfjs-free bench.
+import type { Workload } from './harness.js';
 
 /** Reference Python steps/s (act + state, one core), from issue 7. */
 export const PYTHON_STEPS_PER_SEC: Readonly<Record<MinAtarGameName, number>> = {
@@ -113,7 +114,7 @@ function minatarWorkload(game: MinAtarGameName): Workload {
   return {
     name: `minatar-${game.replace('_', '-')}`,
     description: `MinAtar ${game}: ${STEPS_PER_RUN} act + observe steps, random actions (Python ref ${PYTHON_STEPS_PER_SEC[game]} steps/s)`,
-    backends: [JS_BACKEND],
+    backends: ['js'], // the harness's JS_BACKEND
     setup() {
       const env = new MinAtarEnvironment(game);
       env.seed(0);
