@@ -1,0 +1,174 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Subject } from 'rxjs';
+import { useBackend } from '../../src/backend.js';
+import { make } from '../../src/registry.js';
+import '../../envs/index.js';
+import { Rng } from '../../src/rng.js';
+import { nullSink } from '../../src/metrics/sink.js';
+import { DqnAgent, resolveDqnConfig, tdTargets, type DqnConfig } from '../../agents/dqn.js';
+import { train, type TrainEvent, type TypedEnv } from '../../agents/trainer.js';
+import { CheckpointError, FileCheckpointStore, latestCheckpointDir, readCheckpoint } from '../../src/io/checkpoints.js';
+import { TabularQAgent, resolveTabularQConfig } from '../../agents/tabular-q.js';
+import { evaluate } from '../../agents/evaluate.js';
+
+let dir = '';
+beforeAll(async () => {
+  await useBackend('cpu');
+  dir = mkdtempSync(join(tmpdir(), 'tfgym-dqn-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('tdTargets (hand-computed)', () => {
+  // Two actions, three transitions: r = [1, 2, 3], discounts gamma^m, terminated [0, 1, 0].
+  const rewards = [1, 2, 3];
+  const discounts = [0.9, 0.9, 0.81];
+  const term = [0, 1, 0];
+  const qTarget = [10, 20, /**/ 30, 40, /**/ 5, -5];
+  const qOnline = [7, 1, /**/ 0, 9, /**/ -1, 2];
+
+  it('DQN: r + discount * max_a Q_target(s\', a); no bootstrap at termination', () => {
+    const out = tdTargets(rewards, discounts, term, qTarget, null, 2, new Float32Array(3));
+    expect(out[0]).toBeCloseTo(1 + 0.9 * 20, 5); // 19
+    expect(out[1]).toBe(2); // terminated
+    expect(out[2]).toBeCloseTo(3 + 0.81 * 5, 5); // 2-step return bootstraps with gamma^2
+  });
+
+  it('truncated transitions bootstrap (terminated = 0)', () => {
+    const out = tdTargets([0], [0.99], [0], [1, 2], null, 2, new Float32Array(1));
+    expect(out[0]).toBeCloseTo(0.99 * 2, 6);
+  });
+
+  it('double DQN: the online net picks a*, the target net evaluates it', () => {
+    const out = tdTargets(rewards, discounts, term, qTarget, qOnline, 2, new Float32Array(3));
+    expect(out[0]).toBeCloseTo(1 + 0.9 * 10, 5); // online argmax is action 0 -> Q_target = 10 (not max 20)
+    expect(out[1]).toBe(2);
+    expect(out[2]).toBeCloseTo(3 + 0.81 * -5, 5); // online argmax action 1 -> -5
+  });
+});
+
+function envInfo(env: TypedEnv) {
+  return { obsShape: env.observationSpace.shape, obsDtype: env.observationSpace.dtype, numActions: 3 };
+}
+
+const tiny: Partial<DqnConfig> = {
+  hiddenSizes: [16],
+  bufferSize: 400,
+  batchSize: 8,
+  learningStarts: 20,
+  trainFrequency: 1,
+  targetUpdateInterval: 10,
+  learningRate: 1e-3,
+  explorationFraction: 0.5,
+};
+
+async function runTo(cfg: DqnConfig, totalSteps: number, opts: { abortAt?: number; runDir?: string; resume?: boolean }) {
+  const env = make('bsuite/Catch-v0') as TypedEnv;
+  const agent = new DqnAgent(cfg, envInfo(env), new Rng(3), { steps: totalSteps });
+  const events = new Subject<TrainEvent>();
+  const ac = new AbortController();
+  if (opts.abortAt !== undefined) {
+    events.subscribe((e) => {
+      if (e.type === 'step' && e.step === opts.abortAt) ac.abort();
+    });
+  }
+  const store = opts.runDir ? new FileCheckpointStore(opts.runDir) : undefined;
+  const resume = opts.resume && opts.runDir ? readCheckpoint(latestCheckpointDir(opts.runDir) as string) : undefined;
+  const r = await train({ agent, env, seed: 9, totalSteps, sink: nullSink, clock: () => 0, store, saveReplay: true, signal: ac.signal, events, emitSteps: opts.abortAt !== undefined, resume });
+  return { agent, r };
+}
+
+function weightsOf(m: tf.LayersModel): number[][] {
+  return m.getWeights().map((w) => Array.from(w.dataSync()));
+}
+
+describe('checkpoints and exact resume', () => {
+  const variants: Array<[string, Partial<DqnConfig>]> = [
+    ['Adam + PER + double + 3-step', { prioritized: true, doubleDqn: true, nStep: 3 }],
+    ['centered RMSprop + dueling + Huber + clipping + soft target', { optimizer: 'rmsprop', rmspropCentered: true, dueling: true, loss: 'huber', maxGradNorm: 1, tau: 0.5 }],
+  ];
+  for (const [name, extra] of variants) {
+    it(`interrupted at step 137 (mid-episode) and resumed = uninterrupted, bit-exact (${name})`, async () => {
+      const cfg = resolveDqnConfig(undefined, tiny, extra);
+      const full = await runTo(cfg, 200, {});
+      const runDir = join(dir, name.replace(/\W+/g, '_'));
+      const first = await runTo(cfg, 200, { abortAt: 137, runDir });
+      expect(first.r.reason).toBe('interrupted');
+      expect(first.r.steps).toBe(137);
+      first.agent.dispose();
+      const second = await runTo(cfg, 200, { runDir, resume: true });
+      expect(second.r.steps).toBe(200);
+      expect(second.agent.updates).toBe(full.agent.updates);
+      expect(weightsOf(second.agent.online)).toEqual(weightsOf(full.agent.online));
+      expect(weightsOf(second.agent.target as tf.LayersModel)).toEqual(weightsOf(full.agent.target as tf.LayersModel));
+      full.agent.dispose();
+      second.agent.dispose();
+    });
+  }
+
+  it('corrupt and incompatible checkpoints give clear errors', async () => {
+    const cfg = resolveDqnConfig(undefined, tiny);
+    const runDir = join(dir, 'corrupt');
+    const { agent } = await runTo(cfg, 60, { runDir });
+    agent.dispose();
+    const cpDir = latestCheckpointDir(runDir) as string;
+    const cp = readCheckpoint(cpDir);
+    // Another architecture: names or shapes do not fit.
+    const other = new DqnAgent(resolveDqnConfig(undefined, tiny, { hiddenSizes: [32] }), { obsShape: [10, 5], obsDtype: 'float32', numActions: 3 }, new Rng(0), { steps: 10 });
+    await expect(other.restore(cp.agentState)).rejects.toThrow(/dense1\/kernel has shape \[50, 16\], this network needs \[50, 32\]/);
+    other.dispose();
+    // Flip one byte of the blobs.
+    const p = join(cpDir, 'blobs.bin');
+    const b = readFileSync(p);
+    b[5] = (b[5] as number) ^ 0xff;
+    writeFileSync(p, b);
+    expect(() => readCheckpoint(cpDir)).toThrow(CheckpointError);
+    expect(() => readCheckpoint(cpDir)).toThrow(/corrupt/);
+    writeFileSync(join(cpDir, 'checkpoint.json'), '{"format": "tfgym-checkpoint", "version": 99}');
+    expect(() => readCheckpoint(cpDir)).toThrow(/version 99/);
+    writeFileSync(join(cpDir, 'checkpoint.json'), '{not json');
+    expect(() => readCheckpoint(cpDir)).toThrow(/not valid JSON/);
+  });
+});
+
+describe('tensor hygiene', () => {
+  it('no tensor growth across many updates (after the optimizer made its slots)', async () => {
+    const env = make('bsuite/Catch-v0') as TypedEnv;
+    const cfg = resolveDqnConfig(undefined, tiny, { doubleDqn: true, prioritized: true, maxGradNorm: 5 });
+    const agent = new DqnAgent(cfg, envInfo(env), new Rng(1), { steps: 1000 });
+    const rng = new Rng(2);
+    let [obs] = env.reset({ seed: 1 });
+    let o = Float32Array.from(obs as Float32Array);
+    const step = (i: number) => {
+      const a = agent.act(o, 0.5);
+      const [n, r, te, tr] = env.step(a);
+      const no = Float32Array.from(n as Float32Array);
+      agent.observe(o, a, r, no, te, tr);
+      agent.train(i, 0);
+      if (te || tr) {
+        [obs] = env.reset({ seed: rng.nextSeed() });
+        o = Float32Array.from(obs as Float32Array);
+      } else o = no;
+    };
+    for (let i = 1; i <= 40; i++) step(i);
+    const before = tf.memory().numTensors;
+    for (let i = 41; i <= 240; i++) step(i);
+    expect(agent.updates).toBeGreaterThan(200);
+    expect(tf.memory().numTensors).toBe(before);
+    agent.dispose();
+  });
+});
+
+describe('tabular Q-learning', () => {
+  it('solves bsuite Catch', async () => {
+    const env = make('bsuite/Catch-v0') as TypedEnv;
+    const agent = new TabularQAgent(resolveTabularQConfig({ learningRate: 0.5, explorationFraction: 0.5 }), 3, new Rng(0), { steps: 20000 });
+    await train({ agent, env, seed: 0, totalSteps: 20000, sink: nullSink, clock: () => 0 });
+    const res = evaluate(agent, make('bsuite/Catch-v0'), { episodes: 100, epsilon: 0, seed: 77, countWins: true });
+    expect(res.meanReturn).toBe(1);
+    expect(agent.states).toBeLessThanOrEqual(250);
+  });
+});
