@@ -43,17 +43,42 @@ function fail(check: string, detail: string): never {
   throw new EnvCheckError(check, detail);
 }
 
+function describeTyped(x: ArrayBufferView): string {
+  const a = x as unknown as ArrayLike<number>;
+  const head = Array.from({ length: Math.min(a.length, 8) }, (_, i) => a[i]);
+  return `${x.constructor.name}(${a.length}) [${head.join(', ')}${a.length > 8 ? ', ...' : ''}]`;
+}
+
+/** A short description of a value for error messages (typed arrays summarised, at most 300 characters). */
 function describe(x: unknown): string {
-  if (ArrayBuffer.isView(x)) {
-    const a = x as unknown as ArrayLike<number>;
-    const head = Array.from({ length: Math.min(a.length, 8) }, (_, i) => a[i]);
-    return `${x.constructor.name}(${a.length}) [${head.join(', ')}${a.length > 8 ? ', ...' : ''}]`;
-  }
+  if (ArrayBuffer.isView(x)) return describeTyped(x);
+  let s: string;
   try {
-    return JSON.stringify(x) ?? String(x);
+    s = JSON.stringify(x, (_k, v: unknown) => (ArrayBuffer.isView(v) ? describeTyped(v) : v)) ?? String(x);
   } catch {
-    return String(x);
+    s = String(x);
   }
+  return s.length > 300 ? `${s.slice(0, 300)}...` : s;
+}
+
+/** Path and values of the first difference between two snapshots (for `dataEqual` failures). */
+function firstDifference(a: unknown, b: unknown, path: string): string {
+  if (ArrayBuffer.isView(a) && ArrayBuffer.isView(b) && a.constructor === b.constructor) {
+    const x = a as unknown as ArrayLike<number>;
+    const y = b as unknown as ArrayLike<number>;
+    if (x.length !== y.length) return `${path}: length ${x.length} vs ${y.length}`;
+    for (let i = 0; i < x.length; i++) if (!Object.is(x[i], y[i]) && x[i] !== y[i]) return `${path}[${i}]: ${x[i]} vs ${y[i]}`;
+  } else if (Array.isArray(a) && Array.isArray(b) && a.length === b.length) {
+    for (let i = 0; i < a.length; i++) if (!dataEqual(a[i], b[i])) return firstDifference(a[i], b[i], `${path}[${i}]`);
+  } else if (a !== null && b !== null && typeof a === 'object' && typeof b === 'object' && !ArrayBuffer.isView(a) && !ArrayBuffer.isView(b)) {
+    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+    for (const k of keys) {
+      const va = (a as Record<string, unknown>)[k];
+      const vb = (b as Record<string, unknown>)[k];
+      if (!dataEqual(va, vb)) return firstDifference(va, vb, `${path}.${k}`);
+    }
+  }
+  return `${path}: ${describe(a)} vs ${describe(b)}`;
 }
 
 function snapshot(x: unknown): unknown {
@@ -75,7 +100,12 @@ export function dataEqual(a: unknown, b: unknown): boolean {
     const x = a as unknown as ArrayLike<number>;
     const y = b as unknown as ArrayLike<number>;
     if (x.length !== y.length) return false;
-    for (let i = 0; i < x.length; i++) if (!Object.is(x[i], y[i]) && x[i] !== y[i]) return false;
+    for (let i = 0; i < x.length; i++) {
+      const u = x[i] as number;
+      const v = y[i] as number;
+      // Plain !== first (fast path for large frames); NaN is the one value unequal to itself.
+      if (u !== v && !(u !== u && v !== v)) return false;
+    }
     return true;
   }
   if (Array.isArray(a) || Array.isArray(b)) {
@@ -217,10 +247,13 @@ export function checkEnv(env: Env<unknown, unknown>, opts: CheckEnvOptions = {})
   const second = run(env, seed, steps, 'determinism');
   for (let i = 0; i < first.records.length; i++) {
     if (!dataEqual(first.records[i], second.records[i])) {
-      fail(
-        'determinism',
-        `two runs with seed ${seed} and the same actions differ at record ${i} (reset obs or [action, obs, reward, terminated, truncated, info]): ${describe(first.records[i])} vs ${describe(second.records[i])}`,
-      );
+      const rec = first.records[i];
+      const what = Array.isArray(rec) && rec.length === 6 ? 'step' : 'reset.obs';
+      const names = ['action', 'obs', 'reward', 'terminated', 'truncated', 'info'];
+      let where = firstDifference(rec, second.records[i], what);
+      // Name the tuple fields instead of indices: step[5].x -> step.info.x
+      where = where.replace(/^step\[(\d)\]/, (_m, d: string) => `step.${names[Number(d)] ?? d}`);
+      fail('determinism', `two runs with seed ${seed} and the same actions differ at record ${i}: ${where}`);
     }
   }
   if (first.records.length !== second.records.length) fail('determinism', 'two runs with the same seed have different lengths');

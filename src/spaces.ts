@@ -171,6 +171,7 @@ export class Box<D extends DType = DType> implements Space<TypedArrayOf<D>> {
   /** Number of elements. */
   readonly size: number;
   private readonly uniformBounds: boolean;
+  private readonly fullRange: boolean;
 
   constructor(low: number | ArrayLike<number>, high: number | ArrayLike<number>, shape: readonly number[], dtype: D) {
     checkShape(shape, 'Box');
@@ -200,6 +201,8 @@ export class Box<D extends DType = DType> implements Space<TypedArrayOf<D>> {
       uniform = this.low[i] === this.low[0] && this.high[i] === this.high[0];
     }
     this.uniformBounds = uniform;
+    const [dmin, dmax] = dtypeRange(dtype);
+    this.fullRange = isInt && uniform && this.low[0] === dmin && this.high[0] === dmax;
   }
 
   private expand(b: number | ArrayLike<number>, name: string): Float64Array {
@@ -261,6 +264,8 @@ export class Box<D extends DType = DType> implements Space<TypedArrayOf<D>> {
   /** True for a typed array of this dtype's class, of the right length, with every value within bounds (NaN never is). */
   contains(x: unknown): boolean {
     if (!isTypedArrayOf(x, this.dtype) || x.length !== this.size) return false;
+    // Bounds equal to the dtype's whole range hold every value: skip the scan (large uint8 frames).
+    if (this.fullRange) return true;
     const lo = this.low;
     const hi = this.high;
     for (let i = 0; i < this.size; i++) {

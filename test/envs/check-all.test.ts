@@ -1,0 +1,26 @@
+// Every registered env passes checkEnv (issue 3's contract test): the full check (300 random
+// steps, twice) without rendering, then a short check in every render mode it declares.
+import { describe, expect, it } from 'vitest';
+import { loadBuiltinEnvs } from '../../envs/index.js';
+import { checkEnv } from '../../src/env-checker.js';
+import { make } from '../../src/registry.js';
+import type { RenderMode } from '../../src/env.js';
+
+const ids = loadBuiltinEnvs();
+
+describe('checkEnv on every registered env', () => {
+  it('has envs registered', () => {
+    expect(ids.length).toBeGreaterThan(0);
+  });
+
+  const cases: [string, RenderMode | null][] = [];
+  for (const id of ids) {
+    const modes = make(id).metadata.renderModes;
+    cases.push([id, null], ...modes.map((m): [string, RenderMode] => [id, m]));
+  }
+  it.each(cases)('%s (renderMode %s)', (id, renderMode) => {
+    const report = checkEnv(make(id, { renderMode }), { seed: 0, steps: renderMode === null ? 300 : 20 });
+    expect(report.passed).toEqual(expect.arrayContaining(['spaces', 'metadata', 'reset', 'step', 'determinism']));
+    if (renderMode !== null) expect(report.passed).toContain('render');
+  });
+});
