@@ -31,8 +31,12 @@ export interface ReplayOptions {
   readonly obsShape: readonly number[];
   /** Observation dtype; frames are stored in it. */
   readonly obsDtype: DType;
-  /** Frame stacking of the observations: `k` frames along `axis`. Default `{k: 1}` (no sharing). */
-  readonly frameStack?: { readonly k: number; readonly axis: StackAxis };
+  /**
+   * Frame stacking of the observations: `k` frames along `axis`, each frame `channels` wide on
+   * that axis when it is `last` (tfgym's `FrameStack`: element `(..., j * C + c)` is channel `c`
+   * of frame `j`, oldest first). Default `{k: 1}` (no sharing).
+   */
+  readonly frameStack?: { readonly k: number; readonly axis: StackAxis; readonly channels?: number };
   /**
    * Extra frame slots as a fraction of `capacity` (default 0.25), for the `k` frames each episode
    * start adds. If episodes are so short that this runs out, the oldest transitions are dropped
@@ -108,6 +112,8 @@ export class ReplayMemory {
   /** Frames per observation. */
   readonly k: number;
   readonly axis: StackAxis;
+  /** Channels per frame along a `last` stack axis. */
+  readonly channels: number;
   /** Values per frame (`obsSize / k`). */
   readonly frameSize: number;
   readonly frameCapacity: number;
@@ -138,9 +144,10 @@ export class ReplayMemory {
     const fs = opts.frameStack ?? { k: 1, axis: 'last' as StackAxis };
     this.k = posInt('frameStack.k', fs.k);
     this.axis = fs.axis;
+    this.channels = this.axis === 'last' ? posInt('frameStack.channels', fs.channels ?? 1) : 1;
     if (this.k > 1) {
       const stackDim = this.axis === 'first' ? this.obsShape[0] : this.obsShape[this.obsShape.length - 1];
-      if (stackDim !== this.k) {
+      if (stackDim !== this.k * this.channels) {
         throw new RangeError(`Replay: frame stack of ${this.k} along the ${this.axis} axis does not fit observation shape [${this.obsShape.join(', ')}]`);
       }
     }
@@ -250,9 +257,14 @@ export class ReplayMemory {
     } else if (this.axis === 'first') {
       this.frames.set(obs.subarray(c * fsz, (c + 1) * fsz), dst);
     } else {
-      const k = this.k;
+      const C = this.channels;
+      const stride = this.k * C;
       const frames = this.frames;
-      for (let p = 0; p < fsz; p++) frames[dst + p] = obs[p * k + c] as number;
+      if (C === 1) {
+        for (let p = 0; p < fsz; p++) frames[dst + p] = obs[p * stride + c] as number;
+      } else {
+        for (let p = 0, q = 0; q < fsz; p++) for (let ch = 0; ch < C; ch++, q++) frames[dst + q] = obs[p * stride + c * C + ch] as number;
+      }
     }
     this.frameHead = f + 1;
     // Oldest frame id still present after this push; drop transitions that need older ones.
@@ -280,8 +292,12 @@ export class ReplayMemory {
       const src = ((end - (k - 1) + c) % fc) * fsz;
       if (this.axis === 'first') {
         out.set(frames.subarray(src, src + fsz), offset + c * fsz);
-      } else {
+      } else if (this.channels === 1) {
         for (let p = 0; p < fsz; p++) out[offset + p * k + c] = frames[src + p] as number;
+      } else {
+        const C = this.channels;
+        const stride = k * C;
+        for (let p = 0, q = 0; q < fsz; p++) for (let ch = 0; ch < C; ch++, q++) out[offset + p * stride + c * C + ch] = frames[src + q] as number;
       }
     }
   }

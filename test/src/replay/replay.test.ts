@@ -112,6 +112,34 @@ class NaiveStack {
   }
 }
 
+describe('frame-stack storage with several channels per frame', () => {
+  it('channels-last stacks of 2-channel frames (FrameStack layout j * C + c)', () => {
+    const k = 3;
+    const C = 2;
+    const P = 4; // positions
+    const m = new ReplayMemory({ capacity: 20, obsShape: [2, 2, k * C], obsDtype: 'uint8', frameStack: { k, axis: 'last', channels: C }, verifyAdds: 1000 });
+    const rng = new Rng(3);
+    const frames: Uint8Array[] = [];
+    const stackAt = (t: number): Uint8Array => {
+      const o = new Uint8Array(P * k * C);
+      for (let j = 0; j < k; j++) {
+        const f = frames[Math.max(0, t - (k - 1) + j)] as Uint8Array;
+        for (let p = 0; p < P; p++) for (let c = 0; c < C; c++) o[p * k * C + j * C + c] = f[p * C + c] as number;
+      }
+      return o;
+    };
+    for (let t = 0; t < 12; t++) frames.push(Uint8Array.from({ length: P * C }, () => rng.nextInt(256)));
+    for (let t = 0; t < 11; t++) m.add(stackAt(t), 0, t, stackAt(t + 1), false, false);
+    const b = m.sample(m.createBatch(40), new Rng(1));
+    const osz = P * k * C;
+    for (let i = 0; i < b.size; i++) {
+      const t = b.rewards[i] as number;
+      expect(Array.from(b.obs.subarray(i * osz, (i + 1) * osz))).toEqual(Array.from(stackAt(t)));
+      expect(Array.from(b.nextObs.subarray(i * osz, (i + 1) * osz))).toEqual(Array.from(stackAt(t + 1)));
+    }
+  });
+});
+
 describe('frame-stack storage', () => {
   for (const axis of ['first', 'last'] as const) {
     it(`stores each frame once and reproduces naive stacking exactly (axis ${axis})`, () => {
