@@ -10,6 +10,7 @@
  * itself without this module knowing how it is built.
  */
 import * as tf from '@tensorflow/tfjs';
+import { nativeProvider } from './native-backend.js';
 
 /** Every name accepted by `--backend` and `TFGYM_BACKEND`. */
 export const BACKEND_CHOICES = ['auto', 'cpu', 'wasm', 'native', 'tensorflow'] as const;
@@ -91,16 +92,10 @@ const tensorflowProvider: BackendProvider = {
   },
 };
 
-const nativeUnbuilt: BackendProvider = {
-  name: 'native',
-  tfName: 'native',
-  probe: () => Promise.resolve({ available: false, reason: 'tfgym native kernels are not built in this version' }),
-};
-
 const providers = new Map<ConcreteBackend, BackendProvider>([
   ['cpu', cpuProvider],
   ['wasm', wasmProvider],
-  ['native', nativeUnbuilt],
+  ['native', nativeProvider],
   ['tensorflow', tensorflowProvider],
 ]);
 

@@ -1,0 +1,245 @@
+// Blocked SGEMM in the Goto/van de Geijn layout: B is packed into k-by-NR slivers (L1), A into
+// MR-by-k slivers (L2), and a register-blocked MR x NR micro-kernel does rank-1 updates.
+// Packing also absorbs any transposition, so one kernel serves every case.
+#include "gemm.h"
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "pool.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+namespace tfg {
+namespace {
+
+constexpr int MR = 6;    // 6 x 16 accumulators = 12 ymm registers, leaving 4 for A and B.
+constexpr int NR = 16;
+constexpr int KC = 256;  // one B sliver is 16 KiB: it stays in L1 while A slivers stream by.
+constexpr int MC = 120;  // A block 120 KiB: stays in L2.
+constexpr int NC = 2048;
+
+using Kernel = void (*)(int kc, const float* ap, const float* bp, float* c, std::ptrdiff_t ldc, bool load);
+
+// Portable micro-kernel: plain loops the compiler can vectorise for whatever it targets.
+// Every element is one multiply-add chain over p in order, as in the AVX2 kernel below.
+void kernel_portable(int kc, const float* ap, const float* bp, float* c, std::ptrdiff_t ldc, bool load) {
+  float acc[MR][NR];
+  for (int i = 0; i < MR; i++)
+    for (int j = 0; j < NR; j++) acc[i][j] = 0.f;
+  for (int p = 0; p < kc; p++) {
+    const float* b = bp + p * NR;
+    const float* a = ap + p * MR;
+    for (int i = 0; i < MR; i++) {
+      const float ai = a[i];
+      for (int j = 0; j < NR; j++) acc[i][j] += ai * b[j];
+    }
+  }
+  for (int i = 0; i < MR; i++) {
+    float* ci = c + i * ldc;
+    if (load)
+      for (int j = 0; j < NR; j++) ci[j] += acc[i][j];
+    else
+      for (int j = 0; j < NR; j++) ci[j] = acc[i][j];
+  }
+}
+
+#if defined(__x86_64__)
+__attribute__((target("avx2,fma"))) void kernel_avx2(int kc, const float* ap, const float* bp, float* c,
+                                                      std::ptrdiff_t ldc, bool load) {
+  __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
+  __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
+  __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
+  __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
+  __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
+  __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
+  for (int p = 0; p < kc; p++) {
+    const __m256 b0 = _mm256_loadu_ps(bp);
+    const __m256 b1 = _mm256_loadu_ps(bp + 8);
+    __m256 a;
+    a = _mm256_broadcast_ss(ap + 0);
+    c00 = _mm256_fmadd_ps(a, b0, c00);
+    c01 = _mm256_fmadd_ps(a, b1, c01);
+    a = _mm256_broadcast_ss(ap + 1);
+    c10 = _mm256_fmadd_ps(a, b0, c10);
+    c11 = _mm256_fmadd_ps(a, b1, c11);
+    a = _mm256_broadcast_ss(ap + 2);
+    c20 = _mm256_fmadd_ps(a, b0, c20);
+    c21 = _mm256_fmadd_ps(a, b1, c21);
+    a = _mm256_broadcast_ss(ap + 3);
+    c30 = _mm256_fmadd_ps(a, b0, c30);
+    c31 = _mm256_fmadd_ps(a, b1, c31);
+    a = _mm256_broadcast_ss(ap + 4);
+    c40 = _mm256_fmadd_ps(a, b0, c40);
+    c41 = _mm256_fmadd_ps(a, b1, c41);
+    a = _mm256_broadcast_ss(ap + 5);
+    c50 = _mm256_fmadd_ps(a, b0, c50);
+    c51 = _mm256_fmadd_ps(a, b1, c51);
+    ap += MR;
+    bp += NR;
+  }
+#define TFG_STORE(row, lo, hi)                                                   \
+  do {                                                                          \
+    float* cr = c + (row) * ldc;                                                \
+    if (load) {                                                                 \
+      lo = _mm256_add_ps(_mm256_loadu_ps(cr), lo);                              \
+      hi = _mm256_add_ps(_mm256_loadu_ps(cr + 8), hi);                          \
+    }                                                                           \
+    _mm256_storeu_ps(cr, lo);                                                   \
+    _mm256_storeu_ps(cr + 8, hi);                                               \
+  } while (0)
+  TFG_STORE(0, c00, c01);
+  TFG_STORE(1, c10, c11);
+  TFG_STORE(2, c20, c21);
+  TFG_STORE(3, c30, c31);
+  TFG_STORE(4, c40, c41);
+  TFG_STORE(5, c50, c51);
+#undef TFG_STORE
+}
+#endif
+
+bool g_force_portable = false;
+
+Kernel pick_kernel() {
+#if defined(__x86_64__)
+  static const bool has_avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  if (has_avx2 && !g_force_portable) return kernel_avx2;
+#endif
+  return kernel_portable;
+}
+
+// Packs rows [0, mc) x cols [0, kc) of a into MR-row slivers, p-major, zero-padding the last.
+void pack_a(int mc, int kc, const float* a, std::ptrdiff_t rs, std::ptrdiff_t cs, float* out) {
+  for (int i0 = 0; i0 < mc; i0 += MR) {
+    const int mr = std::min(MR, mc - i0);
+    const float* src = a + i0 * rs;
+    if (mr == MR && rs == 1) {
+      for (int p = 0; p < kc; p++) std::memcpy(out + p * MR, src + p * cs, MR * sizeof(float));
+    } else {
+      for (int p = 0; p < kc; p++) {
+        float* o = out + p * MR;
+        int i = 0;
+        for (; i < mr; i++) o[i] = src[i * rs + p * cs];
+        for (; i < MR; i++) o[i] = 0.f;
+      }
+    }
+    out += MR * kc;
+  }
+}
+
+// Packs rows [0, kc) x cols [0, nc) of b into NR-column slivers, p-major, zero-padding the last.
+void pack_b(int kc, int nc, const float* b, std::ptrdiff_t rs, std::ptrdiff_t cs, float* out) {
+  for (int j0 = 0; j0 < nc; j0 += NR) {
+    const int nr = std::min(NR, nc - j0);
+    const float* src = b + j0 * cs;
+    if (nr == NR && cs == 1) {
+      for (int p = 0; p < kc; p++) std::memcpy(out + p * NR, src + p * rs, NR * sizeof(float));
+    } else {
+      for (int p = 0; p < kc; p++) {
+        float* o = out + p * NR;
+        int j = 0;
+        for (; j < nr; j++) o[j] = src[p * rs + j * cs];
+        for (; j < NR; j++) o[j] = 0.f;
+      }
+    }
+    out += NR * kc;
+  }
+}
+
+struct Scratch {
+  std::vector<float> a, b;
+};
+
+Scratch& scratch() {
+  thread_local Scratch s;
+  return s;
+}
+
+}  // namespace
+
+void gemm_force_portable(bool on) { g_force_portable = on; }
+
+const char* gemm_kernel_name() { return pick_kernel() == kernel_portable ? "portable" : "avx2+fma"; }
+
+void gemm_serial(int m, int n, int k, MatView a, MatView b, float* c, std::ptrdiff_t ldc, bool accumulate) {
+  if (m <= 0 || n <= 0) return;
+  if (k <= 0) {
+    if (!accumulate)
+      for (int i = 0; i < m; i++) std::memset(c + i * ldc, 0, sizeof(float) * n);
+    return;
+  }
+  const Kernel kern = pick_kernel();
+  Scratch& s = scratch();
+  const int ncmax = std::min(NC, (n + NR - 1) / NR * NR);
+  const int kcmax = std::min(KC, k);
+  s.b.resize(static_cast<size_t>(ncmax) * kcmax);
+  s.a.resize(static_cast<size_t>(MC) * kcmax);
+  float tile[MR * NR];
+  for (int jc = 0; jc < n; jc += NC) {
+    const int nc = std::min(NC, n - jc);
+    for (int pc = 0; pc < k; pc += KC) {
+      const int kc = std::min(KC, k - pc);
+      const bool load = accumulate || pc > 0;
+      pack_b(kc, nc, b.p + pc * b.rs + jc * b.cs, b.rs, b.cs, s.b.data());
+      for (int ic = 0; ic < m; ic += MC) {
+        const int mc = std::min(MC, m - ic);
+        pack_a(mc, kc, a.p + ic * a.rs + pc * a.cs, a.rs, a.cs, s.a.data());
+        for (int jr = 0; jr < nc; jr += NR) {
+          const int nr = std::min(NR, nc - jr);
+          const float* bp = s.b.data() + static_cast<size_t>(jr) * kc;
+          for (int ir = 0; ir < mc; ir += MR) {
+            const int mr = std::min(MR, mc - ir);
+            const float* ap = s.a.data() + static_cast<size_t>(ir) * kc;
+            float* cp = c + (ic + ir) * ldc + jc + jr;
+            if (mr == MR && nr == NR) {
+              kern(kc, ap, bp, cp, ldc, load);
+            } else {
+              // Edge tile: same arithmetic into a scratch tile, then copy the valid part.
+              kern(kc, ap, bp, tile, NR, false);
+              for (int i = 0; i < mr; i++)
+                for (int j = 0; j < nr; j++) {
+                  float* d = cp + i * ldc + j;
+                  *d = load ? *d + tile[i * NR + j] : tile[i * NR + j];
+                }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+void gemm(int m, int n, int k, MatView a, MatView b, float* c, std::ptrdiff_t ldc, bool accumulate) {
+  const int t = pool_threads();
+  const double flops = 2.0 * m * n * (k > 0 ? k : 1);
+  // Below ~200 kFLOP a parallel region costs more than it saves.
+  if (t <= 1 || flops < 2e5) {
+    gemm_serial(m, n, k, a, b, c, ldc, accumulate);
+    return;
+  }
+  // Split the larger of m and n in whole micro-tiles; a few more parts than threads balances
+  // uneven tiles without making the redundant packing of the other operand costly.
+  const bool split_m = (m / MR) >= (n / NR);
+  const int unit = split_m ? MR : NR;
+  const int extent = split_m ? m : n;
+  const int units = (extent + unit - 1) / unit;
+  int parts = std::min(units, t * 2);
+  if (parts < 1) parts = 1;
+  pool_run(parts, [&](int i) {
+    const int u0 = static_cast<int>(static_cast<long long>(units) * i / parts);
+    const int u1 = static_cast<int>(static_cast<long long>(units) * (i + 1) / parts);
+    const int lo = u0 * unit;
+    const int hi = std::min(extent, u1 * unit);
+    if (hi <= lo) return;
+    if (split_m) {
+      gemm_serial(hi - lo, n, k, MatView{a.p + lo * a.rs, a.rs, a.cs}, b, c + lo * ldc, ldc, accumulate);
+    } else {
+      gemm_serial(m, hi - lo, k, a, MatView{b.p + lo * b.cs, b.rs, b.cs}, c + lo, ldc, accumulate);
+    }
+  });
+}
+
+}  // namespace tfg

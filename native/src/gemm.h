@@ -1,0 +1,29 @@
+// Single-precision GEMM: C(m x n) (+)= A(m x k) * B(k x n), any strides (so transposes are free).
+#pragma once
+#include <cstddef>
+
+namespace tfg {
+
+/** A read-only matrix view: element (i, j) is p[i * rs + j * cs]. */
+struct MatView {
+  const float* p;
+  std::ptrdiff_t rs;
+  std::ptrdiff_t cs;
+};
+
+/** One thread. C is row-major with row stride ldc; accumulate adds to C instead of overwriting. */
+void gemm_serial(int m, int n, int k, MatView a, MatView b, float* c, std::ptrdiff_t ldc, bool accumulate);
+
+/**
+ * Spread over the pool by splitting m or n; the k reduction order is fixed, so the result is
+ * bitwise identical for any thread count.
+ */
+void gemm(int m, int n, int k, MatView a, MatView b, float* c, std::ptrdiff_t ldc, bool accumulate);
+
+/** Name of the micro-kernel in use ("avx2+fma" or "portable"). */
+const char* gemm_kernel_name();
+
+/** Forces the portable micro-kernel (tests compare both paths). */
+void gemm_force_portable(bool on);
+
+}  // namespace tfg

@@ -1,0 +1,202 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { nativeAddon, NATIVE_KERNELS, type NativeBackend } from '../../src/native-backend.js';
+import { Rng } from '../../src/rng.js';
+import { nativeAvailable, randomData, relErr, runOn } from './helpers.js';
+
+const TOL = 1e-5;
+const have = await nativeAvailable();
+const itNative = have ? it : it.skip;
+
+/** Compares fn on native against cpu, output by output. */
+function expectSame(fn: () => tf.Tensor | tf.Tensor[], tol = TOL): void {
+  const ref = runOn('cpu', fn);
+  const got = runOn('native', fn);
+  expect(got.length).toBe(ref.length);
+  ref.forEach((r, i) => {
+    const g = got[i];
+    expect(g?.shape).toEqual(r.shape);
+    const e = relErr(g?.values ?? [], r.values);
+    if (!(e <= tol)) throw new Error(`output ${i}: relative error ${e} > ${tol}`);
+  });
+}
+
+describe('native kernels match cpu', () => {
+  beforeAll(async () => {
+    if (have) {
+      const { useBackend } = await import('../../src/backend.js');
+      await useBackend('native');
+    }
+  });
+
+  itNative('registers every cpu kernel and reports its micro-kernel', () => {
+    const cpu = tf.getKernelsForBackend('cpu').map((k) => k.kernelName).sort();
+    const nat = tf.getKernelsForBackend('native').map((k) => k.kernelName).sort();
+    expect(nat).toEqual(cpu);
+    expect(['avx2+fma', 'portable']).toContain(nativeAddon()?.kernel());
+  });
+
+  itNative('matMul: odd sizes, every transpose combination, batched and broadcast', () => {
+    const rng = new Rng(11);
+    const dims = [1, 2, 7, 17, 33, 70];
+    for (let t = 0; t < 24; t++) {
+      const m = dims[rng.nextInt(dims.length)] as number;
+      const n = dims[rng.nextInt(dims.length)] as number;
+      const k = t === 0 ? 300 : (dims[rng.nextInt(dims.length)] as number);
+      const ta = rng.bernoulli(0.5);
+      const tb = rng.bernoulli(0.5);
+      const batch = t % 3 === 0 ? 3 : 1;
+      const bcast = t % 6 === 0;
+      const aShape = ta ? [k, m] : [m, k];
+      const bShape = tb ? [n, k] : [k, n];
+      const a = randomData(batch * m * k, rng);
+      const b = randomData((bcast ? 1 : batch) * k * n, rng);
+      expectSame(() => {
+        const at = batch > 1 ? tf.tensor(a, [batch, ...aShape]) : tf.tensor(a, aShape);
+        const bt = batch > 1 && !bcast ? tf.tensor(b, [batch, ...bShape]) : tf.tensor(b, bShape);
+        return tf.matMul(at, bt, ta, tb);
+      });
+    }
+  });
+
+  itNative('fused matMul: bias and every activation, both transposes', () => {
+    const rng = new Rng(12);
+    for (const activation of ['linear', 'relu', 'relu6', 'elu', 'leakyrelu', 'sigmoid', 'prelu'] as const) {
+      for (const [ta, tb] of [[false, false], [true, true], [false, true]] as const) {
+        const m = 1 + rng.nextInt(40);
+        const n = 1 + rng.nextInt(40);
+        const k = 1 + rng.nextInt(90);
+        const a = randomData(m * k, rng);
+        const b = randomData(k * n, rng);
+        const bias = randomData(n, rng);
+        const alpha = randomData(n, rng);
+        expectSame(() =>
+          tf.fused.matMul({
+            a: tf.tensor2d(a, ta ? [k, m] : [m, k]),
+            b: tf.tensor2d(b, tb ? [n, k] : [k, n]),
+            transposeA: ta,
+            transposeB: tb,
+            bias: tf.tensor1d(bias),
+            activation,
+            preluActivationWeights: activation === 'prelu' ? tf.tensor1d(alpha) : undefined,
+            leakyreluAlpha: 0.3,
+          }),
+        );
+      }
+    }
+  });
+
+  itNative('matMul with the portable micro-kernel and with 1 vs 2 threads is deterministic', () => {
+    const addon = nativeAddon();
+    if (!addon) throw new Error('addon missing');
+    const rng = new Rng(13);
+    const a = randomData(131 * 257, rng);
+    const b = randomData(257 * 67, rng);
+    const f = () => tf.matMul(tf.tensor2d(a, [131, 257]), tf.tensor2d(b, [257, 67]));
+    const threads = addon.threads();
+    try {
+      addon.setThreads(1);
+      const one = runOn('native', f)[0]?.values;
+      addon.setThreads(2);
+      const two = runOn('native', f)[0]?.values;
+      const again = runOn('native', f)[0]?.values;
+      expect(two).toEqual(one);
+      expect(again).toEqual(two);
+      addon.forcePortable(true);
+      expectSame(f);
+    } finally {
+      addon.forcePortable(false);
+      addon.setThreads(threads);
+    }
+  });
+
+  itNative('conv2d and fused conv2d: strides 1-4, same/valid/explicit, dilations, batch 1 and 33', () => {
+    const rng = new Rng(21);
+    for (let t = 0; t < 28; t++) {
+      const batch = t % 4 === 0 ? 33 : 1;
+      const h = 3 + rng.nextInt(12);
+      const w = 3 + rng.nextInt(12);
+      const cin = 1 + rng.nextInt(5);
+      const cout = 1 + rng.nextInt(9);
+      const fh = 1 + rng.nextInt(Math.min(5, h));
+      const fw = 1 + rng.nextInt(Math.min(5, w));
+      const stride = 1 + (t % 4);
+      const pads = ['same', 'valid', 1] as const;
+      const pad = pads[t % 3] as 'same' | 'valid' | number;
+      const dil = t % 7 === 3 && stride === 1 ? 2 : 1;
+      if (pad === 'valid' && (h < (fh - 1) * dil + 1 || w < (fw - 1) * dil + 1)) continue;
+      const x = randomData(batch * h * w * cin, rng);
+      const f = randomData(fh * fw * cin * cout, rng);
+      const bias = randomData(cout, rng);
+      expectSame(() => {
+        const xt = tf.tensor4d(x, [batch, h, w, cin]);
+        const ft = tf.tensor4d(f, [fh, fw, cin, cout]);
+        return [
+          tf.conv2d(xt, ft, stride, pad, 'NHWC', dil),
+          tf.fused.conv2d({ x: xt, filter: ft, strides: stride, pad, dilations: dil, bias: tf.tensor1d(bias), activation: t % 2 ? 'relu' : 'elu' }),
+        ];
+      });
+    }
+  });
+
+  itNative('conv2d gradients (Conv2DBackpropInput/Filter): strides 1-4, both paddings, batch 1 and 33', () => {
+    const rng = new Rng(22);
+    for (let t = 0; t < 24; t++) {
+      const batch = t % 4 === 1 ? 33 : 1;
+      const h = 4 + rng.nextInt(11);
+      const w = 4 + rng.nextInt(11);
+      const cin = 1 + rng.nextInt(4);
+      const cout = 1 + rng.nextInt(7);
+      const fh = 1 + rng.nextInt(4);
+      const fw = 1 + rng.nextInt(4);
+      const stride = 1 + (t % 4);
+      const pad = t % 2 ? 'same' : 'valid';
+      const x = randomData(batch * h * w * cin, rng);
+      const f = randomData(fh * fw * cin * cout, rng);
+      const outH = pad === 'same' ? Math.ceil(h / stride) : Math.ceil((h - fh + 1) / stride);
+      const outW = pad === 'same' ? Math.ceil(w / stride) : Math.ceil((w - fw + 1) / stride);
+      const r = randomData(batch * outH * outW * cout, rng);
+      expectSame(() => {
+        const xt = tf.tensor4d(x, [batch, h, w, cin]);
+        const ft = tf.tensor4d(f, [fh, fw, cin, cout]);
+        const rt = tf.tensor4d(r, [batch, outH, outW, cout]);
+        return tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, stride, pad), rt)))([xt, ft]);
+      });
+    }
+  });
+
+  itNative('maxPool and its gradient: sizes 1-4, strides 1-4, both paddings, batch 1 and 33', () => {
+    const rng = new Rng(23);
+    for (let t = 0; t < 24; t++) {
+      const batch = t % 4 === 2 ? 33 : 1;
+      const h = 3 + rng.nextInt(12);
+      const w = 3 + rng.nextInt(12);
+      const c = 1 + rng.nextInt(6);
+      const size = 1 + rng.nextInt(Math.min(4, h, w));
+      const stride = 1 + (t % 4);
+      const pad = t % 2 ? 'same' : 'valid';
+      const x = randomData(batch * h * w * c, rng);
+      const xt0 = tf.tensor4d(x, [batch, h, w, c]);
+      const shape = tf.maxPool(xt0, size, stride, pad).shape;
+      xt0.dispose();
+      const r = randomData(shape.reduce((a, b) => a * b, 1), rng);
+      expectSame(() => {
+        const xt = tf.tensor4d(x, [batch, h, w, c]);
+        const y = tf.maxPool(xt, size, stride, pad);
+        const g = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, size, stride, pad), tf.tensor(r, shape))))(xt);
+        return [y, g];
+      });
+    }
+  });
+
+  itNative('the cases above ran in the addon, not in the cpu fallback', () => {
+    const calls = (tf.findBackend('native') as NativeBackend).nativeCalls;
+    for (const k of NATIVE_KERNELS) expect(calls.get(k) ?? 0, k).toBeGreaterThan(5);
+  });
+
+  itNative('rejects wrongly sized buffers instead of corrupting memory', () => {
+    const addon = nativeAddon();
+    expect(() => addon?.matmul(new Float32Array(3), new Float32Array(4), new Float32Array(4), 1, 2, 2, 2, false, false, 0, 0, null, 0, 0)).toThrow(/too short/);
+    expect(() => addon?.conv2d(new Float32Array(1), new Float32Array(1), new Float32Array(1), new Int32Array(3), null, 0, 0)).toThrow(/Int32Array of 15/);
+  });
+});
