@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { checkEnv } from '../../../src/env-checker.js';
+import type { RenderMode } from '../../../src/env.js';
 import { make, registeredIds } from '../../../src/registry.js';
+import { RandomState } from '../../../src/rng/index.js';
+import { MINATAR_GAMES } from '../../../envs/minatar/environment.js';
 import { MinAtarEnv, type MinAtarInfo } from '../../../envs/minatar.js';
 import { MINATAR_PALETTES } from '../../../envs/minatar/render.js';
 import { cells, fixtureCells, loadFixture } from './fixtures.js';
@@ -163,6 +167,34 @@ describe('MinAtar rendering', () => {
       for (let i = 0; i < grays.length; i++) {
         expect(grays[i], `${game} channel ${i}`).toBeGreaterThan(40);
       }
+    }
+  });
+});
+
+describe('MinAtar contract', () => {
+  it.each(IDS.flatMap((id): [string, RenderMode | null][] => [
+    [id, null],
+    [id, 'rgb_array'],
+    [id, 'ansi'],
+  ]))('%s passes checkEnv (renderMode %s)', (id, renderMode) => {
+    const report = checkEnv(make(id, { renderMode, cellSize: 4 }), { seed: 0, steps: 100 });
+    expect(report.passed).toEqual(expect.arrayContaining(['spaces', 'metadata', 'reset', 'step', 'determinism']));
+    if (renderMode !== null) expect(report.passed).toContain('render');
+  });
+
+  it('clone() is a deep copy: stepping the copy leaves the original unchanged', () => {
+    for (const game of Object.values(MINATAR_GAMES)) {
+      const rng = new RandomState(1);
+      const s = game.create(true);
+      game.reset(s, rng);
+      for (let i = 0; i < 40 && !s.terminal; i++) game.step(s, i % 6, rng);
+      const before = new Uint8Array(100 * game.channels.length);
+      game.observe(s, before);
+      const c = game.clone(s);
+      for (let i = 0; i < 60 && !c.terminal; i++) game.step(c, (i * 7) % 6, rng);
+      const after = new Uint8Array(before.length);
+      game.observe(s, after);
+      expect(after, game.name).toEqual(before);
     }
   });
 });
