@@ -99,7 +99,7 @@ export function parseActionList(v: string): number[] {
 }
 
 /** Collects repeated `--opt key=value` flags. */
-export function collectOpt(v: string, prev: Record<string, string>): Record<string, string> {
+export function collectOpt(v: string, prev: Record<string, string> | undefined): Record<string, string> {
   const eq = v.indexOf('=');
   if (eq <= 0) throw new InvalidArgumentError(`Expected key=value, got "${v}".`);
   return { ...prev, [v.slice(0, eq)]: v.slice(eq + 1) };
@@ -112,7 +112,7 @@ export interface TraceOptions {
   actions?: number[];
   randomActions?: number;
   actionSeed?: number;
-  opt: Record<string, string>;
+  opt?: Record<string, string>;
 }
 
 /** Makes the env and the action sequence for `trace`, turning bad input into {@link UsageError}s. */
@@ -126,7 +126,7 @@ export function prepareTrace(o: TraceOptions): TraceSpec {
   loadBuiltinEnvs();
   let env: Env<unknown, unknown>;
   try {
-    env = registry.make(o.env, registry.parseOptions(o.env, o.opt));
+    env = registry.make(o.env, registry.parseOptions(o.env, o.opt ?? {}));
   } catch (e) {
     if (e instanceof RangeError || e instanceof TypeError) throw new UsageError(e.message);
     throw e;
@@ -161,7 +161,7 @@ export function register(program: Command): void {
     .option('--actions <list>', 'comma-separated actions, e.g. 0,2,1', parseActionList)
     .option('--random-actions <n>', 'take n actions sampled from the action space', intArg(0, 100_000_000))
     .option('--action-seed <m>', 'seed of the random actions (default: --seed)', intArg(0, Number.MAX_SAFE_INTEGER))
-    .option('--opt <key=value>', 'env option (repeatable), e.g. --opt size=40', collectOpt, {})
+    .option('--opt <key=value>', 'env option (repeatable), e.g. --opt size=40', collectOpt)
     .action((opts: TraceOptions) => {
       const spec = prepareTrace(opts);
       let first = true;
