@@ -15,7 +15,7 @@ interface PageState {
   frames: number;
   returnPoints: number;
   episodes: number;
-  lastStep: { info: Record<string, number> } | null;
+  lastStep: { episodeStep: number; info: Record<string, number> } | null;
 }
 
 let proc: ChildProcess | null = null;
@@ -47,7 +47,25 @@ function startPlay(): Promise<string> {
 }
 
 const pageState = (page: Page): Promise<PageState> => page.evaluate(() => (window as unknown as { __tfgym: PageState }).__tfgym);
-const paddleX = async (page: Page): Promise<number> => (await pageState(page)).lastStep?.info['paddleX'] ?? NaN;
+
+/** Holds `key` until the paddle moves in `dir` within one episode (or 5 s pass); releases it. */
+async function holdUntilMoved(page: Page, key: string, dir: 1 | -1): Promise<boolean> {
+  await page.keyboard.down(key);
+  try {
+    let prev: { t: number; x: number } | null = null;
+    const t0 = Date.now();
+    while (Date.now() - t0 < 5000) {
+      const s = (await pageState(page)).lastStep;
+      const cur = s === null ? null : { t: s.episodeStep, x: s.info['paddleX'] ?? NaN };
+      if (prev !== null && cur !== null && cur.t > prev.t && dir * (cur.x - prev.x) > 0) return true;
+      prev = cur;
+      await page.waitForTimeout(40);
+    }
+    return false;
+  } finally {
+    await page.keyboard.up(key);
+  }
+}
 
 describe.skipIf(!haveBrowser)('viewer in headless Chromium', () => {
   it('plays Catch-v0 with the keyboard, draws frames, plots returns, saves a screenshot', async () => {
@@ -76,21 +94,12 @@ describe.skipIf(!haveBrowser)('viewer in headless Chromium', () => {
     expect(canvas.h).toBe(400);
     expect(canvas.lit).toBeGreaterThan(100); // ball 20x20 + paddle 50x10 = 900 lit pixels
 
-    // Arrow keys move the paddle, read back from the game state the server streams.
+    // Arrow keys move the paddle, read back from the game state the server streams. An episode
+    // may end (and re-centre the paddle) while a key is held, so look for a move between two
+    // samples of the same episode.
     await page.waitForFunction(() => (window as unknown as { __tfgym: PageState }).__tfgym.lastStep !== null);
-    const x0 = await paddleX(page);
-    await page.keyboard.down('ArrowLeft');
-    await page.waitForTimeout(400);
-    await page.keyboard.up('ArrowLeft');
-    await page.waitForTimeout(150);
-    const x1 = await paddleX(page);
-    expect(x1).toBeLessThan(x0);
-    await page.keyboard.down('ArrowRight');
-    await page.waitForTimeout(600);
-    await page.keyboard.up('ArrowRight');
-    await page.waitForTimeout(150);
-    const x2 = await paddleX(page);
-    expect(x2).toBeGreaterThan(x1);
+    expect(await holdUntilMoved(page, 'ArrowLeft', -1)).toBe(true);
+    expect(await holdUntilMoved(page, 'ArrowRight', 1)).toBe(true);
 
     // A Catch episode lasts about 34 steps at 30 fps: the return curve gets a point.
     await page.waitForFunction(() => (window as unknown as { __tfgym: PageState }).__tfgym.returnPoints >= 1, null, { timeout: 10_000 });
