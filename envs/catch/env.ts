@@ -52,7 +52,9 @@ export class CatchEnv extends BaseEnv<Uint8Array, number> {
       renderShape: [g.size, g.size, 3],
     };
     this.frame = new Uint8Array(g.size * g.size);
-    this.state = initial(g, this.rng);
+    // A placeholder until the first reset: drawing here would shift the stream, and an unseeded
+    // first reset must equal reset({seed: 0}).
+    this.state = { ballX: g.size / 2, ballY: g.ceilingY, paddleX: g.size / 2 };
   }
 
   /** The current positions (for viewers and tests). */

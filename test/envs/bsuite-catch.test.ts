@@ -117,6 +117,7 @@ describe('bsuite Catch rules', () => {
     const first = cols(a, 0);
     expect(first.slice(0, 6)).toEqual([4, 0, 3, 3, 3, 1]); // the README's seed-0 columns
     expect(cols(new BsuiteCatchEnv(), 0)).toEqual(first);
+    expect(cols(new BsuiteCatchEnv())).toEqual(first); // never seeded = seed 0
     const b = new BsuiteCatchEnv();
     b.reset({ seed: 1 });
     for (let i = 0; i < 9; i++) b.step(1);

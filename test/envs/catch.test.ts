@@ -146,6 +146,8 @@ describe('CatchEnv', () => {
       return out;
     };
     expect(xs(7)).toEqual(xs(7));
+    // Never seeded = seeded with 0 (BaseEnv's rule), for both Catch envs.
+    expect(new CatchEnv().reset()[1]).toEqual(new CatchEnv().reset({ seed: 0 })[1]);
     expect(new Set(xs(7)).size).toBeGreaterThan(1);
   });
 
