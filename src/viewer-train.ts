@@ -49,9 +49,18 @@ export class TrainingViewer {
 
   /**
    * One env step. `qvalues` is a thunk so Q-values are only read (often a tensor download)
-   * when a frame is actually shown.
+   * when a frame is actually shown; `shownAction` picks the bar to highlight (default `action`).
    */
-  step(step: number, episodeStep: number, action: number, reward: number, episodeReturn: number, info: Info, qvalues?: () => ArrayLike<number> | null): void {
+  step(
+    step: number,
+    episodeStep: number,
+    action: number,
+    reward: number,
+    episodeReturn: number,
+    info: Info,
+    qvalues?: () => ArrayLike<number> | null,
+    shownAction?: (q: ArrayLike<number>) => number,
+  ): void {
     // Reading the clock costs ~0.2 us here, more than a fast env step: read it about once per
     // millisecond, with a stride that adapts to the loop's speed.
     if (++this.sinceClock < this.stride) return;
@@ -64,7 +73,7 @@ export class TrainingViewer {
     if (!this.server.frameDue(now)) return;
     this.server.publishStep({ step, episodeStep, action, reward, episodeReturn, info: scalarInfo(info) });
     const q = qvalues?.();
-    if (q !== undefined && q !== null) this.server.publishQValues({ step, values: Array.from(q), action });
+    if (q !== undefined && q !== null) this.server.publishQValues({ step, values: Array.from(q), action: shownAction ? shownAction(q) : action });
     const frame = this.env?.render();
     if (frame !== undefined && frame !== null && typeof frame !== 'string') this.server.publishFrame(frame, step);
   }

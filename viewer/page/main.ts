@@ -314,6 +314,9 @@ function onHello(h: HelloMessage): void {
   setText('mode', h.mode);
   document.title = `tfgym · ${h.envId}`;
   el('c-wins-box').hidden = !/(^|\/)Catch-v\d+$/.test(h.envId);
+  // Training runs flat out; speed only paces play and watch.
+  el('speed-box').hidden = h.mode === 'train';
+  pauseBtn.title = h.mode === 'train' ? 'freezes the view; training goes on' : 'pauses the game';
   el('qbars').innerHTML = '<p class="muted">none yet</p>';
   hidePanels();
   showKeys(h);
