@@ -76,7 +76,7 @@ export interface DqnConfig {
  * field, else Stable-Baselines3's `DQN`, else the paper that introduced the feature.
  */
 export const DQN_CONFIG: ConfigDescriptor<DqnConfig> = {
-  preprocess: { type: 'enum', choices: ['none', 'book'], default: 'none', doc: "observation pipeline: none, or the book's (grayscale 80x80, scaled to [0,1], 4 frames stacked)", source: 'Gulli & Pal ch. 8' },
+  preprocess: { type: 'enum', choices: ['none', 'book'], default: 'none', doc: "observation pipeline: none, or the book's (gray 80x80 area resize, 4 frames stacked; /255 at the network input)", source: 'Gulli & Pal ch. 8' },
   network: { type: 'enum', choices: TORSOS, default: 'mlp', doc: 'Q-network torso (models/q-networks.ts)' },
   hiddenSizes: { type: 'intList', default: [64, 64], min: 1, doc: 'dense layer sizes (MLP torso, or after the conv layers)', source: 'SB3 DQN MlpPolicy' },
   convFilters: { type: 'intList', default: [16, 32], min: 1, doc: 'filters per conv layer of the cnn torso' },

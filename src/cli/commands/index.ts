@@ -9,6 +9,8 @@ import { register as envs } from './envs.js';
 import { register as trace } from './trace.js';
 import { register as play } from './play.js';
 import { register as example } from './example.js';
+import { register as train } from './train.js';
+import { register as evalCmd } from './eval.js';
 
 /** Registers every subcommand on the root program. */
-export const commands: ReadonlyArray<(program: Command) => void> = [info, bench, envs, trace, play, example];
+export const commands: ReadonlyArray<(program: Command) => void> = [info, bench, envs, trace, play, example, train, evalCmd];
