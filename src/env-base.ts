@@ -85,6 +85,11 @@ export abstract class BaseEnv<Obs, Act> implements Env<Obs, Act> {
   /** Frees resources (nothing by default). */
   close(): void {}
 
+  /** The class name (wrappers print stacks as `FrameStack<Resize<CatchEnv>>`). */
+  toString(): string {
+    return this.constructor.name;
+  }
+
   /** Reseeds the env's randomness; the default replaces `this.rng` with `new Rng(seed)`. */
   protected seed(seed: number): void {
     this.rng = new Rng(seed);

@@ -70,10 +70,11 @@ export class FrameStack<T extends AnyTypedArray, Act> extends Wrapper<T, Act> {
   }
 
   override step(action: Act): StepResult<T> {
-    const [obs, r, term, trunc, info] = this.env.step(action);
+    const out = this.env.step(action);
     this.head = (this.head + 1) % this.k;
-    (this.ring[this.head] as T).set(obs);
-    return [this.assemble(), r, term, trunc, info];
+    (this.ring[this.head] as T).set(out[0]);
+    out[0] = this.assemble();
+    return out;
   }
 
   private assemble(): T {

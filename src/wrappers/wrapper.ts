@@ -3,7 +3,8 @@
  * and forwards everything else, so wrappers compose: `new FrameStack(new Resize(env, 84, 84), 4)`.
  *
  * Buffer lifetime: wrappers that transform observations write into a buffer they own and reuse
- * it on every call, so the steady-state loop allocates nothing. An observation returned by
+ * it on every call, and rewrite the step tuple they get from the inner env in place, so a
+ * wrapper adds no allocation per step. An observation returned by
  * `reset`/`step` is therefore valid only until the next `reset`/`step` of the same wrapper;
  * copy it (`obs.slice()`) to keep it.
  */
@@ -84,8 +85,10 @@ export abstract class ObservationWrapper<Obs, Act, InnerObs> extends Wrapper<Obs
   }
 
   override step(action: Act): StepResult<Obs> {
-    const [obs, r, term, trunc, info] = this.env.step(action);
-    return [this.observation(obs), r, term, trunc, info];
+    // Rewrite the inner env's fresh tuple in place rather than allocating another one per step.
+    const out = this.env.step(action) as unknown as StepResult<unknown>;
+    out[0] = this.observation(out[0] as InnerObs);
+    return out as StepResult<Obs>;
   }
 }
 
@@ -95,8 +98,9 @@ export abstract class RewardWrapper<Obs, Act> extends Wrapper<Obs, Act> {
   abstract reward(r: number): number;
 
   override step(action: Act): StepResult<Obs> {
-    const [obs, r, term, trunc, info] = this.env.step(action);
-    return [obs, this.reward(r), term, trunc, info];
+    const out = this.env.step(action);
+    out[1] = this.reward(out[1]);
+    return out;
   }
 }
 

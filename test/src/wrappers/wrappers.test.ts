@@ -27,7 +27,8 @@ describe('Wrapper base', () => {
     w.reset({ seed: 1 });
     w.step(2);
     expect(w.render()).toBe('t=1');
-    expect(String(w)).toMatch(/^Wrapper<Wrapper</);
+    expect(String(w)).toBe('Wrapper<Wrapper<ToyEnv>>');
+    expect(String(new FrameStack(new TimeLimit(new ToyEnv(), 3), 2))).toBe('FrameStack<TimeLimit<ToyEnv>>');
   });
 });
 
