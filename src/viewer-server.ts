@@ -119,7 +119,7 @@ export class ViewerServer {
   private readonly clients = new Set<Client>();
   private readonly wss: WebSocketServer;
   private readonly files = new Map<string, { body: Buffer; type: string }>();
-  private readonly hello: HelloMessage;
+  private hello: HelloMessage;
   private readonly log: (line: string) => void;
   private readonly maxBuffered: number;
   private readonly loopbackOnly: boolean;
@@ -209,6 +209,16 @@ export class ViewerServer {
   /** Exploration rate chosen in the page, or null where there is none. */
   get epsilon(): number | null {
     return this.status.epsilon;
+  }
+
+  /**
+   * Replaces what `hello` announces (e.g. once a trainer has built its env) and re-sends it to
+   * every client; pages reset their charts on `hello`.
+   */
+  setHello(hello: Omit<HelloMessage, 'type' | 'version'>): void {
+    this.hello = { type: 'hello', version: PROTOCOL_VERSION, ...hello };
+    const text = encodeServerMessage(this.hello);
+    for (const c of this.clients) if (c.ws.readyState === c.ws.OPEN) c.ws.send(text);
   }
 
   /** Sets the shared control state (e.g. the host pauses) and tells every client. */

@@ -7,18 +7,30 @@
  * In train mode, pause freezes the view (no frames are sent) but training goes on, and the
  * Q-value bars show Q(s) of the newest state with the greedy action highlighted.
  */
-import type { Subject, Subscription } from 'rxjs';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { Subject, type Subscription } from 'rxjs';
 import type { Agent } from '../../agents/agent.js';
 import type { TrainEvent, TypedEnv } from '../../agents/trainer.js';
+import type { HelloMessage } from '../protocol.js';
 import type { ViewerServer } from '../viewer-server.js';
 import { TrainingViewer } from '../viewer-train.js';
 import { spaceInfo } from './viewer-spaces.js';
-import { announceViewer, startViewer, type ViewerFlags } from './viewer-options.js';
+import { addViewerOptions, announceViewer, startViewer, type ViewerFlags } from './viewer-options.js';
 
-/** A running `--watch` viewer: call `close()` when training ends. */
-export interface TrainWatch {
-  readonly server: ViewerServer;
-  close(): Promise<void>;
+/** Adds `--watch` and the viewer's `--port`, `--host`, `--open` to a training command. */
+export function addWatchOptions(cmd: Command): Command {
+  cmd.option('--watch', 'serve the live viewer while training (see --port, --host, --open)');
+  return addViewerOptions(cmd);
+}
+
+/** What the trainer must be given for watching: the event stream, per-step events, rendering envs. */
+export interface WatchHooks {
+  readonly events: Subject<TrainEvent>;
+  readonly emitSteps: true;
+  /** Make the training env with `renderMode: 'rgb_array'` so frames can be shown. */
+  readonly render: true;
 }
 
 function argmax(v: ArrayLike<number>): number {
@@ -27,33 +39,37 @@ function argmax(v: ArrayLike<number>): number {
   return best;
 }
 
-/**
- * Starts the viewer for a training run and subscribes it to `events`. `env` is the training env
- * (made with `renderMode: 'rgb_array'`; wrappers forward `render`). Pass `emitSteps: true` to
- * the trainer so per-step events exist.
- */
-export async function startTrainWatch(flags: ViewerFlags, envId: string, env: TypedEnv, events: Subject<TrainEvent>): Promise<TrainWatch> {
+/** The `hello` for a training env. */
+export function trainHello(envId: string, env: TypedEnv): Omit<HelloMessage, 'type' | 'version'> {
   const actionSpace = spaceInfo(env.actionSpace);
-  const server = await startViewer(flags, {
-    hello: {
-      mode: 'train',
-      envId,
-      observationSpace: spaceInfo(env.observationSpace),
-      actionSpace,
-      actionNames: env.metadata.actionNames ?? Array.from({ length: actionSpace.n ?? 0 }, (_, i) => String(i)),
-      fps: env.metadata.renderFps,
-    },
-  });
-  const tv = new TrainingViewer(server, env.renderMode === 'rgb_array' ? env : null, { envId });
+  return {
+    mode: 'train',
+    envId,
+    observationSpace: spaceInfo(env.observationSpace),
+    actionSpace,
+    actionNames: env.metadata.actionNames ?? Array.from({ length: actionSpace.n ?? 0 }, (_, i) => String(i)),
+    fps: env.metadata.renderFps,
+  };
+}
+
+/**
+ * Subscribes a viewer server to a trainer's events. On `start` it announces the real training
+ * env (after preprocessing) and begins streaming; returns the subscription.
+ */
+export function streamTraining(server: ViewerServer, envId: string, events: Subject<TrainEvent>): Subscription {
+  let tv: TrainingViewer | null = null;
   let agent: Agent | null = null;
   let episodeStep = 0;
   let episodeReturn = 0;
-  const sub: Subscription = events.subscribe((e) => {
+  return events.subscribe((e) => {
     switch (e.type) {
       case 'start':
         agent = e.agent;
+        server.setHello(trainHello(envId, e.env));
+        tv = new TrainingViewer(server, e.env.renderMode === 'rgb_array' ? e.env : null, { envId });
         break;
       case 'step': {
+        if (tv === null) return;
         episodeStep++;
         episodeReturn += e.reward;
         const { obs } = e;
@@ -64,28 +80,62 @@ export async function startTrainWatch(flags: ViewerFlags, envId: string, env: Ty
         break;
       }
       case 'episode':
-        tv.episode(e.episode - 1, e.return, e.length);
-        tv.metrics(e.step, { epsilon: e.epsilon });
+        tv?.episode(e.episode - 1, e.return, e.length);
+        tv?.metrics(e.step, { epsilon: e.epsilon });
         episodeStep = 0;
         episodeReturn = 0;
         break;
       case 'update':
-        tv.metrics(e.step, { loss: e.loss, sps: e.sps, q: e.q });
+        tv?.metrics(e.step, { loss: e.loss, sps: e.sps, q: e.q });
         break;
       case 'end':
-        tv.flushMetrics();
+        tv?.flushMetrics();
         server.flush();
         break;
       default:
         break;
     }
   });
-  announceViewer(server, flags.open);
-  return {
-    server,
-    close: async () => {
-      sub.unsubscribe();
-      await server.close();
+}
+
+/** The env id a `train` invocation will use: `--env`, or the resumed run's `config.json`. */
+function envIdOf(flags: { env?: string; runDir?: string }): string {
+  if (flags.env !== undefined) return flags.env;
+  if (flags.runDir !== undefined) {
+    try {
+      const j = JSON.parse(readFileSync(join(flags.runDir, 'config.json'), 'utf8')) as { env?: unknown };
+      if (typeof j.env === 'string') return j.env;
+    } catch {
+      // The trainer reports a missing or corrupt run directory itself.
+    }
+  }
+  return 'training';
+}
+
+/**
+ * Runs `run` (the training) with the viewer attached: starts the server, prints its URL, passes
+ * the hooks the trainer needs, and closes the server when training ends.
+ */
+export async function runWatched<T>(flags: ViewerFlags & { env?: string; runDir?: string }, run: (hooks: WatchHooks) => Promise<T>): Promise<T> {
+  const envId = envIdOf(flags);
+  // A provisional hello until the trainer's `start` event brings the real env.
+  const server = await startViewer(flags, {
+    hello: {
+      mode: 'train',
+      envId,
+      observationSpace: { type: 'unknown', shape: [], dtype: 'uint8' },
+      actionSpace: { type: 'unknown', shape: [], dtype: 'int32' },
+      actionNames: [],
+      fps: 30,
     },
-  };
+  });
+  const events = new Subject<TrainEvent>();
+  const sub = streamTraining(server, envId, events);
+  announceViewer(server, flags.open);
+  try {
+    return await run({ events, emitSteps: true, render: true });
+  } finally {
+    sub.unsubscribe();
+    await server.close();
+  }
 }

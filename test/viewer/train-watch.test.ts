@@ -1,47 +1,60 @@
-import { Subject } from 'rxjs';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RandomAgent } from '../../agents/random.js';
-import { train, type TrainEvent, type TypedEnv } from '../../agents/trainer.js';
+import { train, type TypedEnv } from '../../agents/trainer.js';
 import { loadBuiltinEnvs } from '../../envs/index.js';
-import { startTrainWatch } from '../../src/cli/train-watch.js';
+import { runWatched } from '../../src/cli/train-watch.js';
 import { nullSink } from '../../src/metrics/sink.js';
 import { make } from '../../src/registry.js';
 import { Rng } from '../../src/rng.js';
 import { Collector, waitFor } from './helpers.js';
 
-describe('train --watch adapter', () => {
-  it('streams a real training loop: hello (train), Catch frames, every episode, Q-values', async () => {
+// runWatched prints the URL on stdout; capture it.
+const captured: string[] = [];
+const write = process.stdout.write.bind(process.stdout);
+beforeAll(() => {
+  process.stdout.write = ((chunk: string | Uint8Array) => {
+    captured.push(...String(chunk).split('\n').filter((l) => l.startsWith('viewer: ')));
+    return true;
+  }) as typeof process.stdout.write;
+});
+afterAll(() => {
+  process.stdout.write = write;
+});
+
+describe('train --watch', () => {
+  it('streams a real training loop: hello (train), Catch frames, every episode, Q-values, metrics', async () => {
     loadBuiltinEnvs();
-    const env = make('Catch-v0', { renderMode: 'rgb_array' }) as TypedEnv;
-    const events = new Subject<TrainEvent>();
-    const watch = await startTrainWatch({ port: 0, host: '127.0.0.1' }, 'Catch-v0', env, events);
-    const c = new Collector(`ws://127.0.0.1:${watch.server.port}/ws`);
-    try {
+    let client: Collector | null = null;
+    let trained = 0;
+    // Stands in for the train command: runWatched starts the server; the run function trains.
+    await runWatched({ port: 0, host: '127.0.0.1', env: 'Catch-v0' }, async (hooks) => {
+      const env = make('Catch-v0', hooks.render ? { renderMode: 'rgb_array' } : {}) as TypedEnv;
+      const port = Number(/:(\d+)\/$/.exec(captured.at(-1) ?? '')?.[1]);
+      const c = new Collector(`ws://127.0.0.1:${port}/ws`);
+      client = c;
       await c.opened();
-      await waitFor(() => watch.server.clientCount === 1);
-      let episodes = 0;
-      events.subscribe((e) => {
-        if (e.type === 'episode') episodes = e.episode;
+      expect(c.of('hello').length).toBeLessThanOrEqual(1);
+      hooks.events.subscribe((e) => {
+        if (e.type === 'episode') trained = e.episode;
       });
       const agent = new RandomAgent(3, new Rng(1));
-      // Long enough (wall time) for several frames at 30 fps.
+      // Steps enough (in wall time) for several frames at 30 fps.
       const t0 = performance.now();
-      let steps = 0;
       while (performance.now() - t0 < 400) {
-        const r = await train({ agent, env, seed: steps, totalSteps: 2000, sink: nullSink, clock: Date.now, events, emitSteps: true, yieldEvery: 100 });
-        steps += r.steps;
+        await train({ agent, env, seed: 1, totalSteps: 2000, sink: nullSink, clock: Date.now, events: hooks.events, emitSteps: hooks.emitSteps, yieldEvery: 100 });
       }
-      await waitFor(() => c.of('episode').length >= episodes && c.frames.length >= 2, 5000, 'episodes and frames');
-      expect(c.of('hello')[0]).toMatchObject({ mode: 'train', envId: 'Catch-v0', fps: 30, actionNames: ['left', 'stay', 'right'] });
-      expect([c.frames[0]?.height, c.frames[0]?.width, c.frames[0]?.channels]).toEqual([400, 400, 3]);
-      expect(c.of('episode')[0]).toMatchObject({ index: 0 });
-      expect(typeof c.of('episode')[0]?.won).toBe('boolean');
-      const q = c.of('qvalues').at(-1);
-      expect(q?.values).toEqual([0, 0, 0]);
-      expect(c.of('metrics').some((m) => m.values['epsilon'] === 1)).toBe(true);
-    } finally {
-      c.close();
-      await watch.close();
-    }
+      await waitFor(() => c.frames.length >= 2 && c.of('episode').length >= trained, 5000, 'frames and episodes');
+    });
+    const c = client as unknown as Collector;
+    c.close();
+    // The provisional hello, then the real one from the trainer's start event.
+    expect(c.of('hello').at(-1)).toMatchObject({ mode: 'train', envId: 'Catch-v0', fps: 30, actionNames: ['left', 'stay', 'right'] });
+    expect(c.of('hello').at(-1)?.actionSpace).toMatchObject({ type: 'Discrete', n: 3 });
+    expect([c.frames[0]?.height, c.frames[0]?.width, c.frames[0]?.channels]).toEqual([400, 400, 3]);
+    expect(c.of('episode')[0]).toMatchObject({ index: 0 });
+    expect(typeof c.of('episode')[0]?.won).toBe('boolean');
+    expect(c.of('qvalues').at(-1)?.values).toEqual([0, 0, 0]);
+    expect(c.of('metrics').some((m) => m.values['epsilon'] === 1)).toBe(true);
+    expect(captured.some((l) => /^viewer: http:\/\/127\.0\.0\.1:\d+\/$/.test(l))).toBe(true);
   });
 });
