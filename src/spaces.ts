@@ -87,16 +87,29 @@ function checkShape(shape: readonly number[], what: string): void {
   }
 }
 
-function jsonNum(x: number): JsonNumber {
-  if (x === Infinity) return 'inf';
-  if (x === -Infinity) return '-inf';
+/**
+ * The shortest decimal that reads back as the same float32 (so a float32 bound of -1.2 prints as
+ * -1.2, not -1.2000000476837158); other dtypes print as they are.
+ */
+function shortest(dtype: DType, x: number): number {
+  if (dtype !== 'float32' || !Number.isFinite(x)) return x;
+  for (let p = 1; p <= 9; p++) {
+    const y = Number(x.toPrecision(p));
+    if (Math.fround(y) === x) return y;
+  }
   return x;
 }
 
-function fmtNum(x: number): string {
+function jsonNum(dtype: DType, x: number): JsonNumber {
   if (x === Infinity) return 'inf';
   if (x === -Infinity) return '-inf';
-  return String(x);
+  return shortest(dtype, x);
+}
+
+function fmtNum(dtype: DType, x: number): string {
+  if (x === Infinity) return 'inf';
+  if (x === -Infinity) return '-inf';
+  return String(shortest(dtype, x));
 }
 
 /** Range of values each integer dtype can hold (for bound validation). */
@@ -278,18 +291,20 @@ export class Box<D extends DType = DType> implements Space<TypedArrayOf<D>> {
 
   /** `Box(low, high, [shape], dtype)`; non-uniform bounds are shown as their min and max. */
   toString(): string {
+    const f = (x: number): string => fmtNum(this.dtype, x);
     if (this.uniformBounds) {
-      return `Box(${fmtNum(this.low[0] as number)}, ${fmtNum(this.high[0] as number)}, [${this.shape.join(', ')}], ${this.dtype})`;
+      return `Box(${f(this.low[0] as number)}, ${f(this.high[0] as number)}, [${this.shape.join(', ')}], ${this.dtype})`;
     }
-    return `Box(low=[${Array.from(this.low, fmtNum).join(', ')}], high=[${Array.from(this.high, fmtNum).join(', ')}], [${this.shape.join(', ')}], ${this.dtype})`;
+    return `Box(low=[${Array.from(this.low, f).join(', ')}], high=[${Array.from(this.high, f).join(', ')}], [${this.shape.join(', ')}], ${this.dtype})`;
   }
 
   /** JSON description: scalar bounds when uniform, else arrays in C order. */
   toJSON(): SpaceJSON {
+    const j = (x: number): JsonNumber => jsonNum(this.dtype, x);
     return {
       type: 'Box',
-      low: this.uniformBounds ? jsonNum(this.low[0] as number) : Array.from(this.low, jsonNum),
-      high: this.uniformBounds ? jsonNum(this.high[0] as number) : Array.from(this.high, jsonNum),
+      low: this.uniformBounds ? j(this.low[0] as number) : Array.from(this.low, j),
+      high: this.uniformBounds ? j(this.high[0] as number) : Array.from(this.high, j),
       shape: [...this.shape],
       dtype: this.dtype,
     };

@@ -104,6 +104,9 @@ describe('Box', () => {
   });
 
   it('describes itself', () => {
+    expect(new Box(-1.2, 0.1, [2], 'float32').toString()).toBe('Box(-1.2, 0.1, [2], float32)');
+    expect(new Box(-1.2, 0.1, [2], 'float32').toJSON()).toEqual({ type: 'Box', low: -1.2, high: 0.1, shape: [2], dtype: 'float32' });
+    expect(new Box(0, 1 / 3, [1], 'float32').toString()).toBe('Box(0, 0.33333334, [1], float32)');
     expect(new Box(0, 255, [80, 80, 4], 'uint8').toString()).toBe('Box(0, 255, [80, 80, 4], uint8)');
     expect(new Box(-Infinity, Infinity, [3], 'float32').toString()).toBe('Box(-inf, inf, [3], float32)');
     expect(new Box([0, 1], [2, 3], [2], 'int32').toString()).toBe('Box(low=[0, 1], high=[2, 3], [2], int32)');
