@@ -2,7 +2,25 @@ import { describe, expect, it } from 'vitest';
 import { SyncVectorEnv, batchSpace } from '../../src/vector-env.js';
 import { Box, Discrete, MultiDiscrete } from '../../src/spaces.js';
 import { Rng } from '../../src/rng.js';
+import { BaseEnv } from '../../src/env-base.js';
+import type { EnvMetadata, Info, StepResult } from '../../src/env.js';
 import { ToyEnv } from './toy-env.js';
+
+/** Discrete observations: a counter that the action adds to, ending at 4 or more. */
+class Counter extends BaseEnv<number, number> {
+  readonly observationSpace = new Discrete(8);
+  readonly actionSpace = new Discrete(3);
+  readonly metadata: EnvMetadata = { renderModes: [], renderFps: 1 };
+  private n = 0;
+  protected resetEpisode(): [number, Info] {
+    this.n = 0;
+    return [0, {}];
+  }
+  protected stepEpisode(a: number): StepResult<number> {
+    this.n += a;
+    return [this.n, a, this.n >= 4, false, {}];
+  }
+}
 
 // 1x1x1 toy envs: obs = (offset + 17 t) mod 256, reward of step t = [1.5, -2, 0, 0.25, -0.5][t-1] for action 0.
 const px = (offset: number, t: number): number => (offset + 17 * t) % 256;
@@ -78,6 +96,17 @@ describe('SyncVectorEnv', () => {
         }
       });
     }
+  });
+
+  it('batches Discrete observations into an Int32Array', () => {
+    const v = new SyncVectorEnv([() => new Counter(), () => new Counter()], { autoresetMode: 'same-step' });
+    const [obs] = v.reset();
+    expect(obs).toEqual(Int32Array.of(0, 0));
+    expect(v.observationSpace.toString()).toBe('MultiDiscrete([8, 8])');
+    expect(Array.from(v.step([2, 1])[0])).toEqual([2, 1]);
+    const [o, r, term, , infos] = v.step([2, 1]);
+    expect([Array.from(o), Array.from(r), Array.from(term)]).toEqual([[0, 2], [2, 1], [1, 0]]);
+    expect(infos[0]!.finalObs).toBe(4);
   });
 
   it('validates its inputs', () => {
