@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../src/rng.js';
 import type { Workload } from './harness.js';
+import { COMPUTE_WORKLOADS } from './compute-workloads.js';
 import { catchStep, catchStepRgb } from './env-workloads.js';
 import { MINATAR_WORKLOADS } from './minatar-speed.js';
 
@@ -76,4 +77,4 @@ export const convForward: Workload = {
 };
 
 /** Every workload, in run order. */
-export const WORKLOADS: Workload[] = [mlpTrainStep, convForward, catchStep, catchStepRgb, ...MINATAR_WORKLOADS];
+export const WORKLOADS: Workload[] = [mlpTrainStep, convForward, catchStep, catchStepRgb, ...MINATAR_WORKLOADS, ...COMPUTE_WORKLOADS];

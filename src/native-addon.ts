@@ -27,6 +27,12 @@ export interface NativeAddon {
   maxPool(x: Float32Array, y: Float32Array, geom: Int32Array): void;
   /** Max-pool gradient, routed to each window's first maximum. */
   maxPoolGrad(dy: Float32Array, x: Float32Array, dx: Float32Array, geom: Int32Array): void;
+  /** out[i] = a[i % periodA] op b[i % periodB]; op codes as BINARY_OPS in native-backend.ts. */
+  binary(op: number, a: Float32Array, periodA: number, b: Float32Array, periodB: number, out: Float32Array): void;
+  /** out[i] = op(x[i]); op codes as UNARY_OPS in native-backend.ts; alpha is Step's value for x <= 0. */
+  unary(op: number, x: Float32Array, out: Float32Array, alpha: number): void;
+  /** out[c] = sum over r of x[r * cols + c] (double accumulation, like the cpu backend). */
+  sumRows(x: Float32Array, out: Float32Array, rows: number, cols: number): void;
   /** Sets the thread count (calling thread included; <= 0 restores the default); returns it. */
   setThreads(n: number): number;
   /** The thread count in use. */

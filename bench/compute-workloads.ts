@@ -1,0 +1,204 @@
+/**
+ * Compute workloads of the native-backend issue: the networks tfgym trains, one train step each,
+ * plus raw GEMM. Inputs and initial weights come from a seeded Rng, so every backend times the
+ * same numbers. Slow pure-JS backends get fewer repetitions (the cpu Catch step takes seconds).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { Rng } from '../src/rng.js';
+import type { PreparedWorkload, Workload } from './harness.js';
+
+function seededTensor(shape: number[], rng: Rng): tf.Tensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const data = new Float32Array(n);
+  for (let i = 0; i < n; i++) data[i] = rng.uniform(-1, 1);
+  return tf.tensor(data, shape);
+}
+
+/** Layer description shared with the PyTorch peer (bench/pytorch-peer.py builds the same nets). */
+export type LayerSpec =
+  | { kind: 'conv'; filters: number; kernel: number; stride: number; padding: 'valid' | 'same'; activation: 'relu' }
+  | { kind: 'maxpool'; size: number }
+  | { kind: 'flatten' }
+  | { kind: 'dense'; units: number; activation: 'relu' | 'linear' | 'softmax' };
+
+/** A network train step: input shape (without batch), layers, batch, optimizer and loss. */
+export interface NetSpec {
+  input: number[];
+  layers: LayerSpec[];
+  batch: number;
+  optimizer: 'adam' | 'sgd';
+  loss: 'mse' | 'xent';
+  /** Multiply-adds of one forward pass for one sample (for GFLOP/s: a train step is ~3x forward). */
+  forwardMacs: number;
+}
+
+/** Builds a tf.layers model from a spec with seeded Glorot weights. */
+export function buildNet(spec: NetSpec, rng: Rng): tf.Sequential {
+  const model = tf.sequential();
+  spec.layers.forEach((l, i) => {
+    const first = i === 0 ? { inputShape: spec.input } : {};
+    const init = tf.initializers.glorotUniform({ seed: rng.nextSeed() });
+    if (l.kind === 'conv') {
+      model.add(tf.layers.conv2d({ ...first, filters: l.filters, kernelSize: l.kernel, strides: l.stride, padding: l.padding, activation: l.activation, kernelInitializer: init }));
+    } else if (l.kind === 'maxpool') {
+      model.add(tf.layers.maxPooling2d({ ...first, poolSize: l.size, strides: l.size }));
+    } else if (l.kind === 'flatten') {
+      model.add(tf.layers.flatten(first));
+    } else {
+      model.add(tf.layers.dense({ ...first, units: l.units, activation: l.activation, kernelInitializer: init }));
+    }
+  });
+  return model;
+}
+
+/** The network specs, by workload name (also read by the PyTorch peer). */
+export const NET_SPECS: Record<string, NetSpec> = {
+  // Deep Learning with Keras, Catch DQN: 80x80x4 frames, three convs, dense 512, 3 actions.
+  'dqn-step-catch': {
+    input: [80, 80, 4],
+    layers: [
+      { kind: 'conv', filters: 32, kernel: 8, stride: 4, padding: 'valid', activation: 'relu' },
+      { kind: 'conv', filters: 64, kernel: 4, stride: 2, padding: 'valid', activation: 'relu' },
+      { kind: 'conv', filters: 64, kernel: 3, stride: 1, padding: 'valid', activation: 'relu' },
+      { kind: 'flatten' },
+      { kind: 'dense', units: 512, activation: 'relu' },
+      { kind: 'dense', units: 3, activation: 'linear' },
+    ],
+    batch: 32,
+    optimizer: 'adam',
+    loss: 'mse',
+    forwardMacs: 19 * 19 * 32 * 256 + 8 * 8 * 64 * 512 + 6 * 6 * 64 * 576 + 2304 * 512 + 512 * 3,
+  },
+  // MinAtar's DQN: 10x10x4, conv 16 3x3 valid, dense 128, 6 actions.
+  'dqn-step-minatar': {
+    input: [10, 10, 4],
+    layers: [
+      { kind: 'conv', filters: 16, kernel: 3, stride: 1, padding: 'valid', activation: 'relu' },
+      { kind: 'flatten' },
+      { kind: 'dense', units: 128, activation: 'relu' },
+      { kind: 'dense', units: 6, activation: 'linear' },
+    ],
+    batch: 32,
+    optimizer: 'adam',
+    loss: 'mse',
+    forwardMacs: 8 * 8 * 16 * 36 + 1024 * 128 + 128 * 6,
+  },
+  'mnist-mlp': {
+    input: [784],
+    layers: [
+      { kind: 'dense', units: 128, activation: 'relu' },
+      { kind: 'dense', units: 128, activation: 'relu' },
+      { kind: 'dense', units: 10, activation: 'softmax' },
+    ],
+    batch: 128,
+    optimizer: 'sgd',
+    loss: 'xent',
+    forwardMacs: 784 * 128 + 128 * 128 + 128 * 10,
+  },
+  lenet: {
+    input: [28, 28, 1],
+    layers: [
+      { kind: 'conv', filters: 20, kernel: 5, stride: 1, padding: 'same', activation: 'relu' },
+      { kind: 'maxpool', size: 2 },
+      { kind: 'conv', filters: 50, kernel: 5, stride: 1, padding: 'same', activation: 'relu' },
+      { kind: 'maxpool', size: 2 },
+      { kind: 'flatten' },
+      { kind: 'dense', units: 500, activation: 'relu' },
+      { kind: 'dense', units: 10, activation: 'softmax' },
+    ],
+    batch: 128,
+    optimizer: 'adam',
+    loss: 'xent',
+    forwardMacs: 28 * 28 * 20 * 25 + 14 * 14 * 50 * 500 + 2450 * 500 + 500 * 10,
+  },
+};
+
+/** One prepared train step of a spec on the active backend. */
+export function prepareTrainStep(spec: NetSpec, seed: number): PreparedWorkload {
+  const rng = new Rng(seed);
+  const model = buildNet(spec, rng);
+  const opt = spec.optimizer === 'adam' ? tf.train.adam(1e-3) : tf.train.sgd(0.01);
+  const x = seededTensor([spec.batch, ...spec.input], rng);
+  const outUnits = (spec.layers[spec.layers.length - 1] as { units: number }).units;
+  const labels = new Int32Array(spec.batch);
+  for (let i = 0; i < spec.batch; i++) labels[i] = rng.nextInt(outUnits);
+  const y = spec.loss === 'xent' ? tf.tidy(() => tf.oneHot(tf.tensor1d(labels, 'int32'), outUnits).toFloat()) : seededTensor([spec.batch, outUnits], rng);
+  return {
+    run() {
+      const loss = opt.minimize(() => {
+        const pred = model.apply(x) as tf.Tensor;
+        return spec.loss === 'mse' ? tf.losses.meanSquaredError(y, pred) : tf.losses.softmaxCrossEntropy(y, pred);
+      }, true);
+      loss?.dataSync();
+      loss?.dispose();
+    },
+    dispose() {
+      model.dispose();
+      opt.dispose();
+      x.dispose();
+      y.dispose();
+    },
+    flops: 3 * 2 * spec.batch * spec.forwardMacs,
+  };
+}
+
+/** Slow pure-JS backends: fewer timed runs and warm-ups on the big nets. */
+function trainWorkload(name: string, description: string, slow: { reps: number; warmup: number }): Workload {
+  const spec = NET_SPECS[name];
+  if (!spec) throw new Error(`no spec ${name}`);
+  const isSlow = (b: string) => b === 'cpu';
+  return {
+    name,
+    description,
+    setup: () => prepareTrainStep(spec, 7),
+    reps: (b) => (isSlow(b) ? slow.reps : b === 'wasm' ? Math.max(slow.reps, 5) : 20),
+    warmup: (b) => (isSlow(b) ? slow.warmup : 3),
+  };
+}
+
+/** Book's Catch DQN train step (80x80x4, batch 32, Adam, MSE). */
+export const dqnStepCatch = trainWorkload('dqn-step-catch', "Catch DQN train step: 80x80x4, conv 32 8x8/4, 64 4x4/2, 64 3x3/1, dense 512, 3; batch 32, Adam, MSE", { reps: 1, warmup: 0 });
+/** MinAtar DQN train step (10x10x4, batch 32). */
+export const dqnStepMinatar = trainWorkload('dqn-step-minatar', 'MinAtar DQN train step: 10x10x4, conv 16 3x3, dense 128, 6; batch 32, Adam, MSE', { reps: 5, warmup: 1 });
+/** MNIST MLP 784-128-128-10 train step on a batch of 128. */
+export const mnistMlp = trainWorkload('mnist-mlp', 'MNIST MLP 784-128-128-10 train step, batch 128, SGD, softmax cross-entropy', { reps: 10, warmup: 2 });
+/** LeNet on 28x28x1, batch 128. */
+export const lenet = trainWorkload('lenet', 'LeNet train step: 28x28x1, conv 20 5x5, pool, conv 50 5x5, pool, dense 500, 10; batch 128, Adam', { reps: 1, warmup: 0 });
+
+/** Raw C = A B for n x n x n matrices, GFLOP/s reported. */
+export function gemmWorkload(n: number, name = `gemm-${n}`): Workload {
+  return {
+    name,
+    description: `GEMM ${n}x${n}x${n} (float32), GFLOP/s`,
+    setup() {
+      const rng = new Rng(n);
+      const a = seededTensor([n, n], rng);
+      const b = seededTensor([n, n], rng);
+      return {
+        run() {
+          const c = tf.matMul(a, b);
+          c.dataSync();
+          c.dispose();
+        },
+        dispose() {
+          a.dispose();
+          b.dispose();
+        },
+        flops: 2 * n * n * n,
+      };
+    },
+    reps: (b) => (b === 'cpu' ? (n >= 1024 ? 1 : 3) : 10),
+    warmup: (b) => (b === 'cpu' && n >= 1024 ? 0 : 1),
+  };
+}
+
+/** Every compute workload, in run order (`gemm` is the 512 cube). */
+export const COMPUTE_WORKLOADS: Workload[] = [
+  dqnStepCatch,
+  dqnStepMinatar,
+  mnistMlp,
+  lenet,
+  gemmWorkload(512, 'gemm'),
+  gemmWorkload(128),
+  gemmWorkload(1024),
+];

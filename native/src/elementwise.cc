@@ -1,0 +1,119 @@
+// Element-wise kernels. Arithmetic matches tfjs's cpu backend bit for bit where it can: +, -,
+// *, / and sqrt of two floats computed in double and rounded equal the float operation, and
+// transcendental functions are evaluated in double like JS's Math functions. Work is split
+// into contiguous chunks over the pool; each element is written by exactly one task.
+#include "elementwise.h"
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "pool.h"
+
+namespace tfg {
+namespace {
+
+// Below this many elements a parallel region costs more than it saves.
+constexpr std::size_t kParallelMin = 1 << 15;
+
+template <typename F>
+void parallel_chunks(std::size_t n, F&& f) {
+  const int t = pool_threads();
+  const int parts = (n < kParallelMin || t <= 1) ? 1 : t;
+  pool_run(parts, [&](int i) {
+    // Chunk bounds rounded to 16 floats keep every chunk's vector loop aligned alike.
+    std::size_t lo = (n * i / parts) & ~static_cast<std::size_t>(15);
+    std::size_t hi = i + 1 == parts ? n : ((n * (i + 1) / parts) & ~static_cast<std::size_t>(15));
+    if (i == 0) lo = 0;
+    if (hi > lo) f(lo, hi);
+  });
+}
+
+template <typename Op>
+void binary_range(const float* a, std::size_t pa, const float* b, std::size_t pb, float* out, std::size_t lo,
+                  std::size_t hi, Op op) {
+  if (pa != 1 && pb != 1 && pa >= hi && pb >= hi) {
+    for (std::size_t i = lo; i < hi; i++) out[i] = op(a[i], b[i]);
+  } else if (pa == 1 && pb >= hi) {
+    const float s = a[0];
+    for (std::size_t i = lo; i < hi; i++) out[i] = op(s, b[i]);
+  } else if (pb == 1 && pa >= hi) {
+    const float s = b[0];
+    for (std::size_t i = lo; i < hi; i++) out[i] = op(a[i], s);
+  } else {
+    // A repeating operand (bias over the last dimension): walk it with a wrapping index.
+    std::size_t ia = lo % pa, ib = lo % pb;
+    for (std::size_t i = lo; i < hi; i++) {
+      out[i] = op(a[ia], b[ib]);
+      if (++ia == pa) ia = 0;
+      if (++ib == pb) ib = 0;
+    }
+  }
+}
+
+template <typename Op>
+void binary_op(const float* a, std::size_t pa, const float* b, std::size_t pb, float* out, std::size_t n, Op op) {
+  parallel_chunks(n, [&](std::size_t lo, std::size_t hi) { binary_range(a, pa, b, pb, out, lo, hi, op); });
+}
+
+template <typename Op>
+void unary_op(const float* x, float* out, std::size_t n, Op op) {
+  parallel_chunks(n, [&](std::size_t lo, std::size_t hi) {
+    for (std::size_t i = lo; i < hi; i++) out[i] = op(x[i]);
+  });
+}
+
+}  // namespace
+
+void binary(int op, const float* a, std::size_t pa, const float* b, std::size_t pb, float* out, std::size_t n) {
+  switch (op) {
+    case kAdd: return binary_op(a, pa, b, pb, out, n, [](float x, float y) { return x + y; });
+    case kSub: return binary_op(a, pa, b, pb, out, n, [](float x, float y) { return x - y; });
+    case kMul: return binary_op(a, pa, b, pb, out, n, [](float x, float y) { return x * y; });
+    case kDiv: return binary_op(a, pa, b, pb, out, n, [](float x, float y) { return x / y; });
+    // tfjs: NaN wins in maximum/minimum; std::max would drop it.
+    case kMax: return binary_op(a, pa, b, pb, out, n, [](float x, float y) { return (x != x || y != y) ? NAN : (x > y ? x : y); });
+    case kMin: return binary_op(a, pa, b, pb, out, n, [](float x, float y) { return (x != x || y != y) ? NAN : (x < y ? x : y); });
+    case kSquaredDiff:
+      return binary_op(a, pa, b, pb, out, n, [](float x, float y) {
+        const double d = static_cast<double>(x) - y;
+        return static_cast<float>(d * d);
+      });
+    default: return;
+  }
+}
+
+void unary(int op, const float* x, float* out, std::size_t n, float alpha) {
+  switch (op) {
+    case kSqrt: return unary_op(x, out, n, [](float v) { return std::sqrt(v); });
+    case kSquare: return unary_op(x, out, n, [](float v) { return static_cast<float>(static_cast<double>(v) * v); });
+    case kReluU: return unary_op(x, out, n, [](float v) { return v < 0.f ? 0.f : v; });
+    case kStep: return unary_op(x, out, n, [alpha](float v) { return v != v ? NAN : (v > 0.f ? 1.f : alpha); });
+    case kNeg: return unary_op(x, out, n, [](float v) { return -v; });
+    case kExp: return unary_op(x, out, n, [](float v) { return static_cast<float>(std::exp(static_cast<double>(v))); });
+    case kLog: return unary_op(x, out, n, [](float v) { return static_cast<float>(std::log(static_cast<double>(v))); });
+    case kAbs: return unary_op(x, out, n, [](float v) { return std::fabs(v); });
+    case kRsqrt: return unary_op(x, out, n, [](float v) { return static_cast<float>(1.0 / std::sqrt(static_cast<double>(v))); });
+    case kSigmoidU:
+      return unary_op(x, out, n, [](float v) { return static_cast<float>(1.0 / (1.0 + std::exp(-static_cast<double>(v)))); });
+    case kTanh: return unary_op(x, out, n, [](float v) { return static_cast<float>(std::tanh(static_cast<double>(v))); });
+    default: return;
+  }
+}
+
+void sum_rows(const float* x, float* out, std::size_t rows, std::size_t cols) {
+  // Split over columns so every output keeps one fixed summation order.
+  const int t = pool_threads();
+  const int parts = (rows * cols < kParallelMin || t <= 1 || cols < 32) ? 1 : t;
+  pool_run(parts, [&](int i) {
+    const std::size_t c0 = cols * i / parts, c1 = cols * (i + 1) / parts;
+    std::vector<double> acc(c1 - c0, 0.0);
+    for (std::size_t r = 0; r < rows; r++) {
+      const float* row = x + r * cols;
+      for (std::size_t c = c0; c < c1; c++) acc[c - c0] += row[c];
+    }
+    for (std::size_t c = c0; c < c1; c++) out[c] = static_cast<float>(acc[c - c0]);
+  });
+}
+
+}  // namespace tfg
