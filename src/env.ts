@@ -71,7 +71,11 @@ export interface Env<Obs, Act> {
   readonly renderMode: RenderMode | null;
   /** Starts a new episode. */
   reset(opts?: ResetOptions): [Obs, Info];
-  /** Advances one step. Throws if the episode has ended and `reset` was not called. */
+  /**
+   * Advances one step. Throws if the episode has ended and `reset` was not called.
+   * The returned tuple belongs to the caller (a fresh array each call: wrappers rewrite it in
+   * place); the observation in it may be a buffer the env reuses on its next step.
+   */
   step(action: Act): StepResult<Obs>;
   /** Renders the current state in the mode chosen at construction. */
   render(): RgbFrame | string | null;

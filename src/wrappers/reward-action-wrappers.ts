@@ -42,8 +42,20 @@ export class StickyAction<Obs, Act> extends Wrapper<Obs, Act> {
     // Draw every step (even when it cannot stick) so the stream position depends only on the step count.
     const u = this.rng.nextFloat();
     const a = this.last !== null && u < this.p ? this.last : action;
-    this.last = a;
-    return this.env.step(a);
+    this.remember(a);
+    return this.env.step(this.last as Act);
+  }
+
+  /** Keeps the executed action; typed-array actions are copied, since callers may reuse theirs. */
+  private remember(a: Act): void {
+    if (ArrayBuffer.isView(a)) {
+      const src = a as unknown as AnyTypedArray;
+      const kept = this.last as unknown as AnyTypedArray | null;
+      if (kept !== null && kept !== src && kept.constructor === src.constructor && kept.length === src.length) kept.set(src);
+      else if (kept !== src) this.last = src.slice() as unknown as Act;
+    } else {
+      this.last = a;
+    }
   }
 }
 

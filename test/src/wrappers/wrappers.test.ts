@@ -224,6 +224,39 @@ describe('StickyAction', () => {
     else expect(toy.actions).not.toEqual(chosen);
   });
 
+  it('keeps its own copy of typed-array actions the caller reuses', () => {
+    const seen: number[][] = [];
+    const inner = {
+      observationSpace: new Discrete(1),
+      actionSpace: new Discrete(1),
+      metadata: { renderModes: [], renderFps: 1 },
+      renderMode: null,
+      reset: (): [number, Record<string, unknown>] => [0, {}],
+      step: (a: Int32Array): [number, number, boolean, boolean, Record<string, unknown>] => {
+        seen.push(Array.from(a));
+        return [0, 0, false, false, {}];
+      },
+      render: () => null,
+      close: () => undefined,
+    };
+    const env = new StickyAction(inner as unknown as import('../../../src/env.js').Env<number, Int32Array>, 0.5, new Rng(2));
+    env.reset();
+    const buf = new Int32Array(2);
+    const draws = new Rng(2);
+    const expected: number[][] = [];
+    let last: number[] | null = null;
+    for (let i = 1; i <= 40; i++) {
+      buf[0] = i;
+      buf[1] = -i;
+      env.step(buf);
+      const u = draws.nextFloat();
+      const e: number[] = last !== null && u < 0.5 ? last : [i, -i];
+      expected.push(e);
+      last = e;
+    }
+    expect(seen).toEqual(expected);
+  });
+
   it('never sticks on the first step of an episode; rejects p outside [0, 1)', () => {
     const toy = new ToyEnv({ length: 2 });
     const env = new StickyAction(toy, 0.99, new Rng(1));
