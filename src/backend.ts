@@ -11,6 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { nativeProvider } from './native-backend.js';
+import { patchWasmBackend } from './wasm-patch.js';
 
 /** Every name accepted by `--backend` and `TFGYM_BACKEND`. */
 export const BACKEND_CHOICES = ['auto', 'cpu', 'wasm', 'native', 'tensorflow'] as const;
@@ -61,7 +62,10 @@ const wasmProvider: BackendProvider = {
       // from the package's own dist/ folder in Node, so nothing is downloaded.
       await import('@tensorflow/tfjs-backend-wasm');
       if (!tf.findBackendFactory('wasm')) return { available: false, reason: 'wasm backend did not register' };
-      return { available: true, detail: 'WebAssembly SIMD, single-threaded' };
+      // Adds the gradient kernels wasm lacks (conv filter gradient, ...) and avoids its slow
+      // transposed matmul, so every tfgym network trains on it.
+      const patch = patchWasmBackend();
+      return { available: true, detail: `WebAssembly SIMD, single-threaded; patched: ${patch.implemented.length + patch.routedToCpu.length} kernels added` };
     } catch (e) {
       return { available: false, reason: `wasm failed to load: ${errorMessage(e)}` };
     }
