@@ -152,17 +152,22 @@ function areaFast(srcW: number, cn: number, dstH: number, dstW: number, sx: numb
   const scale = Math.fround(1 / area);
   const halfUp = sx === 2 && sy === 2;
   const rowStride = srcW * cn;
+  // Column sums of the sy source rows of one output row, then block sums along x: sequential reads.
+  const colSum = new Int32Array(rowStride);
   return (src, dst) => {
     let o = 0;
     for (let y = 0; y < dstH; y++) {
       const base = y * sy * rowStride;
+      colSum.fill(0);
+      for (let r = 0; r < sy; r++) {
+        const rb = base + r * rowStride;
+        for (let i = 0; i < rowStride; i++) colSum[i] = (colSum[i] as number) + (src[rb + i] as number);
+      }
       for (let x = 0; x < dstW; x++) {
         for (let c = 0; c < cn; c++) {
           let sum = 0;
-          for (let r = 0; r < sy; r++) {
-            let i = base + r * rowStride + x * sx * cn + c;
-            for (let k = 0; k < sx; k++, i += cn) sum += src[i] as number;
-          }
+          let i = x * sx * cn + c;
+          for (let k = 0; k < sx; k++, i += cn) sum += colSum[i] as number;
           dst[o++] = halfUp ? (sum + 2) >> 2 : roundU8(Math.fround(sum * scale));
         }
       }
@@ -188,19 +193,33 @@ function areaGeneral(srcW: number, cn: number, srcH: number, dstH: number, dstW:
     const o = dy * width;
     for (let i = 0; i < width; i++) dst[o + i] = roundU8(sum[i] as number);
   };
+  const nx = xd.length;
   return (src, dst) => {
     let prevDy = -1;
+    let prevSy = -1;
     for (let j = 0; j < yd.length; j++) {
       const dy = yd[j] as number;
       const beta = yw[j] as number;
-      const row = (ys[j] as number) * srcW * cn;
-      buf.fill(0);
-      // Horizontal pass: every product and sum rounded to float32 (Float32Array stores round).
-      for (let k = 0; k < xd.length; k++) {
-        const di = xd[k] as number;
-        const si = row + (xs[k] as number);
-        const alpha = xw[k] as number;
-        for (let c = 0; c < cn; c++) buf[di + c] = (buf[di + c] as number) + f((src[si + c] as number) * alpha);
+      const sy = ys[j] as number;
+      // A source row shared by two output rows has the same horizontal pass: reuse it (as OpenCV does).
+      if (sy !== prevSy) {
+        prevSy = sy;
+        const row = sy * srcW * cn;
+        buf.fill(0);
+        // Horizontal pass: every product and sum rounded to float32 (Float32Array stores round).
+        if (cn === 1) {
+          for (let k = 0; k < nx; k++) {
+            const di = xd[k] as number;
+            buf[di] = (buf[di] as number) + f((src[row + (xs[k] as number)] as number) * (xw[k] as number));
+          }
+        } else {
+          for (let k = 0; k < nx; k++) {
+            const di = xd[k] as number;
+            const si = row + (xs[k] as number);
+            const alpha = xw[k] as number;
+            for (let c = 0; c < cn; c++) buf[di + c] = (buf[di + c] as number) + f((src[si + c] as number) * alpha);
+          }
+        }
       }
       if (dy !== prevDy) {
         if (prevDy >= 0) store(dst, prevDy);
