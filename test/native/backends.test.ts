@@ -25,7 +25,7 @@ function expectClose(fn: () => tf.Tensor | tf.Tensor[], backends: string[], tol:
 /** A small conv net as a pure function of its weights, for tf.grads. */
 function smallNet(x: tf.Tensor4D, w: tf.Tensor[]): tf.Scalar {
   const [c1, b1, c2, d1, db1] = w as [tf.Tensor4D, tf.Tensor1D, tf.Tensor4D, tf.Tensor2D, tf.Tensor1D];
-  let h: tf.Tensor4D = tf.relu(tf.add(tf.conv2d(x, c1, 2, 'same'), b1));
+  let h = tf.relu(tf.add(tf.conv2d(x, c1, 2, 'same'), b1)) as tf.Tensor4D;
   h = tf.maxPool(h, 2, 2, 'valid');
   h = tf.relu(tf.conv2d(h, c2, 1, 'valid'));
   const flat = tf.reshape(h, [x.shape[0], -1]);
@@ -109,7 +109,7 @@ describe('native and patched wasm agree with cpu', () => {
       const opt = tf.train.adam(0.01);
       const x = tf.tensor4d(randomData(8 * 12 * 12 * 2, rng), [8, 12, 12, 2]);
       const y = tf.tensor2d(randomData(8 * 3, rng), [8, 3]);
-      const step = () => tf.dispose(opt.minimize(() => tf.losses.meanSquaredError(y, model.apply(x) as tf.Tensor), true));
+      const step = () => tf.dispose(opt.minimize(() => tf.losses.meanSquaredError(y, model.apply(x) as tf.Tensor), true) ?? []);
       step();
       const before = tf.memory().numTensors;
       for (let i = 0; i < 4; i++) step();

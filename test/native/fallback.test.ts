@@ -6,6 +6,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { Tensor } from '@tensorflow/tfjs';
 
 process.env['TFGYM_NATIVE_DISABLE'] = '1';
 const tf = await import('@tensorflow/tfjs');
@@ -40,7 +41,7 @@ describe('fallback when the native addon is absent', () => {
     const y = tf.zeros([16, 6]);
     const losses: number[] = [];
     const step = () => {
-      const l = opt.minimize(() => tf.losses.meanSquaredError(y, model.apply(x) as tf.Tensor), true);
+      const l = opt.minimize(() => tf.losses.meanSquaredError(y, model.apply(x) as Tensor), true);
       losses.push(l?.dataSync()[0] ?? NaN);
       l?.dispose();
     };
