@@ -2,7 +2,8 @@
  * Makes tfjs's `wasm` backend able to train every network tfgym builds, and fast at it.
  *
  * - `Conv2DBackpropFilter` (missing in tfjs-backend-wasm 4.22): im2col in JS, then one wasm
- *   matmul, dW = col^T dy.
+ *   matmul, dW = col^T dy; `Conv2DBackpropInput` (present but slow): one wasm matmul
+ *   dcol = dy W^T, then col2im in JS.
  * - `BatchMatMul` / `_FusedMatMul` with a transposed operand: wasm's transposed path is 10-20x
  *   slower than the plain one, so the transpose is materialised (wasm Transpose) and the plain
  *   path runs. Dense layers' gradients are exactly these products.
@@ -75,21 +76,19 @@ function plainMatMulOnly(original: tf.KernelFunc): tf.KernelFunc {
   };
 }
 
-/** dW = im2col(x)^T dy: the im2col in JS, the product by wasm's plain matmul. */
-function conv2dBackpropFilterWasm(args: KernelArgs): tf.TensorInfo {
-  const backend = args.backend as BackendWasm;
-  const { x, dy } = args.inputs as Record<string, tf.TensorInfo>;
-  const attrs = args.attrs as unknown as tf.Conv2DBackpropFilterAttrs;
-  if (!x || !dy) throw new Error('Conv2DBackpropFilter needs x and dy');
-  if (attrs.dataFormat === 'NCHW') return cpuRouted('Conv2DBackpropFilter')(args) as tf.TensorInfo;
-  const c = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number], attrs.filterShape, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast',
+/** Conv geometry of a filter or input gradient (NHWC, dilation 1). */
+function gradConvInfo(
+  xShape: readonly number[], filterShape: readonly number[], attrs: tf.Conv2DBackpropFilterAttrs | tf.Conv2DBackpropInputAttrs,
+): tf.backend_util.Conv2DInfo {
+  return tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number], filterShape as [number, number, number, number], attrs.strides, 1, attrs.pad,
+    attrs.dimRoundingMode, false, 'channelsLast',
   );
-  const xv = backend.readSync(x.dataId) as Float32Array;
-  const rows = c.batchSize * c.outHeight * c.outWidth;
+}
+
+/** Calls `visit(colOffset, xOffset)` for every in-image (output pixel, filter tap) pair, in row order. */
+function forEachPatch(c: tf.backend_util.Conv2DInfo, visit: (colOffset: number, xOffset: number) => void): void {
   const kp = c.filterHeight * c.filterWidth * c.inChannels;
-  // Row r of col is the input patch under output pixel r (zeros outside the image).
-  const col = new Float32Array(rows * kp);
   let r = 0;
   for (let b = 0; b < c.batchSize; b++) {
     const xb = b * c.inHeight * c.inWidth * c.inChannels;
@@ -100,22 +99,72 @@ function conv2dBackpropFilterWasm(args: KernelArgs): tf.TensorInfo {
           const ih = oh * c.strideHeight - c.padInfo.top + kh * c.dilationHeight;
           for (let kw = 0; kw < c.filterWidth; kw++, o += c.inChannels) {
             const iw = ow * c.strideWidth - c.padInfo.left + kw * c.dilationWidth;
-            if (ih < 0 || ih >= c.inHeight || iw < 0 || iw >= c.inWidth) continue;
-            const s = xb + (ih * c.inWidth + iw) * c.inChannels;
-            col.set(xv.subarray(s, s + c.inChannels), o);
+            if (ih >= 0 && ih < c.inHeight && iw >= 0 && iw < c.inWidth) visit(o, xb + (ih * c.inWidth + iw) * c.inChannels);
           }
         }
       }
     }
   }
-  const colT = backend.makeOutput([rows, kp], 'float32', undefined, col);
+}
+
+/**
+ * dW = im2col(x)^T dy, computed as (dy^T col)^T so that only the small matrices (dy and the
+ * result) are transposed, never the large im2col matrix.
+ */
+function conv2dBackpropFilterWasm(args: KernelArgs): tf.TensorInfo {
+  const backend = args.backend as BackendWasm;
+  const { x, dy } = args.inputs as Record<string, tf.TensorInfo>;
+  const attrs = args.attrs as unknown as tf.Conv2DBackpropFilterAttrs;
+  if (!x || !dy) throw new Error('Conv2DBackpropFilter needs x and dy');
+  if (attrs.dataFormat === 'NCHW') return cpuRouted('Conv2DBackpropFilter')(args) as tf.TensorInfo;
+  const c = gradConvInfo(x.shape, attrs.filterShape, attrs);
+  const xv = backend.readSync(x.dataId) as Float32Array;
+  const rows = c.batchSize * c.outHeight * c.outWidth;
+  const kp = c.filterHeight * c.filterWidth * c.inChannels;
+  const ch = c.inChannels;
+  const col = new Float32Array(rows * kp);
+  forEachPatch(c, (o, s) => {
+    for (let i = 0; i < ch; i++) col[o + i] = xv[s + i] as number;
+  });
+  const colInfo = backend.makeOutput([rows, kp], 'float32', undefined, col);
+  const temps: tf.TensorInfo[] = [colInfo];
   try {
     const dy2: tf.TensorInfo = { dataId: dy.dataId, shape: [rows, c.outChannels], dtype: 'float32' };
-    const dw = single(wasmKernel('BatchMatMul')({ inputs: { a: colT, b: dy2 }, backend, attrs: { transposeA: true, transposeB: false } }));
+    const dwT = single(wasmKernel('BatchMatMul')({ inputs: { a: dy2, b: colInfo }, backend, attrs: { transposeA: true, transposeB: false } }));
+    temps.push(dwT);
+    const dw = transposeLast2({ dataId: dwT.dataId, shape: [c.outChannels, kp], dtype: 'float32' }, backend);
     return { dataId: dw.dataId, shape: [...attrs.filterShape], dtype: 'float32' };
   } finally {
-    backend.disposeData(colT.dataId);
+    for (const t of temps) backend.disposeData(t.dataId);
   }
+}
+
+/** dx = col2im(dy W^T): wasm's own kernel for this is several times slower than its matmul. */
+function conv2dBackpropInputWasm(original: tf.KernelFunc): tf.KernelFunc {
+  return (args) => {
+    const backend = args.backend as BackendWasm;
+    const { dy, filter } = args.inputs as Record<string, tf.TensorInfo>;
+    const attrs = args.attrs as unknown as tf.Conv2DBackpropInputAttrs;
+    if (!dy || !filter || attrs.dataFormat === 'NCHW' || dy.dtype !== 'float32') return original(args);
+    const c = gradConvInfo(attrs.inputShape, filter.shape, attrs);
+    const rows = c.batchSize * c.outHeight * c.outWidth;
+    const kp = c.filterHeight * c.filterWidth * c.inChannels;
+    const dy2: tf.TensorInfo = { dataId: dy.dataId, shape: [rows, c.outChannels], dtype: 'float32' };
+    const w2: tf.TensorInfo = { dataId: filter.dataId, shape: [kp, c.outChannels], dtype: 'float32' };
+    const dcol = single(wasmKernel('BatchMatMul')({ inputs: { a: dy2, b: w2 }, backend, attrs: { transposeA: false, transposeB: true } }));
+    let dcv: Float32Array;
+    try {
+      dcv = backend.readSync(dcol.dataId) as Float32Array;
+    } finally {
+      backend.disposeData(dcol.dataId);
+    }
+    const dx = new Float32Array(attrs.inputShape.reduce((p, q) => p * q, 1));
+    const ch = c.inChannels;
+    forEachPatch(c, (o, s) => {
+      for (let i = 0; i < ch; i++) dx[s + i] = (dx[s + i] as number) + (dcv[o + i] as number);
+    });
+    return backend.makeOutput([...attrs.inputShape], 'float32', undefined, dx);
+  };
 }
 
 let cpuScratch: MathBackendCPU | undefined;
@@ -164,6 +213,12 @@ export function patchWasmBackend(): WasmPatchReport {
     tf.unregisterKernel(name, 'wasm');
     tf.registerKernel({ ...k, kernelFunc: plainMatMulOnly(k.kernelFunc) });
     r.wrapped.push(name);
+  }
+  const bpi = tf.getKernel('Conv2DBackpropInput', 'wasm');
+  if (bpi) {
+    tf.unregisterKernel('Conv2DBackpropInput', 'wasm');
+    tf.registerKernel({ ...bpi, kernelFunc: conv2dBackpropInputWasm(bpi.kernelFunc) });
+    r.wrapped.push('Conv2DBackpropInput');
   }
   if (!have.has('Conv2DBackpropFilter')) {
     tf.registerKernel({ kernelName: 'Conv2DBackpropFilter', backendName: 'wasm', kernelFunc: conv2dBackpropFilterWasm });

@@ -40,7 +40,7 @@ describe('native and patched wasm agree with cpu', () => {
     for (const k of ['UnsortedSegmentSum', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput']) {
       expect(r.routedToCpu).toContain(k);
     }
-    expect(r.wrapped).toEqual(['BatchMatMul', '_FusedMatMul']);
+    expect(r.wrapped).toEqual(['BatchMatMul', '_FusedMatMul', 'Conv2DBackpropInput']);
   });
 
   it('tf.grads of a small conv net are equal on cpu, native and patched wasm', () => {
