@@ -53,3 +53,15 @@ export function setLearningRate(opt: tf.Optimizer, lr: number): void {
   }
   (opt as unknown as HasLearningRate).learningRate = lr;
 }
+
+/**
+ * Disposes a model and its optimizer's state. `model.dispose()` alone keeps an optimizer that
+ * was passed to `compile` as an object (tfjs treats it as the caller's), with its slot variables.
+ */
+export function disposeModelAndOptimizer(model: tf.LayersModel): void {
+  const opt = model.optimizer as tf.Optimizer | undefined;
+  // tfjs disposes the optimizer itself only when it built it from a name.
+  const owned = (model as unknown as { isOptimizerOwned?: boolean }).isOptimizerOwned === true;
+  model.dispose();
+  if (opt && !owned) opt.dispose();
+}

@@ -72,7 +72,7 @@ export interface ExampleDef {
 }
 
 /** Quick-mode budget: tiny so smoke tests take seconds on any backend. */
-export const QUICK = { train: 256, test: 128, epochs: 1, batchSize: 64 } as const;
+export const QUICK = { train: 160, test: 64, epochs: 1, batchSize: 32 } as const;
 
 /** Formats a fraction as a percentage with two decimals. */
 export function pct(x: number | undefined): string {

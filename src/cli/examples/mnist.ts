@@ -1,6 +1,7 @@
 /** The book's MNIST examples: Chapter 1 MLPs and Chapter 3 LeNet (with the shrinking-training-set study). */
 import { compileClassifier, MNIST_MLP_BOOK, MNIST_MLP_VARIANTS, mnistMlp, type MnistMlpVariant } from '../../../models/mnist-mlp.js';
 import { lenet, LENET_BOOK } from '../../../models/lenet.js';
+import { disposeModelAndOptimizer } from '../../../models/optimizers.js';
 import { modelSummary } from '../../../models/summary.js';
 import { loadMnist, takeSplit, type ImageDataset } from '../../data/datasets.js';
 import { Rng } from '../../rng.js';
@@ -50,7 +51,7 @@ export const mnistMlpExample: ExampleDef = {
         settings: { epochs, batchSize, optimizer: book.optimizer, validationSplit: 0.2, trainSamples: data.train.count, testSamples: data.test.count, seed: o.seed },
       };
     } finally {
-      model.dispose();
+      disposeModelAndOptimizer(model);
     }
   },
 };
@@ -102,7 +103,7 @@ export const mnistLenetExample: ExampleDef = {
           settings: { epochs, batchSize, optimizer: 'adam', validationSplit: 0.2, trainSamples: data.train.count, testSamples: data.test.count, seed: o.seed },
         };
       } finally {
-        model.dispose();
+        disposeModelAndOptimizer(model);
       }
     }
     if (o.variant !== 'shrinking') throw new UsageError(`Unknown variant "${o.variant}" for mnist-lenet.`);
@@ -122,7 +123,7 @@ export const mnistLenetExample: ExampleDef = {
           const r = await trainAndEvaluate({ model, train, test: data.test, inputShape: kind === 'lenet' ? [28, 28, 1] : [784], epochs, batchSize, validationSplit: 0.2, numClasses: 10, rng, log: o.log });
           acc.push(r.testAccuracy);
         } finally {
-          model.dispose();
+          disposeModelAndOptimizer(model);
         }
       }
       rows.push({ fraction, trainSamples: n, lenet: acc[0] ?? NaN, mlp: acc[1] ?? NaN });
