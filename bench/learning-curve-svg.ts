@@ -6,6 +6,7 @@
  * Run: `node dist/bench/learning-curve-svg.js RUN/metrics.jsonl OUT.svg [--tag charts/episodic_return]
  *   [--window 100] [--title "..."] [--ref "label=value" ...]`.
  */
+import { pathToFileURL } from 'node:url';
 import { readFileSync, writeFileSync } from 'node:fs';
 
 /** A horizontal reference line. */
@@ -127,4 +128,5 @@ function main(argv: readonly string[]): void {
   console.log(`${output}: ${points.length} points`);
 }
 
-if (import.meta.url === `file://${process.argv[1] ?? ''}`) main(process.argv.slice(2));
+// Run main only when executed directly, not when imported (the harness imports the workloads).
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) main(process.argv.slice(2));

@@ -9,6 +9,7 @@
  *
  * Run: `npm run build && node dist/bench/minatar-random-returns.js [--episodes 1000] [--seed 0] [--json]`.
  */
+import { pathToFileURL } from 'node:url';
 import { MINATAR_GAMES, MinAtarEnvironment, type MinAtarGameName } from '../envs/minatar/environment.js';
 import { RandomState } from '../src/rng/index.js';
 
@@ -60,4 +61,5 @@ function main(argv: readonly string[]): void {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1] ?? ''}`) main(process.argv.slice(2));
+// Run main only when executed directly, not when imported (the harness imports the workloads).
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) main(process.argv.slice(2));

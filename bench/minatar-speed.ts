@@ -12,6 +12,7 @@
  * Run: `npm run build && node dist/bench/minatar-speed.js [--seconds 1] [--json]`. The same
  * core loop is also in `npm run bench` as the `minatar-<game>` workloads ({@link MINATAR_WORKLOADS}).
  */
+import { pathToFileURL } from 'node:url';
 import { MINATAR_GAMES, MinAtarEnvironment, type MinAtarGameName } from '../envs/minatar/environment.js';
 import { MinAtarEnv } from '../envs/minatar/env.js';
 import { Rng } from '../src/rng.js';
@@ -161,4 +162,5 @@ function main(argv: readonly string[]): void {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1] ?? ''}`) main(process.argv.slice(2));
+// Run main only when executed directly, not when imported (the harness imports the workloads).
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) main(process.argv.slice(2));
