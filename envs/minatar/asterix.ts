@@ -131,9 +131,10 @@ export const asterix: MinAtarGame<AsterixState> = {
     else if (action === ACTION_UP) s.py = Math.max(1, s.py - 1);
     else if (action === ACTION_DOWN) s.py = Math.min(8, s.py + 1);
 
-    for (let i = 0; i < SLOTS; i++) {
-      if (s.present[i] === 1 && s.ex[i] === s.px && i + 1 === s.py) reward += contact(s, i);
-    }
+    // Only the slot of the player's row (slot py - 1) can touch the player, so the spec's scan
+    // over slots 0-7 reduces to one check.
+    const mine = s.py - 1;
+    if (s.present[mine] === 1 && s.ex[mine] === s.px) reward += contact(s, mine);
     if (s.moveTimer === 0) {
       s.moveTimer = s.moveInterval;
       for (let i = 0; i < SLOTS; i++) {
@@ -144,7 +145,7 @@ export const asterix: MinAtarGame<AsterixState> = {
           continue;
         }
         s.ex[i] = x;
-        if (x === s.px && i + 1 === s.py) reward += contact(s, i);
+        if (i === mine && x === s.px) reward += contact(s, i);
       }
     }
     s.spawnTimer--;
