@@ -109,6 +109,8 @@ export interface TrainOptions {
   readonly countWins?: boolean;
   /** Yield to the event loop every this many steps (signals, sockets); default 200. */
   readonly yieldEvery?: number;
+  /** Also yield once this many ms passed since the last yield (the live viewer: slow steps must not starve its sockets); `clock` is read every step only when set. */
+  readonly yieldMs?: number;
 }
 
 /** What {@link train} returns. */
@@ -195,6 +197,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   let checkpointPath: string | null = null;
   const t0 = clock();
   let spsT = t0;
+  let lastYield = t0;
   let spsStep = st.step;
   let lossSum = 0;
   let qSum = 0;
@@ -283,7 +286,10 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
 
     if (evalEvery > 0 && st.step % evalEvery === 0) await runEval();
     if (o.checkpointEvery && st.step % o.checkpointEvery === 0 && !budgetDone()) await checkpoint();
-    if (st.step % yieldEvery === 0) await yieldToEventLoop();
+    if (st.step % yieldEvery === 0 || (o.yieldMs !== undefined && clock() - lastYield >= o.yieldMs)) {
+      await yieldToEventLoop();
+      if (o.yieldMs !== undefined) lastYield = clock();
+    }
   }
 
   if (reason === 'budget') {

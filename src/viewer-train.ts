@@ -33,6 +33,7 @@ export class TrainingViewer {
   /** Last clock reading, and the number of steps between readings. */
   private now = performance.now();
   private stride = 1;
+  private qNextAt = 0;
   private sinceClock = 0;
 
   constructor(
@@ -72,8 +73,14 @@ export class TrainingViewer {
     else if (dt > 2 && this.stride > 1) this.stride >>= 1;
     if (!this.server.frameDue(now)) return;
     this.server.publishStep({ step, episodeStep, action, reward, episodeReturn, info: scalarInfo(info) });
-    const q = qvalues?.();
-    if (q !== undefined && q !== null) this.server.publishQValues({ step, values: Array.from(q), action: shownAction ? shownAction(q) : action });
+    if (qvalues !== undefined && now >= this.qNextAt) {
+      // A forward pass can cost as much as a slow trainer's step: space them so they take at
+      // most ~10% of the time.
+      const q = qvalues();
+      const took = performance.now() - now;
+      this.qNextAt = now + 10 * took;
+      if (q !== null) this.server.publishQValues({ step, values: Array.from(q), action: shownAction ? shownAction(q) : action });
+    }
     const frame = this.env?.render();
     if (frame !== undefined && frame !== null && typeof frame !== 'string') this.server.publishFrame(frame, step);
   }

@@ -31,6 +31,8 @@ export interface WatchHooks {
   readonly emitSteps: true;
   /** Make the training env with `renderMode: 'rgb_array'` so frames can be shown. */
   readonly render: true;
+  /** Yield to the event loop at least this often (ms), however slow a step is. */
+  readonly yieldMs: number;
 }
 
 function argmax(v: ArrayLike<number>): number {
@@ -133,7 +135,7 @@ export async function runWatched<T>(flags: ViewerFlags & { env?: string; runDir?
   const sub = streamTraining(server, envId, events);
   announceViewer(server, flags.open);
   try {
-    return await run({ events, emitSteps: true, render: true });
+    return await run({ events, emitSteps: true, render: true, yieldMs: 15 });
   } finally {
     sub.unsubscribe();
     await server.close();

@@ -25,6 +25,8 @@ import { UsageError } from '../errors.js';
 import { addBackendOption, initBackend, intArg } from '../options.js';
 import { packageVersion } from '../pkg.js';
 import { attachProgress } from '../progress.js';
+import { addWatchOptions, runWatched } from '../train-watch.js';
+import type { ViewerFlags } from '../viewer-options.js';
 
 /** Seed of evaluation episodes (`seed + i`), the same for every run so evaluations compare. */
 export const EVAL_SEED = 1_000_000;
@@ -118,6 +120,10 @@ export interface TrainHooks {
   readonly events?: Subject<TrainEvent>;
   /** Emit per-step events (costly: only for live viewing). */
   readonly emitSteps?: boolean;
+  /** Make the training env render `rgb_array` frames (the viewer's `--watch`). */
+  readonly render?: boolean;
+  /** Yield to the event loop at least this often, in ms (the viewer's sockets). */
+  readonly yieldMs?: number;
 }
 
 function parseEnvOptions(list: readonly string[] | undefined): Record<string, unknown> {
@@ -223,7 +229,7 @@ export async function runTraining(spec: AgentSpec, flags: TrainFlags, hooks: Tra
   const preprocess = ((run.config['preprocess'] as string | undefined) ?? 'none') as Preprocess;
   let envs: { train: AgentEnv; eval: AgentEnv };
   try {
-    envs = { train: makeAgentEnv(run.env, run.envOptions, preprocess), eval: makeAgentEnv(run.env, run.envOptions, preprocess) };
+    envs = { train: makeAgentEnv(run.env, hooks.render ? { ...run.envOptions, renderMode: 'rgb_array' } : run.envOptions, preprocess), eval: makeAgentEnv(run.env, run.envOptions, preprocess) };
   } catch (e) {
     throw new UsageError(e instanceof Error ? e.message : String(e));
   }
@@ -285,6 +291,7 @@ export async function runTraining(spec: AgentSpec, flags: TrainFlags, hooks: Tra
       signal: ac.signal,
       events,
       emitSteps: hooks.emitSteps ?? false,
+      yieldMs: hooks.yieldMs,
       resume,
       countWins: /catch/i.test(run.env),
     });
@@ -351,9 +358,11 @@ export function register(program: Command): void {
       cmd.addOption(new Option('--preset <name>', `start from a preset (${help})`).choices(Object.keys(spec.presets)));
     }
     addBackendOption(cmd);
+    addWatchOptions(cmd);
     addConfigFlags(cmd, spec.descriptor);
     cmd.action(async (flags: TrainFlags) => {
-      await runTraining(spec, flags);
+      if (flags['watch']) await runWatched(flags as TrainFlags & ViewerFlags, (hooks) => runTraining(spec, flags, hooks));
+      else await runTraining(spec, flags);
     });
   }
 }
