@@ -107,6 +107,12 @@ export class MinAtarEnv extends BaseEnv<Uint8Array, number> {
     }
     super.seed(seed);
     this.core.seed(seed);
+    // The reference's seed() leaves `last_action` as the previous episode left it, so two
+    // `reset({seed: s})` on one instance could differ in their first sticky repeat. Gymnasium's
+    // contract is that a seeded reset fully determines the episode, so a seeded reset here is
+    // the reference's fresh `Environment(...)` + `seed(s)` + `reset()` (last_action = 0), which is
+    // also exactly how every reference fixture starts. Unseeded resets keep carrying it over.
+    this.core.lastAction = 0;
     this.seeded = true;
   }
 
