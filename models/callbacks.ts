@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { saveModel } from '../src/io/model-io.js';
 import { writeFileAtomic } from '../src/io/files.js';
+import type { MetricsSink } from '../src/metrics/sink.js';
 import type { Callback, Logs, TrainContext } from './fit.js';
 import { getLearningRate, setLearningRate } from './optimizers.js';
 import { checkNonNegativeFloat, checkNonNegativeInt, checkOneOf } from './validate.js';
@@ -256,24 +257,23 @@ export class LearningRateScheduler implements Callback {
   }
 }
 
-/** Anything that records scalars by tag and step (a TensorBoard event writer, a JSONL sink, ...). */
-export interface ScalarWriter {
-  scalar(tag: string, value: number, step: number): void;
-  flush?(): void | Promise<void>;
-}
-
 /**
- * Keras' TensorBoard callback as a hook: writes every epoch metric to a {@link ScalarWriter}
- * under `epoch_<name>` (Keras 2.x tag names), e.g. the project's TensorBoard event writer.
+ * Keras' TensorBoard callback: every epoch metric goes to a {@link MetricsSink} under Keras 2's
+ * tag names (`epoch_loss`, `epoch_val_acc`, ...), flushed each epoch. With the project's
+ * `TensorBoardSink` (`src/io/metric-files.ts`) that is an events file `tensorboard --logdir`
+ * reads; any other sink (JSONL, CSV, memory) works the same. The caller closes the sink.
  */
-export class ScalarWriterCallback implements Callback {
+export class TensorBoard implements Callback {
   constructor(
-    private readonly writer: ScalarWriter,
+    private readonly sink: MetricsSink,
+    /** Wall clock in ms since the epoch, stamped on each event. */
+    private readonly wallClock: () => number = () => Date.now(),
     private readonly prefix = 'epoch_',
   ) {}
 
-  async onEpochEnd(epoch: number, logs: Logs): Promise<void> {
-    for (const [k, v] of Object.entries(logs)) this.writer.scalar(`${this.prefix}${k}`, v, epoch);
-    await this.writer.flush?.();
+  onEpochEnd(epoch: number, logs: Logs): void {
+    const t = this.wallClock();
+    for (const [k, v] of Object.entries(logs)) this.sink.scalar(`${this.prefix}${k}`, v, epoch, t);
+    this.sink.flush();
   }
 }

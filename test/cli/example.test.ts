@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -50,7 +50,8 @@ describe('tfgym example (CLI)', () => {
   });
 
   it('--json prints exactly one result object on stdout', () => {
-    const r = tfgym('example', 'mnist-mlp', '--variant', 'adam', '--quick', '--json', '--data-dir', DATA, '--backend', 'wasm');
+    const logdir = join(tmp, 'logs');
+    const r = tfgym('example', 'mnist-mlp', '--variant', 'adam', '--quick', '--json', '--data-dir', DATA, '--backend', 'wasm', '--logdir', logdir);
     expect(r.code).toBe(0);
     const j = JSON.parse(r.out) as { example: string; variant: string; metrics: { testAccuracy: number }; book: { testAccuracy: number; chapter: number } };
     expect(j.example).toBe('mnist-mlp');
@@ -58,6 +59,9 @@ describe('tfgym example (CLI)', () => {
     expect(j.metrics.testAccuracy).toBeGreaterThanOrEqual(0);
     expect(j.book).toMatchObject({ testAccuracy: 0.9793, chapter: 1 });
     expect(r.err).toMatch(/Epoch 1\/1/);
+    // --logdir: a TensorBoard events file and the CSV log.
+    expect(readdirSync(logdir).some((f) => f.startsWith('events.out.tfevents.'))).toBe(true);
+    expect(readFileSync(join(logdir, 'training.csv'), 'utf8')).toMatch(/^epoch,acc,loss,val_acc,val_loss\n0,/);
   });
 });
 

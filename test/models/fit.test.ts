@@ -3,12 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CsvLogger, EarlyStopping, LearningRateScheduler, ModelCheckpoint, ProgressLogger, ScalarWriterCallback } from '../../models/callbacks.js';
+import { CsvLogger, EarlyStopping, LearningRateScheduler, ModelCheckpoint, ProgressLogger, TensorBoard } from '../../models/callbacks.js';
 import { evaluate, fit, predictClasses, labelsOf } from '../../models/fit.js';
 import { confusionMatrix, formatConfusionMatrix } from '../../models/metrics.js';
 import { compileClassifier, mnistMlp } from '../../models/mnist-mlp.js';
 import { getLearningRate } from '../../models/optimizers.js';
 import { loadModel } from '../../src/io/model-io.js';
+import { MemorySink } from '../../src/metrics/sink.js';
 import { Rng } from '../../src/rng.js';
 
 let dir: string;
@@ -96,13 +97,13 @@ describe('fit / evaluate', () => {
     const stop = new EarlyStopping({ monitor: 'val_acc', patience: 0, minDelta: 10, restoreBestWeights: true });
     const lrs: number[] = [];
     const sched = new LearningRateScheduler((epoch) => 0.1 / (epoch + 1));
-    const scalars: string[] = [];
+    const sink = new MemorySink();
     const before = tf.memory().numTensors;
     const h = await fit(m, x, y, {
       epochs: 5,
       batchSize: 32,
       validationSplit: 0.25,
-      callbacks: [sched, new CsvLogger(csv), ckpt, stop, new ScalarWriterCallback({ scalar: (t, v, s) => scalars.push(`${t}@${s}=${v.toFixed(3)}`) }), { onEpochEnd: (_e, logs) => void lrs.push(logs['lr'] ?? NaN) }],
+      callbacks: [sched, new CsvLogger(csv), ckpt, stop, new TensorBoard(sink, () => 1000), { onEpochEnd: (_e, logs) => void lrs.push(logs['lr'] ?? NaN) }],
     });
     expect(h.epoch).toEqual([0, 1]);
     expect(stop.stoppedEpoch).toBe(1);
@@ -111,7 +112,7 @@ describe('fit / evaluate', () => {
     const lines = readFileSync(csv, 'utf8').trim().split('\n');
     expect(lines[0]).toBe('epoch,acc,loss,lr,val_acc,val_loss');
     expect(lines).toHaveLength(3);
-    expect(scalars.some((s) => s.startsWith('epoch_val_loss@1='))).toBe(true);
+    expect(sink.records.filter((r) => r.tag === 'epoch_val_loss').map((r) => [r.step, r.wallTime])).toEqual([[0, 1000], [1, 1000]]);
     expect(ckpt.lastSavedEpoch).toBeGreaterThanOrEqual(0);
     expect(tf.memory().numTensors).toBe(before);
     const loaded = await loadModel(join(dir, 'best'));

@@ -2,7 +2,11 @@
  * `tfgym example list` and `tfgym example NAME [--variant V] ...`: the book's Chapters 1-3
  * networks trained and evaluated with the book's hyperparameters, next to the book's figures.
  */
+import { join } from 'node:path';
 import { Option, type Command } from 'commander';
+import { CsvLogger, TensorBoard } from '../../../models/callbacks.js';
+import { ensureDir } from '../../io/files.js';
+import { TensorBoardSink } from '../../io/metric-files.js';
 import { DataNotFoundError } from '../../data/datasets.js';
 import { DownloadError } from '../../data/get-file.js';
 import { ModelArgumentError } from '../../../models/validate.js';
@@ -26,6 +30,7 @@ interface ExampleFlags {
   image?: string[];
   labels?: string;
   fractions?: number[];
+  logdir?: string;
 }
 
 /** One line per example: name, chapter, variants, the book's figure. */
@@ -83,6 +88,12 @@ async function runExample(name: string, flags: ExampleFlags): Promise<void> {
     ...(flags.labels !== undefined ? { labels: flags.labels } : {}),
     ...(flags.fractions !== undefined ? { fractions: flags.fractions } : {}),
   };
+  let tensorboard: TensorBoardSink | undefined;
+  if (flags.logdir !== undefined) {
+    ensureDir(flags.logdir);
+    tensorboard = new TensorBoardSink(flags.logdir, Date.now());
+    opts.callbacks = [new TensorBoard(tensorboard), new CsvLogger(join(flags.logdir, 'training.csv'))];
+  }
   const t0 = performance.now();
   let partial;
   try {
@@ -91,6 +102,8 @@ async function runExample(name: string, flags: ExampleFlags): Promise<void> {
     if (e instanceof DataNotFoundError || e instanceof ModelArgumentError) throw new UsageError(e.message);
     if (e instanceof DownloadError) throw new CliError(e.message);
     throw e;
+  } finally {
+    tensorboard?.close();
   }
   const result: ExampleResult = { ...partial, backend: sel.name, wallSeconds: Math.round((performance.now() - t0) / 100) / 10 };
   if (json) {
@@ -121,6 +134,7 @@ export function register(program: Command): void {
     .option('--model <dir>', 'cifar10-predict: the saved model to load')
     .option('--weights <path>', 'vgg16: model.json of a Keras VGG16 converted to tfjs layers format')
     .option('--image <file>', 'image to classify (PNG; repeatable)', collect)
+    .option('--logdir <dir>', 'write TensorBoard events and training.csv (per-epoch metrics) there')
     .option('--labels <file>', 'vgg16: class names, one per line (ImageNet order)')
     .addOption(new Option('--fractions <list>', 'mnist-lenet shrinking: training-set fractions, e.g. 1,0.1,0.05').argParser(fractionsArg));
   addBackendOption(cmd);

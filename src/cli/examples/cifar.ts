@@ -81,6 +81,7 @@ export const cifar10CnnExample: ExampleDef = {
         numClasses: 10,
         rng,
         log: o.log,
+        callbacks: o.callbacks ?? [],
         // A fresh random transform of every training image each epoch, as fit_generator does.
         ...(augmented
           ? {

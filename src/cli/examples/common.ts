@@ -34,6 +34,8 @@ export interface ExampleOptions {
   fractions?: number[];
   /** Where the Keras-like log goes. */
   log: TextSink;
+  /** Extra training callbacks (the CLI's `--logdir` adds TensorBoard and CSV loggers). */
+  callbacks?: Callback[];
 }
 
 /** The book's figure(s) for one variant. */

@@ -41,7 +41,7 @@ export const mnistMlpExample: ExampleDef = {
     try {
       o.log.write(`${modelSummary(model)}\n`);
       compileClassifier(model, book.optimizer);
-      const r = await trainAndEvaluate({ model, train: data.train, test: data.test, inputShape: [784], epochs, batchSize, validationSplit: 0.2, numClasses: 10, rng, log: o.log });
+      const r = await trainAndEvaluate({ model, train: data.train, test: data.test, inputShape: [784], epochs, batchSize, validationSplit: 0.2, numClasses: 10, rng, log: o.log, callbacks: o.callbacks ?? [] });
       o.log.write(`\nTest score: ${r.testLoss.toFixed(4)}\nTest accuracy: ${r.testAccuracy.toFixed(4)}\n`);
       return {
         example: 'mnist-mlp',
@@ -93,7 +93,7 @@ export const mnistLenetExample: ExampleDef = {
       try {
         o.log.write(`${modelSummary(model)}\n`);
         compileClassifier(model, 'adam');
-        const r = await trainAndEvaluate({ model, train: data.train, test: data.test, inputShape: [28, 28, 1], epochs, batchSize, validationSplit: 0.2, numClasses: 10, rng, log: o.log });
+        const r = await trainAndEvaluate({ model, train: data.train, test: data.test, inputShape: [28, 28, 1], epochs, batchSize, validationSplit: 0.2, numClasses: 10, rng, log: o.log, callbacks: o.callbacks ?? [] });
         o.log.write(`\nTest score: ${r.testLoss.toFixed(4)}\nTest accuracy: ${r.testAccuracy.toFixed(4)}\n`);
         return {
           example: 'mnist-lenet',
@@ -120,7 +120,7 @@ export const mnistLenetExample: ExampleDef = {
           // Both nets use Adam so that only the architecture differs.
           compileClassifier(model, 'adam');
           o.log.write(`-- ${kind}\n`);
-          const r = await trainAndEvaluate({ model, train, test: data.test, inputShape: kind === 'lenet' ? [28, 28, 1] : [784], epochs, batchSize, validationSplit: 0.2, numClasses: 10, rng, log: o.log });
+          const r = await trainAndEvaluate({ model, train, test: data.test, inputShape: kind === 'lenet' ? [28, 28, 1] : [784], epochs, batchSize, validationSplit: 0.2, numClasses: 10, rng, log: o.log, callbacks: o.callbacks ?? [] });
           acc.push(r.testAccuracy);
         } finally {
           disposeModelAndOptimizer(model);
