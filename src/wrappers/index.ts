@@ -5,3 +5,4 @@ export { RecordEpisodeStatistics, type EpisodeStatistics, type RecordEpisodeStat
 export { FrameStack, type FramePadding } from './frame-stack.js';
 export { GrayScale, Resize, ScaleObservation, rgbToGray, requireBox, GRAY_R, GRAY_G, GRAY_B } from './image-wrappers.js';
 export { ClipReward, MaxAndSkip, StickyAction, TransformObservation } from './reward-action-wrappers.js';
+export { AtariPreprocessing, EpisodicLife, NoopReset, type AtariPreprocessingOptions } from './atari-preprocessing.js';
