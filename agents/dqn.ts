@@ -37,6 +37,7 @@ export interface DqnConfig {
   convFilters: number[];
   convKernels: number[];
   convStrides: number[];
+  inputPool: number;
   init: InitKind;
   dueling: boolean;
   gamma: number;
@@ -82,6 +83,7 @@ export const DQN_CONFIG: ConfigDescriptor<DqnConfig> = {
   convFilters: { type: 'intList', default: [16, 32], min: 1, doc: 'filters per conv layer of the cnn torso' },
   convKernels: { type: 'intList', default: [8, 4], min: 1, doc: 'kernel sizes of the cnn torso' },
   convStrides: { type: 'intList', default: [4, 2], min: 1, doc: 'strides of the cnn torso' },
+  inputPool: { type: 'int', default: 1, min: 1, doc: 'average-pool image inputs by this factor first (weight-free downscale; 1 = off)' },
   init: { type: 'enum', choices: INITS, default: 'glorot', doc: 'weight initialisation', source: 'Keras default' },
   dueling: { type: 'bool', default: false, doc: 'dueling head Q = V + A - mean(A)', source: 'Wang et al. 2016' },
   gamma: { type: 'float', default: 0.99, min: 0, max: 1, doc: 'discount factor', source: 'CleanRL' },
@@ -203,15 +205,14 @@ export const DQN_PRESETS: Readonly<Record<string, Preset<DqnConfig>>> = {
   },
   catch: {
     description:
-      "tfgym's tuned setup for Catch-v0 (measured in the README): the book's preprocessing and Adam/MSE, with a " +
-      'smaller conv net (16 8x8/4, 32 4x4/2, dense 128), lr 1e-3, a target network and double DQN, ' +
-      'epsilon 1 -> 0.01 over the first 40% of games, 10 random games, an update every 2 frames.',
+      "tfgym's tuned setup for Catch-v0 (measured in the README): the book's preprocessing (80x80x4), then a " +
+      'weight-free 4x4 average pool to 20x20x4 and a small MLP (128 units) instead of the conv net, so updates are ' +
+      'cheap on any backend; Adam 1e-3, MSE, double DQN with a target network every 100 updates, 10 random games, ' +
+      'then an update every 2 frames, epsilon 1 -> 0.01 over the first 40% of games.',
     overrides: {
       preprocess: 'book',
-      network: 'cnn',
-      convFilters: [16, 32],
-      convKernels: [8, 4],
-      convStrides: [4, 2],
+      network: 'mlp',
+      inputPool: 4,
       hiddenSizes: [128],
       init: 'glorot',
       optimizer: 'adam',
@@ -417,8 +418,9 @@ export class DqnAgent implements Agent {
     this.schedule = epsilonScheduleOf(config, budget);
     this.budgetSteps = budget.steps ?? 0;
     this.obsSize = env.obsShape.reduce((a, b) => a * b, 1);
-    const conv = config.network !== 'mlp';
-    this.inputShape = conv ? (env.obsShape.length === 2 ? [...env.obsShape, 1] : [...env.obsShape]) : [this.obsSize];
+    // Conv torsos and pooling see images (a channel added to 2-D frames); a plain MLP sees a flat vector.
+    const image = config.network !== 'mlp' || config.inputPool > 1;
+    this.inputShape = image ? (env.obsShape.length === 2 ? [...env.obsShape, 1] : [...env.obsShape]) : [this.obsSize];
 
     // 3. The Q-network and its target twin, from the shared model core.
     const convSpecs: ConvSpec[] = config.convFilters.map((filters, i) => ({
@@ -436,6 +438,7 @@ export class DqnAgent implements Agent {
         conv: convSpecs,
         dueling: config.dueling,
         init: config.init,
+        inputPool: config.inputPool,
         rng: seedRng,
         name,
       });
@@ -492,7 +495,7 @@ export class DqnAgent implements Agent {
   /** Q(obs, ·) for one observation. */
   qValues(obs: AnyTypedArray): Float32Array {
     return tf.tidy(() => {
-      const q = this.online.predict(this.toInput(obs, 1)) as tf.Tensor;
+      const q = this.online.apply(this.toInput(obs, 1)) as tf.Tensor;
       return q.dataSync() as Float32Array;
     });
   }
@@ -551,9 +554,9 @@ export class DqnAgent implements Agent {
     // Bootstrap values on the backend, targets in plain arrays (the tested pure function).
     tf.tidy(() => {
       const next = this.toInput(b.nextObs, b.size);
-      const qt = ((this.target ?? this.online).predict(next) as tf.Tensor).dataSync();
+      const qt = ((this.target ?? this.online).apply(next) as tf.Tensor).dataSync();
       if (c.doubleDqn) {
-        this.scratch.set((this.online.predict(next) as tf.Tensor).dataSync());
+        this.scratch.set((this.online.apply(next) as tf.Tensor).dataSync());
         tdTargets(b.rewards, b.discounts, b.terminated, qt, this.scratch, A, this.targets);
       } else {
         tdTargets(b.rewards, b.discounts, b.terminated, qt, null, A, this.targets);

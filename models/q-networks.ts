@@ -69,6 +69,11 @@ export interface QNetworkOptions {
   readonly rng?: Rng;
   /** Model name. */
   readonly name?: string;
+  /**
+   * Average-pool image inputs by this factor before the torso (1 = off). A weight-free
+   * downscale: with the `mlp` torso it makes a small, fast pixel network (the tuned Catch preset).
+   */
+  readonly inputPool?: number;
 }
 
 /** The book's conv stack (padding "same"). */
@@ -148,8 +153,23 @@ export function buildQNetwork(opts: QNetworkOptions): tf.LayersModel {
     });
   }
 
+  const pool = checkPositiveInt('inputPool', opts.inputPool ?? 1);
+  if (pool > 1 && (inputShape.length !== 3 || (inputShape[0] as number) < pool || (inputShape[1] as number) < pool)) {
+    throw new ModelArgumentError(invalidValueMessage('inputShape', `an image [height, width, channels] at least ${pool} wide for inputPool=${pool}`, inputShape));
+  }
+  if (pool > 1 && conv.length > 0) {
+    let [h, w] = inputShape as [number, number, number];
+    h = Math.floor(h / pool);
+    w = Math.floor(w / pool);
+    conv.forEach((c, i) => {
+      h = convOut(h, c, `pooled height at conv${i + 1}`);
+      w = convOut(w, c, `pooled width at conv${i + 1}`);
+    });
+  }
+
   const input = tf.input({ shape: inputShape, name: 'obs' });
   let x: tf.SymbolicTensor = input;
+  if (pool > 1) x = tf.layers.averagePooling2d({ name: 'input_pool', poolSize: pool, strides: pool, padding: 'valid' }).apply(x) as tf.SymbolicTensor;
   conv.forEach((c, i) => {
     x = tf.layers
       .conv2d({

@@ -1,0 +1,95 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { fileModelHandler } from '../../src/io/checkpoints.js';
+import { decodeEvent, readRecords } from '../../src/metrics/tensorboard.js';
+
+// Spawns the compiled CLI as a user would (npm test builds dist/ first).
+function tfgym(...args: string[]) {
+  const r = spawnSync(process.execPath, ['bin/tfgym.js', ...args], { encoding: 'utf8', env: { ...process.env, TFGYM_BACKEND: '' } });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'tfgym-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('tfgym train / eval (tiny budgets)', () => {
+  const run = join(dir, 'dqn');
+  it('train dqn writes a complete run directory', () => {
+    const r = tfgym('train', 'dqn', '--env', 'bsuite/Catch-v0', '--total-steps', '120', '--learning-starts', '40', '--batch-size', '8', '--hidden-sizes', '8', '--train-frequency', '2', '--eval-every', '60', '--eval-episodes', '5', '--save-replay', '--run-dir', run, '--backend', 'cpu', '--seed', '3');
+    expect(r.err).not.toMatch(/\n\s+at /);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/tfgym train dqn on bsuite\/Catch-v0, seed 3, backend cpu/);
+    expect(r.out).toMatch(/done: 120 steps/);
+    const cfg = JSON.parse(readFileSync(join(run, 'config.json'), 'utf8')) as { config: Record<string, unknown>; backend: string; seed: number };
+    expect(cfg.config['batchSize']).toBe(8);
+    expect(cfg.config['learningRate']).toBe(2.5e-4);
+    expect(cfg.backend).toBe('cpu');
+    const lines = readFileSync(join(run, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { tag: string });
+    expect(lines.some((l) => l.tag === 'charts/episodic_return')).toBe(true);
+    expect(readFileSync(join(run, 'metrics.csv'), 'utf8').startsWith('wall_time,step,tag,value\n')).toBe(true);
+    const ev = readdirSync(run).find((f) => f.startsWith('events.out.tfevents.'));
+    const events = readRecords(new Uint8Array(readFileSync(join(run, ev as string)))).map(decodeEvent);
+    expect(events.some((e) => e.values.some((v) => v.tag === 'eval/mean_return'))).toBe(true);
+    expect(existsSync(join(run, 'checkpoints', 'latest.json'))).toBe(true);
+  });
+
+  it('the best model loads with plain tfjs', async () => {
+    await tf.setBackend('cpu');
+    const m = await tf.loadLayersModel(fileModelHandler(join(run, 'best')));
+    expect(m.outputs[0]!.shape).toEqual([null, 3]);
+    m.dispose();
+  });
+
+  it('eval --json prints episodes, meanReturn, stdReturn, wins', () => {
+    const r = tfgym('eval', '--run-dir', run, '--episodes', '7', '--json', '--backend', 'cpu');
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out) as Record<string, number>;
+    expect(Object.keys(j)).toEqual(['episodes', 'meanReturn', 'stdReturn', 'wins']);
+    expect(j['episodes']).toBe(7);
+    expect(j['wins']).toBeGreaterThanOrEqual(0);
+    const t = tfgym('eval', '--run-dir', run, '--episodes', '4', '--model', 'latest', '--backend', 'cpu');
+    expect(t.out).toMatch(/won \d of 4/);
+  });
+
+  it('--resume continues from the latest checkpoint; config flags are refused', () => {
+    const bad = tfgym('train', 'dqn', '--resume', '--run-dir', run, '--gamma', '0.5');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--gamma/);
+    const r = tfgym('train', 'dqn', '--resume', '--run-dir', run, '--total-steps', '150', '--backend', 'cpu');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/resuming at step 120/);
+    expect(r.out).toMatch(/done: 150 steps/);
+  });
+
+  it('bad values and unknown envs exit 2 with one line', () => {
+    const a = tfgym('train', 'dqn', '--env', 'bsuite/Catch-v0', '--total-steps', '10', '--learning-rate', 'abc', '--run-dir', join(dir, 'x'));
+    expect(a.code).toBe(2);
+    expect(a.err).toMatch(/learningRate/);
+    expect(a.err).not.toMatch(/\n\s+at /);
+    const b = tfgym('train', 'dqn', '--env', 'Nope-v0', '--total-steps', '10', '--run-dir', join(dir, 'y'));
+    expect(b.code).toBe(2);
+    const c = tfgym('train', 'dqn', '--env', 'bsuite/Catch-v0', '--run-dir', join(dir, 'z'));
+    expect(c.code).toBe(2);
+    expect(c.err).toMatch(/--total-steps N or --episodes N/);
+  });
+
+  it('help is generated from the config descriptor', () => {
+    const r = tfgym('train', 'dqn', '--help');
+    expect(r.code).toBe(0);
+    expect(r.out.replace(/\s+/g, ' ')).toMatch(/--learning-rate <value> optimizer learning rate \[default: 0.00025; CleanRL\]/);
+    expect(r.out).toMatch(/--double-dqn/);
+  });
+
+  it('tabular-q and random train too', () => {
+    const t = tfgym('train', 'tabular-q', '--env', 'bsuite/Catch-v0', '--total-steps', '90', '--run-dir', join(dir, 'tq'), '--quiet');
+    expect(t.code).toBe(0);
+    const e = tfgym('eval', '--run-dir', join(dir, 'tq'), '--episodes', '3', '--json');
+    expect(JSON.parse(e.out).episodes).toBe(3);
+    const r = tfgym('train', 'random', '--env', 'bsuite/Catch-v0', '--episodes', '3', '--run-dir', join(dir, 'rnd'), '--quiet');
+    expect(r.code).toBe(0);
+  });
+});
