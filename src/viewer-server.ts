@@ -234,8 +234,9 @@ export class ViewerServer {
   frameDue(now: number = performance.now()): boolean {
     if (this.clients.size === 0 || this.status.paused) return false;
     const interval = 1000 / (this.hello.fps * this.status.speed);
-    // A little slack so a loop ticking at exactly fps is not skipped by timer jitter.
-    return now - this.lastFrameAt >= interval * 0.9;
+    // Slack, so a loop ticking at fps whose previous tick ran late is not skipped: the rate
+    // stays at fps on average and never exceeds twice it.
+    return now - this.lastFrameAt >= interval * 0.5;
   }
 
   /** Publishes a frame (copied once into a message buffer shared by all clients) and flushes. */

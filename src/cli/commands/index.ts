@@ -11,6 +11,7 @@ import { register as play } from './play.js';
 import { register as example } from './example.js';
 import { register as train } from './train.js';
 import { register as evalCmd } from './eval.js';
+import { register as watch } from './watch.js';
 
 /** Registers every subcommand on the root program. */
-export const commands: ReadonlyArray<(program: Command) => void> = [info, bench, envs, trace, play, example, train, evalCmd];
+export const commands: ReadonlyArray<(program: Command) => void> = [info, bench, envs, trace, play, example, train, evalCmd, watch];
