@@ -60,6 +60,24 @@ function fractionsArg(v: string): number[] {
   });
 }
 
+/** Prints download progress on stderr: redrawn in a terminal, every 10% otherwise. */
+function downloadProgress(): (received: number, total: number | undefined) => void {
+  let lastTenth = -1;
+  return (received, total) => {
+    const mb = (n: number): string => (n / 1e6).toFixed(1);
+    const what = total ? `${mb(received)} / ${mb(total)} MB (${Math.floor((100 * received) / total)}%)` : `${mb(received)} MB`;
+    if (process.stderr.isTTY) {
+      process.stderr.write(`\rdownloading: ${what}\x1b[K${total !== undefined && received >= total ? '\n' : ''}`);
+      return;
+    }
+    const tenth = total ? Math.floor((10 * received) / total) : Math.floor(received / 1e7);
+    if (tenth !== lastTenth) {
+      lastTenth = tenth;
+      process.stderr.write(`downloading: ${what}\n`);
+    }
+  };
+}
+
 /** Runs one example and prints its log, then the result (JSON with --json). */
 async function runExample(name: string, flags: ExampleFlags): Promise<void> {
   const ex = findExample(name);
@@ -78,6 +96,7 @@ async function runExample(name: string, flags: ExampleFlags): Promise<void> {
     seed: flags.seed ?? 1671,
     backend: sel.name,
     log: { write: (s: string) => void stream.write(s), isTTY: stream.isTTY === true },
+    onProgress: downloadProgress(),
     ...(flags.epochs !== undefined ? { epochs: flags.epochs } : {}),
     ...(flags.batchSize !== undefined ? { batchSize: flags.batchSize } : {}),
     ...(flags.dataDir !== undefined ? { dataDir: flags.dataDir } : process.env['TFGYM_DATA'] ? { dataDir: process.env['TFGYM_DATA'] } : {}),

@@ -18,7 +18,7 @@ import { pathExists, readBytes } from '../../io/files.js';
 import { loadModel, saveModel } from '../../io/model-io.js';
 import { Rng } from '../../rng.js';
 import { UsageError } from '../errors.js';
-import { pct, QUICK, trainAndEvaluate, type BookFigure, type ExampleDef, type ExampleOptions } from './common.js';
+import { dataOptions, pct, QUICK, trainAndEvaluate, type BookFigure, type ExampleDef, type ExampleOptions } from './common.js';
 
 const SUBSET_NOTE = 'tfgym numbers on ../shared/datasets use its 3,000-image training subset (of 50,000) and 1,000 test images, so they are lower than the book';
 
@@ -43,7 +43,7 @@ const CIFAR_BOOK: Record<string, BookFigure> = {
 const CIFAR_QUICK = { train: 40, test: 32, batchSize: 32 } as const;
 
 async function cifarData(o: ExampleOptions): Promise<ImageDataset> {
-  const d = await loadCifar10(o.dataDir !== undefined ? { dataDir: o.dataDir } : {});
+  const d = await loadCifar10(dataOptions(o));
   o.log.write(`${d.train.count} train samples\n${d.test.count} test samples\n`);
   if (!o.quick) return d;
   return { ...d, train: takeSplit(d.train, CIFAR_QUICK.train), test: takeSplit(d.test, CIFAR_QUICK.test) };

@@ -34,6 +34,8 @@ export interface ExampleOptions {
   fractions?: number[];
   /** Where the Keras-like log goes. */
   log: TextSink;
+  /** Download progress (bytes so far, total) when a dataset is fetched into the cache. */
+  onProgress?: (received: number, total: number | undefined) => void;
   /** Extra training callbacks (the CLI's `--logdir` adds TensorBoard and CSV loggers). */
   callbacks?: Callback[];
 }
@@ -71,6 +73,12 @@ export interface ExampleDef {
   /** The book's figure per variant. */
   book: Readonly<Record<string, BookFigure>>;
   run(opts: ExampleOptions): Promise<Omit<ExampleResult, 'backend' | 'wallSeconds'>>;
+}
+
+/** Loader options from the example options: the data folder, else download with progress. */
+export function dataOptions(o: ExampleOptions): { dataDir?: string; onProgress?: (r: number, t: number | undefined) => void } {
+  if (o.dataDir !== undefined) return { dataDir: o.dataDir };
+  return o.onProgress ? { onProgress: o.onProgress } : {};
 }
 
 /** Quick-mode budget: tiny so smoke tests take seconds on any backend. */

@@ -6,10 +6,10 @@ import { modelSummary } from '../../../models/summary.js';
 import { loadMnist, takeSplit, type ImageDataset } from '../../data/datasets.js';
 import { Rng } from '../../rng.js';
 import { UsageError } from '../errors.js';
-import { pct, QUICK, trainAndEvaluate, type BookFigure, type ExampleDef, type ExampleOptions } from './common.js';
+import { dataOptions, pct, QUICK, trainAndEvaluate, type BookFigure, type ExampleDef, type ExampleOptions } from './common.js';
 
 async function mnistData(o: ExampleOptions): Promise<ImageDataset> {
-  const d = await loadMnist(o.dataDir !== undefined ? { dataDir: o.dataDir } : {});
+  const d = await loadMnist(dataOptions(o));
   o.log.write(`${d.train.count} train samples\n${d.test.count} test samples\n`);
   if (!o.quick) return d;
   return { ...d, train: takeSplit(d.train, QUICK.train), test: takeSplit(d.test, QUICK.test) };

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadMnist } from '../../../src/data/datasets.js';
 import { DownloadError, getFile, tfgymHome } from '../../../src/data/get-file.js';
 
 const payload = Buffer.from(Array.from({ length: 200_000 }, (_, i) => (i * 131) % 251));
@@ -100,6 +101,16 @@ describe('getFile against a local HTTP server', () => {
     expect(msg).toMatch(/ECONNREFUSED/);
     expect(msg).toContain(`put it at ${join(cacheDir, 'mnist', 'train.gz')}`);
     expect(msg).toMatch(/--data-dir/);
+    expect(listing(cacheDir)).toEqual([]);
+  });
+
+  it('loaders without a data folder download into the cache; offline they say what to put where', async () => {
+    const cacheDir = join(root, 'loader');
+    const offline = (() => Promise.reject(new TypeError('fetch failed'))) as typeof fetch;
+    const err = await loadMnist({ cacheDir, fetchImpl: offline }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DownloadError);
+    expect(String(err)).toContain('storage.googleapis.com/cvdf-datasets/mnist/train-images-idx3-ubyte.gz');
+    expect(String(err)).toContain(`put it at ${join(cacheDir, 'mnist', 'train-images-idx3-ubyte.gz')}`);
     expect(listing(cacheDir)).toEqual([]);
   });
 
