@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cifar10Cnn } from '../../../models/cifar10-cnn.js';
 import { lenet } from '../../../models/lenet.js';
 import { compileClassifier, mnistMlp } from '../../../models/mnist-mlp.js';
+import { copyWeightsByName } from '../../../models/vgg16.js';
 import { writeFileAtomic } from '../../../src/io/files.js';
 import { fileSystemHandler, loadModel, saveModel } from '../../../src/io/model-io.js';
 import { Rng } from '../../../src/rng.js';
@@ -68,6 +69,24 @@ describe('save/load round trip in tfjs layers format', () => {
     expect(Array.from(loaded.getWeights()[0]?.dataSync() ?? [])).toEqual(Array.from(m.getWeights()[0]?.dataSync() ?? []));
     loaded.dispose();
     m.dispose();
+  });
+
+  it('copyWeightsByName loads converted weights into a freshly built model, checking names and shapes', async () => {
+    const build = (units: number, seed: number) => {
+      const m = tf.sequential();
+      m.add(tf.layers.dense({ units: 4, inputShape: [3], name: 'fc1', kernelInitializer: tf.initializers.glorotUniform({ seed }) }));
+      m.add(tf.layers.dense({ units, name: 'predictions', kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 1 }) }));
+      return m;
+    };
+    const src = build(2, 1);
+    await saveModel(src, join(dir, 'named'));
+    const loaded = await loadModel(join(dir, 'named'));
+    const target = build(2, 9);
+    expect(copyWeightsByName(loaded, target)).toBe(2);
+    expect(Array.from(target.getWeights()[0]?.dataSync() ?? [])).toEqual(Array.from(src.getWeights()[0]?.dataSync() ?? []));
+    const wrong = build(5, 3);
+    expect(() => copyWeightsByName(loaded, wrong)).toThrow(/Layer "predictions": weight shapes/);
+    for (const m of [src, loaded, target, wrong]) m.dispose();
   });
 
   it('missing or invalid files give clear errors', async () => {
