@@ -8,7 +8,10 @@ import { CsvLogger, TensorBoard } from '../../../models/callbacks.js';
 import { ensureDir } from '../../io/files.js';
 import { TensorBoardSink } from '../../io/metric-files.js';
 import { DataNotFoundError } from '../../data/datasets.js';
+import { CifarFormatError } from '../../data/cifar.js';
 import { DownloadError } from '../../data/get-file.js';
+import { IdxFormatError } from '../../data/idx.js';
+import { ImageFormatError } from '../../data/png.js';
 import { ModelArgumentError } from '../../../models/validate.js';
 import { CliError, UsageError } from '../errors.js';
 import { pct, type ExampleOptions, type ExampleResult } from '../examples/common.js';
@@ -118,7 +121,8 @@ async function runExample(name: string, flags: ExampleFlags): Promise<void> {
   try {
     partial = await ex.run(opts);
   } catch (e) {
-    if (e instanceof DataNotFoundError || e instanceof ModelArgumentError) throw new UsageError(e.message);
+    if (e instanceof DataNotFoundError || e instanceof ModelArgumentError || e instanceof ImageFormatError) throw new UsageError(e.message);
+    if (e instanceof IdxFormatError || e instanceof CifarFormatError) throw new CliError(`corrupt data file: ${e.message}`);
     if (e instanceof DownloadError) throw new CliError(e.message);
     throw e;
   } finally {
