@@ -7,7 +7,7 @@ import { Option, type Command } from 'commander';
 import { CsvLogger, TensorBoard } from '../../../models/callbacks.js';
 import { ensureDir } from '../../io/files.js';
 import { TensorBoardSink } from '../../io/metric-files.js';
-import { DataNotFoundError } from '../../data/datasets.js';
+import { DataNotFoundError, resolveDataDir } from '../../data/datasets.js';
 import { CifarFormatError } from '../../data/cifar.js';
 import { DownloadError } from '../../data/get-file.js';
 import { IdxFormatError } from '../../data/idx.js';
@@ -90,6 +90,7 @@ async function runExample(name: string, flags: ExampleFlags): Promise<void> {
     throw new UsageError(`Unknown variant "${variant}" for ${name} (--variant). Choose one of: ${ex.variants.join(', ')}.`);
   }
   const json = flags.json === true;
+  const dataDir = resolveDataDir(flags.dataDir, process.env);
   const sel = await initBackend(flags.backend);
   // With --json the log goes to stderr so that stdout is exactly the result object.
   const stream = json ? process.stderr : process.stdout;
@@ -102,7 +103,7 @@ async function runExample(name: string, flags: ExampleFlags): Promise<void> {
     onProgress: downloadProgress(),
     ...(flags.epochs !== undefined ? { epochs: flags.epochs } : {}),
     ...(flags.batchSize !== undefined ? { batchSize: flags.batchSize } : {}),
-    ...(flags.dataDir !== undefined ? { dataDir: flags.dataDir } : process.env['TFGYM_DATA'] ? { dataDir: process.env['TFGYM_DATA'] } : {}),
+    ...(dataDir !== undefined ? { dataDir } : {}),
     ...(flags.save !== undefined ? { save: flags.save } : {}),
     ...(flags.model !== undefined ? { model: flags.model } : {}),
     ...(flags.weights !== undefined ? { weights: flags.weights } : {}),
