@@ -48,20 +48,22 @@ function startPlay(): Promise<string> {
 
 const pageState = (page: Page): Promise<PageState> => page.evaluate(() => (window as unknown as { __tfgym: PageState }).__tfgym);
 
-/** Holds `key` until the paddle moves in `dir` within one episode (or 5 s pass); releases it. */
-async function holdUntilMoved(page: Page, key: string, dir: 1 | -1): Promise<boolean> {
+/** Holds `key` until the paddle moves in `dir` within one episode (or 15 s pass); releases it. Returns the samples seen when it did not move. */
+async function holdUntilMoved(page: Page, key: string, dir: 1 | -1): Promise<string> {
   await page.keyboard.down(key);
+  const seen: string[] = [];
   try {
     let prev: { t: number; x: number } | null = null;
     const t0 = Date.now();
-    while (Date.now() - t0 < 5000) {
+    while (Date.now() - t0 < 15_000) {
       const s = (await pageState(page)).lastStep;
       const cur = s === null ? null : { t: s.episodeStep, x: s.info['paddleX'] ?? NaN };
-      if (prev !== null && cur !== null && cur.t > prev.t && dir * (cur.x - prev.x) > 0) return true;
+      if (prev !== null && cur !== null && cur.t > prev.t && dir * (cur.x - prev.x) > 0) return 'moved';
+      if (cur !== null && seen.length < 40) seen.push(`${cur.t}:${cur.x}`);
       prev = cur;
       await page.waitForTimeout(40);
     }
-    return false;
+    return `did not move; (episodeStep:paddleX) samples ${seen.join(' ')}`;
   } finally {
     await page.keyboard.up(key);
   }
@@ -82,7 +84,7 @@ describe.skipIf(!haveBrowser)('viewer in headless Chromium', () => {
     await page.goto(url);
 
     // Frames arrive and the canvas is not blank (Catch: white ball and paddle on black).
-    await page.waitForFunction(() => (window as unknown as { __tfgym: PageState }).__tfgym.frames > 3, null, { timeout: 10_000 });
+    await page.waitForFunction(() => (window as unknown as { __tfgym: PageState }).__tfgym.frames > 3, null, { timeout: 20_000 });
     const canvas = await page.evaluate(() => {
       const c = document.getElementById('screen') as HTMLCanvasElement;
       const d = (c.getContext('2d') as CanvasRenderingContext2D).getImageData(0, 0, c.width, c.height).data;
@@ -98,11 +100,11 @@ describe.skipIf(!haveBrowser)('viewer in headless Chromium', () => {
     // may end (and re-centre the paddle) while a key is held, so look for a move between two
     // samples of the same episode.
     await page.waitForFunction(() => (window as unknown as { __tfgym: PageState }).__tfgym.lastStep !== null);
-    expect(await holdUntilMoved(page, 'ArrowLeft', -1)).toBe(true);
-    expect(await holdUntilMoved(page, 'ArrowRight', 1)).toBe(true);
+    expect(await holdUntilMoved(page, 'ArrowLeft', -1)).toBe('moved');
+    expect(await holdUntilMoved(page, 'ArrowRight', 1)).toBe('moved');
 
     // A Catch episode lasts about 34 steps at 30 fps: the return curve gets a point.
-    await page.waitForFunction(() => (window as unknown as { __tfgym: PageState }).__tfgym.returnPoints >= 1, null, { timeout: 10_000 });
+    await page.waitForFunction(() => (window as unknown as { __tfgym: PageState }).__tfgym.returnPoints >= 1, null, { timeout: 20_000 });
     expect((await pageState(page)).episodes).toBeGreaterThanOrEqual(1);
     await page.waitForTimeout(400); // the charts redraw at 5 Hz
 
