@@ -4,9 +4,11 @@
 // `tfgym info` can say why the `native` backend is unavailable, and exits 0.
 //
 //   TFGYM_NATIVE_SKIP_BUILD=1   skip the build (status records why)
+//   TFGYM_NATIVE_FORCE_BUILD=1  rebuild even when the addon is up to date
 //   TFGYM_NATIVE_BUILD_TIMEOUT  seconds before giving up (default 600)
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -57,6 +59,26 @@ function findNodeDir() {
 
 if (process.env.TFGYM_NATIVE_SKIP_BUILD === '1') finish({ ok: false, reason: 'build skipped (TFGYM_NATIVE_SKIP_BUILD=1)' });
 
+// Every `npm install` runs this script: skip the compile when the addon was already built from
+// these exact sources for this Node ABI (TFGYM_NATIVE_FORCE_BUILD=1 rebuilds anyway).
+const sourceHash = (() => {
+  const h = createHash('sha256').update(process.versions.modules).update(process.arch);
+  for (const f of ['binding.gyp', ...readdirSync(join(here, 'src')).sort().map((n) => join('src', n))]) h.update(f).update(readFileSync(join(here, f)));
+  return h.digest('hex').slice(0, 16);
+})();
+const addonPath = join(buildDir, 'Release', 'tfgym_native.node');
+if (process.env.TFGYM_NATIVE_FORCE_BUILD !== '1' && existsSync(addonPath)) {
+  try {
+    const prev = JSON.parse(readFileSync(join(buildDir, 'status.json'), 'utf8'));
+    if (prev.ok && prev.sourceHash === sourceHash) {
+      process.stderr.write('tfgym: native addon up to date\n');
+      process.exit(0);
+    }
+  } catch {
+    // no usable status: build
+  }
+}
+
 const gyp = findNodeGyp();
 if (!gyp) finish({ ok: false, reason: 'node-gyp not found (it ships with npm)' });
 
@@ -83,11 +105,11 @@ if (r.error || r.status !== 0) {
   }
   finish({ ok: false, reason: `build failed: ${why.slice(0, 400)} (log: native/build/build.log)` });
 }
-const addon = join(buildDir, 'Release', 'tfgym_native.node');
+const addon = addonPath;
 if (!existsSync(addon)) finish({ ok: false, reason: 'node-gyp succeeded but produced no tfgym_native.node' });
 try {
   const mod = createRequire(import.meta.url)(addon);
-  finish({ ok: true, kernel: mod.kernel(), threads: mod.threads() });
+  finish({ ok: true, kernel: mod.kernel(), threads: mod.threads(), sourceHash });
 } catch (e) {
   finish({ ok: false, reason: `built but failed to load: ${e instanceof Error ? e.message : String(e)}` });
 }
