@@ -32,6 +32,7 @@ import { defaultsOf, resolveConfig, type ConfigDescriptor, type Preset } from '.
 /** Every DQN hyperparameter. Defaults and sources: {@link DQN_CONFIG}. */
 export interface DqnConfig {
   preprocess: 'none' | 'book';
+  frameSize: number;
   network: TorsoKind;
   hiddenSizes: number[];
   convFilters: number[];
@@ -78,6 +79,7 @@ export interface DqnConfig {
  */
 export const DQN_CONFIG: ConfigDescriptor<DqnConfig> = {
   preprocess: { type: 'enum', choices: ['none', 'book'], default: 'none', doc: "observation pipeline: none, or the book's (gray 80x80 area resize, 4 frames stacked; /255 at the network input)", source: 'Gulli & Pal ch. 8' },
+  frameSize: { type: 'int', default: 80, min: 1, doc: "side of the resized frames of the book's preprocessing", source: 'Gulli & Pal ch. 8' },
   network: { type: 'enum', choices: TORSOS, default: 'mlp', doc: 'Q-network torso (models/q-networks.ts)' },
   hiddenSizes: { type: 'intList', default: [64, 64], min: 1, doc: 'dense layer sizes (MLP torso, or after the conv layers)', source: 'SB3 DQN MlpPolicy' },
   convFilters: { type: 'intList', default: [16, 32], min: 1, doc: 'filters per conv layer of the cnn torso' },
@@ -205,14 +207,14 @@ export const DQN_PRESETS: Readonly<Record<string, Preset<DqnConfig>>> = {
   },
   catch: {
     description:
-      "tfgym's tuned setup for Catch-v0 (measured in the README): the book's preprocessing (80x80x4), then a " +
-      'weight-free 4x4 average pool to 20x20x4 and a small MLP (128 units) instead of the conv net, so updates are ' +
-      'cheap on any backend; Adam 1e-3, MSE, double DQN with a target network every 100 updates, 10 random games, ' +
-      'then an update every 2 frames, epsilon 1 -> 0.01 over the first 40% of games.',
+      "tfgym's tuned setup for Catch-v0 (measured in the README): the book's preprocessing at 20x20 instead of 80x80 " +
+      '(the same area resize, so each pixel is the mean of a 20x20 block of the 400x400 screen; 4 frames stacked), a ' +
+      'small MLP (128 units) instead of the conv net, Adam 1e-3, MSE, double DQN with a target network every 100 ' +
+      'updates, 10 random games, then an update every 2 frames, epsilon 1 -> 0.01 over the first 40% of games.',
     overrides: {
       preprocess: 'book',
+      frameSize: 20,
       network: 'mlp',
-      inputPool: 4,
       hiddenSizes: [128],
       init: 'glorot',
       optimizer: 'adam',

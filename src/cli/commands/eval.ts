@@ -47,7 +47,7 @@ interface EvalFlags {
 export async function loadRunPolicy(runDir: string, which: 'auto' | 'best' | 'latest'): Promise<{ policy: QPolicy; source: string; dispose: () => void }> {
   const run = readRunConfig(runDir);
   const preprocess = ((run.config['preprocess'] as string | undefined) ?? 'none') as Preprocess;
-  const probe = makeAgentEnv(run.env, run.envOptions, preprocess);
+  const probe = makeAgentEnv(run.env, run.envOptions, preprocess, Number(run.config['frameSize'] ?? 80));
   const bestDir = join(runDir, 'best');
   if (run.agent === 'random') {
     return { policy: { numActions: probe.numActions, qValues: () => new Float32Array(probe.numActions), alwaysRandom: true }, source: 'random policy', dispose: () => {} };
@@ -95,7 +95,7 @@ export function register(program: Command): void {
       throw new CheckpointError(`cannot load a model from ${flags.runDir}: ${e instanceof Error ? e.message : String(e)}`);
     }
     const preprocess = ((run.config['preprocess'] as string | undefined) ?? 'none') as Preprocess;
-    const env = makeAgentEnv(run.env, run.envOptions, preprocess).env;
+    const env = makeAgentEnv(run.env, run.envOptions, preprocess, Number(run.config['frameSize'] ?? 80)).env;
     const epsilon = flags.epsilon ?? Number(run.config['evalEpsilon'] ?? 0);
     const countWins = /catch/i.test(run.env);
     const res = evaluate(loaded.policy, env, { episodes: flags.episodes, epsilon, seed: flags.seed, countWins });

@@ -229,7 +229,11 @@ export async function runTraining(spec: AgentSpec, flags: TrainFlags, hooks: Tra
   const preprocess = ((run.config['preprocess'] as string | undefined) ?? 'none') as Preprocess;
   let envs: { train: AgentEnv; eval: AgentEnv };
   try {
-    envs = { train: makeAgentEnv(run.env, hooks.render ? { ...run.envOptions, renderMode: 'rgb_array' } : run.envOptions, preprocess), eval: makeAgentEnv(run.env, run.envOptions, preprocess) };
+    const frameSize = Number(run.config['frameSize'] ?? 80);
+    envs = {
+      train: makeAgentEnv(run.env, hooks.render ? { ...run.envOptions, renderMode: 'rgb_array' } : run.envOptions, preprocess, frameSize),
+      eval: makeAgentEnv(run.env, run.envOptions, preprocess, frameSize),
+    };
   } catch (e) {
     throw new UsageError(e instanceof Error ? e.message : String(e));
   }
