@@ -116,17 +116,20 @@ function conv2dBackpropFilterWasm(args: KernelArgs): tf.TensorInfo {
   const { x, dy } = args.inputs as Record<string, tf.TensorInfo>;
   const attrs = args.attrs as unknown as tf.Conv2DBackpropFilterAttrs;
   if (!x || !dy) throw new Error('Conv2DBackpropFilter needs x and dy');
-  if (attrs.dataFormat === 'NCHW') return cpuRouted('Conv2DBackpropFilter')(args) as tf.TensorInfo;
+  if (attrs.dataFormat === 'NCHW' || x.dtype !== 'float32' || dy.dtype !== 'float32') return cpuRouted('Conv2DBackpropFilter')(args) as tf.TensorInfo;
   const c = gradConvInfo(x.shape, attrs.filterShape, attrs);
-  const xv = backend.readSync(x.dataId) as Float32Array;
   const rows = c.batchSize * c.outHeight * c.outWidth;
   const kp = c.filterHeight * c.filterWidth * c.inChannels;
   const ch = c.inChannels;
-  const col = new Float32Array(rows * kp);
+  // Fill the im2col matrix in place in the wasm heap: allocate first (a heap growth would
+  // detach earlier views), then view x and col, never copying either through JS arrays.
+  const colInfo = backend.makeOutput([rows, kp], 'float32');
+  const xv = backend.typedArrayFromHeap(x) as Float32Array;
+  const col = backend.typedArrayFromHeap(colInfo) as Float32Array;
+  col.fill(0);
   forEachPatch(c, (o, s) => {
     for (let i = 0; i < ch; i++) col[o + i] = xv[s + i] as number;
   });
-  const colInfo = backend.makeOutput([rows, kp], 'float32', undefined, col);
   const temps: tf.TensorInfo[] = [colInfo];
   try {
     const dy2: tf.TensorInfo = { dataId: dy.dataId, shape: [rows, c.outChannels], dtype: 'float32' };
@@ -152,18 +155,20 @@ function conv2dBackpropInputWasm(original: tf.KernelFunc): tf.KernelFunc {
     const dy2: tf.TensorInfo = { dataId: dy.dataId, shape: [rows, c.outChannels], dtype: 'float32' };
     const w2: tf.TensorInfo = { dataId: filter.dataId, shape: [kp, c.outChannels], dtype: 'float32' };
     const dcol = single(wasmKernel('BatchMatMul')({ inputs: { a: dy2, b: w2 }, backend, attrs: { transposeA: false, transposeB: true } }));
-    let dcv: Float32Array;
     try {
-      dcv = backend.readSync(dcol.dataId) as Float32Array;
+      // Allocate before taking heap views (a heap growth would detach them).
+      const dxInfo = backend.makeOutput([...attrs.inputShape], 'float32');
+      const dcv = backend.typedArrayFromHeap(dcol) as Float32Array;
+      const dx = backend.typedArrayFromHeap(dxInfo) as Float32Array;
+      dx.fill(0);
+      const ch = c.inChannels;
+      forEachPatch(c, (o, s) => {
+        for (let i = 0; i < ch; i++) dx[s + i] = (dx[s + i] as number) + (dcv[o + i] as number);
+      });
+      return dxInfo;
     } finally {
       backend.disposeData(dcol.dataId);
     }
-    const dx = new Float32Array(attrs.inputShape.reduce((p, q) => p * q, 1));
-    const ch = c.inChannels;
-    forEachPatch(c, (o, s) => {
-      for (let i = 0; i < ch; i++) dx[s + i] = (dx[s + i] as number) + (dcv[o + i] as number);
-    });
-    return backend.makeOutput([...attrs.inputShape], 'float32', undefined, dx);
   };
 }
 
