@@ -10,11 +10,12 @@ import { train, type TypedEnv } from '../../agents/trainer.js';
 import { evaluate } from '../../agents/evaluate.js';
 
 describe('DQN learns bsuite Catch', () => {
-  it('reaches mean return >= 0.9 within seconds (small MLP)', async () => {
+  it('reaches mean return >= 0.9 in 2,000 steps (small MLP, fastest backend)', async () => {
     await useBackend(process.env['TFGYM_BACKEND'] && process.env['TFGYM_BACKEND'] !== '' ? (process.env['TFGYM_BACKEND'] as 'cpu') : 'auto');
     const env = make('bsuite/Catch-v0') as TypedEnv;
     const evalEnv = make('bsuite/Catch-v0') as TypedEnv;
-    const totalSteps = Number(process.env['STEPS'] ?? 2700);
+    // 2,000 steps (about 220 episodes) solve it on cpu, wasm and native alike (same trajectory).
+    const totalSteps = 2000;
     const cfg = resolveDqnConfig(undefined, {
       hiddenSizes: [64],
       learningRate: 2e-3,
@@ -34,7 +35,8 @@ describe('DQN learns bsuite Catch', () => {
     const before = tf.memory().numTensors;
     await train({ agent, env, seed: 1, totalSteps, sink, clock: () => 0 });
     const secs = (performance.now() - t0) / 1000;
-    expect(tf.memory().numTensors - before).toBeLessThanOrEqual(16);
+    // The only new tensors are Adam's two slots per trained weight, made on the first update.
+    expect(tf.memory().numTensors - before).toBe(2 * agent.online.trainableWeights.length);
     const res = evaluate(agent, evalEnv, { episodes: 100, epsilon: 0, seed: 12345, countWins: true });
     console.log(`bsuite Catch: ${totalSteps} steps in ${secs.toFixed(1)} s, eval mean ${res.meanReturn}, last returns ${sink.values(TAGS.episodicReturn).slice(-20).join(' ')}`);
     expect(res.meanReturn).toBeGreaterThanOrEqual(0.9);
