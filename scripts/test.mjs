@@ -31,7 +31,12 @@ let skipped = 0;
 if (existsSync(out)) {
   const r = JSON.parse(readFileSync(out, 'utf8'));
   passed = r.numPassedTests ?? 0;
-  failed = (r.numFailedTests ?? 0) + (r.numFailedTestSuites ?? 0);
+  // A file that failed to load (syntax error, throw at import) has no failed test of its own:
+  // count it once; files with failed tests are already counted through their tests.
+  const brokenFiles = (r.testResults ?? []).filter(
+    (f) => f.status === 'failed' && !(f.assertionResults ?? []).some((a) => a.status === 'failed'),
+  ).length;
+  failed = (r.numFailedTests ?? 0) + brokenFiles;
   skipped = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
 } else {
   failed = 1;
