@@ -6,6 +6,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
+import { loadBuiltinEnvs } from '../../envs/index.js';
+import { spaceInfo } from '../../src/cli/viewer-spaces.js';
+import { make } from '../../src/registry.js';
+import { runLiveLoop } from '../../src/viewer-loop.js';
+import { ViewerServer } from '../../src/viewer-server.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT = process.env['TFGYM_SCREENSHOT'] ?? join('runs', 'e2e', 'viewer-play.png');
@@ -22,8 +27,11 @@ let proc: ChildProcess | null = null;
 let context: BrowserContext | null = null;
 const profile = mkdtempSync(join(tmpdir(), 'tfgym-chromium-'));
 
+let stopInProcess: (() => Promise<void>) | null = null;
+
 afterAll(async () => {
   await context?.close();
+  await stopInProcess?.();
   proc?.kill('SIGTERM');
   rmSync(profile, { recursive: true, force: true });
 });
@@ -42,7 +50,7 @@ function startPlay(): Promise<string> {
     });
     p.stderr?.on('data', (d: Buffer) => (err += d.toString()));
     p.on('exit', (code) => reject(new Error(`tfgym play exited with ${code}: ${err}`)));
-    setTimeout(() => reject(new Error(`no URL printed; stdout: ${out} stderr: ${err}`)), 15_000);
+    setTimeout(() => reject(new Error(`no URL printed; stdout: ${out} stderr: ${err}`)), 30_000);
   });
 }
 
@@ -111,6 +119,33 @@ describe.skipIf(!haveBrowser)('viewer in headless Chromium', () => {
     mkdirSync(dirname(SCREENSHOT), { recursive: true });
     await page.screenshot({ path: SCREENSHOT });
     expect(statSync(SCREENSHOT).size).toBeGreaterThan(10_000);
+
+    // The server goes away: the page says so, and reconnects by itself when it is back.
+    const old = proc;
+    await new Promise<void>((resolve) => {
+      old?.once('exit', () => resolve());
+      old?.kill('SIGTERM');
+    });
+    await page.waitForFunction(() => !(window as unknown as { __tfgym: { connected: boolean } }).__tfgym.connected, null, { timeout: 10_000 });
+    expect(await page.textContent('#conn')).toMatch(/offline/);
+    const frames = (await pageState(page)).frames;
+    // Back on the same port, served in-process this time (a CLI start loads tfjs: slow on a busy box).
+    loadBuiltinEnvs();
+    const env = make<unknown, number>('Catch-v0', { renderMode: 'rgb_array' });
+    const server = await ViewerServer.start({
+      port: Number(new URL(url).port),
+      hello: { mode: 'play', envId: 'Catch-v0', observationSpace: spaceInfo(env.observationSpace), actionSpace: spaceInfo(env.actionSpace), actionNames: ['left', 'stay', 'right'], fps: 30 },
+    });
+    const ac = new AbortController();
+    const loop = runLiveLoop({ env, envId: 'Catch-v0', viewer: server, policy: () => ({ action: 1 }), signal: ac.signal });
+    stopInProcess = async () => {
+      ac.abort();
+      await loop;
+      await server.close();
+    };
+    await page.waitForFunction((n) => (window as unknown as { __tfgym: PageState }).__tfgym.frames > n + 3 || (window as unknown as { __tfgym: PageState }).__tfgym.frames < n, frames, { timeout: 20_000 });
+    expect(await page.textContent('#conn')).toMatch(/live/);
     expect(errors).toEqual([]);
-  }, 60_000);
+    // Typically ~10 s; the bound is for a heavily shared CI box.
+  }, 120_000);
 });
