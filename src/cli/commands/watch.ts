@@ -56,7 +56,7 @@ export function register(program: Command): void {
     }
     const preprocess = ((run.config['preprocess'] as string | undefined) ?? 'none') as Preprocess;
     // Built exactly like the training env (same options and preprocessing), plus rendering.
-    const { env, numActions } = makeAgentEnv(run.env, { ...run.envOptions, renderMode: 'rgb_array' }, preprocess);
+    const { env, numActions } = makeAgentEnv(run.env, { ...run.envOptions, renderMode: 'rgb_array' }, preprocess, Number(run.config['frameSize'] ?? 80));
     const random = loaded.policy.alwaysRandom === true;
     const server = await startViewer(flags, {
       hello: {
