@@ -128,6 +128,33 @@ describe('viewer server', () => {
     await waitFor(() => c.of('status').some((s) => s.speed === 4), 1000, 'speed status');
   });
 
+  it('at 8x speed the game steps faster but frames stay near the env fps', async () => {
+    const { server } = await rig({ fps: 20, length: 100_000, policy: () => ({ action: 1 }) });
+    const c = client(server);
+    await c.opened();
+    c.send({ type: 'speed', value: 8 });
+    await waitFor(() => server.speed === 8, 1000, 'speed');
+    await sleep(200);
+    const f0 = c.frames.length;
+    const s0 = c.of('step').at(-1)?.step ?? 0;
+    const t0 = performance.now();
+    await sleep(1000);
+    const dt = (performance.now() - t0) / 1000;
+    const steps = ((c.of('step').at(-1)?.step ?? 0) - s0) / dt;
+    const frames = (c.frames.length - f0) / dt;
+    expect(steps).toBeGreaterThan(20 * 2); // well above 1x (generous for a loaded box)
+    expect(frames).toBeLessThanOrEqual(20 * 2 + 2); // never more than twice the fps
+  });
+
+  it('binds another address when asked and prints a usable URL', async () => {
+    const { server } = await rig({ host: '0.0.0.0' });
+    expect(server.url).toBe(`http://127.0.0.1:${server.port}/`);
+    // Not a loopback-only bind: any Host is served, but the Origin must still match it.
+    expect((await httpGet(server.port, '/', `my-box.local:${server.port}`)).status).toBe(200);
+    const evil = client(server, 'http://evil.example');
+    await waitFor(() => evil.closed, 2000, 'foreign origin refused');
+  });
+
   it('set-epsilon is applied only where the host offers it', async () => {
     const a = await rig();
     const ca = client(a.server);
