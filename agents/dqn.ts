@@ -209,8 +209,8 @@ export const DQN_PRESETS: Readonly<Record<string, Preset<DqnConfig>>> = {
     description:
       "tfgym's tuned setup for Catch-v0 (measured in the README): the book's preprocessing at 20x20 instead of 80x80 " +
       '(the same area resize, so each pixel is the mean of a 20x20 block of the 400x400 screen; 4 frames stacked), a ' +
-      'small MLP (128 units) instead of the conv net, Adam 1e-3, MSE, double DQN with a target network every 100 ' +
-      'updates, 10 random games, then an update every 2 frames, epsilon 1 -> 0.01 over the first 40% of games.',
+      'small MLP (128 units) instead of the conv net, Adam 1e-3, MSE, double DQN, 3-step returns, a target network ' +
+      'every 50 updates, 10 random games, then an update every 2 frames, epsilon 1 -> 0.01 over the first 30% of games.',
     overrides: {
       preprocess: 'book',
       frameSize: 20,
@@ -227,12 +227,13 @@ export const DQN_PRESETS: Readonly<Record<string, Preset<DqnConfig>>> = {
       learningStartsEpisodes: 10,
       trainFrequency: 2,
       gradientSteps: 1,
-      targetUpdateInterval: 100,
+      targetUpdateInterval: 50,
       doubleDqn: true,
+      nStep: 3,
       epsilonStart: 1,
       epsilonEnd: 0.01,
       epsilonUnit: 'episode',
-      explorationFraction: 0.4,
+      explorationFraction: 0.3,
       evalEpsilon: 0,
     },
   },
