@@ -127,7 +127,7 @@ export class ViewerServer {
   private readonly metrics: Ring<string>;
   private frame: Uint8Array | null = null;
   private frameSeq = 0;
-  private lastFrameAt = -Infinity;
+  private nextFrameAt = -Infinity;
   private step: string | null = null;
   private stepSeq = 0;
   private qvalues: string | null = null;
@@ -234,17 +234,18 @@ export class ViewerServer {
    */
   frameDue(now: number = performance.now()): boolean {
     if (this.clients.size === 0 || this.status.paused) return false;
-    const interval = 1000 / this.hello.fps;
-    // Slack, so a loop ticking at fps whose previous tick ran late is not skipped: the rate
-    // stays at fps on average and never exceeds twice it.
-    return now - this.lastFrameAt >= interval * 0.5;
+    return now >= this.nextFrameAt;
   }
 
   /** Publishes a frame (copied once into a message buffer shared by all clients) and flushes. */
   publishFrame(frame: RgbFrame, step: number, channels = 3): void {
     this.frame = encodeFrame(step, frame.height, frame.width, channels, frame.data);
     this.frameSeq++;
-    this.lastFrameAt = performance.now();
+    // Frames follow a grid of period 1/fps, so a fast loop gets exactly fps frames a second
+    // and a loop ticking at fps with jitter is never skipped (its ticks stay within half a
+    // period of the grid). After a stall the grid restarts half a period ahead: no burst.
+    const interval = 1000 / this.hello.fps;
+    this.nextFrameAt = Math.max(this.nextFrameAt + interval, performance.now() + interval * 0.5);
     this.flush();
   }
 
