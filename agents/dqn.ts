@@ -318,6 +318,11 @@ export interface DqnEnvInfo {
   readonly obsShape: readonly number[];
   readonly obsDtype: DType;
   readonly numActions: number;
+  /**
+   * What observations are divided by at the network input (default: 255 for uint8, else 1).
+   * MinAtar's uint8 cells are already 0/1 and must not be divided by 255.
+   */
+  readonly obsDivisor?: number;
   /** Frame stacking of the observations, so the replay stores each frame once. */
   readonly frameStack?: { readonly k: number; readonly axis: StackAxis };
 }
@@ -503,10 +508,11 @@ export class DqnAgent implements Agent {
     });
   }
 
-  /** A batch of observations as the network's input tensor (uint8 pixels scaled to [0, 1]). Caller disposes (or calls inside tidy). */
+  /** A batch of observations as the network's input tensor (divided by `obsDivisor`). Caller disposes (or calls inside tidy). */
   private toInput(data: AnyTypedArray, n: number): tf.Tensor {
     const shape = [n, ...this.inputShape];
-    if (this.env.obsDtype === 'uint8') return tf.tidy(() => tf.div(tf.tensor(data, shape, 'float32'), 255));
+    const divisor = this.env.obsDivisor ?? (this.env.obsDtype === 'uint8' ? 255 : 1);
+    if (divisor !== 1) return tf.tidy(() => tf.div(tf.tensor(data, shape, 'float32'), divisor));
     return tf.tensor(data, shape, 'float32');
   }
 

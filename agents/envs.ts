@@ -25,6 +25,11 @@ export interface AgentEnv {
   readonly obsShape: readonly number[];
   readonly obsDtype: TypedEnv['observationSpace']['dtype'];
   readonly numActions: number;
+  /**
+   * What the network input is divided by: 255 for uint8 pixels in [0, 255], 1 for uint8
+   * observations already in [0, 1] (MinAtar's 0/1 cells) and for float observations.
+   */
+  readonly obsDivisor: number;
   readonly frameStack?: { readonly k: number; readonly axis: StackAxis; readonly channels: number };
 }
 
@@ -49,5 +54,17 @@ export function makeAgentEnv(id: string, options: Record<string, unknown>, prepr
     const last = sp.shape[sp.shape.length - 1] as number;
     frameStack = { k: env.k, axis: 'last', channels: last / env.k };
   }
-  return { env: env as TypedEnv, obsShape: sp.shape, obsDtype: sp.dtype, numActions: as.n, frameStack };
+  return { env: env as TypedEnv, obsShape: sp.shape, obsDtype: sp.dtype, numActions: as.n, obsDivisor: inputDivisor(sp), frameStack };
+}
+
+/** The largest upper bound of a uint8 box when it exceeds 1 (255 for pixels), else 1. */
+export function inputDivisor(space: { dtype: string }): number {
+  if (space.dtype !== 'uint8') return 1;
+  const high = (space as { high?: ArrayLike<number> }).high;
+  let max = 255;
+  if (high !== undefined && high.length > 0) {
+    max = 0;
+    for (let i = 0; i < high.length; i++) max = Math.max(max, high[i] as number);
+  }
+  return max > 1 ? max : 1;
 }

@@ -18,15 +18,15 @@ import { UsageError } from '../errors.js';
 import { addBackendOption, floatArg, initBackend, intArg } from '../options.js';
 import { EVAL_SEED, readRunConfig } from './train.js';
 
-/** A Q-network as a policy: observations are scaled like in training (uint8 / 255) and reshaped to the model's input. */
-export function modelPolicy(model: tf.LayersModel, numActions: number, obsDtype: string): QPolicy {
+/** A Q-network as a policy: observations are scaled like in training (`obsDivisor`, see `makeAgentEnv`) and reshaped to the model's input. */
+export function modelPolicy(model: tf.LayersModel, numActions: number, obsDivisor: number): QPolicy {
   const inShape = (model.inputs[0]?.shape ?? []).slice(1).map((d) => d ?? 1);
   return {
     numActions,
     qValues(obs: AnyTypedArray): Float32Array {
       return tf.tidy(() => {
         let x = tf.tensor(obs, [1, ...inShape], 'float32');
-        if (obsDtype === 'uint8') x = tf.div(x, 255);
+        if (obsDivisor !== 1) x = tf.div(x, obsDivisor);
         return (model.predict(x) as tf.Tensor).dataSync() as Float32Array;
       });
     },
@@ -54,14 +54,14 @@ export async function loadRunPolicy(runDir: string, which: 'auto' | 'best' | 'la
   }
   if (run.agent === 'dqn' && which !== 'latest' && existsSync(join(bestDir, 'model.json'))) {
     const model = await tf.loadLayersModel(fileModelHandler(bestDir));
-    return { policy: modelPolicy(model, probe.numActions, probe.obsDtype), source: bestDir, dispose: () => model.dispose() };
+    return { policy: modelPolicy(model, probe.numActions, probe.obsDivisor), source: bestDir, dispose: () => model.dispose() };
   }
   if (which === 'best') throw new UsageError(`${runDir} has no best model (train with --eval-every N to keep one)`);
   const cpDir = latestCheckpointDir(runDir);
   if (!cpDir) throw new UsageError(`${runDir} has no checkpoint yet`);
   if (run.agent === 'dqn') {
     const model = await tf.loadLayersModel(fileModelHandler(join(cpDir, 'online')));
-    return { policy: modelPolicy(model, probe.numActions, probe.obsDtype), source: cpDir, dispose: () => model.dispose() };
+    return { policy: modelPolicy(model, probe.numActions, probe.obsDivisor), source: cpDir, dispose: () => model.dispose() };
   }
   if (run.agent === 'tabular-q') {
     const cp = readCheckpoint(cpDir);

@@ -50,7 +50,7 @@ export const AGENT_SPECS: readonly AgentSpec[] = [
     presets: DQN_PRESETS as unknown as Record<string, Preset<Record<string, unknown>>>,
     resolve: (p, ...l) => resolveDqnConfig(p, ...l) as unknown as Record<string, unknown>,
     create: (c, e, rng, budget) =>
-      new DqnAgent(c as unknown as DqnConfig, { obsShape: e.obsShape, obsDtype: e.obsDtype, numActions: e.numActions, frameStack: e.frameStack }, rng, budget),
+      new DqnAgent(c as unknown as DqnConfig, { obsShape: e.obsShape, obsDtype: e.obsDtype, numActions: e.numActions, obsDivisor: e.obsDivisor, frameStack: e.frameStack }, rng, budget),
   },
   {
     name: 'tabular-q',
