@@ -741,7 +741,17 @@ export function makeOptimizer(c: DqnConfig): tf.Optimizer {
     case 'adam':
       return tf.train.adam(c.learningRate, 0.9, 0.999, c.optimizerEpsilon);
     case 'rmsprop':
-      return tf.train.rmsprop(c.learningRate, c.rmspropDecay, c.rmspropMomentum, c.optimizerEpsilon, c.rmspropCentered);
+      // tfjs 4.22's centered RMSProp divides by sqrt(ms - (mg^2 + epsilon)): epsilon is
+      // subtracted, so with small gradients the root goes negative and every weight turns NaN
+      // (MinAtar's epsilon 0.01 hits it at the first update). Passing -epsilon gives the
+      // intended sqrt(ms - mg^2 + epsilon) (TensorFlow's centered RMSProp).
+      return tf.train.rmsprop(
+        c.learningRate,
+        c.rmspropDecay,
+        c.rmspropMomentum,
+        c.rmspropCentered ? -c.optimizerEpsilon : c.optimizerEpsilon,
+        c.rmspropCentered,
+      );
     case 'sgd':
       return tf.train.sgd(c.learningRate);
   }

@@ -14,3 +14,26 @@ describe('agent envs: network input scaling', () => {
     expect(makeAgentEnv('Catch-v0', { size: 40 }, 'book', 20).obsDivisor).toBe(255);
   });
 });
+
+describe('centered RMSProp (tfjs subtracts its epsilon; makeOptimizer compensates)', () => {
+  it('stays finite with small gradients and moves against the gradient', async () => {
+    const tf = await import('@tensorflow/tfjs');
+    const { makeOptimizer, resolveDqnConfig } = await import('../../agents/dqn.js');
+    const cfg = resolveDqnConfig('minatar', {}, {});
+    expect(cfg.rmspropCentered).toBe(true);
+    const opt = makeOptimizer(cfg);
+    const w = tf.variable(tf.tensor1d([1, -1]));
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 5; i++) {
+      // Loss 0.001 * sum(w): gradient 0.001 each, far below sqrt(epsilon = 0.01).
+      opt.minimize(() => tf.mul(tf.sum(w), 0.001) as tf.Scalar);
+    }
+    const v = Array.from(w.dataSync());
+    expect(v.every(Number.isFinite)).toBe(true);
+    expect(v[0]).toBeLessThan(1);
+    expect(v[1]).toBeLessThan(-1);
+    expect(tf.memory().numTensors).toBeLessThanOrEqual(before + 3 * 1);
+    opt.dispose();
+    w.dispose();
+  });
+});
