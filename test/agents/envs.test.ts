@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { makeOptimizer, resolveDqnConfig } from '../../agents/dqn.js';
 import { inputDivisor, makeAgentEnv } from '../../agents/envs.js';
 import { Box } from '../../src/spaces.js';
 
@@ -16,9 +18,7 @@ describe('agent envs: network input scaling', () => {
 });
 
 describe('centered RMSProp (tfjs subtracts its epsilon; makeOptimizer compensates)', () => {
-  it('stays finite with small gradients and moves against the gradient', async () => {
-    const tf = await import('@tensorflow/tfjs');
-    const { makeOptimizer, resolveDqnConfig } = await import('../../agents/dqn.js');
+  it('stays finite with small gradients and moves against the gradient', () => {
     const cfg = resolveDqnConfig('minatar', {}, {});
     expect(cfg.rmspropCentered).toBe(true);
     const opt = makeOptimizer(cfg);
