@@ -43,6 +43,16 @@ interface EvalFlags {
   backend?: string;
 }
 
+/** {@link loadRunPolicy} for commands: any unexpected load failure becomes a one-line CheckpointError. */
+export async function loadRunPolicyForCli(runDir: string, which: 'auto' | 'best' | 'latest'): ReturnType<typeof loadRunPolicy> {
+  try {
+    return await loadRunPolicy(runDir, which);
+  } catch (e) {
+    if (e instanceof UsageError || e instanceof CheckpointError) throw e;
+    throw new CheckpointError(`cannot load a model from ${runDir}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
 /** Loads a run's policy: `best/` (when present and asked for) or the latest checkpoint. */
 export async function loadRunPolicy(runDir: string, which: 'auto' | 'best' | 'latest'): Promise<{ policy: QPolicy; source: string; dispose: () => void }> {
   const run = readRunConfig(runDir);
@@ -87,13 +97,7 @@ export function register(program: Command): void {
   cmd.action(async (flags: EvalFlags) => {
     await initBackend(flags.backend, true);
     const run = readRunConfig(flags.runDir);
-    let loaded: Awaited<ReturnType<typeof loadRunPolicy>>;
-    try {
-      loaded = await loadRunPolicy(flags.runDir, flags.model);
-    } catch (e) {
-      if (e instanceof UsageError || e instanceof CheckpointError) throw e;
-      throw new CheckpointError(`cannot load a model from ${flags.runDir}: ${e instanceof Error ? e.message : String(e)}`);
-    }
+    const loaded = await loadRunPolicyForCli(flags.runDir, flags.model);
     const preprocess = ((run.config['preprocess'] as string | undefined) ?? 'none') as Preprocess;
     const env = makeAgentEnv(run.env, run.envOptions, preprocess, Number(run.config['frameSize'] ?? 80)).env;
     const epsilon = flags.epsilon ?? Number(run.config['evalEpsilon'] ?? 0);

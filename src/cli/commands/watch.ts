@@ -9,12 +9,10 @@ import { makeAgentEnv, type Preprocess } from '../../../agents/envs.js';
 import { Rng } from '../../rng.js';
 import type { AnyTypedArray } from '../../spaces.js';
 import { runLiveLoop } from '../../viewer-loop.js';
-import { CheckpointError } from '../../io/checkpoints.js';
-import { UsageError } from '../errors.js';
 import { addBackendOption, floatArg, initBackend, intArg } from '../options.js';
 import { addViewerOptions, announceViewer, interruptSignal, startViewer, type ViewerFlags } from '../viewer-options.js';
 import { spaceInfo } from '../viewer-spaces.js';
-import { loadRunPolicy } from './eval.js';
+import { loadRunPolicyForCli } from './eval.js';
 import { readRunConfig } from './train.js';
 
 interface WatchFlags extends ViewerFlags {
@@ -47,13 +45,7 @@ export function register(program: Command): void {
   cmd.action(async (flags: WatchFlags) => {
     await initBackend(flags.backend, true);
     const run = readRunConfig(flags.runDir);
-    let loaded: Awaited<ReturnType<typeof loadRunPolicy>>;
-    try {
-      loaded = await loadRunPolicy(flags.runDir, flags.model);
-    } catch (e) {
-      if (e instanceof UsageError || e instanceof CheckpointError) throw e;
-      throw new CheckpointError(`cannot load a model from ${flags.runDir}: ${e instanceof Error ? e.message : String(e)}`);
-    }
+    const loaded = await loadRunPolicyForCli(flags.runDir, flags.model);
     const preprocess = ((run.config['preprocess'] as string | undefined) ?? 'none') as Preprocess;
     // Built exactly like the training env (same options and preprocessing), plus rendering.
     const { env, numActions } = makeAgentEnv(run.env, { ...run.envOptions, renderMode: 'rgb_array' }, preprocess, Number(run.config['frameSize'] ?? 80));
