@@ -228,8 +228,8 @@ export class ViewerServer {
   }
 
   /**
-   * Whether a frame should be rendered now: someone is watching, not paused, and at least
-   * 1 / fps seconds passed since the last one (at speeds above 1 the game steps faster but
+   * Whether a frame should be rendered now: someone is watching, not paused, and the next
+   * slot of the 1 / fps frame grid has come (at speeds above 1 the game steps faster but
    * frames stay at the env's fps: 400x400 Catch at 8x would be 115 MB/s). Cheap; call it every step.
    */
   frameDue(now: number = performance.now()): boolean {
