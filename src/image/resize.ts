@@ -241,6 +241,21 @@ function toShort(v: number): number {
   return Math.max(-32768, Math.min(32767, r));
 }
 
+/**
+ * OpenCV's source index and float32 fraction for destination index `d` (bilinear: pixel centres
+ * aligned; area mode: INTER_AREA's enlarging rule). Shared by the column and the row tables.
+ */
+function sourceCoord(d: number, scale: number, inv: number, areaMode: boolean): [number, number] {
+  if (!areaMode) {
+    const f = Math.fround((d + 0.5) * scale - 0.5);
+    const s = Math.floor(f);
+    return [s, Math.fround(f - s)];
+  }
+  const s = Math.floor(d * scale);
+  const f = Math.fround(d + 1 - (s + 1) * inv);
+  return [s, f <= 0 ? 0 : Math.fround(f - Math.floor(f))];
+}
+
 /** Per-axis linear coefficients as OpenCV computes them (area mode for INTER_AREA enlarging). */
 function linearAxis(srcLen: number, dstLen: number, areaMode: boolean): { ofs: Int32Array; a0: Int32Array; a1: Int32Array } {
   const inv = dstLen / srcLen;
@@ -249,17 +264,7 @@ function linearAxis(srcLen: number, dstLen: number, areaMode: boolean): { ofs: I
   const a0 = new Int32Array(dstLen);
   const a1 = new Int32Array(dstLen);
   for (let d = 0; d < dstLen; d++) {
-    let s: number;
-    let fr: number;
-    if (!areaMode) {
-      fr = Math.fround((d + 0.5) * scale - 0.5);
-      s = Math.floor(fr);
-      fr = Math.fround(fr - s);
-    } else {
-      s = Math.floor(d * scale);
-      fr = Math.fround(d + 1 - (s + 1) * inv);
-      fr = fr <= 0 ? 0 : Math.fround(fr - Math.floor(fr));
-    }
+    let [s, fr] = sourceCoord(d, scale, inv, areaMode);
     // Edge pixels are replicated: outside the source, use the edge pixel with weight 1.
     if (s < 0) {
       s = 0;
@@ -286,17 +291,7 @@ function linear(srcH: number, srcW: number, cn: number, dstH: number, dstW: numb
   const b0 = new Int32Array(dstH);
   const b1 = new Int32Array(dstH);
   for (let d = 0; d < dstH; d++) {
-    let s: number;
-    let fr: number;
-    if (!areaMode) {
-      fr = Math.fround((d + 0.5) * scale - 0.5);
-      s = Math.floor(fr);
-      fr = Math.fround(fr - s);
-    } else {
-      s = Math.floor(d * scale);
-      fr = Math.fround(d + 1 - (s + 1) * inv);
-      fr = fr <= 0 ? 0 : Math.fround(fr - Math.floor(fr));
-    }
+    const [s, fr] = sourceCoord(d, scale, inv, areaMode);
     y0[d] = Math.min(Math.max(s, 0), srcH - 1);
     y1[d] = Math.min(Math.max(s + 1, 0), srcH - 1);
     b0[d] = toShort(Math.fround(1 - fr) * COEF_SCALE);
