@@ -6,15 +6,18 @@
 import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { CSV_HEADER, csvLine, jsonlLine, type MetricsSink } from '../metrics/sink.js';
+import { CSV_HEADER, csvLine, jsonlLine, type MetricsSink, type ScalarRecord } from '../metrics/sink.js';
 import { encodeFileVersionEvent, encodeScalarEvent, frameRecord } from '../metrics/tensorboard.js';
 
-/** Appends JSON Lines to `path`. */
-export class JsonlSink implements MetricsSink {
+/** Buffers one text line per scalar and appends them to `path` on `flush()`. */
+class LineFileSink implements MetricsSink {
   private buf: string[] = [];
-  constructor(readonly path: string) {}
+  constructor(
+    readonly path: string,
+    private readonly format: (r: ScalarRecord) => string,
+  ) {}
   scalar(tag: string, value: number, step: number, wallTime: number): void {
-    this.buf.push(jsonlLine({ tag, value, step, wallTime }));
+    this.buf.push(this.format({ tag, value, step, wallTime }));
   }
   flush(): void {
     if (this.buf.length === 0) return;
@@ -26,22 +29,18 @@ export class JsonlSink implements MetricsSink {
   }
 }
 
+/** Appends JSON Lines to `path`. */
+export class JsonlSink extends LineFileSink {
+  constructor(path: string) {
+    super(path, jsonlLine);
+  }
+}
+
 /** Appends CSV rows to `path`, writing the header when the file is new. */
-export class CsvSink implements MetricsSink {
-  private buf: string[] = [];
-  constructor(readonly path: string) {
+export class CsvSink extends LineFileSink {
+  constructor(path: string) {
+    super(path, csvLine);
     if (!existsSync(path)) writeFileSync(path, CSV_HEADER);
-  }
-  scalar(tag: string, value: number, step: number, wallTime: number): void {
-    this.buf.push(csvLine({ tag, value, step, wallTime }));
-  }
-  flush(): void {
-    if (this.buf.length === 0) return;
-    appendFileSync(this.path, this.buf.join(''));
-    this.buf = [];
-  }
-  close(): void {
-    this.flush();
   }
 }
 
