@@ -33,6 +33,14 @@ export interface NativeAddon {
   unary(op: number, x: Float32Array, out: Float32Array, alpha: number): void;
   /** out[c] = sum over r of x[r * cols + c] (double accumulation, like the cpu backend). */
   sumRows(x: Float32Array, out: Float32Array, rows: number, cols: number): void;
+  /**
+   * One optimizer step in place over w and the rule's slots: rule 0 sgd, 1 adam, 2 rmsprop,
+   * 3 centered rmsprop; slots and float32 coefficients as in native/src/elementwise.h.
+   */
+  optimizerUpdate(
+    rule: number, w: Float32Array, g: Float32Array, s0: Float32Array | null, s1: Float32Array | null, s2: Float32Array | null,
+    coefs: Float32Array,
+  ): void;
   /** Sets the thread count (calling thread included; <= 0 restores the default); returns it. */
   setThreads(n: number): number;
   /** The thread count in use. */
@@ -42,6 +50,12 @@ export interface NativeAddon {
   /** Forces (or stops forcing) the portable micro-kernel; returns the kernel now in use. */
   forcePortable(on: boolean): string;
 }
+
+/** Every function of {@link NativeAddon}: a build from older sources lacks some and is refused. */
+const ADDON_FUNCTIONS: ReadonlyArray<keyof NativeAddon> = [
+  'matmul', 'conv2d', 'conv2dBackpropInput', 'conv2dBackpropFilter', 'maxPool', 'maxPoolGrad', 'binary', 'unary',
+  'sumRows', 'optimizerUpdate', 'setThreads', 'threads', 'kernel', 'forcePortable',
+];
 
 /** Outcome of loading the addon. */
 export type AddonLoad = { ok: true; addon: NativeAddon; path: string } | { ok: false; reason: string };
@@ -91,6 +105,10 @@ function tryLoad(): AddonLoad {
   try {
     const addon = createRequire(import.meta.url)(path) as NativeAddon;
     if (typeof addon.matmul !== 'function') return { ok: false, reason: `${path} is not tfgym's addon` };
+    const missing = ADDON_FUNCTIONS.filter((f) => typeof addon[f] !== 'function');
+    if (missing.length > 0) {
+      return { ok: false, reason: `${path} is out of date (no ${missing.join(', ')}): rebuild with \`node native/build.mjs\`` };
+    }
     return { ok: true, addon, path };
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);

@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { BackendProvider, ProbeResult } from './backend.js';
 import { loadNativeAddon, type NativeAddon } from './native-addon.js';
+import { adoptedBuffers, installNativeOptimizers } from './native-optimizers.js';
 
 /** Name the backend is registered under in tfjs. */
 export const NATIVE_BACKEND_NAME = 'native';
@@ -61,6 +62,34 @@ export class NativeBackend extends MathBackendCPU {
   constructor(readonly addon: NativeAddon) {
     super();
   }
+
+  /**
+   * The cpu backend hands out its storage itself; weights updated in place by the fused
+   * optimizers (src/native-optimizers.ts) are copied instead, so an array read from a tensor
+   * never changes afterwards, as on `cpu`.
+   */
+  override readSync(dataId: object): tf.backend_util.BackendValues {
+    const v = super.readSync(dataId);
+    return v instanceof Float32Array && adoptedBuffers.has(v.buffer) ? v.slice() : v;
+  }
+}
+
+/**
+ * cpu kernels whose outputs can be views into their input's storage (a contiguous slice is a
+ * `subarray`): on `native` such a view of an in-place-updated weight is copied instead.
+ */
+const VIEW_KERNELS = new Set(['Slice', 'StridedSlice', 'SplitV', 'Unpack', 'BatchToSpaceND']);
+
+function copyingViews(kernel: tf.KernelFunc): tf.KernelFunc {
+  return (args) => {
+    const result = kernel(args);
+    const backend = args.backend as NativeBackend;
+    for (const t of Array.isArray(result) ? result : [result]) {
+      const d = backend.data.get(t.dataId);
+      if (d?.values instanceof Float32Array && adoptedBuffers.has(d.values.buffer)) d.values = d.values.slice();
+    }
+    return result;
+  };
 }
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
@@ -351,12 +380,14 @@ export function registerNativeBackend(addon: NativeAddon): void {
   if (registered) return;
   for (const k of tf.getKernelsForBackend('cpu')) {
     const override = (OVERRIDES as Record<string, ((a: KernelArgs, b: NativeBackend) => tf.TensorInfo | undefined) | undefined>)[k.kernelName];
+    const plain = VIEW_KERNELS.has(k.kernelName) ? copyingViews(k.kernelFunc) : k.kernelFunc;
     tf.registerKernel({
       ...k,
       backendName: NATIVE_BACKEND_NAME,
-      kernelFunc: override ? withFallback(k.kernelName, override) : k.kernelFunc,
+      kernelFunc: override ? withFallback(k.kernelName, override) : plain,
     });
   }
+  installNativeOptimizers(() => (tf.getBackend() === NATIVE_BACKEND_NAME ? (tf.backend() as NativeBackend) : undefined));
   // Priority 0: tfjs's own default choice (when nobody calls setBackend) is left unchanged.
   tf.registerBackend(NATIVE_BACKEND_NAME, () => new NativeBackend(addon), 0);
   registered = true;

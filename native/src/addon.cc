@@ -281,6 +281,30 @@ napi_value SumRows(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// optimizerUpdate(rule, w, g, s0|null, s1|null, s2|null, coefs): one in-place optimizer step
+// (rules and coefficients in elementwise.h).
+napi_value OptimizerUpdate(napi_env env, napi_callback_info info) {
+  napi_value argv[7];
+  try {
+    if (!get_args(env, info, argv, 7)) return throw_error(env, "optimizerUpdate: too few arguments");
+    const int rule = get_i32(env, argv[0], "rule");
+    if (rule < tfg::kSgd || rule > tfg::kRmsPropCentered) throw ArgError{"optimizerUpdate: unknown rule"};
+    F32 w = get_f32(env, argv[1], "w"), g = get_f32(env, argv[2], "g"), c = get_f32(env, argv[6], "coefs");
+    need(g, static_cast<long long>(w.n), "g");
+    if (c.n < static_cast<size_t>(tfg::kUpdateCoefs[rule])) throw ArgError{"optimizerUpdate: too few coefficients"};
+    const int slots = rule == tfg::kSgd ? 0 : rule == tfg::kRmsPropCentered ? 3 : 2;
+    F32 s[3];
+    for (int i = 0; i < slots; i++) {
+      s[i] = get_f32(env, argv[3 + i], "slot");
+      need(s[i], static_cast<long long>(w.n), "slot");
+    }
+    tfg::optimizer_update(rule, w.p, g.p, s[0].p, s[1].p, s[2].p, c.p, w.n);
+  } catch (const ArgError& e) {
+    return throw_error(env, e.msg);
+  }
+  return nullptr;
+}
+
 // setThreads(n): n <= 0 restores the default. Returns the thread count now in use.
 napi_value SetThreads(napi_env env, napi_callback_info info) {
   napi_value argv[1];
@@ -319,6 +343,7 @@ NAPI_MODULE_INIT() {
       {"maxPoolGrad", nullptr, MaxPoolGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"binary", nullptr, Binary, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"unary", nullptr, Unary, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"optimizerUpdate", nullptr, OptimizerUpdate, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sumRows", nullptr, SumRows, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"threads", nullptr, Threads, nullptr, nullptr, nullptr, napi_default, nullptr},

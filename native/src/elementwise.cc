@@ -116,4 +116,61 @@ void sum_rows(const float* x, float* out, std::size_t rows, std::size_t cols) {
   });
 }
 
+void optimizer_update(int rule, float* w, const float* g, float* s0, float* s1, float* s2, const float* c, std::size_t n) {
+  // Each float operation below is one tfjs op (one rounding), in tfjs's order; nothing is
+  // fused or reordered (the file is built without -ffast-math and without FMA contraction).
+  switch (rule) {
+    case kSgd: {
+      const float nlr = c[0];
+      return parallel_chunks(n, [&](std::size_t lo, std::size_t hi) {
+        for (std::size_t i = lo; i < hi; i++) w[i] = nlr * g[i] + w[i];
+      });
+    }
+    case kAdam: {
+      const float b1 = c[0], ob1 = c[1], b2 = c[2], ob2 = c[3], bc1 = c[4], bc2 = c[5], eps = c[6], nlr = c[7];
+      return parallel_chunks(n, [&](std::size_t lo, std::size_t hi) {
+        for (std::size_t i = lo; i < hi; i++) {
+          const float gi = g[i];
+          const float m = s0[i] * b1 + gi * ob1;
+          const float sq = static_cast<float>(static_cast<double>(gi) * gi);
+          const float v = s1[i] * b2 + sq * ob2;
+          s0[i] = m;
+          s1[i] = v;
+          const float mhat = m / bc1;
+          const float vhat = v / bc2;
+          const float denom = std::sqrt(vhat) + eps;
+          const float step = (mhat / denom) * nlr;
+          w[i] = step + w[i];
+        }
+      });
+    }
+    case kRmsProp:
+    case kRmsPropCentered: {
+      const float decay = c[0], odecay = c[1], momentum = c[2], lr = c[3], eps = c[4];
+      const bool centered = rule == kRmsPropCentered;
+      return parallel_chunks(n, [&](std::size_t lo, std::size_t hi) {
+        for (std::size_t i = lo; i < hi; i++) {
+          const float gi = g[i];
+          const float sq = static_cast<float>(static_cast<double>(gi) * gi);
+          const float ms = s0[i] * decay + sq * odecay;
+          float denom;
+          if (centered) {
+            const float mg = s2[i] * decay + gi * odecay;
+            const float mg2 = static_cast<float>(static_cast<double>(mg) * mg);
+            denom = std::sqrt(ms - (mg2 + eps));
+            s2[i] = mg;
+          } else {
+            denom = std::sqrt(ms + eps);
+          }
+          const float mom = s1[i] * momentum + (gi * lr) / denom;
+          s0[i] = ms;
+          s1[i] = mom;
+          w[i] = w[i] - mom;
+        }
+      });
+    }
+    default: return;
+  }
+}
+
 }  // namespace tfg

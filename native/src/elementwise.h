@@ -19,4 +19,21 @@ void unary(int op, const float* x, float* out, std::size_t n, float alpha);
 /** out[c] = sum over r of x[r * cols + c], accumulated in double (as tfjs's cpu Sum does). */
 void sum_rows(const float* x, float* out, std::size_t rows, std::size_t cols);
 
+/** Optimizer update rules, same numbering as the JS side (src/native-optimizers.ts). */
+enum UpdateRule { kSgd = 0, kAdam = 1, kRmsProp = 2, kRmsPropCentered = 3 };
+/** How many coefficients each rule takes (see optimizer_update). */
+constexpr int kUpdateCoefs[] = {1, 8, 5, 5};
+
+/**
+ * One optimizer step over n weights, in place: w (weights), g (gradient), s0..s2 (the rule's
+ * slots, updated in place). Coefficients are float32, as tfjs makes its scalars:
+ *   sgd:     c = [-lr]                                 w += c0 * g
+ *   adam:    c = [b1, 1-b1, b2, 1-b2, 1-b1^t, 1-b2^t, eps, -lr]; s0 = m, s1 = v
+ *   rmsprop: c = [decay, 1-decay, momentum, lr, eps];  s0 = mean square, s1 = moment,
+ *            s2 = mean gradient (centered only)
+ * Each formula is evaluated in the order and float32 rounding of tfjs's own optimizer, so the
+ * result equals the cpu backend's bit for bit.
+ */
+void optimizer_update(int rule, float* w, const float* g, float* s0, float* s1, float* s2, const float* c, std::size_t n);
+
 }  // namespace tfg
