@@ -86,7 +86,8 @@ void binary(int op, const float* a, std::size_t pa, const float* b, std::size_t 
 void unary(int op, const float* x, float* out, std::size_t n, float alpha) {
   switch (op) {
     case kSqrt: return unary_op(x, out, n, [](float v) { return std::sqrt(v); });
-    case kSquare: return unary_op(x, out, n, [](float v) { return static_cast<float>(static_cast<double>(v) * v); });
+    // Exact in double, so one float rounding gives tfjs's result.
+    case kSquare: return unary_op(x, out, n, [](float v) { return v * v; });
     case kReluU: return unary_op(x, out, n, [](float v) { return v < 0.f ? 0.f : v; });
     case kStep: return unary_op(x, out, n, [alpha](float v) { return v != v ? NAN : (v > 0.f ? 1.f : alpha); });
     case kNeg: return unary_op(x, out, n, [](float v) { return -v; });
@@ -116,59 +117,65 @@ void sum_rows(const float* x, float* out, std::size_t rows, std::size_t cols) {
   });
 }
 
+namespace {
+
+// The update loops take plain restrict pointers and a range, so GCC vectorizes them (it does
+// not through a lambda's by-reference captures).
+void sgd_range(float* __restrict__ w, const float* __restrict__ g, float nlr, std::size_t lo, std::size_t hi) {
+  for (std::size_t i = lo; i < hi; i++) w[i] = nlr * g[i] + w[i];
+}
+
+void adam_range(float* __restrict__ w, const float* __restrict__ g, float* __restrict__ m_, float* __restrict__ v_,
+                const float* c, std::size_t lo, std::size_t hi) {
+  const float b1 = c[0], ob1 = c[1], b2 = c[2], ob2 = c[3], bc1 = c[4], bc2 = c[5], eps = c[6], nlr = c[7];
+  for (std::size_t i = lo; i < hi; i++) {
+    const float gi = g[i];
+    const float m = m_[i] * b1 + gi * ob1;
+    const float v = v_[i] * b2 + (gi * gi) * ob2;
+    m_[i] = m;
+    v_[i] = v;
+    // tfjs: add(mul(div(m / (1 - beta1^t), add(sqrt(v / (1 - beta2^t)), eps)), -lr), w)
+    w[i] = ((m / bc1) / (std::sqrt(v / bc2) + eps)) * nlr + w[i];
+  }
+}
+
+// `centered` is a template parameter so each loop has no branch inside.
+template <bool centered>
+void rmsprop_range(float* __restrict__ w, const float* __restrict__ g, float* __restrict__ ms_, float* __restrict__ mom_,
+                   float* __restrict__ mg_, const float* c, std::size_t lo, std::size_t hi) {
+  const float decay = c[0], odecay = c[1], momentum = c[2], lr = c[3], eps = c[4];
+  for (std::size_t i = lo; i < hi; i++) {
+    const float gi = g[i];
+    const float ms = ms_[i] * decay + (gi * gi) * odecay;
+    float denom;
+    if constexpr (centered) {
+      const float mg = mg_[i] * decay + gi * odecay;
+      denom = std::sqrt(ms - (mg * mg + eps));  // tfjs: sqrt(ms - (mg^2 + epsilon))
+      mg_[i] = mg;
+    } else {
+      denom = std::sqrt(ms + eps);
+    }
+    const float mom = mom_[i] * momentum + (gi * lr) / denom;
+    ms_[i] = ms;
+    mom_[i] = mom;
+    w[i] = w[i] - mom;
+  }
+}
+
+}  // namespace
+
 void optimizer_update(int rule, float* w, const float* g, float* s0, float* s1, float* s2, const float* c, std::size_t n) {
   // Each float operation below is one tfjs op (one rounding), in tfjs's order; nothing is
   // fused or reordered (the file is built without -ffast-math and without FMA contraction).
+  // tfjs squares in double and rounds; the product of two floats is exact in double, so the
+  // float product (one rounding) is the same number, and keeps the loops vectorizable.
   switch (rule) {
-    case kSgd: {
-      const float nlr = c[0];
-      return parallel_chunks(n, [&](std::size_t lo, std::size_t hi) {
-        for (std::size_t i = lo; i < hi; i++) w[i] = nlr * g[i] + w[i];
-      });
-    }
-    case kAdam: {
-      const float b1 = c[0], ob1 = c[1], b2 = c[2], ob2 = c[3], bc1 = c[4], bc2 = c[5], eps = c[6], nlr = c[7];
-      return parallel_chunks(n, [&](std::size_t lo, std::size_t hi) {
-        for (std::size_t i = lo; i < hi; i++) {
-          const float gi = g[i];
-          const float m = s0[i] * b1 + gi * ob1;
-          const float sq = static_cast<float>(static_cast<double>(gi) * gi);
-          const float v = s1[i] * b2 + sq * ob2;
-          s0[i] = m;
-          s1[i] = v;
-          const float mhat = m / bc1;
-          const float vhat = v / bc2;
-          const float denom = std::sqrt(vhat) + eps;
-          const float step = (mhat / denom) * nlr;
-          w[i] = step + w[i];
-        }
-      });
-    }
+    case kSgd: return parallel_chunks(n, [&](std::size_t lo, std::size_t hi) { sgd_range(w, g, c[0], lo, hi); });
+    case kAdam: return parallel_chunks(n, [&](std::size_t lo, std::size_t hi) { adam_range(w, g, s0, s1, c, lo, hi); });
     case kRmsProp:
-    case kRmsPropCentered: {
-      const float decay = c[0], odecay = c[1], momentum = c[2], lr = c[3], eps = c[4];
-      const bool centered = rule == kRmsPropCentered;
-      return parallel_chunks(n, [&](std::size_t lo, std::size_t hi) {
-        for (std::size_t i = lo; i < hi; i++) {
-          const float gi = g[i];
-          const float sq = static_cast<float>(static_cast<double>(gi) * gi);
-          const float ms = s0[i] * decay + sq * odecay;
-          float denom;
-          if (centered) {
-            const float mg = s2[i] * decay + gi * odecay;
-            const float mg2 = static_cast<float>(static_cast<double>(mg) * mg);
-            denom = std::sqrt(ms - (mg2 + eps));
-            s2[i] = mg;
-          } else {
-            denom = std::sqrt(ms + eps);
-          }
-          const float mom = s1[i] * momentum + (gi * lr) / denom;
-          s0[i] = ms;
-          s1[i] = mom;
-          w[i] = w[i] - mom;
-        }
-      });
-    }
+      return parallel_chunks(n, [&](std::size_t lo, std::size_t hi) { rmsprop_range<false>(w, g, s0, s1, s2, c, lo, hi); });
+    case kRmsPropCentered:
+      return parallel_chunks(n, [&](std::size_t lo, std::size_t hi) { rmsprop_range<true>(w, g, s0, s1, s2, c, lo, hi); });
     default: return;
   }
 }
