@@ -59,26 +59,96 @@ export class NativeBackend extends MathBackendCPU {
   /** How many calls each override served natively (the rest went to the cpu kernel): tests check it. */
   readonly nativeCalls = new Map<string, number>();
 
+  /** Recycled output arrays of native kernels (see {@link BufferPool}). */
+  readonly pool = new BufferPool();
+
   constructor(readonly addon: NativeAddon) {
     super();
   }
 
   /**
    * The cpu backend hands out its storage itself; weights updated in place by the fused
-   * optimizers (src/native-optimizers.ts) are copied instead, so an array read from a tensor
-   * never changes afterwards, as on `cpu`.
+   * optimizers (src/native-optimizers.ts) and recycled kernel outputs are copied instead, so an
+   * array read from a tensor never changes afterwards, as on `cpu`.
    */
   override readSync(dataId: object): tf.backend_util.BackendValues {
     const v = super.readSync(dataId);
-    return v instanceof Float32Array && adoptedBuffers.has(v.buffer) ? v.slice() : v;
+    return v instanceof Float32Array && isPrivate(this, v) ? v.slice() : v;
+  }
+
+  /** Returns a disposed native output's array to the pool once no tensor refers to it. */
+  override disposeData(dataId: object, force = false): boolean {
+    const values = this.data.get(dataId)?.values;
+    const done = super.disposeData(dataId, force);
+    if (values instanceof Float32Array && !this.data.has(dataId)) this.pool.release(values);
+    return done;
+  }
+}
+
+/** Whether an array is storage that must not leave the backend uncopied (it will be rewritten). */
+function isPrivate(backend: NativeBackend, v: Float32Array): boolean {
+  return adoptedBuffers.has(v.buffer) || backend.pool.owns(v);
+}
+
+/**
+ * Output arrays of native kernels, recycled. A fresh multi-megabyte Float32Array costs more
+ * than the arithmetic written into it (the kernel page-faults on every new 4 KiB page: ~2 ms
+ * for the 4.7 MB dense-layer gradient of the book's Catch net, whose GEMM takes 0.5 ms), so
+ * big outputs come from here and go back when their tensor is disposed. Only arrays this pool
+ * made are taken back, and they never leave the backend uncopied (`readSync` and the slicing
+ * kernels copy them), so recycling one cannot change anything a caller holds.
+ */
+export class BufferPool {
+  /** Smaller arrays are cheap to allocate and are not pooled. */
+  static readonly MIN_LENGTH = 1 << 14;
+  /** Upper bound on the bytes kept free in the pool. */
+  static readonly MAX_FREE_BYTES = 256 * 1024 * 1024;
+  /** Backing buffers of the arrays this pool made (a view of one is recognised too). */
+  private readonly made = new WeakSet<ArrayBufferLike>();
+  private readonly free = new Map<number, Float32Array[]>();
+  private freeBytes = 0;
+
+  /** An array of `n` floats with arbitrary contents (the kernel overwrites every element). */
+  take(n: number): Float32Array {
+    if (n < BufferPool.MIN_LENGTH) return new Float32Array(n);
+    const list = this.free.get(n);
+    const reused = list?.pop();
+    if (reused) {
+      this.freeBytes -= reused.byteLength;
+      return reused;
+    }
+    const fresh = new Float32Array(n);
+    this.made.add(fresh.buffer);
+    return fresh;
+  }
+
+  /** Whether `v` is, or is a view into, one of the pool's arrays (in use or free). */
+  owns(v: Float32Array): boolean {
+    return this.made.has(v.buffer);
+  }
+
+  /** Takes back an array whose tensor is gone; ignored unless the pool made it. */
+  release(v: Float32Array): void {
+    if (!this.owns(v) || v.byteLength !== v.buffer.byteLength) return; // not ours, or a view
+    if (this.freeBytes + v.byteLength > BufferPool.MAX_FREE_BYTES) return;
+    const list = this.free.get(v.length);
+    if (list) list.push(v);
+    else this.free.set(v.length, [v]);
+    this.freeBytes += v.byteLength;
+  }
+
+  /** Bytes currently kept free. */
+  get bytesFree(): number {
+    return this.freeBytes;
   }
 }
 
 /**
- * cpu kernels whose outputs can be views into their input's storage (a contiguous slice is a
- * `subarray`): on `native` such a view of an in-place-updated weight is copied instead.
+ * cpu kernels whose outputs can share their input's storage (a contiguous slice is a
+ * `subarray`; complex parts are the arrays themselves): on `native` such an output of private
+ * storage (an in-place-updated weight, a recycled kernel output) is copied instead.
  */
-const VIEW_KERNELS = new Set(['Slice', 'StridedSlice', 'SplitV', 'Unpack', 'BatchToSpaceND']);
+const VIEW_KERNELS = new Set(['Slice', 'StridedSlice', 'SplitV', 'Unpack', 'BatchToSpaceND', 'Complex', 'Real', 'Imag']);
 
 function copyingViews(kernel: tf.KernelFunc): tf.KernelFunc {
   return (args) => {
@@ -86,7 +156,7 @@ function copyingViews(kernel: tf.KernelFunc): tf.KernelFunc {
     const backend = args.backend as NativeBackend;
     for (const t of Array.isArray(result) ? result : [result]) {
       const d = backend.data.get(t.dataId);
-      if (d?.values instanceof Float32Array && adoptedBuffers.has(d.values.buffer)) d.values = d.values.slice();
+      if (d?.values instanceof Float32Array && isPrivate(backend, d.values)) d.values = d.values.slice();
     }
     return result;
   };
@@ -190,7 +260,7 @@ function matmulImpl(args: KernelArgs, backend: NativeBackend, fused: boolean): t
     biasV = bv2;
   }
   const batch = Math.max(batchA, batchB);
-  const c = new Float32Array(batch * m * n);
+  const c = backend.pool.take(batch * m * n);
   backend.addon.matmul(av, bv, c, batch, m, n, k, attrs.transposeA, attrs.transposeB,
     batchA === 1 ? 0 : m * k, batchB === 1 ? 0 : k * n, biasV, act, alpha);
   return out(backend, [...outer, m, n], c);
@@ -229,7 +299,7 @@ function conv2dImpl(args: KernelArgs, backend: NativeBackend, fused: boolean): t
       biasV = bv;
     }
   }
-  const y = new Float32Array(sizeOf(info.outShape));
+  const y = backend.pool.take(sizeOf(info.outShape));
   backend.addon.conv2d(xv, wv, y, convGeometry(info), biasV, act, attrs.leakyreluAlpha ?? 0.2);
   return out(backend, info.outShape, y);
 }
@@ -243,7 +313,7 @@ function conv2dBackpropInputImpl(args: KernelArgs, backend: NativeBackend): tf.T
   if (!dyv || !wv) return undefined;
   const info = convInfoFor(attrs.inputShape, filter.shape, { ...attrs, dilations: 1 });
   if (!info) return undefined;
-  const dx = new Float32Array(sizeOf(attrs.inputShape));
+  const dx = backend.pool.take(sizeOf(attrs.inputShape));
   backend.addon.conv2dBackpropInput(dyv, wv, dx, convGeometry(info));
   return out(backend, [...attrs.inputShape], dx);
 }
@@ -257,7 +327,7 @@ function conv2dBackpropFilterImpl(args: KernelArgs, backend: NativeBackend): tf.
   if (!xv || !dyv) return undefined;
   const info = convInfoFor(x.shape, attrs.filterShape, { ...attrs, dilations: 1 });
   if (!info) return undefined;
-  const dw = new Float32Array(sizeOf(attrs.filterShape));
+  const dw = backend.pool.take(sizeOf(attrs.filterShape));
   backend.addon.conv2dBackpropFilter(xv, dyv, dw, convGeometry(info));
   return out(backend, [...attrs.filterShape], dw);
 }
@@ -275,7 +345,7 @@ function maxPoolImpl(args: KernelArgs, backend: NativeBackend): tf.TensorInfo | 
   const xv = f32(backend, x);
   const info = poolInfoFor(x.shape, args.attrs as unknown as tf.MaxPoolAttrs);
   if (!xv || !info) return undefined;
-  const y = new Float32Array(sizeOf(info.outShape));
+  const y = backend.pool.take(sizeOf(info.outShape));
   backend.addon.maxPool(xv, y, convGeometry(info));
   return out(backend, info.outShape, y);
 }
@@ -287,7 +357,7 @@ function maxPoolGradImpl(args: KernelArgs, backend: NativeBackend): tf.TensorInf
   const xv = f32(backend, input);
   const info = poolInfoFor(input.shape, args.attrs as unknown as tf.MaxPoolGradAttrs);
   if (!dyv || !xv || !info) return undefined;
-  const dx = new Float32Array(sizeOf(input.shape));
+  const dx = backend.pool.take(sizeOf(input.shape));
   backend.addon.maxPoolGrad(dyv, xv, dx, convGeometry(info));
   return out(backend, [...input.shape], dx);
 }
@@ -320,7 +390,7 @@ function binaryImpl(name: string, args: KernelArgs, backend: NativeBackend): tf.
   const pa = repeatPeriod(a.shape, outShape);
   const pb = repeatPeriod(b.shape, outShape);
   if (pa === undefined || pb === undefined) return undefined;
-  const y = new Float32Array(sizeOf(outShape));
+  const y = backend.pool.take(sizeOf(outShape));
   if (y.length > 0) backend.addon.binary(op, av, pa, bv, pb, y);
   return out(backend, outShape, y);
 }
@@ -331,7 +401,7 @@ function unaryImpl(name: string, args: KernelArgs, backend: NativeBackend): tf.T
   if (!x || op === undefined) return undefined;
   const xv = f32(backend, x);
   if (!xv) return undefined;
-  const y = new Float32Array(xv.length);
+  const y = backend.pool.take(xv.length);
   const alpha = name === 'Step' ? ((args.attrs as { alpha?: number } | undefined)?.alpha ?? 0) : 0;
   if (y.length > 0) backend.addon.unary(op, xv, y, alpha);
   return out(backend, [...x.shape], y);
@@ -348,7 +418,7 @@ function sumImpl(args: KernelArgs, backend: NativeBackend): tf.TensorInfo | unde
   if (!axes.every((ax, i) => ax === i)) return undefined;
   const rows = sizeOf(x.shape.slice(0, axes.length));
   const rest = x.shape.slice(axes.length);
-  const y = new Float32Array(sizeOf(rest));
+  const y = backend.pool.take(sizeOf(rest));
   backend.addon.sumRows(xv, y, rows, y.length);
   const shape = attrs.keepDims ? [...axes.map(() => 1), ...rest] : rest;
   return out(backend, shape, y);

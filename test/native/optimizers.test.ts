@@ -143,3 +143,29 @@ describe.skipIf(!have)('fused optimizer updates on native', () => {
     expect(results['native']).toEqual(results['cpu']);
   });
 });
+
+describe.skipIf(!have)('recycled kernel outputs on native', () => {
+  it('reuses a disposed output array, and nothing read from a tensor changes when it is reused', async () => {
+    await useBackend('native');
+    const backend = tf.backend() as unknown as { pool: { bytesFree: number } };
+    const n = 1 << 15; // above the pool's minimum length
+    const a = tf.fill([n], 2);
+    const b = tf.fill([n], 3);
+    const first = tf.mul(a, b); // a native kernel output from the pool
+    const read = first.dataSync();
+    const part = tf.slice(first, [0], [4]); // would be a view of the storage on cpu
+    const keep = tf.clone(first); // shares the storage: the array is not recycled yet
+    const free0 = backend.pool.bytesFree;
+    first.dispose();
+    expect(backend.pool.bytesFree).toBe(free0);
+    keep.dispose(); // now no tensor refers to it
+    expect(backend.pool.bytesFree).toBe(free0 + 4 * n);
+    const second = tf.add(a, b); // takes the recycled array
+    expect(backend.pool.bytesFree).toBe(free0);
+    expect(second.dataSync()[0]).toBe(5);
+    expect(read[0]).toBe(6);
+    expect(read[n - 1]).toBe(6);
+    expect(Array.from(part.dataSync())).toEqual([6, 6, 6, 6]);
+    tf.dispose([a, b, part, second]);
+  });
+});
