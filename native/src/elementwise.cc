@@ -89,7 +89,8 @@ void unary(int op, const float* x, float* out, std::size_t n, float alpha) {
     // Exact in double, so one float rounding gives tfjs's result.
     case kSquare: return unary_op(x, out, n, [](float v) { return v * v; });
     case kReluU: return unary_op(x, out, n, [](float v) { return v < 0.f ? 0.f : v; });
-    case kStep: return unary_op(x, out, n, [alpha](float v) { return v != v ? NAN : (v > 0.f ? 1.f : alpha); });
+    // NaN stays NaN (tfjs); written as two selects so the loop vectorizes.
+    case kStep: return unary_op(x, out, n, [alpha](float v) { const float r = v > 0.f ? 1.f : alpha; return v != v ? v : r; });
     case kNeg: return unary_op(x, out, n, [](float v) { return -v; });
     case kExp: return unary_op(x, out, n, [](float v) { return static_cast<float>(std::exp(static_cast<double>(v))); });
     case kLog: return unary_op(x, out, n, [](float v) { return static_cast<float>(std::log(static_cast<double>(v))); });
