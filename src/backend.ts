@@ -12,6 +12,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { nativeProvider } from './native-backend.js';
 import { patchWasmBackend } from './wasm-patch.js';
+import { BackendError } from './backend-error.js';
 
 /** Every name accepted by `--backend` and `TFGYM_BACKEND`. */
 export const BACKEND_CHOICES = ['auto', 'cpu', 'wasm', 'native', 'tensorflow'] as const;
@@ -36,10 +37,7 @@ export interface BackendProvider {
   probe(): Promise<ProbeResult>;
 }
 
-/** A user error in backend selection (unknown name, unavailable backend). */
-export class BackendError extends Error {
-  override readonly name = 'BackendError';
-}
+export { BackendError } from './backend-error.js';
 
 /** Reads an unknown thrown value as a one-line message. */
 function errorMessage(e: unknown): string {

@@ -1,5 +1,5 @@
 /** CLI error types: user errors exit 2 with one line, never a stack trace. */
-import { BackendError } from '../backend.js';
+import { BackendError } from '../backend-error.js';
 
 /** A user error (bad flag, bad value, bad file): exit code 2, one-line message. */
 export class UsageError extends Error {

@@ -7,14 +7,19 @@ import { commands } from './commands/index.js';
 import { exitCodeFor, isExpectedError } from './errors.js';
 import { packageVersion } from './pkg.js';
 
-/** Builds the root commander program with every subcommand registered. */
-export function buildProgram(): Command {
+/**
+ * Builds the root commander program. With `only` naming a subcommand, just that one is
+ * loaded and registered (the common case, and fast); otherwise every subcommand is, so root
+ * help and "did you mean" suggestions see them all.
+ */
+export async function buildProgram(only?: string): Promise<Command> {
   const program = new Command('tfgym')
     .description('Deep RL gym, DQN agents and the networks of "Deep Learning with Keras", on TensorFlow.js')
     .version(packageVersion(), '-V, --version', 'print the version')
     .showSuggestionAfterError(true)
     .exitOverride();
-  for (const register of commands) register(program);
+  const wanted = commands.filter((c) => c.name === only);
+  for (const c of wanted.length > 0 ? wanted : commands) (await c.load()).register(program);
   // Subcommands inherit exit-override so their parse errors reach run() too.
   for (const c of program.commands) c.exitOverride();
   return program;
@@ -22,7 +27,9 @@ export function buildProgram(): Command {
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
 export async function run(argv: readonly string[]): Promise<number> {
-  const program = buildProgram();
+  // The subcommand is the first argument unless it is an option of the root (--help, -V).
+  const first = argv[0];
+  const program = await buildProgram(first !== undefined && !first.startsWith('-') ? first : undefined);
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

@@ -15,6 +15,22 @@ describe('tfgym CLI', () => {
     expect(r.out).toMatch(/bench/);
   });
 
+  it('loads only the command it runs: `envs` never loads TensorFlow.js', () => {
+    // CommonJS modules imported from ESM land in require.cache: list the tfjs ones after a run.
+    const script = [
+      "import { createRequire } from 'node:module';",
+      "const { run } = await import('./dist/src/cli/main.js');",
+      "const code = await run(['envs']);",
+      "const loaded = Object.keys(createRequire(import.meta.url).cache).filter((k) => k.includes('@tensorflow'));",
+      'console.error(JSON.stringify({ code, loaded: loaded.length }));',
+    ].join('\n');
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(JSON.parse(r.stderr.trim().split('\n').pop() ?? '{}')).toEqual({ code: 0, loaded: 0 });
+    // ...while `info` does (the check above can see tfjs when it is there).
+    const info = spawnSync(process.execPath, ['--input-type=module', '-e', script.replace("['envs']", "['info']")], { encoding: 'utf8' });
+    expect((JSON.parse(info.stderr.trim().split('\n').pop() ?? '{}') as { loaded: number }).loaded).toBeGreaterThan(0);
+  });
+
   it('--version prints the package version', () => {
     const r = tfgym('--version');
     expect(r.code).toBe(0);

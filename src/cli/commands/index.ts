@@ -1,17 +1,25 @@
 /**
  * The list of subcommands. Each module exports `register(program)`; adding a command is one
- * import and one entry here.
+ * entry here. Modules are imported on demand: most of them pull in TensorFlow.js, whose loading
+ * costs most of a second, so `tfgym envs` or `tfgym trace` load only their own command.
  */
 import type { Command } from 'commander';
-import { register as info } from './info.js';
-import { register as bench } from './bench.js';
-import { register as envs } from './envs.js';
-import { register as trace } from './trace.js';
-import { register as play } from './play.js';
-import { register as example } from './example.js';
-import { register as train } from './train.js';
-import { register as evalCmd } from './eval.js';
-import { register as watch } from './watch.js';
 
-/** Registers every subcommand on the root program. */
-export const commands: ReadonlyArray<(program: Command) => void> = [info, bench, envs, trace, play, example, train, evalCmd, watch];
+/** A subcommand: its name on the command line and how to load its module. */
+export interface CommandEntry {
+  readonly name: string;
+  load(): Promise<{ register(program: Command): void }>;
+}
+
+/** Every subcommand, in the order `tfgym --help` lists them. */
+export const commands: readonly CommandEntry[] = [
+  { name: 'info', load: () => import('./info.js') },
+  { name: 'bench', load: () => import('./bench.js') },
+  { name: 'envs', load: () => import('./envs.js') },
+  { name: 'trace', load: () => import('./trace.js') },
+  { name: 'play', load: () => import('./play.js') },
+  { name: 'example', load: () => import('./example.js') },
+  { name: 'train', load: () => import('./train.js') },
+  { name: 'eval', load: () => import('./eval.js') },
+  { name: 'watch', load: () => import('./watch.js') },
+];
