@@ -97,39 +97,66 @@ napi_value make_int(napi_env env, int v) {
   return out;
 }
 
+// A kernel call's arguments, read on demand; every check throws ArgError with its message.
+struct Args {
+  napi_env env;
+  napi_value v[16];
+  F32 f32(int i, const char* what) const { return get_f32(env, v[i], what); }
+  // null/undefined gives an empty view (p == nullptr).
+  F32 f32_or_null(int i, const char* what) const { return is_nullish(env, v[i]) ? F32{} : get_f32(env, v[i], what); }
+  int i32(int i, const char* what) const { return get_i32(env, v[i], what); }
+  int i32_or(int i, int fallback, const char* what) const { return is_nullish(env, v[i]) ? fallback : get_i32(env, v[i], what); }
+  double f64(int i, const char* what) const { return get_f64(env, v[i], what); }
+  float f32_scalar_or(int i, float fallback, const char* what) const {
+    return is_nullish(env, v[i]) ? fallback : static_cast<float>(get_f64(env, v[i], what));
+  }
+  bool flag(int i) const { return get_bool(env, v[i]); }
+  tfg::ConvGeom geom(int i) const { return get_geom(env, v[i]); }
+};
+
+// Runs one binding: unpacks up to 16 arguments (missing ones are undefined), requires `min`,
+// and turns an ArgError into a JS exception "name: message". Kernels return nothing to JS.
+template <typename Body>
+napi_value call(napi_env env, napi_callback_info info, const char* name, size_t min, Body&& body) {
+  Args a{env, {}};
+  size_t argc = 16;
+  napi_get_cb_info(env, info, &argc, a.v, nullptr, nullptr);
+  for (size_t i = argc; i < 16; i++) napi_get_undefined(env, &a.v[i]);
+  try {
+    if (argc < min) throw ArgError{"too few arguments"};
+    body(a);
+  } catch (const ArgError& e) {
+    return throw_error(env, std::string(name) + ": " + e.msg);
+  }
+  return nullptr;
+}
+
 // matmul(a, b, c, batch, m, n, k, transA, transB, strideA, strideB, bias|null, act, alpha)
 // C[bi] (m x n) = op(A[bi]) op(B[bi]); strideA/strideB 0 broadcast one matrix over the batch.
 napi_value MatMul(napi_env env, napi_callback_info info) {
-  napi_value argv[14];
-  try {
-    if (!get_args(env, info, argv, 11)) return throw_error(env, "matmul: too few arguments");
-    F32 a = get_f32(env, argv[0], "a"), b = get_f32(env, argv[1], "b"), c = get_f32(env, argv[2], "c");
-    const int batch = get_i32(env, argv[3], "batch"), m = get_i32(env, argv[4], "m");
-    const int n = get_i32(env, argv[5], "n"), k = get_i32(env, argv[6], "k");
-    const bool ta = get_bool(env, argv[7]), tb = get_bool(env, argv[8]);
-    const long long sa = get_f64(env, argv[9], "strideA"), sb = get_f64(env, argv[10], "strideB");
-    F32 bias;
-    if (!is_nullish(env, argv[11])) bias = get_f32(env, argv[11], "bias");
-    const int act = is_nullish(env, argv[12]) ? 0 : get_i32(env, argv[12], "activation");
-    const float alpha = is_nullish(env, argv[13]) ? 0.f : static_cast<float>(get_f64(env, argv[13], "alpha"));
-    if (batch < 0 || m < 0 || n < 0 || k < 0 || sa < 0 || sb < 0) throw ArgError{"matmul: negative size"};
-    need(a, batch > 0 ? sa * (batch - 1) + 1LL * m * k : 0, "a");
-    need(b, batch > 0 ? sb * (batch - 1) + 1LL * k * n : 0, "b");
-    need(c, 1LL * batch * m * n, "c");
-    if (bias.p && bias.n != 1 && bias.n != static_cast<size_t>(n)) throw ArgError{"matmul: bias must have 1 or n entries"};
+  return call(env, info, "matmul", 11, [](const Args& a) {
+    F32 A = a.f32(0, "a"), B = a.f32(1, "b"), C = a.f32(2, "c");
+    const int batch = a.i32(3, "batch"), m = a.i32(4, "m"), n = a.i32(5, "n"), k = a.i32(6, "k");
+    const bool ta = a.flag(7), tb = a.flag(8);
+    const long long sa = a.f64(9, "strideA"), sb = a.f64(10, "strideB");
+    F32 bias = a.f32_or_null(11, "bias");
+    const int act = a.i32_or(12, 0, "activation");
+    const float alpha = a.f32_scalar_or(13, 0.f, "alpha");
+    if (batch < 0 || m < 0 || n < 0 || k < 0 || sa < 0 || sb < 0) throw ArgError{"negative size"};
+    need(A, batch > 0 ? sa * (batch - 1) + 1LL * m * k : 0, "a");
+    need(B, batch > 0 ? sb * (batch - 1) + 1LL * k * n : 0, "b");
+    need(C, 1LL * batch * m * n, "c");
+    if (bias.p && bias.n != 1 && bias.n != static_cast<size_t>(n)) throw ArgError{"bias must have 1 or n entries"};
     for (int bi = 0; bi < batch; bi++) {
-      const float* ap = a.p + sa * bi;
-      const float* bp = b.p + sb * bi;
+      const float* ap = A.p + sa * bi;
+      const float* bp = B.p + sb * bi;
       tfg::MatView av = ta ? tfg::MatView{ap, 1, m} : tfg::MatView{ap, k, 1};
       tfg::MatView bv = tb ? tfg::MatView{bp, 1, k} : tfg::MatView{bp, n, 1};
-      float* cp = c.p + 1LL * bi * m * n;
+      float* cp = C.p + 1LL * bi * m * n;
       tfg::gemm(m, n, k, av, bv, cp, n, false);
       tfg::epilogue(cp, m, n, bias.p, static_cast<int>(bias.n), act, alpha);
     }
-  } catch (const ArgError& e) {
-    return throw_error(env, e.msg);
-  }
-  return nullptr;
+  });
 }
 
 long long in_size(const tfg::ConvGeom& g) { return 1LL * g.batch * g.in_h * g.in_w * g.in_c; }
@@ -138,171 +165,125 @@ long long filter_size(const tfg::ConvGeom& g) { return 1LL * g.k_h * g.k_w * g.i
 
 // conv2d(x, w, y, geom, bias|null, act, alpha)
 napi_value Conv2D(napi_env env, napi_callback_info info) {
-  napi_value argv[7];
-  try {
-    if (!get_args(env, info, argv, 4)) return throw_error(env, "conv2d: too few arguments");
-    F32 x = get_f32(env, argv[0], "x"), w = get_f32(env, argv[1], "filter"), y = get_f32(env, argv[2], "y");
-    tfg::ConvGeom g = get_geom(env, argv[3]);
-    F32 bias;
-    if (!is_nullish(env, argv[4])) bias = get_f32(env, argv[4], "bias");
-    const int act = is_nullish(env, argv[5]) ? 0 : get_i32(env, argv[5], "activation");
-    const float alpha = is_nullish(env, argv[6]) ? 0.f : static_cast<float>(get_f64(env, argv[6], "alpha"));
+  return call(env, info, "conv2d", 4, [](const Args& a) {
+    F32 x = a.f32(0, "x"), w = a.f32(1, "filter"), y = a.f32(2, "y");
+    const tfg::ConvGeom g = a.geom(3);
+    F32 bias = a.f32_or_null(4, "bias");
+    const int act = a.i32_or(5, 0, "activation");
+    const float alpha = a.f32_scalar_or(6, 0.f, "alpha");
     need(x, in_size(g), "x");
     need(w, filter_size(g), "filter");
     need(y, out_size(g), "y");
-    if (bias.p && bias.n != 1 && bias.n != static_cast<size_t>(g.out_c)) throw ArgError{"conv2d: bad bias length"};
+    if (bias.p && bias.n != 1 && bias.n != static_cast<size_t>(g.out_c)) throw ArgError{"bad bias length"};
     tfg::conv2d(g, x.p, w.p, y.p, bias.p, static_cast<int>(bias.n), act, alpha);
-  } catch (const ArgError& e) {
-    return throw_error(env, e.msg);
-  }
-  return nullptr;
+  });
 }
 
 // conv2dBackpropInput(dy, w, dx, geom)
 napi_value Conv2DBackpropInput(napi_env env, napi_callback_info info) {
-  napi_value argv[4];
-  try {
-    if (!get_args(env, info, argv, 4)) return throw_error(env, "conv2dBackpropInput: too few arguments");
-    F32 dy = get_f32(env, argv[0], "dy"), w = get_f32(env, argv[1], "filter"), dx = get_f32(env, argv[2], "dx");
-    tfg::ConvGeom g = get_geom(env, argv[3]);
+  return call(env, info, "conv2dBackpropInput", 4, [](const Args& a) {
+    F32 dy = a.f32(0, "dy"), w = a.f32(1, "filter"), dx = a.f32(2, "dx");
+    const tfg::ConvGeom g = a.geom(3);
     need(dy, out_size(g), "dy");
     need(w, filter_size(g), "filter");
     need(dx, in_size(g), "dx");
     tfg::conv2d_backprop_input(g, dy.p, w.p, dx.p);
-  } catch (const ArgError& e) {
-    return throw_error(env, e.msg);
-  }
-  return nullptr;
+  });
 }
 
 // conv2dBackpropFilter(x, dy, dw, geom)
 napi_value Conv2DBackpropFilter(napi_env env, napi_callback_info info) {
-  napi_value argv[4];
-  try {
-    if (!get_args(env, info, argv, 4)) return throw_error(env, "conv2dBackpropFilter: too few arguments");
-    F32 x = get_f32(env, argv[0], "x"), dy = get_f32(env, argv[1], "dy"), dw = get_f32(env, argv[2], "dw");
-    tfg::ConvGeom g = get_geom(env, argv[3]);
+  return call(env, info, "conv2dBackpropFilter", 4, [](const Args& a) {
+    F32 x = a.f32(0, "x"), dy = a.f32(1, "dy"), dw = a.f32(2, "dw");
+    const tfg::ConvGeom g = a.geom(3);
     need(x, in_size(g), "x");
     need(dy, out_size(g), "dy");
     need(dw, filter_size(g), "dw");
     tfg::conv2d_backprop_filter(g, x.p, dy.p, dw.p);
-  } catch (const ArgError& e) {
-    return throw_error(env, e.msg);
-  }
-  return nullptr;
+  });
 }
 
 // maxPool(x, y, geom) with geom.out_c == geom.in_c
 napi_value MaxPool(napi_env env, napi_callback_info info) {
-  napi_value argv[3];
-  try {
-    if (!get_args(env, info, argv, 3)) return throw_error(env, "maxPool: too few arguments");
-    F32 x = get_f32(env, argv[0], "x"), y = get_f32(env, argv[1], "y");
-    tfg::ConvGeom g = get_geom(env, argv[2]);
-    if (g.out_c != g.in_c) throw ArgError{"maxPool: out channels must equal in channels"};
+  return call(env, info, "maxPool", 3, [](const Args& a) {
+    F32 x = a.f32(0, "x"), y = a.f32(1, "y");
+    const tfg::ConvGeom g = a.geom(2);
+    if (g.out_c != g.in_c) throw ArgError{"out channels must equal in channels"};
     need(x, in_size(g), "x");
     need(y, out_size(g), "y");
     tfg::max_pool(g, x.p, y.p);
-  } catch (const ArgError& e) {
-    return throw_error(env, e.msg);
-  }
-  return nullptr;
+  });
 }
 
 // maxPoolGrad(dy, x, dx, geom)
 napi_value MaxPoolGrad(napi_env env, napi_callback_info info) {
-  napi_value argv[4];
-  try {
-    if (!get_args(env, info, argv, 4)) return throw_error(env, "maxPoolGrad: too few arguments");
-    F32 dy = get_f32(env, argv[0], "dy"), x = get_f32(env, argv[1], "x"), dx = get_f32(env, argv[2], "dx");
-    tfg::ConvGeom g = get_geom(env, argv[3]);
-    if (g.out_c != g.in_c) throw ArgError{"maxPoolGrad: out channels must equal in channels"};
+  return call(env, info, "maxPoolGrad", 4, [](const Args& a) {
+    F32 dy = a.f32(0, "dy"), x = a.f32(1, "x"), dx = a.f32(2, "dx");
+    const tfg::ConvGeom g = a.geom(3);
+    if (g.out_c != g.in_c) throw ArgError{"out channels must equal in channels"};
     need(dy, out_size(g), "dy");
     need(x, in_size(g), "x");
     need(dx, in_size(g), "dx");
     tfg::max_pool_grad(g, dy.p, x.p, dx.p);
-  } catch (const ArgError& e) {
-    return throw_error(env, e.msg);
-  }
-  return nullptr;
+  });
 }
 
 // binary(op, a, periodA, b, periodB, out): out[i] = a[i % periodA] op b[i % periodB]
 napi_value Binary(napi_env env, napi_callback_info info) {
-  napi_value argv[6];
-  try {
-    if (!get_args(env, info, argv, 6)) return throw_error(env, "binary: too few arguments");
-    const int op = get_i32(env, argv[0], "op");
-    F32 a = get_f32(env, argv[1], "a"), b = get_f32(env, argv[3], "b"), o = get_f32(env, argv[5], "out");
-    const double pa = get_f64(env, argv[2], "periodA"), pb = get_f64(env, argv[4], "periodB");
-    if (op < 0 || op > tfg::kSquaredDiff) throw ArgError{"binary: unknown op"};
-    if (pa < 1 || pb < 1 || a.n < pa || b.n < pb) throw ArgError{"binary: bad period"};
+  return call(env, info, "binary", 6, [](const Args& a) {
+    const int op = a.i32(0, "op");
+    F32 x = a.f32(1, "a"), y = a.f32(3, "b"), o = a.f32(5, "out");
+    const double pa = a.f64(2, "periodA"), pb = a.f64(4, "periodB");
+    if (op < 0 || op > tfg::kSquaredDiff) throw ArgError{"unknown op"};
+    if (pa < 1 || pb < 1 || x.n < pa || y.n < pb) throw ArgError{"bad period"};
     const size_t n = o.n, ia = static_cast<size_t>(pa), ib = static_cast<size_t>(pb);
     // A period longer than 1 must divide the output into whole repetitions.
-    if ((ia != 1 && n % ia != 0) || (ib != 1 && n % ib != 0)) throw ArgError{"binary: period does not divide the output"};
-    tfg::binary(op, a.p, ia, b.p, ib, o.p, n);
-  } catch (const ArgError& e) {
-    return throw_error(env, e.msg);
-  }
-  return nullptr;
+    if ((ia != 1 && n % ia != 0) || (ib != 1 && n % ib != 0)) throw ArgError{"period does not divide the output"};
+    tfg::binary(op, x.p, ia, y.p, ib, o.p, n);
+  });
 }
 
 // unary(op, x, out, alpha)
 napi_value Unary(napi_env env, napi_callback_info info) {
-  napi_value argv[4];
-  try {
-    if (!get_args(env, info, argv, 3)) return throw_error(env, "unary: too few arguments");
-    const int op = get_i32(env, argv[0], "op");
-    F32 x = get_f32(env, argv[1], "x"), o = get_f32(env, argv[2], "out");
-    const float alpha = is_nullish(env, argv[3]) ? 0.f : static_cast<float>(get_f64(env, argv[3], "alpha"));
-    if (op < 0 || op > tfg::kTanh) throw ArgError{"unary: unknown op"};
+  return call(env, info, "unary", 3, [](const Args& a) {
+    const int op = a.i32(0, "op");
+    F32 x = a.f32(1, "x"), o = a.f32(2, "out");
+    const float alpha = a.f32_scalar_or(3, 0.f, "alpha");
+    if (op < 0 || op > tfg::kTanh) throw ArgError{"unknown op"};
     need(x, static_cast<long long>(o.n), "x");
     tfg::unary(op, x.p, o.p, o.n, alpha);
-  } catch (const ArgError& e) {
-    return throw_error(env, e.msg);
-  }
-  return nullptr;
+  });
 }
 
 // sumRows(x, out, rows, cols)
 napi_value SumRows(napi_env env, napi_callback_info info) {
-  napi_value argv[4];
-  try {
-    if (!get_args(env, info, argv, 4)) return throw_error(env, "sumRows: too few arguments");
-    F32 x = get_f32(env, argv[0], "x"), o = get_f32(env, argv[1], "out");
-    const double rows = get_f64(env, argv[2], "rows"), cols = get_f64(env, argv[3], "cols");
-    if (rows < 0 || cols < 0) throw ArgError{"sumRows: negative size"};
+  return call(env, info, "sumRows", 4, [](const Args& a) {
+    F32 x = a.f32(0, "x"), o = a.f32(1, "out");
+    const double rows = a.f64(2, "rows"), cols = a.f64(3, "cols");
+    if (rows < 0 || cols < 0) throw ArgError{"negative size"};
     need(x, static_cast<long long>(rows * cols), "x");
     need(o, static_cast<long long>(cols), "out");
     tfg::sum_rows(x.p, o.p, static_cast<size_t>(rows), static_cast<size_t>(cols));
-  } catch (const ArgError& e) {
-    return throw_error(env, e.msg);
-  }
-  return nullptr;
+  });
 }
 
 // optimizerUpdate(rule, w, g, s0|null, s1|null, s2|null, coefs): one in-place optimizer step
 // (rules and coefficients in elementwise.h).
 napi_value OptimizerUpdate(napi_env env, napi_callback_info info) {
-  napi_value argv[7];
-  try {
-    if (!get_args(env, info, argv, 7)) return throw_error(env, "optimizerUpdate: too few arguments");
-    const int rule = get_i32(env, argv[0], "rule");
-    if (rule < tfg::kSgd || rule > tfg::kRmsPropCentered) throw ArgError{"optimizerUpdate: unknown rule"};
-    F32 w = get_f32(env, argv[1], "w"), g = get_f32(env, argv[2], "g"), c = get_f32(env, argv[6], "coefs");
+  return call(env, info, "optimizerUpdate", 7, [](const Args& a) {
+    const int rule = a.i32(0, "rule");
+    if (rule < tfg::kSgd || rule > tfg::kRmsPropCentered) throw ArgError{"unknown rule"};
+    F32 w = a.f32(1, "w"), g = a.f32(2, "g"), c = a.f32(6, "coefs");
     need(g, static_cast<long long>(w.n), "g");
-    if (c.n < static_cast<size_t>(tfg::kUpdateCoefs[rule])) throw ArgError{"optimizerUpdate: too few coefficients"};
+    if (c.n < static_cast<size_t>(tfg::kUpdateCoefs[rule])) throw ArgError{"too few coefficients"};
     const int slots = rule == tfg::kSgd ? 0 : rule == tfg::kRmsPropCentered ? 3 : 2;
     F32 s[3];
     for (int i = 0; i < slots; i++) {
-      s[i] = get_f32(env, argv[3 + i], "slot");
+      s[i] = a.f32(3 + i, "slot");
       need(s[i], static_cast<long long>(w.n), "slot");
     }
     tfg::optimizer_update(rule, w.p, g.p, s[0].p, s[1].p, s[2].p, c.p, w.n);
-  } catch (const ArgError& e) {
-    return throw_error(env, e.msg);
-  }
-  return nullptr;
+  });
 }
 
 // setThreads(n): n <= 0 restores the default. Returns the thread count now in use.
