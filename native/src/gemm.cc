@@ -212,8 +212,90 @@ void gemm_serial(int m, int n, int k, MatView a, MatView b, float* c, std::ptrdi
   }
 }
 
+namespace {
+
+// Skinny products (a row or a few of A, B stored row by row, as a dense layer's kernel is):
+// packing B would cost more than the product (a batch-1 forward of the Catch net's dense layer
+// packed 4.7 MB to use each element once), so B is streamed once per row of A instead. Each
+// C[i, j] sums a[i, p] * b[p, j] over p in order, so splitting columns over threads changes
+// nothing.
+constexpr int kSkinnyRows = 4;
+
+void skinny_portable(int m, int j0, int j1, int k, MatView a, MatView b, float* c, std::ptrdiff_t ldc, bool accumulate) {
+  for (int i = 0; i < m; i++) {
+    float* ci = c + i * ldc;
+    if (!accumulate)
+      for (int j = j0; j < j1; j++) ci[j] = 0.f;
+    for (int p = 0; p < k; p++) {
+      const float ap = a.p[i * a.rs + p * a.cs];
+      const float* bp = b.p + p * b.rs;
+      for (int j = j0; j < j1; j++) ci[j] += ap * bp[j];
+    }
+  }
+}
+
+#if defined(__x86_64__)
+__attribute__((target("avx2,fma"))) void skinny_avx2(int m, int j0, int j1, int k, MatView a, MatView b, float* c,
+                                                      std::ptrdiff_t ldc, bool accumulate) {
+  for (int i = 0; i < m; i++) {
+    float* ci = c + i * ldc;
+    const float* ai = a.p + i * a.rs;
+    int j = j0;
+    // 32 columns at a time in four accumulators, then 8, then single columns.
+    for (; j + 32 <= j1; j += 32) {
+      __m256 s0 = accumulate ? _mm256_loadu_ps(ci + j) : _mm256_setzero_ps();
+      __m256 s1 = accumulate ? _mm256_loadu_ps(ci + j + 8) : _mm256_setzero_ps();
+      __m256 s2 = accumulate ? _mm256_loadu_ps(ci + j + 16) : _mm256_setzero_ps();
+      __m256 s3 = accumulate ? _mm256_loadu_ps(ci + j + 24) : _mm256_setzero_ps();
+      const float* bp = b.p + j;
+      for (int p = 0; p < k; p++, bp += b.rs) {
+        const __m256 ap = _mm256_set1_ps(ai[p * a.cs]);
+        s0 = _mm256_fmadd_ps(ap, _mm256_loadu_ps(bp), s0);
+        s1 = _mm256_fmadd_ps(ap, _mm256_loadu_ps(bp + 8), s1);
+        s2 = _mm256_fmadd_ps(ap, _mm256_loadu_ps(bp + 16), s2);
+        s3 = _mm256_fmadd_ps(ap, _mm256_loadu_ps(bp + 24), s3);
+      }
+      _mm256_storeu_ps(ci + j, s0);
+      _mm256_storeu_ps(ci + j + 8, s1);
+      _mm256_storeu_ps(ci + j + 16, s2);
+      _mm256_storeu_ps(ci + j + 24, s3);
+    }
+    for (; j + 8 <= j1; j += 8) {
+      __m256 s0 = accumulate ? _mm256_loadu_ps(ci + j) : _mm256_setzero_ps();
+      const float* bp = b.p + j;
+      for (int p = 0; p < k; p++, bp += b.rs) s0 = _mm256_fmadd_ps(_mm256_set1_ps(ai[p * a.cs]), _mm256_loadu_ps(bp), s0);
+      _mm256_storeu_ps(ci + j, s0);
+    }
+    for (; j < j1; j++) {
+      float s = accumulate ? ci[j] : 0.f;
+      for (int p = 0; p < k; p++) s = __builtin_fmaf(ai[p * a.cs], b.p[p * b.rs + j], s);
+      ci[j] = s;
+    }
+  }
+}
+#endif
+
+void skinny(int m, int j0, int j1, int k, MatView a, MatView b, float* c, std::ptrdiff_t ldc, bool accumulate) {
+#if defined(__x86_64__)
+  if (pick_kernel() == kernel_avx2) return skinny_avx2(m, j0, j1, k, a, b, c, ldc, accumulate);
+#endif
+  skinny_portable(m, j0, j1, k, a, b, c, ldc, accumulate);
+}
+
+}  // namespace
+
 void gemm(int m, int n, int k, MatView a, MatView b, float* c, std::ptrdiff_t ldc, bool accumulate) {
   const int t = pool_threads();
+  if (m <= kSkinnyRows && b.cs == 1 && k > 0 && n > 0) {
+    // Column blocks of whole 32-float groups; small products stay on the calling thread.
+    const int parts = (t <= 1 || 2.0 * m * n * k < 2e5) ? 1 : t;
+    pool_run(parts, [&](int i) {
+      const int j0 = static_cast<int>(1LL * n * i / parts) & ~31;
+      const int j1 = i + 1 == parts ? n : (static_cast<int>(1LL * n * (i + 1) / parts) & ~31);
+      if (j1 > j0) skinny(m, j0, j1, k, a, b, c, ldc, accumulate);
+    });
+    return;
+  }
   const double flops = 2.0 * m * n * (k > 0 ? k : 1);
   // Below ~200 kFLOP a parallel region costs more than it saves.
   if (t <= 1 || flops < 2e5) {

@@ -86,6 +86,31 @@ describe('native kernels match cpu', () => {
     }
   });
 
+  itNative('skinny matMul (1-4 rows, streamed B): equal to cpu, and to itself on 1 and 2 threads and the portable path', () => {
+    const addon = nativeAddon();
+    if (!addon) throw new Error('addon missing');
+    const rng = new Rng(14);
+    const threads = addon.threads();
+    try {
+      for (const [m, k, n, ta] of [[1, 300, 517, false], [3, 129, 1030, true], [4, 2304, 96, false], [2, 5, 7, false]] as const) {
+        const a = randomData(m * k, rng);
+        const b = randomData(k * n, rng);
+        const f = () => tf.matMul(tf.tensor2d(a, ta ? [k, m] : [m, k]), tf.tensor2d(b, [k, n]), ta, false);
+        addon.setThreads(1);
+        const one = runOn('native', f)[0]?.values;
+        addon.setThreads(2);
+        expect(runOn('native', f)[0]?.values, `${m}x${k}x${n}: 2 threads`).toEqual(one);
+        expectSame(f);
+        addon.forcePortable(true);
+        expectSame(f);
+        addon.forcePortable(false);
+      }
+    } finally {
+      addon.forcePortable(false);
+      addon.setThreads(threads);
+    }
+  });
+
   itNative('matMul with the portable micro-kernel and with 1 vs 2 threads is deterministic', () => {
     const addon = nativeAddon();
     if (!addon) throw new Error('addon missing');
