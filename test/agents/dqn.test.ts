@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Subject } from 'rxjs';
-import { useBackend } from '../../src/backend.js';
+import { probeBackend, useBackend } from '../../src/backend.js';
 import { make } from '../../src/registry.js';
 import '../../envs/index.js';
 import { Rng } from '../../src/rng.js';
@@ -15,6 +15,7 @@ import { CheckpointError, FileCheckpointStore, latestCheckpointDir, readCheckpoi
 import { TabularQAgent, resolveTabularQConfig } from '../../agents/tabular-q.js';
 import { evaluate } from '../../agents/evaluate.js';
 
+const nativeOk = (await probeBackend('native')).available;
 let dir = '';
 beforeAll(async () => {
   await useBackend('cpu');
@@ -90,8 +91,12 @@ describe('checkpoints and exact resume', () => {
     ['Adam + PER + double + 3-step', { prioritized: true, doubleDqn: true, nStep: 3 }],
     ['centered RMSprop + dueling + Huber + clipping + soft target', { optimizer: 'rmsprop', rmspropCentered: true, dueling: true, loss: 'huber', maxGradNorm: 1, tau: 0.5 }],
   ];
-  for (const [name, extra] of variants) {
+  // On `native` too: its fused optimizers update weights in place, and hard target copies
+  // share storage with the online weights until the next update (copy-on-write).
+  const backends = ['cpu', ...(nativeOk ? ['native'] : [])] as const;
+  for (const [name, extra] of variants.flatMap(([n, e]) => backends.map((b) => [`${n}, ${b}`, e, b] as const))) {
     it(`interrupted at step 137 (mid-episode) and resumed = uninterrupted, bit-exact (${name})`, async () => {
+      await useBackend(name.endsWith('native') ? 'native' : 'cpu');
       const cfg = resolveDqnConfig(undefined, tiny, extra);
       const full = await runTo(cfg, 200, {});
       const runDir = join(dir, name.replace(/\W+/g, '_'));
@@ -106,6 +111,7 @@ describe('checkpoints and exact resume', () => {
       expect(weightsOf(second.agent.target as tf.LayersModel)).toEqual(weightsOf(full.agent.target as tf.LayersModel));
       full.agent.dispose();
       second.agent.dispose();
+      await useBackend('cpu');
     });
   }
 

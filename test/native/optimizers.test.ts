@@ -113,6 +113,24 @@ describe.skipIf(!have)('fused optimizer updates on native', () => {
     opt.dispose();
   });
 
+  it('a target network given the online weights (setWeights) keeps them while the online one trains', async () => {
+    await useBackend('native');
+    const make = () => tf.sequential({ layers: [tf.layers.dense({ inputShape: [4], units: 3, kernelInitializer: 'ones' })] });
+    const online = make();
+    const target = make();
+    target.setWeights(online.getWeights()); // the target's variables now share the online storage
+    const before = target.getWeights().map((w) => Array.from(w.dataSync()));
+    const opt = tf.train.adam(0.1);
+    const x = tf.ones([2, 4]);
+    for (let i = 0; i < 3; i++) tf.dispose(opt.minimize(() => tf.sum(online.apply(x) as tf.Tensor), true) ?? []);
+    expect(target.getWeights().map((w) => Array.from(w.dataSync()))).toEqual(before);
+    expect(Array.from(online.getWeights()[0]?.dataSync() ?? [])).not.toEqual(before[0]);
+    tf.dispose(x);
+    opt.dispose();
+    online.dispose();
+    target.dispose();
+  });
+
   it('a saved optimizer state restores and continues exactly as on cpu', async () => {
     const results: Record<string, Float32Array> = {};
     for (const backend of ['cpu', 'native']) {
