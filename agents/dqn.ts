@@ -33,6 +33,7 @@ import { defaultsOf, resolveConfig, type ConfigDescriptor, type Preset } from '.
 export interface DqnConfig {
   preprocess: 'none' | 'book';
   frameSize: number;
+  frameStack: number;
   network: TorsoKind;
   hiddenSizes: number[];
   convFilters: number[];
@@ -78,8 +79,9 @@ export interface DqnConfig {
  * field, else Stable-Baselines3's `DQN`, else the paper that introduced the feature.
  */
 export const DQN_CONFIG: ConfigDescriptor<DqnConfig> = {
-  preprocess: { type: 'enum', choices: ['none', 'book'], default: 'none', doc: "observation pipeline: none, or the book's (gray 80x80 area resize, 4 frames stacked; /255 at the network input)", source: 'Gulli & Pal ch. 8' },
+  preprocess: { type: 'enum', choices: ['none', 'book'], default: 'none', doc: "observation pipeline: none, or the book's (gray 80x80 area resize, 4 frames stacked; /255 at the network input; see frame-size, frame-stack)", source: 'Gulli & Pal ch. 8' },
   frameSize: { type: 'int', default: 80, min: 1, doc: "side of the resized frames of the book's preprocessing", source: 'Gulli & Pal ch. 8' },
+  frameStack: { type: 'int', default: 4, min: 1, doc: "frames stacked by the book's preprocessing (channels-last, newest last)", source: 'Gulli & Pal ch. 8' },
   network: { type: 'enum', choices: TORSOS, default: 'mlp', doc: 'Q-network torso (models/q-networks.ts)' },
   hiddenSizes: { type: 'intList', default: [64, 64], min: 1, doc: 'dense layer sizes (MLP torso, or after the conv layers)', source: 'SB3 DQN MlpPolicy' },
   convFilters: { type: 'intList', default: [16, 32], min: 1, doc: 'filters per conv layer of the cnn torso' },
@@ -208,12 +210,14 @@ export const DQN_PRESETS: Readonly<Record<string, Preset<DqnConfig>>> = {
   catch: {
     description:
       "tfgym's tuned setup for Catch-v0 (measured in the README): the book's preprocessing at 20x20 instead of 80x80 " +
-      '(the same area resize, so each pixel is the mean of a 20x20 block of the 400x400 screen; 4 frames stacked), a ' +
-      'small MLP (128 units) instead of the conv net, Adam 1e-3, MSE, double DQN, 3-step returns, a target network ' +
-      'every 50 updates, 10 random games, then an update every 2 frames, epsilon 1 -> 0.01 over the first 30% of games.',
+      '(the same area resize, so each pixel is the mean of a 20x20 block of the 400x400 screen) and 1 frame instead of 4 ' +
+      '(the ball falls straight at a constant speed, so one frame holds the whole state), a small MLP (128 units) instead ' +
+      'of the conv net, Adam 1e-3, MSE, double DQN, 3-step returns, replay 20,000, a target network every 50 updates, ' +
+      '10 random games, then a batch-128 update every 2 frames, epsilon 1 -> 0.01 over the first 30% of games.',
     overrides: {
       preprocess: 'book',
       frameSize: 20,
+      frameStack: 1,
       network: 'mlp',
       hiddenSizes: [128],
       init: 'glorot',
@@ -222,7 +226,7 @@ export const DQN_PRESETS: Readonly<Record<string, Preset<DqnConfig>>> = {
       loss: 'mse',
       gamma: 0.99,
       bufferSize: 20000,
-      batchSize: 32,
+      batchSize: 128,
       learningStarts: 0,
       learningStartsEpisodes: 10,
       trainFrequency: 2,

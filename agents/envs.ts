@@ -3,7 +3,8 @@
  * pipeline the config's `preprocess` names, and tells the replay memory about frame stacking.
  *
  * `preprocess: 'book'` is the book's `preprocess_images` (Gulli & Pal ch. 8): grayscale, resized
- * to 80x80 (area; `frameSize` changes the side), 4 frames stacked channels-last, first frame repeated. The book also scales to
+ * to 80x80 (area; `frameSize` changes the side), 4 frames stacked channels-last (`frameStack` changes the
+ * count), first frame repeated. The book also scales to
  * [0, 1]; here that division by 255 happens at the network input instead (uint8 observations are
  * always scaled so), which gives the network the same values while the replay stores 1-byte
  * pixels instead of 4-byte floats (50,000 book transitions: ~400 MB instead of ~1.6 GB).
@@ -33,8 +34,11 @@ export interface AgentEnv {
   readonly frameStack?: { readonly k: number; readonly axis: StackAxis; readonly channels: number };
 }
 
-/** Makes `id` with `options` and applies `preprocess`; throws RangeError for unsuitable envs. */
-export function makeAgentEnv(id: string, options: Record<string, unknown>, preprocess: Preprocess, frameSize = 80): AgentEnv {
+/**
+ * Makes `id` with `options` and applies `preprocess` (`frameSize` and `stackFrames` only matter for
+ * `'book'`); throws RangeError for unsuitable envs.
+ */
+export function makeAgentEnv(id: string, options: Record<string, unknown>, preprocess: Preprocess, frameSize = 80, stackFrames = 4): AgentEnv {
   let env = make(id, options) as Env<unknown, unknown>;
   if (preprocess === 'book') {
     const sp = env.observationSpace;
@@ -43,7 +47,7 @@ export function makeAgentEnv(id: string, options: Record<string, unknown>, prepr
     }
     let img = env as Env<Uint8Array, number>;
     if (sp.shape.length === 3 && sp.shape[2] === 3) img = new GrayScale(img);
-    env = new FrameStack<Uint8Array, number>(new Resize(img, frameSize, frameSize, 'area'), 4, 'reset') as Env<unknown, unknown>;
+    env = new FrameStack<Uint8Array, number>(new Resize(img, frameSize, frameSize, 'area'), stackFrames, 'reset') as Env<unknown, unknown>;
   }
   const as = env.actionSpace as { n?: number };
   if (typeof as.n !== 'number') throw new RangeError(`${id}: agents need a Discrete action space; it has ${env.actionSpace.toString()}`);

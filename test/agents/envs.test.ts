@@ -15,6 +15,18 @@ describe('agent envs: network input scaling', () => {
     expect(makeAgentEnv('MinAtar/Breakout-v1', {}, 'none').obsDivisor).toBe(1);
     expect(makeAgentEnv('Catch-v0', { size: 40 }, 'book', 20).obsDivisor).toBe(255);
   });
+
+  it("the book's pipeline stacks 4 frames by default, frameStack of them when given", () => {
+    const four = makeAgentEnv('Catch-v0', { size: 40 }, 'book', 20);
+    expect(four.obsShape).toEqual([20, 20, 4]);
+    expect(four.frameStack).toEqual({ k: 4, axis: 'last', channels: 1 });
+    const one = makeAgentEnv('Catch-v0', { size: 40 }, 'book', 20, 1);
+    expect(one.obsShape).toEqual([20, 20, 1]);
+    expect(one.frameStack).toEqual({ k: 1, axis: 'last', channels: 1 });
+    const [obs] = one.env.reset({ seed: 3 });
+    expect(obs.length).toBe(20 * 20);
+    expect(resolveDqnConfig(undefined).frameStack).toBe(4);
+  });
 });
 
 describe('centered RMSProp (tfjs subtracts its epsilon; makeOptimizer compensates)', () => {

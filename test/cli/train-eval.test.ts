@@ -55,6 +55,18 @@ describe('tfgym train / eval (tiny budgets)', () => {
     expect(t.out).toMatch(/won \d of 4/);
   });
 
+  it('the catch preset trains and evaluates with its frame stack (config.json carries it to eval)', () => {
+    const cr = join(dir, 'catch');
+    const r = tfgym('train', 'dqn', '--env', 'Catch-v0', '--env-option', 'size=40', '--preset', 'catch', '--episodes', '2', '--learning-starts-episodes', '1', '--batch-size', '8', '--run-dir', cr, '--backend', 'cpu', '--quiet');
+    expect(r.err).not.toMatch(/\n\s+at /);
+    expect(r.code).toBe(0);
+    const cfg = JSON.parse(readFileSync(join(cr, 'config.json'), 'utf8')) as { config: Record<string, unknown> };
+    expect(cfg.config['frameStack']).toBe(1);
+    const e = tfgym('eval', '--run-dir', cr, '--episodes', '2', '--json', '--backend', 'cpu');
+    expect(e.code).toBe(0);
+    expect((JSON.parse(e.out) as Record<string, number>)['episodes']).toBe(2);
+  });
+
   it('--resume continues from the latest checkpoint; config flags are refused', () => {
     const bad = tfgym('train', 'dqn', '--resume', '--run-dir', run, '--gamma', '0.5');
     expect(bad.code).toBe(2);

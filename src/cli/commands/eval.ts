@@ -57,7 +57,7 @@ export async function loadRunPolicyForCli(runDir: string, which: 'auto' | 'best'
 export async function loadRunPolicy(runDir: string, which: 'auto' | 'best' | 'latest'): Promise<{ policy: QPolicy; source: string; dispose: () => void }> {
   const run = readRunConfig(runDir);
   const preprocess = ((run.config['preprocess'] as string | undefined) ?? 'none') as Preprocess;
-  const probe = makeAgentEnv(run.env, run.envOptions, preprocess, Number(run.config['frameSize'] ?? 80));
+  const probe = makeAgentEnv(run.env, run.envOptions, preprocess, Number(run.config['frameSize'] ?? 80), Number(run.config['frameStack'] ?? 4));
   const bestDir = join(runDir, 'best');
   if (run.agent === 'random') {
     return { policy: { numActions: probe.numActions, qValues: () => new Float32Array(probe.numActions), alwaysRandom: true }, source: 'random policy', dispose: () => {} };
@@ -99,7 +99,7 @@ export function register(program: Command): void {
     const run = readRunConfig(flags.runDir);
     const loaded = await loadRunPolicyForCli(flags.runDir, flags.model);
     const preprocess = ((run.config['preprocess'] as string | undefined) ?? 'none') as Preprocess;
-    const env = makeAgentEnv(run.env, run.envOptions, preprocess, Number(run.config['frameSize'] ?? 80)).env;
+    const env = makeAgentEnv(run.env, run.envOptions, preprocess, Number(run.config['frameSize'] ?? 80), Number(run.config['frameStack'] ?? 4)).env;
     const epsilon = flags.epsilon ?? Number(run.config['evalEpsilon'] ?? 0);
     const countWins = /catch/i.test(run.env);
     const res = evaluate(loaded.policy, env, { episodes: flags.episodes, epsilon, seed: flags.seed, countWins });

@@ -230,9 +230,10 @@ export async function runTraining(spec: AgentSpec, flags: TrainFlags, hooks: Tra
   let envs: { train: AgentEnv; eval: AgentEnv };
   try {
     const frameSize = Number(run.config['frameSize'] ?? 80);
+    const frameStack = Number(run.config['frameStack'] ?? 4);
     envs = {
-      train: makeAgentEnv(run.env, hooks.render ? { ...run.envOptions, renderMode: 'rgb_array' } : run.envOptions, preprocess, frameSize),
-      eval: makeAgentEnv(run.env, run.envOptions, preprocess, frameSize),
+      train: makeAgentEnv(run.env, hooks.render ? { ...run.envOptions, renderMode: 'rgb_array' } : run.envOptions, preprocess, frameSize, frameStack),
+      eval: makeAgentEnv(run.env, run.envOptions, preprocess, frameSize, frameStack),
     };
   } catch (e) {
     throw new UsageError(e instanceof Error ? e.message : String(e));

@@ -48,7 +48,7 @@ export function register(program: Command): void {
     const loaded = await loadRunPolicyForCli(flags.runDir, flags.model);
     const preprocess = ((run.config['preprocess'] as string | undefined) ?? 'none') as Preprocess;
     // Built exactly like the training env (same options and preprocessing), plus rendering.
-    const { env, numActions } = makeAgentEnv(run.env, { ...run.envOptions, renderMode: 'rgb_array' }, preprocess, Number(run.config['frameSize'] ?? 80));
+    const { env, numActions } = makeAgentEnv(run.env, { ...run.envOptions, renderMode: 'rgb_array' }, preprocess, Number(run.config['frameSize'] ?? 80), Number(run.config['frameStack'] ?? 4));
     const random = loaded.policy.alwaysRandom === true;
     const server = await startViewer(flags, {
       hello: {
