@@ -11,6 +11,8 @@ export class TinyEnv extends BaseEnv<Uint8Array, number> {
   readonly actionSpace = new Discrete(3);
   readonly metadata: EnvMetadata;
   pos = 0;
+  /** How many frames were rendered (the viewer should render only the frames it shows). */
+  renders = 0;
   private t = 0;
   private readonly obs = new Uint8Array(1);
   private readonly rgb: Uint8Array;
@@ -36,6 +38,7 @@ export class TinyEnv extends BaseEnv<Uint8Array, number> {
     return [this.obs, a === 2 ? 1 : 0, this.t >= this.length, false, { pos: this.pos }];
   }
   protected override renderRgb(): RgbFrame {
+    this.renders++;
     this.rgb.fill(0);
     this.rgb[(this.t % (this.height * this.width)) * 3] = 255;
     return { data: this.rgb, height: this.height, width: this.width };

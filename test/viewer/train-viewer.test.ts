@@ -17,10 +17,10 @@ function compute(): void {
   sink += acc;
 }
 
-/** A trainer-like tight loop: `steps` env steps, yielding when the viewer asks. */
-async function trainLoop(env: TinyEnv, steps: number, tv: TrainingViewer | null): Promise<{ wall: number; cpu: number }> {
+/** A trainer-like tight loop: `steps` env steps, yielding when the viewer asks; counts Q-value requests. */
+async function trainLoop(env: TinyEnv, steps: number, tv: TrainingViewer): Promise<{ wall: number; qCalls: number }> {
   const t0 = performance.now();
-  const c0 = process.cpuUsage();
+  let qCalls = 0;
   env.reset({ seed: 0 });
   let ep = 0;
   let epStep = 0;
@@ -31,19 +31,21 @@ async function trainLoop(env: TinyEnv, steps: number, tv: TrainingViewer | null)
     compute();
     epStep++;
     ret += r;
-    tv?.step(s, epStep, a, r, ret, info, () => [0.1 * a, 0.2, 0.3]);
+    tv.step(s, epStep, a, r, ret, info, () => {
+      qCalls++;
+      return [0.1 * a, 0.2, 0.3];
+    });
     if (term || trunc) {
-      tv?.episode(ep++, ret, epStep);
+      tv.episode(ep++, ret, epStep);
       env.reset();
       epStep = 0;
       ret = 0;
     }
-    if (s % 10 === 0) tv?.metrics(s, { loss: 1 / s, epsilon: 1 - s / steps });
-    if (tv?.yieldDue()) await yieldToEventLoop();
+    if (s % 10 === 0) tv.metrics(s, { loss: 1 / s, epsilon: 1 - s / steps });
+    if (tv.yieldDue()) await yieldToEventLoop();
   }
-  tv?.flushMetrics();
-  const c1 = process.cpuUsage(c0);
-  return { wall: performance.now() - t0, cpu: (c1.user + c1.system) / 1000 };
+  tv.flushMetrics();
+  return { wall: performance.now() - t0, qCalls };
 }
 
 describe('TrainingViewer (train --watch)', () => {
@@ -68,30 +70,23 @@ describe('TrainingViewer (train --watch)', () => {
     await c.opened();
     await waitFor(() => server.clientCount === 1);
 
-    const steps = 30_000;
-    // Interleaved bare and watched runs, best of two each, timed in CPU time: the box running
-    // the tests is shared, and wall time mostly measures the neighbours.
-    const bareEnv = new TinyEnv(40, 40, 30, 100);
+    const steps = 60_000;
     const tv = new TrainingViewer(server, env, { envId: 'Tiny-v0' });
-    const bare1 = await trainLoop(bareEnv, steps, null);
-    const watched1 = await trainLoop(env, steps, tv);
-    const bare2 = await trainLoop(bareEnv, steps, null);
-    const watched2 = await trainLoop(env, steps, tv);
-    const bare = Math.min(bare1.cpu, bare2.cpu);
-    const watched = watched1.wall < watched2.wall ? watched1.cpu : watched2.cpu;
-    const seconds = (watched1.wall + watched2.wall) / 1000;
-    await waitFor(() => c.of('episode').length === (2 * steps) / 100, 5000, 'all episodes');
+    const run = await trainLoop(env, steps, tv);
+    const seconds = run.wall / 1000;
+    await waitFor(() => c.of('episode').length === steps / 100, 5000, 'all episodes');
 
-    // Watching costs CPU per frame shown (30 a second), not per step: a few percent of a core,
-    // including this test's own client (a browser elsewhere, in real use). The bound is very
-    // generous because CPU time on a shared 2-core box varies by +-50% run to run; rendering
-    // every step, or any per-step cost of note, would still blow it.
-    const wall = Math.min(watched1.wall, watched2.wall) / 1000;
-    expect((watched - bare) / wall).toBeLessThan(250);
+    // Watching costs work per frame shown (30 a second), not per step: the env renders and the
+    // agent computes Q-values only for the frames sent. (Counted, not timed: how much CPU that
+    // costs is a benchmark's question, and timing in tests only measures the neighbours.)
+    const frameBound = Math.ceil(seconds * 30 * 1.2) + 3;
+    expect(env.renders).toBeGreaterThan(0);
+    expect(env.renders).toBeLessThanOrEqual(frameBound);
+    expect(run.qCalls).toBeLessThanOrEqual(frameBound);
     expect(sink).toBeGreaterThan(0);
     // Frames: about fps per second, never many more.
     expect(c.frames.length).toBeGreaterThan(0);
-    expect(c.frames.length).toBeLessThanOrEqual(Math.ceil(seconds * 30 * 1.2) + 3);
+    expect(c.frames.length).toBeLessThanOrEqual(frameBound);
     expect([c.frames[0]?.height, c.frames[0]?.width]).toEqual([40, 40]);
     expect(c.of('qvalues').length).toBeGreaterThan(0);
     expect(c.of('qvalues')[0]?.values).toHaveLength(3);
