@@ -61,6 +61,16 @@ export function makeAgentEnv(id: string, options: Record<string, unknown>, prepr
   return { env: env as TypedEnv, obsShape: sp.shape, obsDtype: sp.dtype, numActions: as.n, obsDivisor: inputDivisor(sp), frameStack };
 }
 
+/**
+ * {@link makeAgentEnv} with the pipeline a run's resolved agent config names (`preprocess`,
+ * `frameSize`, `frameStack`; absent ones take makeAgentEnv's defaults), so training, evaluation
+ * and watching build the same env.
+ */
+export function makeRunEnv(id: string, options: Record<string, unknown>, config: Readonly<Record<string, unknown>>): AgentEnv {
+  const num = (k: string): number | undefined => (typeof config[k] === 'number' ? config[k] : undefined);
+  return makeAgentEnv(id, options, (config['preprocess'] ?? 'none') as Preprocess, num('frameSize'), num('frameStack'));
+}
+
 /** The largest upper bound of a uint8 box when it exceeds 1 (255 for pixels), else 1. */
 export function inputDivisor(space: { dtype: string }): number {
   if (space.dtype !== 'uint8') return 1;

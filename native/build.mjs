@@ -105,10 +105,9 @@ if (r.error || r.status !== 0) {
   }
   finish({ ok: false, reason: `build failed: ${why.slice(0, 400)} (log: native/build/build.log)` });
 }
-const addon = addonPath;
-if (!existsSync(addon)) finish({ ok: false, reason: 'node-gyp succeeded but produced no tfgym_native.node' });
+if (!existsSync(addonPath)) finish({ ok: false, reason: 'node-gyp succeeded but produced no tfgym_native.node' });
 try {
-  const mod = createRequire(import.meta.url)(addon);
+  const mod = createRequire(import.meta.url)(addonPath);
   finish({ ok: true, kernel: mod.kernel(), threads: mod.threads(), sourceHash });
 } catch (e) {
   finish({ ok: false, reason: `built but failed to load: ${e instanceof Error ? e.message : String(e)}` });

@@ -5,10 +5,6 @@ import { Rng } from '../../src/rng.js';
 import { patchWasmBackend } from '../../src/wasm-patch.js';
 import { nativeAvailable, randomData, relErr, runOn } from './helpers.js';
 
-// tfjs's IS_TEST kernel leak check (test/setup.ts turns it on) misfires on tfjs-backend-wasm's
-// own fused matMul without bias, patch or no patch (reproduced on the stock backend); these
-// tests count tensors with tf.memory() instead.
-tf.env().set('IS_TEST', false);
 const have = await nativeAvailable();
 await useBackend('wasm'); // loads and patches wasm
 const BACKENDS = have ? ['cpu', 'native', 'wasm'] : ['cpu', 'wasm'];

@@ -12,9 +12,6 @@ process.env['TFGYM_NATIVE_DISABLE'] = '1';
 const tf = await import('@tensorflow/tfjs');
 const { probeBackend, resolveBackend, useBackend } = await import('../../src/backend.js');
 const { Rng } = await import('../../src/rng.js');
-// tfjs's IS_TEST kernel leak check (test/setup.ts) misfires on tfjs-backend-wasm's own fused
-// matMul without bias, with or without tfgym's patch; leaks are counted with tf.memory() here.
-tf.env().set('IS_TEST', false);
 
 describe('fallback when the native addon is absent', () => {
   it('native is unavailable with a reason and auto picks the patched wasm', async () => {

@@ -40,9 +40,13 @@ export function runOn(backend: string, fn: () => tf.Tensor | tf.Tensor[]): Array
   return res;
 }
 
-/** Whether the native addon is there; logs why not (tests then skip native cases). */
+/**
+ * Whether the native addon is there; logs why not (tests then skip native cases). Under CI
+ * (`CI=true`, where .ci/run builds the addon) a missing addon is an error, never a skip.
+ */
 export async function nativeAvailable(): Promise<boolean> {
   const r = await probeBackend('native');
+  if (!r.available && process.env['CI'] === 'true') throw new Error(`native backend unavailable under CI: ${r.reason}`);
   if (!r.available) process.stderr.write(`native backend unavailable, skipping native cases: ${r.reason}\n`);
   return r.available;
 }

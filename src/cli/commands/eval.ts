@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { evaluate, type QPolicy } from '../../../agents/evaluate.js';
-import { makeAgentEnv, type Preprocess } from '../../../agents/envs.js';
+import { makeRunEnv, type AgentEnv } from '../../../agents/envs.js';
 import { TabularQAgent, type TabularQConfig } from '../../../agents/tabular-q.js';
 import { CheckpointError, fileModelHandler, latestCheckpointDir, readCheckpoint } from '../../io/checkpoints.js';
 import { Rng } from '../../rng.js';
@@ -54,30 +54,34 @@ export async function loadRunPolicyForCli(runDir: string, which: 'auto' | 'best'
 }
 
 /** Loads a run's policy: `best/` (when present and asked for) or the latest checkpoint. */
-export async function loadRunPolicy(runDir: string, which: 'auto' | 'best' | 'latest'): Promise<{ policy: QPolicy; source: string; dispose: () => void }> {
+export async function loadRunPolicy(
+  runDir: string,
+  which: 'auto' | 'best' | 'latest',
+): Promise<{ policy: QPolicy; source: string; dispose: () => void; env: AgentEnv }> {
   const run = readRunConfig(runDir);
-  const preprocess = ((run.config['preprocess'] as string | undefined) ?? 'none') as Preprocess;
-  const probe = makeAgentEnv(run.env, run.envOptions, preprocess, Number(run.config['frameSize'] ?? 80), Number(run.config['frameStack'] ?? 4));
+  // The run's own env (same preprocessing as in training): the policy's scaling comes from it,
+  // and the caller may play on it.
+  const probe = makeRunEnv(run.env, run.envOptions, run.config);
   const bestDir = join(runDir, 'best');
   if (run.agent === 'random') {
-    return { policy: { numActions: probe.numActions, qValues: () => new Float32Array(probe.numActions), alwaysRandom: true }, source: 'random policy', dispose: () => {} };
+    return { policy: { numActions: probe.numActions, qValues: () => new Float32Array(probe.numActions), alwaysRandom: true }, source: 'random policy', dispose: () => {}, env: probe };
   }
   if (run.agent === 'dqn' && which !== 'latest' && existsSync(join(bestDir, 'model.json'))) {
     const model = await tf.loadLayersModel(fileModelHandler(bestDir));
-    return { policy: modelPolicy(model, probe.numActions, probe.obsDivisor), source: bestDir, dispose: () => model.dispose() };
+    return { policy: modelPolicy(model, probe.numActions, probe.obsDivisor), source: bestDir, dispose: () => model.dispose(), env: probe };
   }
   if (which === 'best') throw new UsageError(`${runDir} has no best model (train with --eval-every N to keep one)`);
   const cpDir = latestCheckpointDir(runDir);
   if (!cpDir) throw new UsageError(`${runDir} has no checkpoint yet`);
   if (run.agent === 'dqn') {
     const model = await tf.loadLayersModel(fileModelHandler(join(cpDir, 'online')));
-    return { policy: modelPolicy(model, probe.numActions, probe.obsDivisor), source: cpDir, dispose: () => model.dispose() };
+    return { policy: modelPolicy(model, probe.numActions, probe.obsDivisor), source: cpDir, dispose: () => model.dispose(), env: probe };
   }
   if (run.agent === 'tabular-q') {
     const cp = readCheckpoint(cpDir);
     const agent = new TabularQAgent(run.config as unknown as TabularQConfig, probe.numActions, new Rng(0), { steps: 1, episodes: 1 });
     await agent.restore(cp.agentState);
-    return { policy: agent, source: cpDir, dispose: () => {} };
+    return { policy: agent, source: cpDir, dispose: () => {}, env: probe };
   }
   throw new UsageError(`unknown agent '${run.agent}' in ${runDir}/config.json`);
 }
@@ -98,8 +102,7 @@ export function register(program: Command): void {
     await initBackend(flags.backend, true);
     const run = readRunConfig(flags.runDir);
     const loaded = await loadRunPolicyForCli(flags.runDir, flags.model);
-    const preprocess = ((run.config['preprocess'] as string | undefined) ?? 'none') as Preprocess;
-    const env = makeAgentEnv(run.env, run.envOptions, preprocess, Number(run.config['frameSize'] ?? 80), Number(run.config['frameStack'] ?? 4)).env;
+    const env = loaded.env.env;
     const epsilon = flags.epsilon ?? Number(run.config['evalEpsilon'] ?? 0);
     const countWins = /catch/i.test(run.env);
     const res = evaluate(loaded.policy, env, { episodes: flags.episodes, epsilon, seed: flags.seed, countWins });

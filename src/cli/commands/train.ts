@@ -13,7 +13,7 @@ import { Subject } from 'rxjs';
 import type { Agent } from '../../../agents/agent.js';
 import { ConfigError, fieldHelp, kebabCase, type ConfigDescriptor, type Preset } from '../../../agents/config.js';
 import { DQN_CONFIG, DQN_PRESETS, DqnAgent, resolveDqnConfig, type DqnConfig } from '../../../agents/dqn.js';
-import { makeAgentEnv, type AgentEnv, type Preprocess } from '../../../agents/envs.js';
+import { makeRunEnv, type AgentEnv } from '../../../agents/envs.js';
 import { RandomAgent, RANDOM_CONFIG } from '../../../agents/random.js';
 import { resolveTabularQConfig, TABULAR_Q_CONFIG, TabularQAgent, type TabularQConfig } from '../../../agents/tabular-q.js';
 import { train, type TrainEvent, type TrainResult } from '../../../agents/trainer.js';
@@ -226,14 +226,11 @@ export async function runTraining(spec: AgentSpec, flags: TrainFlags, hooks: Tra
 
   const sel = await initBackend(flags.backend, true);
   run = { ...run, backend: sel.name };
-  const preprocess = ((run.config['preprocess'] as string | undefined) ?? 'none') as Preprocess;
   let envs: { train: AgentEnv; eval: AgentEnv };
   try {
-    const frameSize = Number(run.config['frameSize'] ?? 80);
-    const frameStack = Number(run.config['frameStack'] ?? 4);
     envs = {
-      train: makeAgentEnv(run.env, hooks.render ? { ...run.envOptions, renderMode: 'rgb_array' } : run.envOptions, preprocess, frameSize, frameStack),
-      eval: makeAgentEnv(run.env, run.envOptions, preprocess, frameSize, frameStack),
+      train: makeRunEnv(run.env, hooks.render ? { ...run.envOptions, renderMode: 'rgb_array' } : run.envOptions, run.config),
+      eval: makeRunEnv(run.env, run.envOptions, run.config),
     };
   } catch (e) {
     throw new UsageError(e instanceof Error ? e.message : String(e));

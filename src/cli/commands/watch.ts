@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { makeAgentEnv, type Preprocess } from '../../../agents/envs.js';
+import { makeRunEnv } from '../../../agents/envs.js';
 import { Rng } from '../../rng.js';
 import type { AnyTypedArray } from '../../spaces.js';
 import { runLiveLoop } from '../../viewer-loop.js';
@@ -46,9 +46,8 @@ export function register(program: Command): void {
     await initBackend(flags.backend, true);
     const run = readRunConfig(flags.runDir);
     const loaded = await loadRunPolicyForCli(flags.runDir, flags.model);
-    const preprocess = ((run.config['preprocess'] as string | undefined) ?? 'none') as Preprocess;
     // Built exactly like the training env (same options and preprocessing), plus rendering.
-    const { env, numActions } = makeAgentEnv(run.env, { ...run.envOptions, renderMode: 'rgb_array' }, preprocess, Number(run.config['frameSize'] ?? 80), Number(run.config['frameStack'] ?? 4));
+    const { env, numActions } = makeRunEnv(run.env, { ...run.envOptions, renderMode: 'rgb_array' }, run.config);
     const random = loaded.policy.alwaysRandom === true;
     const server = await startViewer(flags, {
       hello: {
