@@ -20,6 +20,7 @@ import type { DType } from '../src/env.js';
 import { annealedBeta, PrioritizedReplayMemory, ReplayMemory, type ReplayBatch, type ReplayState, type StackAxis } from '../src/replay/index.js';
 import { Rng, type RngState } from '../src/rng.js';
 import { epsilonAt, type EpsilonSchedule } from '../src/schedules.js';
+import { EzGreedy, type EzGreedyState } from '../src/exploration.js';
 import type { AnyTypedArray } from '../src/spaces.js';
 import { buildQNetwork, INITS, TORSOS, type ConvSpec, type InitKind, type TorsoKind } from '../models/q-networks.js';
 import { epsilonGreedy, type Agent, type AgentSnapshot, type Blob, type UpdateInfo } from './agent.js';
@@ -71,6 +72,7 @@ export interface DqnConfig {
   epsilonDecay: 'linear' | 'exponential';
   epsilonUnit: 'step' | 'episode';
   evalEpsilon: number;
+  ezGreedyMu: number;
   rewardClip: boolean;
 }
 
@@ -119,6 +121,7 @@ export const DQN_CONFIG: ConfigDescriptor<DqnConfig> = {
   epsilonDecay: { type: 'enum', choices: ['linear', 'exponential'], default: 'linear', doc: 'shape of the epsilon decay', source: 'CleanRL linear_schedule' },
   epsilonUnit: { type: 'enum', choices: ['step', 'episode'], default: 'step', doc: 'epsilon decays per env step or per finished episode' },
   evalEpsilon: { type: 'float', default: 0.05, min: 0, max: 1, doc: 'epsilon during evaluation', source: 'CleanRL evaluate' },
+  ezGreedyMu: { type: 'float', default: 0, min: 0, doc: 'temporally-extended exploration (εz-greedy): an exploratory action repeats for n ~ zeta(mu) steps; 0 = plain epsilon-greedy, mu > 1 on', source: 'Dabney et al. 2021 use mu = 2' },
   rewardClip: { type: 'bool', default: false, doc: 'clip rewards to [-1, 1] before storing', source: 'Mnih et al. 2015' },
 };
 
@@ -346,6 +349,8 @@ export interface DqnState {
   readonly target: tf.io.ModelArtifacts | null;
   readonly optimizer: { readonly specs: tf.io.WeightsManifestEntry[]; readonly data: ArrayBuffer; readonly accBeta: number[] | null };
   readonly replay: ReplayState | null;
+  /** εz-greedy's running option (absent in older checkpoints and when it is off). */
+  readonly ez?: EzGreedyState | null;
 }
 
 /** Captures `model.save()` output in memory. */
@@ -417,6 +422,8 @@ export class DqnAgent implements Agent {
   private readonly inputShape: number[];
   private readonly obsSize: number;
   private readonly scratch: Float32Array;
+  /** εz-greedy's running option, when `ezGreedyMu` > 0. */
+  private readonly ez: EzGreedy | null;
 
   /**
    * @param rng the agent's own stream (exploration, replay sampling, weight init)
@@ -428,6 +435,10 @@ export class DqnAgent implements Agent {
     this.numActions = env.numActions;
     this.rng = rng;
     this.schedule = epsilonScheduleOf(config, budget);
+    if (config.ezGreedyMu !== 0 && !(config.ezGreedyMu > 1)) {
+      throw new RangeError(`Received an invalid value for \`ezGreedyMu\`: it must be 0 (off) or > 1. Received: ezGreedyMu=${config.ezGreedyMu}`);
+    }
+    this.ez = config.ezGreedyMu > 1 ? new EzGreedy(config.ezGreedyMu) : null;
     this.budgetSteps = budget.steps ?? 0;
     this.obsSize = env.obsShape.reduce((a, b) => a * b, 1);
     // Conv torsos and pooling see images (a channel added to 2-D frames); a plain MLP sees a flat vector.
@@ -493,9 +504,15 @@ export class DqnAgent implements Agent {
     return this.warmingUp(step, episodes) ? 1 : epsilonAt(this.schedule, step, episodes);
   }
 
-  /** Epsilon-greedy: a uniform random action with probability `epsilon`, else argmax Q(obs). */
+  /**
+   * Epsilon-greedy: a uniform random action with probability `epsilon`, else argmax Q(obs). With
+   * `ezGreedyMu` the exploratory action repeats for a zeta-distributed number of steps
+   * (src/exploration.ts); only on the agent's own stream, so evaluation with its own `rng` stays
+   * plain epsilon-greedy.
+   */
   act(obs: AnyTypedArray, epsilon: number, rng: Rng = this.rng): number {
-    // One uniform draw per step whatever happens, so the stream does not depend on Q.
+    // The random stream never depends on Q (see epsilonGreedy / EzGreedy.select).
+    if (this.ez && rng === this.rng) return this.ez.select(() => this.qValues(obs), this.env.numActions, epsilon, rng);
     return epsilonGreedy(() => this.qValues(obs), this.env.numActions, epsilon, rng);
   }
 
@@ -524,11 +541,13 @@ export class DqnAgent implements Agent {
   observe(obs: AnyTypedArray, action: number, reward: number, nextObs: AnyTypedArray, terminated: boolean, truncated: boolean): void {
     const r = this.config.rewardClip ? Math.max(-1, Math.min(1, reward)) : reward;
     this.replay.add(obs, action, r, nextObs, terminated, truncated);
+    if (terminated || truncated) this.ez?.endEpisode();
   }
 
   /** Marks an episode boundary that no terminal transition announced (e.g. an interrupted episode). */
   endEpisode(): void {
     this.replay.endEpisode();
+    this.ez?.endEpisode();
   }
 
   // -------------------------------------------------------------------------------------------
@@ -640,6 +659,7 @@ export class DqnAgent implements Agent {
       target: this.target ? await modelArtifacts(this.target) : null,
       optimizer: { specs: enc.specs, data: enc.data, accBeta },
       replay: withReplay ? this.replay.getState() : null,
+      ez: this.ez ? this.ez.getState() : null,
     };
   }
 
@@ -670,6 +690,7 @@ export class DqnAgent implements Agent {
     this.updates = s.updates;
     this.rng.setState(s.rng);
     if (s.replay) this.replay.setState(s.replay);
+    if (this.ez) this.ez.setState(s.ez ?? { action: 0, left: 0 });
   }
 
   /** {@link DqnAgent.getState} as a generic snapshot (JSON + models + blobs). */
@@ -681,7 +702,7 @@ export class DqnAgent implements Agent {
     if (st.target) models['target'] = st.target;
     return {
       kind: this.name,
-      json: { updates: st.updates, rng: st.rng, optimizer: { name: this.config.optimizer, specs: st.optimizer.specs, accBeta: st.optimizer.accBeta }, replay: st.replay?.meta ?? null },
+      json: { updates: st.updates, rng: st.rng, optimizer: { name: this.config.optimizer, specs: st.optimizer.specs, accBeta: st.optimizer.accBeta }, replay: st.replay?.meta ?? null, ez: st.ez ?? null },
       models,
       blobs,
     };
@@ -690,7 +711,7 @@ export class DqnAgent implements Agent {
   /** Restores {@link DqnAgent.snapshot}. */
   async restore(s: AgentSnapshot): Promise<void> {
     if (s.kind !== this.name) throw new Error(`the checkpoint is for agent '${s.kind}', not '${this.name}'`);
-    const j = s.json as { updates?: number; rng?: RngState; optimizer?: { name?: string; specs?: tf.io.WeightsManifestEntry[]; accBeta?: number[] | null }; replay?: ReplayState['meta'] | null };
+    const j = s.json as { updates?: number; rng?: RngState; optimizer?: { name?: string; specs?: tf.io.WeightsManifestEntry[]; accBeta?: number[] | null }; replay?: ReplayState['meta'] | null; ez?: EzGreedyState | null };
     const opt = s.blobs['optimizer'];
     if (typeof j.updates !== 'number' || !j.rng || !j.optimizer?.specs || !(opt instanceof Uint8Array) || !s.models['online']) {
       throw new Error('the checkpoint is missing DQN state (updates, rng, optimizer or online network)');
@@ -710,6 +731,7 @@ export class DqnAgent implements Agent {
       target: s.models['target'] ?? null,
       optimizer: { specs: j.optimizer.specs, data, accBeta: j.optimizer.accBeta ?? null },
       replay,
+      ez: j.ez ?? null,
     });
   }
 

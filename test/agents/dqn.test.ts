@@ -90,20 +90,26 @@ function weightsOf(m: tf.LayersModel): number[][] {
 describe('checkpoints and exact resume', () => {
   const variants: Array<[string, Partial<DqnConfig>]> = [
     ['Adam + PER + double + 3-step', { prioritized: true, doubleDqn: true, nStep: 3 }],
+    ['εz-greedy exploring throughout', { ezGreedyMu: 1.5, epsilonEnd: 1 }],
     ['centered RMSprop + dueling + Huber + clipping + soft target', { optimizer: 'rmsprop', rmspropCentered: true, dueling: true, loss: 'huber', maxGradNorm: 1, tau: 0.5 }],
   ];
   // On `native` too: its fused optimizers update weights in place, and hard target copies
   // share storage with the online weights until the next update (copy-on-write).
   const backends = ['cpu', ...(nativeOk ? ['native'] : [])] as const;
   for (const [name, extra] of variants.flatMap(([n, e]) => backends.map((b) => [`${n}, ${b}`, e, b] as const))) {
-    it(`interrupted at step 137 (mid-episode) and resumed = uninterrupted, bit-exact (${name})`, async () => {
+    it(`interrupted at step 138 (mid-episode) and resumed = uninterrupted, bit-exact (${name})`, async () => {
       await useBackend(name.endsWith('native') ? 'native' : 'cpu');
       const cfg = resolveDqnConfig(undefined, tiny, extra);
       const full = await runTo(cfg, 200, {});
       const runDir = join(dir, name.replace(/\W+/g, '_'));
-      const first = await runTo(cfg, 200, { abortAt: 137, runDir });
+      const first = await runTo(cfg, 200, { abortAt: 138, runDir });
       expect(first.r.reason).toBe('interrupted');
-      expect(first.r.steps).toBe(137);
+      expect(first.r.steps).toBe(138);
+      if (extra.ezGreedyMu) {
+        // The interruption falls inside an exploratory option, so resuming must restore its remaining steps.
+        const snap = await first.agent.snapshot(false);
+        expect((snap.json['ez'] as { left: number }).left).toBeGreaterThan(0);
+      }
       first.agent.dispose();
       const second = await runTo(cfg, 200, { runDir, resume: true });
       expect(second.r.steps).toBe(200);
