@@ -39,6 +39,7 @@ export interface DqnConfig {
   hiddenSizes: number[];
   convFilters: number[];
   convKernels: number[];
+  convKernelHeights: number[];
   convStrides: number[];
   inputPool: number;
   init: InitKind;
@@ -87,7 +88,8 @@ export const DQN_CONFIG: ConfigDescriptor<DqnConfig> = {
   network: { type: 'enum', choices: TORSOS, default: 'mlp', doc: 'Q-network torso (models/q-networks.ts)' },
   hiddenSizes: { type: 'intList', default: [64, 64], min: 1, doc: 'dense layer sizes (MLP torso, or after the conv layers)', source: 'SB3 DQN MlpPolicy' },
   convFilters: { type: 'intList', default: [16, 32], min: 1, doc: 'filters per conv layer of the cnn torso' },
-  convKernels: { type: 'intList', default: [8, 4], min: 1, doc: 'kernel sizes of the cnn torso' },
+  convKernels: { type: 'intList', default: [8, 4], min: 1, doc: 'kernel sizes (widths) of the cnn torso' },
+  convKernelHeights: { type: 'intList', default: [], min: 0, doc: 'kernel heights of the cnn torso where they differ from the widths: one per layer, 0 = the full input height (a convolution along x over whole columns); empty = square' },
   convStrides: { type: 'intList', default: [4, 2], min: 1, doc: 'strides of the cnn torso' },
   inputPool: { type: 'int', default: 1, min: 1, doc: 'average-pool image inputs by this factor first (weight-free downscale; 1 = off)' },
   init: { type: 'enum', choices: INITS, default: 'glorot', doc: 'weight initialisation', source: 'Keras default' },
@@ -214,14 +216,21 @@ export const DQN_PRESETS: Readonly<Record<string, Preset<DqnConfig>>> = {
     description:
       "tfgym's tuned setup for Catch-v0 (measured in the README): the book's preprocessing at 20x20 instead of 80x80 " +
       '(the same area resize, so each pixel is the mean of a 20x20 block of the 400x400 screen) and 1 frame instead of 4 ' +
-      '(the ball falls straight at a constant speed, so one frame holds the whole state), a small MLP (128 units) instead ' +
-      'of the conv net, Adam 1e-3, MSE, double DQN, 3-step returns, replay 20,000, a target network every 50 updates, ' +
-      '10 random games, then a batch-128 update every 2 frames, epsilon 1 -> 0.01 over the first 30% of games.',
+      '(the ball falls straight at a constant speed, so one frame holds the whole state); a column convolution (16 filters ' +
+      '9 wide and the full 20 rows high, so one window sees the ball and the paddle below it, the same at every horizontal ' +
+      'offset) and a dense layer of 128; Adam 1e-3, MSE, double DQN, 3-step returns, replay 20,000, a target network every ' +
+      '50 updates, 10 random games, then a batch-128 update every 2 frames; epsilon 1 -> 0.01 over the first 30% of games, ' +
+      'each exploratory action repeated for a zeta(2)-distributed number of steps (εz-greedy, Dabney et al. 2021), which ' +
+      'carries the paddle to the walls where one-step dithering rarely goes.',
     overrides: {
       preprocess: 'book',
       frameSize: 20,
       frameStack: 1,
-      network: 'mlp',
+      network: 'cnn',
+      convFilters: [16],
+      convKernels: [9],
+      convKernelHeights: [0],
+      convStrides: [1],
       hiddenSizes: [128],
       init: 'glorot',
       optimizer: 'adam',
@@ -241,6 +250,7 @@ export const DQN_PRESETS: Readonly<Record<string, Preset<DqnConfig>>> = {
       epsilonEnd: 0.01,
       epsilonUnit: 'episode',
       explorationFraction: 0.3,
+      ezGreedyMu: 2,
       evalEpsilon: 0,
     },
   },
@@ -261,6 +271,9 @@ export function resolveDqnConfig(preset: string | undefined, ...layers: Readonly
   const c = resolveConfig(DQN_CONFIG, p?.overrides as Record<string, unknown> | undefined, ...layers);
   if (c.network === 'cnn' && !(c.convFilters.length === c.convKernels.length && c.convKernels.length === c.convStrides.length && c.convFilters.length > 0)) {
     throw new RangeError('convFilters, convKernels and convStrides must have the same, non-zero length');
+  }
+  if (c.network === 'cnn' && c.convKernelHeights.length > 0 && c.convKernelHeights.length !== c.convKernels.length) {
+    throw new RangeError(`convKernelHeights needs one height per conv layer (${c.convKernels.length}), or none for square kernels. Received: ${c.convKernelHeights.join(',')}`);
   }
   return c;
 }
@@ -449,6 +462,7 @@ export class DqnAgent implements Agent {
     const convSpecs: ConvSpec[] = config.convFilters.map((filters, i) => ({
       filters,
       kernel: config.convKernels[i] ?? 3,
+      kernelHeight: config.convKernelHeights[i],
       stride: config.convStrides[i] ?? 1,
       padding: 'valid',
     }));

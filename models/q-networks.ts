@@ -44,7 +44,14 @@ export type InitKind = (typeof INITS)[number];
 /** One convolution: `filters` kernels of `kernel`x`kernel` moved by `stride`. */
 export interface ConvSpec {
   readonly filters: number;
+  /** Kernel width (and height, unless `kernelHeight` is given). */
   readonly kernel: number;
+  /**
+   * Kernel height when it differs from the width; 0 = the full height of the layer's input, so
+   * the layer is a 1-D convolution along x over whole columns (it sees a falling object and the
+   * paddle below it in one window, at every horizontal offset). Default: square.
+   */
+  readonly kernelHeight?: number;
   readonly stride: number;
   readonly padding?: 'same' | 'valid';
 }
@@ -107,10 +114,15 @@ function initializer(kind: InitKind, rng: Rng | undefined): Initializer {
 }
 
 /** Output side of a conv with this padding, or throws when the input is too small. */
-function convOut(side: number, c: ConvSpec, name: string): number {
-  const out = c.padding === 'same' ? Math.ceil(side / c.stride) : Math.floor((side - c.kernel) / c.stride) + 1;
-  if (out < 1) throw new ModelArgumentError(invalidValueMessage(name, `an input at least ${c.kernel} wide for a ${c.kernel}x${c.kernel} convolution`, side));
+function convOut(side: number, kernel: number, c: ConvSpec, name: string, size: readonly [number, number]): number {
+  const out = c.padding === 'same' ? Math.ceil(side / c.stride) : Math.floor((side - kernel) / c.stride) + 1;
+  if (out < 1) throw new ModelArgumentError(invalidValueMessage(name, `an input at least ${kernel} wide for a ${size[0]}x${size[1]} convolution`, side));
   return out;
+}
+
+/** [height, width] of `c`'s kernel on an input `h` high (kernelHeight 0 = all of it). */
+function kernelSizeOf(c: ConvSpec, h: number): [number, number] {
+  return [c.kernelHeight === undefined ? c.kernel : c.kernelHeight === 0 ? h : c.kernelHeight, c.kernel];
 }
 
 /**
@@ -147,9 +159,11 @@ export function buildQNetwork(opts: QNetworkOptions): tf.LayersModel {
     conv.forEach((c, i) => {
       checkPositiveInt('filters', c.filters);
       checkPositiveInt('kernelSize', c.kernel);
+      if (c.kernelHeight !== undefined && c.kernelHeight !== 0) checkPositiveInt('kernelHeight', c.kernelHeight);
       checkPositiveInt('strides', c.stride);
-      h = convOut(h, c, `inputShape[0] at conv${i + 1}`);
-      w = convOut(w, c, `inputShape[1] at conv${i + 1}`);
+      const size = kernelSizeOf(c, h);
+      h = convOut(h, size[0], c, `inputShape[0] at conv${i + 1}`, size);
+      w = convOut(w, size[1], c, `inputShape[1] at conv${i + 1}`, size);
     });
   }
 
@@ -162,8 +176,9 @@ export function buildQNetwork(opts: QNetworkOptions): tf.LayersModel {
     h = Math.floor(h / pool);
     w = Math.floor(w / pool);
     conv.forEach((c, i) => {
-      h = convOut(h, c, `pooled height at conv${i + 1}`);
-      w = convOut(w, c, `pooled width at conv${i + 1}`);
+      const size = kernelSizeOf(c, h);
+      h = convOut(h, size[0], c, `pooled height at conv${i + 1}`, size);
+      w = convOut(w, size[1], c, `pooled width at conv${i + 1}`, size);
     });
   }
 
@@ -175,7 +190,7 @@ export function buildQNetwork(opts: QNetworkOptions): tf.LayersModel {
       .conv2d({
         name: `conv${i + 1}`,
         filters: c.filters,
-        kernelSize: c.kernel,
+        kernelSize: kernelSizeOf(c, x.shape[1] as number),
         strides: c.stride,
         padding: c.padding ?? 'valid',
         activation: 'relu',

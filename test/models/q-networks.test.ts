@@ -26,6 +26,21 @@ describe('Q-network factories', () => {
     mm.dispose();
   });
 
+  it('column convolutions: kernelHeight 0 spans the whole input height, other heights give h x w kernels', () => {
+    const m = buildQNetwork({ inputShape: [20, 20, 1], numActions: 3, torso: 'cnn', conv: [{ filters: 16, kernel: 9, kernelHeight: 0, stride: 1 }], hiddenSizes: [128] });
+    expect(m.getLayer('conv1').outputShape).toEqual([null, 1, 12, 16]);
+    // conv 20*9*1*16+16, dense 12*16*128+128, out 128*3+3
+    expect(countParams(m)).toBe(2896 + 24704 + 387);
+    m.dispose();
+    const r = buildQNetwork({ inputShape: [10, 12, 2], numActions: 2, torso: 'cnn', conv: [{ filters: 4, kernel: 5, kernelHeight: 3, stride: 1 }, { filters: 2, kernel: 2, kernelHeight: 0, stride: 1 }], hiddenSizes: [] });
+    expect(r.getLayer('conv1').getWeights()[0]!.shape).toEqual([3, 5, 2, 4]);
+    expect(r.getLayer('conv2').getWeights()[0]!.shape).toEqual([8, 2, 4, 2]); // the full 8 rows left by conv1
+    expect(r.getLayer('conv2').outputShape).toEqual([null, 1, 7, 2]);
+    r.dispose();
+    expect(() => buildQNetwork({ inputShape: [20, 20, 1], numActions: 3, torso: 'cnn', conv: [{ filters: 4, kernel: 3, kernelHeight: -1, stride: 1 }] })).toThrow(/kernelHeight=-1/);
+    expect(() => buildQNetwork({ inputShape: [4, 20, 1], numActions: 3, torso: 'cnn', conv: [{ filters: 4, kernel: 3, kernelHeight: 5, stride: 1 }] })).toThrow(/5x3 convolution/);
+  });
+
   it('same Rng seed, same weights; "normal" init has stddev ~0.05', () => {
     const a = mlpQNetwork(50, 3, [32], { rng: new Rng(4), init: 'normal' });
     const b = mlpQNetwork(50, 3, [32], { rng: new Rng(4), init: 'normal' });
