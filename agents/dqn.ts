@@ -272,6 +272,10 @@ export function resolveDqnConfig(preset: string | undefined, ...layers: Readonly
   if (c.network === 'cnn' && !(c.convFilters.length === c.convKernels.length && c.convKernels.length === c.convStrides.length && c.convFilters.length > 0)) {
     throw new RangeError('convFilters, convKernels and convStrides must have the same, non-zero length');
   }
+  if (c.ezGreedyMu !== 0 && !(c.ezGreedyMu > 1)) {
+    // zeta(mu) has no finite normaliser for mu <= 1.
+    throw new RangeError(`ezGreedyMu must be 0 (plain epsilon-greedy) or greater than 1. Received: ezGreedyMu=${c.ezGreedyMu}`);
+  }
   if (c.network === 'cnn' && c.convKernelHeights.length > 0 && c.convKernelHeights.length !== c.convKernels.length) {
     throw new RangeError(`convKernelHeights needs one height per conv layer (${c.convKernels.length}), or none for square kernels. Received: ${c.convKernelHeights.join(',')}`);
   }
@@ -448,9 +452,6 @@ export class DqnAgent implements Agent {
     this.numActions = env.numActions;
     this.rng = rng;
     this.schedule = epsilonScheduleOf(config, budget);
-    if (config.ezGreedyMu !== 0 && !(config.ezGreedyMu > 1)) {
-      throw new RangeError(`Received an invalid value for \`ezGreedyMu\`: it must be 0 (off) or > 1. Received: ezGreedyMu=${config.ezGreedyMu}`);
-    }
     this.ez = config.ezGreedyMu > 1 ? new EzGreedy(config.ezGreedyMu) : null;
     this.budgetSteps = budget.steps ?? 0;
     this.obsSize = env.obsShape.reduce((a, b) => a * b, 1);

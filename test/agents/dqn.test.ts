@@ -24,6 +24,16 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+describe('config checks', () => {
+  it('refuses εz-greedy exponents with no zeta distribution and kernel heights that do not fit the layers', () => {
+    expect(() => resolveDqnConfig(undefined, { ezGreedyMu: 0.5 })).toThrow('ezGreedyMu must be 0 (plain epsilon-greedy) or greater than 1. Received: ezGreedyMu=0.5');
+    expect(() => resolveDqnConfig(undefined, { ezGreedyMu: 1 })).toThrow(/ezGreedyMu=1/);
+    expect(resolveDqnConfig(undefined, { ezGreedyMu: 0 }).ezGreedyMu).toBe(0);
+    expect(() => resolveDqnConfig(undefined, { network: 'cnn', convKernelHeights: [0] })).toThrow(/one height per conv layer \(2\)/);
+    expect(resolveDqnConfig('catch').convKernelHeights).toEqual([0]);
+  });
+});
+
 describe('tdTargets (hand-computed)', () => {
   // Two actions, three transitions: r = [1, 2, 3], discounts gamma^m, terminated [0, 1, 0].
   const rewards = [1, 2, 3];
