@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -71,7 +71,14 @@ describe('tfgym train / eval (tiny budgets)', () => {
     const bad = tfgym('train', 'dqn', '--resume', '--run-dir', run, '--gamma', '0.5');
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/--gamma/);
+    // A run begun before a config field existed resumes with that field's default.
+    const cfgPath = join(run, 'config.json');
+    const saved = JSON.parse(readFileSync(cfgPath, 'utf8')) as { config: Record<string, unknown> };
+    delete saved.config['ezGreedyMu'];
+    delete saved.config['convKernelHeights'];
+    writeFileSync(cfgPath, JSON.stringify(saved));
     const r = tfgym('train', 'dqn', '--resume', '--run-dir', run, '--total-steps', '150', '--backend', 'cpu');
+    expect(r.err).not.toMatch(/^error:/m);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/resuming at step 120/);
     expect(r.out).toMatch(/done: 150 steps/);

@@ -183,6 +183,9 @@ export async function runTraining(spec: AgentSpec, flags: TrainFlags, hooks: Tra
     }
     run = {
       ...saved,
+      // Resolved again so that fields added to the config since the run began take their
+      // defaults (which keep the old behaviour), and a field that no longer exists is named.
+      config: spec.resolve(undefined, saved.config),
       budget: flags.totalSteps !== undefined || flags.episodes !== undefined ? { totalSteps: flags.totalSteps, episodes: flags.episodes } : saved.budget,
     };
   } else {
