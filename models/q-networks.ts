@@ -41,7 +41,7 @@ export const INITS = ['glorot', 'he', 'normal'] as const;
  */
 export type InitKind = (typeof INITS)[number];
 
-/** One convolution: `filters` kernels of `kernel`x`kernel` moved by `stride`. */
+/** One convolution: `filters` kernels of `kernelHeight`x`kernel` (square by default) moved by `stride`. */
 export interface ConvSpec {
   readonly filters: number;
   /** Kernel width (and height, unless `kernelHeight` is given). */
@@ -116,7 +116,7 @@ function initializer(kind: InitKind, rng: Rng | undefined): Initializer {
 /** Output side of a conv with this padding, or throws when the input is too small. */
 function convOut(side: number, kernel: number, c: ConvSpec, name: string, size: readonly [number, number]): number {
   const out = c.padding === 'same' ? Math.ceil(side / c.stride) : Math.floor((side - kernel) / c.stride) + 1;
-  if (out < 1) throw new ModelArgumentError(invalidValueMessage(name, `an input at least ${kernel} wide for a ${size[0]}x${size[1]} convolution`, side));
+  if (out < 1) throw new ModelArgumentError(invalidValueMessage(name, `an input of at least ${kernel} for a ${size[0]}x${size[1]} convolution`, side));
   return out;
 }
 
