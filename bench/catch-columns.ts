@@ -3,7 +3,8 @@
  * is drawn (the paddle always starts in the middle), so one greedy game per column measures the
  * policy exactly, where 100 random games only sample it. Used for the README's Catch results.
  *
- * Run: `npm run build && node dist/bench/catch-columns.js RUN_DIR... [--model latest|best|auto] [--json]`.
+ * Run: `npm run build && node dist/bench/catch-columns.js RUN_DIR... [--model latest|best|auto] [--json]`
+ * (backend from `$TFGYM_BACKEND`, else the best available).
  */
 import { pathToFileURL } from 'node:url';
 import type { QPolicy } from '../agents/evaluate.js';
@@ -51,6 +52,8 @@ export function catchColumns(policy: QPolicy, env: Env<unknown, number>, columns
 async function main(argv: readonly string[]): Promise<void> {
   const { loadRunPolicyForCli } = await import('../src/cli/commands/eval.js');
   const { readRunConfig } = await import('../src/cli/commands/train.js');
+  const { initBackend } = await import('../src/cli/options.js');
+  await initBackend(undefined, true); // $TFGYM_BACKEND or the best available, without the tfjs banner
   const i = argv.indexOf('--model');
   const which = (i >= 0 ? argv[i + 1] : 'latest') as 'auto' | 'best' | 'latest';
   const dirs = argv.filter((a, k) => !a.startsWith('--') && !(i >= 0 && k === i + 1));
