@@ -21,7 +21,7 @@ import { annealedBeta, PrioritizedReplayMemory, ReplayMemory, type ReplayBatch, 
 import { Rng, type RngState } from '../src/rng.js';
 import { epsilonAt, type EpsilonSchedule } from '../src/schedules.js';
 import { EzGreedy, type EzGreedyState } from '../src/exploration.js';
-import type { AnyTypedArray } from '../src/spaces.js';
+import { inputDivisor, type AnyTypedArray } from '../src/spaces.js';
 import { buildQNetwork, INITS, TORSOS, type ConvSpec, type InitKind, type TorsoKind } from '../models/q-networks.js';
 import { epsilonGreedy, type Agent, type AgentSnapshot, type Blob, type UpdateInfo } from './agent.js';
 import { defaultsOf, resolveConfig, type ConfigDescriptor, type Preset } from './config.js';
@@ -547,7 +547,7 @@ export class DqnAgent implements Agent {
   /** A batch of observations as the network's input tensor (divided by `obsDivisor`). Caller disposes (or calls inside tidy). */
   private toInput(data: AnyTypedArray, n: number): tf.Tensor {
     const shape = [n, ...this.inputShape];
-    const divisor = this.env.obsDivisor ?? (this.env.obsDtype === 'uint8' ? 255 : 1);
+    const divisor = this.env.obsDivisor ?? inputDivisor({ dtype: this.env.obsDtype });
     if (divisor !== 1) return tf.tidy(() => tf.div(tf.tensor(data, shape, 'float32'), divisor));
     return tf.tensor(data, shape, 'float32');
   }

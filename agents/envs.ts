@@ -13,6 +13,7 @@ import '../envs/index.js';
 import type { Env } from '../src/env.js';
 import { make } from '../src/registry.js';
 import type { StackAxis } from '../src/replay/index.js';
+import { inputDivisor } from '../src/spaces.js';
 import { FrameStack } from '../src/wrappers/frame-stack.js';
 import { GrayScale, Resize } from '../src/wrappers/image-wrappers.js';
 import type { TypedEnv } from './trainer.js';
@@ -71,14 +72,5 @@ export function makeRunEnv(id: string, options: Record<string, unknown>, config:
   return makeAgentEnv(id, options, (config['preprocess'] ?? 'none') as Preprocess, num('frameSize'), num('frameStack'));
 }
 
-/** The largest upper bound of a uint8 box when it exceeds 1 (255 for pixels), else 1. */
-export function inputDivisor(space: { dtype: string }): number {
-  if (space.dtype !== 'uint8') return 1;
-  const high = (space as { high?: ArrayLike<number> }).high;
-  let max = 255;
-  if (high !== undefined && high.length > 0) {
-    max = 0;
-    for (let i = 0; i < high.length; i++) max = Math.max(max, high[i] as number);
-  }
-  return max > 1 ? max : 1;
-}
+/** Re-exported: the scaling rule lives with the spaces (the DQN agent uses it too). */
+export { inputDivisor } from '../src/spaces.js';

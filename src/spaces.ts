@@ -374,3 +374,19 @@ export function spaceToJSON(space: Space<unknown>): SpaceJSON | { type: string; 
   if (typeof withJson.toJSON === 'function') return withJson.toJSON();
   return { type: space.toString(), shape: [...space.shape], dtype: space.dtype };
 }
+
+/**
+ * What a network divides observations of `space` by: the largest upper bound of a uint8 box when
+ * it exceeds 1 (255 for pixels; 255 when the bounds are unknown), else 1 (MinAtar's 0/1 cells,
+ * float observations).
+ */
+export function inputDivisor(space: { dtype: string }): number {
+  if (space.dtype !== 'uint8') return 1;
+  const high = (space as { high?: ArrayLike<number> }).high;
+  let max = 255;
+  if (high !== undefined && high.length > 0) {
+    max = 0;
+    for (let i = 0; i < high.length; i++) max = Math.max(max, high[i] as number);
+  }
+  return max > 1 ? max : 1;
+}
