@@ -1,8 +1,9 @@
 /**
- * Env stepping workloads (no tfjs): how fast the pure-JS games step with their frames drawn,
- * since an agent's loop can never be faster than its env.
+ * Env stepping and replay workloads (no tfjs): how fast the pure-JS games step with their frames
+ * drawn and the replay memory assembles batches, since an agent's loop is never faster than them.
  */
 import { CatchEnv } from '../envs/catch/env.js';
+import { ReplayMemory } from '../src/replay/index.js';
 import { Rng } from '../src/rng.js';
 import { JS_BACKEND, type Workload } from './harness.js';
 
@@ -51,3 +52,51 @@ function catchWorkload(rgb: boolean): Workload {
 export const catchStep = catchWorkload(false);
 /** Catch-v0 stepping plus an RGB render every step (what a viewer costs). */
 export const catchStepRgb = catchWorkload(true);
+
+/** Batches per timed run of {@link replaySampleBook}. */
+const BATCHES_PER_RUN = 50;
+
+/**
+ * The book preset's replay sampling: batches of 32 transitions whose observations and next
+ * observations are 80x80x4 uint8 stacks assembled from frames stored once (channels last).
+ */
+export const replaySampleBook: Workload = {
+  name: 'replay-sample-book',
+  description: `Replay memory: ${BATCHES_PER_RUN} batches of 32 book transitions (80x80x4 uint8 stacks of obs and next obs)`,
+  backends: [JS_BACKEND],
+  setup() {
+    const k = 4;
+    const frameSize = 80 * 80;
+    const mem = new ReplayMemory({ capacity: 5000, obsShape: [80, 80, k], obsDtype: 'uint8', frameStack: { k, axis: 'last', channels: 1 } });
+    const rng = new Rng(5);
+    const frames = Array.from({ length: 34 }, () => Uint8Array.from({ length: frameSize }, () => rng.nextInt(256)));
+    // FrameStack's layout: element p * k + j is pixel p of frame j (oldest first), the first frame repeated at a reset.
+    const stackAt = (t: number): Uint8Array => {
+      const o = new Uint8Array(frameSize * k);
+      for (let j = 0; j < k; j++) {
+        const f = frames[Math.max(0, t - (k - 1) + j)] as Uint8Array;
+        for (let p = 0; p < frameSize; p++) o[p * k + j] = f[p] as number;
+      }
+      return o;
+    };
+    const stacks = Array.from({ length: 34 }, (_, t) => stackAt(t));
+    for (let ep = 0; ep < 150; ep++) for (let t = 0; t < 33; t++) mem.add(stacks[t] as Uint8Array, 1, 0, stacks[t + 1] as Uint8Array, t === 32, false);
+    const batch = mem.createBatch(32);
+    let sink = 0;
+    return {
+      run() {
+        for (let i = 0; i < BATCHES_PER_RUN; i++) {
+          mem.sample(batch, rng);
+          sink += (batch.obs[i] as number) + (batch.nextObs[i * 7] as number);
+        }
+      },
+      dispose() {
+        if (sink < 0) throw new Error('unreachable');
+      },
+      items: BATCHES_PER_RUN * 32,
+      itemName: 'transitions',
+    };
+  },
+  reps: () => 5,
+  warmup: () => 1,
+};

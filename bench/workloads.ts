@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../src/rng.js';
 import type { Workload } from './harness.js';
 import { COMPUTE_WORKLOADS } from './compute-workloads.js';
-import { catchStep, catchStepRgb } from './env-workloads.js';
+import { catchStep, catchStepRgb, replaySampleBook } from './env-workloads.js';
 import { MINATAR_WORKLOADS } from './minatar-speed.js';
 
 /** Fills a tensor of the given shape with seeded uniform values in [-1, 1). */
@@ -77,4 +77,4 @@ export const convForward: Workload = {
 };
 
 /** Every workload, in run order. */
-export const WORKLOADS: Workload[] = [mlpTrainStep, convForward, catchStep, catchStepRgb, ...MINATAR_WORKLOADS, ...COMPUTE_WORKLOADS];
+export const WORKLOADS: Workload[] = [mlpTrainStep, convForward, catchStep, catchStepRgb, replaySampleBook, ...MINATAR_WORKLOADS, ...COMPUTE_WORKLOADS];

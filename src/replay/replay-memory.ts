@@ -143,6 +143,7 @@ export class ReplayMemory {
     this.obsSize = this.obsShape.reduce((a, b) => a * b, 1);
     const fs = opts.frameStack ?? { k: 1, axis: 'last' as StackAxis };
     this.k = posInt('frameStack.k', fs.k);
+    this.gatherSrcs = new Int32Array(this.k);
     this.axis = fs.axis;
     this.channels = this.axis === 'last' ? posInt('frameStack.channels', fs.channels ?? 1) : 1;
     if (this.k > 1) {
@@ -277,6 +278,9 @@ export class ReplayMemory {
     this.tail++;
   }
 
+  /** Frame offsets of the observation being gathered (scratch for {@link interleave}). */
+  private readonly gatherSrcs: Int32Array;
+
   /** Writes the observation whose newest frame is `end` into `out` at `offset`. */
   private gather(end: number, out: AnyTypedArray, offset: number): void {
     const fsz = this.frameSize;
@@ -288,12 +292,16 @@ export class ReplayMemory {
       out.set(frames.subarray(src, src + fsz), offset);
       return;
     }
+    if (this.axis === 'last' && this.channels === 1) {
+      const srcs = this.gatherSrcs;
+      for (let c = 0; c < k; c++) srcs[c] = ((end - (k - 1) + c) % fc) * fsz;
+      interleave(out, offset, frames, srcs, k, fsz);
+      return;
+    }
     for (let c = 0; c < k; c++) {
       const src = ((end - (k - 1) + c) % fc) * fsz;
       if (this.axis === 'first') {
         out.set(frames.subarray(src, src + fsz), offset + c * fsz);
-      } else if (this.channels === 1) {
-        for (let p = 0; p < fsz; p++) out[offset + p * k + c] = frames[src + p] as number;
       } else {
         const C = this.channels;
         const stride = k * C;
@@ -399,4 +407,26 @@ export class ReplayMemory {
 
   /** Subclass hook to restore {@link ReplayMemory.extraState}. */
   protected restoreExtra(_extra: Record<string, number>): void {}
+}
+
+/**
+ * Channels-last stacking of one-channel frames: `out[offset + p * k + c] = frames[srcs[c] + p]`.
+ * Pixel by pixel with all k frames per pixel, so `out` is written in order: about twice as fast
+ * as frame by frame (strided writes) when the book's 80x80x4 batches are gathered every step.
+ */
+function interleave(out: AnyTypedArray, offset: number, frames: AnyTypedArray, srcs: Int32Array, k: number, fsz: number): void {
+  if (k === 4) {
+    const s0 = srcs[0] as number;
+    const s1 = srcs[1] as number;
+    const s2 = srcs[2] as number;
+    const s3 = srcs[3] as number;
+    for (let p = 0, o = offset; p < fsz; p++, o += 4) {
+      out[o] = frames[s0 + p] as number;
+      out[o + 1] = frames[s1 + p] as number;
+      out[o + 2] = frames[s2 + p] as number;
+      out[o + 3] = frames[s3 + p] as number;
+    }
+    return;
+  }
+  for (let p = 0, o = offset; p < fsz; p++, o += k) for (let c = 0; c < k; c++) out[o + c] = frames[(srcs[c] as number) + p] as number;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { catchStep } from '../../bench/env-workloads.js';
+import { catchStep, replaySampleBook } from '../../bench/env-workloads.js';
 import { JS_BACKEND, formatTable, runBench, type Workload } from '../../bench/harness.js';
 import { WORKLOADS } from '../../bench/workloads.js';
 
@@ -24,6 +24,13 @@ describe('tfjs-free (js) bench workloads', () => {
     expect(WORKLOADS.map((x) => x.name)).toEqual(expect.arrayContaining(['catch-step', 'catch-step-rgb']));
     const rs = await runBench([catchStep], { backends: ['cpu'], reps: 1 });
     expect(rs[0]).toMatchObject({ workload: 'catch-step', backend: 'js', runs: 1, rateUnit: 'steps/s' });
+    expect(rs[0]?.rate).toBeGreaterThan(0);
+  });
+
+  it('replay-sample-book is listed and samples book-sized batches', async () => {
+    expect(WORKLOADS.map((x) => x.name)).toContain('replay-sample-book');
+    const rs = await runBench([replaySampleBook], { backends: ['cpu'], reps: 1 });
+    expect(rs[0]).toMatchObject({ workload: 'replay-sample-book', backend: 'js', runs: 1, rateUnit: 'transitions/s' });
     expect(rs[0]?.rate).toBeGreaterThan(0);
   });
 });

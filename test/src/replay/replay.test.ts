@@ -141,9 +141,9 @@ describe('frame-stack storage with several channels per frame', () => {
 });
 
 describe('frame-stack storage', () => {
-  for (const axis of ['first', 'last'] as const) {
-    it(`stores each frame once and reproduces naive stacking exactly (axis ${axis})`, () => {
-      const k = 4;
+  // k = 4 takes the unrolled channels-last path, k = 3 the general one.
+  for (const [axis, k] of [['first', 4], ['last', 4], ['last', 3]] as const) {
+    it(`stores each frame once and reproduces naive stacking exactly (axis ${axis}, k ${k})`, () => {
       const fsz = 6;
       const cap = 40;
       const shape = axis === 'first' ? [k, 2, 3] : [2, 3, k];
