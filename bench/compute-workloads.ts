@@ -53,7 +53,9 @@ export function buildNet(spec: NetSpec, rng: Rng): tf.Sequential {
 
 /** The network specs, by workload name (also read by the PyTorch peer). */
 export const NET_SPECS: Record<string, NetSpec> = {
-  // Deep Learning with Keras, Catch DQN: 80x80x4 frames, three convs, dense 512, 3 actions.
+  // Deep Learning with Keras, Catch DQN: 80x80x4 frames, three convs, dense 512, 3 actions. `valid`
+  // padding (the book pads `same`: 6,400 features instead of 2,304, ~1.8x the MACs); the PyTorch
+  // peer builds this same spec, so the ratio compares like with like.
   'dqn-step-catch': {
     input: [80, 80, 4],
     layers: [
