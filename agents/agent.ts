@@ -4,6 +4,7 @@
  * `src/io/checkpoints.ts`' job; agents never touch the file system.
  */
 import type * as tf from '@tensorflow/tfjs';
+import { argmax } from '../src/exploration.js';
 import type { Rng } from '../src/rng.js';
 import type { AnyTypedArray } from '../src/spaces.js';
 
@@ -57,8 +58,5 @@ export interface Agent {
 /** Epsilon-greedy over given Q-values with `rng`: one uniform draw, then a uniform action or the argmax. */
 export function epsilonGreedy(q: () => ArrayLike<number>, numActions: number, epsilon: number, rng: Rng): number {
   if (rng.nextFloat() < epsilon) return rng.nextInt(numActions);
-  const v = q();
-  let best = 0;
-  for (let a = 1; a < numActions; a++) if ((v[a] as number) > (v[best] as number)) best = a;
-  return best;
+  return argmax(q(), numActions);
 }

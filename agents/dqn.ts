@@ -20,7 +20,7 @@ import type { DType } from '../src/env.js';
 import { annealedBeta, PrioritizedReplayMemory, ReplayMemory, type ReplayBatch, type ReplayState, type StackAxis } from '../src/replay/index.js';
 import { Rng, type RngState } from '../src/rng.js';
 import { epsilonAt, type EpsilonSchedule } from '../src/schedules.js';
-import { EzGreedy, type EzGreedyState } from '../src/exploration.js';
+import { argmax, EzGreedy, type EzGreedyState } from '../src/exploration.js';
 import { inputDivisor, type AnyTypedArray } from '../src/spaces.js';
 import { buildQNetwork, INITS, TORSOS, type ConvSpec, type InitKind, type TorsoKind } from '../models/q-networks.js';
 import { epsilonGreedy, type Agent, type AgentSnapshot, type Blob, type UpdateInfo } from './agent.js';
@@ -316,20 +316,11 @@ export function tdTargets(
 ): Float32Array {
   for (let b = 0; b < out.length; b++) {
     const row = b * numActions;
-    const sel = nextQOnline ?? nextQTarget;
-    let best = 0;
-    for (let a = 1; a < numActions; a++) if ((sel[row + a] as number) > (sel[row + best] as number)) best = a;
+    const best = argmax(nextQOnline ?? nextQTarget, numActions, row);
     const bootstrap = nextQTarget[row + best] as number;
     out[b] = (rewards[b] as number) + (1 - (terminated[b] as number)) * (discounts[b] as number) * bootstrap;
   }
   return out;
-}
-
-/** Index of the largest value (first on ties, like numpy's argmax). */
-export function argmax(values: ArrayLike<number>, offset = 0, n = values.length - offset): number {
-  let best = 0;
-  for (let a = 1; a < n; a++) if ((values[offset + a] as number) > (values[offset + best] as number)) best = a;
-  return best;
 }
 
 // ---------------------------------------------------------------------------------------------

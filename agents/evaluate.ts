@@ -2,6 +2,7 @@
  * Evaluation: play N episodes with a fixed epsilon on a separate env, seeds `seed + i`, an Rng of
  * its own for exploration. The same seeds every time make evaluations comparable across training.
  */
+import { argmax } from '../src/exploration.js';
 import { Rng } from '../src/rng.js';
 import type { Env } from '../src/env.js';
 import type { AnyTypedArray } from '../src/spaces.js';
@@ -58,9 +59,7 @@ export function evaluate(policy: QPolicy, env: Env<unknown, number>, o: EvalOpti
       if (rng.nextFloat() < epsilon) {
         a = rng.nextInt(policy.numActions);
       } else {
-        const q = policy.qValues(obs as AnyTypedArray);
-        a = 0;
-        for (let k = 1; k < policy.numActions; k++) if ((q[k] as number) > (q[a] as number)) a = k;
+        a = argmax(policy.qValues(obs as AnyTypedArray), policy.numActions);
       }
       const r = env.step(a);
       ret += r[1];

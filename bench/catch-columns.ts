@@ -9,6 +9,7 @@
 import { pathToFileURL } from 'node:url';
 import type { QPolicy } from '../agents/evaluate.js';
 import type { Env } from '../src/env.js';
+import { argmax } from '../src/exploration.js';
 import type { AnyTypedArray } from '../src/spaces.js';
 
 /** Outcome per start column. */
@@ -34,10 +35,7 @@ export function catchColumns(policy: QPolicy, env: Env<unknown, number>, columns
     if (result.has(x)) continue;
     let ret = 0;
     for (let t = 0; t < 100_000; t++) {
-      const q = policy.qValues(obs as AnyTypedArray);
-      let a = 0;
-      for (let k = 1; k < policy.numActions; k++) if ((q[k] as number) > (q[a] as number)) a = k;
-      const r = env.step(a);
+      const r = env.step(argmax(policy.qValues(obs as AnyTypedArray), policy.numActions));
       obs = r[0];
       ret += r[1];
       if (r[2] || r[3]) break;

@@ -12,6 +12,16 @@
  */
 import type { Rng } from './rng.js';
 
+/**
+ * Index of the largest of `n` values starting at `offset` (the first on ties, like numpy's
+ * argmax): the greedy action of a row of Q-values.
+ */
+export function argmax(values: ArrayLike<number>, n: number = values.length, offset = 0): number {
+  let best = 0;
+  for (let a = 1; a < n; a++) if ((values[offset + a] as number) > (values[offset + best] as number)) best = a;
+  return best;
+}
+
 /** The longest exploratory repeat (the paper caps n at 10,000). */
 export const EZ_MAX_DURATION = 10_000;
 
@@ -87,10 +97,7 @@ export class EzGreedy {
       this.left = this.zeta.sample(rng) - 1;
       return this.action;
     }
-    const v = q();
-    let best = 0;
-    for (let a = 1; a < numActions; a++) if ((v[a] as number) > (v[best] as number)) best = a;
-    return best;
+    return argmax(q(), numActions);
   }
 
   /** Ends the running option (at an episode boundary: options never span episodes). */

@@ -15,6 +15,7 @@ import type { Agent } from '../../agents/agent.js';
 import type { TrainEvent, TypedEnv } from '../../agents/trainer.js';
 import type { HelloMessage } from '../protocol.js';
 import type { ViewerServer } from '../viewer-server.js';
+import { argmax } from '../exploration.js';
 import { TrainingViewer } from '../viewer-train.js';
 import { spaceInfo } from './viewer-spaces.js';
 import { addViewerOptions, announceViewer, startViewer, type ViewerFlags } from './viewer-options.js';
@@ -33,12 +34,6 @@ export interface WatchHooks {
   readonly render: true;
   /** Yield to the event loop at least this often (ms), however slow a step is. */
   readonly yieldMs: number;
-}
-
-function argmax(v: ArrayLike<number>): number {
-  let best = 0;
-  for (let i = 1; i < v.length; i++) if ((v[i] ?? -Infinity) > (v[best] ?? -Infinity)) best = i;
-  return best;
 }
 
 /** The `hello` for a training env. */

@@ -1,9 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { EzGreedy, ZetaSampler } from '../../src/exploration.js';
+import { argmax, EzGreedy, ZetaSampler } from '../../src/exploration.js';
 import { Rng } from '../../src/rng.js';
 
 /** Riemann zeta(2) = pi^2 / 6. */
 const ZETA2 = (Math.PI * Math.PI) / 6;
+
+describe('argmax', () => {
+  it('first index of the largest value, within a row of a flat array', () => {
+    expect(argmax([1, 3, 2])).toBe(1);
+    expect(argmax([2, 5, 5])).toBe(1); // ties: the first
+    expect(argmax([9, 0, 1, 7, 4, 7], 3, 3)).toBe(0); // row [7, 4, 7] of a 2x3 array
+    expect(argmax([9, 0, 1, 2, 4, 7], 3, 3)).toBe(2);
+  });
+});
 
 describe('ZetaSampler', () => {
   it('probabilities follow n^-mu / zeta(mu) and sum to 1', () => {

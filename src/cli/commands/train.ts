@@ -148,14 +148,19 @@ export function defaultRunDir(env: string, agent: string, seed: number, now: Dat
   return join('runs', `${env.replace(/[^A-Za-z0-9._-]/g, '_')}__${agent}__${seed}__${timestamp(now)}`);
 }
 
-/** Reads a run's `config.json`. */
+/**
+ * Reads a run's `config.json`, its agent config resolved again: fields added to the config since
+ * the run began take their defaults (which keep the old behaviour), so train --resume, eval and
+ * watch all see a complete config; a field that no longer exists is named.
+ */
 export function readRunConfig(runDir: string): RunConfig {
   const p = join(runDir, 'config.json');
   if (!existsSync(p)) throw new UsageError(`${runDir} is not a tfgym run directory (no config.json)`);
   try {
     const j = JSON.parse(readFileSync(p, 'utf8')) as RunConfig;
     if (typeof j.agent !== 'string' || typeof j.env !== 'string' || typeof j.config !== 'object') throw new Error('missing fields');
-    return j;
+    const spec = AGENT_SPECS.find((a) => a.name === j.agent);
+    return spec ? { ...j, config: spec.resolve(undefined, j.config) } : j;
   } catch (e) {
     throw new CheckpointError(`${p} is corrupt: ${e instanceof Error ? e.message : String(e)}`);
   }
@@ -183,9 +188,6 @@ export async function runTraining(spec: AgentSpec, flags: TrainFlags, hooks: Tra
     }
     run = {
       ...saved,
-      // Resolved again so that fields added to the config since the run began take their
-      // defaults (which keep the old behaviour), and a field that no longer exists is named.
-      config: spec.resolve(undefined, saved.config),
       budget: flags.totalSteps !== undefined || flags.episodes !== undefined ? { totalSteps: flags.totalSteps, episodes: flags.episodes } : saved.budget,
     };
   } else {

@@ -11,6 +11,7 @@ import type { AnyTypedArray } from '../../spaces.js';
 import { runLiveLoop } from '../../viewer-loop.js';
 import { addBackendOption, floatArg, initBackend, intArg } from '../options.js';
 import { addViewerOptions, announceViewer, interruptSignal, startViewer, type ViewerFlags } from '../viewer-options.js';
+import { argmax } from '../../exploration.js';
 import { spaceInfo } from '../viewer-spaces.js';
 import { loadRunPolicyForCli } from './eval.js';
 import { readRunConfig } from './train.js';
@@ -22,12 +23,6 @@ interface WatchFlags extends ViewerFlags {
   seed: number;
   model: 'auto' | 'best' | 'latest';
   backend?: string;
-}
-
-function argmax(v: ArrayLike<number>): number {
-  let best = 0;
-  for (let i = 1; i < v.length; i++) if ((v[i] ?? -Infinity) > (v[best] ?? -Infinity)) best = i;
-  return best;
 }
 
 /** Registers `watch`. */
