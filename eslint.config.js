@@ -17,7 +17,7 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      'no-restricted-properties': ['error', { object: 'Math', property: 'random', message: 'Use an Rng from src/rng.ts (seeded, serialisable).' }],
+      'no-restricted-properties': ['error', { object: 'Math', property: 'random', message: 'Use an Rng from src/rng (seeded, serialisable).' }],
     },
   },
 );

@@ -4,9 +4,9 @@
  * `src/io/checkpoints.ts`' job; agents never touch the file system.
  */
 import type * as tf from '@tensorflow/tfjs';
-import { argmax } from '../src/exploration.js';
-import type { Rng } from '../src/rng.js';
-import type { AnyTypedArray } from '../src/spaces.js';
+import { argmax } from './exploration.js';
+import type { Rng } from '../src/rng/rng.js';
+import type { AnyTypedArray } from '../src/core/spaces.js';
 
 /** A typed array stored as a blob. */
 export type Blob = Uint8Array | Int32Array | Float32Array | Float64Array;

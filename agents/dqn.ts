@@ -16,12 +16,12 @@
  * (centered) / SGD, train frequency, gradient steps, learning starts, reward clipping.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { DType } from '../src/env.js';
+import type { DType } from '../src/core/env.js';
 import { annealedBeta, PrioritizedReplayMemory, ReplayMemory, type ReplayBatch, type ReplayState, type StackAxis } from '../src/replay/index.js';
-import { Rng, type RngState } from '../src/rng.js';
-import { epsilonAt, type EpsilonSchedule } from '../src/schedules.js';
-import { argmax, EzGreedy, type EzGreedyState } from '../src/exploration.js';
-import { inputDivisor, type AnyTypedArray } from '../src/spaces.js';
+import { Rng, type RngState } from '../src/rng/rng.js';
+import { epsilonAt, type EpsilonSchedule } from './schedules.js';
+import { argmax, EzGreedy, type EzGreedyState } from './exploration.js';
+import { inputDivisor, type AnyTypedArray } from '../src/core/spaces.js';
 import { buildQNetwork, INITS, TORSOS, type ConvSpec, type InitKind, type TorsoKind } from '../models/q-networks.js';
 import { epsilonGreedy, type Agent, type AgentSnapshot, type Blob, type UpdateInfo } from './agent.js';
 import { defaultsOf, resolveConfig, type ConfigDescriptor, type Preset } from './config.js';
@@ -513,7 +513,7 @@ export class DqnAgent implements Agent {
   /**
    * Epsilon-greedy: a uniform random action with probability `epsilon`, else argmax Q(obs). With
    * `ezGreedyMu` the exploratory action repeats for a zeta-distributed number of steps
-   * (src/exploration.ts); only on the agent's own stream, so evaluation with its own `rng` stays
+   * (agents/exploration.ts); only on the agent's own stream, so evaluation with its own `rng` stays
    * plain epsilon-greedy.
    */
   act(obs: AnyTypedArray, epsilon: number, rng: Rng = this.rng): number {

@@ -10,12 +10,12 @@
  * pixels instead of 4-byte floats (50,000 book transitions: ~400 MB instead of ~1.6 GB).
  */
 import '../envs/index.js';
-import type { Env } from '../src/env.js';
-import { make } from '../src/registry.js';
+import type { Env } from '../src/core/env.js';
+import { make } from '../src/core/registry.js';
 import type { StackAxis } from '../src/replay/index.js';
-import { inputDivisor } from '../src/spaces.js';
-import { FrameStack } from '../src/wrappers/frame-stack.js';
-import { GrayScale, Resize } from '../src/wrappers/image-wrappers.js';
+import { inputDivisor } from '../src/core/spaces.js';
+import { FrameStack } from '../src/core/wrappers/stateful-observation.js';
+import { GrayScale, Resize } from '../src/core/wrappers/transform-observation.js';
 import type { TypedEnv } from './trainer.js';
 
 /** Observation pipelines. */
@@ -73,4 +73,4 @@ export function makeRunEnv(id: string, options: Record<string, unknown>, config:
 }
 
 /** Re-exported: the scaling rule lives with the spaces (the DQN agent uses it too). */
-export { inputDivisor } from '../src/spaces.js';
+export { inputDivisor } from '../src/core/spaces.js';

@@ -2,10 +2,10 @@
  * Evaluation: play N episodes with a fixed epsilon on a separate env, seeds `seed + i`, an Rng of
  * its own for exploration. The same seeds every time make evaluations comparable across training.
  */
-import { argmax } from '../src/exploration.js';
-import { Rng } from '../src/rng.js';
-import type { Env } from '../src/env.js';
-import type { AnyTypedArray } from '../src/spaces.js';
+import { argmax } from './exploration.js';
+import { Rng } from '../src/rng/rng.js';
+import type { Env } from '../src/core/env.js';
+import type { AnyTypedArray } from '../src/core/spaces.js';
 
 /** Anything that maps observations to action values. */
 export interface QPolicy {

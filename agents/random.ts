@@ -3,8 +3,8 @@
  * (the book's 100 "observation" games play exactly like it).
  */
 import type * as tf from '@tensorflow/tfjs';
-import type { Rng, RngState } from '../src/rng.js';
-import type { AnyTypedArray } from '../src/spaces.js';
+import type { Rng, RngState } from '../src/rng/rng.js';
+import type { AnyTypedArray } from '../src/core/spaces.js';
 import type { Agent, AgentSnapshot, UpdateInfo } from './agent.js';
 import type { ConfigDescriptor } from './config.js';
 

@@ -5,9 +5,9 @@
  * (at most 50 ball cells x 5 paddle cells).
  */
 import type * as tf from '@tensorflow/tfjs';
-import type { Rng, RngState } from '../src/rng.js';
-import { epsilonAt, type EpsilonSchedule } from '../src/schedules.js';
-import type { AnyTypedArray } from '../src/spaces.js';
+import type { Rng, RngState } from '../src/rng/rng.js';
+import { epsilonAt, type EpsilonSchedule } from './schedules.js';
+import type { AnyTypedArray } from '../src/core/spaces.js';
 import { epsilonGreedy, type Agent, type AgentSnapshot, type UpdateInfo } from './agent.js';
 import { defaultsOf, resolveConfig, type ConfigDescriptor } from './config.js';
 

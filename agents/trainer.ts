@@ -16,10 +16,10 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { Subject } from 'rxjs';
-import type { Env } from '../src/env.js';
+import type { Env } from '../src/core/env.js';
 import { TAGS, type MetricsSink } from '../src/metrics/sink.js';
-import { Rng, type RngState } from '../src/rng.js';
-import type { AnyTypedArray } from '../src/spaces.js';
+import { Rng, type RngState } from '../src/rng/rng.js';
+import type { AnyTypedArray } from '../src/core/spaces.js';
 import type { Agent, AgentSnapshot } from './agent.js';
 import { modelArtifacts } from './dqn.js';
 import { evaluate, type EvalResult } from './evaluate.js';

@@ -8,9 +8,9 @@
  */
 import { pathToFileURL } from 'node:url';
 import type { QPolicy } from '../agents/evaluate.js';
-import type { Env } from '../src/env.js';
-import { argmax } from '../src/exploration.js';
-import type { AnyTypedArray } from '../src/spaces.js';
+import type { Env } from '../src/core/env.js';
+import { argmax } from '../agents/exploration.js';
+import type { AnyTypedArray } from '../src/core/spaces.js';
 
 /** Outcome per start column. */
 export interface ColumnResult {
@@ -48,9 +48,9 @@ export function catchColumns(policy: QPolicy, env: Env<unknown, number>, columns
 }
 
 async function main(argv: readonly string[]): Promise<void> {
-  const { loadRunPolicyForCli } = await import('../src/cli/commands/eval.js');
-  const { readRunConfig } = await import('../src/cli/commands/train.js');
-  const { initBackend } = await import('../src/cli/options.js');
+  const { loadRunPolicyForCli } = await import('../cli/commands/eval.js');
+  const { readRunConfig } = await import('../cli/commands/train.js');
+  const { initBackend } = await import('../cli/options.js');
   await initBackend(undefined, true); // $TFGYM_BACKEND or the best available, without the tfjs banner
   const i = argv.indexOf('--model');
   const which = (i >= 0 ? argv[i + 1] : 'latest') as 'auto' | 'best' | 'latest';

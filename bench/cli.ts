@@ -1,5 +1,5 @@
 /** Shared argument handling of `npm run bench` and `tfgym bench`. */
-import { BACKEND_CHOICES } from '../src/backend.js';
+import { BACKEND_CHOICES } from '../src/backends/index.js';
 import { formatTable, runBench, type BenchResult } from './harness.js';
 import { runPytorchPeer } from './pytorch-peer.js';
 import { WORKLOADS } from './workloads.js';

@@ -4,7 +4,7 @@
  * same numbers. Slow pure-JS backends get fewer repetitions (the cpu Catch step takes seconds).
  */
 import * as tf from '@tensorflow/tfjs';
-import { Rng } from '../src/rng.js';
+import { Rng } from '../src/rng/rng.js';
 import type { PreparedWorkload, Workload } from './harness.js';
 
 function seededTensor(shape: number[], rng: Rng): tf.Tensor {

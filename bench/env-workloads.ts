@@ -4,7 +4,7 @@
  */
 import { CatchEnv } from '../envs/catch/env.js';
 import { ReplayMemory } from '../src/replay/index.js';
-import { Rng } from '../src/rng.js';
+import { Rng } from '../src/rng/rng.js';
 import { JS_BACKEND, type Workload } from './harness.js';
 
 /** Steps per timed run of the env workloads. */

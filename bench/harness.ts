@@ -5,7 +5,7 @@
  * Used by `npm run bench` (bench/main.ts) and `tfgym bench`.
  */
 import * as tf from '@tensorflow/tfjs';
-import { probeBackend, useBackend, type ConcreteBackend } from '../src/backend.js';
+import { probeBackend, useBackend, type ConcreteBackend } from '../src/backends/index.js';
 
 /** One prepared instance of a workload on one backend. */
 export interface PreparedWorkload {

@@ -1,4 +1,4 @@
 /** `npm run bench [-- names...] [--json] [--backend a,b] [--reps N]`: same harness as `tfgym bench`. */
-import { run } from '../src/cli/main.js';
+import { run } from '../cli/main.js';
 
 process.exitCode = await run(['bench', ...process.argv.slice(2)]);

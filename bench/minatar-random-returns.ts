@@ -10,7 +10,7 @@
  * Run: `npm run build && node dist/bench/minatar-random-returns.js [--episodes 1000] [--seed 0] [--json]`.
  */
 import { pathToFileURL } from 'node:url';
-import { MINATAR_GAMES, MinAtarEnvironment, type MinAtarGameName } from '../envs/minatar/environment.js';
+import { MINATAR_GAMES, MinAtarEnvironment, type MinAtarGameName } from '../envs/minatar/reference-api.js';
 import { RandomState } from '../src/rng/index.js';
 
 /** Returns of one game under the random policy. */

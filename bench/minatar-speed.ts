@@ -13,9 +13,9 @@
  * core loop is also in `npm run bench` as the `minatar-<game>` workloads ({@link MINATAR_WORKLOADS}).
  */
 import { pathToFileURL } from 'node:url';
-import { MINATAR_GAMES, MinAtarEnvironment, type MinAtarGameName } from '../envs/minatar/environment.js';
+import { MINATAR_GAMES, MinAtarEnvironment, type MinAtarGameName } from '../envs/minatar/reference-api.js';
 import { MinAtarEnv } from '../envs/minatar/env.js';
-import { Rng } from '../src/rng.js';
+import { Rng } from '../src/rng/rng.js';
 // Type-only: importing the harness's values would load tfjs into this tfjs-free bench.
 import type { Workload } from './harness.js';
 

@@ -3,7 +3,7 @@
  * Add a workload by appending it to {@link WORKLOADS}.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Rng } from '../src/rng.js';
+import { Rng } from '../src/rng/rng.js';
 import type { Workload } from './harness.js';
 import { COMPUTE_WORKLOADS } from './compute-workloads.js';
 import { catchStep, catchStepRgb, replaySampleBook } from './env-workloads.js';

@@ -4,7 +4,7 @@
  * Input `[batch, 32, 32, 3]` (RGB scaled to [0, 1]), output `[batch, 10]` softmax.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Rng } from '../src/rng.js';
+import type { Rng } from '../src/rng/rng.js';
 import { SeededInit } from './init.js';
 import { checkOneOf, checkPositiveInt, checkShape, ModelArgumentError, invalidValueMessage } from './validate.js';
 

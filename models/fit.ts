@@ -5,7 +5,7 @@
  * (data augmentation) before it is trained on.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Rng } from '../src/rng.js';
+import { Rng } from '../src/rng/rng.js';
 import { checkPositiveInt, checkRate, checkNonNegativeInt, ModelArgumentError, invalidValueMessage } from './validate.js';
 
 /** Metric values by name: `loss`, `acc`, `val_loss`, `val_acc`, `lr`, ... */

@@ -5,7 +5,7 @@
  * the same Rng seed build the same weights on every backend.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Rng } from '../src/rng.js';
+import type { Rng } from '../src/rng/rng.js';
 
 /** A tfjs-layers initialiser (the class is not exported under a public name). */
 export type Initializer = ReturnType<typeof tf.initializers.zeros>;

@@ -6,7 +6,7 @@
  * MNIST.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Rng } from '../src/rng.js';
+import type { Rng } from '../src/rng/rng.js';
 import { SeededInit } from './init.js';
 import { checkPositiveInt, checkShape, ModelArgumentError, invalidValueMessage } from './validate.js';
 

@@ -5,7 +5,7 @@
  * class probabilities (softmax).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Rng } from '../src/rng.js';
+import type { Rng } from '../src/rng/rng.js';
 import { SeededInit } from './init.js';
 import { makeOptimizer, type OptimizerName } from './optimizers.js';
 import { checkOneOf, checkPositiveInt, checkRate } from './validate.js';

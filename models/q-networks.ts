@@ -20,7 +20,7 @@
  * and every initialiser its own seed drawn from an {@link Rng} in layer order.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Rng } from '../src/rng.js';
+import type { Rng } from '../src/rng/rng.js';
 import {
   checkOneOf,
   checkPositiveInt,

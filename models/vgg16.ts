@@ -6,7 +6,7 @@
  * `[batch, classes]` softmax with the top, else the block5 feature map (or pooled features).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Rng } from '../src/rng.js';
+import type { Rng } from '../src/rng/rng.js';
 import { SeededInit } from './init.js';
 import { checkOneOf, checkPositiveInt, checkShape, ModelArgumentError, invalidValueMessage } from './validate.js';
 

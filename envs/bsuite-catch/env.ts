@@ -7,10 +7,10 @@
  * never seeded uses seed 0. Observation: the board as float32 `[rows, columns]` (bsuite's dtype),
  * reused by the next `reset`/`step`.
  */
-import { BaseEnv, DEFAULT_SEED } from '../../src/env-base.js';
-import type { EnvMetadata, Info, RenderMode, RgbFrame, StepResult } from '../../src/env.js';
+import { BaseEnv, DEFAULT_SEED } from '../../src/core/env-base.js';
+import type { EnvMetadata, Info, RenderMode, RgbFrame, StepResult } from '../../src/core/env.js';
 import { RandomState } from '../../src/rng/mt19937.js';
-import { Box, Discrete } from '../../src/spaces.js';
+import { Box, Discrete } from '../../src/core/spaces.js';
 import { bsuiteCatchConfig, initial, observe, renderAnsi, transition, type BsuiteCatchConfig, type BsuiteCatchState } from './game.js';
 
 /** Options of {@link BsuiteCatchEnv}. */

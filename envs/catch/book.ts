@@ -9,10 +9,10 @@
  * came from `pygame.surfarray.array2d`, i.e. indexed [x][y]; ours are [y][x] (a transpose that
  * does not change what can be learned).
  */
-import type { Env } from '../../src/env.js';
+import type { Env } from '../../src/core/env.js';
 import type { Interpolation } from '../../src/image/resize.js';
-import { FrameStack } from '../../src/wrappers/frame-stack.js';
-import { Resize, ScaleObservation } from '../../src/wrappers/image-wrappers.js';
+import { FrameStack } from '../../src/core/wrappers/stateful-observation.js';
+import { Resize, ScaleObservation } from '../../src/core/wrappers/transform-observation.js';
 import { CatchEnv, type CatchOptions } from './env.js';
 
 /** Options of {@link bookCatch}. */

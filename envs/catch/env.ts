@@ -5,9 +5,9 @@
  * 255 on black 0). The array is reused by the next `reset`/`step` (copy it to keep it), so the
  * steady-state loop allocates no frames.
  */
-import { BaseEnv } from '../../src/env-base.js';
-import type { EnvMetadata, Info, RenderMode, RgbFrame, StepResult } from '../../src/env.js';
-import { Box, Discrete } from '../../src/spaces.js';
+import { BaseEnv } from '../../src/core/env-base.js';
+import type { EnvMetadata, Info, RenderMode, RgbFrame, StepResult } from '../../src/core/env.js';
+import { Box, Discrete } from '../../src/core/spaces.js';
 import {
   CATCH_ACTIONS,
   catchGeometry,

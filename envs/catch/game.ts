@@ -10,7 +10,7 @@
  * "bounce"). After the ball moves, if its y >= 340 the episode ends with +1 when the ball's and
  * paddle's rectangles overlap strictly on both axes (pygame's `colliderect`), else -1.
  */
-import type { Rng } from '../../src/rng.js';
+import type { Rng } from '../../src/rng/rng.js';
 
 /** Screen sizes Catch supports: 400 (the book's) divided by 1, 2, 5 or 10, so every length stays an integer. */
 export const CATCH_SIZES: readonly number[] = [400, 200, 80, 40];

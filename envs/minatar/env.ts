@@ -1,6 +1,6 @@
 /**
  * `MinAtarEnv`: the Gymnasium-style shell around one MinAtar game (ids `MinAtar/<Game>-v0`,
- * `-v1` and `-pixels-v1`, registered in `envs/minatar.ts`).
+ * `-v1` and `-pixels-v1`, registered in `envs/minatar/index.ts`).
  *
  * Seeding is the reference's: `reset({seed})` is `seed(s)` followed by `reset()`, `reset()`
  * continues the stream; an env never seeded behaves as if seeded with 0. The observation is
@@ -8,11 +8,11 @@
  * trace needs: the action actually applied after stickiness, the ramp index and the next raw
  * word of the random stream.
  */
-import { BaseEnv, DEFAULT_SEED } from '../../src/env-base.js';
-import type { EnvMetadata, Info, RenderMode, RgbFrame, StepResult } from '../../src/env.js';
+import { BaseEnv, DEFAULT_SEED } from '../../src/core/env-base.js';
+import type { EnvMetadata, Info, RenderMode, RgbFrame, StepResult } from '../../src/core/env.js';
 import type { RandomState } from '../../src/rng/index.js';
-import { Box, Discrete } from '../../src/spaces.js';
-import { MINATAR_GAMES, MinAtarEnvironment, type MinAtarGameName } from './environment.js';
+import { Box, Discrete } from '../../src/core/spaces.js';
+import { MINATAR_GAMES, MinAtarEnvironment, type MinAtarGameName } from './reference-api.js';
 import { drawFrame, drawText } from './render.js';
 import { ACTION_NAMES, GRID, type MinAtarGame, type MinAtarStateBase } from './types.js';
 

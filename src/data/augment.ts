@@ -5,7 +5,7 @@
  * bilinear sampling, and out-of-image pixels taken from the nearest edge. Pure typed-array
  * code driven by an {@link Rng}, so the same seed gives the same images on every backend.
  */
-import type { Rng } from '../rng.js';
+import type { Rng } from '../rng/rng.js';
 
 /** Options, named as Keras' arguments (camelCase). */
 export interface AugmentOptions {

@@ -5,7 +5,7 @@
  * (as SB3 and Dopamine do; the paper normalises by the largest weight overall). New transitions
  * get the largest priority seen so far, so each is replayed at least about once.
  */
-import type { Rng } from '../rng.js';
+import type { Rng } from '../rng/rng.js';
 import { ReplayMemory, type ReplayBatch, type ReplayOptions } from './replay-memory.js';
 import { SumTree } from './sum-tree.js';
 

@@ -16,9 +16,9 @@
  * Indices: transitions get increasing integer ids (`head` counts them all); the slot of id `i`
  * is `i % capacity`. Sampling is O(batch) for uniform replay and fills a reused batch.
  */
-import type { DType } from '../env.js';
-import type { Rng } from '../rng.js';
-import { allocTyped, type AnyTypedArray, type TypedArrayOf } from '../spaces.js';
+import type { DType } from '../core/env.js';
+import type { Rng } from '../rng/rng.js';
+import { allocTyped, type AnyTypedArray, type TypedArrayOf } from '../core/spaces.js';
 
 /** Where the stacked frames are in an observation: `first` = (k, ...), `last` = (..., k). */
 export type StackAxis = 'first' | 'last';

@@ -1,6 +1,6 @@
 /**
  * numpy-exact random number generators, for parity with Python reference environments.
- * tfgym's own randomness uses `Rng` from `src/rng.ts`; these are for bsuite, MinAtar and
+ * tfgym's own randomness uses `Rng` from `src/rng/rng.ts`; these are for bsuite, MinAtar and
  * Gymnasium-style resets that must match numpy draw for draw.
  */
 export { RandomState, type RandomStateState } from './mt19937.js';

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { useBackend } from '../../src/backend.js';
-import { make } from '../../src/registry.js';
+import { useBackend } from '../../src/backends/index.js';
+import { make } from '../../src/core/registry.js';
 import '../../envs/index.js';
-import { Rng } from '../../src/rng.js';
+import { Rng } from '../../src/rng/rng.js';
 import { MemorySink, TAGS } from '../../src/metrics/sink.js';
 import { DqnAgent, resolveDqnConfig } from '../../agents/dqn.js';
 import { train, type TypedEnv } from '../../agents/trainer.js';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { makeOptimizer, resolveDqnConfig } from '../../agents/dqn.js';
 import { inputDivisor, makeAgentEnv } from '../../agents/envs.js';
-import { Box } from '../../src/spaces.js';
+import { Box } from '../../src/core/spaces.js';
 
 describe('agent envs: network input scaling', () => {
   it('divides pixels by 255 but leaves 0/1 cells and floats alone', () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { catchColumns } from '../../bench/catch-columns.js';
-import { make } from '../../src/registry.js';
+import { make } from '../../src/core/registry.js';
 import '../../envs/index.js';
-import type { Env } from '../../src/env.js';
+import type { Env } from '../../src/core/env.js';
 
 describe('catchColumns', () => {
   it('a paddle that never moves catches exactly the columns its start position covers', () => {

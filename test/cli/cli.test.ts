@@ -19,7 +19,7 @@ describe('tfgym CLI', () => {
     // CommonJS modules imported from ESM land in require.cache: list the tfjs ones after a run.
     const script = [
       "import { createRequire } from 'node:module';",
-      "const { run } = await import('./dist/src/cli/main.js');",
+      "const { run } = await import('./dist/cli/main.js');",
       "const code = await run(['envs']);",
       "const loaded = Object.keys(createRequire(import.meta.url).cache).filter((k) => k.includes('@tensorflow'));",
       'console.error(JSON.stringify({ code, loaded: loaded.length }));',

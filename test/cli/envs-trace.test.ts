@@ -2,8 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { encodeObs, jsonValue } from '../../src/cli/commands/trace.js';
-import { run } from '../../src/cli/main.js';
+import { encodeObs, jsonValue } from '../../cli/commands/trace.js';
+import { run } from '../../cli/main.js';
 
 /** Runs the CLI in-process, capturing stdout and stderr. */
 async function tfgym(...args: string[]): Promise<{ code: number; out: string; err: string }> {

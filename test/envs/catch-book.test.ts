@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { bookCatch } from '../../envs/catch/book.js';
 import '../../envs/index.js';
-import { make } from '../../src/registry.js';
+import { make } from '../../src/core/registry.js';
 
 /** Expected 80x80 value of block (row br, col bc) of a 400x400 frame with one white rectangle, from the count of white pixels. */
 function blockValue(br: number, bc: number, rect: { x: number; y: number; w: number; h: number }): number {

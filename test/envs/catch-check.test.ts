@@ -2,8 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { bookCatch } from '../../envs/catch/book.js';
 import '../../envs/index.js';
-import { checkEnv } from '../../src/env-checker.js';
-import { make } from '../../src/registry.js';
+import { checkEnv } from '../../src/core/env-checker.js';
+import { make } from '../../src/core/registry.js';
 
 describe('checkEnv on Catch variants', () => {
   it.each([

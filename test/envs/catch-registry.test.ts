@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import '../../envs/index.js';
-import { make, registeredIds, spec } from '../../src/registry.js';
+import { make, registeredIds, spec } from '../../src/core/registry.js';
 
 describe('Catch envs in the registry', () => {
   it('both ids are registered with their options', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CatchEnv } from '../../envs/catch/env.js';
 import { catchGeometry, initial, movePaddle, observe, rectsOverlap, render, renderAnsi, transition, type CatchState } from '../../envs/catch/game.js';
-import { Rng } from '../../src/rng.js';
+import { Rng } from '../../src/rng/rng.js';
 
 const g = catchGeometry(400);
 

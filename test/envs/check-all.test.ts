@@ -2,9 +2,9 @@
 // steps, twice) without rendering, then a short check in every render mode it declares.
 import { describe, expect, it } from 'vitest';
 import { loadBuiltinEnvs } from '../../envs/index.js';
-import { checkEnv } from '../../src/env-checker.js';
-import { make } from '../../src/registry.js';
-import type { RenderMode } from '../../src/env.js';
+import { checkEnv } from '../../src/core/env-checker.js';
+import { make } from '../../src/core/registry.js';
+import type { RenderMode } from '../../src/core/env.js';
 
 const ids = loadBuiltinEnvs();
 

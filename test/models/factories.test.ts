@@ -6,7 +6,7 @@ import { mnistMlp, MNIST_MLP_VARIANTS } from '../../models/mnist-mlp.js';
 import { countParams, modelSummary } from '../../models/summary.js';
 import { ModelArgumentError } from '../../models/validate.js';
 import { vgg16 } from '../../models/vgg16.js';
-import { Rng } from '../../src/rng.js';
+import { Rng } from '../../src/rng/rng.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

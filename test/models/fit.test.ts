@@ -10,7 +10,7 @@ import { compileClassifier, mnistMlp } from '../../models/mnist-mlp.js';
 import { getLearningRate } from '../../models/optimizers.js';
 import { loadModel } from '../../src/io/model-io.js';
 import { MemorySink } from '../../src/metrics/sink.js';
-import { Rng } from '../../src/rng.js';
+import { Rng } from '../../src/rng/rng.js';
 
 let dir: string;
 beforeAll(async () => {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { useBackend } from '../../src/backend.js';
-import { Rng } from '../../src/rng.js';
+import { useBackend } from '../../src/backends/index.js';
+import { Rng } from '../../src/rng/rng.js';
 import { bookCatchQNetwork, buildQNetwork, countParams, minatarQNetwork, mlpQNetwork, natureQNetwork } from '../../models/q-networks.js';
 
 beforeAll(async () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { useBackend } from '../../src/backend.js';
-import { Rng } from '../../src/rng.js';
-import { patchWasmBackend } from '../../src/wasm-patch.js';
+import { useBackend } from '../../src/backends/index.js';
+import { Rng } from '../../src/rng/rng.js';
+import { patchWasmBackend } from '../../src/backends/wasm-patch.js';
 import { nativeAvailable, randomData, relErr, runOn } from './helpers.js';
 
 const have = await nativeAvailable();

@@ -10,8 +10,8 @@ import type { Tensor } from '@tensorflow/tfjs';
 
 process.env['TFGYM_NATIVE_DISABLE'] = '1';
 const tf = await import('@tensorflow/tfjs');
-const { probeBackend, resolveBackend, useBackend } = await import('../../src/backend.js');
-const { Rng } = await import('../../src/rng.js');
+const { probeBackend, resolveBackend, useBackend } = await import('../../src/backends/index.js');
+const { Rng } = await import('../../src/rng/rng.js');
 
 describe('fallback when the native addon is absent', () => {
   it('native is unavailable with a reason and auto picks the patched wasm', async () => {

@@ -1,7 +1,7 @@
 /** Shared helpers of the native-backend tests: seeded data and cross-backend comparison. */
 import * as tf from '@tensorflow/tfjs';
-import { probeBackend } from '../../src/backend.js';
-import { Rng } from '../../src/rng.js';
+import { probeBackend } from '../../src/backends/index.js';
+import { Rng } from '../../src/rng/rng.js';
 
 /** Seeded uniform values in [-1, 1). */
 export function randomData(n: number, rng: Rng): Float32Array {

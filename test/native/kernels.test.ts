@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { nativeAddon, NATIVE_KERNELS, type NativeBackend } from '../../src/native-backend.js';
-import { Rng } from '../../src/rng.js';
+import { nativeAddon, NATIVE_KERNELS, type NativeBackend } from '../../src/backends/native/backend.js';
+import { Rng } from '../../src/rng/rng.js';
 import { nativeAvailable, randomData, relErr, runOn } from './helpers.js';
 
 const TOL = 1e-5;
@@ -24,7 +24,7 @@ function expectSame(fn: () => tf.Tensor | tf.Tensor[], tol = TOL): void {
 describe('native kernels match cpu', () => {
   beforeAll(async () => {
     if (have) {
-      const { useBackend } = await import('../../src/backend.js');
+      const { useBackend } = await import('../../src/backends/index.js');
       await useBackend('native');
     }
   });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { useBackend } from '../../src/backend.js';
-import { Rng } from '../../src/rng.js';
+import { useBackend } from '../../src/backends/index.js';
+import { Rng } from '../../src/rng/rng.js';
 import { nativeAvailable, randomData } from './helpers.js';
 
 const have = await nativeAvailable();

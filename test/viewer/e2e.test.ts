@@ -7,14 +7,14 @@ import { dirname, join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadBuiltinEnvs } from '../../envs/index.js';
-import { spaceInfo } from '../../src/cli/viewer-spaces.js';
-import { make } from '../../src/registry.js';
-import { runLiveLoop } from '../../src/viewer-loop.js';
-import { ViewerServer } from '../../src/viewer-server.js';
+import { spaceInfo } from '../../src/viewer/spaces.js';
+import { make } from '../../src/core/registry.js';
+import { runLiveLoop } from '../../src/viewer/loop.js';
+import { ViewerServer } from '../../src/viewer/server.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT = process.env['TFGYM_SCREENSHOT'] ?? join('runs', 'e2e', 'viewer-play.png');
-const haveBrowser = existsSync(CHROMIUM) && existsSync('dist/viewer/app.js') && existsSync('dist/src/cli/main.js');
+const haveBrowser = existsSync(CHROMIUM) && existsSync('dist/viewer/app.js') && existsSync('dist/cli/main.js');
 
 interface PageState {
   frames: number;

@@ -1,9 +1,9 @@
 /** Test helpers for the viewer: a tiny rendered env, a collecting ws client, polling. */
 import { WebSocket } from 'ws';
-import { BaseEnv } from '../../src/env-base.js';
-import type { EnvMetadata, Info, RgbFrame, StepResult } from '../../src/env.js';
-import { decodeFrame, decodeServerMessage, type FrameMessage, type ServerMessage } from '../../src/protocol.js';
-import { Box, Discrete } from '../../src/spaces.js';
+import { BaseEnv } from '../../src/core/env-base.js';
+import type { EnvMetadata, Info, RgbFrame, StepResult } from '../../src/core/env.js';
+import { decodeFrame, decodeServerMessage, type FrameMessage, type ServerMessage } from '../../src/viewer/protocol.js';
+import { Box, Discrete } from '../../src/core/spaces.js';
 
 /** A 3-action env whose episodes last `length` steps; frame `height` x `width` RGB; return = count of action 2. */
 export class TinyEnv extends BaseEnv<Uint8Array, number> {

@@ -1,10 +1,10 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { loadBuiltinEnvs } from '../../envs/index.js';
-import type { RgbFrame } from '../../src/env.js';
-import { decodeFrame, encodeFrame } from '../../src/protocol.js';
-import { make } from '../../src/registry.js';
-import { playableKeyMap } from '../../src/viewer-loop.js';
+import type { RgbFrame } from '../../src/core/env.js';
+import { decodeFrame, encodeFrame } from '../../src/viewer/protocol.js';
+import { make } from '../../src/core/registry.js';
+import { playableKeyMap } from '../../src/viewer/loop.js';
 import { Collector, waitFor } from './helpers.js';
 
 describe('tfgym play', () => {

@@ -10,8 +10,8 @@ import {
   encodeServerMessage,
   type ClientMessage,
   type ServerMessage,
-} from '../../src/protocol.js';
-import { actionForHeld, keyMapFor } from '../../src/viewer-keys.js';
+} from '../../src/viewer/protocol.js';
+import { actionForHeld, keyMapFor } from '../../src/viewer/keys.js';
 
 const serverMessages: ServerMessage[] = [
   {

@@ -4,8 +4,8 @@ import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { HumanInput, runLiveLoop, type LiveLoopResult, type LivePolicy } from '../../src/viewer-loop.js';
-import { ViewerServer, type ViewerServerOptions } from '../../src/viewer-server.js';
+import { HumanInput, runLiveLoop, type LiveLoopResult, type LivePolicy } from '../../src/viewer/loop.js';
+import { ViewerServer, type ViewerServerOptions } from '../../src/viewer/server.js';
 import { Collector, TinyEnv, sleep, waitFor } from './helpers.js';
 
 const staticDir = mkdtempSync(join(tmpdir(), 'tfgym-viewer-'));

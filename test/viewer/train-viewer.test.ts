@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { TrainingViewer, yieldToEventLoop } from '../../src/viewer-train.js';
-import { ViewerServer } from '../../src/viewer-server.js';
+import { TrainingViewer, yieldToEventLoop } from '../../src/viewer/train-bridge.js';
+import { ViewerServer } from '../../src/viewer/server.js';
 import { Collector, TinyEnv, waitFor } from './helpers.js';
 
 const cleanup: (() => Promise<void> | void)[] = [];

@@ -2,10 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RandomAgent } from '../../agents/random.js';
 import { train, type TypedEnv } from '../../agents/trainer.js';
 import { loadBuiltinEnvs } from '../../envs/index.js';
-import { runWatched } from '../../src/cli/train-watch.js';
+import { runWatched } from '../../cli/train-watch.js';
 import { nullSink } from '../../src/metrics/sink.js';
-import { make } from '../../src/registry.js';
-import { Rng } from '../../src/rng.js';
+import { make } from '../../src/core/registry.js';
+import { Rng } from '../../src/rng/rng.js';
 import { Collector, waitFor } from './helpers.js';
 
 // runWatched prints the URL on stdout; capture it.

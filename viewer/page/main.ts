@@ -16,8 +16,8 @@ import {
   type FrameMessage,
   type HelloMessage,
   type ServerMessage,
-} from '../../src/protocol.js';
-import { actionForHeld, keyMapFor, type KeyMap } from '../../src/viewer-keys.js';
+} from '../../src/viewer/protocol.js';
+import { actionForHeld, keyMapFor, type KeyMap } from '../../src/viewer/keys.js';
 
 /** State the page exposes as `window.__tfgym` so end-to-end tests can read it back. */
 interface PageState {

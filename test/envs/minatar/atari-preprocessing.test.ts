@@ -1,15 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { inflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { BaseEnv } from '../../../src/env-base.js';
-import type { EnvMetadata, Info, StepResult } from '../../../src/env.js';
-import { checkEnv } from '../../../src/env-checker.js';
+import { BaseEnv } from '../../../src/core/env-base.js';
+import type { EnvMetadata, Info, StepResult } from '../../../src/core/env.js';
+import { checkEnv } from '../../../src/core/env-checker.js';
 import { createResizer } from '../../../src/image/resize.js';
-import { make } from '../../../src/registry.js';
-import { Box, Discrete } from '../../../src/spaces.js';
-import { AtariPreprocessing, EpisodicLife, NoopReset } from '../../../src/wrappers/atari-preprocessing.js';
-import { rgbToGray } from '../../../src/wrappers/image-wrappers.js';
-import '../../../envs/minatar.js';
+import { make } from '../../../src/core/registry.js';
+import { Box, Discrete } from '../../../src/core/spaces.js';
+import { AtariPreprocessing, EpisodicLife, NoopReset } from '../../../src/core/wrappers/atari-preprocessing.js';
+import { rgbToGray } from '../../../src/core/wrappers/transform-observation.js';
+import '../../../envs/minatar/index.js';
 
 /** Replays a list of gray 210x160 frames: reset shows frames[0], step k shows frames[k]; reports lives. */
 class FrameEnv extends BaseEnv<Uint8Array, number> {

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { checkEnv } from '../../../src/env-checker.js';
-import type { RenderMode } from '../../../src/env.js';
-import { make, registeredIds } from '../../../src/registry.js';
+import { checkEnv } from '../../../src/core/env-checker.js';
+import type { RenderMode } from '../../../src/core/env.js';
+import { make, registeredIds } from '../../../src/core/registry.js';
 import { RandomState } from '../../../src/rng/index.js';
-import { MINATAR_GAMES } from '../../../envs/minatar/environment.js';
-import { MinAtarEnv, type MinAtarInfo } from '../../../envs/minatar.js';
+import { MINATAR_GAMES } from '../../../envs/minatar/reference-api.js';
+import { MinAtarEnv, type MinAtarInfo } from '../../../envs/minatar/index.js';
 import { MINATAR_PALETTES } from '../../../envs/minatar/render.js';
 import { cells, fixtureCells, loadFixture } from './fixtures.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MINATAR_GAMES } from '../../../envs/minatar/environment.js';
+import { MINATAR_GAMES } from '../../../envs/minatar/reference-api.js';
 import { fixtureFiles, loadFixture, replay } from './fixtures.js';
 
 describe('MinAtar reference trajectories', () => {

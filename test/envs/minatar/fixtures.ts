@@ -4,7 +4,7 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { MinAtarEnvironment, type MinAtarGameName } from '../../../envs/minatar/environment.js';
+import { MinAtarEnvironment, type MinAtarGameName } from '../../../envs/minatar/reference-api.js';
 
 /** Folder of the MinAtar fixtures. */
 export const FIXTURE_DIR = new URL('../../../../shared/reference/minatar/', import.meta.url);

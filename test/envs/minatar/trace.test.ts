@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { run } from '../../../src/cli/main.js';
+import { run } from '../../../cli/main.js';
 import { loadFixture, type Fixture } from './fixtures.js';
 
 /** Runs the CLI in-process and returns its stdout JSON lines. */

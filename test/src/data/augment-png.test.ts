@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { augmentImages, BOOK_CIFAR_AUGMENTATION } from '../../../src/data/augment.js';
 import { decodePng, ImageFormatError, resizeRgb } from '../../../src/data/png.js';
-import { Rng } from '../../../src/rng.js';
+import { Rng } from '../../../src/rng/rng.js';
 
 function ramp(count: number, h: number, w: number, c: number): Float32Array {
   return Float32Array.from({ length: count * h * w * c }, (_, i) => (i % 97) / 97);

@@ -9,7 +9,7 @@ import { compileClassifier, mnistMlp } from '../../../models/mnist-mlp.js';
 import { copyWeightsByName } from '../../../models/vgg16.js';
 import { writeFileAtomic } from '../../../src/io/files.js';
 import { fileSystemHandler, loadModel, saveModel } from '../../../src/io/model-io.js';
-import { Rng } from '../../../src/rng.js';
+import { Rng } from '../../../src/rng/rng.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tfgym-io-'));
 beforeAll(async () => {

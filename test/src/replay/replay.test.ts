@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../../../src/rng.js';
+import { Rng } from '../../../src/rng/rng.js';
 import { annealedBeta, PrioritizedReplayMemory, ReplayMemory, SumTree } from '../../../src/replay/index.js';
 
 /** Observation of step t as one value (k = 1). */

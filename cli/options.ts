@@ -1,0 +1,46 @@
+/**
+ * Option parsers and shared options for the CLI. Parsers throw commander's
+ * InvalidArgumentError, which commander turns into a one-line message naming the flag.
+ */
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import {
+  BACKEND_CHOICES,
+  describeSelection,
+  requestedBackend,
+  useBackend,
+  type BackendSelection,
+} from '../src/backends/index.js';
+
+/** Parser for an integer option with bounds. */
+export function intArg(min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER): (v: string) => number {
+  return (v: string) => {
+    if (!/^[-+]?\d+$/.test(v.trim())) throw new InvalidArgumentError(`Expected an integer, got "${v}".`);
+    const n = Number(v);
+    if (n < min || n > max) throw new InvalidArgumentError(`Expected an integer in [${min}, ${max}], got ${n}.`);
+    return n;
+  };
+}
+
+/** Parser for a finite number option with bounds. */
+export function floatArg(min = -Infinity, max = Infinity): (v: string) => number {
+  return (v: string) => {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`Expected a number, got "${v}".`);
+    if (n < min || n > max) throw new InvalidArgumentError(`Expected a number in [${min}, ${max}], got ${n}.`);
+    return n;
+  };
+}
+
+/** Adds `--backend <name>` (choices checked by commander; exit 2 on a bad one). */
+export function addBackendOption(cmd: Command): Command {
+  return cmd.addOption(
+    new Option('--backend <name>', 'tfjs backend (default: $TFGYM_BACKEND or auto)').choices([...BACKEND_CHOICES]),
+  );
+}
+
+/** Resolves `--backend`/`TFGYM_BACKEND`, activates it, and prints the one-line notice to stderr. */
+export async function initBackend(flag: string | undefined, quiet = false): Promise<BackendSelection> {
+  const sel = await useBackend(requestedBackend(flag, process.env['TFGYM_BACKEND']));
+  if (!quiet) process.stderr.write(`${describeSelection(sel)}\n`);
+  return sel;
+}

@@ -1,0 +1,117 @@
+/**
+ * Loads tfgym's C++ addon (`native/`, built by node-gyp during `npm install`) and explains why
+ * not when it cannot: the install writes `native/build/status.json` with the build's outcome.
+ *
+ * `TFGYM_NATIVE_DISABLE=1` hides the addon (the fallback path, exercised in tests).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The addon's functions. Every kernel writes into a preallocated output array. */
+export interface NativeAddon {
+  /** C[b] = op(A[b]) op(B[b]) (+ bias, activation) for b < batch; a stride of 0 broadcasts that operand. */
+  matmul(
+    a: Float32Array, b: Float32Array, c: Float32Array, batch: number, m: number, n: number, k: number,
+    transposeA: boolean, transposeB: boolean, strideA: number, strideB: number,
+    bias: Float32Array | null, activation: number, alpha: number,
+  ): void;
+  /** NHWC conv, HWIO filter; geom as {@link convGeometry}. */
+  conv2d(x: Float32Array, w: Float32Array, y: Float32Array, geom: Int32Array, bias: Float32Array | null, activation: number, alpha: number): void;
+  /** Gradient of conv2d with respect to its input. */
+  conv2dBackpropInput(dy: Float32Array, w: Float32Array, dx: Float32Array, geom: Int32Array): void;
+  /** Gradient of conv2d with respect to its filter. */
+  conv2dBackpropFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, geom: Int32Array): void;
+  /** NHWC max pool (dilation 1). */
+  maxPool(x: Float32Array, y: Float32Array, geom: Int32Array): void;
+  /** Max-pool gradient, routed to each window's first maximum. */
+  maxPoolGrad(dy: Float32Array, x: Float32Array, dx: Float32Array, geom: Int32Array): void;
+  /** out[i] = a[i % periodA] op b[i % periodB]; op codes as BINARY_OPS in native/backend.ts. */
+  binary(op: number, a: Float32Array, periodA: number, b: Float32Array, periodB: number, out: Float32Array): void;
+  /** out[i] = op(x[i]); op codes as UNARY_OPS in native/backend.ts; alpha is Step's value for x <= 0. */
+  unary(op: number, x: Float32Array, out: Float32Array, alpha: number): void;
+  /** out[c] = sum over r of x[r * cols + c] (double accumulation, like the cpu backend). */
+  sumRows(x: Float32Array, out: Float32Array, rows: number, cols: number): void;
+  /**
+   * One optimizer step in place over w and the rule's slots: rule 0 sgd, 1 adam, 2 rmsprop,
+   * 3 centered rmsprop; slots and float32 coefficients as in native/src/elementwise.h.
+   */
+  optimizerUpdate(
+    rule: number, w: Float32Array, g: Float32Array, s0: Float32Array | null, s1: Float32Array | null, s2: Float32Array | null,
+    coefs: Float32Array,
+  ): void;
+  /** Sets the thread count (calling thread included; <= 0 restores the default); returns it. */
+  setThreads(n: number): number;
+  /** The thread count in use. */
+  threads(): number;
+  /** The GEMM micro-kernel in use: "avx2+fma" or "portable". */
+  kernel(): string;
+  /** Forces (or stops forcing) the portable micro-kernel; returns the kernel now in use. */
+  forcePortable(on: boolean): string;
+}
+
+/** Every function of {@link NativeAddon}: a build from older sources lacks some and is refused. */
+const ADDON_FUNCTIONS: ReadonlyArray<keyof NativeAddon> = [
+  'matmul', 'conv2d', 'conv2dBackpropInput', 'conv2dBackpropFilter', 'maxPool', 'maxPoolGrad', 'binary', 'unary',
+  'sumRows', 'optimizerUpdate', 'setThreads', 'threads', 'kernel', 'forcePortable',
+];
+
+/** Outcome of loading the addon. */
+export type AddonLoad = { ok: true; addon: NativeAddon; path: string } | { ok: false; reason: string };
+
+/** The folder holding tfgym's `native/binding.gyp` (from src/ under vitest or dist/src/ when built). */
+export function nativeDir(): string | undefined {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    if (existsSync(join(dir, 'native', 'binding.gyp'))) return join(dir, 'native');
+    dir = dirname(dir);
+  }
+  return undefined;
+}
+
+/** Why the build did not produce an addon, from status.json (undefined when it says nothing useful). */
+function buildStatusReason(dir: string): string | undefined {
+  try {
+    const s = JSON.parse(readFileSync(join(dir, 'build', 'status.json'), 'utf8')) as { ok?: boolean; reason?: string };
+    if (s.ok === false && s.reason) return s.reason;
+  } catch {
+    // no status: the install script never ran
+  }
+  return undefined;
+}
+
+let cached: AddonLoad | undefined;
+
+/** Loads the addon once per process; never throws. */
+export function loadNativeAddon(): AddonLoad {
+  if (cached) return cached;
+  cached = tryLoad();
+  return cached;
+}
+
+function tryLoad(): AddonLoad {
+  const disable = process.env['TFGYM_NATIVE_DISABLE'];
+  if (disable !== undefined && disable !== '' && disable !== '0') {
+    return { ok: false, reason: 'disabled by TFGYM_NATIVE_DISABLE' };
+  }
+  const dir = nativeDir();
+  if (!dir) return { ok: false, reason: 'native/ folder not found in the package' };
+  const path = join(dir, 'build', 'Release', 'tfgym_native.node');
+  if (!existsSync(path)) {
+    const why = buildStatusReason(dir);
+    return { ok: false, reason: why ?? 'addon not built (run `node native/build.mjs`, needs python3, make and a C++ compiler)' };
+  }
+  try {
+    const addon = createRequire(import.meta.url)(path) as NativeAddon;
+    if (typeof addon.matmul !== 'function') return { ok: false, reason: `${path} is not tfgym's addon` };
+    const missing = ADDON_FUNCTIONS.filter((f) => typeof addon[f] !== 'function');
+    if (missing.length > 0) {
+      return { ok: false, reason: `${path} is out of date (no ${missing.join(', ')}): rebuild with \`node native/build.mjs\`` };
+    }
+    return { ok: true, addon, path };
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    return { ok: false, reason: `addon failed to load (rebuild with \`node native/build.mjs\`): ${msg.split('\n')[0] ?? msg}` };
+  }
+}

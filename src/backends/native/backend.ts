@@ -1,0 +1,490 @@
+/**
+ * The `native` tfjs backend: tfjs's pure-JS cpu backend with its hot kernels (matmul, conv and
+ * their gradients, max pool) replaced by tfgym's C++ addon.
+ *
+ * The backend class extends `MathBackendCPU`, so tensors live in one place (the cpu backend's
+ * typed arrays) and every kernel not overridden here is the cpu one, re-registered for
+ * `native`: the addon reads and writes those arrays in place, with no copies. Each override
+ * falls back to the cpu kernel for cases it does not cover (other dtypes, NCHW, prelu, ...).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import type { BackendProvider, ProbeResult } from '../provider.js';
+import { loadNativeAddon, type NativeAddon } from './addon.js';
+import { adoptedBuffers, installNativeOptimizers } from './optimizers.js';
+
+/** Name the backend is registered under in tfjs. */
+export const NATIVE_BACKEND_NAME = 'native';
+
+/** The kernels the addon implements (everything else is the cpu backend's). */
+export const NATIVE_KERNELS = [
+  'BatchMatMul',
+  '_FusedMatMul',
+  'Conv2D',
+  'FusedConv2D',
+  'Conv2DBackpropInput',
+  'Conv2DBackpropFilter',
+  'MaxPool',
+  'MaxPoolGrad',
+  // Element-wise ops and bias-gradient sums: with the GEMMs native, the optimizer's update of
+  // a 1.2M-weight dense layer in pure JS dominated the Catch DQN step.
+  'Add',
+  'Sub',
+  'Multiply',
+  'RealDiv',
+  'Maximum',
+  'Minimum',
+  'SquaredDifference',
+  'Sqrt',
+  'Square',
+  'Relu',
+  'Step',
+  'Neg',
+  'Exp',
+  'Log',
+  'Abs',
+  'Rsqrt',
+  'Sigmoid',
+  'Tanh',
+  'Sum',
+] as const;
+
+/** Addon op codes of binary kernels (native/src/elementwise.h). */
+const BINARY_OPS: Record<string, number> = { Add: 0, Sub: 1, Multiply: 2, RealDiv: 3, Maximum: 4, Minimum: 5, SquaredDifference: 6 };
+/** Addon op codes of unary kernels (native/src/elementwise.h). */
+const UNARY_OPS: Record<string, number> = { Sqrt: 0, Square: 1, Relu: 2, Step: 3, Neg: 4, Exp: 5, Log: 6, Abs: 7, Rsqrt: 8, Sigmoid: 9, Tanh: 10 };
+
+/** The cpu backend plus a handle on the addon. */
+export class NativeBackend extends MathBackendCPU {
+  /** How many calls each override served natively (the rest went to the cpu kernel): tests check it. */
+  readonly nativeCalls = new Map<string, number>();
+
+  /** Recycled output arrays of native kernels (see {@link BufferPool}). */
+  readonly pool = new BufferPool();
+
+  constructor(readonly addon: NativeAddon) {
+    super();
+  }
+
+  /**
+   * The cpu backend hands out its storage itself; weights updated in place by the fused
+   * optimizers (src/native-optimizers.ts) and recycled kernel outputs are copied instead, so an
+   * array read from a tensor never changes afterwards, as on `cpu`.
+   */
+  override readSync(dataId: object): tf.backend_util.BackendValues {
+    const v = super.readSync(dataId);
+    return v instanceof Float32Array && isPrivate(this, v) ? v.slice() : v;
+  }
+
+  /** Returns a disposed native output's array to the pool once no tensor refers to it. */
+  override disposeData(dataId: object, force = false): boolean {
+    const values = this.data.get(dataId)?.values;
+    const done = super.disposeData(dataId, force);
+    if (values instanceof Float32Array && !this.data.has(dataId)) this.pool.release(values);
+    return done;
+  }
+}
+
+/** Whether an array is storage that must not leave the backend uncopied (it will be rewritten). */
+function isPrivate(backend: NativeBackend, v: Float32Array): boolean {
+  return adoptedBuffers.has(v.buffer) || backend.pool.owns(v);
+}
+
+/**
+ * Output arrays of native kernels, recycled. A fresh multi-megabyte Float32Array costs more
+ * than the arithmetic written into it (the kernel page-faults on every new 4 KiB page: ~2 ms
+ * for the 4.7 MB dense-layer gradient of the book's Catch net, whose GEMM takes 0.5 ms), so
+ * big outputs come from here and go back when their tensor is disposed. Only arrays this pool
+ * made are taken back, and they never leave the backend uncopied (`readSync` and the slicing
+ * kernels copy them), so recycling one cannot change anything a caller holds.
+ */
+export class BufferPool {
+  /** Smaller arrays are cheap to allocate and are not pooled. */
+  static readonly MIN_LENGTH = 1 << 14;
+  /** Upper bound on the bytes kept free in the pool. */
+  static readonly MAX_FREE_BYTES = 256 * 1024 * 1024;
+  /** Backing buffers of the arrays this pool made (a view of one is recognised too). */
+  private readonly made = new WeakSet<ArrayBufferLike>();
+  private readonly free = new Map<number, Float32Array[]>();
+  private freeBytes = 0;
+
+  /** An array of `n` floats with arbitrary contents (the kernel overwrites every element). */
+  take(n: number): Float32Array {
+    if (n < BufferPool.MIN_LENGTH) return new Float32Array(n);
+    const list = this.free.get(n);
+    const reused = list?.pop();
+    if (reused) {
+      this.freeBytes -= reused.byteLength;
+      return reused;
+    }
+    const fresh = new Float32Array(n);
+    this.made.add(fresh.buffer);
+    return fresh;
+  }
+
+  /** Whether `v` is, or is a view into, one of the pool's arrays (in use or free). */
+  owns(v: Float32Array): boolean {
+    return this.made.has(v.buffer);
+  }
+
+  /** Takes back an array whose tensor is gone; ignored unless the pool made it. */
+  release(v: Float32Array): void {
+    if (!this.owns(v) || v.byteLength !== v.buffer.byteLength) return; // not ours, or a view
+    if (this.freeBytes + v.byteLength > BufferPool.MAX_FREE_BYTES) return;
+    const list = this.free.get(v.length);
+    if (list) list.push(v);
+    else this.free.set(v.length, [v]);
+    this.freeBytes += v.byteLength;
+  }
+
+  /** Bytes currently kept free. */
+  get bytesFree(): number {
+    return this.freeBytes;
+  }
+}
+
+/**
+ * cpu kernels whose outputs can share their input's storage (a contiguous slice is a
+ * `subarray`; complex parts are the arrays themselves): on `native` such an output of private
+ * storage (an in-place-updated weight, a recycled kernel output) is copied instead.
+ */
+const VIEW_KERNELS = new Set(['Slice', 'StridedSlice', 'SplitV', 'Unpack', 'BatchToSpaceND', 'Complex', 'Real', 'Imag']);
+
+function copyingViews(kernel: tf.KernelFunc): tf.KernelFunc {
+  return (args) => {
+    const result = kernel(args);
+    const backend = args.backend as NativeBackend;
+    for (const t of Array.isArray(result) ? result : [result]) {
+      const d = backend.data.get(t.dataId);
+      if (d?.values instanceof Float32Array && isPrivate(backend, d.values)) d.values = d.values.slice();
+    }
+    return result;
+  };
+}
+
+type KernelArgs = Parameters<tf.KernelFunc>[0];
+
+/** The Float32Array behind a tensor (undefined when it is not plain float32 data). */
+function f32(backend: NativeBackend, t: tf.TensorInfo): Float32Array | undefined {
+  if (t.dtype !== 'float32') return undefined;
+  const v = backend.data.get(t.dataId)?.values;
+  return v instanceof Float32Array ? v : undefined;
+}
+
+function sizeOf(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+const ACTIVATIONS: Record<string, number> = { linear: 0, relu: 1, relu6: 2, elu: 3, leakyrelu: 4, sigmoid: 5 };
+
+/** Activation code for the addon, or undefined for those it leaves to the cpu kernel (prelu). */
+function activationCode(name: unknown): number | undefined {
+  if (name === undefined || name === null) return 0;
+  return typeof name === 'string' ? ACTIVATIONS[name] : undefined;
+}
+
+/** The addon's 15-int geometry from a tfjs Conv2DInfo. */
+export function convGeometry(c: tf.backend_util.Conv2DInfo): Int32Array {
+  return Int32Array.from([
+    c.batchSize, c.inHeight, c.inWidth, c.inChannels, c.outHeight, c.outWidth, c.outChannels,
+    c.filterHeight, c.filterWidth, c.strideHeight, c.strideWidth, c.padInfo.top, c.padInfo.left,
+    c.dilationHeight, c.dilationWidth,
+  ]);
+}
+
+/** Looks up the cpu kernel a native override falls back to. */
+function cpuKernel(name: string): tf.KernelFunc {
+  const k = tf.getKernel(name, 'cpu');
+  if (!k) throw new Error(`tfjs cpu backend has no ${name} kernel`);
+  return k.kernelFunc;
+}
+
+/** Wraps an override so that `undefined` from it means "let the cpu kernel do this one". */
+function withFallback(name: string, impl: (args: KernelArgs, backend: NativeBackend) => tf.TensorInfo | undefined): tf.KernelFunc {
+  const fallback = cpuKernel(name);
+  return (args) => {
+    const backend = args.backend as NativeBackend;
+    const r = impl(args, backend);
+    if (r === undefined) return fallback(args);
+    backend.nativeCalls.set(name, (backend.nativeCalls.get(name) ?? 0) + 1);
+    return r;
+  };
+}
+
+function out(backend: NativeBackend, shape: number[], values: Float32Array): tf.TensorInfo {
+  return backend.makeTensorInfo(shape, 'float32', values);
+}
+
+/**
+ * BatchMatMul and _FusedMatMul: a [..., m, k] x [..., k, n] with optional transposes; outer
+ * dimensions must match or one side must have a single matrix (the cpu kernel handles the rest).
+ */
+function matmulImpl(args: KernelArgs, backend: NativeBackend, fused: boolean): tf.TensorInfo | undefined {
+  const { a, b, bias, preluActivationWeights } = args.inputs as Record<string, tf.TensorInfo | undefined>;
+  const attrs = args.attrs as unknown as tf._FusedMatMulAttrs;
+  if (!a || !b || a.shape.length < 2 || b.shape.length < 2) return undefined;
+  const av = f32(backend, a);
+  const bv = f32(backend, b);
+  if (!av || !bv) return undefined;
+  let act = 0;
+  let alpha = 0;
+  let biasV: Float32Array | null = null;
+  if (fused) {
+    if (preluActivationWeights) return undefined;
+    const code = activationCode(attrs.activation);
+    if (code === undefined) return undefined;
+    act = code;
+    alpha = attrs.leakyreluAlpha ?? 0.2;
+  }
+  const ra = a.shape.length;
+  const rb = b.shape.length;
+  const m = attrs.transposeA ? (a.shape[ra - 1] as number) : (a.shape[ra - 2] as number);
+  const k = attrs.transposeA ? (a.shape[ra - 2] as number) : (a.shape[ra - 1] as number);
+  const kb = attrs.transposeB ? (b.shape[rb - 1] as number) : (b.shape[rb - 2] as number);
+  const n = attrs.transposeB ? (b.shape[rb - 2] as number) : (b.shape[rb - 1] as number);
+  if (k !== kb) return undefined; // the cpu kernel throws the proper error
+  const outerA = a.shape.slice(0, -2);
+  const outerB = b.shape.slice(0, -2);
+  const batchA = sizeOf(outerA);
+  const batchB = sizeOf(outerB);
+  let outer: number[];
+  if (batchA === batchB && outerA.length === outerB.length && outerA.every((d, i) => d === outerB[i])) outer = outerA;
+  else if (batchB === 1) outer = outerA.length >= outerB.length ? outerA : [...Array(outerB.length - outerA.length).fill(1), ...outerA];
+  else if (batchA === 1) outer = outerB.length >= outerA.length ? outerB : [...Array(outerA.length - outerB.length).fill(1), ...outerB];
+  else return undefined;
+  if (fused && bias) {
+    const bv2 = f32(backend, bias);
+    const bs = sizeOf(bias.shape);
+    const last = bias.shape[bias.shape.length - 1] ?? 1;
+    if (!bv2 || !(bs === 1 || (bs === n && last === n))) return undefined;
+    biasV = bv2;
+  }
+  const batch = Math.max(batchA, batchB);
+  const c = backend.pool.take(batch * m * n);
+  backend.addon.matmul(av, bv, c, batch, m, n, k, attrs.transposeA, attrs.transposeB,
+    batchA === 1 ? 0 : m * k, batchB === 1 ? 0 : k * n, biasV, act, alpha);
+  return out(backend, [...outer, m, n], c);
+}
+
+function convInfoFor(
+  xShape: readonly number[], filterShape: readonly number[], attrs: tf.Conv2DAttrs | tf.FusedConv2DAttrs,
+): tf.backend_util.Conv2DInfo | undefined {
+  if (attrs.dataFormat === 'NCHW' || xShape.length !== 4 || filterShape.length !== 4) return undefined;
+  return tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number], filterShape as [number, number, number, number],
+    attrs.strides, attrs.dilations, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast',
+  );
+}
+
+function conv2dImpl(args: KernelArgs, backend: NativeBackend, fused: boolean): tf.TensorInfo | undefined {
+  const { x, filter, bias, preluActivationWeights } = args.inputs as Record<string, tf.TensorInfo | undefined>;
+  const attrs = args.attrs as unknown as tf.FusedConv2DAttrs;
+  if (!x || !filter) return undefined;
+  const xv = f32(backend, x);
+  const wv = f32(backend, filter);
+  if (!xv || !wv) return undefined;
+  const info = convInfoFor(x.shape, filter.shape, attrs);
+  if (!info) return undefined;
+  let act = 0;
+  let biasV: Float32Array | null = null;
+  if (fused) {
+    if (preluActivationWeights) return undefined;
+    const code = activationCode(attrs.activation);
+    if (code === undefined) return undefined;
+    act = code;
+    if (bias) {
+      const bv = f32(backend, bias);
+      const bs = sizeOf(bias.shape);
+      if (!bv || !(bs === 1 || (bs === info.outChannels && bias.shape[bias.shape.length - 1] === bs))) return undefined;
+      biasV = bv;
+    }
+  }
+  const y = backend.pool.take(sizeOf(info.outShape));
+  backend.addon.conv2d(xv, wv, y, convGeometry(info), biasV, act, attrs.leakyreluAlpha ?? 0.2);
+  return out(backend, info.outShape, y);
+}
+
+function conv2dBackpropInputImpl(args: KernelArgs, backend: NativeBackend): tf.TensorInfo | undefined {
+  const { dy, filter } = args.inputs as Record<string, tf.TensorInfo | undefined>;
+  const attrs = args.attrs as unknown as tf.Conv2DBackpropInputAttrs;
+  if (!dy || !filter) return undefined;
+  const dyv = f32(backend, dy);
+  const wv = f32(backend, filter);
+  if (!dyv || !wv) return undefined;
+  const info = convInfoFor(attrs.inputShape, filter.shape, { ...attrs, dilations: 1 });
+  if (!info) return undefined;
+  const dx = backend.pool.take(sizeOf(attrs.inputShape));
+  backend.addon.conv2dBackpropInput(dyv, wv, dx, convGeometry(info));
+  return out(backend, [...attrs.inputShape], dx);
+}
+
+function conv2dBackpropFilterImpl(args: KernelArgs, backend: NativeBackend): tf.TensorInfo | undefined {
+  const { x, dy } = args.inputs as Record<string, tf.TensorInfo | undefined>;
+  const attrs = args.attrs as unknown as tf.Conv2DBackpropFilterAttrs;
+  if (!x || !dy) return undefined;
+  const xv = f32(backend, x);
+  const dyv = f32(backend, dy);
+  if (!xv || !dyv) return undefined;
+  const info = convInfoFor(x.shape, attrs.filterShape, { ...attrs, dilations: 1 });
+  if (!info) return undefined;
+  const dw = backend.pool.take(sizeOf(attrs.filterShape));
+  backend.addon.conv2dBackpropFilter(xv, dyv, dw, convGeometry(info));
+  return out(backend, [...attrs.filterShape], dw);
+}
+
+function poolInfoFor(xShape: readonly number[], attrs: tf.MaxPoolAttrs): tf.backend_util.Conv2DInfo | undefined {
+  if (xShape.length !== 4) return undefined;
+  return tf.backend_util.computePool2DInfo(
+    xShape as [number, number, number, number], attrs.filterSize, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode,
+  );
+}
+
+function maxPoolImpl(args: KernelArgs, backend: NativeBackend): tf.TensorInfo | undefined {
+  const { x } = args.inputs as Record<string, tf.TensorInfo | undefined>;
+  if (!x) return undefined;
+  const xv = f32(backend, x);
+  const info = poolInfoFor(x.shape, args.attrs as unknown as tf.MaxPoolAttrs);
+  if (!xv || !info) return undefined;
+  const y = backend.pool.take(sizeOf(info.outShape));
+  backend.addon.maxPool(xv, y, convGeometry(info));
+  return out(backend, info.outShape, y);
+}
+
+function maxPoolGradImpl(args: KernelArgs, backend: NativeBackend): tf.TensorInfo | undefined {
+  const { dy, input } = args.inputs as Record<string, tf.TensorInfo | undefined>;
+  if (!dy || !input) return undefined;
+  const dyv = f32(backend, dy);
+  const xv = f32(backend, input);
+  const info = poolInfoFor(input.shape, args.attrs as unknown as tf.MaxPoolGradAttrs);
+  if (!dyv || !xv || !info) return undefined;
+  const dx = backend.pool.take(sizeOf(input.shape));
+  backend.addon.maxPoolGrad(dyv, xv, dx, convGeometry(info));
+  return out(backend, [...input.shape], dx);
+}
+
+/** Period with which an operand of shape `s` repeats inside the broadcast shape `out`, if it does. */
+function repeatPeriod(s: readonly number[], outShape: readonly number[]): number | undefined {
+  const n = sizeOf(s);
+  if (n === 1) return 1;
+  let i = 0;
+  while (i < s.length && s[i] === 1) i++;
+  const core = s.slice(i);
+  if (core.length > outShape.length) return undefined;
+  const tail = outShape.slice(outShape.length - core.length);
+  return core.every((d, j) => d === tail[j]) ? n : undefined;
+}
+
+function binaryImpl(name: string, args: KernelArgs, backend: NativeBackend): tf.TensorInfo | undefined {
+  const { a, b } = args.inputs as Record<string, tf.TensorInfo | undefined>;
+  const op = BINARY_OPS[name];
+  if (!a || !b || op === undefined) return undefined;
+  const av = f32(backend, a);
+  const bv = f32(backend, b);
+  if (!av || !bv) return undefined;
+  let outShape: number[];
+  try {
+    outShape = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
+  } catch {
+    return undefined; // the cpu kernel throws the proper error
+  }
+  const pa = repeatPeriod(a.shape, outShape);
+  const pb = repeatPeriod(b.shape, outShape);
+  if (pa === undefined || pb === undefined) return undefined;
+  const y = backend.pool.take(sizeOf(outShape));
+  if (y.length > 0) backend.addon.binary(op, av, pa, bv, pb, y);
+  return out(backend, outShape, y);
+}
+
+function unaryImpl(name: string, args: KernelArgs, backend: NativeBackend): tf.TensorInfo | undefined {
+  const { x } = args.inputs as Record<string, tf.TensorInfo | undefined>;
+  const op = UNARY_OPS[name];
+  if (!x || op === undefined) return undefined;
+  const xv = f32(backend, x);
+  if (!xv) return undefined;
+  const y = backend.pool.take(xv.length);
+  const alpha = name === 'Step' ? ((args.attrs as { alpha?: number } | undefined)?.alpha ?? 0) : 0;
+  if (y.length > 0) backend.addon.unary(op, xv, y, alpha);
+  return out(backend, [...x.shape], y);
+}
+
+/** Sum over leading axes (a bias gradient) natively; other reductions stay on the cpu kernel. */
+function sumImpl(args: KernelArgs, backend: NativeBackend): tf.TensorInfo | undefined {
+  const { x } = args.inputs as Record<string, tf.TensorInfo | undefined>;
+  const attrs = args.attrs as unknown as tf.SumAttrs;
+  if (!x) return undefined;
+  const xv = f32(backend, x);
+  if (!xv || x.shape.length === 0) return undefined;
+  const axes = tf.util.parseAxisParam(attrs.axis, x.shape).sort((p, q) => p - q);
+  if (!axes.every((ax, i) => ax === i)) return undefined;
+  const rows = sizeOf(x.shape.slice(0, axes.length));
+  const rest = x.shape.slice(axes.length);
+  const y = backend.pool.take(sizeOf(rest));
+  backend.addon.sumRows(xv, y, rows, y.length);
+  const shape = attrs.keepDims ? [...axes.map(() => 1), ...rest] : rest;
+  return out(backend, shape, y);
+}
+
+const OVERRIDES: Record<(typeof NATIVE_KERNELS)[number], (args: KernelArgs, backend: NativeBackend) => tf.TensorInfo | undefined> = {
+  BatchMatMul: (a, b) => matmulImpl(a, b, false),
+  _FusedMatMul: (a, b) => matmulImpl(a, b, true),
+  Conv2D: (a, b) => conv2dImpl(a, b, false),
+  FusedConv2D: (a, b) => conv2dImpl(a, b, true),
+  Conv2DBackpropInput: conv2dBackpropInputImpl,
+  Conv2DBackpropFilter: conv2dBackpropFilterImpl,
+  MaxPool: maxPoolImpl,
+  MaxPoolGrad: maxPoolGradImpl,
+  Sum: sumImpl,
+  ...(Object.fromEntries(Object.keys(BINARY_OPS).map((k) => [k, (a: KernelArgs, b: NativeBackend) => binaryImpl(k, a, b)])) as Record<
+    'Add' | 'Sub' | 'Multiply' | 'RealDiv' | 'Maximum' | 'Minimum' | 'SquaredDifference', (a: KernelArgs, b: NativeBackend) => tf.TensorInfo | undefined>),
+  ...(Object.fromEntries(Object.keys(UNARY_OPS).map((k) => [k, (a: KernelArgs, b: NativeBackend) => unaryImpl(k, a, b)])) as Record<
+    'Sqrt' | 'Square' | 'Relu' | 'Step' | 'Neg' | 'Exp' | 'Log' | 'Abs' | 'Rsqrt' | 'Sigmoid' | 'Tanh', (a: KernelArgs, b: NativeBackend) => tf.TensorInfo | undefined>),
+};
+
+let registered = false;
+
+/**
+ * Registers the `native` backend and its kernels with tfjs (once). Every cpu kernel is
+ * registered for `native` too, so anything not accelerated behaves exactly as on `cpu`.
+ */
+export function registerNativeBackend(addon: NativeAddon): void {
+  if (registered) return;
+  for (const k of tf.getKernelsForBackend('cpu')) {
+    const override = (OVERRIDES as Record<string, ((a: KernelArgs, b: NativeBackend) => tf.TensorInfo | undefined) | undefined>)[k.kernelName];
+    const plain = VIEW_KERNELS.has(k.kernelName) ? copyingViews(k.kernelFunc) : k.kernelFunc;
+    tf.registerKernel({
+      ...k,
+      backendName: NATIVE_BACKEND_NAME,
+      kernelFunc: override ? withFallback(k.kernelName, override) : plain,
+    });
+  }
+  installNativeOptimizers(() => (tf.getBackend() === NATIVE_BACKEND_NAME ? (tf.backend() as NativeBackend) : undefined));
+  // Priority 0: tfjs's own default choice (when nobody calls setBackend) is left unchanged.
+  tf.registerBackend(NATIVE_BACKEND_NAME, () => new NativeBackend(addon), 0);
+  registered = true;
+}
+
+/** The addon, when it loaded (for thread control in benchmarks and tests). */
+export function nativeAddon(): NativeAddon | undefined {
+  const r = loadNativeAddon();
+  return r.ok ? r.addon : undefined;
+}
+
+/** The backend provider for `native` used by src/backends/index.ts. */
+export const nativeProvider: BackendProvider = {
+  name: 'native',
+  tfName: NATIVE_BACKEND_NAME,
+  probe(): Promise<ProbeResult> {
+    const r = loadNativeAddon();
+    if (!r.ok) return Promise.resolve({ available: false, reason: r.reason });
+    try {
+      registerNativeBackend(r.addon);
+    } catch (e) {
+      return Promise.resolve({ available: false, reason: `registration failed: ${e instanceof Error ? e.message : String(e)}` });
+    }
+    const threads = r.addon.threads();
+    return Promise.resolve({
+      available: true,
+      detail: `tfgym C++ kernels, ${r.addon.kernel()}, ${threads} thread${threads === 1 ? '' : 's'}`,
+    });
+  },
+};

@@ -1,0 +1,229 @@
+/**
+ * The env registry: `register(id, factory, spec)` and `make(id, options)`, like Gymnasium's.
+ *
+ * Ids are `[namespace/]Name-vN`. Options a factory accepts are exactly the keys of its
+ * `defaultOptions` (plus `renderMode`), so `make` can reject typos with a clear error instead
+ * of silently ignoring them. Concrete envs register themselves when their module is imported;
+ * `envs/index.ts` imports all of them.
+ */
+import type { Env, RenderMode } from './env.js';
+import { TimeLimit } from './wrappers/common.js';
+
+/** Option values an env may take (JSON-like scalars, so the CLI can pass them as `key=value`). */
+export type EnvOptionValue = number | string | boolean | null;
+/** Options passed to a factory: the defaults merged with the caller's, plus `renderMode`. */
+export type EnvOptions = Record<string, EnvOptionValue | undefined> & { renderMode?: RenderMode | null };
+
+/** Builds an env from its merged options. */
+export type EnvFactory = (options: EnvOptions) => Env<unknown, unknown>;
+
+/** What `register` takes besides the id and factory. */
+export interface RegisterOptions {
+  /** Wraps made envs in `TimeLimit(maxEpisodeSteps)` (override per call with the `maxEpisodeSteps` option). */
+  maxEpisodeSteps?: number;
+  /** Every option the env accepts, with its default value; the type of the default is the type accepted. */
+  defaultOptions?: Record<string, EnvOptionValue>;
+  /** One line for `tfgym envs`. */
+  description?: string;
+}
+
+/** A registered env. */
+export interface EnvSpec {
+  readonly id: string;
+  readonly namespace: string | null;
+  readonly name: string;
+  readonly version: number;
+  readonly maxEpisodeSteps: number | null;
+  readonly defaultOptions: Readonly<Record<string, EnvOptionValue>>;
+  readonly description: string;
+  readonly factory: EnvFactory;
+}
+
+/** `[namespace/]Name-vN`: namespace and name of letters, digits, `_`, `-`, `.`; version digits. */
+const ID_RE = /^(?:([A-Za-z0-9_.-]+)\/)?([A-Za-z0-9_.-]+?)-v(\d+)$/;
+/** Option keys `make` understands itself, on top of an env's `defaultOptions`. */
+const RESERVED_OPTIONS = ['renderMode', 'maxEpisodeSteps'] as const;
+
+/** Splits an id into its parts; throws on a malformed id. */
+export function parseEnvId(id: string): { namespace: string | null; name: string; version: number } {
+  const m = typeof id === 'string' ? ID_RE.exec(id) : null;
+  if (!m) {
+    throw new RangeError(`Malformed env id '${String(id)}': expected [namespace/]Name-vN, e.g. 'Catch-v0' or 'bsuite/Catch-v0'`);
+  }
+  return { namespace: m[1] ?? null, name: m[2] as string, version: Number(m[3]) };
+}
+
+/** Levenshtein edit distance (insertions, deletions, substitutions each cost 1). */
+export function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const sub = (prev[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      cur.push(Math.min(sub, (prev[j] as number) + 1, (cur[j - 1] as number) + 1));
+    }
+    prev = cur;
+  }
+  return prev[b.length] as number;
+}
+
+/** A set of registered envs. Most code uses the module-level default one through the free functions. */
+export class Registry {
+  private readonly specs = new Map<string, EnvSpec>();
+
+  /** Registers `id`; throws on a malformed or already registered id or bad spec values. */
+  register(id: string, factory: EnvFactory, opts: RegisterOptions = {}): EnvSpec {
+    const parts = parseEnvId(id);
+    if (this.specs.has(id)) throw new Error(`Env id '${id}' is already registered`);
+    if (typeof factory !== 'function') throw new TypeError(`register('${id}'): factory must be a function`);
+    const mes = opts.maxEpisodeSteps;
+    if (mes !== undefined && (!Number.isInteger(mes) || mes < 1)) {
+      throw new RangeError(`register('${id}'): maxEpisodeSteps must be a positive integer. Received: ${String(mes)}`);
+    }
+    const defaults = { ...(opts.defaultOptions ?? {}) };
+    for (const k of RESERVED_OPTIONS) {
+      if (k in defaults) throw new RangeError(`register('${id}'): '${k}' is reserved and cannot be a default option`);
+    }
+    const spec: EnvSpec = Object.freeze({
+      id,
+      ...parts,
+      maxEpisodeSteps: mes ?? null,
+      defaultOptions: Object.freeze(defaults),
+      description: opts.description ?? '',
+      factory,
+    });
+    this.specs.set(id, spec);
+    return spec;
+  }
+
+  /** Removes `id` (for tests); returns whether it was registered. */
+  unregister(id: string): boolean {
+    return this.specs.delete(id);
+  }
+
+  /** All registered ids, sorted. */
+  registeredIds(): string[] {
+    return [...this.specs.keys()].sort();
+  }
+
+  /** The spec of `id`; throws with suggestions when unknown. */
+  spec(id: string): EnvSpec {
+    const s = this.specs.get(id);
+    if (s) return s;
+    parseEnvId(id);
+    throw new RangeError(this.unknownIdMessage(id));
+  }
+
+  /** Registered ids close to `id` (edit distance, case-insensitive; same name with another version first). */
+  suggest(id: string, max = 3): string[] {
+    const lower = id.toLowerCase();
+    const baseOf = (s: string): string => s.toLowerCase().replace(/-v\d+$/, '');
+    const scored = this.registeredIds().map((cand) => {
+      let d = editDistance(lower, cand.toLowerCase());
+      if (baseOf(cand) === baseOf(id)) d = Math.min(d, 0.5);
+      return { cand, d };
+    });
+    const limit = Math.max(2, Math.floor(id.length / 3));
+    return scored
+      .filter((s) => s.d <= limit)
+      .sort((a, b) => a.d - b.d || a.cand.localeCompare(b.cand))
+      .slice(0, max)
+      .map((s) => s.cand);
+  }
+
+  private unknownIdMessage(id: string): string {
+    const close = this.suggest(id);
+    const hint = close.length ? ` Did you mean: ${close.join(', ')}?` : '';
+    return `Unknown env id '${id}'.${hint} Run 'tfgym envs' to list registered envs.`;
+  }
+
+  /**
+   * Makes `id` with `options` merged over its defaults. `renderMode` is passed to the factory;
+   * `maxEpisodeSteps` overrides the registered limit (`null` or 0 removes the `TimeLimit`).
+   * Unknown option keys and values of the wrong type throw, naming the accepted keys.
+   */
+  make<Obs = unknown, Act = unknown>(id: string, options: Record<string, unknown> = {}): Env<Obs, Act> {
+    const s = this.spec(id);
+    const merged: EnvOptions = { ...s.defaultOptions };
+    let maxSteps: number | null = s.maxEpisodeSteps;
+    for (const [k, v] of Object.entries(options)) {
+      if (v === undefined) continue;
+      if (k === 'renderMode') {
+        if (v !== null && v !== 'rgb_array' && v !== 'ansi') {
+          throw new RangeError(`make('${id}'): renderMode must be 'rgb_array', 'ansi' or null. Received: ${String(v)}`);
+        }
+        merged.renderMode = v;
+      } else if (k === 'maxEpisodeSteps') {
+        if (v !== null && v !== 0 && (!Number.isInteger(v) || (v as number) < 1)) {
+          throw new RangeError(`make('${id}'): maxEpisodeSteps must be a positive integer, 0 or null. Received: ${String(v)}`);
+        }
+        maxSteps = v === null || v === 0 ? null : (v as number);
+      } else if (!(k in s.defaultOptions)) {
+        const keys = [...Object.keys(s.defaultOptions), ...RESERVED_OPTIONS];
+        const close = keys.filter((c) => editDistance(c.toLowerCase(), k.toLowerCase()) <= 2);
+        throw new RangeError(
+          `make('${id}'): unknown option '${k}'.${close.length ? ` Did you mean: ${close.join(', ')}?` : ''} Accepted options: ${keys.join(', ')}`,
+        );
+      } else {
+        const def = s.defaultOptions[k];
+        if (def !== null && v !== null && typeof v !== typeof def) {
+          throw new TypeError(`make('${id}'): option '${k}' must be a ${typeof def}. Received: ${JSON.stringify(v)}`);
+        }
+        if (def !== null && v === null) {
+          throw new TypeError(`make('${id}'): option '${k}' must be a ${typeof def}. Received: null`);
+        }
+        merged[k] = v as EnvOptionValue;
+      }
+    }
+    const env = s.factory(merged);
+    return (maxSteps === null ? env : new TimeLimit(env, maxSteps)) as Env<Obs, Act>;
+  }
+
+  /**
+   * Converts `key=value` strings (from the command line) to typed options for `id`, using the
+   * type of each default: numbers must parse as finite numbers, booleans as `true`/`false`,
+   * `null` as null. Unknown keys are kept as strings so that `make` reports them.
+   */
+  parseOptions(id: string, raw: Record<string, string>): Record<string, unknown> {
+    const s = this.spec(id);
+    const out: Record<string, unknown> = {};
+    for (const [k, str] of Object.entries(raw)) {
+      const def = k === 'maxEpisodeSteps' ? 0 : k === 'renderMode' ? '' : s.defaultOptions[k];
+      if (str === 'null') out[k] = null;
+      else if (typeof def === 'number') {
+        const n = Number(str);
+        if (str.trim() === '' || !Number.isFinite(n)) throw new TypeError(`Option '${k}' of '${id}' must be a number. Received: ${str}`);
+        out[k] = n;
+      } else if (typeof def === 'boolean') {
+        if (str !== 'true' && str !== 'false') throw new TypeError(`Option '${k}' of '${id}' must be true or false. Received: ${str}`);
+        out[k] = str === 'true';
+      } else {
+        out[k] = str;
+      }
+    }
+    return out;
+  }
+}
+
+/** The default registry that `register`/`make` use. */
+export const registry = new Registry();
+
+/** Registers an env id in the default registry (see {@link Registry.register}). */
+export function register(id: string, factory: EnvFactory, opts?: RegisterOptions): EnvSpec {
+  return registry.register(id, factory, opts);
+}
+
+/** Makes an env from the default registry (see {@link Registry.make}). */
+export function make<Obs = unknown, Act = unknown>(id: string, options?: Record<string, unknown>): Env<Obs, Act> {
+  return registry.make<Obs, Act>(id, options);
+}
+
+/** Ids in the default registry, sorted. */
+export function registeredIds(): string[] {
+  return registry.registeredIds();
+}
+
+/** Spec of a registered id in the default registry; throws with suggestions when unknown. */
+export function spec(id: string): EnvSpec {
+  return registry.spec(id);
+}

@@ -1,0 +1,147 @@
+/**
+ * Observation wrappers that keep state across steps (Gymnasium's `stateful_observation`):
+ * `FrameStack` (the last k observations, concatenated along the last, channel, axis) and
+ * `MaxAndSkip`.
+ */
+import type { Env, Info, ResetOptions, Space, StepResult } from '../env.js';
+import { allocTyped, Box, type AnyTypedArray } from '../spaces.js';
+import { requireBox, Wrapper } from './wrapper.js';
+
+/** How the stack is filled at reset: copies of the first observation (`'reset'`) or zeros (`'zero'`). */
+export type FramePadding = 'reset' | 'zero';
+
+/**
+ * Stacks the last `k` observations channels-last: an observation of shape `[..., C]` becomes
+ * `[..., C * k]`, and element `(..., j * C + c)` is channel `c` of frame `j`, with `j = 0` the
+ * oldest and `j = k - 1` the newest. So `[H, W, 1]` gray frames become the `[H, W, k]` input a
+ * channels-last convnet expects (the book stacks 4 frames this way).
+ *
+ * At reset the older slots hold copies of the first observation (`padding: 'reset'`, the book's
+ * "first frame repeated 4 times" and Gymnasium's default) or zeros (`'zero'`). Frames are copied
+ * into a ring, so the inner env may reuse its buffers; the returned stack is one reused buffer.
+ */
+export class FrameStack<T extends AnyTypedArray, Act> extends Wrapper<T, Act> {
+  private readonly space: Box;
+  private readonly ring: T[];
+  private head = 0;
+  private readonly out: T;
+  private readonly channels: number;
+  private readonly positions: number;
+
+  constructor(
+    env: Env<T, Act>,
+    readonly k: number,
+    readonly padding: FramePadding = 'reset',
+  ) {
+    super(env);
+    if (!Number.isInteger(k) || k < 1) throw new RangeError(`FrameStack: k must be a positive integer. Received: ${String(k)}`);
+    if (padding !== 'reset' && padding !== 'zero') {
+      throw new RangeError(`FrameStack: padding must be 'reset' or 'zero'. Received: ${String(padding)}`);
+    }
+    const box = requireBox(env.observationSpace, 'FrameStack');
+    if (box.shape.length === 0) throw new TypeError('FrameStack needs observations with at least one axis');
+    this.channels = box.shape[box.shape.length - 1] as number;
+    this.positions = box.size / this.channels;
+    const shape = [...box.shape.slice(0, -1), this.channels * k];
+    this.space = new Box(this.tile(box.low), this.tile(box.high), shape, box.dtype);
+    this.ring = Array.from({ length: k }, () => allocTyped(box.dtype, box.size) as T);
+    this.out = allocTyped(box.dtype, box.size * k) as T;
+  }
+
+  /** Repeats per-element values of one frame into the stacked layout. */
+  private tile(v: Float64Array): number[] {
+    const out: number[] = [];
+    for (let p = 0; p < this.positions; p++)
+      for (let j = 0; j < this.k; j++) for (let c = 0; c < this.channels; c++) out.push(v[p * this.channels + c] as number);
+    return out;
+  }
+
+  override get observationSpace(): Space<T> {
+    return this.space as unknown as Space<T>;
+  }
+
+  override reset(opts?: ResetOptions): [T, Info] {
+    const [obs, info] = this.env.reset(opts);
+    for (let j = 0; j < this.k; j++) {
+      const slot = this.ring[j] as T;
+      if (this.padding === 'reset') slot.set(obs);
+      else slot.fill(0);
+    }
+    this.head = 0;
+    (this.ring[0] as T).set(obs);
+    return [this.assemble(), info];
+  }
+
+  override step(action: Act): StepResult<T> {
+    const out = this.env.step(action);
+    this.head = (this.head + 1) % this.k;
+    (this.ring[this.head] as T).set(out[0]);
+    out[0] = this.assemble();
+    return out;
+  }
+
+  private assemble(): T {
+    const { k, channels: C, positions, out } = this;
+    const stride = C * k;
+    for (let j = 0; j < k; j++) {
+      // Slot of the j-th oldest frame: the newest is at head.
+      const frame = this.ring[(this.head + 1 + j) % k] as T;
+      for (let p = 0; p < positions; p++) {
+        const o = p * stride + j * C;
+        const s = p * C;
+        for (let c = 0; c < C; c++) out[o + c] = frame[s + c] as number;
+      }
+    }
+    return out;
+  }
+}
+
+/**
+ * Repeats each action `skip` times, summing the rewards and stopping early when the episode
+ * ends; the observation is the elementwise max of the last two frames of those repeats (it
+ * removes Atari sprite flicker), or the only frame when the episode ended on the first repeat.
+ * `info` is the last inner step's.
+ */
+export class MaxAndSkip<T extends AnyTypedArray, Act> extends Wrapper<T, Act> {
+  private readonly a: T;
+  private readonly b: T;
+
+  constructor(
+    env: Env<T, Act>,
+    readonly skip = 4,
+  ) {
+    super(env);
+    if (!Number.isInteger(skip) || skip < 1) throw new RangeError(`MaxAndSkip: skip must be a positive integer. Received: ${String(skip)}`);
+    const box = requireBox(env.observationSpace, 'MaxAndSkip');
+    this.a = allocTyped(box.dtype, box.size) as T;
+    this.b = allocTyped(box.dtype, box.size) as T;
+  }
+
+  override step(action: Act): StepResult<T> {
+    let total = 0;
+    let terminated = false;
+    let truncated = false;
+    let info: Info = {};
+    let seen = 0;
+    for (let i = 0; i < this.skip; i++) {
+      const [obs, r, term, trunc, inf] = this.env.step(action);
+      total += r;
+      info = inf;
+      // Keep the two most recent frames: a holds the previous one, b the latest.
+      if (seen > 0) this.a.set(this.b);
+      this.b.set(obs);
+      seen++;
+      terminated = term;
+      truncated = trunc;
+      if (term || trunc) break;
+    }
+    const out = this.b;
+    if (seen > 1) {
+      for (let i = 0; i < out.length; i++) {
+        const x = this.a[i] as number;
+        if (x > (out[i] as number)) out[i] = x;
+      }
+    }
+    return [out, total, terminated, truncated, info];
+  }
+}
