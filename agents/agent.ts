@@ -1,27 +1,12 @@
 /**
- * What the training loop needs from an agent, and the plain-data snapshot agents save into
- * checkpoints (JSON, tfjs model artifacts, typed-array blobs). Writing snapshots to disk is
- * `src/io/checkpoints.ts`' job; agents never touch the file system.
+ * What the training loop needs from an agent. Agents save their state as an `AgentSnapshot`
+ * (plain data, defined with the checkpoint format in `src/io/snapshot.ts`); writing snapshots to
+ * disk is `src/io/checkpoints.ts`' job, and agents never touch the file system.
  */
 import type * as tf from '@tensorflow/tfjs';
-import { argmax } from './exploration.js';
 import type { Rng } from '../src/rng/rng.js';
 import type { AnyTypedArray } from '../src/core/spaces.js';
-
-/** A typed array stored as a blob. */
-export type Blob = Uint8Array | Int32Array | Float32Array | Float64Array;
-
-/** An agent's state as plain data. */
-export interface AgentSnapshot {
-  /** Agent name, checked on restore. */
-  readonly kind: string;
-  /** Small JSON-serialisable state (counters, RNG states, specs). */
-  readonly json: Record<string, unknown>;
-  /** Networks, each saved as tfjs layers `model.json` + `weights.bin`. */
-  readonly models: Record<string, tf.io.ModelArtifacts>;
-  /** Large arrays (optimizer slots, replay memory, Q-tables). */
-  readonly blobs: Record<string, Blob>;
-}
+import type { AgentSnapshot } from '../src/io/snapshot.js';
 
 /** Scalars from one training round. */
 export interface UpdateInfo {
@@ -30,18 +15,37 @@ export interface UpdateInfo {
   readonly updates: number;
 }
 
+/** How {@link Agent.act} explores. */
+export interface ActOptions {
+  /** Stream for the exploration draws (default: the agent's own). */
+  readonly rng?: Rng;
+  /**
+   * Whether this action continues the training trajectory, so that exploration with state
+   * between steps (DQN's εz-greedy options) may start, continue or end an option. Default true;
+   * false gives plain epsilon-greedy and leaves that state untouched (e.g. for evaluation).
+   */
+  readonly extended?: boolean;
+}
+
 /** A learning agent for discrete actions. */
 export interface Agent {
   readonly name: string;
   readonly numActions: number;
   /** Exploration epsilon for this progress. */
   epsilon(step: number, episodes: number): number;
-  /** Epsilon-greedy action; `rng` overrides the agent's own stream (evaluation uses its own). */
-  act(obs: AnyTypedArray, epsilon: number, rng?: Rng): number;
+  /** The next action, epsilon-greedy on the agent's values; see {@link ActOptions}. */
+  act(obs: AnyTypedArray, epsilon: number, options?: ActOptions): number;
   /** Action values for one observation (for greedy play and the viewer's Q bars). */
   qValues(obs: AnyTypedArray): Float32Array;
   /** Learns from (or stores) one transition. */
-  observe(obs: AnyTypedArray, action: number, reward: number, nextObs: AnyTypedArray, terminated: boolean, truncated: boolean): void;
+  observe(
+    obs: AnyTypedArray,
+    action: number,
+    reward: number,
+    nextObs: AnyTypedArray,
+    terminated: boolean,
+    truncated: boolean,
+  ): void;
   /** Announces an episode boundary that no terminal transition marked. */
   endEpisode(): void;
   /** Called after every env step; returns scalars when it trained. */
@@ -53,10 +57,4 @@ export interface Agent {
   /** Restores a snapshot; throws a clear Error when it does not fit. */
   restore(s: AgentSnapshot): Promise<void>;
   dispose(): void;
-}
-
-/** Epsilon-greedy over given Q-values with `rng`: one uniform draw, then a uniform action or the argmax. */
-export function epsilonGreedy(q: () => ArrayLike<number>, numActions: number, epsilon: number, rng: Rng): number {
-  if (rng.nextFloat() < epsilon) return rng.nextInt(numActions);
-  return argmax(q(), numActions);
 }

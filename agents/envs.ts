@@ -2,12 +2,11 @@
  * Builds the envs an agent trains and evaluates on: `make(id, options)` plus the observation
  * pipeline the config's `preprocess` names, and tells the replay memory about frame stacking.
  *
- * `preprocess: 'book'` is the book's `preprocess_images` (Gulli & Pal ch. 8): grayscale, resized
- * to 80x80 (area; `frameSize` changes the side), 4 frames stacked channels-last (`frameStack` changes the
- * count), first frame repeated. The book also scales to
- * [0, 1]; here that division by 255 happens at the network input instead (uint8 observations are
- * always scaled so), which gives the network the same values while the replay stores 1-byte
- * pixels instead of 4-byte floats (50,000 book transitions: ~400 MB instead of ~1.6 GB).
+ * `preprocess: 'book'` is the book's `preprocess_images` (Gulli & Pal ch. 8), defined once in
+ * `envs/catch/book.ts` ({@link bookPreprocessing}): grayscale, resized to 80x80 (area;
+ * `frameSize` changes the side), 4 frames stacked channels-last (`frameStack` changes the count),
+ * first frame repeated, uint8 throughout. The book's division by 255 happens at the network input
+ * (uint8 observations are scaled by {@link inputDivisor}), so the replay stores 1-byte pixels.
  */
 import '../envs/index.js';
 import type { Env } from '../src/core/env.js';
@@ -15,7 +14,7 @@ import { make } from '../src/core/registry.js';
 import type { StackAxis } from '../src/replay/index.js';
 import { inputDivisor } from '../src/core/spaces.js';
 import { FrameStack } from '../src/core/wrappers/stateful-observation.js';
-import { GrayScale, Resize } from '../src/core/wrappers/transform-observation.js';
+import { bookPreprocessing } from '../envs/catch/book.js';
 import type { TypedEnv } from './trainer.js';
 
 /** Observation pipelines. */
@@ -41,15 +40,8 @@ export interface AgentEnv {
  */
 export function makeAgentEnv(id: string, options: Record<string, unknown>, preprocess: Preprocess, frameSize = 80, stackFrames = 4): AgentEnv {
   let env = make(id, options) as Env<unknown, unknown>;
-  if (preprocess === 'book') {
-    const sp = env.observationSpace;
-    if (sp.dtype !== 'uint8' || (sp.shape.length !== 3 && sp.shape.length !== 2)) {
-      throw new RangeError(`preprocess 'book' needs uint8 image observations; ${id} has ${sp.toString()}`);
-    }
-    let img = env as Env<Uint8Array, number>;
-    if (sp.shape.length === 3 && sp.shape[2] === 3) img = new GrayScale(img);
-    env = new FrameStack<Uint8Array, number>(new Resize(img, frameSize, frameSize, 'area'), stackFrames, 'reset') as Env<unknown, unknown>;
-  }
+  // Throws a RangeError for observations that are not uint8 images.
+  if (preprocess === 'book') env = bookPreprocessing(env as Env<unknown, number>, { frameSize, stack: stackFrames }) as Env<unknown, unknown>;
   const as = env.actionSpace as { n?: number };
   if (typeof as.n !== 'number') throw new RangeError(`${id}: agents need a Discrete action space; it has ${env.actionSpace.toString()}`);
   const sp = env.observationSpace;

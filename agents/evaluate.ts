@@ -2,7 +2,7 @@
  * Evaluation: play N episodes with a fixed epsilon on a separate env, seeds `seed + i`, an Rng of
  * its own for exploration. The same seeds every time make evaluations comparable across training.
  */
-import { argmax } from './exploration.js';
+import { epsilonGreedy } from './exploration.js';
 import { Rng } from '../src/rng/rng.js';
 import type { Env } from '../src/core/env.js';
 import type { AnyTypedArray } from '../src/core/spaces.js';
@@ -55,12 +55,7 @@ export function evaluate(policy: QPolicy, env: Env<unknown, number>, o: EvalOpti
     let [obs] = env.reset({ seed: o.seed + i });
     let ret = 0;
     for (let t = 0; t < maxSteps; t++) {
-      let a: number;
-      if (rng.nextFloat() < epsilon) {
-        a = rng.nextInt(policy.numActions);
-      } else {
-        a = argmax(policy.qValues(obs as AnyTypedArray), policy.numActions);
-      }
+      const a = epsilonGreedy(() => policy.qValues(obs as AnyTypedArray), policy.numActions, epsilon, rng);
       const r = env.step(a);
       ret += r[1];
       obs = r[0];
@@ -69,5 +64,6 @@ export function evaluate(policy: QPolicy, env: Env<unknown, number>, o: EvalOpti
     returns.push(ret);
   }
   const [meanReturn, stdReturn] = meanStd(returns);
-  return { episodes: o.episodes, meanReturn, stdReturn, wins: o.countWins ? returns.filter((r) => r > 0).length : null, returns };
+  const wins = o.countWins ? returns.filter((r) => r > 0).length : null;
+  return { episodes: o.episodes, meanReturn, stdReturn, wins, returns };
 }

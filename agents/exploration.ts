@@ -1,4 +1,7 @@
 /**
+ * Exploration for discrete actions: the greedy action ({@link argmax}), epsilon-greedy
+ * ({@link epsilonGreedy}, Sutton & Barto 2018, section 2.2), and its temporally-extended form.
+ *
  * Temporally-extended epsilon-greedy exploration ("εz-greedy", Dabney, Ostrovski & Barreto,
  * "Temporally-Extended ε-Greedy Exploration", ICLR 2021): with probability epsilon the agent
  * picks a uniform random action *and a duration n ~ zeta(mu)*, and repeats that action for n
@@ -10,6 +13,7 @@
  * The state between steps (the running action and steps left) is plain data, saved in
  * checkpoints so that a resumed run explores exactly as an uninterrupted one.
  */
+import { at } from '../src/core/spaces.js';
 import type { Rng } from '../src/rng/rng.js';
 
 /**
@@ -18,8 +22,18 @@ import type { Rng } from '../src/rng/rng.js';
  */
 export function argmax(values: ArrayLike<number>, n: number = values.length, offset = 0): number {
   let best = 0;
-  for (let a = 1; a < n; a++) if ((values[offset + a] as number) > (values[offset + best] as number)) best = a;
+  for (let a = 1; a < n; a++) if (at(values, offset + a) > at(values, offset + best)) best = a;
   return best;
+}
+
+/**
+ * Epsilon-greedy with `rng`: one uniform draw, then a uniform random action (probability
+ * `epsilon`) or the argmax of `q()`. Q-values are computed only when needed, and the draws never
+ * depend on them, so the random stream is the same whatever the network says.
+ */
+export function epsilonGreedy(q: () => ArrayLike<number>, numActions: number, epsilon: number, rng: Rng): number {
+  if (rng.nextFloat() < epsilon) return rng.nextInt(numActions);
+  return argmax(q(), numActions);
 }
 
 /** The longest exploratory repeat (the paper caps n at 10,000). */
@@ -34,21 +48,25 @@ export class ZetaSampler {
     readonly mu: number,
     readonly max = EZ_MAX_DURATION,
   ) {
-    if (!(mu > 1) || !Number.isFinite(mu)) throw new RangeError(`zeta exponent mu must be a finite number > 1. Received: mu=${String(mu)}`);
-    if (!Number.isInteger(max) || max < 1) throw new RangeError(`zeta max must be an integer >= 1. Received: max=${String(max)}`);
+    if (!(mu > 1) || !Number.isFinite(mu)) {
+      throw new RangeError(`zeta exponent mu must be a finite number > 1. Received: mu=${String(mu)}`);
+    }
+    if (!Number.isInteger(max) || max < 1) {
+      throw new RangeError(`zeta max must be an integer >= 1. Received: max=${String(max)}`);
+    }
     this.cdf = new Float64Array(max);
     let total = 0;
     for (let n = 1; n <= max; n++) {
       total += n ** -mu;
       this.cdf[n - 1] = total;
     }
-    for (let i = 0; i < max; i++) this.cdf[i] = (this.cdf[i] as number) / total;
+    for (let i = 0; i < max; i++) this.cdf[i] = at(this.cdf, i) / total;
   }
 
   /** P(n = k) for 1 <= k <= max. */
   probability(k: number): number {
     if (!Number.isInteger(k) || k < 1 || k > this.max) return 0;
-    return (this.cdf[k - 1] as number) - (k > 1 ? (this.cdf[k - 2] as number) : 0);
+    return at(this.cdf, k - 1) - (k > 1 ? at(this.cdf, k - 2) : 0);
   }
 
   /** One draw (one uniform from `rng`). */
@@ -59,7 +77,7 @@ export class ZetaSampler {
     let hi = this.max - 1;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if ((this.cdf[mid] as number) > u) hi = mid;
+      if (at(this.cdf, mid) > u) hi = mid;
       else lo = mid + 1;
     }
     return lo + 1;

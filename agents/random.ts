@@ -5,7 +5,8 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { Rng, RngState } from '../src/rng/rng.js';
 import type { AnyTypedArray } from '../src/core/spaces.js';
-import type { Agent, AgentSnapshot, UpdateInfo } from './agent.js';
+import type { AgentSnapshot } from '../src/io/snapshot.js';
+import type { ActOptions, Agent, UpdateInfo } from './agent.js';
 import type { ConfigDescriptor } from './config.js';
 
 /** The random agent has no hyperparameters. */
@@ -31,8 +32,9 @@ export class RandomAgent implements Agent {
     return 1;
   }
 
-  act(_obs: AnyTypedArray, _epsilon: number, rng: Rng = this.rng): number {
-    return rng.nextInt(this.numActions);
+  /** A uniform action, whatever `epsilon` (from `options.rng` when given). */
+  act(_obs: AnyTypedArray, _epsilon: number, options: ActOptions = {}): number {
+    return (options.rng ?? this.rng).nextInt(this.numActions);
   }
 
   /** All zeros: a random policy has no preferences. */

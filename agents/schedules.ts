@@ -69,10 +69,61 @@ export function validateSchedule(s: EpsilonSchedule): void {
   for (const k of ['start', 'end'] as const) {
     const v = s[k];
     if (!Number.isFinite(v) || v < 0 || v > 1) {
-      throw new RangeError(`Received an invalid value for epsilon \`${k}\`; expected a number in [0, 1]. Received: ${k}=${String(v)}`);
+      throw new RangeError(
+        `Received an invalid value for epsilon \`${k}\`; expected a number in [0, 1]. Received: ${k}=${String(v)}`,
+      );
     }
   }
   if (!Number.isFinite(s.duration) || s.duration < 0) {
-    throw new RangeError(`Received an invalid value for \`duration\`; expected a number >= 0. Received: duration=${String(s.duration)}`);
+    throw new RangeError(
+      `Received an invalid value for \`duration\`; expected a number >= 0. Received: duration=${String(s.duration)}`,
+    );
   }
+}
+
+/** A training budget: env steps and/or episodes (with both, whichever runs out first ends training). */
+export interface Budget {
+  readonly steps?: number;
+  readonly episodes?: number;
+}
+
+/** The exploration fields of an agent config (DQN's and tabular Q-learning's). */
+export interface EpsilonConfig {
+  readonly epsilonStart: number;
+  readonly epsilonEnd: number;
+  /** Fraction of the budget over which epsilon decays. */
+  readonly explorationFraction: number;
+  readonly epsilonDecay: 'linear' | 'exponential';
+  readonly epsilonUnit: ScheduleUnit;
+}
+
+/**
+ * The epsilon schedule a config describes: decay over `explorationFraction` of the budget in the
+ * config's unit. Throws RangeError when the budget is not given in that unit.
+ */
+export function epsilonScheduleOf(c: EpsilonConfig, budget: Budget): EpsilonSchedule {
+  const total = c.epsilonUnit === 'step' ? budget.steps : budget.episodes;
+  if (total === undefined) {
+    const flag = c.epsilonUnit === 'step' ? 'total-steps' : 'episodes';
+    const unit = c.epsilonUnit;
+    throw new RangeError(`epsilon decays per ${unit}, so the budget must be given in ${unit}s (--${flag})`);
+  }
+  const duration = c.explorationFraction * total;
+  return { kind: c.epsilonDecay, unit: c.epsilonUnit, start: c.epsilonStart, end: c.epsilonEnd, duration };
+}
+
+/**
+ * How far training is through its budget, as a counter `t` out of `duration`, in the unit of the
+ * budget that is furthest along (steps or episodes; with a budget in one unit only, that unit).
+ * A schedule that runs "over the whole budget" (prioritized replay's beta) uses it, so that it
+ * ends exactly when training does, whichever unit the budget was given in. No budget at all:
+ * `{ t: 0, duration: 0 }`, i.e. already at the end.
+ */
+export function budgetProgress(budget: Budget, steps: number, episodes: number): { t: number; duration: number } {
+  const bySteps = (budget.steps ?? 0) > 0 ? { t: steps, duration: budget.steps ?? 0 } : null;
+  const byEpisodes = (budget.episodes ?? 0) > 0 ? { t: episodes, duration: budget.episodes ?? 0 } : null;
+  if (bySteps && byEpisodes) {
+    return bySteps.t / bySteps.duration >= byEpisodes.t / byEpisodes.duration ? bySteps : byEpisodes;
+  }
+  return bySteps ?? byEpisodes ?? { t: 0, duration: 0 };
 }

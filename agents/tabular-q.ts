@@ -6,10 +6,12 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { Rng, RngState } from '../src/rng/rng.js';
-import { epsilonAt, type EpsilonSchedule } from './schedules.js';
-import type { AnyTypedArray } from '../src/core/spaces.js';
-import { epsilonGreedy, type Agent, type AgentSnapshot, type UpdateInfo } from './agent.js';
+import { at, type AnyTypedArray } from '../src/core/spaces.js';
+import type { AgentSnapshot } from '../src/io/snapshot.js';
+import type { ActOptions, Agent, UpdateInfo } from './agent.js';
 import { defaultsOf, resolveConfig, type ConfigDescriptor } from './config.js';
+import { epsilonGreedy } from './exploration.js';
+import { epsilonAt, epsilonScheduleOf, type Budget, type EpsilonSchedule } from './schedules.js';
 
 /** Tabular Q-learning hyperparameters. */
 export interface TabularQConfig {
@@ -26,19 +28,44 @@ export interface TabularQConfig {
 
 /** Descriptor with defaults (Sutton & Barto 2018 use alpha 0.1 in their examples). */
 export const TABULAR_Q_CONFIG: ConfigDescriptor<TabularQConfig> = {
-  learningRate: { type: 'float', default: 0.1, min: 0, max: 1, doc: 'step size alpha', source: 'Sutton & Barto 2018, ex. 6.6' },
+  learningRate: {
+    type: 'float',
+    default: 0.1,
+    min: 0,
+    max: 1,
+    doc: 'step size alpha',
+    source: 'Sutton & Barto 2018, ex. 6.6',
+  },
   gamma: { type: 'float', default: 0.99, min: 0, max: 1, doc: 'discount factor' },
   initialQ: { type: 'float', default: 0, doc: 'initial value of unseen entries' },
   epsilonStart: { type: 'float', default: 1, min: 0, max: 1, doc: 'initial exploration epsilon' },
   epsilonEnd: { type: 'float', default: 0.05, min: 0, max: 1, doc: 'final exploration epsilon' },
-  explorationFraction: { type: 'float', default: 0.5, min: 0, max: 1, doc: 'fraction of the budget over which epsilon decays' },
-  epsilonDecay: { type: 'enum', choices: ['linear', 'exponential'], default: 'linear', doc: 'shape of the epsilon decay' },
-  epsilonUnit: { type: 'enum', choices: ['step', 'episode'], default: 'step', doc: 'epsilon decays per env step or per episode' },
+  explorationFraction: {
+    type: 'float',
+    default: 0.5,
+    min: 0,
+    max: 1,
+    doc: 'fraction of the budget over which epsilon decays',
+  },
+  epsilonDecay: {
+    type: 'enum',
+    choices: ['linear', 'exponential'],
+    default: 'linear',
+    doc: 'shape of the epsilon decay',
+  },
+  epsilonUnit: {
+    type: 'enum',
+    choices: ['step', 'episode'],
+    default: 'step',
+    doc: 'epsilon decays per env step or per episode',
+  },
   evalEpsilon: { type: 'float', default: 0, min: 0, max: 1, doc: 'epsilon during evaluation' },
 };
 
 /** Defaults, then overrides, validated. */
-export function resolveTabularQConfig(...layers: ReadonlyArray<Readonly<Record<string, unknown>> | undefined>): TabularQConfig {
+export function resolveTabularQConfig(
+  ...layers: ReadonlyArray<Readonly<Record<string, unknown>> | undefined>
+): TabularQConfig {
   return resolveConfig(TABULAR_Q_CONFIG, ...layers);
 }
 
@@ -64,11 +91,9 @@ export class TabularQAgent implements Agent {
     readonly config: TabularQConfig,
     readonly numActions: number,
     private readonly rng: Rng,
-    budget: { steps?: number; episodes?: number },
+    budget: Budget,
   ) {
-    const total = config.epsilonUnit === 'step' ? budget.steps : budget.episodes;
-    if (total === undefined) throw new RangeError(`epsilon decays per ${config.epsilonUnit}: give the budget in ${config.epsilonUnit}s`);
-    this.schedule = { kind: config.epsilonDecay, unit: config.epsilonUnit, start: config.epsilonStart, end: config.epsilonEnd, duration: config.explorationFraction * total };
+    this.schedule = epsilonScheduleOf(config, budget);
     this.scratch = new Float32Array(numActions);
   }
 
@@ -91,8 +116,9 @@ export class TabularQAgent implements Agent {
     return epsilonAt(this.schedule, step, episodes);
   }
 
-  act(obs: AnyTypedArray, epsilon: number, rng: Rng = this.rng): number {
-    return epsilonGreedy(() => this.qValues(obs), this.numActions, epsilon, rng);
+  /** Epsilon-greedy on the table's row (no exploration state: `options.extended` changes nothing). */
+  act(obs: AnyTypedArray, epsilon: number, options: ActOptions = {}): number {
+    return epsilonGreedy(() => this.qValues(obs), this.numActions, epsilon, options.rng ?? this.rng);
   }
 
   qValues(obs: AnyTypedArray): Float32Array {
@@ -111,7 +137,8 @@ export class TabularQAgent implements Agent {
       boot = n ? Math.max(...n) : this.config.initialQ;
     }
     const target = reward + this.config.gamma * boot;
-    q[action] = (q[action] as number) + this.config.learningRate * (target - (q[action] as number));
+    const old = at(q, action);
+    q[action] = old + this.config.learningRate * (target - old);
     this.updates++;
   }
 
@@ -129,7 +156,8 @@ export class TabularQAgent implements Agent {
     const keys = [...this.table.keys()];
     const values = new Float64Array(keys.length * this.numActions);
     keys.forEach((k, i) => values.set(this.table.get(k) as Float64Array, i * this.numActions));
-    return { kind: this.name, json: { rng: this.rng.getState(), keys, updates: this.updates }, models: {}, blobs: { table: values } };
+    const json = { rng: this.rng.getState(), keys, updates: this.updates };
+    return { kind: this.name, json, models: {}, blobs: { table: values } };
   }
 
   async restore(s: AgentSnapshot): Promise<void> {

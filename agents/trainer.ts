@@ -10,61 +10,47 @@
  * weights of an uninterrupted one (same backend).
  *
  * Side effects go through what the caller passes: a {@link MetricsSink}, a clock, a
- * {@link CheckpointStore} and an RxJS `Subject` of {@link TrainEvent}s. Events are emitted
- * synchronously and cheaply (no per-step event unless `emitSteps`); subscribers that do real work
- * should `observeOn(asyncScheduler)` so the loop never waits on them.
+ * {@link CheckpointStore} (`src/io/`, with the checkpoint's data types) and an RxJS `Subject` of
+ * {@link TrainEvent}s. Events are emitted synchronously and cheaply (no per-step event unless
+ * `emitSteps`); subscribers that do real work should `observeOn(asyncScheduler)` so the loop
+ * never waits on them.
  */
-import type * as tf from '@tensorflow/tfjs';
 import type { Subject } from 'rxjs';
 import type { Env } from '../src/core/env.js';
 import { TAGS, type MetricsSink } from '../src/metrics/sink.js';
-import { Rng, type RngState } from '../src/rng/rng.js';
-import type { AnyTypedArray } from '../src/core/spaces.js';
-import type { Agent, AgentSnapshot } from './agent.js';
-import { modelArtifacts } from './dqn.js';
+import { Rng } from '../src/rng/rng.js';
+import { allocTyped, shapeSize, type AnyTypedArray } from '../src/core/spaces.js';
+import { modelArtifacts } from '../src/io/model-io.js';
+import type { Checkpoint, CheckpointStore, TrainerState } from '../src/io/snapshot.js';
+import type { Agent } from './agent.js';
 import { evaluate, type EvalResult } from './evaluate.js';
 
 /** A discrete-action env whose observations are typed arrays. */
 export type TypedEnv = Env<AnyTypedArray, number>;
 
-/** Counters and streams of the loop itself. */
-export interface TrainerState {
-  step: number;
-  episode: number;
-  /** Seed of the current episode's reset, and the actions taken in it so far (for exact resume). */
-  episodeSeed: number;
-  episodeActions: number[];
-  episodeReturn: number;
-  rng: RngState;
-  /** Returns of the last (up to) 100 episodes. */
-  recentReturns: number[];
-  bestEvalReturn: number | null;
-  /** Whether the budget was used up (a finished run). */
-  finished: boolean;
-}
-
-/** Everything a checkpoint holds. */
-export interface Checkpoint {
-  readonly format: 'tfgym-checkpoint';
-  readonly version: 1;
-  readonly agent: string;
-  readonly trainer: TrainerState;
-  readonly agentState: AgentSnapshot;
-}
-
-/** Where checkpoints go (implemented on the file system by `src/io/checkpoints.ts`). */
-export interface CheckpointStore {
-  /** Writes a checkpoint atomically; returns where. */
-  save(cp: Checkpoint): Promise<string>;
-  /** Writes the best model so far with its evaluation. */
-  saveBest(model: tf.io.ModelArtifacts, info: Record<string, unknown>): Promise<void>;
-}
-
 /** Events on the training stream. */
 export type TrainEvent =
   | { type: 'start'; step: number; episode: number; resumed: boolean; env: TypedEnv; agent: Agent }
-  | { type: 'step'; step: number; episode: number; obs: AnyTypedArray; action: number; reward: number; terminated: boolean; truncated: boolean; epsilon: number }
-  | { type: 'episode'; step: number; episode: number; return: number; length: number; epsilon: number; meanReturn100: number }
+  | {
+      type: 'step';
+      step: number;
+      episode: number;
+      obs: AnyTypedArray;
+      action: number;
+      reward: number;
+      terminated: boolean;
+      truncated: boolean;
+      epsilon: number;
+    }
+  | {
+      type: 'episode';
+      step: number;
+      episode: number;
+      return: number;
+      length: number;
+      epsilon: number;
+      meanReturn100: number;
+    }
   | { type: 'update'; step: number; updates: number; loss: number; q: number; sps: number }
   | { type: 'eval'; step: number; episode: number; result: EvalResult; best: boolean }
   | { type: 'checkpoint'; step: number; path: string }
@@ -109,7 +95,10 @@ export interface TrainOptions {
   readonly countWins?: boolean;
   /** Yield to the event loop every this many steps (signals, sockets); default 200. */
   readonly yieldEvery?: number;
-  /** Also yield once this many ms passed since the last yield (the live viewer: slow steps must not starve its sockets); `clock` is read every step only when set. */
+  /**
+   * Also yield once this many ms passed since the last yield (the live viewer: slow steps must not
+   * starve its sockets); `clock` is read every step only when set.
+   */
   readonly yieldMs?: number;
 }
 
@@ -138,33 +127,35 @@ function copyObs(src: unknown, dst: AnyTypedArray): void {
 /** Runs the loop until the budget is used or `signal` aborts. */
 export async function train(o: TrainOptions): Promise<TrainResult> {
   const { agent, env, sink, clock } = o;
-  if (o.totalSteps === undefined && o.episodes === undefined) throw new RangeError('train: give totalSteps or episodes');
+  if (o.totalSteps === undefined && o.episodes === undefined) {
+    throw new RangeError('train: give totalSteps or episodes');
+  }
   const evalEvery = o.evalEvery ?? 0;
   if (evalEvery > 0 && !o.evalEnv) throw new RangeError('train: evalEvery needs an evalEnv');
   const logEvery = o.logEvery ?? 100;
   const yieldEvery = o.yieldEvery ?? 200;
-  const obsSize = env.observationSpace.shape.reduce((a, b) => a * b, 1);
-  const alloc = (): AnyTypedArray => {
-    switch (env.observationSpace.dtype) {
-      case 'uint8':
-        return new Uint8Array(obsSize);
-      case 'int32':
-        return new Int32Array(obsSize);
-      case 'float64':
-        return new Float64Array(obsSize);
-      default:
-        return new Float32Array(obsSize);
-    }
-  };
-  let obs = alloc();
-  let nextObs = alloc();
+  const obsSize = shapeSize(env.observationSpace.shape);
+  let obs: AnyTypedArray = allocTyped(env.observationSpace.dtype, obsSize);
+  let nextObs: AnyTypedArray = allocTyped(env.observationSpace.dtype, obsSize);
 
   const rng = new Rng(o.seed);
   const st: TrainerState = o.resume
     ? structuredClone(o.resume.trainer)
-    : { step: 0, episode: 0, episodeSeed: 0, episodeActions: [], episodeReturn: 0, rng: rng.getState(), recentReturns: [], bestEvalReturn: null, finished: false };
+    : {
+        step: 0,
+        episode: 0,
+        episodeSeed: 0,
+        episodeActions: [],
+        episodeReturn: 0,
+        rng: rng.getState(),
+        recentReturns: [],
+        bestEvalReturn: null,
+        finished: false,
+      };
   if (o.resume) {
-    if (o.resume.agent !== agent.name) throw new Error(`the checkpoint is for agent '${o.resume.agent}', not '${agent.name}'`);
+    if (o.resume.agent !== agent.name) {
+      throw new Error(`the checkpoint is for agent '${o.resume.agent}', not '${agent.name}'`);
+    }
     await agent.restore(o.resume.agentState);
     rng.setState(st.rng);
   }
@@ -181,7 +172,11 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     copyObs(env.reset({ seed: st.episodeSeed })[0], obs);
     for (const a of st.episodeActions) {
       const r = env.step(a);
-      if (r[2] || r[3]) throw new Error('resume: replaying the saved episode ended it early; the env is not deterministic for its seed and actions');
+      if (r[2] || r[3]) {
+        throw new Error(
+          'resume: replaying the saved episode ended it early; the env is not deterministic for its seed and actions',
+        );
+      }
       copyObs(r[0], obs);
     }
   } else if (o.resume) {
@@ -206,7 +201,13 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   const checkpoint = async (): Promise<void> => {
     if (!o.store) return;
     st.rng = rng.getState();
-    const cp: Checkpoint = { format: 'tfgym-checkpoint', version: 1, agent: agent.name, trainer: structuredClone(st), agentState: await agent.snapshot(o.saveReplay ?? false) };
+    const cp: Checkpoint = {
+      format: 'tfgym-checkpoint',
+      version: 1,
+      agent: agent.name,
+      trainer: structuredClone(st),
+      agentState: await agent.snapshot(o.saveReplay ?? false),
+    };
     checkpointPath = await o.store.save(cp);
     sink.flush();
     o.events?.next({ type: 'checkpoint', step: st.step, path: checkpointPath });
@@ -214,7 +215,12 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
 
   const runEval = async (): Promise<void> => {
     if (!o.evalEnv) return;
-    const res = evaluate(agent, o.evalEnv, { episodes: o.evalEpisodes ?? 10, epsilon: o.evalEpsilon ?? 0, seed: o.evalSeed ?? 1_000_000, countWins: o.countWins ?? false });
+    const res = evaluate(agent, o.evalEnv, {
+      episodes: o.evalEpisodes ?? 10,
+      epsilon: o.evalEpsilon ?? 0,
+      seed: o.evalSeed ?? 1_000_000,
+      countWins: o.countWins ?? false,
+    });
     lastEval = res;
     const now = clock();
     sink.scalar(TAGS.evalReturn, res.meanReturn, st.step, now);
@@ -246,7 +252,11 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     st.episodeReturn += reward;
     st.episodeActions.push(action);
     agent.observe(obs, action, reward, nextObs, terminated, truncated);
-    if (o.emitSteps) o.events?.next({ type: 'step', step: st.step, episode: st.episode, obs: nextObs, action, reward, terminated, truncated, epsilon: eps });
+    if (o.emitSteps) {
+      const { step, episode } = st;
+      const obs = nextObs;
+      o.events?.next({ type: 'step', step, episode, obs, action, reward, terminated, truncated, epsilon: eps });
+    }
 
     const u = agent.train(st.step, st.episode);
     if (u) {
@@ -259,7 +269,8 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
         sink.scalar(TAGS.tdLoss, lossSum / rounds, st.step, now);
         sink.scalar(TAGS.qValues, qSum / rounds, st.step, now);
         sink.scalar(TAGS.sps, sps, st.step, now);
-        o.events?.next({ type: 'update', step: st.step, updates: u.updates, loss: lossSum / rounds, q: qSum / rounds, sps });
+        const loss = lossSum / rounds;
+        o.events?.next({ type: 'update', step: st.step, updates: u.updates, loss, q: qSum / rounds, sps });
         spsT = now;
         spsStep = st.step;
         lossSum = qSum = 0;
@@ -276,7 +287,9 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       sink.scalar(TAGS.episodicReturn, st.episodeReturn, st.step, now);
       sink.scalar(TAGS.episodicLength, length, st.step, now);
       sink.scalar(TAGS.epsilon, eps, st.step, now);
-      o.events?.next({ type: 'episode', step: st.step, episode: st.episode, return: st.episodeReturn, length, epsilon: eps, meanReturn100: mean(st.recentReturns) });
+      const { step, episode, episodeReturn } = st;
+      const meanReturn100 = mean(st.recentReturns);
+      o.events?.next({ type: 'episode', step, episode, return: episodeReturn, length, epsilon: eps, meanReturn100 });
       startEpisode();
     } else {
       const t = obs;
@@ -300,5 +313,6 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   sink.flush();
   const seconds = (clock() - t0) / 1000;
   o.events?.next({ type: 'end', step: st.step, episode: st.episode, reason, seconds });
-  return { steps: st.step, episodes: st.episode, reason, lastEval, meanReturn100: mean(st.recentReturns), checkpointPath };
+  const meanReturn100 = mean(st.recentReturns);
+  return { steps: st.step, episodes: st.episode, reason, lastEval, meanReturn100, checkpointPath };
 }

@@ -8,6 +8,8 @@
  */
 import { pathToFileURL } from 'node:url';
 import type { QPolicy } from '../agents/evaluate.js';
+import { loadRunPolicy, type ModelChoice } from '../agents/run.js';
+import { requestedBackend, useBackend } from '../src/backends/index.js';
 import type { Env } from '../src/core/env.js';
 import { argmax } from '../agents/exploration.js';
 import type { AnyTypedArray } from '../src/core/spaces.js';
@@ -48,12 +50,15 @@ export function catchColumns(policy: QPolicy, env: Env<unknown, number>, columns
 }
 
 async function main(argv: readonly string[]): Promise<void> {
-  const { loadRunPolicyForCli } = await import('../cli/commands/eval.js');
-  const { readRunConfig } = await import('../cli/commands/train.js');
-  const { initBackend } = await import('../cli/options.js');
-  await initBackend(undefined, true); // $TFGYM_BACKEND or the best available, without the tfjs banner
+  // $TFGYM_BACKEND or the best available (useBackend also hides the tfjs banner).
+  await useBackend(requestedBackend(undefined, process.env['TFGYM_BACKEND']));
   const i = argv.indexOf('--model');
-  const which = (i >= 0 ? argv[i + 1] : 'latest') as 'auto' | 'best' | 'latest';
+  const which = i >= 0 ? argv[i + 1] : 'latest';
+  if (which !== 'auto' && which !== 'best' && which !== 'latest') {
+    console.error(`--model must be latest, best or auto. Received: ${String(which)}`);
+    process.exitCode = 2;
+    return;
+  }
   const dirs = argv.filter((a, k) => !a.startsWith('--') && !(i >= 0 && k === i + 1));
   if (dirs.length === 0) {
     console.error('usage: node dist/bench/catch-columns.js RUN_DIR... [--model latest|best|auto] [--json]');
@@ -61,12 +66,15 @@ async function main(argv: readonly string[]): Promise<void> {
     return;
   }
   for (const dir of dirs) {
-    const { policy, env, dispose } = await loadRunPolicyForCli(dir, which);
-    const size = readRunConfig(dir).envOptions['size'];
-    const r = catchColumns(policy, env.env as Env<unknown, number>, (typeof size === 'number' ? size : 400) + 1);
-    dispose();
-    if (argv.includes('--json')) console.log(JSON.stringify({ runDir: dir, ...r }));
-    else console.log(`${dir}: caught ${r.caught} of ${r.columns} start columns (${((100 * r.caught) / r.columns).toFixed(1)}%); missed ${r.missed.join(' ') || 'none'}`);
+    const loaded = await loadRunPolicy(dir, which satisfies ModelChoice);
+    try {
+      const size = loaded.run.envOptions['size'];
+      const r = catchColumns(loaded.policy, loaded.env.env as Env<unknown, number>, (typeof size === 'number' ? size : 400) + 1);
+      if (argv.includes('--json')) console.log(JSON.stringify({ runDir: dir, ...r }));
+      else console.log(`${dir}: caught ${r.caught} of ${r.columns} start columns (${((100 * r.caught) / r.columns).toFixed(1)}%); missed ${r.missed.join(' ') || 'none'}`);
+    } finally {
+      loaded.dispose();
+    }
   }
 }
 

@@ -1,4 +1,7 @@
-/** Shared argument handling of `npm run bench` and `tfgym bench`. */
+/**
+ * The bench's own entry, shared by `npm run bench` (`bench/main.ts`, through {@link benchEntry})
+ * and `tfgym bench` (the CLI parses its flags with commander and calls {@link benchMain}).
+ */
 import { BACKEND_CHOICES } from '../src/backends/index.js';
 import { formatTable, runBench, type BenchResult } from './harness.js';
 import { runPytorchPeer } from './pytorch-peer.js';
@@ -12,8 +15,11 @@ export interface BenchCliOptions {
   reps?: number;
 }
 
-/** Default backends compared side by side. */
+/** Default backends compared side by side when `backends` is not given at all. */
 export const DEFAULT_BENCH_BACKENDS = ['cpu', 'wasm', 'native', 'tensorflow', 'pytorch'];
+
+/** What `--backend` defaults to on the command line (`tfgym bench` and `npm run bench`): the tfjs backends, no PyTorch peer. */
+export const DEFAULT_BACKEND_FLAG = 'cpu,wasm,native,tensorflow';
 
 /** Runs the bench; throws an Error with a one-line message on bad names. */
 export async function benchMain(o: BenchCliOptions): Promise<BenchResult[]> {
@@ -54,4 +60,47 @@ export async function benchMain(o: BenchCliOptions): Promise<BenchResult[]> {
     }
   }
   return results;
+}
+
+/** Usage line of `npm run bench`. */
+const USAGE = 'usage: npm run bench -- [workloads...] [--json] [--backend a,b,...] [--reps N]';
+
+/**
+ * Parses `npm run bench` arguments: workload names, `--json`, `--backend LIST` (default
+ * {@link DEFAULT_BACKEND_FLAG}), `--reps N` (also as `--opt=value`). Throws a RangeError with a
+ * one-line message for an unknown flag or a bad value.
+ */
+export function parseBenchArgs(argv: readonly string[]): BenchCliOptions {
+  const o: BenchCliOptions = { names: [], json: false, backends: DEFAULT_BACKEND_FLAG };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
+    const flag = eq > 0 ? arg.slice(0, eq) : arg;
+    const value = (): string => {
+      const v = eq > 0 ? arg.slice(eq + 1) : argv[++i];
+      if (v === undefined || v === '') throw new RangeError(`${flag} needs a value. ${USAGE}`);
+      return v;
+    };
+    if (flag === '--json') o.json = true;
+    else if (flag === '--backend') o.backends = value();
+    else if (flag === '--reps') {
+      const v = value();
+      if (!/^\d+$/.test(v) || Number(v) < 1) throw new RangeError(`--reps expects a positive integer, got "${v}"`);
+      o.reps = Number(v);
+    } else if (flag.startsWith('-')) throw new RangeError(`unknown option '${flag}'. ${USAGE}`);
+    else o.names.push(arg);
+  }
+  return o;
+}
+
+/** `npm run bench`: parses `argv`, runs, returns the exit code (2 with one line for bad arguments). */
+export async function benchEntry(argv: readonly string[]): Promise<number> {
+  try {
+    await benchMain(parseBenchArgs(argv));
+    return 0;
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    process.stderr.write(`error: ${e.message}\n`);
+    return 2;
+  }
 }

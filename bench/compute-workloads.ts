@@ -4,11 +4,12 @@
  * same numbers. Slow pure-JS backends get fewer repetitions (the cpu Catch step takes seconds).
  */
 import * as tf from '@tensorflow/tfjs';
+import { shapeSize } from '../src/core/spaces.js';
 import { Rng } from '../src/rng/rng.js';
 import type { PreparedWorkload, Workload } from './harness.js';
 
 function seededTensor(shape: number[], rng: Rng): tf.Tensor {
-  const n = shape.reduce((a, b) => a * b, 1);
+  const n = shapeSize(shape);
   const data = new Float32Array(n);
   for (let i = 0; i < n; i++) data[i] = rng.uniform(-1, 1);
   return tf.tensor(data, shape);

@@ -3,6 +3,7 @@
  * Add a workload by appending it to {@link WORKLOADS}.
  */
 import * as tf from '@tensorflow/tfjs';
+import { shapeSize } from '../src/core/spaces.js';
 import { Rng } from '../src/rng/rng.js';
 import type { Workload } from './harness.js';
 import { COMPUTE_WORKLOADS } from './compute-workloads.js';
@@ -11,7 +12,7 @@ import { MINATAR_WORKLOADS } from './minatar-speed.js';
 
 /** Fills a tensor of the given shape with seeded uniform values in [-1, 1). */
 export function randomTensor(shape: number[], rng: Rng): tf.Tensor {
-  const n = shape.reduce((a, b) => a * b, 1);
+  const n = shapeSize(shape);
   const data = new Float32Array(n);
   for (let i = 0; i < n; i++) data[i] = rng.uniform(-1, 1);
   return tf.tensor(data, shape);

@@ -1,5 +1,13 @@
-/** CLI error types: user errors exit 2 with one line, never a stack trace. */
+/**
+ * CLI error types and how errors map to exit codes: user errors exit 2 with one line, never a
+ * stack trace. Errors are told apart by class (each layer throws its own), never by message text.
+ *
+ * Nothing here may load TensorFlow.js: `tfgym envs` imports this module too.
+ */
+import { ConfigError } from '../agents/config.js';
 import { BackendError } from '../src/backends/provider.js';
+import { EnvError } from '../src/core/registry.js';
+import { RunDirError, RunOptionsError } from '../src/io/run-dir.js';
 
 /** A user error (bad flag, bad value, bad file): exit code 2, one-line message. */
 export class UsageError extends Error {
@@ -17,14 +25,27 @@ export class CliError extends Error {
   }
 }
 
+/**
+ * Errors the user can fix by changing the command: flags, the agent config, the env id or options,
+ * the run directory or run options that do not fit together, the backend. (A `CheckpointError`
+ * is not the user's doing: the commands that read checkpoints turn it into a {@link CliError},
+ * since its module loads TensorFlow.js, which this one must not.)
+ */
+const USER_ERRORS = [UsageError, BackendError, ConfigError, EnvError, RunDirError, RunOptionsError] as const;
+
+/** Whether `e` is a user error (exit 2). */
+export function isUserError(e: unknown): boolean {
+  return USER_ERRORS.some((c) => e instanceof c);
+}
+
 /** Exit code for an error thrown out of a command. */
 export function exitCodeFor(e: unknown): number {
-  if (e instanceof UsageError || e instanceof BackendError) return 2;
+  if (isUserError(e)) return 2;
   if (e instanceof CliError) return e.exitCode;
   return 1;
 }
 
 /** Whether an error is expected (printed as one line) rather than a bug (printed with its stack in debug mode). */
 export function isExpectedError(e: unknown): boolean {
-  return e instanceof UsageError || e instanceof BackendError || e instanceof CliError;
+  return isUserError(e) || e instanceof CliError;
 }

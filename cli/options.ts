@@ -8,6 +8,7 @@ import {
   describeSelection,
   requestedBackend,
   useBackend,
+  type BackendChoice,
   type BackendSelection,
 } from '../src/backends/index.js';
 
@@ -31,6 +32,17 @@ export function floatArg(min = -Infinity, max = Infinity): (v: string) => number
   };
 }
 
+/**
+ * Collects repeated `key=value` flags (`trace --opt`, `train --env-option`) into a record of
+ * strings; the env registry's `parseOptions` then types them by each option's default, so every
+ * command reads env options the same way.
+ */
+export function collectKeyValue(v: string, prev: Record<string, string> | undefined): Record<string, string> {
+  const eq = v.indexOf('=');
+  if (eq <= 0) throw new InvalidArgumentError(`Expected key=value, got "${v}".`);
+  return { ...prev, [v.slice(0, eq)]: v.slice(eq + 1) };
+}
+
 /** Adds `--backend <name>` (choices checked by commander; exit 2 on a bad one). */
 export function addBackendOption(cmd: Command): Command {
   return cmd.addOption(
@@ -38,9 +50,14 @@ export function addBackendOption(cmd: Command): Command {
   );
 }
 
+/** The backend `--backend` or `TFGYM_BACKEND` asks for (`auto` when neither); a BackendError for a bad name. */
+export function backendRequest(flag: string | undefined): BackendChoice {
+  return requestedBackend(flag, process.env['TFGYM_BACKEND']);
+}
+
 /** Resolves `--backend`/`TFGYM_BACKEND`, activates it, and prints the one-line notice to stderr. */
 export async function initBackend(flag: string | undefined, quiet = false): Promise<BackendSelection> {
-  const sel = await useBackend(requestedBackend(flag, process.env['TFGYM_BACKEND']));
+  const sel = await useBackend(backendRequest(flag));
   if (!quiet) process.stderr.write(`${describeSelection(sel)}\n`);
   return sel;
 }

@@ -6,19 +6,26 @@
  *
  * In train mode, pause freezes the view (no frames are sent) but training goes on, and the
  * Q-value bars show Q(s) of the newest state with the greedy action highlighted.
+ *
+ * When training has used its budget, the server keeps running: the trained agent (the latest
+ * checkpoint, the one the final greedy evaluation measured) plays on greedily, as `tfgym watch`
+ * shows it, until Ctrl-C (or the `stop` signal tests pass).
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Command } from 'commander';
 import { Subject, type Subscription } from 'rxjs';
 import type { Agent } from '../agents/agent.js';
+import { loadRunPolicy, type TrainRunResult } from '../agents/run.js';
 import type { TrainEvent, TypedEnv } from '../agents/trainer.js';
+import { readRunConfig } from '../src/io/run-dir.js';
+import { Rng } from '../src/rng/rng.js';
 import type { HelloMessage } from '../src/viewer/protocol.js';
 import type { ViewerServer } from '../src/viewer/server.js';
 import { argmax } from '../agents/exploration.js';
+import { runLiveLoop } from '../src/viewer/loop.js';
 import { TrainingViewer } from '../src/viewer/train-bridge.js';
 import { spaceInfo } from '../src/viewer/spaces.js';
-import { addViewerOptions, announceViewer, startViewer, type ViewerFlags } from './viewer-options.js';
+import { livePolicy } from './live-policy.js';
+import { addViewerOptions, announceViewer, interruptSignal, startViewer, type ViewerFlags } from './viewer-options.js';
 
 /** Adds `--watch` and the viewer's `--port`, `--host`, `--open` to a training command. */
 export function addWatchOptions(cmd: Command): Command {
@@ -100,8 +107,7 @@ function envIdOf(flags: { env?: string; runDir?: string }): string {
   if (flags.env !== undefined) return flags.env;
   if (flags.runDir !== undefined) {
     try {
-      const j = JSON.parse(readFileSync(join(flags.runDir, 'config.json'), 'utf8')) as { env?: unknown };
-      if (typeof j.env === 'string') return j.env;
+      return readRunConfig(flags.runDir).env;
     } catch {
       // The trainer reports a missing or corrupt run directory itself.
     }
@@ -109,11 +115,60 @@ function envIdOf(flags: { env?: string; runDir?: string }): string {
   return 'training';
 }
 
+/** Options of {@link runWatched}. */
+export interface RunWatchedOptions {
+  /** Ends the trained agent's play after training (default: the first Ctrl-C or SIGTERM). */
+  readonly stop?: AbortSignal;
+  /** Seed of the first episode played after training, and of its exploration (default 0, as `watch`). */
+  readonly seed?: number;
+}
+
+/**
+ * The trained agent of a finished run plays on in the viewer until `stop` (default: Ctrl-C),
+ * greedily unless the page sets an epsilon, like `tfgym watch --model latest`.
+ */
+async function playOn(server: ViewerServer, result: TrainRunResult, opts: RunWatchedOptions): Promise<void> {
+  const loaded = await loadRunPolicy(result.runDir, 'latest', { render: true });
+  const { env, numActions } = loaded.env;
+  const envId = result.run.env;
+  const interrupt = opts.stop === undefined ? interruptSignal() : null;
+  try {
+    server.setHello({
+      mode: 'watch',
+      envId,
+      observationSpace: spaceInfo(env.observationSpace),
+      actionSpace: spaceInfo(env.actionSpace),
+      actionNames: env.metadata.actionNames ?? Array.from({ length: numActions }, (_, i) => String(i)),
+      fps: env.metadata.renderFps,
+    });
+    // A watch page offers the epsilon control; greedy to begin with.
+    server.setStatus({ epsilon: loaded.policy.alwaysRandom ? 1 : 0 });
+    process.stdout.write(`training done; the trained agent plays on at ${server.url}; Ctrl-C to stop\n`);
+    const seed = opts.seed ?? 0;
+    await runLiveLoop({
+      env,
+      envId,
+      viewer: server,
+      seed,
+      signal: opts.stop ?? interrupt?.signal,
+      policy: livePolicy(loaded.policy, server, new Rng(seed)),
+    });
+  } finally {
+    interrupt?.dispose();
+    loaded.dispose();
+  }
+}
+
 /**
  * Runs `run` (the training) with the viewer attached: starts the server, prints its URL, passes
- * the hooks the trainer needs, and closes the server when training ends.
+ * the hooks the trainer needs; when the budget is used up, the trained agent plays on (see
+ * {@link playOn}) until stopped. Closes the server at the end.
  */
-export async function runWatched<T>(flags: ViewerFlags & { env?: string; runDir?: string }, run: (hooks: WatchHooks) => Promise<T>): Promise<T> {
+export async function runWatched(
+  flags: ViewerFlags & { env?: string; runDir?: string },
+  run: (hooks: WatchHooks) => Promise<TrainRunResult>,
+  opts: RunWatchedOptions = {},
+): Promise<TrainRunResult> {
   const envId = envIdOf(flags);
   // A provisional hello until the trainer's `start` event brings the real env.
   const server = await startViewer(flags, {
@@ -130,7 +185,10 @@ export async function runWatched<T>(flags: ViewerFlags & { env?: string; runDir?
   const sub = streamTraining(server, envId, events);
   announceViewer(server, flags.open);
   try {
-    return await run({ events, emitSteps: true, render: true, yieldMs: 15 });
+    const result = await run({ events, emitSteps: true, render: true, yieldMs: 15 });
+    sub.unsubscribe();
+    if (result.reason === 'budget') await playOn(server, result, opts);
+    return result;
   } finally {
     sub.unsubscribe();
     await server.close();

@@ -1,13 +1,42 @@
-/** Every `tfgym example`, in book order. */
-import type { ExampleDef } from './common.js';
-import { cifar10CnnExample, cifar10PredictExample } from './cifar.js';
-import { mnistLenetExample, mnistMlpExample } from './mnist.js';
-import { vgg16Example } from './vgg.js';
+/**
+ * Every `tfgym example`, in book order: `tfgym example list` prints this list.
+ *
+ * Adding an example of the book (say Chapter 4's `dcgan.py`):
+ * 1. Write `examples/ch4/dcgan.ts` exporting one {@link ExampleDef}: its name, chapter, the
+ *    book's script, variants, `defaults(variant)` (the book's epochs, batch size, optimizer, ...)
+ *    and `run(options)`, which reads top to bottom like the script (data, model from
+ *    `models/`, fit, evaluate, report) and returns the metrics and the settings it ran with.
+ *    Seed everything from `new Rng(options.seed)`; report bad arguments with
+ *    `ExampleArgumentError` (the CLI prints one line, exit code 2).
+ * 2. Add it to {@link EXAMPLES} below.
+ * 3. Add its variants, the book's settings and figures to `results/book.json` (the tests check
+ *    that every example and variant has an entry and that `defaults` match its settings), and a
+ *    `<!-- BEGIN results NAME -->` / `<!-- END results NAME -->` region to RESULTS.md if the
+ *    book reports a figure for it; `npm run results` fills the table.
+ * 4. Add a `--quick` smoke case to `test/examples/example.test.ts`.
+ */
+import { mnistMlpExample } from './ch1/mnist-mlp.js';
+import { vgg16FeaturesExample } from './ch2/vgg16-features.js';
+import { cifar10CnnExample } from './ch3/cifar10-cnn.js';
+import { cifar10PredictExample } from './ch3/cifar10-predict.js';
+import { mnistLenetExample } from './ch3/mnist-lenet.js';
+import { vgg16Example } from './ch3/vgg16.js';
+import type { ExampleDef } from './example.js';
 
 /** The registry, in book order. */
-export const EXAMPLES: readonly ExampleDef[] = [mnistMlpExample, vgg16Example, mnistLenetExample, cifar10CnnExample, cifar10PredictExample];
+export const EXAMPLES: readonly ExampleDef[] = [
+  // Chapter 1: Neural Networks Foundations
+  mnistMlpExample,
+  // Chapter 2: Keras Installation and API
+  vgg16FeaturesExample,
+  // Chapter 3: Deep Learning with ConvNets
+  mnistLenetExample,
+  cifar10CnnExample,
+  cifar10PredictExample,
+  vgg16Example,
+];
 
-/** Looks an example up by name. */
+/** The example named `name`, or undefined. */
 export function findExample(name: string): ExampleDef | undefined {
   return EXAMPLES.find((e) => e.name === name);
 }

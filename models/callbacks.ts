@@ -16,6 +16,8 @@ export interface TextSink {
   write(text: string): void;
   /** True for a TTY: the bar is redrawn in place with `\r`; else one line per epoch. */
   readonly isTTY: boolean;
+  /** Terminal width; a redrawn bar is cut to it (a wrapped line cannot be redrawn in place). */
+  readonly columns?: number;
 }
 
 /** A clock in milliseconds (injectable for tests). */
@@ -32,22 +34,35 @@ export function formatLogs(logs: Logs): string {
   return keys.map((k) => `${k}: ${fmtValue(logs[k] ?? NaN)}`).join(' - ');
 }
 
-function fmtDuration(ms: number): string {
-  const s = Math.round(ms / 1000);
+/** `45s`, `3m07s`, `2h05m`: a duration in milliseconds, as an ETA is read. */
+export function formatDuration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
   if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  return `${m}m${String(s - m * 60).padStart(2, '0')}s`;
+  if (s < 3600) {
+    const m = Math.floor(s / 60);
+    return `${m}m${String(s - m * 60).padStart(2, '0')}s`;
+  }
+  const h = Math.floor(s / 3600);
+  return `${h}h${String(Math.round((s - h * 3600) / 60)).padStart(2, '0')}m`;
 }
 
 /**
- * Keras' `verbose=1` log. In a TTY: `Epoch 3/20` then a bar redrawn in place
- * (`38400/48000 [=======>.....] - ETA: 2s - loss: 0.2 - acc: 0.9`), finished with the epoch
- * time and validation metrics. Elsewhere (pipes, CI): one plain line per epoch.
+ * Keras' `verbose=1` log, with the time left for the whole run. In a TTY: `Epoch 3/20`, then a
+ * bar redrawn in place (`38400/48000 [=======>.....] - ETA: 2s - loss: 0.2 - acc: 0.9 -
+ * val_acc (epoch 2): 0.95 - run ETA: 4m10s`), finished with the epoch time and its validation
+ * metrics. Elsewhere (pipes, CI, log files): one plain line per epoch, ending with the run's ETA.
  */
 export class ProgressLogger implements Callback {
   private epochStart = 0;
   private lastDraw = 0;
   private seen = 0;
+  /** The epoch being trained (0-based). */
+  private epoch = 0;
+  /** Epochs finished in this run, and the time they took (for the run's ETA). */
+  private epochsDone = 0;
+  private epochsMs = 0;
+  /** Validation metrics of the last finished epoch, shown while the next one trains. */
+  private lastVal: { epoch: number; key: string; value: number } | undefined;
 
   constructor(
     private readonly sink: TextSink,
@@ -56,11 +71,15 @@ export class ProgressLogger implements Callback {
   ) {}
 
   onTrainBegin(ctx: TrainContext): void {
+    this.epochsDone = 0;
+    this.epochsMs = 0;
+    this.lastVal = undefined;
     const val = ctx.validationSamples ? `, validate on ${ctx.validationSamples} samples` : '';
     this.sink.write(`Train on ${ctx.samples} samples${val}\n`);
   }
 
   onEpochBegin(epoch: number, ctx: TrainContext): void {
+    this.epoch = epoch;
     this.epochStart = this.clock();
     this.lastDraw = 0;
     this.seen = 0;
@@ -77,9 +96,29 @@ export class ProgressLogger implements Callback {
       if (now - this.lastDraw < 100 && this.seen < ctx.samples) return;
       this.lastDraw = now;
       const elapsed = now - this.epochStart;
-      const eta = this.seen > 0 ? (elapsed / this.seen) * (ctx.samples - this.seen) : 0;
-      this.sink.write(`\r${this.bar(this.seen, ctx.samples)} - ETA: ${fmtDuration(eta)} - ${formatLogs(logs)}\x1b[K`);
+      const epochEta = this.seen > 0 ? (elapsed / this.seen) * (ctx.samples - this.seen) : 0;
+      const parts = [`${this.bar(this.seen, ctx.samples)} - ETA: ${formatDuration(epochEta)}`, formatLogs(logs)];
+      if (this.lastVal) parts.push(`${this.lastVal.key} (epoch ${this.lastVal.epoch + 1}): ${fmtValue(this.lastVal.value)}`);
+      const epochsLeft = this.epochsLeftAfter(this.epoch, ctx);
+      if (epochsLeft > 0) parts.push(`run ETA: ${formatDuration(epochEta + epochsLeft * this.epochMs(elapsed + epochEta))}`);
+      this.sink.write(`\r${this.fit(parts.join(' - '))}\x1b[K`);
     };
+  }
+
+  /** Epochs still to train after `epoch`. */
+  private epochsLeftAfter(epoch: number, ctx: TrainContext): number {
+    return Math.max(0, ctx.epochs - (epoch + 1));
+  }
+
+  /** Mean epoch time so far, or `fallback` (the current epoch's estimate) before the first ends. */
+  private epochMs(fallback: number): number {
+    return this.epochsDone > 0 ? this.epochsMs / this.epochsDone : fallback;
+  }
+
+  /** Cuts a redrawn line to the terminal width. */
+  private fit(line: string): string {
+    const cols = this.sink.columns;
+    return cols !== undefined && cols > 1 && line.length > cols - 1 ? line.slice(0, cols - 1) : line;
   }
 
   private bar(done: number, total: number): string {
@@ -91,12 +130,19 @@ export class ProgressLogger implements Callback {
 
   onEpochEnd(epoch: number, logs: Logs, ctx: TrainContext): void {
     const ms = this.clock() - this.epochStart;
+    this.epochsDone++;
+    this.epochsMs += ms;
+    const valKey = logs['val_acc'] !== undefined ? 'val_acc' : logs['val_accuracy'] !== undefined ? 'val_accuracy' : logs['val_loss'] !== undefined ? 'val_loss' : undefined;
+    if (valKey !== undefined) this.lastVal = { epoch, key: valKey, value: logs[valKey] ?? NaN };
     const perStep = ctx.samples ? (ms * 1000) / ctx.samples : 0;
-    const timing = `${fmtDuration(ms)} ${Math.round(perStep)}us/step`;
+    const timing = `${formatDuration(ms)} ${Math.round(perStep)}us/step`;
+    const left = this.epochsLeftAfter(epoch, ctx);
+    // ctx.stopTraining (early stopping) means no epoch is left, whatever the count says.
+    const eta = left > 0 && !ctx.stopTraining ? ` - run ETA: ${formatDuration(left * this.epochMs(ms))}` : '';
     if (this.sink.isTTY) {
-      this.sink.write(`\r${this.bar(ctx.samples, ctx.samples)} - ${timing} - ${formatLogs(logs)}\x1b[K\n`);
+      this.sink.write(`\r${this.bar(ctx.samples, ctx.samples)} - ${timing} - ${formatLogs(logs)}${eta}\x1b[K\n`);
     } else {
-      this.sink.write(`Epoch ${epoch + 1}/${ctx.epochs} - ${timing} - ${formatLogs(logs)}\n`);
+      this.sink.write(`Epoch ${epoch + 1}/${ctx.epochs} - ${timing} - ${formatLogs(logs)}${eta}\n`);
     }
   }
 }

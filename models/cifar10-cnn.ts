@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../src/rng/rng.js';
+import { dropout as seededDropout } from './dropout.js';
 import { SeededInit } from './init.js';
 import { checkOneOf, checkPositiveInt, checkShape, ModelArgumentError, invalidValueMessage } from './validate.js';
 
@@ -21,7 +22,7 @@ export interface Cifar10CnnOptions {
   inputShape?: readonly number[];
   /** Output classes (10). */
   numClasses?: number;
-  /** Seeds the kernel initialisers. */
+  /** Seeds the kernel initialisers and the dropout masks. */
   rng?: Rng;
 }
 
@@ -45,6 +46,9 @@ export function cifar10Cnn(options: Cifar10CnnOptions = {}): tf.Sequential {
     throw new ModelArgumentError(invalidValueMessage('inputShape', `height and width >= ${minSide}`, inputShape));
   }
   const numClasses = checkPositiveInt('numClasses', options.numClasses ?? 10);
+  // Dropout masks draw from their own stream, forked first (see mnistMlp).
+  const dropoutRng = options.rng?.fork();
+  const drop = (rate: number): tf.layers.Layer => seededDropout(rate, dropoutRng?.fork());
   const init = new SeededInit(options.rng);
   const conv = (filters: number, padding: 'same' | 'valid', first = false): tf.layers.Layer =>
     tf.layers.conv2d({
@@ -59,20 +63,20 @@ export function cifar10Cnn(options: Cifar10CnnOptions = {}): tf.Sequential {
   if (arch === 'simple') {
     model.add(conv(32, 'same', true));
     model.add(tf.layers.maxPooling2d({ poolSize: 2 }));
-    model.add(tf.layers.dropout({ rate: 0.25 }));
+    model.add(drop(0.25));
   } else {
     model.add(conv(32, 'same', true));
     model.add(conv(32, 'same'));
     model.add(tf.layers.maxPooling2d({ poolSize: 2 }));
-    model.add(tf.layers.dropout({ rate: 0.25 }));
+    model.add(drop(0.25));
     model.add(conv(64, 'same'));
     model.add(conv(64, 'valid'));
     model.add(tf.layers.maxPooling2d({ poolSize: 2 }));
-    model.add(tf.layers.dropout({ rate: 0.25 }));
+    model.add(drop(0.25));
   }
   model.add(tf.layers.flatten());
   model.add(tf.layers.dense({ units: 512, activation: 'relu', kernelInitializer: init.glorotUniform() }));
-  model.add(tf.layers.dropout({ rate: 0.5 }));
+  model.add(drop(0.5));
   model.add(tf.layers.dense({ units: numClasses, activation: 'softmax', kernelInitializer: init.glorotUniform() }));
   return model;
 }

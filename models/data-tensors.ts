@@ -1,5 +1,6 @@
 /** Turning byte images and integer labels into the tensors the book's models take. */
 import * as tf from '@tensorflow/tfjs';
+import { shapeSize } from '../src/core/spaces.js';
 
 /**
  * Bytes `[count * h * w * c]` -> float32 `[count, ...shape]` scaled by `scale` (1/255 as the
@@ -7,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
  * The caller disposes the result.
  */
 export function imagesToTensor(bytes: Uint8Array, count: number, shape: readonly number[], scale = 1 / 255): tf.Tensor {
-  const per = shape.reduce((a, b) => a * b, 1);
+  const per = shapeSize(shape);
   const f = new Float32Array(count * per);
   for (let i = 0; i < f.length; i++) f[i] = (bytes[i] ?? 0) * scale;
   return tf.tensor(f, [count, ...shape], 'float32');

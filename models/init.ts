@@ -1,8 +1,9 @@
 /**
- * Seeded weight initialisers. tfjs initialisers take an optional integer `seed`; without one
- * they draw from an unseeded global generator, so a model would differ on every run. Factories
- * take an {@link Rng} and give every layer its own seed from it (in layer order), which makes
- * the same Rng seed build the same weights on every backend.
+ * Seeded weight initialisers: the one place in tfgym where layers get their initial weights
+ * (the book's networks and the Q-networks alike). tfjs initialisers take an optional integer
+ * `seed`; without one they draw from an unseeded global generator, so a model would differ on
+ * every run. Factories take an {@link Rng} and give every initialiser its own seed from it, in
+ * layer order, which makes the same Rng seed build the same weights on every backend.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../src/rng/rng.js';
@@ -10,23 +11,41 @@ import type { Rng } from '../src/rng/rng.js';
 /** A tfjs-layers initialiser (the class is not exported under a public name). */
 export type Initializer = ReturnType<typeof tf.initializers.zeros>;
 
-/** Layer initialisers drawn from one Rng; `undefined` rng leaves tfjs' unseeded default. */
+/**
+ * A seed for a tfjs random op, drawn from `rng`. tfjs' normal generators read a seed of 0 as
+ * "no seed" (`seed ? seed : Math.random()`), so 0 is mapped to 1: every draw stays seeded.
+ */
+export function tfjsSeed(rng: Rng): number {
+  const s = rng.nextSeed();
+  return s === 0 ? 1 : s;
+}
+
+/** Layer initialisers drawn from one Rng; an `undefined` rng leaves tfjs' unseeded default. */
 export class SeededInit {
   constructor(private readonly rng: Rng | undefined) {}
 
-  /** Keras' default kernel initialiser (Glorot / Xavier uniform). */
+  private seed(): number | undefined {
+    return this.rng ? tfjsSeed(this.rng) : undefined;
+  }
+
+  /** Keras' default kernel initialiser (`glorot_uniform`: uniform in +-sqrt(6 / (fanIn + fanOut))). */
   glorotUniform(): Initializer {
-    return tf.initializers.glorotUniform({ seed: this.rng?.nextSeed() });
+    return tf.initializers.glorotUniform({ seed: this.seed() });
   }
 
   /** He normal (truncated), for ReLU torsos. */
   heNormal(): Initializer {
-    return tf.initializers.heNormal({ seed: this.rng?.nextSeed() });
+    return tf.initializers.heNormal({ seed: this.seed() });
   }
 
   /** He uniform (PyTorch-like default for conv/linear layers). */
   heUniform(): Initializer {
-    return tf.initializers.heUniform({ seed: this.rng?.nextSeed() });
+    return tf.initializers.heUniform({ seed: this.seed() });
+  }
+
+  /** Keras' `RandomNormal(mean, stddev)`; Keras 2's `"normal"` string is mean 0, stddev 0.05. */
+  randomNormal(mean = 0, stddev = 0.05): Initializer {
+    return tf.initializers.randomNormal({ mean, stddev, seed: this.seed() });
   }
 
   /** Variance scaling with explicit arguments. */
@@ -35,10 +54,10 @@ export class SeededInit {
     mode: 'fanIn' | 'fanOut' | 'fanAvg',
     distribution: 'normal' | 'uniform' | 'truncatedNormal',
   ): Initializer {
-    return tf.initializers.varianceScaling({ scale, mode, distribution, seed: this.rng?.nextSeed() });
+    return tf.initializers.varianceScaling({ scale, mode, distribution, seed: this.seed() });
   }
 
-  /** Keras' default bias initialiser. */
+  /** Keras' default bias initialiser; draws no seed (nothing random). */
   zeros(): Initializer {
     return tf.initializers.zeros();
   }

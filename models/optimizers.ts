@@ -4,6 +4,8 @@
  * each step, which a schedule has to update).
  */
 import * as tf from '@tensorflow/tfjs';
+import { learningRateOf, modelOwnsOptimizer, setLearningRateField } from '../src/backends/optimizer-internals.js';
+import { KerasAdam, KerasRMSprop } from './keras-optimizers.js';
 import { checkOneOf, checkPositiveFloat } from './validate.js';
 
 /** Optimizer names used by the book's examples. */
@@ -12,7 +14,11 @@ export const OPTIMIZER_NAMES = ['sgd', 'rmsprop', 'adam'] as const;
 export type OptimizerName = (typeof OPTIMIZER_NAMES)[number];
 
 /** Keras 2 default learning rates: SGD 0.01, RMSprop 0.001, Adam 0.001. */
-export const DEFAULT_LEARNING_RATES: Readonly<Record<OptimizerName, number>> = { sgd: 0.01, rmsprop: 0.001, adam: 0.001 };
+export const DEFAULT_LEARNING_RATES: Readonly<Record<OptimizerName, number>> = {
+  sgd: 0.01,
+  rmsprop: 0.001,
+  adam: 0.001,
+};
 
 /**
  * A fresh optimizer as `keras.optimizers.<Name>()` would build it.
@@ -26,32 +32,31 @@ export function makeOptimizer(name: string, learningRate?: number): tf.Optimizer
     case 'sgd':
       return tf.train.sgd(lr);
     case 'rmsprop':
-      // Keras: rho=0.9, epsilon=1e-7 (K.epsilon()), no momentum.
-      return tf.train.rmsprop(lr, 0.9, 0, 1e-7);
+      // Keras 2.0's RMSprop (rho 0.9, epsilon 1e-8 outside the square root): see keras-optimizers.ts.
+      return new KerasRMSprop(lr);
     case 'adam':
-      return tf.train.adam(lr, 0.9, 0.999, 1e-7);
+      // Keras 2.0's Adam (0.9, 0.999, epsilon 1e-8 on the uncorrected sqrt(v)).
+      return new KerasAdam(lr);
   }
-}
-
-interface HasLearningRate {
-  learningRate: number;
 }
 
 /** The current learning rate of a tfjs optimizer, or undefined if it has none. */
 export function getLearningRate(opt: tf.Optimizer): number | undefined {
-  const lr = (opt as unknown as Partial<HasLearningRate>).learningRate;
-  return typeof lr === 'number' ? lr : undefined;
+  return learningRateOf(opt);
 }
 
 /** Sets the learning rate of any tfjs optimizer that has one (SGD, momentum, RMSprop, Adam, ...). */
 export function setLearningRate(opt: tf.Optimizer, lr: number): void {
   checkPositiveFloat('learningRate', lr);
-  if (opt instanceof tf.SGDOptimizer) {
-    // SGD caches the rate in a scalar tensor; its setter replaces (and disposes) it.
-    opt.setLearningRate(lr);
+  // Not `instanceof tf.SGDOptimizer`: tfjs' optimizers share a duck-typed Symbol.hasInstance
+  // under which every optimizer is an SGDOptimizer.
+  const sgd = opt as Partial<Pick<tf.SGDOptimizer, 'setLearningRate'>>;
+  if (typeof sgd.setLearningRate === 'function') {
+    // SGD (and momentum) cache the rate in a scalar tensor; the setter replaces (and disposes) it.
+    sgd.setLearningRate(lr);
     return;
   }
-  (opt as unknown as HasLearningRate).learningRate = lr;
+  setLearningRateField(opt, lr);
 }
 
 /**
@@ -61,7 +66,7 @@ export function setLearningRate(opt: tf.Optimizer, lr: number): void {
 export function disposeModelAndOptimizer(model: tf.LayersModel): void {
   const opt = model.optimizer as tf.Optimizer | undefined;
   // tfjs disposes the optimizer itself only when it built it from a name.
-  const owned = (model as unknown as { isOptimizerOwned?: boolean }).isOptimizerOwned === true;
+  const owned = modelOwnsOptimizer(model);
   model.dispose();
   if (opt && !owned) opt.dispose();
 }

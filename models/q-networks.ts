@@ -21,6 +21,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../src/rng/rng.js';
+import { SeededInit, type Initializer } from './init.js';
+import { weightSize } from './summary.js';
 import {
   checkOneOf,
   checkPositiveInt,
@@ -98,18 +100,15 @@ export const NATURE_CONV: readonly ConvSpec[] = [
 /** MinAtar's conv stack. */
 export const MINATAR_CONV: readonly ConvSpec[] = [{ filters: 16, kernel: 3, stride: 1, padding: 'valid' }];
 
-/** A tfjs-layers initialiser (its class has no public name). */
-type Initializer = ReturnType<typeof tf.initializers.zeros>;
-
-function initializer(kind: InitKind, rng: Rng | undefined): Initializer {
-  const seed = rng?.nextSeed();
+/** The kernel initialiser of `kind`, seeded from `init`'s Rng (one seed per call, in layer order). */
+function initializer(kind: InitKind, init: SeededInit): Initializer {
   switch (kind) {
     case 'glorot':
-      return tf.initializers.glorotUniform({ seed });
+      return init.glorotUniform();
     case 'he':
-      return tf.initializers.heUniform({ seed });
+      return init.heUniform();
     case 'normal':
-      return tf.initializers.randomNormal({ mean: 0, stddev: 0.05, seed });
+      return init.randomNormal(0, 0.05);
   }
 }
 
@@ -138,7 +137,7 @@ export function buildQNetwork(opts: QNetworkOptions): tf.LayersModel {
   if (inputShape.length === 0 || !inputShape.every((d) => Number.isInteger(d) && d >= 1)) {
     throw new ModelArgumentError(invalidValueMessage('inputShape', 'a non-empty shape of positive integers', inputShape));
   }
-  const rng = opts.rng;
+  const seeded = new SeededInit(opts.rng);
   const defaultHidden = torso === 'mlp' ? [64, 64] : torso === 'minatar' ? [128] : torso === 'cnn' ? [256] : [512];
   const hidden = [...(opts.hiddenSizes ?? defaultHidden)];
   hidden.forEach((u) => checkPositiveInt('units', u));
@@ -194,21 +193,21 @@ export function buildQNetwork(opts: QNetworkOptions): tf.LayersModel {
         strides: c.stride,
         padding: c.padding ?? 'valid',
         activation: 'relu',
-        kernelInitializer: initializer(init, rng),
+        kernelInitializer: initializer(init, seeded),
         biasInitializer: 'zeros',
       })
       .apply(x) as tf.SymbolicTensor;
   });
   if (inputShape.length > 1) x = tf.layers.flatten({ name: 'flatten' }).apply(x) as tf.SymbolicTensor;
   hidden.forEach((units, i) => {
-    x = tf.layers.dense({ name: `dense${i + 1}`, units, activation: 'relu', kernelInitializer: initializer(init, rng) }).apply(x) as tf.SymbolicTensor;
+    x = tf.layers.dense({ name: `dense${i + 1}`, units, activation: 'relu', kernelInitializer: initializer(init, seeded) }).apply(x) as tf.SymbolicTensor;
   });
 
   let q: tf.SymbolicTensor;
   const fixed: Array<{ layer: tf.layers.Layer; kernel: () => tf.Tensor }> = [];
   if (opts.dueling) {
-    const v = tf.layers.dense({ name: 'value', units: 1, kernelInitializer: initializer(init, rng) }).apply(x) as tf.SymbolicTensor;
-    const a = tf.layers.dense({ name: 'advantage', units: numActions, kernelInitializer: initializer(init, rng) }).apply(x) as tf.SymbolicTensor;
+    const v = tf.layers.dense({ name: 'value', units: 1, kernelInitializer: initializer(init, seeded) }).apply(x) as tf.SymbolicTensor;
+    const a = tf.layers.dense({ name: 'advantage', units: numActions, kernelInitializer: initializer(init, seeded) }).apply(x) as tf.SymbolicTensor;
     // A - mean(A) = A (I - J/n): a fixed linear map.
     const centre = tf.layers.dense({ name: 'advantage_centred', units: numActions, useBias: false, trainable: false });
     // V broadcast to every action: V * ones(1, n).
@@ -219,7 +218,7 @@ export function buildQNetwork(opts: QNetworkOptions): tf.LayersModel {
     fixed.push({ layer: centre, kernel: () => tf.sub(tf.eye(numActions), tf.fill([numActions, numActions], 1 / numActions)) });
     fixed.push({ layer: spread, kernel: () => tf.ones([1, numActions]) });
   } else {
-    q = tf.layers.dense({ name: 'q', units: numActions, kernelInitializer: initializer(init, rng) }).apply(x) as tf.SymbolicTensor;
+    q = tf.layers.dense({ name: 'q', units: numActions, kernelInitializer: initializer(init, seeded) }).apply(x) as tf.SymbolicTensor;
   }
   const model = tf.model({ inputs: input, outputs: q, name: opts.name ?? `q_${torso}${opts.dueling ? '_dueling' : ''}` });
   for (const f of fixed) {
@@ -232,7 +231,7 @@ export function buildQNetwork(opts: QNetworkOptions): tf.LayersModel {
 
 /** Total number of weights (trainable and fixed). */
 export function countParams(model: tf.LayersModel): number {
-  return model.weights.reduce((n, w) => n + w.shape.reduce((a: number, b) => a * (b ?? 1), 1), 0);
+  return model.weights.reduce((n, w) => n + weightSize(w.shape), 0);
 }
 
 /** MLP Q-network (`torso: 'mlp'`). */

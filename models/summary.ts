@@ -3,6 +3,7 @@
  * console; this returns text so the caller picks the sink and tests can read it).
  */
 import type * as tf from '@tensorflow/tfjs';
+import { shapeSize } from '../src/core/spaces.js';
 
 /** Parameter counts of a model. */
 export interface ParamCounts {
@@ -11,12 +12,20 @@ export interface ParamCounts {
   nonTrainable: number;
 }
 
+/**
+ * Elements of a weight of `shape`. Layer shapes allow unknown (null) dimensions; a weight's are
+ * all known, and a null would count as 1.
+ */
+export function weightSize(shape: readonly (number | null)[]): number {
+  return shapeSize(shape.map((d) => d ?? 1));
+}
+
 /** Counts total / trainable / non-trainable parameters. */
 export function countParams(model: tf.LayersModel): ParamCounts {
   let trainable = 0;
   let nonTrainable = 0;
-  for (const w of model.trainableWeights) trainable += w.shape.reduce((a: number, b) => a * (b ?? 1), 1);
-  for (const w of model.nonTrainableWeights) nonTrainable += w.shape.reduce((a: number, b) => a * (b ?? 1), 1);
+  for (const w of model.trainableWeights) trainable += weightSize(w.shape);
+  for (const w of model.nonTrainableWeights) nonTrainable += weightSize(w.shape);
   return { total: trainable + nonTrainable, trainable, nonTrainable };
 }
 

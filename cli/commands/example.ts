@@ -1,10 +1,12 @@
 /**
  * `tfgym example list` and `tfgym example NAME [--variant V] ...`: the book's Chapters 1-3
- * networks trained and evaluated with the book's hyperparameters, next to the book's figures.
+ * networks trained and evaluated with the book's settings, next to the book's figures.
+ * `--results FILE` appends the run's result line (see `examples/results.ts`) for RESULTS.md.
  */
 import { join } from 'node:path';
 import { Option, type Command } from 'commander';
 import { CsvLogger, TensorBoard } from '../../models/callbacks.js';
+import { ModelArgumentError } from '../../models/validate.js';
 import { ensureDir } from '../../src/io/files.js';
 import { TensorBoardSink } from '../../src/io/metric-files.js';
 import { DataNotFoundError, resolveDataDir } from '../../src/data/datasets.js';
@@ -12,10 +14,11 @@ import { CifarFormatError } from '../../src/data/cifar.js';
 import { DownloadError } from '../../src/data/get-file.js';
 import { IdxFormatError } from '../../src/data/idx.js';
 import { ImageFormatError } from '../../src/data/png.js';
-import { ModelArgumentError } from '../../models/validate.js';
-import { CliError, UsageError } from '../errors.js';
-import { pct, type ExampleOptions, type ExampleResult } from '../../examples/common.js';
+import { bookVariant, loadBook } from '../../examples/book.js';
+import { checkVariant, DEFAULT_SEED, ExampleArgumentError, pct, type ExampleOptions, type ExampleOutcome } from '../../examples/example.js';
 import { EXAMPLES, findExample } from '../../examples/index.js';
+import { appendResultLine, resultLine } from '../../examples/results.js';
+import { CliError, UsageError } from '../errors.js';
 import { addBackendOption, floatArg, initBackend, intArg } from '../options.js';
 
 interface ExampleFlags {
@@ -25,6 +28,7 @@ interface ExampleFlags {
   dataDir?: string;
   backend?: string;
   json?: boolean;
+  results?: string;
   quick?: boolean;
   seed?: number;
   save?: string;
@@ -36,16 +40,17 @@ interface ExampleFlags {
   logdir?: string;
 }
 
-/** One line per example: name, chapter, variants, the book's figure. */
+/** One entry per example: name, chapter, description, the book's figure per variant. */
 export function listExamples(): string {
+  const book = loadBook();
   const rows = EXAMPLES.map((e) => {
-    const figs = e.variants
-      .map((v) => {
-        const acc = e.book[v]?.testAccuracy;
-        return acc === undefined ? v : `${v} ${pct(acc)}`;
-      })
-      .join(', ');
-    return `${e.name.padEnd(16)} ch${e.chapter}  ${e.description}\n${''.padEnd(16)}      book: ${figs}`;
+    const first = (v: string) => book.examples[e.name]?.variants[v]?.figures[0];
+    const figs = e.variants.some((v) => first(v) !== undefined)
+      ? `variants (book test accuracy): ${e.variants.map((v) => `${v} ${first(v) ? pct(first(v)?.testAccuracy) : '(no figure)'}`).join(', ')}`
+      : e.variants.length > 1
+        ? `variants: ${e.variants.join(', ')}; no accuracy figure in the book`
+        : 'no accuracy figure in the book';
+    return `${e.name.padEnd(16)} ch${e.chapter}  ${e.description}\n${''.padEnd(16)}      ${e.script}; ${figs}`;
   });
   return `${rows.join('\n')}\n`;
 }
@@ -81,25 +86,56 @@ function downloadProgress(): (received: number, total: number | undefined) => vo
   };
 }
 
-/** Runs one example and prints its log, then the result (JSON with --json). */
-async function runExample(name: string, flags: ExampleFlags): Promise<void> {
+/** Runs an example, turning its expected failures into one-line CLI errors. */
+async function runMapped(run: () => Promise<ExampleOutcome>): Promise<ExampleOutcome> {
+  try {
+    return await run();
+  } catch (e) {
+    if (e instanceof ExampleArgumentError || e instanceof DataNotFoundError || e instanceof ModelArgumentError || e instanceof ImageFormatError) {
+      throw new UsageError(e.message);
+    }
+    if (e instanceof IdxFormatError || e instanceof CifarFormatError) throw new CliError(`corrupt data file: ${e.message}`);
+    if (e instanceof DownloadError) throw new CliError(e.message);
+    throw e;
+  }
+}
+
+/** `test accuracy 97.74% after 20 epochs (book, ch1: 97.93% after 20)`, or `done` for examples without one. */
+function summary(o: ExampleOutcome, chapter: number): string {
+  const acc = o.metrics.testAccuracy;
+  if (acc === undefined) return 'done';
+  // The book's figure at these epochs, else its first one: either way its epochs are said.
+  const figures = bookVariant(o.example, o.variant)?.figures ?? [];
+  const fig = figures.find((f) => f.epochs === o.settings.epochs) ?? figures[0];
+  return `test accuracy ${pct(acc)} after ${o.settings.epochs ?? '?'} epochs${fig ? ` (book, ch${chapter}: ${pct(fig.testAccuracy)} after ${fig.epochs})` : ''}`;
+}
+
+/** Runs one example and prints its log, then the result (the result line with --json). */
+async function runExample(name: string, flags: ExampleFlags, argv: readonly string[]): Promise<void> {
   const ex = findExample(name);
   if (!ex) throw new UsageError(`Unknown example "${name}". Run "tfgym example list"; choose one of: ${EXAMPLES.map((e) => e.name).join(', ')}.`);
   const variant = flags.variant ?? ex.defaultVariant;
-  if (!ex.variants.includes(variant)) {
-    throw new UsageError(`Unknown variant "${variant}" for ${name} (--variant). Choose one of: ${ex.variants.join(', ')}.`);
+  try {
+    checkVariant(name, variant, ex.variants);
+  } catch (e) {
+    throw new UsageError(e instanceof Error ? e.message : String(e));
   }
   const json = flags.json === true;
   const dataDir = resolveDataDir(flags.dataDir, process.env);
   const sel = await initBackend(flags.backend);
-  // With --json the log goes to stderr so that stdout is exactly the result object.
+  // With --json the log goes to stderr so that stdout is exactly the result line.
   const stream = json ? process.stderr : process.stdout;
+  const seed = flags.seed ?? DEFAULT_SEED;
+  const quick = flags.quick === true;
   const opts: ExampleOptions = {
     variant,
-    quick: flags.quick === true,
-    seed: flags.seed ?? 1671,
-    backend: sel.name,
-    log: { write: (s: string) => void stream.write(s), isTTY: stream.isTTY === true },
+    quick,
+    seed,
+    log: {
+      write: (s: string) => void stream.write(s),
+      isTTY: stream.isTTY === true,
+      ...(stream.isTTY && stream.columns ? { columns: stream.columns } : {}),
+    },
     onProgress: downloadProgress(),
     ...(flags.epochs !== undefined ? { epochs: flags.epochs } : {}),
     ...(flags.batchSize !== undefined ? { batchSize: flags.batchSize } : {}),
@@ -118,27 +154,30 @@ async function runExample(name: string, flags: ExampleFlags): Promise<void> {
     opts.callbacks = [new TensorBoard(tensorboard), new CsvLogger(join(flags.logdir, 'training.csv'))];
   }
   const t0 = performance.now();
-  let partial;
+  let outcome: ExampleOutcome;
   try {
-    partial = await ex.run(opts);
-  } catch (e) {
-    if (e instanceof DataNotFoundError || e instanceof ModelArgumentError || e instanceof ImageFormatError) throw new UsageError(e.message);
-    if (e instanceof IdxFormatError || e instanceof CifarFormatError) throw new CliError(`corrupt data file: ${e.message}`);
-    if (e instanceof DownloadError) throw new CliError(e.message);
-    throw e;
+    outcome = await runMapped(() => ex.run(opts));
   } finally {
     tensorboard?.close();
   }
-  const result: ExampleResult = { ...partial, backend: sel.name, wallSeconds: Math.round((performance.now() - t0) / 100) / 10 };
+  const wallSeconds = (performance.now() - t0) / 1000;
+  const line = resultLine(outcome, { backend: sel.name, seed, quick, wallSeconds, argv, chapter: ex.chapter });
+  if (flags.results !== undefined) {
+    appendResultLine(flags.results, line);
+    process.stderr.write(`result line appended to ${flags.results}\n`);
+  }
   if (json) {
-    process.stdout.write(`${JSON.stringify(result)}\n`);
+    process.stdout.write(`${JSON.stringify(line)}\n`);
     return;
   }
-  const book = result.book.testAccuracy;
-  process.stdout.write(
-    `\n${result.example} ${result.variant}: test accuracy ${pct(result.metrics.testAccuracy)}` +
-      `${book !== undefined ? ` (book, ch${result.book.chapter}: ${pct(book)})` : ''} - ${result.wallSeconds}s on ${result.backend}\n`,
-  );
+  process.stdout.write(`\n${outcome.example} ${outcome.variant}: ${summary(outcome, ex.chapter)} - ${line.wallSeconds}s on ${line.backend}, seed ${seed}\n`);
+}
+
+/** The command line as typed after `tfgym` (commander keeps it on the root program). */
+function commandLine(cmd: Command): string[] {
+  const root = cmd.parent ?? cmd;
+  const raw = (root as unknown as { rawArgs?: unknown }).rawArgs;
+  return Array.isArray(raw) && raw.every((a) => typeof a === 'string') ? raw : process.argv.slice(2);
 }
 
 /** Registers `example`. */
@@ -151,12 +190,13 @@ export function register(program: Command): void {
     .option('--epochs <n>', "epochs (default: the book's)", intArg(1, 100000))
     .option('--batch-size <n>', "batch size (default: the book's)", intArg(1, 1 << 20))
     .option('--data-dir <dir>', 'folder of downloaded datasets (default: $TFGYM_DATA, else download into $TFGYM_HOME)')
-    .option('--json', 'print only one JSON result object on stdout (the log goes to stderr)')
+    .option('--json', 'print only the result line (one JSON object) on stdout; the log goes to stderr')
+    .option('--results <file>', 'append the result line to this JSON Lines file (e.g. results/ch1.jsonl) for RESULTS.md')
     .option('--quick', 'tiny budget (a few hundred images, 1 epoch): a smoke test')
-    .option('--seed <n>', 'seed for initialisation and shuffling (default 1671, the book\'s)', intArg(0, 2 ** 31 - 1))
+    .option('--seed <n>', `seed of the initial weights, shuffling, dropout and augmentation (default ${DEFAULT_SEED}, the book's)`, intArg(0, 2 ** 31 - 1))
     .option('--save <dir>', 'save the trained model there (tfjs layers format)')
     .option('--model <dir>', 'cifar10-predict: the saved model to load')
-    .option('--weights <path>', 'vgg16: model.json of a Keras VGG16 converted to tfjs layers format')
+    .option('--weights <path>', 'vgg16, vgg16-features: model.json of a Keras VGG16 converted to tfjs layers format')
     .option('--image <file>', 'image to classify (PNG; repeatable)', collect)
     .option('--logdir <dir>', 'write TensorBoard events and training.csv (per-epoch metrics) there')
     .option('--labels <file>', 'vgg16: class names, one per line (ImageNet order)')
@@ -167,6 +207,6 @@ export function register(program: Command): void {
       process.stdout.write(listExamples());
       return;
     }
-    await runExample(name, flags);
+    await runExample(name, flags, commandLine(cmd));
   });
 }

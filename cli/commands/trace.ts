@@ -17,7 +17,7 @@ import type { Env, Info } from '../../src/core/env.js';
 import { registry } from '../../src/core/registry.js';
 import { Rng } from '../../src/rng/rng.js';
 import { UsageError } from '../errors.js';
-import { intArg } from '../options.js';
+import { collectKeyValue, intArg } from '../options.js';
 
 /** Observations with more elements than this are printed as a hash. */
 export const TRACE_MAX_OBS_ELEMENTS = 4096;
@@ -98,13 +98,6 @@ export function parseActionList(v: string): number[] {
   return parts.map(Number);
 }
 
-/** Collects repeated `--opt key=value` flags. */
-export function collectOpt(v: string, prev: Record<string, string> | undefined): Record<string, string> {
-  const eq = v.indexOf('=');
-  if (eq <= 0) throw new InvalidArgumentError(`Expected key=value, got "${v}".`);
-  return { ...prev, [v.slice(0, eq)]: v.slice(eq + 1) };
-}
-
 /** Options of the `trace` command. */
 export interface TraceOptions {
   env: string;
@@ -124,13 +117,8 @@ export function prepareTrace(o: TraceOptions): TraceSpec {
     throw new UsageError('--action-seed only applies with --random-actions');
   }
   loadBuiltinEnvs();
-  let env: Env<unknown, unknown>;
-  try {
-    env = registry.make(o.env, registry.parseOptions(o.env, o.opt ?? {}));
-  } catch (e) {
-    if (e instanceof RangeError || e instanceof TypeError) throw new UsageError(e.message);
-    throw e;
-  }
+  // EnvErrors (unknown id, bad option) reach the user as they are: one line, exit 2.
+  const env: Env<unknown, unknown> = registry.make(o.env, registry.parseOptions(o.env, o.opt ?? {}));
   let actions: Iterable<unknown>;
   if (o.actions !== undefined) {
     o.actions.forEach((a, i) => {
@@ -161,7 +149,7 @@ export function register(program: Command): void {
     .option('--actions <list>', 'comma-separated actions, e.g. 0,2,1', parseActionList)
     .option('--random-actions <n>', 'take n actions sampled from the action space', intArg(0, 100_000_000))
     .option('--action-seed <m>', 'seed of the random actions (default: --seed)', intArg(0, Number.MAX_SAFE_INTEGER))
-    .option('--opt <key=value>', 'env option (repeatable), e.g. --opt size=40', collectOpt)
+    .option('--opt <key=value>', 'env option (repeatable), e.g. --opt size=40', collectKeyValue)
     .action((opts: TraceOptions) => {
       const spec = prepareTrace(opts);
       let first = true;

@@ -15,4 +15,6 @@ export function makeBsuiteCatch(o: EnvOptions): BsuiteCatchEnv {
 register('bsuite/Catch-v0', makeBsuiteCatch, {
   defaultOptions: { rows: 10, columns: 5 },
   description: "bsuite's Catch: 10x5 board, ball column from numpy RandomState(seed), 9 steps per episode",
+  // +1 for a caught ball, -1 for a missed one: a positive return is a won game.
+  countsWins: true,
 });

@@ -1,7 +1,7 @@
 /**
  * Registers `Catch-v0`, the book's Catch (Chapter 8). Options: `size` (400, 200, 80 or 40
  * pixels; the rules scale exactly, 40 is handy for fast tests) and `book` (true: the book's
- * preprocessing, see {@link bookCatch}: float32 `[80, 80, 4]` observations).
+ * preprocessing, see {@link bookCatch}: uint8 `[80, 80, 4]` observations, scaled at the network).
  */
 import type { Env } from '../../src/core/env.js';
 import { register, type EnvOptions } from '../../src/core/registry.js';
@@ -10,7 +10,7 @@ import { CatchEnv } from './env.js';
 
 export { CatchEnv, type CatchOptions } from './env.js';
 export * as catchGame from './game.js';
-export { bookCatch, type BookCatchEnv, type BookCatchOptions } from './book.js';
+export { bookCatch, bookPreprocessing, type BookCatchEnv, type BookCatchOptions } from './book.js';
 
 /** Builds a `Catch-v0` from registry options (wrapped in {@link bookCatch} when `book` is true). */
 export function makeCatch(o: EnvOptions): Env<unknown, unknown> {
@@ -21,4 +21,6 @@ export function makeCatch(o: EnvOptions): Env<unknown, unknown> {
 register('Catch-v0', makeCatch, {
   defaultOptions: { size: 400, book: false },
   description: "the book's Catch (Gulli & Pal ch. 8): 400x400 frame, catch one falling ball with a paddle",
+  // +1 for a caught ball, -1 for a missed one: a positive return is a won game.
+  countsWins: true,
 });

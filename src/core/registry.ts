@@ -14,6 +14,15 @@ export type EnvOptionValue = number | string | boolean | null;
 /** Options passed to a factory: the defaults merged with the caller's, plus `renderMode`. */
 export type EnvOptions = Record<string, EnvOptionValue | undefined> & { renderMode?: RenderMode | null };
 
+/**
+ * A user error about an env: a malformed or unknown id, an unknown option, an option value of the
+ * wrong type. Callers (the CLI, `agents/run.ts`) recognise it by class and report its one-line
+ * message; it is a RangeError so code that catches RangeErrors keeps working.
+ */
+export class EnvError extends RangeError {
+  override readonly name = 'EnvError';
+}
+
 /** Builds an env from its merged options. */
 export type EnvFactory = (options: EnvOptions) => Env<unknown, unknown>;
 
@@ -25,6 +34,12 @@ export interface RegisterOptions {
   defaultOptions?: Record<string, EnvOptionValue>;
   /** One line for `tfgym envs`. */
   description?: string;
+  /**
+   * Whether an episode is a game won or lost: an episode whose return is greater than 0 counts as
+   * a win (Catch: +1 caught, -1 missed). Evaluations then report `won W of N` and the viewer marks
+   * each episode won or lost. Default false.
+   */
+  countsWins?: boolean;
 }
 
 /** A registered env. */
@@ -36,6 +51,8 @@ export interface EnvSpec {
   readonly maxEpisodeSteps: number | null;
   readonly defaultOptions: Readonly<Record<string, EnvOptionValue>>;
   readonly description: string;
+  /** An episode with a return > 0 counts as a win (see {@link RegisterOptions.countsWins}). */
+  readonly countsWins: boolean;
   readonly factory: EnvFactory;
 }
 
@@ -48,7 +65,7 @@ const RESERVED_OPTIONS = ['renderMode', 'maxEpisodeSteps'] as const;
 export function parseEnvId(id: string): { namespace: string | null; name: string; version: number } {
   const m = typeof id === 'string' ? ID_RE.exec(id) : null;
   if (!m) {
-    throw new RangeError(`Malformed env id '${String(id)}': expected [namespace/]Name-vN, e.g. 'Catch-v0' or 'bsuite/Catch-v0'`);
+    throw new EnvError(`Malformed env id '${String(id)}': expected [namespace/]Name-vN, e.g. 'Catch-v0' or 'bsuite/Catch-v0'`);
   }
   return { namespace: m[1] ?? null, name: m[2] as string, version: Number(m[3]) };
 }
@@ -90,6 +107,7 @@ export class Registry {
       maxEpisodeSteps: mes ?? null,
       defaultOptions: Object.freeze(defaults),
       description: opts.description ?? '',
+      countsWins: opts.countsWins ?? false,
       factory,
     });
     this.specs.set(id, spec);
@@ -111,7 +129,17 @@ export class Registry {
     const s = this.specs.get(id);
     if (s) return s;
     parseEnvId(id);
-    throw new RangeError(this.unknownIdMessage(id));
+    throw new EnvError(this.unknownIdMessage(id));
+  }
+
+  /** Whether `id` is registered. */
+  has(id: string): boolean {
+    return this.specs.has(id);
+  }
+
+  /** Whether `id` counts wins (see {@link RegisterOptions.countsWins}); false for ids not registered here. */
+  countsWins(id: string): boolean {
+    return this.specs.get(id)?.countsWins ?? false;
   }
 
   /** Registered ids close to `id` (edit distance, case-insensitive; same name with another version first). */
@@ -150,52 +178,61 @@ export class Registry {
       if (v === undefined) continue;
       if (k === 'renderMode') {
         if (v !== null && v !== 'rgb_array' && v !== 'ansi') {
-          throw new RangeError(`make('${id}'): renderMode must be 'rgb_array', 'ansi' or null. Received: ${String(v)}`);
+          throw new EnvError(`make('${id}'): renderMode must be 'rgb_array', 'ansi' or null. Received: ${String(v)}`);
         }
         merged.renderMode = v;
       } else if (k === 'maxEpisodeSteps') {
         if (v !== null && v !== 0 && (!Number.isInteger(v) || (v as number) < 1)) {
-          throw new RangeError(`make('${id}'): maxEpisodeSteps must be a positive integer, 0 or null. Received: ${String(v)}`);
+          throw new EnvError(`make('${id}'): maxEpisodeSteps must be a positive integer, 0 or null. Received: ${String(v)}`);
         }
         maxSteps = v === null || v === 0 ? null : (v as number);
       } else if (!(k in s.defaultOptions)) {
         const keys = [...Object.keys(s.defaultOptions), ...RESERVED_OPTIONS];
         const close = keys.filter((c) => editDistance(c.toLowerCase(), k.toLowerCase()) <= 2);
-        throw new RangeError(
+        throw new EnvError(
           `make('${id}'): unknown option '${k}'.${close.length ? ` Did you mean: ${close.join(', ')}?` : ''} Accepted options: ${keys.join(', ')}`,
         );
       } else {
         const def = s.defaultOptions[k];
         if (def !== null && v !== null && typeof v !== typeof def) {
-          throw new TypeError(`make('${id}'): option '${k}' must be a ${typeof def}. Received: ${JSON.stringify(v)}`);
+          throw new EnvError(`make('${id}'): option '${k}' must be a ${typeof def}. Received: ${JSON.stringify(v)}`);
         }
         if (def !== null && v === null) {
-          throw new TypeError(`make('${id}'): option '${k}' must be a ${typeof def}. Received: null`);
+          throw new EnvError(`make('${id}'): option '${k}' must be a ${typeof def}. Received: null`);
         }
         merged[k] = v as EnvOptionValue;
       }
     }
-    const env = s.factory(merged);
+    let env: Env<unknown, unknown>;
+    try {
+      env = s.factory(merged);
+    } catch (e) {
+      // Factories reject bad option values with RangeErrors (e.g. Catch's `size`): as user errors
+      // they become EnvErrors, with the factory's message.
+      if (e instanceof RangeError && !(e instanceof EnvError)) throw new EnvError(e.message);
+      throw e;
+    }
     return (maxSteps === null ? env : new TimeLimit(env, maxSteps)) as Env<Obs, Act>;
   }
 
   /**
    * Converts `key=value` strings (from the command line) to typed options for `id`, using the
    * type of each default: numbers must parse as finite numbers, booleans as `true`/`false`,
-   * `null` as null. Unknown keys are kept as strings so that `make` reports them.
+   * `null` as null. Unknown keys are kept as strings so that `make` reports them. Both `tfgym trace
+   * --opt` and `tfgym train --env-option` parse with this, so an option means the same in both.
    */
-  parseOptions(id: string, raw: Record<string, string>): Record<string, unknown> {
+  parseOptions(id: string, raw: Readonly<Record<string, string>>): Record<string, EnvOptionValue> {
     const s = this.spec(id);
-    const out: Record<string, unknown> = {};
+    const out: Record<string, EnvOptionValue> = {};
     for (const [k, str] of Object.entries(raw)) {
       const def = k === 'maxEpisodeSteps' ? 0 : k === 'renderMode' ? '' : s.defaultOptions[k];
       if (str === 'null') out[k] = null;
       else if (typeof def === 'number') {
         const n = Number(str);
-        if (str.trim() === '' || !Number.isFinite(n)) throw new TypeError(`Option '${k}' of '${id}' must be a number. Received: ${str}`);
+        if (str.trim() === '' || !Number.isFinite(n)) throw new EnvError(`Option '${k}' of '${id}' must be a number. Received: ${str}`);
         out[k] = n;
       } else if (typeof def === 'boolean') {
-        if (str !== 'true' && str !== 'false') throw new TypeError(`Option '${k}' of '${id}' must be true or false. Received: ${str}`);
+        if (str !== 'true' && str !== 'false') throw new EnvError(`Option '${k}' of '${id}' must be true or false. Received: ${str}`);
         out[k] = str === 'true';
       } else {
         out[k] = str;
@@ -226,4 +263,14 @@ export function registeredIds(): string[] {
 /** Spec of a registered id in the default registry; throws with suggestions when unknown. */
 export function spec(id: string): EnvSpec {
   return registry.spec(id);
+}
+
+/** Whether `id` counts wins in the default registry (see {@link RegisterOptions.countsWins}); false when not registered. */
+export function countsWins(id: string): boolean {
+  return registry.countsWins(id);
+}
+
+/** Parses `key=value` strings into typed options for `id` with the default registry (see {@link Registry.parseOptions}). */
+export function parseOptions(id: string, raw: Readonly<Record<string, string>>): Record<string, EnvOptionValue> {
+  return registry.parseOptions(id, raw);
 }

@@ -20,7 +20,10 @@ export type TypedArrayOf<D extends DType> = D extends 'uint8'
 /** Any typed array a space may produce. */
 export type AnyTypedArray = Uint8Array | Int32Array | Float32Array | Float64Array;
 
-/** Machine-readable description of a space (what `toJSON()` returns). Infinite bounds are the strings `"inf"` / `"-inf"` since JSON has no infinities. */
+/**
+ * Machine-readable description of a space (what `toJSON()` returns). Infinite bounds are the
+ * strings `"inf"` / `"-inf"` since JSON has no infinities.
+ */
 export type SpaceJSON =
   | { type: 'Discrete'; n: number; start: number; shape: number[]; dtype: DType }
   | {
@@ -42,6 +45,18 @@ export function shapeSize(shape: readonly number[]): number {
   let n = 1;
   for (const d of shape) n *= d;
   return n;
+}
+
+/**
+ * `xs[i]` for an index the caller knows to be in range, checked: throws a RangeError when it is
+ * not, where a cast (`xs[i] as number`, needed under `noUncheckedIndexedAccess`) would let
+ * `undefined` through as a number.
+ */
+export function at<T>(xs: ArrayLike<T>, i: number): T {
+  if (!(Number.isInteger(i) && i >= 0 && i < xs.length)) {
+    throw new RangeError(`index ${i} is outside [0, ${xs.length})`);
+  }
+  return xs[i] as T;
 }
 
 /** A new zero-filled typed array of `dtype` with `length` elements. */
@@ -226,7 +241,10 @@ export class Box<D extends DType = DType> implements Space<TypedArrayOf<D>> {
     }
     if (b === null || typeof b !== 'object' || b.length !== this.size) {
       const got = b !== null && typeof b === 'object' ? `length ${String(b.length)}` : String(b);
-      throw new RangeError(`Box: ${name} must be a number or have ${this.size} elements (shape [${this.shape.join(', ')}]). Received: ${got}`);
+      const shape = this.shape.join(', ');
+      throw new RangeError(
+        `Box: ${name} must be a number or have ${this.size} elements (shape [${shape}]). Received: ${got}`,
+      );
     }
     for (let i = 0; i < this.size; i++) out[i] = castTo(this.dtype, Number(b[i]));
     return out;
@@ -274,7 +292,7 @@ export class Box<D extends DType = DType> implements Space<TypedArrayOf<D>> {
     return out;
   }
 
-  /** True for a typed array of this dtype's class, of the right length, with every value within bounds (NaN never is). */
+  /** True for a typed array of this dtype's class, of the right length, every value within bounds (NaN never is). */
   contains(x: unknown): boolean {
     if (!isTypedArrayOf(x, this.dtype) || x.length !== this.size) return false;
     // Bounds equal to the dtype's whole range hold every value: skip the scan (large uint8 frames).
@@ -293,9 +311,11 @@ export class Box<D extends DType = DType> implements Space<TypedArrayOf<D>> {
   toString(): string {
     const f = (x: number): string => fmtNum(this.dtype, x);
     if (this.uniformBounds) {
-      return `Box(${f(this.low[0] as number)}, ${f(this.high[0] as number)}, [${this.shape.join(', ')}], ${this.dtype})`;
+      return `Box(${f(at(this.low, 0))}, ${f(at(this.high, 0))}, [${this.shape.join(', ')}], ${this.dtype})`;
     }
-    return `Box(low=[${Array.from(this.low, f).join(', ')}], high=[${Array.from(this.high, f).join(', ')}], [${this.shape.join(', ')}], ${this.dtype})`;
+    const low = Array.from(this.low, f).join(', ');
+    const high = Array.from(this.high, f).join(', ');
+    return `Box(low=[${low}], high=[${high}], [${this.shape.join(', ')}], ${this.dtype})`;
   }
 
   /** JSON description: scalar bounds when uniform, else arrays in C order. */
@@ -327,7 +347,9 @@ export class MultiDiscrete implements Space<Int32Array> {
    */
   constructor(nvec: readonly number[], start?: readonly number[]) {
     if (!Array.isArray(nvec) || nvec.length === 0 || !nvec.every((n) => Number.isInteger(n) && n >= 1)) {
-      throw new RangeError(`MultiDiscrete: nvec must be a non-empty array of positive integers. Received: ${JSON.stringify(nvec)}`);
+      throw new RangeError(
+        `MultiDiscrete: nvec must be a non-empty array of positive integers. Received: ${JSON.stringify(nvec)}`,
+      );
     }
     const st = start ?? nvec.map(() => 0);
     if (!Array.isArray(st) || st.length !== nvec.length || !st.every((s) => Number.isInteger(s))) {
@@ -364,7 +386,8 @@ export class MultiDiscrete implements Space<Int32Array> {
 
   /** JSON description. */
   toJSON(): SpaceJSON {
-    return { type: 'MultiDiscrete', nvec: [...this.nvec], start: [...this.start], shape: [...this.shape], dtype: this.dtype };
+    const { nvec, start, shape, dtype } = this;
+    return { type: 'MultiDiscrete', nvec: [...nvec], start: [...start], shape: [...shape], dtype };
   }
 }
 

@@ -13,7 +13,7 @@
  * valid until the next `reset`/`step`; copy them to keep them. Only `same-step` episode ends allocate (the final obs copy).
  */
 import type { DType, Env, Info, Space } from './env.js';
-import { allocTyped, Box, Discrete, MultiDiscrete, type AnyTypedArray } from './spaces.js';
+import { allocTyped, Box, Discrete, MultiDiscrete, shapeSize, type AnyTypedArray } from './spaces.js';
 
 /** Gymnasium's autoreset modes. */
 export type AutoresetMode = 'next-step' | 'same-step';
@@ -112,7 +112,7 @@ export class SyncVectorEnv<Obs, Act> {
     }
     this.observationSpace = batchSpace(os, this.numEnvs);
     this.actionSpace = batchSpace(first.actionSpace, this.numEnvs);
-    this.obsSize = os.shape.reduce((a, b) => a * b, 1);
+    this.obsSize = shapeSize(os.shape);
     this.obs = allocTyped(os.dtype as DType, this.obsSize * this.numEnvs);
     this.rewards = new Float64Array(this.numEnvs);
     this.terminated = new Uint8Array(this.numEnvs);

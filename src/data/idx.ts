@@ -3,6 +3,7 @@
  * pass the file's bytes. Counts and dimensions come from the header, never assumed.
  */
 import { gunzipSync } from 'node:zlib';
+import { shapeSize } from '../core/spaces.js';
 
 /** A parsed IDX file. */
 export interface IdxArray {
@@ -45,7 +46,7 @@ export function parseIdx(bytes: Uint8Array, name = 'IDX file'): IdxArray {
   if (raw.length < headerLen) throw new IdxFormatError(`${name}: truncated header`);
   const dims: number[] = [];
   for (let i = 0; i < rank; i++) dims.push(view.getUint32(4 + 4 * i, false));
-  const count = dims.reduce((a, b) => a * b, 1);
+  const count = shapeSize(dims);
   if (raw.length - headerLen < count) {
     throw new IdxFormatError(`${name}: header says ${dims.join('x')} = ${count} values but the file holds ${raw.length - headerLen}`);
   }

@@ -1,9 +1,20 @@
 /**
  * File-system primitives for the rest of tfgym. Every write is atomic: data goes to a temporary
- * file beside the target, is flushed to disk, then renamed over it, so a reader (or a crash,
- * or Ctrl-C) never leaves a half-written file under the real name.
+ * file beside the target, is flushed to disk, then renamed over it (and the directory flushed),
+ * so a reader (or a crash, or Ctrl-C) never sees a half-written file under the real name.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { dirname } from 'node:path';
 
 let tmpCounter = 0;
@@ -49,6 +60,34 @@ export function readText(path: string): string {
   return readFileSync(path, 'utf8');
 }
 
+/**
+ * Flushes a directory's entries (new names, renames) to disk. Some platforms and file systems
+ * cannot open or fsync a directory (Windows, some network mounts); there the rename is as
+ * durable as the system makes it, so those refusals are ignored and any other error is thrown.
+ */
+export function fsyncDirectory(dir: string): void {
+  let fd: number;
+  try {
+    fd = openSync(dir, 'r');
+  } catch (e) {
+    if (isUnsupported(e)) return;
+    throw e;
+  }
+  try {
+    fsyncSync(fd);
+  } catch (e) {
+    if (!isUnsupported(e)) throw e;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Errors by which a system says it cannot fsync a directory. */
+function isUnsupported(e: unknown): boolean {
+  const code = (e as NodeJS.ErrnoException | null)?.code;
+  return code === 'EISDIR' || code === 'EINVAL' || code === 'EPERM' || code === 'ENOTSUP' || code === 'EBADF';
+}
+
 /** Removes a file if it exists (no error otherwise). */
 export function removeFile(path: string): void {
   rmSync(path, { force: true });
@@ -80,13 +119,18 @@ export class AtomicFileWriter {
     this.bytesWritten += buf.byteLength;
   }
 
-  /** Flushes to disk and renames the temporary file to the target path. */
+  /**
+   * Flushes the data to disk, renames the temporary file to the target path, then flushes the
+   * directory so the rename itself survives a crash. On error the temporary file is left for
+   * {@link abort} to remove.
+   */
   commit(): void {
     if (this.fd === null) throw new Error(`AtomicFileWriter for ${this.path} is already closed`);
     fsyncSync(this.fd);
     closeSync(this.fd);
     this.fd = null;
     renameSync(this.tmp, this.path);
+    fsyncDirectory(dirname(this.path));
   }
 
   /** Discards the temporary file; the target is left as it was. Safe to call twice. */
@@ -99,7 +143,11 @@ export class AtomicFileWriter {
   }
 }
 
-/** Writes a whole file atomically (temporary file + fsync + rename). */
+/**
+ * Writes a whole file atomically: a temporary file beside `path`, fsynced, renamed over `path`,
+ * then the directory fsynced. On any error the temporary file is removed and the error rethrown;
+ * `path` keeps its old content (or stays absent).
+ */
 export function writeFileAtomic(path: string, data: Uint8Array | string): void {
   const w = new AtomicFileWriter(path);
   try {

@@ -5,6 +5,7 @@
  * (as SB3 and Dopamine do; the paper normalises by the largest weight overall). New transitions
  * get the largest priority seen so far, so each is replayed at least about once.
  */
+import { at } from '../core/spaces.js';
 import type { Rng } from '../rng/rng.js';
 import { ReplayMemory, type ReplayBatch, type ReplayOptions } from './replay-memory.js';
 import { SumTree } from './sum-tree.js';
@@ -30,7 +31,10 @@ export class PrioritizedReplayMemory extends ReplayMemory {
     super(opts);
     this.alpha = opts.alpha ?? 0.6;
     this.priorityEpsilon = opts.priorityEpsilon ?? 1e-6;
-    if (!(this.alpha >= 0)) throw new RangeError(`Received an invalid value for \`alpha\`; expected >= 0. Received: alpha=${String(this.alpha)}`);
+    if (!(this.alpha >= 0)) {
+      const alpha = String(this.alpha);
+      throw new RangeError(`Received an invalid value for \`alpha\`; expected >= 0. Received: alpha=${alpha}`);
+    }
     this.tree = new SumTree(this.capacity);
   }
 
@@ -65,17 +69,17 @@ export class PrioritizedReplayMemory extends ReplayMemory {
       batch.weights[b] = w;
       if (w > maxW) maxW = w;
     }
-    for (let b = 0; b < batch.size; b++) batch.weights[b] = (batch.weights[b] as number) / maxW;
+    for (let b = 0; b < batch.size; b++) batch.weights[b] = at(batch.weights, b) / maxW;
     return batch;
   }
 
   /** Sets the priorities of sampled `slots` to (|tdErrors| + eps)^alpha. */
   updatePriorities(slots: ArrayLike<number>, tdErrors: ArrayLike<number>): void {
     for (let i = 0; i < slots.length; i++) {
-      const slot = slots[i] as number;
+      const slot = at(slots, i);
       // A slot evicted since it was sampled keeps priority 0.
       if (this.tree.get(slot) === 0) continue;
-      const p = Math.abs(tdErrors[i] as number) + this.priorityEpsilon;
+      const p = Math.abs(at(tdErrors, i)) + this.priorityEpsilon;
       if (p > this.maxPriority) this.maxPriority = p;
       this.tree.set(slot, Math.pow(p, this.alpha));
     }
@@ -94,7 +98,10 @@ export class PrioritizedReplayMemory extends ReplayMemory {
   }
 }
 
-/** Linear importance-sampling exponent annealing from `beta0` to 1 over `duration` steps (paper, section 3.4). */
+/**
+ * Linear importance-sampling exponent annealing from `beta0` to 1 over `duration` units of
+ * progress (paper, section 3.4: to 1 by the end of learning); `duration` <= 0 means 1 at once.
+ */
 export function annealedBeta(beta0: number, duration: number, t: number): number {
   if (duration <= 0 || t >= duration) return 1;
   return beta0 + ((1 - beta0) * Math.max(0, t)) / duration;

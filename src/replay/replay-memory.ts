@@ -18,7 +18,7 @@
  */
 import type { DType } from '../core/env.js';
 import type { Rng } from '../rng/rng.js';
-import { allocTyped, type AnyTypedArray, type TypedArrayOf } from '../core/spaces.js';
+import { allocTyped, shapeSize, type AnyTypedArray, type TypedArrayOf } from '../core/spaces.js';
 
 /** Where the stacked frames are in an observation: `first` = (k, ...), `last` = (..., k). */
 export type StackAxis = 'first' | 'last';
@@ -98,7 +98,9 @@ const TRUNCATED = 2;
 
 function posInt(name: string, v: number): number {
   if (!Number.isInteger(v) || v < 1) {
-    throw new RangeError(`Received an invalid value for \`${name}\`; expected a positive integer. Received: ${name}=${String(v)}`);
+    throw new RangeError(
+      `Received an invalid value for \`${name}\`; expected a positive integer. Received: ${name}=${String(v)}`,
+    );
   }
   return v;
 }
@@ -140,7 +142,7 @@ export class ReplayMemory {
     this.capacity = posInt('capacity', opts.capacity);
     this.obsShape = Object.freeze([...opts.obsShape]);
     this.obsDtype = opts.obsDtype;
-    this.obsSize = this.obsShape.reduce((a, b) => a * b, 1);
+    this.obsSize = shapeSize(this.obsShape);
     const fs = opts.frameStack ?? { k: 1, axis: 'last' as StackAxis };
     this.k = posInt('frameStack.k', fs.k);
     this.gatherSrcs = new Int32Array(this.k);
@@ -149,13 +151,19 @@ export class ReplayMemory {
     if (this.k > 1) {
       const stackDim = this.axis === 'first' ? this.obsShape[0] : this.obsShape[this.obsShape.length - 1];
       if (stackDim !== this.k * this.channels) {
-        throw new RangeError(`Replay: frame stack of ${this.k} along the ${this.axis} axis does not fit observation shape [${this.obsShape.join(', ')}]`);
+        const shape = this.obsShape.join(', ');
+        throw new RangeError(
+          `Replay: frame stack of ${this.k} along the ${this.axis} axis does not fit observation shape [${shape}]`,
+        );
       }
     }
     this.frameSize = this.obsSize / this.k;
     this.nStep = posInt('nStep', opts.nStep ?? 1);
     this.gamma = opts.gamma ?? 0.99;
-    if (!(this.gamma >= 0 && this.gamma <= 1)) throw new RangeError(`Received an invalid value for \`gamma\`; expected [0, 1]. Received: gamma=${String(this.gamma)}`);
+    if (!(this.gamma >= 0 && this.gamma <= 1)) {
+      const gamma = String(this.gamma);
+      throw new RangeError(`Received an invalid value for \`gamma\`; expected [0, 1]. Received: gamma=${gamma}`);
+    }
     const overhead = opts.frameOverhead ?? 0.25;
     this.frameCapacity = this.capacity + Math.ceil(this.capacity * overhead) + 2 * this.k + 1;
     this.frames = allocTyped(this.obsDtype, this.frameCapacity * this.frameSize);
@@ -179,7 +187,8 @@ export class ReplayMemory {
 
   /** Bytes of preallocated storage (frames and per-transition fields). */
   get bytes(): number {
-    return this.frames.byteLength + this.frameEnd.byteLength + this.actions.byteLength + this.rewards.byteLength + this.flags.byteLength;
+    const { frames, frameEnd, actions, rewards, flags } = this;
+    return frames.byteLength + frameEnd.byteLength + actions.byteLength + rewards.byteLength + flags.byteLength;
   }
 
   /** A batch whose arrays `sample` fills; make one and reuse it every update. */
@@ -202,9 +211,18 @@ export class ReplayMemory {
    * Stores one transition. `obs` must be the previous call's `nextObs` unless that call ended
    * the episode (then `obs` starts a new one). Arrays are copied; the caller may reuse them.
    */
-  add(obs: AnyTypedArray, action: number, reward: number, nextObs: AnyTypedArray, terminated: boolean, truncated: boolean): void {
+  add(
+    obs: AnyTypedArray,
+    action: number,
+    reward: number,
+    nextObs: AnyTypedArray,
+    terminated: boolean,
+    truncated: boolean,
+  ): void {
     if (obs.length !== this.obsSize || nextObs.length !== this.obsSize) {
-      throw new RangeError(`Replay.add: observations must have ${this.obsSize} values. Received: ${obs.length} and ${nextObs.length}`);
+      throw new RangeError(
+        `Replay.add: observations must have ${this.obsSize} values. Received: ${obs.length} and ${nextObs.length}`,
+      );
     }
     if (this.openFrameEnd < 0) {
       // Episode start: every frame of the first observation.
@@ -217,7 +235,8 @@ export class ReplayMemory {
         if (this.scratch[i] !== obs[i]) {
           throw new Error(
             `Replay.add: obs differs from the stored previous next observation at value ${i}; ` +
-              `either transitions were added out of order or the frame stack is not ${this.k} frames along the ${this.axis} axis`,
+              'either transitions were added out of order or the frame stack is not ' +
+              `${this.k} frames along the ${this.axis} axis`,
           );
         }
       }
@@ -264,13 +283,17 @@ export class ReplayMemory {
       if (C === 1) {
         for (let p = 0; p < fsz; p++) frames[dst + p] = obs[p * stride + c] as number;
       } else {
-        for (let p = 0, q = 0; q < fsz; p++) for (let ch = 0; ch < C; ch++, q++) frames[dst + q] = obs[p * stride + c * C + ch] as number;
+        for (let p = 0, q = 0; q < fsz; p++) {
+          for (let ch = 0; ch < C; ch++, q++) frames[dst + q] = obs[p * stride + c * C + ch] as number;
+        }
       }
     }
     this.frameHead = f + 1;
     // Oldest frame id still present after this push; drop transitions that need older ones.
     const oldest = this.frameHead - this.frameCapacity;
-    while (this.tail < this.head && (this.frameEnd[this.tail % this.capacity] as number) - (this.k - 1) < oldest) this.evictOldest();
+    while (this.tail < this.head && (this.frameEnd[this.tail % this.capacity] as number) - (this.k - 1) < oldest) {
+      this.evictOldest();
+    }
   }
 
   private evictOldest(): void {
@@ -305,7 +328,9 @@ export class ReplayMemory {
       } else {
         const C = this.channels;
         const stride = k * C;
-        for (let p = 0, q = 0; q < fsz; p++) for (let ch = 0; ch < C; ch++, q++) out[offset + p * stride + c * C + ch] = frames[src + q] as number;
+        for (let p = 0, q = 0; q < fsz; p++) {
+          for (let ch = 0; ch < C; ch++, q++) out[offset + p * stride + c * C + ch] = frames[src + q] as number;
+        }
       }
     }
   }
@@ -368,7 +393,14 @@ export class ReplayMemory {
         openFrameEnd: this.openFrameEnd,
         extra: this.extraState(),
       },
-      arrays: { frames: this.frames, frameEnd: this.frameEnd, actions: this.actions, rewards: this.rewards, flags: this.flags, ...this.extraArrays() },
+      arrays: {
+        frames: this.frames,
+        frameEnd: this.frameEnd,
+        actions: this.actions,
+        rewards: this.rewards,
+        flags: this.flags,
+        ...this.extraArrays(),
+      },
     };
   }
 
@@ -377,16 +409,23 @@ export class ReplayMemory {
     const m = state.meta;
     const mine = this.getState().meta;
     for (const key of ['kind', 'capacity', 'frameCapacity', 'frameSize', 'k', 'obsDtype'] as const) {
-      if (m[key] !== mine[key]) throw new Error(`Replay state does not match this memory: ${key} is ${String(m[key])}, expected ${String(mine[key])}`);
+      if (m[key] !== mine[key]) {
+        const [got, want] = [String(m[key]), String(mine[key])];
+        throw new Error(`Replay state does not match this memory: ${key} is ${got}, expected ${want}`);
+      }
     }
     const mineArrays = this.getState().arrays;
     for (const [name, arr] of Object.entries(mineArrays)) {
       const src = state.arrays[name];
       if (!src || src.constructor !== arr.constructor || src.length !== arr.length) {
-        throw new Error(`Replay state does not match this memory: array ${name} is missing or has the wrong type or length`);
+        throw new Error(
+          `Replay state does not match this memory: array ${name} is missing or has the wrong type or length`,
+        );
       }
     }
-    for (const [name, arr] of Object.entries(mineArrays)) (arr as TypedArrayOf<DType>).set(state.arrays[name] as TypedArrayOf<DType>);
+    for (const [name, arr] of Object.entries(mineArrays)) {
+      (arr as TypedArrayOf<DType>).set(state.arrays[name] as TypedArrayOf<DType>);
+    }
     this.head = m.head;
     this.tail = m.tail;
     this.frameHead = m.frameHead;
@@ -414,7 +453,14 @@ export class ReplayMemory {
  * Pixel by pixel with all k frames per pixel, so `out` is written in order: about twice as fast
  * as frame by frame (strided writes) when the book's 80x80x4 batches are gathered every step.
  */
-function interleave(out: AnyTypedArray, offset: number, frames: AnyTypedArray, srcs: Int32Array, k: number, fsz: number): void {
+function interleave(
+  out: AnyTypedArray,
+  offset: number,
+  frames: AnyTypedArray,
+  srcs: Int32Array,
+  k: number,
+  fsz: number,
+): void {
   if (k === 4) {
     const s0 = srcs[0] as number;
     const s1 = srcs[1] as number;
@@ -428,5 +474,7 @@ function interleave(out: AnyTypedArray, offset: number, frames: AnyTypedArray, s
     }
     return;
   }
-  for (let p = 0, o = offset; p < fsz; p++, o += k) for (let c = 0; c < k; c++) out[o + c] = frames[(srcs[c] as number) + p] as number;
+  for (let p = 0, o = offset; p < fsz; p++, o += k) {
+    for (let c = 0; c < k; c++) out[o + c] = frames[(srcs[c] as number) + p] as number;
+  }
 }

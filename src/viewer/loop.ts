@@ -7,6 +7,7 @@
  * drifting, and after a long stall (a busy machine) it resumes instead of rushing to catch up.
  */
 import type { Env, Info } from '../core/env.js';
+import { countsWins } from '../core/registry.js';
 import { actionForHeld, keyMapFor, type KeyMap } from './keys.js';
 import type { ViewerServer } from './server.js';
 
@@ -46,9 +47,12 @@ export interface LiveLoopResult {
   readonly returns: number[];
 }
 
-/** Whether an env id is a game with a win/lose outcome the page counts (Catch: a positive return). */
+/**
+ * Whether the page counts wins for an env id: what the env registered as `countsWins` (an episode
+ * with a return > 0 is won; Catch-v0, bsuite/Catch-v0). Ids not registered (test envs) count none.
+ */
 export function hasWins(envId: string): boolean {
-  return /(^|\/)Catch-v\d+$/.test(envId);
+  return countsWins(envId);
 }
 
 /** The JSON-safe scalar entries of an env's `info` (at most 16), for the page and tests. */

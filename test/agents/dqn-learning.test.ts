@@ -5,13 +5,15 @@ import { make } from '../../src/core/registry.js';
 import '../../envs/index.js';
 import { Rng } from '../../src/rng/rng.js';
 import { MemorySink, TAGS } from '../../src/metrics/sink.js';
-import { DqnAgent, resolveDqnConfig } from '../../agents/dqn.js';
+import { DqnAgent } from '../../agents/dqn.js';
+import { resolveDqnConfig } from '../../agents/dqn-config.js';
 import { train, type TypedEnv } from '../../agents/trainer.js';
 import { evaluate } from '../../agents/evaluate.js';
 
 describe('DQN learns bsuite Catch', () => {
   it('reaches mean return >= 0.9 in 2,000 steps (small MLP, fastest backend)', async () => {
-    await useBackend(process.env['TFGYM_BACKEND'] && process.env['TFGYM_BACKEND'] !== '' ? (process.env['TFGYM_BACKEND'] as 'cpu') : 'auto');
+    const backend = process.env['TFGYM_BACKEND'];
+    await useBackend(backend && backend !== '' ? (backend as 'cpu') : 'auto');
     const env = make('bsuite/Catch-v0') as TypedEnv;
     const evalEnv = make('bsuite/Catch-v0') as TypedEnv;
     // 2,000 steps (about 220 episodes) solve it on cpu, wasm and native alike (same trajectory).
@@ -29,7 +31,8 @@ describe('DQN learns bsuite Catch', () => {
       explorationFraction: 0.3,
       evalEpsilon: 0,
     });
-    const agent = new DqnAgent(cfg, { obsShape: env.observationSpace.shape, obsDtype: env.observationSpace.dtype, numActions: 3 }, new Rng(1), { steps: totalSteps });
+    const info = { obsShape: env.observationSpace.shape, obsDtype: env.observationSpace.dtype, numActions: 3 };
+    const agent = new DqnAgent(cfg, info, new Rng(1), { steps: totalSteps });
     const sink = new MemorySink();
     const t0 = performance.now();
     const before = tf.memory().numTensors;
@@ -38,7 +41,8 @@ describe('DQN learns bsuite Catch', () => {
     // The only new tensors are Adam's two slots per trained weight, made on the first update.
     expect(tf.memory().numTensors - before).toBe(2 * agent.online.trainableWeights.length);
     const res = evaluate(agent, evalEnv, { episodes: 100, epsilon: 0, seed: 12345, countWins: true });
-    console.log(`bsuite Catch: ${totalSteps} steps in ${secs.toFixed(1)} s, eval mean ${res.meanReturn}, last returns ${sink.values(TAGS.episodicReturn).slice(-20).join(' ')}`);
+    const last = sink.values(TAGS.episodicReturn).slice(-20).join(' ');
+    console.log(`bsuite Catch: ${totalSteps} steps in ${secs.toFixed(1)} s, eval mean ${res.meanReturn}, last: ${last}`);
     expect(res.meanReturn).toBeGreaterThanOrEqual(0.9);
     agent.dispose();
   });

@@ -2,15 +2,17 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Subject } from 'rxjs';
 import { useBackend } from '../../src/backends/index.js';
 import { nativeAvailable } from '../native/helpers.js';
 import { make } from '../../src/core/registry.js';
 import '../../envs/index.js';
 import { Rng } from '../../src/rng/rng.js';
+import type { PrioritizedReplayMemory } from '../../src/replay/index.js';
 import { nullSink } from '../../src/metrics/sink.js';
-import { DqnAgent, resolveDqnConfig, tdTargets, type DqnConfig } from '../../agents/dqn.js';
+import { DqnAgent, tdTargets } from '../../agents/dqn.js';
+import { resolveDqnConfig, type DqnConfig } from '../../agents/dqn-config.js';
 import { train, type TrainEvent, type TypedEnv } from '../../agents/trainer.js';
 import { CheckpointError, FileCheckpointStore, latestCheckpointDir, readCheckpoint } from '../../src/io/checkpoints.js';
 import { TabularQAgent, resolveTabularQConfig } from '../../agents/tabular-q.js';
@@ -26,10 +28,13 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('config checks', () => {
   it('refuses εz-greedy exponents with no zeta distribution and kernel heights that do not fit the layers', () => {
-    expect(() => resolveDqnConfig(undefined, { ezGreedyMu: 0.5 })).toThrow('ezGreedyMu must be 0 (plain epsilon-greedy) or greater than 1. Received: ezGreedyMu=0.5');
+    expect(() => resolveDqnConfig(undefined, { ezGreedyMu: 0.5 })).toThrow(
+      'ezGreedyMu must be 0 (plain epsilon-greedy) or greater than 1. Received: ezGreedyMu=0.5',
+    );
     expect(() => resolveDqnConfig(undefined, { ezGreedyMu: 1 })).toThrow(/ezGreedyMu=1/);
     expect(resolveDqnConfig(undefined, { ezGreedyMu: 0 }).ezGreedyMu).toBe(0);
-    expect(() => resolveDqnConfig(undefined, { network: 'cnn', convKernelHeights: [0] })).toThrow(/one height per conv layer \(2\)/);
+    const oneHeight = { network: 'cnn', convKernelHeights: [0] };
+    expect(() => resolveDqnConfig(undefined, oneHeight)).toThrow(/one height per conv layer \(2\)/);
     expect(resolveDqnConfig('catch').convKernelHeights).toEqual([0]);
   });
 });
@@ -77,7 +82,11 @@ const tiny: Partial<DqnConfig> = {
   explorationFraction: 0.5,
 };
 
-async function runTo(cfg: DqnConfig, totalSteps: number, opts: { abortAt?: number; runDir?: string; resume?: boolean }) {
+async function runTo(
+  cfg: DqnConfig,
+  totalSteps: number,
+  opts: { abortAt?: number; runDir?: string; resume?: boolean },
+) {
   const env = make('bsuite/Catch-v0') as TypedEnv;
   const agent = new DqnAgent(cfg, envInfo(env), new Rng(3), { steps: totalSteps });
   const events = new Subject<TrainEvent>();
@@ -89,7 +98,20 @@ async function runTo(cfg: DqnConfig, totalSteps: number, opts: { abortAt?: numbe
   }
   const store = opts.runDir ? new FileCheckpointStore(opts.runDir) : undefined;
   const resume = opts.resume && opts.runDir ? readCheckpoint(latestCheckpointDir(opts.runDir) as string) : undefined;
-  const r = await train({ agent, env, seed: 9, totalSteps, sink: nullSink, clock: () => 0, store, saveReplay: true, signal: ac.signal, events, emitSteps: opts.abortAt !== undefined, resume });
+  const r = await train({
+    agent,
+    env,
+    seed: 9,
+    totalSteps,
+    sink: nullSink,
+    clock: () => 0,
+    store,
+    saveReplay: true,
+    signal: ac.signal,
+    events,
+    emitSteps: opts.abortAt !== undefined,
+    resume,
+  });
   return { agent, r };
 }
 
@@ -101,7 +123,10 @@ describe('checkpoints and exact resume', () => {
   const variants: Array<[string, Partial<DqnConfig>]> = [
     ['Adam + PER + double + 3-step', { prioritized: true, doubleDqn: true, nStep: 3 }],
     ['εz-greedy exploring throughout', { ezGreedyMu: 1.5, epsilonEnd: 1 }],
-    ['centered RMSprop + dueling + Huber + clipping + soft target', { optimizer: 'rmsprop', rmspropCentered: true, dueling: true, loss: 'huber', maxGradNorm: 1, tau: 0.5 }],
+    [
+      'centered RMSprop + dueling + Huber + clipping + soft target',
+      { optimizer: 'rmsprop', rmspropCentered: true, dueling: true, loss: 'huber', maxGradNorm: 1, tau: 0.5 },
+    ],
   ];
   // On `native` too: its fused optimizers update weights in place, and hard target copies
   // share storage with the online weights until the next update (copy-on-write).
@@ -140,8 +165,12 @@ describe('checkpoints and exact resume', () => {
     const cpDir = latestCheckpointDir(runDir) as string;
     const cp = readCheckpoint(cpDir);
     // Another architecture: names or shapes do not fit.
-    const other = new DqnAgent(resolveDqnConfig(undefined, tiny, { hiddenSizes: [32] }), { obsShape: [10, 5], obsDtype: 'float32', numActions: 3 }, new Rng(0), { steps: 10 });
-    await expect(other.restore(cp.agentState)).rejects.toThrow(/dense1\/kernel has shape \[50, 16\], this network needs \[50, 32\]/);
+    const wider = resolveDqnConfig(undefined, tiny, { hiddenSizes: [32] });
+    const info = { obsShape: [10, 5], obsDtype: 'float32', numActions: 3 } as const;
+    const other = new DqnAgent(wider, info, new Rng(0), { steps: 10 });
+    await expect(other.restore(cp.agentState)).rejects.toThrow(
+      /dense1\/kernel has shape \[50, 16\], this network needs \[50, 32\]/,
+    );
     other.dispose();
     // Flip one byte of the blobs.
     const p = join(cpDir, 'blobs.bin');
@@ -185,10 +214,103 @@ describe('tensor hygiene', () => {
   });
 });
 
+/** Plays `steps` env steps of Catch with `agent` (training as the trainer does); returns finished episodes. */
+function play(agent: DqnAgent, env: TypedEnv, steps: number, from = 1, episodes = 0): number {
+  let o = Float32Array.from(env.reset({ seed: from })[0]);
+  for (let i = from; i < from + steps; i++) {
+    const a = agent.act(o, agent.epsilon(i - 1, episodes));
+    const [n, r, te, tr] = env.step(a);
+    const no = Float32Array.from(n);
+    agent.observe(o, a, r, no, te, tr);
+    if (te || tr) {
+      episodes++;
+      o = Float32Array.from(env.reset({ seed: i })[0]);
+    } else o = no;
+    agent.train(i, episodes);
+  }
+  return episodes;
+}
+
+describe('act: exploration options', () => {
+  it('εz-greedy options run only on the training trajectory (extended, the default), not with extended: false', async () => {
+    const env = make('bsuite/Catch-v0') as TypedEnv;
+    const cfg = resolveDqnConfig(undefined, tiny, { ezGreedyMu: 2 });
+    const agent = new DqnAgent(cfg, envInfo(env), new Rng(6), { steps: 100 });
+    const o = Float32Array.from(env.reset({ seed: 1 })[0]);
+    const state = async () => {
+      const j = (await agent.snapshot(false)).json;
+      return { ez: j['ez'] as { action: number; left: number }, rng: j['rng'] };
+    };
+    const start = await state();
+    // Evaluation-style calls with their own stream: neither the option nor the agent's stream moves.
+    const evalRng = new Rng(11);
+    for (let i = 0; i < 30; i++) agent.act(o, 1, { rng: evalRng, extended: false });
+    expect(await state()).toEqual(start);
+    // Plain epsilon-greedy on the agent's own stream: the stream moves, the option does not.
+    agent.act(o, 1, { extended: false });
+    const plain = await state();
+    expect(plain.ez).toEqual(start.ez);
+    expect(plain.rng).not.toEqual(start.rng);
+    // The default continues the trajectory: with epsilon 1 an option longer than one step soon starts.
+    let started = false;
+    for (let i = 0; i < 40 && !started; i++) {
+      agent.act(o, 1);
+      started = (await state()).ez.left > 0;
+    }
+    expect(started).toBe(true);
+    // While it runs, every extended call returns its action.
+    const { action, left } = (await state()).ez;
+    for (let i = 0; i < left; i++) expect(agent.act(o, 0)).toBe(action);
+    agent.dispose();
+  });
+});
+
+describe('prioritized replay: beta annealing', () => {
+  it('with a budget in episodes, beta starts at perBeta0 and reaches 1 only as the episodes run out', () => {
+    const env = make('bsuite/Catch-v0') as TypedEnv;
+    const cfg = resolveDqnConfig(undefined, tiny, { prioritized: true, perBeta0: 0.4, epsilonUnit: 'episode' });
+    const agent = new DqnAgent(cfg, envInfo(env), new Rng(4), { episodes: 20 });
+    const spy = vi.spyOn(agent.replay as PrioritizedReplayMemory, 'samplePrioritized');
+    const episodes = play(agent, env, 60);
+    // Catch episodes last 9 steps: training started at step 20 (episode 2), well before episode 20.
+    expect(episodes).toBeLessThan(20);
+    const betas = spy.mock.calls.map((c) => c[2]);
+    expect(betas.length).toBeGreaterThan(0);
+    expect(betas[0]).toBeGreaterThanOrEqual(0.4);
+    expect(betas[0]).toBeLessThan(0.4 + (0.6 * 3) / 20);
+    for (const b of betas) expect(b).toBeLessThan(1);
+    // Non-decreasing over the run.
+    for (let i = 1; i < betas.length; i++) expect(betas[i]).toBeGreaterThanOrEqual(betas[i - 1] as number);
+    agent.dispose();
+  });
+});
+
+describe('DQN update: tensors when the optimizer throws', () => {
+  it('frees the kept TD tensors when applyGradients throws', () => {
+    const env = make('bsuite/Catch-v0') as TypedEnv;
+    const cfg = resolveDqnConfig(undefined, tiny, { prioritized: true });
+    const agent = new DqnAgent(cfg, envInfo(env), new Rng(5), { steps: 1000 });
+    play(agent, env, 30);
+    expect(agent.updates).toBeGreaterThan(0);
+    const before = tf.memory().numTensors;
+    const spy = vi.spyOn(agent.optimizer, 'applyGradients').mockImplementationOnce(() => {
+      throw new Error('optimizer failed');
+    });
+    expect(() => agent.train(40, 0)).toThrow('optimizer failed');
+    expect(spy).toHaveBeenCalledTimes(1);
+    expect(tf.memory().numTensors).toBe(before);
+    // And training goes on afterwards.
+    expect(agent.train(40, 0)).not.toBeNull();
+    expect(tf.memory().numTensors).toBe(before);
+    agent.dispose();
+  });
+});
+
 describe('tabular Q-learning', () => {
   it('solves bsuite Catch', async () => {
     const env = make('bsuite/Catch-v0') as TypedEnv;
-    const agent = new TabularQAgent(resolveTabularQConfig({ learningRate: 0.5, explorationFraction: 0.5 }), 3, new Rng(0), { steps: 20000 });
+    const cfg = resolveTabularQConfig({ learningRate: 0.5, explorationFraction: 0.5 });
+    const agent = new TabularQAgent(cfg, 3, new Rng(0), { steps: 20000 });
     await train({ agent, env, seed: 0, totalSteps: 20000, sink: nullSink, clock: () => 0 });
     const res = evaluate(agent, make('bsuite/Catch-v0'), { episodes: 100, epsilon: 0, seed: 77, countWins: true });
     expect(res.meanReturn).toBe(1);

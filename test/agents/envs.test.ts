@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { makeOptimizer, resolveDqnConfig } from '../../agents/dqn.js';
+import { makeOptimizer } from '../../agents/dqn.js';
+import { resolveDqnConfig } from '../../agents/dqn-config.js';
 import { inputDivisor, makeAgentEnv } from '../../agents/envs.js';
 import { Box } from '../../src/core/spaces.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { argmax, EzGreedy, ZetaSampler } from '../../agents/exploration.js';
+import { argmax, epsilonGreedy, EzGreedy, ZetaSampler } from '../../agents/exploration.js';
 import { Rng } from '../../src/rng/rng.js';
 
 /** Riemann zeta(2) = pi^2 / 6. */
@@ -52,6 +52,29 @@ describe('ZetaSampler', () => {
     expect(() => new ZetaSampler(1)).toThrow(/mu must be a finite number > 1\. Received: mu=1/);
     expect(() => new ZetaSampler(Number.NaN)).toThrow(/Received: mu=NaN/);
     expect(() => new ZetaSampler(2, 0)).toThrow(/max must be an integer >= 1/);
+  });
+});
+
+describe('epsilonGreedy', () => {
+  it('one uniform, then a uniform action (no Q needed) or the argmax; the draws never depend on Q', () => {
+    let evaluations = 0;
+    const q = () => {
+      evaluations++;
+      return [0, 7, 1];
+    };
+    const rng = new Rng(3);
+    const twin = new Rng(3);
+    for (let i = 0; i < 50; i++) {
+      const explore = twin.nextFloat() < 0.5;
+      const expected = explore ? twin.nextInt(3) : 1;
+      expect(epsilonGreedy(q, 3, 0.5, rng)).toBe(expected);
+    }
+    expect(rng.getState()).toEqual(twin.getState());
+    expect(evaluations).toBeGreaterThan(0);
+    expect(evaluations).toBeLessThan(50);
+    evaluations = 0;
+    expect(epsilonGreedy(q, 3, 1, rng)).toBeLessThan(3);
+    expect(evaluations).toBe(0);
   });
 });
 

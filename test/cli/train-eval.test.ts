@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { fileModelHandler } from '../../src/io/checkpoints.js';
+import { fileSystemHandler } from '../../src/io/model-io.js';
 import { decodeEvent, readRecords } from '../../src/metrics/tensorboard.js';
 
 // Spawns the compiled CLI as a user would (npm test builds dist/ first).
@@ -24,6 +24,8 @@ describe('tfgym train / eval (tiny budgets)', () => {
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/tfgym train dqn on bsuite\/Catch-v0, seed 3, backend cpu/);
     expect(r.out).toMatch(/done: 120 steps/);
+    // The final greedy evaluation: --eval-episodes (5) episodes, won W of 5 on a Catch.
+    expect(r.out).toMatch(/greedy evaluation of the trained agent \(5 episodes, seeds 1000000\.\.1000004\): won [0-5] of 5, mean return -?\d\.\d{3}/);
     const cfg = JSON.parse(readFileSync(join(run, 'config.json'), 'utf8')) as { config: Record<string, unknown>; backend: string; seed: number };
     expect(cfg.config['batchSize']).toBe(8);
     expect(cfg.config['learningRate']).toBe(2.5e-4);
@@ -39,7 +41,7 @@ describe('tfgym train / eval (tiny budgets)', () => {
 
   it('the best model loads with plain tfjs', async () => {
     await tf.setBackend('cpu');
-    const m = await tf.loadLayersModel(fileModelHandler(join(run, 'best')));
+    const m = await tf.loadLayersModel(fileSystemHandler(join(run, 'best')));
     expect(m.outputs[0]!.shape).toEqual([null, 3]);
     m.dispose();
   });
@@ -57,7 +59,7 @@ describe('tfgym train / eval (tiny budgets)', () => {
 
   it('the catch preset trains and evaluates with its frame stack (config.json carries it to eval)', () => {
     const cr = join(dir, 'catch');
-    const r = tfgym('train', 'dqn', '--env', 'Catch-v0', '--env-option', 'size=40', '--preset', 'catch', '--episodes', '2', '--learning-starts-episodes', '1', '--batch-size', '8', '--run-dir', cr, '--backend', 'cpu', '--quiet');
+    const r = tfgym('train', 'dqn', '--env', 'Catch-v0', '--env-option', 'size=40', '--preset', 'catch', '--episodes', '2', '--learning-starts-episodes', '1', '--batch-size', '8', '--final-eval-episodes', '3', '--run-dir', cr, '--backend', 'cpu', '--quiet');
     expect(r.err).not.toMatch(/\n\s+at /);
     expect(r.code).toBe(0);
     const cfg = JSON.parse(readFileSync(join(cr, 'config.json'), 'utf8')) as { config: Record<string, unknown> };
@@ -101,6 +103,43 @@ describe('tfgym train / eval (tiny budgets)', () => {
     expect(r.code).toBe(0);
     expect(r.out.replace(/\s+/g, ' ')).toMatch(/--learning-rate <value> optimizer learning rate \[default: 0.00025; CleanRL\]/);
     expect(r.out).toMatch(/--double-dqn/);
+  });
+
+  it('--env-option values are typed by the registry, as trace --opt', () => {
+    const bad = tfgym('train', 'random', '--env', 'Catch-v0', '--env-option', 'size=forty', '--episodes', '1', '--run-dir', join(dir, 'opt-bad'));
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/Option 'size' of 'Catch-v0' must be a number\. Received: forty/);
+    const typo = tfgym('train', 'random', '--env', 'Catch-v0', '--env-option', 'sise=40', '--episodes', '1', '--run-dir', join(dir, 'opt-typo'));
+    expect(typo.code).toBe(2);
+    expect(typo.err).toMatch(/unknown option 'sise'/);
+    // A number-looking value for a string option stays a string; booleans parse as booleans.
+    const ok = tfgym('train', 'random', '--env', 'Catch-v0', '--env-option', 'size=40', 'book=true', '--episodes', '1', '--run-dir', join(dir, 'opt-ok'), '--quiet');
+    expect(ok.code, ok.err).toBe(0);
+    expect(JSON.parse(readFileSync(join(dir, 'opt-ok', 'config.json'), 'utf8')).envOptions).toEqual({ size: 40, book: true });
+  });
+
+  it('run directory problems exit 2 with one line; a corrupt checkpoint exits 1 with one line', () => {
+    const taken = tfgym('train', 'random', '--env', 'bsuite/Catch-v0', '--episodes', '1', '--run-dir', join(dir, 'opt-ok'));
+    expect(taken.code).toBe(2);
+    expect(taken.err).toMatch(/already holds a run/);
+    const other = tfgym('train', 'tabular-q', '--resume', '--run-dir', join(dir, 'opt-ok'));
+    expect(other.code).toBe(2);
+    expect(other.err).toMatch(/holds a random run, not tabular-q/);
+    const none = tfgym('eval', '--run-dir', join(dir, 'nothing-here'));
+    expect(none.code).toBe(2);
+    expect(none.err).toMatch(/not a tfgym run directory/);
+    // A checkpoint whose trainer state was damaged: resume fails with one line naming the run.
+    const cr = join(dir, 'cp-bad');
+    expect(tfgym('train', 'random', '--env', 'bsuite/Catch-v0', '--episodes', '2', '--run-dir', cr, '--quiet').code).toBe(0);
+    const latest = JSON.parse(readFileSync(join(cr, 'checkpoints', 'latest.json'), 'utf8')) as { dir: string };
+    const cpFile = join(cr, 'checkpoints', latest.dir, 'checkpoint.json');
+    const cp = JSON.parse(readFileSync(cpFile, 'utf8')) as { agent: string };
+    cp.agent = 'dqn';
+    writeFileSync(cpFile, JSON.stringify(cp));
+    const r = tfgym('train', 'random', '--resume', '--run-dir', cr, '--episodes', '4');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/^error: cannot resume from .*cp-bad/m);
+    expect(r.err).not.toMatch(/TFGYM_DEBUG|\n\s+at /);
   });
 
   it('tabular-q and random train too', () => {

@@ -1,22 +1,22 @@
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../../src/backends/index.js';
-import type { ExampleOptions } from '../../examples/common.js';
+import { loadBook } from '../../examples/book.js';
+import { ExampleArgumentError, type ExampleOptions } from '../../examples/example.js';
 import { EXAMPLES, findExample } from '../../examples/index.js';
+import type { ResultLine } from '../../examples/results.js';
 
 // Relative to the repo: CI clones the repo with shared/ beside it.
 const DATA = '../shared/datasets';
 const tmp = mkdtempSync(join(tmpdir(), 'tfgym-example-'));
-let backend = 'cpu';
-
 beforeAll(async () => {
   // The fastest backend present (native, else patched wasm, else cpu): conv gradients on the
   // pure-JS cpu backend take tens of seconds even for a handful of images.
-  backend = (await useBackend('auto')).name;
+  await useBackend('auto');
 });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -27,47 +27,102 @@ function tfgym(...args: string[]) {
 
 function options(variant: string, extra: Partial<ExampleOptions> = {}): ExampleOptions & { text: () => string } {
   let text = '';
-  return { variant, quick: true, seed: 1, backend, dataDir: DATA, log: { write: (s) => void (text += s), isTTY: false }, text: () => text, ...extra };
+  return { variant, quick: true, seed: 1, dataDir: DATA, log: { write: (s: string) => void (text += s), isTTY: false }, text: () => text, ...extra };
 }
 
 describe('tfgym example (CLI)', () => {
-  it('list shows every example with its chapter and the book figures', () => {
+  it('list shows every example with its chapter, script and the book figures from results/book.json', () => {
     const r = tfgym('example', 'list');
     expect(r.code).toBe(0);
-    for (const name of ['mnist-mlp', 'mnist-lenet', 'cifar10-cnn', 'cifar10-predict', 'vgg16']) expect(r.out).toContain(name);
-    expect(r.out).toMatch(/simple 92\.22%.*adam 97\.93%/);
-    expect(r.out).toMatch(/lenet 99\.20%/);
+    for (const e of EXAMPLES) expect(r.out).toMatch(new RegExp(`^${e.name}\\s+ch${e.chapter} `, 'm'));
+    const fig = (ex: string, v: string): string => `${((loadBook().examples[ex]?.variants[v]?.figures[0]?.testAccuracy ?? NaN) * 100).toFixed(2)}%`;
+    expect(r.out).toContain(`simple ${fig('mnist-mlp', 'simple')}`);
+    expect(r.out).toContain(`adam ${fig('mnist-mlp', 'adam')}`);
+    expect(r.out).toContain(`lenet ${fig('mnist-lenet', 'lenet')}`);
+    expect(r.out).toContain('keras_VGG16_prebuilt.py');
   });
 
-  it('unknown example / variant / data folder exit 2 with one line naming the problem', () => {
+  it('unknown example / variant / data folder, a missing --model: exit 2 with one line naming the problem', () => {
     const a = tfgym('example', 'mnist-gan');
     expect(a.code).toBe(2);
     expect(a.err).toMatch(/Unknown example "mnist-gan"/);
+    const b = tfgym('example', 'mnist-mlp', '--variant', 'v9', '--backend', 'cpu');
+    expect(b.code).toBe(2);
+    expect(b.err).toMatch(/Unknown variant "v9" for mnist-mlp \(--variant\)\. Choose one of: simple, hidden/);
     const c = tfgym('example', 'mnist-mlp', '--quick', '--data-dir', tmp, '--backend', 'cpu');
     expect(c.code).toBe(2);
     expect(c.err).toMatch(/train-images-idx3-ubyte.gz not found for mnist/);
-    expect(c.err).not.toMatch(/\n\s+at /);
+    // ExampleArgumentError (an examples/ error) reaches the user as one line, exit 2.
+    const d = tfgym('example', 'cifar10-predict', '--data-dir', DATA, '--backend', 'cpu');
+    expect(d.code).toBe(2);
+    expect(d.err).toMatch(/^error: cifar10-predict needs --model DIR/m);
+    for (const r of [a, b, c, d]) expect(r.err).not.toMatch(/\n\s+at /);
   });
 
-  it('--json prints exactly one result object on stdout', () => {
+  it('--json prints the result line; --results appends it, one whole line per run', () => {
     const logdir = join(tmp, 'logs');
-    const r = tfgym('example', 'mnist-mlp', '--variant', 'adam', '--quick', '--json', '--data-dir', DATA, '--backend', 'wasm', '--logdir', logdir);
+    const results = join(tmp, 'results', 'ch1.jsonl');
+    const common = ['--quick', '--json', '--data-dir', DATA, '--backend', 'wasm', '--results', results];
+    const r = tfgym('example', 'mnist-mlp', '--variant', 'adam', ...common, '--logdir', logdir);
     expect(r.code).toBe(0);
-    const j = JSON.parse(r.out) as { example: string; variant: string; metrics: { testAccuracy: number }; book: { testAccuracy: number; chapter: number } };
-    expect(j.example).toBe('mnist-mlp');
-    expect(j.variant).toBe('adam');
-    expect(j.metrics.testAccuracy).toBeGreaterThanOrEqual(0);
-    expect(j.book).toMatchObject({ testAccuracy: 0.9793, chapter: 1 });
+    const r2 = tfgym('example', 'mnist-mlp', '--variant', 'dropout', '--seed', '7', '--epochs', '2', ...common);
+    expect(r2.code).toBe(0);
     expect(r.err).toMatch(/Epoch 1\/1/);
+
+    const lines = readFileSync(results, 'utf8').split('\n');
+    expect(lines).toHaveLength(3); // two lines, each ending with a newline
+    expect(lines[2]).toBe('');
+    const [a, b] = lines.slice(0, 2).map((l) => JSON.parse(l) as ResultLine);
+    if (!a || !b) throw new Error('missing lines');
+    // stdout is exactly the line appended.
+    expect(JSON.parse(r.out)).toEqual(a);
+    expect(JSON.parse(r2.out)).toEqual(b);
+
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+    let head = 'unknown';
+    try {
+      head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+    } catch {
+      // not a git checkout: the line must say "unknown"
+    }
+    expect(a).toMatchObject({ example: 'mnist-mlp', variant: 'adam', chapter: 1, seed: 1671, epochs: 1, batchSize: 32, quick: true, backend: 'wasm', tfgymVersion: pkg.version, commit: head });
+    expect(b).toMatchObject({ variant: 'dropout', seed: 7, epochs: 2 });
+    expect(a.command).toBe(`tfgym example mnist-mlp --variant adam ${common.join(' ')} --logdir ${logdir}`);
+    expect(b.command).toContain('--seed 7 --epochs 2');
+    for (const l of [a, b]) {
+      expect(l.metrics.testAccuracy).toBeGreaterThanOrEqual(0);
+      expect(l.metrics.testAccuracy).toBeLessThanOrEqual(1);
+      expect(typeof l.metrics.valAccuracy).toBe('number');
+      expect(typeof l.metrics.testLoss).toBe('number');
+      expect(l.settings).toMatchObject({ optimizer: l.variant === 'adam' ? 'adam' : 'sgd', validationSplit: 0.2, trainSamples: 160, testSamples: 64 });
+      expect(l.wallSeconds).toBeGreaterThan(0);
+      expect(Math.abs(Date.now() - Date.parse(l.date))).toBeLessThan(10 * 60_000);
+      expect(l.machine.cpus).toBeGreaterThan(0);
+    }
+    expect(b.history?.['val_acc']).toHaveLength(2);
+
     // --logdir: a TensorBoard events file and the CSV log.
     expect(readdirSync(logdir).some((f) => f.startsWith('events.out.tfevents.'))).toBe(true);
     expect(readFileSync(join(logdir, 'training.csv'), 'utf8')).toMatch(/^epoch,acc,loss,val_acc,val_loss\n0,/);
   });
 });
 
+describe('--seed drives initialisation, shuffling and dropout', () => {
+  it('the same seed repeats a run exactly; another seed changes it', async () => {
+    const ex = findExample('mnist-mlp');
+    if (!ex) throw new Error('mnist-mlp');
+    const run = (seed: number) => ex.run(options('dropout', { seed, epochs: 2 }));
+    const [a, b, c] = [await run(5), await run(5), await run(6)];
+    expect(a.history).toEqual(b.history);
+    expect(a.metrics).toMatchObject({ testAccuracy: b.metrics.testAccuracy, testLoss: b.metrics.testLoss });
+    expect(c.history?.['loss']).not.toEqual(a.history?.['loss']);
+  });
+});
+
 describe('example --quick smoke runs (in-process, no tensor leaks)', () => {
   const cases: Array<[string, string, Partial<ExampleOptions>?]> = [
     ['mnist-mlp', 'simple'],
+    ['vgg16-features', 'default'],
     ['mnist-lenet', 'lenet'],
     ['mnist-lenet', 'shrinking', { fractions: [0.5] }],
     ['cifar10-cnn', 'simple', { save: join(tmp, 'cifar-simple') }],
@@ -88,11 +143,17 @@ describe('example --quick smoke runs (in-process, no tensor leaks)', () => {
       expect(tf.memory().numTensors).toBe(before);
       expect(r.example).toBe(name);
       expect(r.variant).toBe(variant);
-      expect(r.book.chapter).toBe(ex.chapter);
       if (name === 'vgg16') {
         expect(r.metrics['params']).toBe(138357544);
-        // Keras' layer names, so converted Keras weights load by name.
-        for (const layer of ['input_1', 'block1_conv1', 'block3_conv3', 'block5_pool', 'flatten', 'fc1', 'fc2', 'predictions']) expect(o.text()).toContain(`${layer} (`);
+        for (const layer of ['input_1', 'block1_conv1', 'block5_pool', 'predictions']) expect(o.text()).toContain(`${layer} (`);
+      } else if (name === 'vgg16-features') {
+        // Quick: a headless VGG16 on a 32x32 image; block4_pool halves it four times.
+        expect(r.metrics['features']).toMatchObject({ image: 'chelsea-cat.png', shape: [1, 2, 2, 512] });
+        expect(o.text()).toMatch(/^\d+ block4_pool \(None, 2, 2, 512\)$/m);
+      } else if (variant === 'shrinking') {
+        const rows = r.metrics['rows'] as Array<{ lenet: number; mlp: number }>;
+        expect(rows).toHaveLength(1);
+        for (const row of rows) for (const acc of [row.lenet, row.mlp]) expect(acc).toBeGreaterThanOrEqual(0);
       } else {
         expect(r.metrics.testAccuracy).toBeGreaterThanOrEqual(0);
         expect(r.metrics.testAccuracy).toBeLessThanOrEqual(1);
@@ -105,5 +166,11 @@ describe('example --quick smoke runs (in-process, no tensor leaks)', () => {
     const ex = findExample('cifar10-predict');
     const r = await ex?.run(options('default', { model: join(tmp, 'cifar-simple'), quick: true }));
     expect(r?.settings['model']).toBe(join(tmp, 'cifar-simple'));
+  });
+
+  it('an unknown variant is an ExampleArgumentError naming the choices', async () => {
+    const ex = findExample('cifar10-cnn');
+    await expect(ex?.run(options('huge'))).rejects.toThrow(ExampleArgumentError);
+    await expect(ex?.run(options('huge'))).rejects.toThrow(/Choose one of: simple, deep, deep-augmented/);
   });
 });

@@ -87,6 +87,59 @@ describe('fit / evaluate', () => {
     y.dispose();
   });
 
+  it("validation split: Keras' last examples, unshuffled (val metrics = evaluate on the last quarter)", async () => {
+    const [x, y] = toyData(64, 6);
+    const m = toyModel(2);
+    const h = await fit(m, x, y, { epochs: 2, batchSize: 16, validationSplit: 0.25, rng: new Rng(1) });
+    const tail = evaluate(m, x.slice(48), y.slice(48));
+    const head = evaluate(m, x.slice(0, 16), y.slice(0, 16));
+    expect(h.history['val_loss']?.[1]).toBeCloseTo(tail['loss'] ?? NaN, 5);
+    expect(h.history['val_loss']?.[1]).not.toBeCloseTo(head['loss'] ?? NaN, 5);
+    m.dispose();
+    tf.dispose([x, y]);
+  });
+
+  it('progress logger: per-batch bar with ETA, the last val_acc and the run ETA; plain lines with the run ETA', () => {
+    const ctx = { model: undefined as unknown as tf.LayersModel, epochs: 3, batchSize: 100, samples: 1000, steps: 10, validationSamples: 250, stopTraining: false };
+    for (const isTTY of [true, false]) {
+      let now = 0;
+      let text = '';
+      const p = new ProgressLogger({ write: (s) => (text += s), isTTY, columns: 400 }, () => now);
+      p.onTrainBegin(ctx);
+      for (let epoch = 0; epoch < 2; epoch++) {
+        p.onEpochBegin(epoch, ctx);
+        for (let b = 0; b < 10; b++) {
+          now += 1000; // one second per batch of 100: 10 s per epoch
+          p.onBatchEnd?.(b, { size: 100, loss: 0.5, acc: 0.8 }, ctx);
+        }
+        p.onEpochEnd(epoch, { loss: 0.5, acc: 0.8, val_loss: 0.4, val_acc: epoch === 0 ? 0.85 : 0.9 }, ctx);
+      }
+      if (isTTY) {
+        // Half-way through epoch 1 (0-based 0): 5 s left in it, plus 2 more epochs of ~10 s.
+        expect(text).toContain('\r 500/1000 [==============>...............] - ETA: 5s - loss: 0.5000 - acc: 0.8000 - run ETA: 25s');
+        // During epoch 2 the bar shows epoch 1's validation accuracy.
+        expect(text).toContain('acc: 0.8000 - val_acc (epoch 1): 0.8500 - run ETA: 15s');
+        expect(text).toContain(`\r1000/1000 [${'='.repeat(30)}] - 10s 10000us/step - loss: 0.5000 - acc: 0.8000 - val_loss: 0.4000 - val_acc: 0.9000 - run ETA: 10s\x1b[K\n`);
+      } else {
+        expect(text).not.toMatch(/\r/);
+        expect(text.split('\n').filter((l) => l.startsWith('Epoch'))).toEqual([
+          'Epoch 1/3 - 10s 10000us/step - loss: 0.5000 - acc: 0.8000 - val_loss: 0.4000 - val_acc: 0.8500 - run ETA: 20s',
+          'Epoch 2/3 - 10s 10000us/step - loss: 0.5000 - acc: 0.8000 - val_loss: 0.4000 - val_acc: 0.9000 - run ETA: 10s',
+        ]);
+      }
+    }
+    // A narrow terminal: the redrawn line is cut to fit (a wrapped line cannot be redrawn).
+    let narrow = '';
+    let t = 0;
+    const p = new ProgressLogger({ write: (s) => (narrow += s), isTTY: true, columns: 40 }, () => t);
+    p.onTrainBegin(ctx);
+    p.onEpochBegin(0, ctx);
+    t += 500;
+    p.onBatchEnd?.(0, { size: 100, loss: 0.5, acc: 0.8 }, ctx);
+    const redraw = narrow.slice(narrow.lastIndexOf('\r') + 1).replace('\x1b[K', '');
+    expect(redraw.length).toBe(39);
+  });
+
   it('CSV logger, best-only checkpoint (loadable), early stopping, LR schedule, scalar writer', async () => {
     const [x, y] = toyData(128, 3);
     const m = toyModel(1, 'sgd');

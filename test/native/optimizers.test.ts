@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '../../src/backends/index.js';
+import { shapeSize } from '../../src/core/spaces.js';
 import { Rng } from '../../src/rng/rng.js';
 import { nativeAvailable, randomData } from './helpers.js';
 
@@ -29,10 +30,10 @@ describe.skipIf(!have)('fused optimizer updates on native', () => {
     await useBackend(backend as 'cpu');
     const rng = new Rng(5);
     const vars = SHAPES.map((s, i) =>
-      tf.variable(tf.tensor(randomData(s.reduce((a, b) => a * b, 1), rng), s), true, `opt-${backend}-${tag.replace(' ', '_')}-${i}`),
+      tf.variable(tf.tensor(randomData(shapeSize(s), rng), s), true, `opt-${backend}-${tag.replace(' ', '_')}-${i}`),
     );
     const initial = vars.map((v) => Float32Array.from(v.dataSync()));
-    const grads = Array.from({ length: steps }, () => SHAPES.map((s) => randomData(s.reduce((a, b) => a * b, 1), rng)));
+    const grads = Array.from({ length: steps }, () => SHAPES.map((s) => randomData(shapeSize(s), rng)));
     const opt = make();
     let base = -1;
     for (let t = 0; t < steps; t++) {
@@ -57,7 +58,10 @@ describe.skipIf(!have)('fused optimizer updates on native', () => {
     const result: Trace = {
       initial,
       weights: vars.map((v) => Float32Array.from(v.dataSync())),
-      slots: ws.map((w) => ({ name: w.name.replace(/^opt-(cpu|native)-/, ''), values: Float32Array.from(w.tensor.dataSync()) })),
+      slots: ws.map((w) => ({
+        name: w.name.replace(/^opt-(cpu|native)-/, ''),
+        values: Float32Array.from(w.tensor.dataSync()),
+      })),
       iterations: opt.iterations,
     };
     tf.dispose(ws.map((w) => w.tensor));
@@ -75,7 +79,9 @@ describe.skipIf(!have)('fused optimizer updates on native', () => {
       native.slots.forEach((s, i) => expect(s.values, `slot ${s.name}`).toEqual(cpu.slots[i]?.values));
       native.weights.forEach((w, i) => expect(w, `weight ${i}`).toEqual(cpu.weights[i]));
       // The steps did something: every weight moved.
-      native.weights.forEach((w, i) => expect(w.every((x, j) => x !== native.initial[i]?.[j]), `weight ${i} moved`).toBe(true));
+      native.weights.forEach((w, i) => {
+        expect(w.every((x, j) => x !== native.initial[i]?.[j]), `weight ${i} moved`).toBe(true);
+      });
     });
   }
 
@@ -115,7 +121,8 @@ describe.skipIf(!have)('fused optimizer updates on native', () => {
 
   it('a target network given the online weights (setWeights) keeps them while the online one trains', async () => {
     await useBackend('native');
-    const make = () => tf.sequential({ layers: [tf.layers.dense({ inputShape: [4], units: 3, kernelInitializer: 'ones' })] });
+    const make = () =>
+      tf.sequential({ layers: [tf.layers.dense({ inputShape: [4], units: 3, kernelInitializer: 'ones' })] });
     const online = make();
     const target = make();
     target.setWeights(online.getWeights()); // the target's variables now share the online storage
@@ -151,7 +158,9 @@ describe.skipIf(!have)('fused optimizer updates on native', () => {
       const g = tf.tensor1d([3, -1.5, 0.25]);
       copy.applyGradients([{ name: w.name, tensor: g }]);
       g.dispose();
-      saved.forEach((s, i) => expect(Array.from(s.tensor.dataSync()), `${backend}: saved ${s.name}`).toEqual(snapshot[i]));
+      saved.forEach((s, i) => {
+        expect(Array.from(s.tensor.dataSync()), `${backend}: saved ${s.name}`).toEqual(snapshot[i]);
+      });
       results[backend] = Float32Array.from(w.dataSync());
       tf.dispose(saved.map((s) => s.tensor));
       opt.dispose();

@@ -9,6 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import { shapeSize } from '../../core/spaces.js';
 import type { BackendProvider, ProbeResult } from '../provider.js';
 import { loadNativeAddon, type NativeAddon } from './addon.js';
 import { adoptedBuffers, installNativeOptimizers } from './optimizers.js';
@@ -171,10 +172,6 @@ function f32(backend: NativeBackend, t: tf.TensorInfo): Float32Array | undefined
   return v instanceof Float32Array ? v : undefined;
 }
 
-function sizeOf(shape: readonly number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
-}
-
 const ACTIVATIONS: Record<string, number> = { linear: 0, relu: 1, relu6: 2, elu: 3, leakyrelu: 4, sigmoid: 5 };
 
 /** Activation code for the addon, or undefined for those it leaves to the cpu kernel (prelu). */
@@ -245,8 +242,8 @@ function matmulImpl(args: KernelArgs, backend: NativeBackend, fused: boolean): t
   if (k !== kb) return undefined; // the cpu kernel throws the proper error
   const outerA = a.shape.slice(0, -2);
   const outerB = b.shape.slice(0, -2);
-  const batchA = sizeOf(outerA);
-  const batchB = sizeOf(outerB);
+  const batchA = shapeSize(outerA);
+  const batchB = shapeSize(outerB);
   let outer: number[];
   if (batchA === batchB && outerA.length === outerB.length && outerA.every((d, i) => d === outerB[i])) outer = outerA;
   else if (batchB === 1) outer = outerA.length >= outerB.length ? outerA : [...Array(outerB.length - outerA.length).fill(1), ...outerA];
@@ -254,7 +251,7 @@ function matmulImpl(args: KernelArgs, backend: NativeBackend, fused: boolean): t
   else return undefined;
   if (fused && bias) {
     const bv2 = f32(backend, bias);
-    const bs = sizeOf(bias.shape);
+    const bs = shapeSize(bias.shape);
     const last = bias.shape[bias.shape.length - 1] ?? 1;
     if (!bv2 || !(bs === 1 || (bs === n && last === n))) return undefined;
     biasV = bv2;
@@ -294,12 +291,12 @@ function conv2dImpl(args: KernelArgs, backend: NativeBackend, fused: boolean): t
     act = code;
     if (bias) {
       const bv = f32(backend, bias);
-      const bs = sizeOf(bias.shape);
+      const bs = shapeSize(bias.shape);
       if (!bv || !(bs === 1 || (bs === info.outChannels && bias.shape[bias.shape.length - 1] === bs))) return undefined;
       biasV = bv;
     }
   }
-  const y = backend.pool.take(sizeOf(info.outShape));
+  const y = backend.pool.take(shapeSize(info.outShape));
   backend.addon.conv2d(xv, wv, y, convGeometry(info), biasV, act, attrs.leakyreluAlpha ?? 0.2);
   return out(backend, info.outShape, y);
 }
@@ -313,7 +310,7 @@ function conv2dBackpropInputImpl(args: KernelArgs, backend: NativeBackend): tf.T
   if (!dyv || !wv) return undefined;
   const info = convInfoFor(attrs.inputShape, filter.shape, { ...attrs, dilations: 1 });
   if (!info) return undefined;
-  const dx = backend.pool.take(sizeOf(attrs.inputShape));
+  const dx = backend.pool.take(shapeSize(attrs.inputShape));
   backend.addon.conv2dBackpropInput(dyv, wv, dx, convGeometry(info));
   return out(backend, [...attrs.inputShape], dx);
 }
@@ -327,7 +324,7 @@ function conv2dBackpropFilterImpl(args: KernelArgs, backend: NativeBackend): tf.
   if (!xv || !dyv) return undefined;
   const info = convInfoFor(x.shape, attrs.filterShape, { ...attrs, dilations: 1 });
   if (!info) return undefined;
-  const dw = backend.pool.take(sizeOf(attrs.filterShape));
+  const dw = backend.pool.take(shapeSize(attrs.filterShape));
   backend.addon.conv2dBackpropFilter(xv, dyv, dw, convGeometry(info));
   return out(backend, [...attrs.filterShape], dw);
 }
@@ -345,7 +342,7 @@ function maxPoolImpl(args: KernelArgs, backend: NativeBackend): tf.TensorInfo | 
   const xv = f32(backend, x);
   const info = poolInfoFor(x.shape, args.attrs as unknown as tf.MaxPoolAttrs);
   if (!xv || !info) return undefined;
-  const y = backend.pool.take(sizeOf(info.outShape));
+  const y = backend.pool.take(shapeSize(info.outShape));
   backend.addon.maxPool(xv, y, convGeometry(info));
   return out(backend, info.outShape, y);
 }
@@ -357,14 +354,14 @@ function maxPoolGradImpl(args: KernelArgs, backend: NativeBackend): tf.TensorInf
   const xv = f32(backend, input);
   const info = poolInfoFor(input.shape, args.attrs as unknown as tf.MaxPoolGradAttrs);
   if (!dyv || !xv || !info) return undefined;
-  const dx = backend.pool.take(sizeOf(input.shape));
+  const dx = backend.pool.take(shapeSize(input.shape));
   backend.addon.maxPoolGrad(dyv, xv, dx, convGeometry(info));
   return out(backend, [...input.shape], dx);
 }
 
 /** Period with which an operand of shape `s` repeats inside the broadcast shape `out`, if it does. */
 function repeatPeriod(s: readonly number[], outShape: readonly number[]): number | undefined {
-  const n = sizeOf(s);
+  const n = shapeSize(s);
   if (n === 1) return 1;
   let i = 0;
   while (i < s.length && s[i] === 1) i++;
@@ -390,7 +387,7 @@ function binaryImpl(name: string, args: KernelArgs, backend: NativeBackend): tf.
   const pa = repeatPeriod(a.shape, outShape);
   const pb = repeatPeriod(b.shape, outShape);
   if (pa === undefined || pb === undefined) return undefined;
-  const y = backend.pool.take(sizeOf(outShape));
+  const y = backend.pool.take(shapeSize(outShape));
   if (y.length > 0) backend.addon.binary(op, av, pa, bv, pb, y);
   return out(backend, outShape, y);
 }
@@ -416,9 +413,9 @@ function sumImpl(args: KernelArgs, backend: NativeBackend): tf.TensorInfo | unde
   if (!xv || x.shape.length === 0) return undefined;
   const axes = tf.util.parseAxisParam(attrs.axis, x.shape).sort((p, q) => p - q);
   if (!axes.every((ax, i) => ax === i)) return undefined;
-  const rows = sizeOf(x.shape.slice(0, axes.length));
+  const rows = shapeSize(x.shape.slice(0, axes.length));
   const rest = x.shape.slice(axes.length);
-  const y = backend.pool.take(sizeOf(rest));
+  const y = backend.pool.take(shapeSize(rest));
   backend.addon.sumRows(xv, y, rows, y.length);
   const shape = attrs.keepDims ? [...axes.map(() => 1), ...rest] : rest;
   return out(backend, shape, y);

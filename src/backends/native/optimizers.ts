@@ -18,6 +18,7 @@
  * or to another tensor ever changes under it.
  */
 import * as tf from '@tensorflow/tfjs';
+import { adamInternals, rmsPropInternals, sgdInternals, type OptimizerSlot } from '../optimizer-internals.js';
 import type { NativeAddon } from './addon.js';
 
 /** Update rules, numbered as in native/src/elementwise.h. */
@@ -34,36 +35,6 @@ export interface InPlaceHost {
 export const adoptedBuffers = new WeakSet<ArrayBufferLike>();
 
 type VariableGradients = Parameters<tf.Optimizer['applyGradients']>[0];
-type Slot = { originalName: string; variable: tf.Variable };
-
-/** tfjs optimizer internals read here (protected or untyped in tfjs's declarations). */
-interface OptimizerInternals {
-  incrementIterations(): void;
-}
-interface SgdInternals extends OptimizerInternals {
-  learningRate: number;
-}
-interface AdamInternals extends OptimizerInternals {
-  learningRate: number;
-  beta1: number;
-  beta2: number;
-  epsilon: number;
-  accBeta1: tf.Variable;
-  accBeta2: tf.Variable;
-  accumulatedFirstMoment: Array<Slot | undefined>;
-  accumulatedSecondMoment: Array<Slot | undefined>;
-}
-interface RmsPropInternals extends OptimizerInternals {
-  learningRate: number;
-  decay: number;
-  momentum: number;
-  epsilon: number;
-  centered: boolean;
-  accumulatedMeanSquares: Array<Slot | undefined>;
-  accumulatedMoments: Array<Slot | undefined>;
-  accumulatedMeanGrads: Array<Slot | undefined>;
-}
-
 /**
  * The variable's float32 buffer, private to it (adopted: no other tensor or view shares it), or
  * undefined when it is not plain float32 data.
@@ -107,7 +78,7 @@ function registeredVariable(name: string): tf.Variable | undefined {
 }
 
 /** A zero slot variable named as tfjs names it (so getWeights/setWeights see no difference). */
-function zeroSlot(value: tf.Variable, suffix: string): Slot {
+function zeroSlot(value: tf.Variable, suffix: string): OptimizerSlot {
   return { originalName: `${value.name}/${suffix}`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) };
 }
 
@@ -159,11 +130,13 @@ export function installNativeOptimizers(isActive: () => InPlaceHost | undefined)
   const sgdOriginal = sgd.applyGradients;
   sgd.applyGradients = function (this: tf.SGDOptimizer, variableGradients: VariableGradients): void {
     const host = isActive();
-    const self = this as unknown as SgdInternals;
+    const self = sgdInternals(this);
     // MomentumOptimizer extends SGDOptimizer with its own applyGradients; only plain SGD lands here.
     if (host && this.constructor === tf.SGDOptimizer) {
       const coefs = Float32Array.of(-self.learningRate);
-      if (forEachPair(host, variableGradients, () => [], (w, g) => host.addon.optimizerUpdate(RULE.sgd, w, g, null, null, null, coefs))) {
+      const update = (w: Float32Array, g: Float32Array): void =>
+        host.addon.optimizerUpdate(RULE.sgd, w, g, null, null, null, coefs);
+      if (forEachPair(host, variableGradients, () => [], update)) {
         self.incrementIterations();
         return;
       }
@@ -173,15 +146,23 @@ export function installNativeOptimizers(isActive: () => InPlaceHost | undefined)
 
   const adam = tf.AdamOptimizer.prototype;
   const adamOriginal = adam.applyGradients;
-  adam.applyGradients = function (this: tf.AdamOptimizer, variableGradients: Parameters<tf.AdamOptimizer['applyGradients']>[0]): void {
+  type AdamGradients = Parameters<tf.AdamOptimizer['applyGradients']>[0];
+  adam.applyGradients = function (this: tf.AdamOptimizer, variableGradients: AdamGradients): void {
     const host = isActive();
-    const self = this as unknown as AdamInternals;
+    const self = adamInternals(this);
     if (host) {
       // tfjs: 1 - accBeta (float32 scalars), then (1 - beta) etc. as float32 scalars.
       const accBeta1 = (self.accBeta1.dataSync() as Float32Array)[0] ?? 0;
       const accBeta2 = (self.accBeta2.dataSync() as Float32Array)[0] ?? 0;
       const coefs = Float32Array.of(
-        self.beta1, 1 - self.beta1, self.beta2, 1 - self.beta2, f32(1 - accBeta1), f32(1 - accBeta2), self.epsilon, -self.learningRate,
+        self.beta1,
+        1 - self.beta1,
+        self.beta2,
+        1 - self.beta2,
+        f32(1 - accBeta1),
+        f32(1 - accBeta2),
+        self.epsilon,
+        -self.learningRate,
       );
       const slotsFor = (i: number, value: tf.Variable): tf.Variable[] => {
         const m = (self.accumulatedFirstMoment[i] ??= zeroSlot(value, 'm'));
@@ -207,7 +188,7 @@ export function installNativeOptimizers(isActive: () => InPlaceHost | undefined)
   const rmsOriginal = rms.applyGradients;
   rms.applyGradients = function (this: tf.RMSPropOptimizer, variableGradients: VariableGradients): void {
     const host = isActive();
-    const self = this as unknown as RmsPropInternals;
+    const self = rmsPropInternals(this);
     if (host) {
       const coefs = Float32Array.of(self.decay, 1 - self.decay, self.momentum, self.learningRate, self.epsilon);
       const rule = self.centered ? RULE.rmspropCentered : RULE.rmsprop;

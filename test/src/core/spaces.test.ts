@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { Box, Discrete, MultiDiscrete, allocTyped, dtypeOf, shapeSize, spaceToJSON } from '../../../src/core/spaces.js';
+import {
+  Box,
+  Discrete,
+  MultiDiscrete,
+  allocTyped,
+  at,
+  dtypeOf,
+  shapeSize,
+  spaceToJSON,
+} from '../../../src/core/spaces.js';
 import { Rng } from '../../../src/rng/rng.js';
 
 describe('Discrete', () => {
@@ -31,7 +40,8 @@ describe('Discrete', () => {
   it('describes itself', () => {
     expect(new Discrete(3).toString()).toBe('Discrete(3)');
     expect(new Discrete(3, 1).toString()).toBe('Discrete(3, start=1)');
-    expect(JSON.parse(JSON.stringify(new Discrete(3, 1)))).toEqual({ type: 'Discrete', n: 3, start: 1, shape: [], dtype: 'int32' });
+    const json = { type: 'Discrete', n: 3, start: 1, shape: [], dtype: 'int32' };
+    expect(JSON.parse(JSON.stringify(new Discrete(3, 1)))).toEqual(json);
   });
 
   it.each([[0], [-1], [1.5], [NaN]])('rejects n=%s', (n) => {
@@ -105,12 +115,14 @@ describe('Box', () => {
 
   it('describes itself', () => {
     expect(new Box(-1.2, 0.1, [2], 'float32').toString()).toBe('Box(-1.2, 0.1, [2], float32)');
-    expect(new Box(-1.2, 0.1, [2], 'float32').toJSON()).toEqual({ type: 'Box', low: -1.2, high: 0.1, shape: [2], dtype: 'float32' });
+    const json = { type: 'Box', low: -1.2, high: 0.1, shape: [2], dtype: 'float32' };
+    expect(new Box(-1.2, 0.1, [2], 'float32').toJSON()).toEqual(json);
     expect(new Box(0, 1 / 3, [1], 'float32').toString()).toBe('Box(0, 0.33333334, [1], float32)');
     expect(new Box(0, 255, [80, 80, 4], 'uint8').toString()).toBe('Box(0, 255, [80, 80, 4], uint8)');
     expect(new Box(-Infinity, Infinity, [3], 'float32').toString()).toBe('Box(-inf, inf, [3], float32)');
     expect(new Box([0, 1], [2, 3], [2], 'int32').toString()).toBe('Box(low=[0, 1], high=[2, 3], [2], int32)');
-    expect(new Box(0, 255, [2, 2], 'uint8').toJSON()).toEqual({ type: 'Box', low: 0, high: 255, shape: [2, 2], dtype: 'uint8' });
+    const bytes = { type: 'Box', low: 0, high: 255, shape: [2, 2], dtype: 'uint8' };
+    expect(new Box(0, 255, [2, 2], 'uint8').toJSON()).toEqual(bytes);
     expect(new Box([0, -Infinity], [2, Infinity], [2], 'float64').toJSON()).toEqual({
       type: 'Box', low: [0, '-inf'], high: [2, 'inf'], shape: [2], dtype: 'float64',
     });
@@ -169,7 +181,8 @@ describe('MultiDiscrete', () => {
   it('describes itself', () => {
     expect(new MultiDiscrete([3, 4]).toString()).toBe('MultiDiscrete([3, 4])');
     expect(new MultiDiscrete([3, 4], [1, 0]).toString()).toBe('MultiDiscrete([3, 4], start=[1, 0])');
-    expect(spaceToJSON(new MultiDiscrete([3, 4]))).toEqual({ type: 'MultiDiscrete', nvec: [3, 4], start: [0, 0], shape: [2], dtype: 'int32' });
+    const json = { type: 'MultiDiscrete', nvec: [3, 4], start: [0, 0], shape: [2], dtype: 'int32' };
+    expect(spaceToJSON(new MultiDiscrete([3, 4]))).toEqual(json);
   });
 });
 
@@ -180,5 +193,15 @@ describe('helpers', () => {
     expect(allocTyped('float32', 3)).toEqual(new Float32Array(3));
     expect(dtypeOf(new Int32Array(1))).toBe('int32');
     expect(dtypeOf([1])).toBe(null);
+  });
+
+  it('at: the element, or a RangeError outside the array', () => {
+    const xs = Float32Array.of(1.5, -2);
+    expect(at(xs, 0)).toBe(1.5);
+    expect(at(xs, 1)).toBe(-2);
+    expect(at([undefined, 3], 0)).toBe(undefined);
+    expect(() => at(xs, 2)).toThrow(new RangeError('index 2 is outside [0, 2)'));
+    expect(() => at(xs, -1)).toThrow(RangeError);
+    expect(() => at(xs, 0.5)).toThrow(RangeError);
   });
 });

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -7,8 +7,15 @@ import { cifar10Cnn } from '../../../models/cifar10-cnn.js';
 import { lenet } from '../../../models/lenet.js';
 import { compileClassifier, mnistMlp } from '../../../models/mnist-mlp.js';
 import { copyWeightsByName } from '../../../models/vgg16.js';
-import { writeFileAtomic } from '../../../src/io/files.js';
-import { fileSystemHandler, loadModel, saveModel } from '../../../src/io/model-io.js';
+import {
+  fileSystemHandler,
+  loadModel,
+  loadWeightsInto,
+  modelArtifacts,
+  readModelFiles,
+  saveModel,
+  writeModelFiles,
+} from '../../../src/io/model-io.js';
 import { Rng } from '../../../src/rng/rng.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tfgym-io-'));
@@ -17,7 +24,11 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function roundTrip(model: tf.LayersModel, input: number[], name: string, includeOptimizer = false): Promise<void> {
+function weightsOf(m: tf.LayersModel): number[][] {
+  return m.getWeights().map((w) => Array.from(w.dataSync()));
+}
+
+async function roundTrip(model: tf.LayersModel, input: number[], name: string, includeOptimizer = false) {
   const x = tf.randomUniform([2, ...input], 0, 1, 'float32', 7);
   const path = join(dir, name);
   await saveModel(model, path, { includeOptimizer });
@@ -44,7 +55,8 @@ describe('save/load round trip in tfjs layers format', () => {
     const m = mnistMlp({ variant: 'dropout', rng: new Rng(1) });
     compileClassifier(m, 'rmsprop');
     await roundTrip(m, [784], 'mlp', true);
-    const json = JSON.parse(readFileSync(join(dir, 'mlp', 'model.json'), 'utf8')) as { format: string; trainingConfig?: { loss: string } };
+    const text = readFileSync(join(dir, 'mlp', 'model.json'), 'utf8');
+    const json = JSON.parse(text) as { format: string; trainingConfig?: { loss: string } };
     expect(json.format).toBe('layers-model');
     expect(json.trainingConfig?.loss).toBe('categorical_crossentropy');
   });
@@ -66,7 +78,7 @@ describe('save/load round trip in tfjs layers format', () => {
     if (group) group.paths = ['group1-shard1of2.bin', 'group1-shard2of2.bin'];
     writeFileSync(join(p, 'converted.json'), JSON.stringify(json));
     const loaded = await tf.loadLayersModel(fileSystemHandler(join(p, 'converted.json')));
-    expect(Array.from(loaded.getWeights()[0]?.dataSync() ?? [])).toEqual(Array.from(m.getWeights()[0]?.dataSync() ?? []));
+    expect(weightsOf(loaded)).toEqual(weightsOf(m));
     loaded.dispose();
     m.dispose();
   });
@@ -74,8 +86,9 @@ describe('save/load round trip in tfjs layers format', () => {
   it('copyWeightsByName loads converted weights into a freshly built model, checking names and shapes', async () => {
     const build = (units: number, seed: number) => {
       const m = tf.sequential();
-      m.add(tf.layers.dense({ units: 4, inputShape: [3], name: 'fc1', kernelInitializer: tf.initializers.glorotUniform({ seed }) }));
-      m.add(tf.layers.dense({ units, name: 'predictions', kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 1 }) }));
+      const init = (s: number) => tf.initializers.glorotUniform({ seed: s });
+      m.add(tf.layers.dense({ units: 4, inputShape: [3], name: 'fc1', kernelInitializer: init(seed) }));
+      m.add(tf.layers.dense({ units, name: 'predictions', kernelInitializer: init(seed + 1) }));
       return m;
     };
     const src = build(2, 1);
@@ -83,7 +96,7 @@ describe('save/load round trip in tfjs layers format', () => {
     const loaded = await loadModel(join(dir, 'named'));
     const target = build(2, 9);
     expect(copyWeightsByName(loaded, target)).toBe(2);
-    expect(Array.from(target.getWeights()[0]?.dataSync() ?? [])).toEqual(Array.from(src.getWeights()[0]?.dataSync() ?? []));
+    expect(weightsOf(target)[0]).toEqual(weightsOf(src)[0]);
     const wrong = build(5, 3);
     expect(() => copyWeightsByName(loaded, wrong)).toThrow(/Layer "predictions": weight shapes/);
     for (const m of [src, loaded, target, wrong]) m.dispose();
@@ -95,12 +108,55 @@ describe('save/load round trip in tfjs layers format', () => {
     await expect(loadModel(join(dir, 'bad.json'))).rejects.toThrow(/not valid JSON/);
   });
 
-  it('atomic writes leave no temporary files and replace the target whole', () => {
-    const p = join(dir, 'atomic', 'f.txt');
-    writeFileAtomic(p, 'one');
-    writeFileAtomic(p, 'two');
-    expect(readFileSync(p, 'utf8')).toBe('two');
-    expect(readdirSync(join(dir, 'atomic'))).toEqual(['f.txt']);
-    expect(existsSync(`${p}.tmp`)).toBe(false);
+  it('weights that do not match the manifest give a clear error (truncated or missing shard)', async () => {
+    const m = mnistMlp({ variant: 'simple', rng: new Rng(5) });
+    const p = join(dir, 'truncated');
+    await saveModel(m, p);
+    m.dispose();
+    const bytes = readFileSync(join(p, 'weights.bin'));
+    writeFileSync(join(p, 'weights.bin'), bytes.subarray(0, bytes.length - 4));
+    const message = `truncated or corrupt: ${bytes.length - 4} bytes, the manifest needs ${bytes.length}`;
+    expect(() => readModelFiles(p)).toThrow(message);
+    await expect(loadModel(p)).rejects.toThrow(/truncated or corrupt/);
+    rmSync(join(p, 'weights.bin'));
+    expect(() => readModelFiles(p)).toThrow(/weight file weights.bin of .* is missing/);
+  });
+
+  it('writeModelFiles returns the weight bytes it wrote; a .json path gets its own weights file', async () => {
+    const m = mnistMlp({ variant: 'simple', rng: new Rng(6) });
+    const a = await modelArtifacts(m);
+    const p = join(dir, 'named-file', 'policy.json');
+    const written = writeModelFiles(p, a);
+    expect(readdirSync(join(dir, 'named-file')).sort()).toEqual(['policy.json', 'policy.weights.bin']);
+    expect(Array.from(readFileSync(join(dir, 'named-file', 'policy.weights.bin')))).toEqual(Array.from(written));
+    const back = readModelFiles(p);
+    expect(back.weightSpecs).toEqual(a.weightSpecs);
+    m.dispose();
+  });
+});
+
+describe('modelArtifacts and loadWeightsInto', () => {
+  it('round-trips weights in memory; names and shapes are checked, and no tensor is left behind', async () => {
+    const glorot = (seed: number) => tf.initializers.glorotUniform({ seed });
+    const named = (seed: number): tf.LayersModel =>
+      tf.sequential({
+        layers: [
+          tf.layers.dense({ units: 4, inputShape: [3], name: 'fc1', kernelInitializer: glorot(seed) }),
+          tf.layers.dense({ units: 2, name: 'fc2', kernelInitializer: glorot(seed + 1) }),
+        ],
+      });
+    const src = named(7);
+    const dst = named(9);
+    expect(weightsOf(dst)).not.toEqual(weightsOf(src));
+    const other = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3], name: 'elsewhere' })] });
+    const a = await modelArtifacts(src);
+    const before = tf.memory().numTensors;
+    loadWeightsInto(dst, a, 'copy');
+    expect(tf.memory().numTensors).toBe(before);
+    expect(weightsOf(dst)).toEqual(weightsOf(src));
+    expect(() => loadWeightsInto(other, a, 'other net')).toThrow(/other net: weight elsewhere\/kernel is missing/);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(() => loadWeightsInto(dst, { modelTopology: {} }, 'empty')).toThrow(/empty: no weights in the checkpoint/);
+    for (const m of [src, dst, other]) m.dispose();
   });
 });

@@ -1,0 +1,424 @@
+/**
+ * The DQN config: one typed object whose every field documents its default and its source,
+ * the presets (the book's Chapter 8 setup, Nature DQN, MinAtar, a tuned Catch setup), and
+ * their validation. The agent itself is `dqn.ts`.
+ */
+import { INITS, TORSOS, type InitKind, type TorsoKind } from '../models/q-networks.js';
+import { defaultsOf, resolveConfig, type ConfigDescriptor, type Preset } from './config.js';
+
+/** Every DQN hyperparameter. Defaults and sources: {@link DQN_CONFIG}. */
+export interface DqnConfig {
+  preprocess: 'none' | 'book';
+  frameSize: number;
+  frameStack: number;
+  network: TorsoKind;
+  hiddenSizes: number[];
+  convFilters: number[];
+  convKernels: number[];
+  convKernelHeights: number[];
+  convStrides: number[];
+  inputPool: number;
+  init: InitKind;
+  dueling: boolean;
+  gamma: number;
+  learningRate: number;
+  optimizer: 'adam' | 'rmsprop' | 'sgd';
+  optimizerEpsilon: number;
+  rmspropDecay: number;
+  rmspropMomentum: number;
+  rmspropCentered: boolean;
+  loss: 'mse' | 'huber';
+  maxGradNorm: number;
+  bufferSize: number;
+  batchSize: number;
+  learningStarts: number;
+  learningStartsEpisodes: number;
+  trainFrequency: number;
+  gradientSteps: number;
+  targetUpdateInterval: number;
+  tau: number;
+  doubleDqn: boolean;
+  nStep: number;
+  prioritized: boolean;
+  perAlpha: number;
+  perBeta0: number;
+  perEpsilon: number;
+  epsilonStart: number;
+  epsilonEnd: number;
+  explorationFraction: number;
+  epsilonDecay: 'linear' | 'exponential';
+  epsilonUnit: 'step' | 'episode';
+  evalEpsilon: number;
+  ezGreedyMu: number;
+  rewardClip: boolean;
+}
+
+/**
+ * The descriptor: defaults follow CleanRL's `dqn.py` (Huang et al. 2022) where it has the
+ * field, else Stable-Baselines3's `DQN`, else the paper that introduced the feature.
+ */
+export const DQN_CONFIG: ConfigDescriptor<DqnConfig> = {
+  preprocess: {
+    type: 'enum',
+    choices: ['none', 'book'],
+    default: 'none',
+    doc:
+      "observation pipeline: none, or the book's (gray 80x80 area resize, 4 frames stacked; /255 at the network " +
+      'input; see frame-size, frame-stack)',
+    source: 'Gulli & Pal ch. 8',
+  },
+  frameSize: {
+    type: 'int',
+    default: 80,
+    min: 1,
+    doc: "side of the resized frames of the book's preprocessing",
+    source: 'Gulli & Pal ch. 8',
+  },
+  frameStack: {
+    type: 'int',
+    default: 4,
+    min: 1,
+    doc: "frames stacked by the book's preprocessing (channels-last, newest last)",
+    source: 'Gulli & Pal ch. 8',
+  },
+  network: { type: 'enum', choices: TORSOS, default: 'mlp', doc: 'Q-network torso (models/q-networks.ts)' },
+  hiddenSizes: {
+    type: 'intList',
+    default: [64, 64],
+    min: 1,
+    doc: 'dense layer sizes (MLP torso, or after the conv layers)',
+    source: 'SB3 DQN MlpPolicy',
+  },
+  convFilters: { type: 'intList', default: [16, 32], min: 1, doc: 'filters per conv layer of the cnn torso' },
+  convKernels: { type: 'intList', default: [8, 4], min: 1, doc: 'kernel sizes (widths) of the cnn torso' },
+  convKernelHeights: {
+    type: 'intList',
+    default: [],
+    min: 0,
+    doc:
+      'kernel heights of the cnn torso where they differ from the widths: one per layer, 0 = the full input height ' +
+      '(a convolution along x over whole columns); empty = square',
+  },
+  convStrides: { type: 'intList', default: [4, 2], min: 1, doc: 'strides of the cnn torso' },
+  inputPool: {
+    type: 'int',
+    default: 1,
+    min: 1,
+    doc: 'average-pool image inputs by this factor first (weight-free downscale; 1 = off)',
+  },
+  init: { type: 'enum', choices: INITS, default: 'glorot', doc: 'weight initialisation', source: 'Keras default' },
+  dueling: { type: 'bool', default: false, doc: 'dueling head Q = V + A - mean(A)', source: 'Wang et al. 2016' },
+  gamma: { type: 'float', default: 0.99, min: 0, max: 1, doc: 'discount factor', source: 'CleanRL' },
+  learningRate: { type: 'float', default: 2.5e-4, min: 0, doc: 'optimizer learning rate', source: 'CleanRL' },
+  optimizer: {
+    type: 'enum',
+    choices: ['adam', 'rmsprop', 'sgd'],
+    default: 'adam',
+    doc: 'optimizer',
+    source: 'CleanRL',
+  },
+  optimizerEpsilon: {
+    type: 'float',
+    default: 1e-8,
+    min: 0,
+    doc: "Adam's / RMSprop's epsilon (tfjs RMSprop adds it inside the square root)",
+    source: 'PyTorch Adam',
+  },
+  rmspropDecay: {
+    type: 'float',
+    default: 0.95,
+    min: 0,
+    max: 1,
+    doc: 'RMSprop squared-gradient decay',
+    source: 'Mnih et al. 2015',
+  },
+  rmspropMomentum: { type: 'float', default: 0, min: 0, max: 1, doc: 'RMSprop momentum' },
+  rmspropCentered: { type: 'bool', default: false, doc: 'centered RMSprop', source: 'Graves 2013' },
+  loss: {
+    type: 'enum',
+    choices: ['mse', 'huber'],
+    default: 'mse',
+    doc: 'TD loss (huber = smooth L1, delta 1)',
+    source: 'CleanRL',
+  },
+  maxGradNorm: {
+    type: 'float',
+    default: 0,
+    min: 0,
+    doc: 'clip gradients to this global norm (0 = off)',
+    source: 'SB3 uses 10',
+  },
+  bufferSize: { type: 'int', default: 10000, min: 1, doc: 'replay memory capacity (transitions)', source: 'CleanRL' },
+  batchSize: { type: 'int', default: 128, min: 1, doc: 'transitions per gradient step', source: 'CleanRL' },
+  learningStarts: {
+    type: 'int',
+    default: 10000,
+    min: 0,
+    doc: 'env steps of random actions before training',
+    source: 'CleanRL',
+  },
+  learningStartsEpisodes: {
+    type: 'int',
+    default: 0,
+    min: 0,
+    doc: 'episodes of random actions before training (the book\'s "observation" games)',
+    source: 'Gulli & Pal ch. 8',
+  },
+  trainFrequency: { type: 'int', default: 10, min: 1, doc: 'env steps between training rounds', source: 'CleanRL' },
+  gradientSteps: { type: 'int', default: 1, min: 1, doc: 'gradient steps per training round', source: 'SB3' },
+  targetUpdateInterval: {
+    type: 'int',
+    default: 50,
+    min: 0,
+    doc: 'gradient steps between target syncs (0 = no target network)',
+    source: "CleanRL's 500 env steps at train frequency 10",
+  },
+  tau: {
+    type: 'float',
+    default: 1,
+    min: 0,
+    max: 1,
+    doc: 'target sync rate: 1 = hard copy, < 1 = Polyak averaging',
+    source: 'CleanRL',
+  },
+  doubleDqn: {
+    type: 'bool',
+    default: false,
+    doc: 'double DQN: online argmax, target evaluates',
+    source: 'van Hasselt et al. 2016',
+  },
+  nStep: { type: 'int', default: 1, min: 1, doc: 'n-step returns', source: 'Sutton 1988; Hessel et al. 2018 use 3' },
+  prioritized: { type: 'bool', default: false, doc: 'proportional prioritized replay', source: 'Schaul et al. 2016' },
+  perAlpha: { type: 'float', default: 0.6, min: 0, doc: 'priority exponent alpha', source: 'Schaul et al. 2016' },
+  perBeta0: {
+    type: 'float',
+    default: 0.4,
+    min: 0,
+    max: 1,
+    doc:
+      'initial importance exponent beta, annealed linearly to 1 over the budget (steps or episodes, whichever ' +
+      'is given; with both, whichever runs out first)',
+    source: 'Schaul et al. 2016',
+  },
+  perEpsilon: {
+    type: 'float',
+    default: 1e-6,
+    min: 0,
+    doc: 'added to |TD error| for priorities',
+    source: 'SB3 contrib / Dopamine',
+  },
+  epsilonStart: { type: 'float', default: 1, min: 0, max: 1, doc: 'initial exploration epsilon', source: 'CleanRL' },
+  epsilonEnd: { type: 'float', default: 0.05, min: 0, max: 1, doc: 'final exploration epsilon', source: 'CleanRL' },
+  explorationFraction: {
+    type: 'float',
+    default: 0.5,
+    min: 0,
+    max: 1,
+    doc: 'fraction of the budget (steps or episodes, see epsilon-unit) over which epsilon decays',
+    source: 'CleanRL',
+  },
+  epsilonDecay: {
+    type: 'enum',
+    choices: ['linear', 'exponential'],
+    default: 'linear',
+    doc: 'shape of the epsilon decay',
+    source: 'CleanRL linear_schedule',
+  },
+  epsilonUnit: {
+    type: 'enum',
+    choices: ['step', 'episode'],
+    default: 'step',
+    doc: 'epsilon decays per env step or per finished episode',
+  },
+  evalEpsilon: {
+    type: 'float',
+    default: 0.05,
+    min: 0,
+    max: 1,
+    doc: 'epsilon during evaluation',
+    source: 'CleanRL evaluate',
+  },
+  ezGreedyMu: {
+    type: 'float',
+    default: 0,
+    min: 0,
+    doc:
+      'temporally-extended exploration (εz-greedy): an exploratory action repeats for n ~ zeta(mu) steps; ' +
+      '0 = plain epsilon-greedy, mu > 1 on',
+    source: 'Dabney et al. 2021 use mu = 2',
+  },
+  rewardClip: {
+    type: 'bool',
+    default: false,
+    doc: 'clip rewards to [-1, 1] before storing',
+    source: 'Mnih et al. 2015',
+  },
+};
+
+/**
+ * Presets, each a few overrides with its source. Budgets (`--episodes`, `--total-steps`) are
+ * not config: the README gives each preset's command line.
+ */
+export const DQN_PRESETS: Readonly<Record<string, Preset<DqnConfig>>> = {
+  book: {
+    description:
+      'Gulli & Pal, "Deep Learning with Keras" (2017), ch. 8, rl-network-train.py: the 80x80x4 conv net with ' +
+      '"normal" init, Adam 1e-6, MSE, gamma 0.99, epsilon 0.1 -> 0.0001 decayed linearly once per game over all ' +
+      'games, replay 50,000, 100 observation games of random actions, then one batch-32 update per frame, no target ' +
+      'network. Run with --episodes 1100 for "100 observation + 1,000 training games". (Keras averages the squared ' +
+      'error over all 3 outputs, 2 of them with zero error; that 1/3 scale is invisible to Adam up to its epsilon.)',
+    overrides: {
+      preprocess: 'book',
+      network: 'book',
+      hiddenSizes: [512],
+      init: 'normal',
+      learningRate: 1e-6,
+      optimizer: 'adam',
+      loss: 'mse',
+      gamma: 0.99,
+      epsilonStart: 0.1,
+      epsilonEnd: 0.0001,
+      epsilonUnit: 'episode',
+      epsilonDecay: 'linear',
+      explorationFraction: 1,
+      bufferSize: 50000,
+      batchSize: 32,
+      learningStarts: 0,
+      learningStartsEpisodes: 100,
+      trainFrequency: 1,
+      gradientSteps: 1,
+      targetUpdateInterval: 0,
+      evalEpsilon: 0,
+    },
+  },
+  nature: {
+    description:
+      'Mnih et al. (2015), "Human-level control through deep reinforcement learning", Extended Data Table 1: ' +
+      'Nature CNN, RMSProp lr 2.5e-4 (decay 0.95, eps 0.01), Huber loss (error clipping), gamma 0.99, replay 1M, ' +
+      'batch 32, update every 4 frames, target every 10,000 updates, epsilon 1 -> 0.1 over 1M frames, 50k random ' +
+      'frames, rewards clipped.',
+    overrides: {
+      network: 'nature',
+      hiddenSizes: [512],
+      optimizer: 'rmsprop',
+      learningRate: 2.5e-4,
+      rmspropDecay: 0.95,
+      optimizerEpsilon: 0.01,
+      loss: 'huber',
+      bufferSize: 1_000_000,
+      batchSize: 32,
+      trainFrequency: 4,
+      targetUpdateInterval: 10_000,
+      learningStarts: 50_000,
+      epsilonStart: 1,
+      epsilonEnd: 0.1,
+      explorationFraction: 0.02,
+      rewardClip: true,
+      evalEpsilon: 0.05,
+    },
+  },
+  minatar: {
+    description:
+      'Young & Tian (2019), MinAtar dqn.py: conv 16 3x3 + dense 128, centered RMSProp lr 2.5e-4 (alpha 0.95, ' +
+      'eps 0.01), Huber loss, gamma 0.99, replay 100k, batch 32, training every frame from 5k frames, epsilon ' +
+      '1 -> 0.1 over the first 100k frames (explorationFraction 0.02 of their 5M frames), target every 1,000 frames.',
+    overrides: {
+      network: 'minatar',
+      hiddenSizes: [128],
+      optimizer: 'rmsprop',
+      rmspropCentered: true,
+      rmspropDecay: 0.95,
+      optimizerEpsilon: 0.01,
+      learningRate: 2.5e-4,
+      loss: 'huber',
+      bufferSize: 100_000,
+      batchSize: 32,
+      trainFrequency: 1,
+      learningStarts: 5000,
+      targetUpdateInterval: 1000,
+      epsilonStart: 1,
+      epsilonEnd: 0.1,
+      explorationFraction: 0.02,
+    },
+  },
+  catch: {
+    description:
+      "tfgym's tuned setup for Catch-v0 (measured in the README): the book's preprocessing at 20x20 instead of " +
+      '80x80 (the same area resize, so each pixel is the mean of a 20x20 block of the 400x400 screen) and 1 frame ' +
+      'instead of 4 (the ball falls straight at a constant speed, so one frame holds the whole state); a column ' +
+      'convolution (16 filters 9 wide and the full 20 rows high, so one window sees the ball and the paddle below ' +
+      'it, the same at every horizontal offset) and a dense layer of 128; Adam 1e-3, MSE, double DQN, 3-step ' +
+      'returns, replay 20,000, a target network every 50 updates, 10 random games, then a batch-128 update every 2 ' +
+      'frames; epsilon 1 -> 0.01 over the first 30% of games, each exploratory action repeated for a ' +
+      'zeta(2)-distributed number of steps (εz-greedy, Dabney et al. 2021), which carries the paddle to the walls ' +
+      'where one-step dithering rarely goes.',
+    overrides: {
+      preprocess: 'book',
+      frameSize: 20,
+      frameStack: 1,
+      network: 'cnn',
+      convFilters: [16],
+      convKernels: [9],
+      convKernelHeights: [0],
+      convStrides: [1],
+      hiddenSizes: [128],
+      init: 'glorot',
+      optimizer: 'adam',
+      learningRate: 1e-3,
+      loss: 'mse',
+      gamma: 0.99,
+      bufferSize: 20000,
+      batchSize: 128,
+      learningStarts: 0,
+      learningStartsEpisodes: 10,
+      trainFrequency: 2,
+      gradientSteps: 1,
+      targetUpdateInterval: 50,
+      doubleDqn: true,
+      nStep: 3,
+      epsilonStart: 1,
+      epsilonEnd: 0.01,
+      epsilonUnit: 'episode',
+      explorationFraction: 0.3,
+      ezGreedyMu: 2,
+      evalEpsilon: 0,
+    },
+  },
+};
+
+/** The defaults as an object. */
+export function defaultDqnConfig(): DqnConfig {
+  return defaultsOf(DQN_CONFIG);
+}
+
+/** Defaults, then the preset, then each layer of overrides (a config file, CLI flags), validated. */
+export function resolveDqnConfig(
+  preset: string | undefined,
+  ...layers: ReadonlyArray<Readonly<Record<string, unknown>> | undefined>
+): DqnConfig {
+  let p: Preset<DqnConfig> | undefined;
+  if (preset !== undefined) {
+    p = DQN_PRESETS[preset];
+    if (!p) {
+      throw new RangeError(`Unknown preset '${preset}'. Choose one of: ${Object.keys(DQN_PRESETS).join(', ')}`);
+    }
+  }
+  const c = resolveConfig(DQN_CONFIG, p?.overrides as Record<string, unknown> | undefined, ...layers);
+  const depth = c.convFilters.length;
+  if (c.network === 'cnn' && !(depth > 0 && c.convKernels.length === depth && c.convStrides.length === depth)) {
+    throw new RangeError('convFilters, convKernels and convStrides must have the same, non-zero length');
+  }
+  if (c.ezGreedyMu !== 0 && !(c.ezGreedyMu > 1)) {
+    // zeta(mu) has no finite normaliser for mu <= 1.
+    throw new RangeError(
+      `ezGreedyMu must be 0 (plain epsilon-greedy) or greater than 1. Received: ezGreedyMu=${c.ezGreedyMu}`,
+    );
+  }
+  if (c.network === 'cnn' && c.convKernelHeights.length > 0 && c.convKernelHeights.length !== c.convKernels.length) {
+    throw new RangeError(
+      `convKernelHeights needs one height per conv layer (${c.convKernels.length}), or none for square kernels. ` +
+        `Received: ${c.convKernelHeights.join(',')}`,
+    );
+  }
+  return c;
+}

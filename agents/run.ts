@@ -1,0 +1,477 @@
+/**
+ * Runs as library functions, with the semantics of `tfgym train` and `tfgym eval`:
+ *
+ * - {@link train} trains an agent from the registry on an env and writes a run directory
+ *   (`config.json`, `metrics.jsonl`, `metrics.csv`, TensorBoard events, `checkpoints/`, `best/`;
+ *   see `src/io/run-dir.ts`), or continues one (`resume`), then plays a greedy evaluation;
+ * - {@link evaluate} loads a run's best model (or latest checkpoint) and plays N episodes;
+ * - {@link loadRunPolicy} loads a run's policy and an env built like its training env (for the
+ *   viewer and the benchmarks).
+ *
+ * They never print and never pick a TensorFlow.js backend unless given `backend`; progress goes
+ * out on the `events` Subject, scalars to the run's files and an optional extra sink. Errors a
+ * caller can fix come as classes: {@link ConfigError} (agent, preset, config), `EnvError` (env id
+ * and options), `RunDirError` (the run directory), {@link RunOptionsError} (options that do not
+ * fit together, from `src/io/run-dir.ts`), `CheckpointError` (a checkpoint or model that cannot be read or resumed),
+ * `BackendError` (the backend).
+ */
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { Subject } from 'rxjs';
+import { useBackend, type BackendChoice, type BackendSelection } from '../src/backends/index.js';
+import { countsWins, EnvError, type EnvOptionValue } from '../src/core/registry.js';
+import type { AnyTypedArray } from '../src/core/spaces.js';
+import { CheckpointError, FileCheckpointStore, latestCheckpointDir, readCheckpoint } from '../src/io/checkpoints.js';
+import { loadModel } from '../src/io/model-io.js';
+import { packageVersion } from '../src/io/package.js';
+import {
+  bestModelDir,
+  defaultRunDir,
+  hasBestModel,
+  hasRunConfig,
+  readRunConfig,
+  runMetricsSink,
+  RunDirError,
+  RunOptionsError,
+  writeRunConfig,
+  type RunConfig,
+} from '../src/io/run-dir.js';
+import { TeeSink, type MetricsSink } from '../src/metrics/sink.js';
+import { Rng } from '../src/rng/rng.js';
+import type { Agent } from './agent.js';
+import { ConfigError } from './config.js';
+import { makeRunEnv, type AgentEnv } from './envs.js';
+import { evaluate as playEpisodes, type EvalResult, type QPolicy } from './evaluate.js';
+import { agentNames, agentSpec, type AgentEntry } from './registry.js';
+import { train as runTrainer, type TrainEvent, type TrainResult } from './trainer.js';
+
+export { RunDirError, RunOptionsError, type RunConfig } from '../src/io/run-dir.js';
+
+/** Seed of evaluation episodes (`EVAL_SEED + i`), the same for every run so evaluations compare. */
+export const EVAL_SEED = 1_000_000;
+
+/** Episodes per evaluation unless told otherwise (`--eval-episodes`). */
+export const DEFAULT_EVAL_EPISODES = 100;
+
+/** Which saved policy to load: `best/` (when the run kept one), the latest checkpoint, or best when there is one. */
+export type ModelChoice = 'auto' | 'best' | 'latest';
+
+/** Options of {@link train}. */
+export interface TrainRunOptions {
+  /** Agent name from the registry: `'dqn'`, `'tabular-q'` or `'random'` (see `agentNames()`). */
+  readonly agent: string;
+  /** Env id, e.g. `'Catch-v0'` or `'bsuite/Catch-v0'`. Required for a new run; a resumed run keeps its own. */
+  readonly env?: string;
+  /** Env options (checked against the env's registered options), e.g. `{ size: 40 }`. New runs only. */
+  readonly envOptions?: Readonly<Record<string, EnvOptionValue>>;
+  /** Preset the agent config starts from (dqn: `'book'`, `'catch'`, `'nature'`, `'minatar'`). New runs only. */
+  readonly preset?: string;
+  /** Agent config overrides over the defaults and the preset, e.g. `{ learningRate: 1e-3 }`; validated. New runs only. */
+  readonly config?: Readonly<Record<string, unknown>>;
+  /** Run seed: the agent's stream (weights, exploration, replay) and the episode seeds. Default 1. */
+  readonly seed?: number;
+  /** Budget in env steps (give this or `episodes`; both: whichever ends first). On resume, default: the saved budget. */
+  readonly totalSteps?: number;
+  /** Budget in episodes. */
+  readonly episodes?: number;
+  /** Run directory. Default `runs/<env>__<agent>__<seed>__<time>`; required with `resume`. */
+  readonly runDir?: string;
+  /**
+   * Continue the run in `runDir` from its latest checkpoint, with its saved agent, env, config,
+   * seed and evaluation settings (`env`, `envOptions`, `preset` and `config` are refused).
+   */
+  readonly resume?: boolean;
+  /** Evaluate every this many env steps and at the end, keeping the best model in `best/` (0 = never). Default 0. */
+  readonly evalEvery?: number;
+  /** Episodes per evaluation. Default 100. */
+  readonly evalEpisodes?: number;
+  /** Episodes of the greedy evaluation after training (0 = none). Default: `evalEpisodes` (100). */
+  readonly finalEvalEpisodes?: number;
+  /** Checkpoint every this many env steps (0 = only at the end and when interrupted). Default 0. */
+  readonly checkpointEvery?: number;
+  /** Include the replay memory in checkpoints (needed for an exactly reproducible resume). Default false. */
+  readonly saveReplay?: boolean;
+  /** Receives every training event (start, episode, update, eval, checkpoint, end), synchronously from the loop. */
+  readonly events?: Subject<TrainEvent>;
+  /** Emit a `step` event per env step (costly: for live viewing only). Default false. */
+  readonly emitSteps?: boolean;
+  /** Make the training env render `rgb_array` frames (for a live viewer). Default false. */
+  readonly renderTraining?: boolean;
+  /** Yield to the event loop at least this often, in ms (a live viewer's sockets). Default: every 200 steps only. */
+  readonly yieldMs?: number;
+  /** An extra metrics sink; every scalar also goes to the run directory's files. It is flushed, not closed. */
+  readonly sink?: MetricsSink;
+  /** Aborting it stops training at the next step; a checkpoint is written and the result says `interrupted`. */
+  readonly signal?: AbortSignal;
+  /** Activate this TensorFlow.js backend first (default: leave the current one). */
+  readonly backend?: BackendChoice;
+  /** Milliseconds since the epoch (metrics wall time, the default run dir's name). Default `Date.now`. */
+  readonly clock?: () => number;
+  /** Called once everything is checked and `config.json` is written, just before the first step. */
+  readonly onStart?: (start: TrainRunStart) => void;
+}
+
+/** What {@link TrainRunOptions.onStart} receives. */
+export interface TrainRunStart {
+  /** The run directory (the default one when `runDir` was not given). */
+  readonly runDir: string;
+  /** The run's `config.json` as written. */
+  readonly run: RunConfig;
+  /** Where a resumed run continues, or null for a new run. */
+  readonly resumedAt: { readonly step: number; readonly episode: number } | null;
+  /** The backend activated for `backend`, or null when none was asked for. */
+  readonly backend: BackendSelection | null;
+}
+
+/** The greedy evaluation after training. */
+export interface FinalEval extends EvalResult {
+  /** Epsilon played with: 0 (greedy), 1 for the random agent. */
+  readonly epsilon: number;
+  /** Episode i reset with seed `seed + i` ({@link EVAL_SEED}, as `tfgym eval` by default). */
+  readonly seed: number;
+}
+
+/** What {@link train} returns. */
+export interface TrainRunResult extends TrainResult {
+  /** The run directory written. */
+  readonly runDir: string;
+  /** The run's `config.json`. */
+  readonly run: RunConfig;
+  /** The greedy evaluation after training; null when interrupted or `finalEvalEpisodes` is 0. */
+  readonly finalEval: FinalEval | null;
+}
+
+/** Options of {@link evaluate}. */
+export interface EvalRunOptions {
+  /** A run directory written by {@link train} or `tfgym train`. */
+  readonly runDir: string;
+  /** Episodes to play. Default 100. */
+  readonly episodes?: number;
+  /** Exploration epsilon. Default: the run's `evalEpsilon` (0: greedy, for Catch presets and tabular-q). */
+  readonly epsilon?: number;
+  /** Episode i resets with seed `seed + i`; exploration draws from `new Rng(seed)`. Default {@link EVAL_SEED}. */
+  readonly seed?: number;
+  /** Which saved policy. Default `'auto'` (best when the run kept one). */
+  readonly model?: ModelChoice;
+  /** Activate this TensorFlow.js backend first (default: leave the current one). */
+  readonly backend?: BackendChoice;
+}
+
+/** What {@link evaluate} returns. */
+export interface EvalRunResult extends EvalResult {
+  /** Where the policy came from (a model folder, a checkpoint, or `random policy`). */
+  readonly source: string;
+  /** Epsilon played with (1 for the random agent, whatever was asked). */
+  readonly epsilon: number;
+  /** Episode i reset with seed `seed + i`. */
+  readonly seed: number;
+  /** The run's `config.json`, its agent config resolved. */
+  readonly run: RunConfig;
+}
+
+/** A trained run's policy, loaded by {@link loadRunPolicy}. */
+export interface RunPolicy {
+  readonly policy: QPolicy;
+  /** Where it came from (a model folder, a checkpoint, or `random policy`). */
+  readonly source: string;
+  /** An env built like the training env (same options and preprocessing). */
+  readonly env: AgentEnv;
+  /** The run's `config.json`, its agent config resolved. */
+  readonly run: RunConfig;
+  /** Counts wins (the env registered `countsWins`). */
+  readonly countsWins: boolean;
+  /** Frees the model and closes the env. */
+  dispose(): void;
+}
+
+/** Activates `backend` when one is asked for. */
+async function maybeUseBackend(backend: BackendChoice | undefined): Promise<BackendSelection | null> {
+  return backend === undefined ? null : useBackend(backend);
+}
+
+/** `makeRunEnv`, its RangeErrors and TypeErrors (unknown id, bad option, unsuitable env) as {@link EnvError}s. */
+function buildEnv(id: string, options: Readonly<Record<string, unknown>>, config: Readonly<Record<string, unknown>>): AgentEnv {
+  try {
+    return makeRunEnv(id, { ...options }, config);
+  } catch (e) {
+    if (e instanceof EnvError) throw e;
+    if (e instanceof RangeError || e instanceof TypeError) throw new EnvError(`${id}: ${e.message}`);
+    throw e;
+  }
+}
+
+/**
+ * A run's `config.json` with its agent config resolved again: fields added to the agent's config
+ * since the run began take their defaults (which keep the old behaviour), so resume, eval and watch
+ * all see a complete config; a field that no longer exists is a {@link ConfigError} naming it.
+ */
+export function readResolvedRunConfig(runDir: string): { run: RunConfig; spec: AgentEntry } {
+  const saved = readRunConfig(runDir);
+  let spec: AgentEntry;
+  try {
+    spec = agentSpec(saved.agent);
+  } catch {
+    throw new RunDirError(`${join(runDir, 'config.json')} names agent '${saved.agent}', which this tfgym does not know (${agentNames().join(', ')})`);
+  }
+  let config: Record<string, unknown>;
+  try {
+    config = { ...spec.resolve(undefined, saved.config) };
+  } catch (e) {
+    throw new ConfigError(`the config saved in ${join(runDir, 'config.json')} does not resolve: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  return { run: { ...saved, config }, spec };
+}
+
+/**
+ * Trains an agent and writes (or continues) a run directory, then evaluates the trained agent
+ * greedily (`finalEvalEpisodes` episodes, seeds {@link EVAL_SEED} + i, so `evaluate` with
+ * `model: 'latest', epsilon: 0` gives the same numbers). Resolves when the budget is used up or
+ * `signal` aborted (`reason: 'interrupted'`, after a checkpoint).
+ */
+export async function train(options: TrainRunOptions): Promise<TrainRunResult> {
+  const clock = options.clock ?? Date.now;
+  const spec = agentSpec(options.agent);
+  let run: RunConfig;
+  let runDir: string;
+  if (options.resume) {
+    if (options.runDir === undefined) throw new RunOptionsError('resume needs the runDir of the run to continue');
+    runDir = options.runDir;
+    const refused = (['env', 'envOptions', 'preset', 'config'] as const).filter((k) => options[k] !== undefined);
+    if (refused.length > 0) throw new RunOptionsError(`a resumed run continues with its saved settings; drop ${refused.join(', ')}`);
+    const saved = readResolvedRunConfig(runDir);
+    if (saved.run.agent !== spec.name) throw new RunDirError(`${runDir} holds a ${saved.run.agent} run, not ${spec.name}`);
+    const budget = options.totalSteps !== undefined || options.episodes !== undefined ? { totalSteps: options.totalSteps, episodes: options.episodes } : saved.run.budget;
+    run = { ...saved.run, budget };
+  } else {
+    if (options.env === undefined) throw new RunOptionsError('give an env id, e.g. bsuite/Catch-v0');
+    if (options.totalSteps === undefined && options.episodes === undefined) throw new RunOptionsError('give a budget: totalSteps or episodes');
+    const config = spec.resolve(options.preset, options.config);
+    const seed = options.seed ?? 1;
+    const now = new Date(clock());
+    runDir = options.runDir ?? defaultRunDir(options.env, spec.name, seed, now);
+    if (hasRunConfig(runDir)) throw new RunDirError(`${runDir} already holds a run; resume it or choose another run directory`);
+    run = {
+      tfgym: packageVersion(),
+      agent: spec.name,
+      env: options.env,
+      envOptions: { ...options.envOptions },
+      preset: options.preset ?? null,
+      seed,
+      backend: '',
+      budget: { totalSteps: options.totalSteps, episodes: options.episodes },
+      evalEvery: options.evalEvery ?? 0,
+      evalEpisodes: options.evalEpisodes ?? DEFAULT_EVAL_EPISODES,
+      checkpointEvery: options.checkpointEvery ?? 0,
+      saveReplay: options.saveReplay ?? false,
+      config,
+      createdAt: now.toISOString(),
+    };
+  }
+
+  const envs = {
+    train: buildEnv(run.env, options.renderTraining ? { ...run.envOptions, renderMode: 'rgb_array' } : run.envOptions, run.config),
+    eval: buildEnv(run.env, run.envOptions, run.config),
+  };
+  const closeEnvs = (): void => {
+    envs.train.env.close();
+    envs.eval.env.close();
+  };
+  let agent: Agent;
+  let backend: BackendSelection | null;
+  let resume: ReturnType<typeof readCheckpoint> | undefined;
+  let loopSeed: number;
+  try {
+    backend = await maybeUseBackend(options.backend);
+    run = { ...run, backend: backend?.name ?? tf.getBackend() };
+    // The agent's stream and the loop's stream both come from the run seed.
+    const master = new Rng(run.seed);
+    const agentRng = master.fork();
+    loopSeed = master.nextSeed();
+    agent = createAgent(spec, run, envs.train, agentRng);
+    try {
+      resume = options.resume ? loadResume(runDir) : undefined;
+    } catch (e) {
+      agent.dispose();
+      throw e;
+    }
+  } catch (e) {
+    closeEnvs();
+    throw e;
+  }
+
+  writeRunConfig(runDir, run);
+  options.onStart?.({ runDir, run, resumedAt: resume ? { step: resume.trainer.step, episode: resume.trainer.episode } : null, backend });
+
+  const files = runMetricsSink(runDir, clock());
+  const sink = options.sink ? new TeeSink([files, options.sink]) : files;
+  const events = options.events ?? new Subject<TrainEvent>();
+  let started = false;
+  const sub = events.subscribe((e) => {
+    if (e.type === 'start') started = true;
+  });
+  const countWins = countsWins(run.env);
+  let result: TrainResult;
+  let finalEval: FinalEval | null = null;
+  try {
+    try {
+      result = await runTrainer({
+        agent,
+        env: envs.train.env,
+        evalEnv: envs.eval.env,
+        seed: loopSeed,
+        totalSteps: run.budget.totalSteps,
+        episodes: run.budget.episodes,
+        evalEvery: run.evalEvery,
+        evalEpisodes: run.evalEpisodes,
+        evalEpsilon: spec.evalEpsilon(run.config),
+        evalSeed: EVAL_SEED,
+        checkpointEvery: run.checkpointEvery,
+        store: new FileCheckpointStore(runDir),
+        saveReplay: run.saveReplay,
+        sink,
+        clock,
+        signal: options.signal,
+        events,
+        emitSteps: options.emitSteps ?? false,
+        yieldMs: options.yieldMs,
+        resume,
+        countWins,
+      });
+    } catch (e) {
+      // Before the loop's `start` event, a resumed run is restoring its checkpoint (agent state,
+      // then replaying the unfinished episode): a failure there is the checkpoint's.
+      if (resume !== undefined && !started && !(e instanceof CheckpointError)) {
+        throw new CheckpointError(`cannot resume from ${runDir}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+      throw e;
+    }
+    const episodes = options.finalEvalEpisodes ?? run.evalEpisodes;
+    if (result.reason === 'budget' && episodes > 0) {
+      // Greedy: the agent's own choices, the number a user wants (the random agent plays at random anyway).
+      const res = playEpisodes(agent, envs.eval.env, { episodes, epsilon: 0, seed: EVAL_SEED, countWins });
+      finalEval = { ...res, epsilon: spec.policy === 'none' ? 1 : 0, seed: EVAL_SEED };
+    }
+  } finally {
+    sub.unsubscribe();
+    sink.flush();
+    files.close();
+    agent.dispose();
+    closeEnvs();
+  }
+  return { ...result, runDir, run, finalEval };
+}
+
+/** The agent for a run; a RangeError (a config that does not suit the env or budget) becomes a {@link ConfigError}. */
+function createAgent(spec: AgentEntry, run: RunConfig, env: AgentEnv, rng: Rng): Agent {
+  try {
+    return spec.create(run.config, env, rng, { steps: run.budget.totalSteps, episodes: run.budget.episodes });
+  } catch (e) {
+    if (e instanceof RangeError && !(e instanceof ConfigError)) throw new ConfigError(e.message);
+    throw e;
+  }
+}
+
+/** The latest checkpoint of a run, to resume from. */
+function loadResume(runDir: string): ReturnType<typeof readCheckpoint> {
+  const dir = latestCheckpointDir(runDir);
+  if (!dir) throw new RunDirError(`${runDir} has no checkpoint to resume from`);
+  return readCheckpoint(dir);
+}
+
+/**
+ * A Q-network as a policy: observations are scaled like in training (`obsDivisor`, see
+ * `makeAgentEnv`) and reshaped to the model's input.
+ */
+export function modelPolicy(model: tf.LayersModel, numActions: number, obsDivisor: number): QPolicy {
+  const inShape = (model.inputs[0]?.shape ?? []).slice(1).map((d) => d ?? 1);
+  return {
+    numActions,
+    qValues(obs: AnyTypedArray): Float32Array {
+      return tf.tidy(() => {
+        let x = tf.tensor(obs, [1, ...inShape], 'float32');
+        if (obsDivisor !== 1) x = tf.div(x, obsDivisor);
+        return (model.predict(x) as tf.Tensor).dataSync() as Float32Array;
+      });
+    },
+  };
+}
+
+/** Loads a model folder; any failure is a one-line {@link CheckpointError}. */
+async function loadModelChecked(dir: string): Promise<tf.LayersModel> {
+  try {
+    return await loadModel(dir);
+  } catch (e) {
+    throw new CheckpointError(`cannot load a model from ${dir}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+/**
+ * Loads a run's policy: `best/` (when present and asked for) or the latest checkpoint, with an
+ * env built like the training env (`render: true` adds `renderMode: 'rgb_array'`).
+ */
+export async function loadRunPolicy(runDir: string, which: ModelChoice = 'auto', opts: { readonly render?: boolean } = {}): Promise<RunPolicy> {
+  const { run, spec } = readResolvedRunConfig(runDir);
+  const env = buildEnv(run.env, opts.render ? { ...run.envOptions, renderMode: 'rgb_array' } : run.envOptions, run.config);
+  const wins = countsWins(run.env);
+  const made = (policy: QPolicy, source: string, free: () => void = () => {}): RunPolicy => ({
+    policy,
+    source,
+    env,
+    run,
+    countsWins: wins,
+    dispose: () => {
+      free();
+      env.env.close();
+    },
+  });
+  try {
+    const n = env.numActions;
+    if (spec.policy === 'none') return made({ numActions: n, qValues: () => new Float32Array(n), alwaysRandom: true }, 'random policy');
+    const network = typeof spec.policy === 'object' ? spec.policy.network : null;
+    if (network !== null && which !== 'latest' && hasBestModel(runDir)) {
+      const model = await loadModelChecked(bestModelDir(runDir));
+      return made(modelPolicy(model, n, env.obsDivisor), bestModelDir(runDir), () => model.dispose());
+    }
+    if (which === 'best') throw new RunDirError(`${runDir} has no best model (train with evaluations, --eval-every N, to keep one)`);
+    const cpDir = latestCheckpointDir(runDir);
+    if (!cpDir) throw new RunDirError(`${runDir} has no checkpoint yet`);
+    if (network !== null) {
+      const model = await loadModelChecked(join(cpDir, network));
+      return made(modelPolicy(model, n, env.obsDivisor), cpDir, () => model.dispose());
+    }
+    const cp = readCheckpoint(cpDir);
+    const agent = spec.create(run.config, env, new Rng(0), { steps: 1, episodes: 1 });
+    try {
+      await agent.restore(cp.agentState);
+    } catch (e) {
+      agent.dispose();
+      throw new CheckpointError(`cannot restore ${run.agent} from ${cpDir}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    return made(agent, cpDir, () => agent.dispose());
+  } catch (e) {
+    env.env.close();
+    throw e;
+  }
+}
+
+/**
+ * Plays `episodes` episodes with a trained run's policy on a fresh env built like the training
+ * one, as `tfgym eval` does; wins are counted for envs that register `countsWins` (Catch).
+ */
+export async function evaluate(options: EvalRunOptions): Promise<EvalRunResult> {
+  const episodes = options.episodes ?? DEFAULT_EVAL_EPISODES;
+  if (!(Number.isInteger(episodes) && episodes >= 1)) throw new RunOptionsError(`episodes must be a positive integer. Received: ${episodes}`);
+  // A directory that is no run fails before any backend is loaded.
+  readResolvedRunConfig(options.runDir);
+  await maybeUseBackend(options.backend);
+  const loaded = await loadRunPolicy(options.runDir, options.model ?? 'auto');
+  try {
+    const spec = agentSpec(loaded.run.agent);
+    const epsilon = options.epsilon ?? spec.evalEpsilon(loaded.run.config);
+    const seed = options.seed ?? EVAL_SEED;
+    const res = playEpisodes(loaded.policy, loaded.env.env, { episodes, epsilon, seed, countWins: loaded.countsWins });
+    return { ...res, source: loaded.source, epsilon: loaded.policy.alwaysRandom ? 1 : epsilon, seed, run: loaded.run };
+  } finally {
+    loaded.dispose();
+  }
+}

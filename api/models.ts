@@ -1,0 +1,78 @@
+/**
+ * `tfgym/models`: the networks of *Deep Learning with Keras* and the DQN family's Q-networks as
+ * model factories (each returns a fresh tfjs `LayersModel`), Keras-style `fit` with callbacks,
+ * optimizers, metrics, summaries, and saving/loading models as tfjs layers files.
+ *
+ * Factories build models on whatever tfjs backend is active; choose one first with
+ * `useBackend` (from `tfgym`) or tfjs itself.
+ * @module
+ */
+export {
+  BOOK_CONV,
+  INITS,
+  MINATAR_CONV,
+  NATURE_CONV,
+  TORSOS,
+  bookCatchQNetwork,
+  buildQNetwork,
+  minatarQNetwork,
+  mlpQNetwork,
+  natureQNetwork,
+  type ConvSpec,
+  type InitKind,
+  type QNetworkOptions,
+  type TorsoKind,
+} from '../models/q-networks.js';
+export {
+  MNIST_MLP_BOOK,
+  MNIST_MLP_VARIANTS,
+  compileClassifier,
+  mnistMlp,
+  type MnistMlpOptions,
+  type MnistMlpVariant,
+} from '../models/mnist-mlp.js';
+export { LENET_BOOK, lenet, type LeNetOptions } from '../models/lenet.js';
+export { CIFAR10_CNN_ARCHS, cifar10Cnn, type Cifar10CnnArch, type Cifar10CnnOptions } from '../models/cifar10-cnn.js';
+export { VGG16_BGR_MEAN, copyWeightsByName, vgg16, vgg16Preprocess, type Vgg16Options } from '../models/vgg16.js';
+export {
+  evaluate as evaluateModel,
+  fit,
+  labelsOf,
+  predictClasses,
+  type Callback,
+  type FitOptions,
+  type History,
+  type Logs,
+  type TrainContext,
+} from '../models/fit.js';
+export {
+  CsvLogger,
+  EarlyStopping,
+  LearningRateScheduler,
+  ModelCheckpoint,
+  ProgressLogger,
+  TensorBoard,
+  formatLogs,
+  type Clock,
+  type EarlyStoppingOptions,
+  type ModelCheckpointOptions,
+  type MonitorMode,
+  type TextSink,
+} from '../models/callbacks.js';
+export {
+  DEFAULT_LEARNING_RATES,
+  OPTIMIZER_NAMES,
+  disposeModelAndOptimizer,
+  getLearningRate,
+  makeOptimizer,
+  setLearningRate,
+  type OptimizerName,
+} from '../models/optimizers.js';
+export { accuracy, confusionMatrix, formatConfusionMatrix } from '../models/metrics.js';
+export { countParams, modelSummary, type ParamCounts } from '../models/summary.js';
+export { SeededInit, type Initializer } from '../models/init.js';
+export { SeededDropout, dropout, type SeededDropoutArgs } from '../models/dropout.js';
+export { KERAS2_DEFAULTS, KerasAdam, KerasRMSprop } from '../models/keras-optimizers.js';
+export { imagesToTensor, oneHotLabels } from '../models/data-tensors.js';
+export { ModelArgumentError } from '../models/validate.js';
+export { fileSystemHandler, loadModel, saveModel } from '../src/io/model-io.js';

@@ -1,0 +1,22 @@
+/**
+ * A trained policy for the live viewer (`tfgym watch`, and `train --watch` once training ends):
+ * greedy on its Q-values, or epsilon-greedy with the epsilon chosen in the page, with the Q-values
+ * of every step for the page's bars.
+ */
+import { argmax } from '../agents/exploration.js';
+import type { QPolicy } from '../agents/evaluate.js';
+import type { AnyTypedArray } from '../src/core/spaces.js';
+import type { LivePolicy } from '../src/viewer/loop.js';
+import type { ViewerServer } from '../src/viewer/server.js';
+import type { Rng } from '../src/rng/rng.js';
+
+/** The live loop's policy for `policy`: one uniform draw per step, as in evaluation; the page's epsilon applies at once. */
+export function livePolicy(policy: QPolicy, server: ViewerServer, rng: Rng): LivePolicy {
+  const random = policy.alwaysRandom === true;
+  return (obs) => {
+    const q = policy.qValues(obs as AnyTypedArray);
+    const eps = random ? 1 : (server.epsilon ?? 0);
+    const action = rng.nextFloat() < eps ? rng.nextInt(policy.numActions) : argmax(q, policy.numActions);
+    return { action, qvalues: q };
+  };
+}

@@ -1,0 +1,122 @@
+/**
+ * The contract of a `tfgym example`: what an example declares (name, chapter, the book's script,
+ * variants, its default settings), the options it runs with, the outcome it returns, and the one
+ * error type for a user's bad argument. Shared by every example and by the CLI that runs them.
+ */
+import type { TextSink } from '../models/callbacks.js';
+import type { Callback } from '../models/fit.js';
+
+/**
+ * The book's seed: the Chapter 1 scripts and `keras_LeNet.py` call `np.random.seed(1671)`. The
+ * other Chapter 2-3 scripts set none; tfgym uses 1671 for them too, so every default run repeats.
+ */
+export const DEFAULT_SEED = 1671;
+
+/**
+ * A user's bad argument to an example (unknown variant, missing or unusable file): the CLI
+ * prints its message as one line and exits with code 2.
+ */
+export class ExampleArgumentError extends Error {
+  override readonly name = 'ExampleArgumentError';
+}
+
+/** Options common to every example (from the command line). */
+export interface ExampleOptions {
+  variant: string;
+  /** Overrides the book's epochs (a run with other settings than the book's). */
+  epochs?: number;
+  /** Overrides the book's batch size. */
+  batchSize?: number;
+  dataDir?: string;
+  /** Tiny budget (a few hundred images, one epoch): a smoke test, never a result. */
+  quick: boolean;
+  /** Seeds the initial weights, the shuffling, the dropout masks and the augmentation. */
+  seed: number;
+  /** Save the trained model here (tfjs layers format). */
+  save?: string;
+  /** A saved model to load (cifar10-predict). */
+  model?: string;
+  /** Weights file (vgg16: a converted Keras model.json). */
+  weights?: string;
+  /** Image files to classify. */
+  images?: string[];
+  /** ImageNet labels file (vgg16). */
+  labels?: string;
+  /** Fraction list for the shrinking-training-set study. */
+  fractions?: number[];
+  /** Where the Keras-like log goes. */
+  log: TextSink;
+  /** Download progress (bytes so far, total) when a dataset is fetched into the cache. */
+  onProgress?: (received: number, total: number | undefined) => void;
+  /** Extra training callbacks (the CLI's `--logdir` adds TensorBoard and CSV loggers). */
+  callbacks?: Callback[];
+}
+
+/** The settings a run uses; those that the book also fixes are compared with `results/book.json`. */
+export interface RunSettings {
+  epochs?: number;
+  batchSize?: number;
+  /** `sgd`, `rmsprop` or `adam`, with Keras 2.0's defaults (`models/keras-optimizers.ts`). */
+  optimizer?: string;
+  validationSplit?: number;
+  /** Training images before the validation split (60,000 for MNIST, 50,000 for full CIFAR-10). */
+  trainSamples?: number;
+  testSamples?: number;
+  [k: string]: unknown;
+}
+
+/** What an example measured: test metrics, the last epoch's training and validation metrics, ... */
+export interface ExampleMetrics {
+  testAccuracy?: number;
+  testLoss?: number;
+  valAccuracy?: number;
+  valLoss?: number;
+  trainAccuracy?: number;
+  trainLoss?: number;
+  [k: string]: unknown;
+}
+
+/** What an example returns; the CLI adds the run's provenance to make a result line. */
+export interface ExampleOutcome {
+  example: string;
+  variant: string;
+  metrics: ExampleMetrics;
+  settings: RunSettings;
+  /** Per-epoch metrics (`loss`, `acc`, `val_loss`, `val_acc`), when the example trained. */
+  history?: Record<string, number[]>;
+}
+
+/** One runnable example of the book. */
+export interface ExampleDef {
+  /** Name on the command line (`tfgym example NAME`). */
+  readonly name: string;
+  /** The book's chapter. */
+  readonly chapter: number;
+  /** The book's script(s) it follows, as named in the book's code bundle. */
+  readonly script: string;
+  readonly description: string;
+  readonly variants: readonly string[];
+  readonly defaultVariant: string;
+  /**
+   * The settings a full (not `--quick`) run of `variant` uses by default: the book's. The tests
+   * check them against `results/book.json`.
+   */
+  defaults(variant: string): RunSettings;
+  run(opts: ExampleOptions): Promise<ExampleOutcome>;
+}
+
+/** Quick-mode budget: tiny so smoke tests take seconds on any backend. */
+export const QUICK = { train: 160, test: 64, epochs: 1, batchSize: 32 } as const;
+
+/** `variant` if `variants` has it, else an {@link ExampleArgumentError} naming the choices. */
+export function checkVariant<T extends string>(example: string, variant: string, variants: readonly T[]): T {
+  if (!(variants as readonly string[]).includes(variant)) {
+    throw new ExampleArgumentError(`Unknown variant "${variant}" for ${example} (--variant). Choose one of: ${variants.join(', ')}.`);
+  }
+  return variant as T;
+}
+
+/** Formats a fraction as a percentage with two decimals. */
+export function pct(x: number | undefined): string {
+  return x === undefined || !Number.isFinite(x) ? 'n/a' : `${(x * 100).toFixed(2)}%`;
+}

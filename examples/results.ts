@@ -1,0 +1,157 @@
+/**
+ * Result lines: one JSON object per example run, appended to a JSON Lines file per chapter
+ * (`results/ch1.jsonl`, ...). A line holds what was measured and everything needed to repeat
+ * it: the command, seed, settings, backend, tfgym version and git commit, wall time and date.
+ * `scripts/results.mjs` builds RESULTS.md's tables from these lines only.
+ */
+import { execFileSync } from 'node:child_process';
+import { closeSync, fstatSync, fsyncSync, openSync, readSync, writeSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { dirname } from 'node:path';
+import { ensureDir } from '../src/io/files.js';
+import { packageRoot, packageVersion } from '../src/io/package.js';
+import type { ExampleMetrics, ExampleOutcome, RunSettings } from './example.js';
+
+/** One run of one example, as written to a results file. */
+export interface ResultLine {
+  example: string;
+  variant: string;
+  chapter: number;
+  metrics: ExampleMetrics;
+  /** Epochs trained (null for examples that do not train). */
+  epochs: number | null;
+  batchSize: number | null;
+  seed: number;
+  /** True for a `--quick` smoke run: never a result (the tables skip it). */
+  quick: boolean;
+  settings: RunSettings;
+  backend: string;
+  tfgymVersion: string;
+  /** Short git commit of the code that ran, or "unknown" outside a git checkout. */
+  commit: string;
+  /** Whether tracked code differed from that commit (null when unknown). */
+  dirty: boolean | null;
+  /** Seconds from the start of the example to its result (data loading included). */
+  wallSeconds: number;
+  /** The command line, e.g. `tfgym example mnist-mlp --variant adam --seed 2 --results results/ch1.jsonl`. */
+  command: string;
+  /** ISO 8601, UTC, when the run ended. */
+  date: string;
+  machine: { cpus: number; cpuModel: string; node: string; platform: string };
+  history?: Record<string, number[]>;
+}
+
+/** Provenance of the code: short commit and whether tracked code was modified. */
+export interface GitInfo {
+  commit: string;
+  dirty: boolean | null;
+}
+
+/** The git commit of the checkout at `dir` (default: tfgym's package root); "unknown" outside git. */
+export function gitInfo(dir: string = packageRoot()): GitInfo {
+  const git = (...args: string[]): string =>
+    execFileSync('git', ['-C', dir, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 10_000 }).trim();
+  let commit: string;
+  try {
+    commit = git('rev-parse', '--short', 'HEAD');
+  } catch {
+    return { commit: 'unknown', dirty: null };
+  }
+  try {
+    // Results files and documents change between runs of a series; only code counts.
+    const changed = git('status', '--porcelain', '--untracked-files=no', '--', '.', ':(exclude)results', ':(exclude)*.md');
+    return { commit, dirty: changed !== '' };
+  } catch {
+    return { commit, dirty: null };
+  }
+}
+
+/** Quotes one command-line argument for a POSIX shell when it needs it. */
+export function shellQuote(arg: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Everything about a run that the example itself does not know. */
+export interface RunContext {
+  backend: string;
+  seed: number;
+  quick: boolean;
+  wallSeconds: number;
+  /** The arguments after `tfgym`, e.g. `['example', 'mnist-mlp', '--variant', 'adam']`. */
+  argv: readonly string[];
+  chapter: number;
+  /** Defaults: now, {@link gitInfo}, tfgym's version, this machine. */
+  date?: Date;
+  git?: GitInfo;
+  version?: string;
+  machine?: ResultLine['machine'];
+}
+
+function thisMachine(): ResultLine['machine'] {
+  const c = cpus();
+  return { cpus: c.length, cpuModel: c[0]?.model.trim() ?? 'unknown', node: process.version, platform: `${process.platform}-${process.arch}` };
+}
+
+/** Rounds to 6 significant digits: float32 metrics carry no more, and lines stay short. */
+function round6(x: number): number {
+  return Number.isFinite(x) ? Number(x.toPrecision(6)) : x;
+}
+
+function roundMetrics(m: ExampleMetrics): ExampleMetrics {
+  const out: ExampleMetrics = {};
+  for (const [k, v] of Object.entries(m)) out[k] = typeof v === 'number' ? round6(v) : v;
+  return out;
+}
+
+/** The result line of a run. */
+export function resultLine(outcome: ExampleOutcome, ctx: RunContext): ResultLine {
+  const git = ctx.git ?? gitInfo();
+  const line: ResultLine = {
+    example: outcome.example,
+    variant: outcome.variant,
+    chapter: ctx.chapter,
+    metrics: roundMetrics(outcome.metrics),
+    epochs: outcome.settings.epochs ?? null,
+    batchSize: outcome.settings.batchSize ?? null,
+    seed: ctx.seed,
+    quick: ctx.quick,
+    settings: outcome.settings,
+    backend: ctx.backend,
+    tfgymVersion: ctx.version ?? packageVersion(),
+    commit: git.commit,
+    dirty: git.dirty,
+    wallSeconds: Math.round(ctx.wallSeconds * 10) / 10,
+    command: ['tfgym', ...ctx.argv].map(shellQuote).join(' '),
+    date: (ctx.date ?? new Date()).toISOString(),
+    machine: ctx.machine ?? thisMachine(),
+  };
+  if (outcome.history) line.history = Object.fromEntries(Object.entries(outcome.history).map(([k, v]) => [k, v.map(round6)]));
+  return line;
+}
+
+/**
+ * Appends `line` to the JSON Lines file at `path` (created with its folder if missing). The run
+ * writes only once it has finished, and the whole line goes out in one `write` on a file opened
+ * for appending, then is flushed to disk: an interrupted run leaves no line at all, and runs
+ * appending to the same file at once do not interleave. A file whose last line lacks its
+ * newline (edited by hand) gets one first, so the new line stays whole.
+ */
+export function appendResultLine(path: string, line: ResultLine): void {
+  ensureDir(dirname(path));
+  const fd = openSync(path, 'a+');
+  try {
+    let text = `${JSON.stringify(line)}\n`;
+    const size = fstatSync(fd).size;
+    if (size > 0) {
+      const lastByte = Buffer.alloc(1);
+      readSync(fd, lastByte, 0, 1, size - 1);
+      if (lastByte[0] !== 0x0a) text = `\n${text}`;
+    }
+    const buf = Buffer.from(text, 'utf8');
+    let off = 0;
+    while (off < buf.byteLength) off += writeSync(fd, buf, off, buf.byteLength - off);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * RMSprop and Adam with the update rules and defaults of Keras 2.0 (the version the book's
+ * scripts were written for), which tfjs' optimizers differ from:
+ *
+ * - RMSprop. Keras 2.0: `a = rho * a + (1 - rho) * g^2; p -= lr * g / (sqrt(a) + epsilon)`,
+ *   epsilon 1e-8. tfjs puts epsilon inside the square root (`sqrt(a + epsilon)`, default 1e-7),
+ *   which floors the denominator at sqrt(1e-7) = 3.2e-4 and so damps every weight whose gradient
+ *   RMS is below about 1e-3. No choice of tfjs' epsilon reproduces Keras' rule, so
+ *   {@link KerasRMSprop} applies it itself.
+ * - Adam. Keras 2.0: `lr_t = lr * sqrt(1 - beta2^t) / (1 - beta1^t); p -= lr_t * m / (sqrt(v) +
+ *   epsilon)`, epsilon 1e-8. tfjs computes `lr * m_hat / (sqrt(v_hat) + epsilon)`, the same rule
+ *   when its epsilon is `epsilon / sqrt(1 - beta2^t)`: {@link KerasAdam} sets that before every
+ *   step and runs tfjs' update (so the native backend's fused Adam still applies).
+ *
+ * Both stay subclasses of tfjs' classes: slot variables, `getWeights`/`setWeights`, disposal and
+ * learning-rate schedules work as for tfjs' own.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { adamInternals, rmsPropInternals } from '../src/backends/optimizer-internals.js';
+import { checkPositiveFloat, checkRate } from './validate.js';
+
+type VariableGradients = Parameters<tf.Optimizer['applyGradients']>[0];
+
+/** Keras 2.0's defaults: `RMSprop(lr=0.001, rho=0.9, epsilon=1e-8)`, `Adam(lr=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-8)`. */
+export const KERAS2_DEFAULTS = {
+  rmsprop: { learningRate: 0.001, rho: 0.9, epsilon: 1e-8 },
+  adam: { learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 },
+} as const;
+
+/** The (name, gradient) pairs of an `applyGradients` argument, in order. */
+function gradientList(g: VariableGradients): Array<[string, tf.Tensor | undefined]> {
+  return Array.isArray(g) ? g.map((x): [string, tf.Tensor | undefined] => [x.name, x.tensor]) : Object.entries(g);
+}
+
+/** Keras 2.0's RMSprop (epsilon outside the square root); no momentum, not centered. */
+export class KerasRMSprop extends tf.RMSPropOptimizer {
+  constructor(learningRate: number = KERAS2_DEFAULTS.rmsprop.learningRate, rho: number = KERAS2_DEFAULTS.rmsprop.rho, epsilon: number = KERAS2_DEFAULTS.rmsprop.epsilon) {
+    super(checkPositiveFloat('learningRate', learningRate), checkRate('rho', rho), 0, checkPositiveFloat('epsilon', epsilon), false);
+  }
+
+  override applyGradients(variableGradients: VariableGradients): void {
+    const self = rmsPropInternals(this);
+    gradientList(variableGradients).forEach(([name, gradient], i) => {
+      const value = tf.engine().registeredVariables[name];
+      if (value === undefined || gradient === undefined) return;
+      // tfjs' slot layout (by position, named `<var>/rms`), so getWeights/setWeights are tfjs'.
+      const slot = (self.accumulatedMeanSquares[i] ??= {
+        originalName: `${name}/rms`,
+        variable: tf.tidy(() => tf.zerosLike(value).variable(false)),
+      });
+      self.accumulatedMoments[i] ??= { originalName: `${name}/momentum`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) };
+      tf.tidy(() => {
+        const a = tf.add(tf.mul(slot.variable, self.decay), tf.mul(tf.square(gradient), 1 - self.decay));
+        slot.variable.assign(a);
+        value.assign(tf.sub(value, tf.div(tf.mul(gradient, self.learningRate), tf.add(tf.sqrt(a), self.epsilon))));
+      });
+    });
+    self.incrementIterations();
+  }
+}
+
+/** Keras 2.0's Adam (bias correction folded into the step size, epsilon added to sqrt(v)). */
+export class KerasAdam extends tf.AdamOptimizer {
+  /** Keras' epsilon; tfjs' `epsilon` field is rescaled from it before each step. */
+  readonly kerasEpsilon: number;
+
+  constructor(
+    learningRate: number = KERAS2_DEFAULTS.adam.learningRate,
+    beta1: number = KERAS2_DEFAULTS.adam.beta1,
+    beta2: number = KERAS2_DEFAULTS.adam.beta2,
+    epsilon: number = KERAS2_DEFAULTS.adam.epsilon,
+  ) {
+    super(checkPositiveFloat('learningRate', learningRate), checkRate('beta1', beta1), checkRate('beta2', beta2), checkPositiveFloat('epsilon', epsilon));
+    this.kerasEpsilon = epsilon;
+  }
+
+  override applyGradients(variableGradients: Parameters<tf.AdamOptimizer['applyGradients']>[0]): void {
+    const self = adamInternals(this);
+    // Step t (1-based) of this call: lr * m_hat / (sqrt(v_hat) + eps / sqrt(1 - beta2^t)) is
+    // exactly Keras 2.0's lr_t * m / (sqrt(v) + eps).
+    const t = this.iterations + 1;
+    self.epsilon = this.kerasEpsilon / Math.sqrt(1 - Math.pow(self.beta2, t));
+    super.applyGradients(variableGradients);
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), epsilon: this.kerasEpsilon };
+  }
+}

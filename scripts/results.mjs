@@ -1,0 +1,330 @@
+#!/usr/bin/env node
+// `npm run results [-- --check] [-- --root DIR]`: writes the generated tables of RESULTS.md from
+// the result lines in results/*.jsonl (one per `tfgym example ... --results FILE` run) and the
+// book's figures in results/book.json. Every number in a table comes from a result line; a row
+// with no line says "not yet run". Only the regions between `<!-- BEGIN results NAME -->` and
+// `<!-- END results NAME -->` (NAME: an example of book.json) are rewritten, so the prose around
+// them stays as written. With --check nothing is written: the exit code is 1 when RESULTS.md
+// differs from what would be written (or a region is missing), 0 otherwise.
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Thrown for bad input files: printed as one line, exit code 1. */
+export class ResultsError extends Error {}
+
+/** Mean and sample standard deviation (n - 1); std is NaN below two values. */
+export function meanStd(values) {
+  const n = values.length;
+  if (n === 0) return { mean: NaN, std: NaN, n };
+  const mean = values.reduce((a, b) => a + b, 0) / n;
+  if (n < 2) return { mean, std: NaN, n };
+  const ss = values.reduce((a, b) => a + (b - mean) ** 2, 0);
+  return { mean, std: Math.sqrt(ss / (n - 1)), n };
+}
+
+const pct = (x) => `${(x * 100).toFixed(2)}%`;
+const thousands = (n) => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+
+/** `7.2s`, `19m01s`, `2h22m`. */
+export function duration(seconds) {
+  if (!Number.isFinite(seconds)) return '-';
+  if (seconds < 60) return `${seconds.toFixed(1)}s`;
+  const s = Math.round(seconds);
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.round((s % 3600) / 60)).padStart(2, '0')}m`;
+}
+
+const REQUIRED = ['example', 'variant', 'metrics', 'epochs', 'batchSize', 'seed', 'quick', 'settings', 'backend', 'commit', 'wallSeconds', 'command', 'date'];
+
+/** Every result line of the .jsonl files in `dir` (sorted by file name), each with its origin. */
+export function readLines(dir) {
+  if (!existsSync(dir)) return [];
+  const out = [];
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.jsonl')).sort()) {
+    const text = readFileSync(join(dir, file), 'utf8');
+    text.split('\n').forEach((raw, i) => {
+      if (raw.trim() === '') return;
+      const at = `${file}:${i + 1}`;
+      let line;
+      try {
+        line = JSON.parse(raw);
+      } catch (e) {
+        throw new ResultsError(`${at}: not a JSON object (${e.message})`);
+      }
+      const missing = REQUIRED.filter((k) => !(k in line));
+      if (missing.length > 0) throw new ResultsError(`${at}: missing ${missing.join(', ')}`);
+      out.push({ ...line, at });
+    });
+  }
+  return out;
+}
+
+/** How a line's settings differ from the book's (empty: the book's settings), for a figure-less epochs check too. */
+function differences(line, variant) {
+  const s = variant.settings;
+  const d = [];
+  const st = line.settings ?? {};
+  if (variant.figures.length > 0) {
+    if (!variant.figures.some((f) => f.epochs === line.epochs)) d.push(`${line.epochs} epochs (book: ${variant.figures.map((f) => f.epochs).join(' or ')})`);
+  } else if (s.epochs !== undefined && line.epochs !== s.epochs) {
+    d.push(`${line.epochs} epochs (book: ${s.epochs})`);
+  }
+  if (s.batchSize !== undefined && line.batchSize !== s.batchSize) d.push(`batch ${line.batchSize} (book: ${s.batchSize})`);
+  if (s.trainSamples !== undefined && st.trainSamples !== s.trainSamples) d.push(`${thousands(st.trainSamples)} training images (book: ${thousands(s.trainSamples)})`);
+  if (s.testSamples !== undefined && st.testSamples !== s.testSamples) d.push(`${thousands(st.testSamples)} test images (book: ${thousands(s.testSamples)})`);
+  if (s.validationSplit !== undefined && st.validationSplit !== s.validationSplit) d.push(`validation split ${st.validationSplit} (book: ${s.validationSplit})`);
+  if (s.optimizer !== undefined && st.optimizer !== s.optimizer) d.push(`optimizer ${st.optimizer} (book: ${s.optimizer})`);
+  return d;
+}
+
+/** One value per seed: the latest line of each seed (by date) wins; returns the lines kept and the count dropped. */
+function perSeed(lines) {
+  const bySeed = new Map();
+  let dropped = 0;
+  for (const l of [...lines].sort((a, b) => a.date.localeCompare(b.date))) {
+    if (bySeed.has(l.seed)) dropped++;
+    bySeed.set(l.seed, l);
+  }
+  return { kept: [...bySeed.values()].sort((a, b) => a.seed - b.seed), dropped };
+}
+
+function groupBy(items, key) {
+  const m = new Map();
+  for (const it of items) {
+    const k = key(it);
+    if (!m.has(k)) m.set(k, []);
+    m.get(k).push(it);
+  }
+  return m;
+}
+
+const cell = (s) => String(s).replace(/\|/g, '\\|').replace(/\n/g, ' ');
+const code = (s) => `\`${cell(s)}\``;
+
+/** `97.74% ± 0.08 (5 seeds)`, saying so below 3 seeds. */
+export function meanCell(values) {
+  const { mean, std, n } = meanStd(values);
+  if (n === 0) return 'not yet run';
+  const spread = n >= 2 ? ` ± ${(std * 100).toFixed(2)}` : '';
+  return `${pct(mean)}${spread} (${n} seed${n === 1 ? '' : 's'}${n < 3 ? ', fewer than 3' : ''})`;
+}
+
+function commitsCell(lines) {
+  return [...new Set(lines.map((l) => `${l.commit}${l.dirty ? ' (modified)' : ''}`))].join(', ');
+}
+
+/** Commands with the seed replaced by S, deduplicated. */
+function commandsCell(lines) {
+  const cmds = [...new Set(lines.map((l) => l.command.replace(/--seed(=|\s+)\d+/, '--seed$1S')))];
+  return cmds.map(code).join('<br>');
+}
+
+function wallCell(lines) {
+  return duration(meanStd(lines.map((l) => l.wallSeconds)).mean);
+}
+
+function seedsCell(lines, value) {
+  return lines.map((l) => `${l.seed}: ${value(l)}`).join('; ');
+}
+
+function row(cells) {
+  return `| ${cells.join(' | ')} |`;
+}
+
+/** The suggested command for a row nobody has run yet. */
+function toRun(example, variant, epochs, chapter, defaultEpochs) {
+  const v = variant === 'default' ? '' : ` --variant ${variant}`;
+  const e = epochs !== undefined && epochs !== defaultEpochs ? ` --epochs ${epochs}` : '';
+  return `to run: ${code(`tfgym example ${example}${v}${e} --seed S --results results/ch${chapter}.jsonl`)}`;
+}
+
+/** The accuracy table of the variants with book figures. */
+function accuracyTable(name, ex, lines, notes) {
+  const out = [
+    row(['variant (book script)', 'epochs', 'book test acc.', 'tfgym test acc., mean ± std', 'test acc. per seed', 'backend', 'wall time per run', 'commit', 'command']),
+    row(['---', '---:', '---:', '---:', '---', '---', '---:', '---', '---']),
+  ];
+  for (const [vname, variant] of Object.entries(ex.variants)) {
+    if (variant.figures.length === 0) continue;
+    for (const fig of variant.figures) {
+      const matching = lines.filter((l) => l.variant === vname && l.epochs === fig.epochs);
+      const label = `\`${vname}\` (${cell(variant.script.replace(/^Chapter\d+\//, ''))})`;
+      if (matching.length === 0) {
+        out.push(row([label, String(fig.epochs), pct(fig.testAccuracy), 'not yet run', '-', '-', '-', '-', toRun(name, vname, fig.epochs, ex.chapter, variant.settings.epochs)]));
+        continue;
+      }
+      for (const [backend, group] of groupBy(matching, (l) => l.backend)) {
+        const { kept, dropped } = perSeed(group);
+        notes.dropped += dropped;
+        const accs = kept.map((l) => l.metrics.testAccuracy);
+        out.push(row([label, String(fig.epochs), pct(fig.testAccuracy), meanCell(accs), seedsCell(kept, (l) => pct(l.metrics.testAccuracy)), backend, wallCell(kept), commitsCell(kept), commandsCell(kept)]));
+      }
+    }
+  }
+  return out;
+}
+
+/** The per-fraction table of a `table: shrinking` variant. */
+function shrinkingTable(name, vname, lines, notes, chapter) {
+  const out = [
+    row(['training images (fraction)', 'LeNet test acc., mean ± std', 'dense net test acc., mean ± std', 'gap (points)', 'backend', 'wall time per run', 'commit', 'command']),
+    row(['---:', '---:', '---:', '---:', '---', '---:', '---', '---']),
+  ];
+  const mine = lines.filter((l) => l.variant === vname);
+  if (mine.length === 0) {
+    out.push(row(['not yet run', '-', '-', '-', '-', '-', '-', toRun(name, vname, undefined, chapter, undefined)]));
+    return out;
+  }
+  for (const [backend, group] of groupBy(mine, (l) => l.backend)) {
+    const { kept, dropped } = perSeed(group);
+    notes.dropped += dropped;
+    const rows = kept.flatMap((l) => (Array.isArray(l.metrics.rows) ? l.metrics.rows : []));
+    const fractions = [...new Set(rows.map((r) => r.fraction))].sort((a, b) => b - a);
+    for (const f of fractions) {
+      const at = rows.filter((r) => r.fraction === f);
+      const lenet = meanStd(at.map((r) => r.lenet));
+      const mlp = meanStd(at.map((r) => r.mlp));
+      out.push(
+        row([
+          `${thousands(at[0].trainSamples)} (${+(f * 100).toFixed(2)}%)`,
+          meanCell(at.map((r) => r.lenet)),
+          meanCell(at.map((r) => r.mlp)),
+          ((lenet.mean - mlp.mean) * 100).toFixed(2),
+          backend,
+          wallCell(kept),
+          commitsCell(kept),
+          commandsCell(kept),
+        ]),
+      );
+    }
+  }
+  return out;
+}
+
+/** `10%: LeNet 97.10%, dense 91.84%; ... (2 seeds, fewer than 3)`: means per fraction. */
+function shrinkingMeans(lines) {
+  const rows = lines.flatMap((l) => l.metrics.rows);
+  const fractions = [...new Set(rows.map((r) => r.fraction))].sort((a, b) => b - a);
+  const n = lines.length;
+  const parts = fractions.map((f) => {
+    const at = rows.filter((r) => r.fraction === f);
+    return `${+(f * 100).toFixed(2)}%: LeNet ${pct(meanStd(at.map((r) => r.lenet)).mean)}, dense ${pct(meanStd(at.map((r) => r.mlp)).mean)}`;
+  });
+  return `${parts.join('; ')} (${n} seed${n === 1 ? '' : 's'}${n < 3 ? ', fewer than 3' : ''})`;
+}
+
+/** Lines at other settings than the book's: never in the main tables. */
+function otherTable(others) {
+  const out = [
+    row(['variant', 'differs from the book', 'tfgym test acc., mean ± std', 'per seed', 'backend', 'wall time per run', 'commit', 'command']),
+    row(['---', '---', '---:', '---', '---', '---:', '---', '---']),
+  ];
+  for (const group of groupBy(others, (o) => `${o.line.variant}\u0000${o.diff.join('; ')}\u0000${o.line.backend}`).values()) {
+    const { kept } = perSeed(group.map((o) => o.line));
+    const first = group[0];
+    const shrinking = kept.every((l) => Array.isArray(l.metrics.rows));
+    const value = shrinking ? shrinkingMeans(kept) : meanCell(kept.map((l) => l.metrics.testAccuracy));
+    const perSeedText = shrinking
+      ? seedsCell(kept, (l) => l.metrics.rows.map((r) => `${+(r.fraction * 100).toFixed(2)}%: LeNet ${pct(r.lenet)} / dense ${pct(r.mlp)}`).join(', '))
+      : seedsCell(kept, (l) => pct(l.metrics.testAccuracy));
+    out.push(row([`\`${first.line.variant}\``, cell(first.diff.join('; ')), value, perSeedText, first.line.backend, wallCell(kept), commitsCell(kept), commandsCell(kept)]));
+  }
+  return out;
+}
+
+/** The generated text of one example's region. */
+export function renderRegion(name, book, allLines) {
+  const ex = book.examples[name];
+  if (!ex) throw new ResultsError(`RESULTS.md has a region for "${name}", which results/book.json does not list`);
+  const notes = { dropped: 0 };
+  const lines = allLines.filter((l) => l.example === name && !l.quick);
+  const quick = allLines.filter((l) => l.example === name && l.quick).length;
+  const main = [];
+  const others = [];
+  for (const l of lines) {
+    const variant = ex.variants[l.variant];
+    if (!variant) throw new ResultsError(`${l.at}: variant "${l.variant}" of ${name} is not in results/book.json`);
+    const diff = differences(l, variant);
+    if (diff.length === 0) main.push(l);
+    else others.push({ line: l, diff });
+  }
+  const parts = [];
+  if (Object.values(ex.variants).some((v) => v.figures.length > 0)) parts.push(accuracyTable(name, ex, main, notes).join('\n'));
+  for (const [vname, variant] of Object.entries(ex.variants)) {
+    if (variant.table !== 'shrinking') continue;
+    parts.push(`**\`${vname}\`** (${cell(variant.script.replace(/^Chapter\d+\//, ''))}; the book gives a plot, no numbers):\n\n${shrinkingTable(name, vname, main, notes, ex.chapter).join('\n')}`);
+  }
+  if (others.length > 0) {
+    parts.push(`**Runs at other settings than the book's** (not comparable with the book's figures):\n\n${otherTable(others).join('\n')}`);
+  }
+  const foot = [`Generated by \`npm run results\` from \`results/*.jsonl\` and \`results/book.json\`; edit those, not this table.`];
+  if (quick > 0) foot.push(`${quick} \`--quick\` smoke line${quick === 1 ? '' : 's'} ignored.`);
+  const machines = [...new Set(lines.filter((l) => l.machine).map((l) => `${l.machine.cpus} x ${l.machine.cpuModel} (${l.machine.platform}, node ${l.machine.node})`))];
+  if (machines.length > 0) foot.push(`Wall times measured on: ${machines.map(cell).join('; ')}.`);
+  if (notes.dropped > 0) foot.push(`${notes.dropped} older line${notes.dropped === 1 ? '' : 's'} for an already listed seed ignored (the latest counts).`);
+  parts.push(foot.join(' '));
+  return parts.join('\n\n');
+}
+
+const REGION = /<!-- BEGIN results ([\w.-]+)[^>]*-->\n[\s\S]*?<!-- END results \1 -->/g;
+
+/** RESULTS.md with every region regenerated; throws when a region is missing or unknown. */
+export function renderDocument(doc, book, lines) {
+  const seen = new Set();
+  const text = doc.replace(REGION, (whole, name) => {
+    seen.add(name);
+    const begin = whole.slice(0, whole.indexOf('\n'));
+    return `${begin}\n${renderRegion(name, book, lines)}\n<!-- END results ${name} -->`;
+  });
+  const needed = Object.entries(book.examples).filter(([, ex]) => Object.values(ex.variants).some((v) => v.figures.length > 0 || v.table));
+  const missing = needed.map(([n]) => n).filter((n) => !seen.has(n));
+  if (missing.length > 0) throw new ResultsError(`RESULTS.md has no region for ${missing.join(', ')} (add <!-- BEGIN results NAME --> ... <!-- END results NAME -->)`);
+  const lineNames = new Set(lines.map((l) => l.example));
+  for (const n of lineNames) {
+    if (!book.examples[n]) throw new ResultsError(`result lines for "${n}", which results/book.json does not list`);
+  }
+  return text;
+}
+
+/** Runs the generator under `root`; returns the exit code. */
+export function main(argv, root) {
+  const check = argv.includes('--check');
+  const bookPath = join(root, 'results', 'book.json');
+  const docPath = join(root, 'RESULTS.md');
+  try {
+    const book = JSON.parse(readFileSync(bookPath, 'utf8'));
+    const lines = readLines(join(root, 'results'));
+    const doc = readFileSync(docPath, 'utf8');
+    const next = renderDocument(doc, book, lines);
+    const where = relative(process.cwd(), docPath) || docPath;
+    if (check) {
+      if (next === doc) {
+        process.stdout.write(`${where} is up to date (${lines.length} result lines)\n`);
+        return 0;
+      }
+      const a = doc.split('\n');
+      const b = next.split('\n');
+      let i = 0;
+      while (i < a.length && a[i] === b[i]) i++;
+      process.stderr.write(`${where} is not what \`npm run results\` writes (first difference at line ${i + 1}); run \`npm run results\`.\n`);
+      return 1;
+    }
+    if (next !== doc) writeFileSync(docPath, next);
+    process.stdout.write(`${where}: tables ${next === doc ? 'already up to date' : 'written'} from ${lines.length} result lines\n`);
+    return 0;
+  } catch (e) {
+    if (e instanceof ResultsError || e instanceof SyntaxError || e?.code === 'ENOENT') {
+      process.stderr.write(`error: ${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const args = process.argv.slice(2);
+  const r = args.indexOf('--root');
+  const root = r >= 0 && args[r + 1] ? args[r + 1] : join(dirname(fileURLToPath(import.meta.url)), '..');
+  process.exitCode = main(args, root);
+}

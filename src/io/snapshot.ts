@@ -1,0 +1,57 @@
+/**
+ * What a training checkpoint holds, as plain data: the loop's counters and streams, and an
+ * agent's state (JSON, tfjs model artifacts, typed arrays). Agents and the training loop produce
+ * these; `checkpoints.ts` writes and reads them. They live here, below the agents, so that the
+ * file format needs nothing from the code that fills it.
+ */
+import type * as tf from '@tensorflow/tfjs';
+import type { RngState } from '../rng/rng.js';
+import type { AnyTypedArray } from '../core/spaces.js';
+
+/** A typed array saved as is (optimizer slots, replay memory, Q-tables): the dtypes spaces use. */
+export type SnapshotArray = AnyTypedArray;
+
+/** An agent's state as plain data. */
+export interface AgentSnapshot {
+  /** Agent name, checked on restore. */
+  readonly kind: string;
+  /** Small JSON-serialisable state (counters, RNG states, specs). */
+  readonly json: Record<string, unknown>;
+  /** Networks, each saved as tfjs layers `model.json` + `weights.bin`. */
+  readonly models: Record<string, tf.io.ModelArtifacts>;
+  /** Large arrays (optimizer slots, replay memory, Q-tables). */
+  readonly blobs: Record<string, SnapshotArray>;
+}
+
+/** Counters and streams of the training loop itself. */
+export interface TrainerState {
+  step: number;
+  episode: number;
+  /** Seed of the current episode's reset, and the actions taken in it so far (for exact resume). */
+  episodeSeed: number;
+  episodeActions: number[];
+  episodeReturn: number;
+  rng: RngState;
+  /** Returns of the last (up to) 100 episodes. */
+  recentReturns: number[];
+  bestEvalReturn: number | null;
+  /** Whether the budget was used up (a finished run). */
+  finished: boolean;
+}
+
+/** Everything a checkpoint holds. */
+export interface Checkpoint {
+  readonly format: 'tfgym-checkpoint';
+  readonly version: 1;
+  readonly agent: string;
+  readonly trainer: TrainerState;
+  readonly agentState: AgentSnapshot;
+}
+
+/** Where checkpoints go (on the file system: `FileCheckpointStore` in `checkpoints.ts`). */
+export interface CheckpointStore {
+  /** Writes a checkpoint atomically; returns where. */
+  save(cp: Checkpoint): Promise<string>;
+  /** Writes the best model so far with its evaluation. */
+  saveBest(model: tf.io.ModelArtifacts, info: Record<string, unknown>): Promise<void>;
+}

@@ -1,0 +1,178 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Subject } from 'rxjs';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ConfigError } from '../../agents/config.js';
+import { agentNames, agentSpec, AGENTS } from '../../agents/registry.js';
+import { evaluate, EVAL_SEED, loadRunPolicy, readResolvedRunConfig, train } from '../../agents/run.js';
+import type { TrainEvent } from '../../agents/trainer.js';
+import '../../envs/index.js';
+import { useBackend } from '../../src/backends/index.js';
+import { countsWins, EnvError, spec } from '../../src/core/registry.js';
+import { RunDirError, RunOptionsError, readRunConfig } from '../../src/io/run-dir.js';
+import { MemorySink, TAGS } from '../../src/metrics/sink.js';
+import { hasWins } from '../../src/viewer/loop.js';
+
+let dir = '';
+beforeAll(async () => {
+  await useBackend('cpu');
+  dir = mkdtempSync(join(tmpdir(), 'tfgym-run-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A tiny DQN on bsuite Catch: trains in well under a second on the cpu backend. */
+const TINY_DQN = { learningStarts: 20, batchSize: 8, bufferSize: 100, hiddenSizes: [8], trainFrequency: 2 };
+
+describe('the agent registry', () => {
+  it('lists the agents and names them in its error', () => {
+    expect(agentNames()).toEqual(['dqn', 'tabular-q', 'random']);
+    expect(agentSpec('dqn').presets).toHaveProperty('catch');
+    expect(() => agentSpec('ppo')).toThrow(ConfigError);
+    expect(() => agentSpec('ppo')).toThrow("Unknown agent 'ppo'. Choose one of: dqn, tabular-q, random");
+  });
+
+  it('hands configs out as data and validates them on the way back in', () => {
+    const dqn = agentSpec('dqn');
+    const c = dqn.resolve('catch', { gamma: 0.9 });
+    expect(c['gamma']).toBe(0.9);
+    expect(c['frameStack']).toBe(1);
+    // A resolved config resolves to itself.
+    expect(dqn.resolve(undefined, c)).toEqual(c);
+    expect(() => dqn.resolve('nope')).toThrow(ConfigError);
+    expect(() => dqn.resolve(undefined, { gamma: 2 })).toThrow(ConfigError);
+    // Fields that contradict each other (a RangeError of the DQN's resolve) are ConfigErrors too.
+    expect(() => dqn.resolve(undefined, { ezGreedyMu: 0.5 })).toThrow(ConfigError);
+    const env = { env: null as never, obsShape: [2], obsDtype: 'float32' as const, numActions: 2, obsDivisor: 1 };
+    expect(() => dqn.create({ ...c, gamma: 2 }, env, null as never, { steps: 10 })).toThrow(/gamma/);
+    expect(() => agentSpec('tabular-q').resolve('fast')).toThrow('tabular-q has no presets');
+    expect(() => agentSpec('random').resolve(undefined, { gamma: 0.5 })).toThrow(ConfigError);
+    expect(agentSpec('random').evalEpsilon({})).toBe(1);
+    expect(AGENTS.map((a) => a.policy)).toEqual([{ network: 'online' }, 'state', 'none']);
+  });
+});
+
+describe('win counting is an env registry field', () => {
+  it("is set for the book's Catch and bsuite's Catch only, and the viewer reads it", () => {
+    expect(spec('Catch-v0').countsWins).toBe(true);
+    expect(spec('bsuite/Catch-v0').countsWins).toBe(true);
+    expect(countsWins('MinAtar/Breakout-v1')).toBe(false);
+    expect(countsWins('Unregistered-v0')).toBe(false);
+    expect([hasWins('Catch-v0'), hasWins('bsuite/Catch-v0'), hasWins('MinAtar/Asterix-v0'), hasWins('Tiny-v0')]).toEqual([true, true, false, false]);
+  });
+});
+
+describe('train() and evaluate() as library functions', () => {
+  it('train writes the run directory, never prints, and ends with a greedy evaluation that evaluate() reproduces', async () => {
+    const runDir = join(dir, 'dqn');
+    const events = new Subject<TrainEvent>();
+    const seen: string[] = [];
+    events.subscribe((e) => seen.push(e.type));
+    const sink = new MemorySink();
+    const starts: unknown[] = [];
+    const out = vi.spyOn(process.stdout, 'write');
+    const err = vi.spyOn(process.stderr, 'write');
+    let r;
+    try {
+      r = await train({
+        agent: 'dqn',
+        env: 'bsuite/Catch-v0',
+        config: TINY_DQN,
+        seed: 3,
+        totalSteps: 90,
+        evalEvery: 45,
+        evalEpisodes: 4,
+        finalEvalEpisodes: 6,
+        runDir,
+        events,
+        sink,
+        onStart: (s) => starts.push(s),
+      });
+      expect(out).not.toHaveBeenCalled();
+      expect(err).not.toHaveBeenCalled();
+    } finally {
+      out.mockRestore();
+      err.mockRestore();
+    }
+    expect(r.reason).toBe('budget');
+    expect(r.steps).toBe(90);
+    expect(r.runDir).toBe(runDir);
+    expect(starts).toHaveLength(1);
+    expect(starts[0]).toMatchObject({ runDir, resumedAt: null, backend: null });
+    expect(seen[0]).toBe('start');
+    expect(seen.at(-1)).toBe('end');
+    expect(sink.values(TAGS.episodicReturn).length).toBe(r.episodes);
+    for (const f of ['config.json', 'metrics.jsonl', 'metrics.csv']) expect(existsSync(join(runDir, f))).toBe(true);
+    expect(readdirSync(runDir).some((f) => f.startsWith('events.out.tfevents.'))).toBe(true);
+    expect(existsSync(join(runDir, 'best', 'model.json'))).toBe(true);
+    const saved = readRunConfig(runDir);
+    expect(saved).toMatchObject({ agent: 'dqn', env: 'bsuite/Catch-v0', seed: 3, backend: 'cpu', evalEvery: 45, evalEpisodes: 4 });
+    expect(saved.config['batchSize']).toBe(8);
+    // The final evaluation: greedy, seeds EVAL_SEED + i, wins counted (Catch registers countsWins).
+    const fe = r.finalEval;
+    expect(fe).toMatchObject({ episodes: 6, epsilon: 0, seed: EVAL_SEED });
+    expect(fe?.wins).toBe(fe?.returns.filter((x) => x > 0).length);
+    const again = await evaluate({ runDir, model: 'latest', epsilon: 0, episodes: 6 });
+    expect(again.returns).toEqual(fe?.returns);
+    expect(again.wins).toBe(fe?.wins);
+    expect(again.source).toMatch(/checkpoints[/\\]step-000000090$/);
+    // By default: the best model and the run's evalEpsilon (dqn: 0.05).
+    const best = await evaluate({ runDir, episodes: 3 });
+    expect(best).toMatchObject({ episodes: 3, epsilon: 0.05, seed: EVAL_SEED, source: join(runDir, 'best') });
+  });
+
+  it('resumes with the saved settings, refusing ones it would ignore', async () => {
+    const runDir = join(dir, 'tq');
+    const first = await train({ agent: 'tabular-q', env: 'bsuite/Catch-v0', totalSteps: 45, runDir, finalEvalEpisodes: 0 });
+    expect(first.finalEval).toBeNull();
+    await expect(train({ agent: 'tabular-q', resume: true, runDir, config: { gamma: 0.5 } })).rejects.toThrow(RunOptionsError);
+    await expect(train({ agent: 'random', resume: true, runDir })).rejects.toThrow(/holds a tabular-q run, not random/);
+    const starts: Array<{ resumedAt: unknown }> = [];
+    const r = await train({ agent: 'tabular-q', resume: true, runDir, totalSteps: 90, finalEvalEpisodes: 5, onStart: (s) => starts.push(s) });
+    expect(starts[0]?.resumedAt).toEqual({ step: 45, episode: 5 });
+    expect(r.steps).toBe(90);
+    expect(r.finalEval?.episodes).toBe(5);
+    // A run begun before a config field existed resolves with that field's default.
+    const cfg = JSON.parse(readFileSync(join(runDir, 'config.json'), 'utf8')) as { config: Record<string, unknown> };
+    delete cfg.config['initialQ'];
+    writeFileSync(join(runDir, 'config.json'), JSON.stringify(cfg));
+    expect(readResolvedRunConfig(runDir).run.config['initialQ']).toBe(0);
+    const loaded = await loadRunPolicy(runDir, 'latest');
+    expect(loaded.countsWins).toBe(true);
+    expect(loaded.source).toMatch(/step-000000090$/);
+    loaded.dispose();
+    await expect(loadRunPolicy(runDir, 'best')).rejects.toThrow(RunDirError);
+  });
+
+  it('reports what the caller got wrong with error classes', async () => {
+    const at = (name: string) => join(dir, name);
+    await expect(train({ agent: 'ppo', env: 'bsuite/Catch-v0', totalSteps: 9, runDir: at('a') })).rejects.toThrow(ConfigError);
+    await expect(train({ agent: 'dqn', env: 'bsuite/Catch-v0', totalSteps: 9, config: { learningRate: 'fast' }, runDir: at('b') })).rejects.toThrow(ConfigError);
+    await expect(train({ agent: 'random', env: 'Cach-v0', totalSteps: 9, runDir: at('c') })).rejects.toThrow(EnvError);
+    await expect(train({ agent: 'random', env: 'Catch-v0', envOptions: { size: 41 }, totalSteps: 9, runDir: at('d') })).rejects.toThrow(EnvError);
+    // The book's preprocessing needs image observations; bsuite's Catch has a float board.
+    await expect(train({ agent: 'dqn', env: 'bsuite/Catch-v0', config: { preprocess: 'book' }, totalSteps: 9, runDir: at('h') })).rejects.toThrow(
+      /^bsuite\/Catch-v0: the book's preprocessing needs uint8 image observations/,
+    );
+    await expect(train({ agent: 'random', env: 'bsuite/Catch-v0', runDir: at('e') })).rejects.toThrow(RunOptionsError);
+    await expect(train({ agent: 'random', totalSteps: 9, runDir: at('f') })).rejects.toThrow(RunOptionsError);
+    // Epsilon decaying per step needs a budget in steps: the config does not fit the budget.
+    await expect(train({ agent: 'tabular-q', env: 'bsuite/Catch-v0', episodes: 3, runDir: at('g') })).rejects.toThrow(ConfigError);
+    await expect(train({ agent: 'random', env: 'bsuite/Catch-v0', episodes: 1, runDir: join(dir, 'dqn') })).rejects.toThrow(RunDirError);
+    await expect(evaluate({ runDir: at('nothing') })).rejects.toThrow(RunDirError);
+    // Nothing was written for the refused runs.
+    for (const n of ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h']) expect(existsSync(at(n))).toBe(false);
+  });
+
+  it('an aborted signal ends training early with a checkpoint and no final evaluation', async () => {
+    const ac = new AbortController();
+    const events = new Subject<TrainEvent>();
+    events.subscribe((e) => {
+      if (e.type === 'episode' && e.episode === 2) ac.abort();
+    });
+    const r = await train({ agent: 'random', env: 'bsuite/Catch-v0', episodes: 50, runDir: join(dir, 'stop'), signal: ac.signal, events });
+    expect(r.reason).toBe('interrupted');
+    expect(r.finalEval).toBeNull();
+    expect(r.checkpointPath).not.toBeNull();
+  });
+});

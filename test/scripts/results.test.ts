@@ -1,0 +1,155 @@
+/**
+ * scripts/results.mjs: RESULTS.md's tables are what the generator writes from the committed
+ * result lines, and the generator computes them from the lines alone (checked on hand-made ones).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const tmp = mkdtempSync(join(tmpdir(), 'tfgym-results-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function generator(...args: string[]) {
+  const r = spawnSync(process.execPath, ['scripts/results.mjs', ...args], { encoding: 'utf8' });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+describe('RESULTS.md', () => {
+  it('is what `npm run results` writes from results/*.jsonl and results/book.json', () => {
+    const r = generator('--check');
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+  });
+});
+
+/** A small book: variant `a` with a figure at 10 epochs, `b` never run, `s` a shrinking study. */
+const BOOK = {
+  examples: {
+    toy: {
+      chapter: 9,
+      chapterTitle: 'Toys',
+      variants: {
+        a: { script: 'Chapter09/toy_a.py', settings: { epochs: 10, batchSize: 128, optimizer: 'sgd', validationSplit: 0.2, trainSamples: 1000, testSamples: 100 }, figures: [{ epochs: 10, testAccuracy: 0.95, cite: 'test' }] },
+        b: { script: 'Chapter09/toy_b.py', settings: { epochs: 10, batchSize: 128, optimizer: 'sgd', validationSplit: 0.2, trainSamples: 1000, testSamples: 100 }, figures: [{ epochs: 10, testAccuracy: 0.5, cite: 'test' }] },
+        s: { script: 'Chapter09/toy_a.py', table: 'shrinking', settings: { epochs: 10, batchSize: 128, optimizer: 'adam', validationSplit: 0.2, trainSamples: 1000, testSamples: 100 }, figures: [] },
+      },
+    },
+  },
+};
+
+interface Partial {
+  variant?: string;
+  seed: number;
+  acc?: number;
+  epochs?: number;
+  trainSamples?: number;
+  quick?: boolean;
+  date?: string;
+  rows?: Array<{ fraction: number; trainSamples: number; lenet: number; mlp: number }>;
+}
+
+function line(p: Partial): string {
+  const variant = p.variant ?? 'a';
+  return JSON.stringify({
+    example: 'toy',
+    variant,
+    chapter: 9,
+    metrics: p.rows ? { rows: p.rows } : { testAccuracy: p.acc, testLoss: 0.1 },
+    epochs: p.epochs ?? 10,
+    batchSize: 128,
+    seed: p.seed,
+    quick: p.quick ?? false,
+    settings: { epochs: p.epochs ?? 10, batchSize: 128, optimizer: variant === 's' ? 'adam' : 'sgd', validationSplit: 0.2, trainSamples: p.trainSamples ?? 1000, testSamples: 100 },
+    backend: 'cpu',
+    tfgymVersion: '0.1.0',
+    commit: 'abc1234',
+    dirty: false,
+    wallSeconds: 61,
+    command: `tfgym example toy --variant ${variant} --seed ${p.seed} --results results/ch9.jsonl`,
+    date: p.date ?? '2025-01-02T00:00:00.000Z',
+    machine: { cpus: 2, cpuModel: 'Test CPU', node: 'v20.0.0', platform: 'linux-x64' },
+  });
+}
+
+const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
+
+function setup(name: string, lines: string[], doc?: string): string {
+  const root = join(tmp, name);
+  mkdirSync(join(root, 'results'), { recursive: true });
+  writeFileSync(join(root, 'results', 'book.json'), JSON.stringify(BOOK));
+  writeFileSync(join(root, 'results', 'ch9.jsonl'), lines.map((l) => `${l}\n`).join(''));
+  writeFileSync(join(root, 'RESULTS.md'), doc ?? '# Toy results\n\nHand-written prose before.\n\n<!-- BEGIN results toy -->\nstale table\n<!-- END results toy -->\n\nProse after.\n');
+  return root;
+}
+
+describe('scripts/results.mjs on hand-made result lines', () => {
+  const accs = [0.9, 0.92, 0.97];
+  const lines = [
+    line({ seed: 1, acc: 0.5, date: '2025-01-01T00:00:00.000Z' }), // superseded by the later seed-1 line
+    ...accs.map((acc, i) => line({ seed: i + 1, acc })),
+    line({ seed: 4, acc: 0.99, quick: true }),
+    line({ seed: 1, acc: 0.8, epochs: 5 }),
+    line({ seed: 1, acc: 0.7, trainSamples: 300 }),
+    line({ variant: 's', seed: 1, rows: [{ fraction: 1, trainSamples: 1000, lenet: 0.9, mlp: 0.8 }, { fraction: 0.1, trainSamples: 100, lenet: 0.7, mlp: 0.5 }] }),
+    line({ variant: 's', seed: 2, rows: [{ fraction: 1, trainSamples: 1000, lenet: 0.94, mlp: 0.82 }, { fraction: 0.1, trainSamples: 100, lenet: 0.75, mlp: 0.55 }] }),
+  ];
+
+  it('main rows: mean ± sample std over seeds (latest line per seed), each seed, fewer-than-3 and not-yet-run rows', () => {
+    const root = setup('main', lines);
+    const r = generator('--root', root);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const doc = readFileSync(join(root, 'RESULTS.md'), 'utf8');
+    // Prose outside the region survives; the stale table is gone.
+    expect(doc).toMatch(/^# Toy results\n\nHand-written prose before\.\n\n<!-- BEGIN results toy -->\n/);
+    expect(doc).toMatch(/\n<!-- END results toy -->\n\nProse after\.\n$/);
+    expect(doc).not.toContain('stale table');
+
+    const mean = accs.reduce((a, b) => a + b, 0) / accs.length;
+    const std = Math.sqrt(accs.reduce((a, b) => a + (b - mean) ** 2, 0) / (accs.length - 1));
+    const rowA = doc.split('\n').find((l) => l.startsWith('| `a`'));
+    expect(rowA).toContain(`| 10 | ${pct(0.95)} | ${pct(mean)} ± ${(std * 100).toFixed(2)} (3 seeds) |`);
+    expect(rowA).toContain(`1: ${pct(0.9)}; 2: ${pct(0.92)}; 3: ${pct(0.97)}`);
+    expect(rowA).toContain('--seed S');
+    expect(rowA).toContain('1m01s');
+    expect(doc.split('\n').find((l) => l.startsWith('| `b`'))).toContain('| not yet run |');
+
+    // The shrinking study: per fraction, 2 seeds, said to be fewer than 3.
+    const full = doc.split('\n').find((l) => l.startsWith('| 1,000 (100%)'));
+    expect(full).toContain(`${pct(0.92)} ± ${(Math.SQRT2 * 2).toFixed(2)} (2 seeds, fewer than 3)`);
+    expect(full).toContain(`| ${((0.92 - 0.81) * 100).toFixed(2)} |`);
+    expect(doc).toContain('| 100 (10%)');
+
+    // Other settings: their own table, never the main rows.
+    const other = doc.slice(doc.indexOf("Runs at other settings than the book's"));
+    expect(other).toContain('5 epochs (book: 10)');
+    expect(other).toContain('300 training images (book: 1,000)');
+    expect(other).toContain(`${pct(0.8)} (1 seed, fewer than 3)`);
+    expect(rowA).not.toContain(pct(0.8));
+    expect(doc).not.toContain(pct(0.99)); // the --quick line
+    expect(doc).toContain('1 `--quick` smoke line ignored.');
+    expect(doc).toContain('1 older line for an already listed seed ignored');
+    expect(doc).toContain('2 x Test CPU');
+
+    // Written once, it checks clean; change a line and it does not.
+    expect(generator('--root', root, '--check').code).toBe(0);
+    writeFileSync(join(root, 'results', 'ch9.jsonl'), lines.map((l) => `${l}\n`).join('') + `${line({ seed: 5, acc: 0.93 })}\n`);
+    const stale = generator('--root', root, '--check');
+    expect(stale.code).toBe(1);
+    expect(stale.err).toMatch(/is not what `npm run results` writes \(first difference at line \d+\)/);
+  });
+
+  it('refuses a missing region, a broken line, and lines of an example the book file does not list', () => {
+    const noRegion = generator('--root', setup('no-region', lines, '# Toy\n'));
+    expect(noRegion.code).toBe(1);
+    expect(noRegion.err).toMatch(/^error: RESULTS.md has no region for toy/);
+    const broken = generator('--root', setup('broken', [lines[1] ?? '', '{"example": "toy", "vari']));
+    expect(broken.code).toBe(1);
+    expect(broken.err).toMatch(/^error: ch9.jsonl:2: not a JSON object/);
+    const unknown = generator('--root', setup('unknown', [(lines[1] ?? '').replace('"example":"toy"', '"example":"gan"')]));
+    expect(unknown.code).toBe(1);
+    expect(unknown.err).toMatch(/"gan", which results\/book.json does not list/);
+  });
+});
