@@ -3,7 +3,7 @@
  * greedy on its Q-values, or epsilon-greedy with the epsilon chosen in the page, with the Q-values
  * of every step for the page's bars.
  */
-import { argmax } from '../agents/exploration.js';
+import { epsilonGreedy } from '../agents/exploration.js';
 import type { QPolicy } from '../agents/evaluate.js';
 import type { AnyTypedArray } from '../src/core/spaces.js';
 import type { LivePolicy } from '../src/viewer/loop.js';
@@ -16,7 +16,8 @@ export function livePolicy(policy: QPolicy, server: ViewerServer, rng: Rng): Liv
   return (obs) => {
     const q = policy.qValues(obs as AnyTypedArray);
     const eps = random ? 1 : (server.epsilon ?? 0);
-    const action = rng.nextFloat() < eps ? rng.nextInt(policy.numActions) : argmax(q, policy.numActions);
+    // Q is computed every step anyway (the page shows it), so the thunk just returns it.
+    const action = epsilonGreedy(() => q, policy.numActions, eps, rng);
     return { action, qvalues: q };
   };
 }

@@ -22,7 +22,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../src/rng/rng.js';
 import { SeededInit, type Initializer } from './init.js';
-import { weightSize } from './summary.js';
 import {
   checkOneOf,
   checkPositiveInt,
@@ -227,11 +226,6 @@ export function buildQNetwork(opts: QNetworkOptions): tf.LayersModel {
     k.dispose();
   }
   return model;
-}
-
-/** Total number of weights (trainable and fixed). */
-export function countParams(model: tf.LayersModel): number {
-  return model.weights.reduce((n, w) => n + weightSize(w.shape), 0);
 }
 
 /** MLP Q-network (`torso: 'mlp'`). */

@@ -2,7 +2,9 @@
  * Image augmentation equivalent to the book's Keras `ImageDataGenerator(rotation_range,
  * width_shift_range, height_shift_range, zoom_range, horizontal_flip, fill_mode='nearest')`:
  * one random affine transform per image (rotation about the centre, shift, zoom, flip),
- * bilinear sampling, and out-of-image pixels taken from the nearest edge. Pure typed-array
+ * nearest-neighbour sampling as Keras 2.0 did (`apply_transform` calls scipy's
+ * `affine_transform` with `order=0`; bilinear on request), and out-of-image pixels taken from
+ * the nearest edge. Pure typed-array
  * code driven by an {@link Rng}, so the same seed gives the same images on every backend.
  */
 import type { Rng } from '../rng/rng.js';
@@ -19,6 +21,8 @@ export interface AugmentOptions {
   zoomRange?: number;
   /** Flip left-right with probability 0.5. */
   horizontalFlip?: boolean;
+  /** Sampling: `'nearest'` (Keras 2.0's `order=0`, the default) or `'bilinear'`. */
+  interpolation?: 'nearest' | 'bilinear';
 }
 
 /** The book's Chapter 3 CIFAR-10 augmentation. */
@@ -47,6 +51,7 @@ export function augmentImages(src: Float32Array, count: number, height: number, 
   const ws = checkRange('widthShiftRange', options.widthShiftRange, 1);
   const hs = checkRange('heightShiftRange', options.heightShiftRange, 1);
   const zr = checkRange('zoomRange', options.zoomRange, 1);
+  const nearest = (options.interpolation ?? 'nearest') === 'nearest';
   const per = height * width * channels;
   if (src.length < count * per) throw new RangeError(`augmentImages: ${src.length} values for ${count} images of ${height}x${width}x${channels}`);
   const out = new Float32Array(count * per);
@@ -72,13 +77,22 @@ export function augmentImages(src: Float32Array, count: number, height: number, 
         let sx = (sin * dy * zx + cos * dx * zy) + cx + ty;
         sy = Math.min(Math.max(sy, 0), height - 1);
         sx = Math.min(Math.max(sx, 0), width - 1);
+        const ox = flip ? width - 1 - x : x;
+        if (nearest) {
+          // scipy's order-0 spline picks the pixel whose centre is closest (halves round up).
+          const ny = Math.min(Math.floor(sy + 0.5), height - 1);
+          const nx = Math.min(Math.floor(sx + 0.5), width - 1);
+          const from = base + (ny * width + nx) * channels;
+          const to = base + (y * width + ox) * channels;
+          for (let c = 0; c < channels; c++) out[to + c] = src[from + c] ?? 0;
+          continue;
+        }
         const y0 = Math.floor(sy);
         const x0 = Math.floor(sx);
         const y1 = Math.min(y0 + 1, height - 1);
         const x1 = Math.min(x0 + 1, width - 1);
         const wy = sy - y0;
         const wx = sx - x0;
-        const ox = flip ? width - 1 - x : x;
         for (let c = 0; c < channels; c++) {
           const p = (yy: number, xx: number): number => src[base + (yy * width + xx) * channels + c] ?? 0;
           out[base + (y * width + ox) * channels + c] =

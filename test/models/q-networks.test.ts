@@ -2,7 +2,10 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../../src/backends/index.js';
 import { Rng } from '../../src/rng/rng.js';
-import { bookCatchQNetwork, buildQNetwork, countParams, minatarQNetwork, mlpQNetwork, natureQNetwork } from '../../models/q-networks.js';
+import { bookCatchQNetwork, buildQNetwork, minatarQNetwork, mlpQNetwork, natureQNetwork } from '../../models/q-networks.js';
+import { countParams as countParamsOf } from '../../models/summary.js';
+
+const countParams = (m: Parameters<typeof countParamsOf>[0]): number => countParamsOf(m).total;
 
 beforeAll(async () => {
   await useBackend('cpu');

@@ -253,7 +253,7 @@ describe('the packed package, installed offline', () => {
     expect(report.dqn.q).toHaveLength(3);
     expect(report.dqn.q.every(Number.isFinite)).toBe(true);
     expect(report.run).toMatchObject({ steps: 80, reason: 'budget', finalEval: 2 });
-    expect(existsSync(join(report.run.runDir, 'config.json'))).toBe(true);
+    expect(existsSync(join(app, report.run.runDir, 'config.json'))).toBe(true);
     expect(report.evaluate).toMatchObject({ episodes: 3, wins: expect.any(Number) as number });
    }, 120_000);
 

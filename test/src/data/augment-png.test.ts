@@ -40,6 +40,17 @@ describe('ImageDataGenerator-style augmentation', () => {
     expect(Math.max(...r)).toBeLessThanOrEqual(1);
   });
 
+  it('samples nearest pixels by default (Keras 2.0, order 0); bilinear on request blends them', () => {
+    // Distinct values per pixel, so a blended output value cannot coincide with a source one.
+    const src = Float32Array.from({ length: 2 * 6 * 6 }, (_, i) => i + 1);
+    const opts = { rotationRange: 30, zoomRange: 0.2 };
+    const values = new Set(src);
+    const near = augmentImages(src, 2, 6, 6, 1, opts, new Rng(5));
+    expect([...near].every((v) => values.has(v))).toBe(true);
+    const bil = augmentImages(src, 2, 6, 6, 1, { ...opts, interpolation: 'bilinear' }, new Rng(5));
+    expect([...bil].some((v) => !values.has(v))).toBe(true);
+  });
+
   it('rejects bad ranges Keras-style', () => {
     expect(() => augmentImages(new Float32Array(4), 1, 2, 2, 1, { zoomRange: -1 }, new Rng(1))).toThrow('Received: zoomRange=-1');
   });
