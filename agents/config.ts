@@ -50,17 +50,21 @@ export function camelCase(name: string): string {
 /** The defaults of a descriptor as a config object. */
 export function defaultsOf<C>(desc: ConfigDescriptor<C>): C {
   const out: Record<string, unknown> = {};
-  for (const [k, f] of Object.entries(desc) as Array<[string, FieldSpec]>) out[k] = Array.isArray(f.default) ? [...f.default] : f.default;
+  for (const [k, f] of Object.entries(desc) as Array<[string, FieldSpec]>)
+    out[k] = Array.isArray(f.default) ? [...f.default] : f.default;
   return out as C;
 }
 
 /** Checks (and for strings from the command line, parses) one value; throws {@link ConfigError}. */
 export function coerceField(key: string, f: FieldSpec, value: unknown): number | boolean | string | number[] {
   const bad = (expected: string): never => {
-    throw new ConfigError(`Received an invalid value for \`${key}\`, expected ${expected}. Received: ${key}=${JSON.stringify(value)}`);
+    throw new ConfigError(
+      `Received an invalid value for \`${key}\`, expected ${expected}. Received: ${key}=${JSON.stringify(value)}`,
+    );
   };
   const inRange = (n: number): boolean => (f.min === undefined || n >= f.min) && (f.max === undefined || n <= f.max);
-  const range = (): string => (f.min !== undefined || f.max !== undefined ? ` in [${f.min ?? '-inf'}, ${f.max ?? 'inf'}]` : '');
+  const range = (): string =>
+    f.min !== undefined || f.max !== undefined ? ` in [${f.min ?? '-inf'}, ${f.max ?? 'inf'}]` : '';
   switch (f.type) {
     case 'int':
     case 'float': {
@@ -79,7 +83,8 @@ export function coerceField(key: string, f: FieldSpec, value: unknown): number |
       if (typeof value === 'string' && (f.choices ?? []).includes(value)) return value;
       return bad(`one of ${(f.choices ?? []).join(', ')}`);
     case 'intList': {
-      const arr = typeof value === 'string' ? (value.trim() === '' ? [] : value.split(',').map((s) => Number(s.trim()))) : value;
+      const arr =
+        typeof value === 'string' ? (value.trim() === '' ? [] : value.split(',').map((s) => Number(s.trim()))) : value;
       if (!Array.isArray(arr) || !arr.every((n) => typeof n === 'number' && Number.isInteger(n) && inRange(n))) {
         return bad(`a comma-separated list of integers${range()}`);
       }
@@ -92,7 +97,10 @@ export function coerceField(key: string, f: FieldSpec, value: unknown): number |
  * Merges `layers` (later wins) over the defaults, validating every key and value. Unknown keys
  * are an error naming the closest known key.
  */
-export function resolveConfig<C>(desc: ConfigDescriptor<C>, ...layers: ReadonlyArray<Readonly<Record<string, unknown>> | undefined>): C {
+export function resolveConfig<C>(
+  desc: ConfigDescriptor<C>,
+  ...layers: ReadonlyArray<Readonly<Record<string, unknown>> | undefined>
+): C {
   const out = defaultsOf(desc) as Record<string, unknown>;
   const fields = desc as Readonly<Record<string, FieldSpec>>;
   for (const layer of layers) {
@@ -102,8 +110,12 @@ export function resolveConfig<C>(desc: ConfigDescriptor<C>, ...layers: ReadonlyA
       const f = fields[k];
       if (!f) {
         const known = Object.keys(fields);
-        const near = known.find((n) => n.toLowerCase() === k.toLowerCase().replace(/[-_]/g, '')) ?? known.find((n) => n.toLowerCase().startsWith(k.toLowerCase().slice(0, 4)));
-        throw new ConfigError(`Unknown config key \`${k}\`${near ? ` (did you mean \`${near}\`?)` : ''}. Known keys: ${known.join(', ')}`);
+        const near =
+          known.find((n) => n.toLowerCase() === k.toLowerCase().replace(/[-_]/g, '')) ??
+          known.find((n) => n.toLowerCase().startsWith(k.toLowerCase().slice(0, 4)));
+        throw new ConfigError(
+          `Unknown config key \`${k}\`${near ? ` (did you mean \`${near}\`?)` : ''}. Known keys: ${known.join(', ')}`,
+        );
       }
       out[k] = coerceField(k, f, v);
     }

@@ -38,12 +38,20 @@ export interface AgentEnv {
  * Makes `id` with `options` and applies `preprocess` (`frameSize` and `stackFrames` only matter for
  * `'book'`); throws RangeError for unsuitable envs.
  */
-export function makeAgentEnv(id: string, options: Record<string, unknown>, preprocess: Preprocess, frameSize = 80, stackFrames = 4): AgentEnv {
+export function makeAgentEnv(
+  id: string,
+  options: Record<string, unknown>,
+  preprocess: Preprocess,
+  frameSize = 80,
+  stackFrames = 4,
+): AgentEnv {
   let env = make(id, options) as Env<unknown, unknown>;
   // Throws a RangeError for observations that are not uint8 images.
-  if (preprocess === 'book') env = bookPreprocessing(env as Env<unknown, number>, { frameSize, stack: stackFrames }) as Env<unknown, unknown>;
+  if (preprocess === 'book')
+    env = bookPreprocessing(env as Env<unknown, number>, { frameSize, stack: stackFrames }) as Env<unknown, unknown>;
   const as = env.actionSpace as { n?: number };
-  if (typeof as.n !== 'number') throw new RangeError(`${id}: agents need a Discrete action space; it has ${env.actionSpace.toString()}`);
+  if (typeof as.n !== 'number')
+    throw new RangeError(`${id}: agents need a Discrete action space; it has ${env.actionSpace.toString()}`);
   const sp = env.observationSpace;
   if (sp.shape.length === 0) throw new RangeError(`${id}: agents need array observations; it has ${sp.toString()}`);
   let frameStack: AgentEnv['frameStack'];
@@ -51,7 +59,14 @@ export function makeAgentEnv(id: string, options: Record<string, unknown>, prepr
     const last = sp.shape[sp.shape.length - 1] as number;
     frameStack = { k: env.k, axis: 'last', channels: last / env.k };
   }
-  return { env: env as TypedEnv, obsShape: sp.shape, obsDtype: sp.dtype, numActions: as.n, obsDivisor: inputDivisor(sp), frameStack };
+  return {
+    env: env as TypedEnv,
+    obsShape: sp.shape,
+    obsDtype: sp.dtype,
+    numActions: as.n,
+    obsDivisor: inputDivisor(sp),
+    frameStack,
+  };
 }
 
 /**
@@ -59,7 +74,11 @@ export function makeAgentEnv(id: string, options: Record<string, unknown>, prepr
  * `frameSize`, `frameStack`; absent ones take makeAgentEnv's defaults), so training, evaluation
  * and watching build the same env.
  */
-export function makeRunEnv(id: string, options: Record<string, unknown>, config: Readonly<Record<string, unknown>>): AgentEnv {
+export function makeRunEnv(
+  id: string,
+  options: Record<string, unknown>,
+  config: Readonly<Record<string, unknown>>,
+): AgentEnv {
   const num = (k: string): number | undefined => (typeof config[k] === 'number' ? config[k] : undefined);
   return makeAgentEnv(id, options, (config['preprocess'] ?? 'none') as Preprocess, num('frameSize'), num('frameStack'));
 }

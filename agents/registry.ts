@@ -122,7 +122,18 @@ export const AGENTS: readonly AgentEntry[] = [
     presets: DQN_PRESETS,
     resolve: resolveDqnConfig,
     create: (c, e, rng, budget) =>
-      new DqnAgent(c, { obsShape: e.obsShape, obsDtype: e.obsDtype, numActions: e.numActions, obsDivisor: e.obsDivisor, frameStack: e.frameStack }, rng, budget),
+      new DqnAgent(
+        c,
+        {
+          obsShape: e.obsShape,
+          obsDtype: e.obsDtype,
+          numActions: e.numActions,
+          obsDivisor: e.obsDivisor,
+          frameStack: e.frameStack,
+        },
+        rng,
+        budget,
+      ),
     evalEpsilon: (c) => c.evalEpsilon,
     policy: { network: 'online' },
   }),

@@ -66,11 +66,15 @@ export interface TrainRunOptions {
   readonly envOptions?: Readonly<Record<string, EnvOptionValue>>;
   /** Preset the agent config starts from (dqn: `'book'`, `'catch'`, `'nature'`, `'minatar'`). New runs only. */
   readonly preset?: string;
-  /** Agent config overrides over the defaults and the preset, e.g. `{ learningRate: 1e-3 }`; validated. New runs only. */
+  /**
+   * Agent config overrides over the defaults and the preset, e.g. `{ learningRate: 1e-3 }`; validated. New runs only.
+   */
   readonly config?: Readonly<Record<string, unknown>>;
   /** Run seed: the agent's stream (weights, exploration, replay) and the episode seeds. Default 1. */
   readonly seed?: number;
-  /** Budget in env steps (give this or `episodes`; both: whichever ends first). On resume, default: the saved budget. */
+  /**
+   * Budget in env steps (give this or `episodes`; both: whichever ends first). On resume, default: the saved budget.
+   */
   readonly totalSteps?: number;
   /** Budget in episodes. */
   readonly episodes?: number;
@@ -190,7 +194,11 @@ async function maybeUseBackend(backend: BackendChoice | undefined): Promise<Back
 }
 
 /** `makeRunEnv`, its RangeErrors and TypeErrors (unknown id, bad option, unsuitable env) as {@link EnvError}s. */
-function buildEnv(id: string, options: Readonly<Record<string, unknown>>, config: Readonly<Record<string, unknown>>): AgentEnv {
+function buildEnv(
+  id: string,
+  options: Readonly<Record<string, unknown>>,
+  config: Readonly<Record<string, unknown>>,
+): AgentEnv {
   try {
     return makeRunEnv(id, { ...options }, config);
   } catch (e) {
@@ -211,13 +219,17 @@ export function readResolvedRunConfig(runDir: string): { run: RunConfig; spec: A
   try {
     spec = agentSpec(saved.agent);
   } catch {
-    throw new RunDirError(`${join(runDir, 'config.json')} names agent '${saved.agent}', which this tfgym does not know (${agentNames().join(', ')})`);
+    throw new RunDirError(
+      `${join(runDir, 'config.json')} names agent '${saved.agent}', which this tfgym does not know (${agentNames().join(', ')})`,
+    );
   }
   let config: Record<string, unknown>;
   try {
     config = { ...spec.resolve(undefined, saved.config) };
   } catch (e) {
-    throw new ConfigError(`the config saved in ${join(runDir, 'config.json')} does not resolve: ${e instanceof Error ? e.message : String(e)}`);
+    throw new ConfigError(
+      `the config saved in ${join(runDir, 'config.json')} does not resolve: ${e instanceof Error ? e.message : String(e)}`,
+    );
   }
   return { run: { ...saved, config }, spec };
 }
@@ -237,19 +249,26 @@ export async function train(options: TrainRunOptions): Promise<TrainRunResult> {
     if (options.runDir === undefined) throw new RunOptionsError('resume needs the runDir of the run to continue');
     runDir = options.runDir;
     const refused = (['env', 'envOptions', 'preset', 'config'] as const).filter((k) => options[k] !== undefined);
-    if (refused.length > 0) throw new RunOptionsError(`a resumed run continues with its saved settings; drop ${refused.join(', ')}`);
+    if (refused.length > 0)
+      throw new RunOptionsError(`a resumed run continues with its saved settings; drop ${refused.join(', ')}`);
     const saved = readResolvedRunConfig(runDir);
-    if (saved.run.agent !== spec.name) throw new RunDirError(`${runDir} holds a ${saved.run.agent} run, not ${spec.name}`);
-    const budget = options.totalSteps !== undefined || options.episodes !== undefined ? { totalSteps: options.totalSteps, episodes: options.episodes } : saved.run.budget;
+    if (saved.run.agent !== spec.name)
+      throw new RunDirError(`${runDir} holds a ${saved.run.agent} run, not ${spec.name}`);
+    const budget =
+      options.totalSteps !== undefined || options.episodes !== undefined
+        ? { totalSteps: options.totalSteps, episodes: options.episodes }
+        : saved.run.budget;
     run = { ...saved.run, budget };
   } else {
     if (options.env === undefined) throw new RunOptionsError('give an env id, e.g. bsuite/Catch-v0');
-    if (options.totalSteps === undefined && options.episodes === undefined) throw new RunOptionsError('give a budget: totalSteps or episodes');
+    if (options.totalSteps === undefined && options.episodes === undefined)
+      throw new RunOptionsError('give a budget: totalSteps or episodes');
     const config = spec.resolve(options.preset, options.config);
     const seed = options.seed ?? 1;
     const now = new Date(clock());
     runDir = options.runDir ?? defaultRunDir(options.env, spec.name, seed, now);
-    if (hasRunConfig(runDir)) throw new RunDirError(`${runDir} already holds a run; resume it or choose another run directory`);
+    if (hasRunConfig(runDir))
+      throw new RunDirError(`${runDir} already holds a run; resume it or choose another run directory`);
     run = {
       tfgym: packageVersion(),
       agent: spec.name,
@@ -269,7 +288,11 @@ export async function train(options: TrainRunOptions): Promise<TrainRunResult> {
   }
 
   const envs = {
-    train: buildEnv(run.env, options.renderTraining ? { ...run.envOptions, renderMode: 'rgb_array' } : run.envOptions, run.config),
+    train: buildEnv(
+      run.env,
+      options.renderTraining ? { ...run.envOptions, renderMode: 'rgb_array' } : run.envOptions,
+      run.config,
+    ),
     eval: buildEnv(run.env, run.envOptions, run.config),
   };
   const closeEnvs = (): void => {
@@ -300,7 +323,12 @@ export async function train(options: TrainRunOptions): Promise<TrainRunResult> {
   }
 
   writeRunConfig(runDir, run);
-  options.onStart?.({ runDir, run, resumedAt: resume ? { step: resume.trainer.step, episode: resume.trainer.episode } : null, backend });
+  options.onStart?.({
+    runDir,
+    run,
+    resumedAt: resume ? { step: resume.trainer.step, episode: resume.trainer.episode } : null,
+    backend,
+  });
 
   const files = runMetricsSink(runDir, clock());
   const sink = options.sink ? new TeeSink([files, options.sink]) : files;
@@ -409,9 +437,17 @@ async function loadModelChecked(dir: string): Promise<tf.LayersModel> {
  * Loads a run's policy: `best/` (when present and asked for) or the latest checkpoint, with an
  * env built like the training env (`render: true` adds `renderMode: 'rgb_array'`).
  */
-export async function loadRunPolicy(runDir: string, which: ModelChoice = 'auto', opts: { readonly render?: boolean } = {}): Promise<RunPolicy> {
+export async function loadRunPolicy(
+  runDir: string,
+  which: ModelChoice = 'auto',
+  opts: { readonly render?: boolean } = {},
+): Promise<RunPolicy> {
   const { run, spec } = readResolvedRunConfig(runDir);
-  const env = buildEnv(run.env, opts.render ? { ...run.envOptions, renderMode: 'rgb_array' } : run.envOptions, run.config);
+  const env = buildEnv(
+    run.env,
+    opts.render ? { ...run.envOptions, renderMode: 'rgb_array' } : run.envOptions,
+    run.config,
+  );
   const wins = countsWins(run.env);
   const made = (policy: QPolicy, source: string, free: () => void = () => {}): RunPolicy => ({
     policy,
@@ -426,13 +462,15 @@ export async function loadRunPolicy(runDir: string, which: ModelChoice = 'auto',
   });
   try {
     const n = env.numActions;
-    if (spec.policy === 'none') return made({ numActions: n, qValues: () => new Float32Array(n), alwaysRandom: true }, 'random policy');
+    if (spec.policy === 'none')
+      return made({ numActions: n, qValues: () => new Float32Array(n), alwaysRandom: true }, 'random policy');
     const network = typeof spec.policy === 'object' ? spec.policy.network : null;
     if (network !== null && which !== 'latest' && hasBestModel(runDir)) {
       const model = await loadModelChecked(bestModelDir(runDir));
       return made(modelPolicy(model, n, env.obsDivisor), bestModelDir(runDir), () => model.dispose());
     }
-    if (which === 'best') throw new RunDirError(`${runDir} has no best model (train with evaluations, --eval-every N, to keep one)`);
+    if (which === 'best')
+      throw new RunDirError(`${runDir} has no best model (train with evaluations, --eval-every N, to keep one)`);
     const cpDir = latestCheckpointDir(runDir);
     if (!cpDir) throw new RunDirError(`${runDir} has no checkpoint yet`);
     if (network !== null) {
@@ -445,7 +483,9 @@ export async function loadRunPolicy(runDir: string, which: ModelChoice = 'auto',
       await agent.restore(cp.agentState);
     } catch (e) {
       agent.dispose();
-      throw new CheckpointError(`cannot restore ${run.agent} from ${cpDir}: ${e instanceof Error ? e.message : String(e)}`);
+      throw new CheckpointError(
+        `cannot restore ${run.agent} from ${cpDir}: ${e instanceof Error ? e.message : String(e)}`,
+      );
     }
     return made(agent, cpDir, () => agent.dispose());
   } catch (e) {
@@ -460,7 +500,8 @@ export async function loadRunPolicy(runDir: string, which: ModelChoice = 'auto',
  */
 export async function evaluate(options: EvalRunOptions): Promise<EvalRunResult> {
   const episodes = options.episodes ?? DEFAULT_EVAL_EPISODES;
-  if (!(Number.isInteger(episodes) && episodes >= 1)) throw new RunOptionsError(`episodes must be a positive integer. Received: ${episodes}`);
+  if (!(Number.isInteger(episodes) && episodes >= 1))
+    throw new RunOptionsError(`episodes must be a positive integer. Received: ${episodes}`);
   // A directory that is no run fails before any backend is loaded.
   readResolvedRunConfig(options.runDir);
   await maybeUseBackend(options.backend);

@@ -45,7 +45,13 @@ export {
 export type { ActOptions, Agent, UpdateInfo } from '../agents/agent.js';
 export { DqnAgent, type DqnEnvInfo, type DqnState } from '../agents/dqn.js';
 export { DQN_CONFIG, DQN_PRESETS, defaultDqnConfig, resolveDqnConfig, type DqnConfig } from '../agents/dqn-config.js';
-export { TABULAR_Q_CONFIG, TabularQAgent, defaultTabularQConfig, resolveTabularQConfig, type TabularQConfig } from '../agents/tabular-q.js';
+export {
+  TABULAR_Q_CONFIG,
+  TabularQAgent,
+  defaultTabularQConfig,
+  resolveTabularQConfig,
+  type TabularQConfig,
+} from '../agents/tabular-q.js';
 export { RANDOM_CONFIG, RandomAgent, type RandomConfig } from '../agents/random.js';
 export {
   ConfigError,
@@ -73,7 +79,14 @@ export {
   type TrainResult as TrainLoopResult,
   type TypedEnv,
 } from '../agents/trainer.js';
-export { EZ_MAX_DURATION, EzGreedy, ZetaSampler, argmax, epsilonGreedy, type EzGreedyState } from '../agents/exploration.js';
+export {
+  EZ_MAX_DURATION,
+  EzGreedy,
+  ZetaSampler,
+  argmax,
+  epsilonGreedy,
+  type EzGreedyState,
+} from '../agents/exploration.js';
 export {
   epsilonAt,
   epsilonScheduleOf,

@@ -15,7 +15,14 @@ export {
   type ImageDataset,
   type ImageSplit,
 } from '../src/data/datasets.js';
-export { DownloadError, getFile, hashBytes, tfgymHome, type GetFileOptions, type ProgressCallback } from '../src/data/get-file.js';
+export {
+  DownloadError,
+  getFile,
+  hashBytes,
+  tfgymHome,
+  type GetFileOptions,
+  type ProgressCallback,
+} from '../src/data/get-file.js';
 export { IdxFormatError, encodeIdx, isGzip, parseIdx, type IdxArray } from '../src/data/idx.js';
 export {
   CIFAR10_CLASSES,

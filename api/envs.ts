@@ -16,7 +16,17 @@ import '../envs/index.js';
 export { loadBuiltinEnvs } from '../envs/index.js';
 
 // The env API.
-export type { DType, Env, EnvMetadata, Info, RenderMode, ResetOptions, RgbFrame, Space, StepResult } from '../src/core/env.js';
+export type {
+  DType,
+  Env,
+  EnvMetadata,
+  Info,
+  RenderMode,
+  ResetOptions,
+  RgbFrame,
+  Space,
+  StepResult,
+} from '../src/core/env.js';
 export { BaseEnv, DEFAULT_SEED, EpisodeOrderError } from '../src/core/env-base.js';
 export {
   EnvError,
@@ -69,7 +79,15 @@ export {
 } from '../src/core/env-stream.js';
 
 // The built-in envs, for direct construction (the registry ids are the usual way in).
-export { CatchEnv, bookCatch, catchGame, makeCatch, type BookCatchEnv, type BookCatchOptions, type CatchOptions } from '../envs/catch/index.js';
+export {
+  CatchEnv,
+  bookCatch,
+  catchGame,
+  makeCatch,
+  type BookCatchEnv,
+  type BookCatchOptions,
+  type CatchOptions,
+} from '../envs/catch/index.js';
 export { BsuiteCatchEnv, makeBsuiteCatch, type BsuiteCatchOptions } from '../envs/bsuite-catch/index.js';
 export {
   MINATAR_DEFAULT_OPTIONS,

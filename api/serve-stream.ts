@@ -12,7 +12,11 @@ import type { ViewerServer } from '../src/viewer/server.js';
 import { spaceInfo } from '../src/viewer/spaces.js';
 
 /** What `ViewerServer.start({ hello })` needs, read off an env: its spaces, action names and `renderFps`. */
-export function viewerHello(envId: string, env: Env<unknown, unknown>, mode: ViewerMode = 'watch'): Omit<HelloMessage, 'type' | 'version'> {
+export function viewerHello(
+  envId: string,
+  env: Env<unknown, unknown>,
+  mode: ViewerMode = 'watch',
+): Omit<HelloMessage, 'type' | 'version'> {
   return {
     mode,
     envId,
@@ -36,7 +40,11 @@ export interface ServeEnvStreamOptions {
  * must be made with `renderMode: 'rgb_array'` for frames to appear. The loop driving the env
  * must yield to the event loop now and then (an `await`) for the page to be served.
  */
-export function serveEnvStream<Obs>(stream: EnvStream<Obs, number>, server: ViewerServer, opts: ServeEnvStreamOptions = {}): Subscription {
+export function serveEnvStream<Obs>(
+  stream: EnvStream<Obs, number>,
+  server: ViewerServer,
+  opts: ServeEnvStreamOptions = {},
+): Subscription {
   const wins = opts.envId !== undefined && hasWins(opts.envId);
   let episodeReturn = 0;
   const publishFrame = (frame: RgbFrame | string | null, step: number): void => {
@@ -50,13 +58,25 @@ export function serveEnvStream<Obs>(stream: EnvStream<Obs, number>, server: View
     stream.steps$.subscribe((e) => {
       episodeReturn += e.reward;
       if (!server.frameDue()) return;
-      server.publishStep({ step: e.globalStep, episodeStep: e.t, action: e.action, reward: e.reward, episodeReturn, info: scalarInfo(e.info) });
+      server.publishStep({
+        step: e.globalStep,
+        episodeStep: e.t,
+        action: e.action,
+        reward: e.reward,
+        episodeReturn,
+        info: scalarInfo(e.info),
+      });
       publishFrame(e.frame(), e.globalStep);
     }),
   );
   sub.add(
     stream.episodes$.subscribe((e) => {
-      server.publishEpisode({ index: e.episode, return: e.return, length: e.length, ...(wins ? { won: e.return > 0 } : {}) });
+      server.publishEpisode({
+        index: e.episode,
+        return: e.return,
+        length: e.length,
+        ...(wins ? { won: e.return > 0 } : {}),
+      });
     }),
   );
   return sub;

@@ -27,7 +27,12 @@ export interface ColumnResult {
  * Plays one greedy game for each start column of a Catch env (its `info.ballX` after reset),
  * finding a seed for every column by trying seeds 0, 1, 2, ... (at most `maxSeeds`).
  */
-export function catchColumns(policy: QPolicy, env: Env<unknown, number>, columns: number, maxSeeds = 100 * columns): ColumnResult {
+export function catchColumns(
+  policy: QPolicy,
+  env: Env<unknown, number>,
+  columns: number,
+  maxSeeds = 100 * columns,
+): ColumnResult {
   const result = new Map<number, boolean>();
   for (let seed = 0; seed < maxSeeds && result.size < columns; seed++) {
     const [first, info] = env.reset({ seed });
@@ -45,7 +50,10 @@ export function catchColumns(policy: QPolicy, env: Env<unknown, number>, columns
     result.set(x, ret > 0);
   }
   if (result.size < columns) throw new Error(`only ${result.size} of ${columns} columns came up in ${maxSeeds} seeds`);
-  const missed = [...result.entries()].filter(([, won]) => !won).map(([x]) => x).sort((a, b) => a - b);
+  const missed = [...result.entries()]
+    .filter(([, won]) => !won)
+    .map(([x]) => x)
+    .sort((a, b) => a - b);
   return { columns, caught: columns - missed.length, missed };
 }
 
@@ -69,9 +77,16 @@ async function main(argv: readonly string[]): Promise<void> {
     const loaded = await loadRunPolicy(dir, which satisfies ModelChoice);
     try {
       const size = loaded.run.envOptions['size'];
-      const r = catchColumns(loaded.policy, loaded.env.env as Env<unknown, number>, (typeof size === 'number' ? size : 400) + 1);
+      const r = catchColumns(
+        loaded.policy,
+        loaded.env.env as Env<unknown, number>,
+        (typeof size === 'number' ? size : 400) + 1,
+      );
       if (argv.includes('--json')) console.log(JSON.stringify({ runDir: dir, ...r }));
-      else console.log(`${dir}: caught ${r.caught} of ${r.columns} start columns (${((100 * r.caught) / r.columns).toFixed(1)}%); missed ${r.missed.join(' ') || 'none'}`);
+      else
+        console.log(
+          `${dir}: caught ${r.caught} of ${r.columns} start columns (${((100 * r.caught) / r.columns).toFixed(1)}%); missed ${r.missed.join(' ') || 'none'}`,
+        );
     } finally {
       loaded.dispose();
     }

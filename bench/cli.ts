@@ -18,18 +18,31 @@ export interface BenchCliOptions {
 /** Default backends compared side by side when `backends` is not given at all. */
 export const DEFAULT_BENCH_BACKENDS = ['cpu', 'wasm', 'native', 'tensorflow', 'pytorch'];
 
-/** What `--backend` defaults to on the command line (`tfgym bench` and `npm run bench`): the tfjs backends, no PyTorch peer. */
+/**
+ * What `--backend` defaults to on the command line (`tfgym bench` and `npm run bench`): the tfjs backends, no PyTorch
+ * peer.
+ */
 export const DEFAULT_BACKEND_FLAG = 'cpu,wasm,native,tensorflow';
 
 /** Runs the bench; throws an Error with a one-line message on bad names. */
 export async function benchMain(o: BenchCliOptions): Promise<BenchResult[]> {
   const unknown = o.names.filter((n) => !WORKLOADS.some((w) => w.name === n));
   if (unknown.length) {
-    throw new RangeError(`Unknown workload(s): ${unknown.join(', ')}. Choose from: ${WORKLOADS.map((w) => w.name).join(', ')}.`);
+    throw new RangeError(
+      `Unknown workload(s): ${unknown.join(', ')}. Choose from: ${WORKLOADS.map((w) => w.name).join(', ')}.`,
+    );
   }
-  const backends = o.backends ? o.backends.split(',').map((s) => s.trim()).filter(Boolean) : DEFAULT_BENCH_BACKENDS;
+  const backends = o.backends
+    ? o.backends
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : DEFAULT_BENCH_BACKENDS;
   const bad = backends.filter((b) => !(BACKEND_CHOICES as readonly string[]).includes(b) && b !== 'pytorch');
-  if (bad.length) throw new RangeError(`Unknown backend(s) in --backend: ${bad.join(', ')}. Choose from: cpu, wasm, native, tensorflow, pytorch.`);
+  if (bad.length)
+    throw new RangeError(
+      `Unknown backend(s) in --backend: ${bad.join(', ')}. Choose from: cpu, wasm, native, tensorflow, pytorch.`,
+    );
   const selected = o.names.length ? WORKLOADS.filter((w) => o.names.includes(w.name)) : WORKLOADS;
   const log = (l: string) => process.stderr.write(`${l}\n`);
   const results = await runBench(selected, {
@@ -43,7 +56,10 @@ export async function benchMain(o: BenchCliOptions): Promise<BenchResult[]> {
     },
   });
   if (backends.includes('pytorch')) {
-    for (const r of runPytorchPeer(selected.map((w) => w.name), log)) {
+    for (const r of runPytorchPeer(
+      selected.map((w) => w.name),
+      log,
+    )) {
       const first = results.find((x) => x.workload === r.workload);
       if (first) r.speedup = Math.round((first.medianMs / r.medianMs) * 1000) / 1000;
       results.push(r);
@@ -56,7 +72,10 @@ export async function benchMain(o: BenchCliOptions): Promise<BenchResult[]> {
     process.stdout.write(`${formatTable(results)}\n`);
     for (const peer of results.filter((r) => r.backend === 'pytorch')) {
       const nat = results.find((r) => r.workload === peer.workload && r.backend === 'native');
-      if (nat) process.stdout.write(`${peer.workload}: native takes ${(nat.medianMs / peer.medianMs).toFixed(2)}x PyTorch's time\n`);
+      if (nat)
+        process.stdout.write(
+          `${peer.workload}: native takes ${(nat.medianMs / peer.medianMs).toFixed(2)}x PyTorch's time\n`,
+        );
     }
   }
   return results;

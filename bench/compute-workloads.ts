@@ -40,7 +40,17 @@ export function buildNet(spec: NetSpec, rng: Rng): tf.Sequential {
     const first = i === 0 ? { inputShape: spec.input } : {};
     const init = tf.initializers.glorotUniform({ seed: rng.nextSeed() });
     if (l.kind === 'conv') {
-      model.add(tf.layers.conv2d({ ...first, filters: l.filters, kernelSize: l.kernel, strides: l.stride, padding: l.padding, activation: l.activation, kernelInitializer: init }));
+      model.add(
+        tf.layers.conv2d({
+          ...first,
+          filters: l.filters,
+          kernelSize: l.kernel,
+          strides: l.stride,
+          padding: l.padding,
+          activation: l.activation,
+          kernelInitializer: init,
+        }),
+      );
     } else if (l.kind === 'maxpool') {
       model.add(tf.layers.maxPooling2d({ ...first, poolSize: l.size, strides: l.size }));
     } else if (l.kind === 'flatten') {
@@ -125,7 +135,10 @@ export function prepareTrainStep(spec: NetSpec, seed: number): PreparedWorkload 
   const outUnits = (spec.layers[spec.layers.length - 1] as { units: number }).units;
   const labels = new Int32Array(spec.batch);
   for (let i = 0; i < spec.batch; i++) labels[i] = rng.nextInt(outUnits);
-  const y = spec.loss === 'xent' ? tf.tidy(() => tf.oneHot(tf.tensor1d(labels, 'int32'), outUnits).toFloat()) : seededTensor([spec.batch, outUnits], rng);
+  const y =
+    spec.loss === 'xent'
+      ? tf.tidy(() => tf.oneHot(tf.tensor1d(labels, 'int32'), outUnits).toFloat())
+      : seededTensor([spec.batch, outUnits], rng);
   return {
     run() {
       const loss = opt.minimize(() => {
@@ -160,13 +173,29 @@ function trainWorkload(name: string, description: string, slow: { reps: number; 
 }
 
 /** Book's Catch DQN train step (80x80x4, batch 32, Adam, MSE). */
-export const dqnStepCatch = trainWorkload('dqn-step-catch', "Catch DQN train step: 80x80x4, conv 32 8x8/4, 64 4x4/2, 64 3x3/1, dense 512, 3; batch 32, Adam, MSE", { reps: 1, warmup: 0 });
+export const dqnStepCatch = trainWorkload(
+  'dqn-step-catch',
+  'Catch DQN train step: 80x80x4, conv 32 8x8/4, 64 4x4/2, 64 3x3/1, dense 512, 3; batch 32, Adam, MSE',
+  { reps: 1, warmup: 0 },
+);
 /** MinAtar DQN train step (10x10x4, batch 32). */
-export const dqnStepMinatar = trainWorkload('dqn-step-minatar', 'MinAtar DQN train step: 10x10x4, conv 16 3x3, dense 128, 6; batch 32, Adam, MSE', { reps: 5, warmup: 1 });
+export const dqnStepMinatar = trainWorkload(
+  'dqn-step-minatar',
+  'MinAtar DQN train step: 10x10x4, conv 16 3x3, dense 128, 6; batch 32, Adam, MSE',
+  { reps: 5, warmup: 1 },
+);
 /** MNIST MLP 784-128-128-10 train step on a batch of 128. */
-export const mnistMlp = trainWorkload('mnist-mlp', 'MNIST MLP 784-128-128-10 train step, batch 128, SGD, softmax cross-entropy', { reps: 10, warmup: 2 });
+export const mnistMlp = trainWorkload(
+  'mnist-mlp',
+  'MNIST MLP 784-128-128-10 train step, batch 128, SGD, softmax cross-entropy',
+  { reps: 10, warmup: 2 },
+);
 /** LeNet on 28x28x1, batch 128. */
-export const lenet = trainWorkload('lenet', 'LeNet train step: 28x28x1, conv 20 5x5, pool, conv 50 5x5, pool, dense 500, 10; batch 128, Adam', { reps: 1, warmup: 0 });
+export const lenet = trainWorkload(
+  'lenet',
+  'LeNet train step: 28x28x1, conv 20 5x5, pool, conv 50 5x5, pool, dense 500, 10; batch 128, Adam',
+  { reps: 1, warmup: 0 },
+);
 
 /** Raw C = A B for n x n x n matrices, GFLOP/s reported. */
 export function gemmWorkload(n: number, name = `gemm-${n}`): Workload {

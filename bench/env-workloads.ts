@@ -67,7 +67,12 @@ export const replaySampleBook: Workload = {
   setup() {
     const k = 4;
     const frameSize = 80 * 80;
-    const mem = new ReplayMemory({ capacity: 5000, obsShape: [80, 80, k], obsDtype: 'uint8', frameStack: { k, axis: 'last', channels: 1 } });
+    const mem = new ReplayMemory({
+      capacity: 5000,
+      obsShape: [80, 80, k],
+      obsDtype: 'uint8',
+      frameStack: { k, axis: 'last', channels: 1 },
+    });
     const rng = new Rng(5);
     const frames = Array.from({ length: 34 }, () => Uint8Array.from({ length: frameSize }, () => rng.nextInt(256)));
     // FrameStack's layout: element p * k + j is pixel p of frame j (oldest first), the first frame repeated at a reset.
@@ -80,7 +85,8 @@ export const replaySampleBook: Workload = {
       return o;
     };
     const stacks = Array.from({ length: 34 }, (_, t) => stackAt(t));
-    for (let ep = 0; ep < 150; ep++) for (let t = 0; t < 33; t++) mem.add(stacks[t] as Uint8Array, 1, 0, stacks[t + 1] as Uint8Array, t === 32, false);
+    for (let ep = 0; ep < 150; ep++)
+      for (let t = 0; t < 33; t++) mem.add(stacks[t] as Uint8Array, 1, 0, stacks[t + 1] as Uint8Array, t === 32, false);
     const batch = mem.createBatch(32);
     let sink = 0;
     return {

@@ -21,14 +21,18 @@ export interface PreparedWorkload {
   itemName?: string;
 }
 
-/** Backend name of workloads that do not use tfjs at all (env stepping, data parsing): run once, never per tf backend. */
+/**
+ * Backend name of workloads that do not use tfjs at all (env stepping, data parsing): run once, never per tf backend.
+ */
 export const JS_BACKEND = 'js';
 
 /** A named unit of work that can be timed on several backends. */
 export interface Workload {
   readonly name: string;
   readonly description: string;
-  /** Backends this workload makes sense on (default: all requested); `['js']` ({@link JS_BACKEND}) for tfjs-free work. */
+  /**
+   * Backends this workload makes sense on (default: all requested); `['js']` ({@link JS_BACKEND}) for tfjs-free work.
+   */
   readonly backends?: readonly string[];
   /** Prepares the workload on the active backend. */
   setup(backend: string): Promise<PreparedWorkload> | PreparedWorkload;
@@ -148,7 +152,17 @@ function round(x: number): number {
 
 /** Formats results as an aligned table with ratios against the first backend of each workload. */
 export function formatTable(results: readonly BenchResult[]): string {
-  const header = ['workload', 'backend', 'median ms', 'min ms', 'max ms', 'runs', 'GFLOP/s', 'rate', 'speedup vs first'];
+  const header = [
+    'workload',
+    'backend',
+    'median ms',
+    'min ms',
+    'max ms',
+    'runs',
+    'GFLOP/s',
+    'rate',
+    'speedup vs first',
+  ];
   const rows = results.map((r) => [
     r.workload,
     r.backend,
@@ -161,6 +175,10 @@ export function formatTable(results: readonly BenchResult[]): string {
     r.speedup !== undefined ? `${r.speedup.toFixed(2)}x` : '1 (baseline)',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
-  const fmt = (row: string[]) => row.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  const fmt = (row: string[]) =>
+    row
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
   return [fmt(header), fmt(widths.map((w) => '-'.repeat(w))), ...rows.map(fmt)].join('\n');
 }

@@ -76,7 +76,9 @@ export function curveSvg(points: readonly [number, number][], o: CurveSvgOptions
   const X = (x: number): number => m.l + (x / xMax) * pw;
   const Y = (y: number): number => m.t + ph - ((y - yMin) / (yMax - yMin)) * ph;
   const parts: string[] = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`);
+  parts.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
+  );
   parts.push(`<rect width="${W}" height="${H}" fill="white"/>`);
   parts.push(`<text x="${W / 2}" y="22" text-anchor="middle" font-size="15">${esc(o.title)}</text>`);
   const ys0 = niceStep(yMax - yMin, 6);
@@ -86,21 +88,37 @@ export function curveSvg(points: readonly [number, number][], o: CurveSvgOptions
   }
   const xs0 = niceStep(xMax, 6);
   for (let x = 0; x <= xMax; x += xs0) {
-    parts.push(`<line x1="${X(x).toFixed(1)}" x2="${X(x).toFixed(1)}" y1="${m.t + ph}" y2="${m.t + ph + 4}" stroke="#333"/>`);
-    parts.push(`<text x="${X(x).toFixed(1)}" y="${m.t + ph + 18}" text-anchor="middle">${x >= 1000 ? `${+(x / 1000).toFixed(3)}k` : x}</text>`);
+    parts.push(
+      `<line x1="${X(x).toFixed(1)}" x2="${X(x).toFixed(1)}" y1="${m.t + ph}" y2="${m.t + ph + 4}" stroke="#333"/>`,
+    );
+    parts.push(
+      `<text x="${X(x).toFixed(1)}" y="${m.t + ph + 18}" text-anchor="middle">${x >= 1000 ? `${+(x / 1000).toFixed(3)}k` : x}</text>`,
+    );
   }
   parts.push(`<rect x="${m.l}" y="${m.t}" width="${pw}" height="${ph}" fill="none" stroke="#333"/>`);
   parts.push(`<text x="${m.l + pw / 2}" y="${H - 10}" text-anchor="middle">${esc(o.xLabel ?? 'env steps')}</text>`);
-  parts.push(`<text transform="translate(16 ${m.t + ph / 2}) rotate(-90)" text-anchor="middle">${esc(o.yLabel ?? 'episode return')}</text>`);
-  for (const [x, y] of points) parts.push(`<circle cx="${X(x).toFixed(1)}" cy="${Y(y).toFixed(1)}" r="1.2" fill="#9ecae1" fill-opacity="0.5"/>`);
+  parts.push(
+    `<text transform="translate(16 ${m.t + ph / 2}) rotate(-90)" text-anchor="middle">${esc(o.yLabel ?? 'episode return')}</text>`,
+  );
+  for (const [x, y] of points)
+    parts.push(`<circle cx="${X(x).toFixed(1)}" cy="${Y(y).toFixed(1)}" r="1.2" fill="#9ecae1" fill-opacity="0.5"/>`);
   const avg = movingAverage(points, o.window ?? 100);
-  if (avg.length) parts.push(`<polyline fill="none" stroke="#08519c" stroke-width="2" points="${avg.map(([x, y]) => `${X(x).toFixed(1)},${Y(y).toFixed(1)}`).join(' ')}"/>`);
+  if (avg.length)
+    parts.push(
+      `<polyline fill="none" stroke="#08519c" stroke-width="2" points="${avg.map(([x, y]) => `${X(x).toFixed(1)},${Y(y).toFixed(1)}`).join(' ')}"/>`,
+    );
   for (const [i, r] of (o.refs ?? []).entries()) {
     const colour = ['#d62728', '#2ca02c', '#ff7f0e'][i % 3] as string;
-    parts.push(`<line x1="${m.l}" x2="${m.l + pw}" y1="${Y(r.value).toFixed(1)}" y2="${Y(r.value).toFixed(1)}" stroke="${colour}" stroke-dasharray="6 4"/>`);
-    parts.push(`<text x="${m.l + pw - 4}" y="${(Y(r.value) - 4).toFixed(1)}" text-anchor="end" fill="${colour}">${esc(r.label)}</text>`);
+    parts.push(
+      `<line x1="${m.l}" x2="${m.l + pw}" y1="${Y(r.value).toFixed(1)}" y2="${Y(r.value).toFixed(1)}" stroke="${colour}" stroke-dasharray="6 4"/>`,
+    );
+    parts.push(
+      `<text x="${m.l + pw - 4}" y="${(Y(r.value) - 4).toFixed(1)}" text-anchor="end" fill="${colour}">${esc(r.label)}</text>`,
+    );
   }
-  parts.push(`<text x="${m.l + 6}" y="${m.t + 16}" fill="#08519c">moving average over ${o.window ?? 100} episodes</text>`);
+  parts.push(
+    `<text x="${m.l + 6}" y="${m.t + 16}" fill="#08519c">moving average over ${o.window ?? 100} episodes</text>`,
+  );
   parts.push('</svg>');
   return `${parts.join('\n')}\n`;
 }
@@ -108,7 +126,9 @@ export function curveSvg(points: readonly [number, number][], o: CurveSvgOptions
 function main(argv: readonly string[]): void {
   const [input, output] = argv;
   if (input === undefined || output === undefined) {
-    console.error('usage: learning-curve-svg METRICS.jsonl OUT.svg [--tag T] [--window N] [--title S] [--ref label=value ...]');
+    console.error(
+      'usage: learning-curve-svg METRICS.jsonl OUT.svg [--tag T] [--window N] [--title S] [--ref label=value ...]',
+    );
     process.exitCode = 2;
     return;
   }
@@ -124,9 +144,13 @@ function main(argv: readonly string[]): void {
     refs.push({ label: s.slice(0, eq), value: Number(s.slice(eq + 1)) });
   });
   const points = readTag(readFileSync(input, 'utf8'), opt('--tag') ?? 'charts/episodic_return');
-  writeFileSync(output, curveSvg(points, { title: opt('--title') ?? 'learning curve', window: Number(opt('--window') ?? 100), refs }));
+  writeFileSync(
+    output,
+    curveSvg(points, { title: opt('--title') ?? 'learning curve', window: Number(opt('--window') ?? 100), refs }),
+  );
   console.log(`${output}: ${points.length} points`);
 }
 
 // Run main only when executed directly, not when imported (the harness imports the workloads).
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) main(process.argv.slice(2));
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href)
+  main(process.argv.slice(2));

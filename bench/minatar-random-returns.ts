@@ -57,9 +57,13 @@ function main(argv: readonly string[]): void {
   for (const game of Object.keys(MINATAR_GAMES) as MinAtarGameName[]) {
     const r = randomReturns(game, episodes, seed);
     if (argv.includes('--json')) console.log(JSON.stringify(r));
-    else console.log(`${game.padEnd(15)} ${r.mean.toFixed(2)} +- ${r.stderr.toFixed(2)}  (${episodes} episodes, mean length ${r.meanLength.toFixed(0)})`);
+    else
+      console.log(
+        `${game.padEnd(15)} ${r.mean.toFixed(2)} +- ${r.stderr.toFixed(2)}  (${episodes} episodes, mean length ${r.meanLength.toFixed(0)})`,
+      );
   }
 }
 
 // Run main only when executed directly, not when imported (the harness imports the workloads).
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) main(process.argv.slice(2));
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href)
+  main(process.argv.slice(2));

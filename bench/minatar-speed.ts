@@ -100,7 +100,8 @@ export function measureMinAtarSpeed(seconds = 1, reps = 3): MinAtarSpeed[] {
       // Warm-up so the JIT has compiled the step before timing.
       if (loop === 'core') timeCore(game, 0.2);
       else timeEnv(game, 0.2);
-      for (let r = 0; r < reps; r++) best = Math.max(best, loop === 'core' ? timeCore(game, seconds) : timeEnv(game, seconds));
+      for (let r = 0; r < reps; r++)
+        best = Math.max(best, loop === 'core' ? timeCore(game, seconds) : timeEnv(game, seconds));
       out.push({ game, loop, stepsPerSec: best, speedupVsPython: best / PYTHON_STEPS_PER_SEC[game] });
     }
   }
@@ -141,7 +142,9 @@ function minatarWorkload(game: MinAtarGameName): Workload {
 }
 
 /** The five MinAtar stepping workloads, for `WORKLOADS`. */
-export const MINATAR_WORKLOADS: Workload[] = (Object.keys(PYTHON_STEPS_PER_SEC) as MinAtarGameName[]).map(minatarWorkload);
+export const MINATAR_WORKLOADS: Workload[] = (Object.keys(PYTHON_STEPS_PER_SEC) as MinAtarGameName[]).map(
+  minatarWorkload,
+);
 
 function main(argv: readonly string[]): void {
   const si = argv.indexOf('--seconds');
@@ -155,7 +158,9 @@ function main(argv: readonly string[]): void {
   console.log('game            loop   steps/s      python    speedup');
   for (const r of results) {
     console.log(
-      `${r.game.padEnd(15)} ${r.loop.padEnd(5)} ${Math.round(r.stepsPerSec).toLocaleString('en-US').padStart(11)} ${PYTHON_STEPS_PER_SEC[r.game]
+      `${r.game.padEnd(15)} ${r.loop.padEnd(5)} ${Math.round(r.stepsPerSec).toLocaleString('en-US').padStart(11)} ${PYTHON_STEPS_PER_SEC[
+        r.game
+      ]
         .toLocaleString('en-US')
         .padStart(9)} ${r.speedupVsPython.toFixed(1).padStart(8)}x`,
     );
@@ -163,4 +168,5 @@ function main(argv: readonly string[]): void {
 }
 
 // Run main only when executed directly, not when imported (the harness imports the workloads).
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) main(process.argv.slice(2));
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href)
+  main(process.argv.slice(2));

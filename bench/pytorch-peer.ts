@@ -36,13 +36,19 @@ export function findTorchPython(log: (l: string) => void): string | undefined {
 }
 
 /** Runs the peer on the named workloads (those it knows); one result per workload, best thread count. */
-export function runPytorchPeer(names: readonly string[], log: (l: string) => void, threads: readonly number[] = [1, 2]): BenchResult[] {
+export function runPytorchPeer(
+  names: readonly string[],
+  log: (l: string) => void,
+  threads: readonly number[] = [1, 2],
+): BenchResult[] {
   const known = names.filter((n) => n in PEER_WORKLOADS);
   if (!known.length) return [];
   const py = findTorchPython(log);
   if (!py) return [];
   const script = join(dirname(fileURLToPath(import.meta.url)), 'pytorch-peer.py');
-  const src = existsSync(script) ? script : join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'pytorch-peer.py');
+  const src = existsSync(script)
+    ? script
+    : join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'pytorch-peer.py');
   const workloads = known.map((name) => {
     const w = PEER_WORKLOADS[name] as { spec?: string; gemm?: number; reps: number; warmup: number };
     return { name, reps: w.reps, warmup: w.warmup, ...(w.spec ? { spec: NET_SPECS[w.spec] } : { gemm: w.gemm }) };
@@ -50,8 +56,19 @@ export function runPytorchPeer(names: readonly string[], log: (l: string) => voi
   // One process per thread count: the BLAS under torch sizes its own pool from the environment.
   let stdout = '';
   for (const t of threads) {
-    const env = { ...process.env, OMP_NUM_THREADS: String(t), OPENBLAS_NUM_THREADS: String(t), MKL_NUM_THREADS: String(t) };
-    const r = spawnSync(py, [src], { input: JSON.stringify({ workloads, threads: [t] }), encoding: 'utf8', env, timeout: 600_000, maxBuffer: 1 << 24 });
+    const env = {
+      ...process.env,
+      OMP_NUM_THREADS: String(t),
+      OPENBLAS_NUM_THREADS: String(t),
+      MKL_NUM_THREADS: String(t),
+    };
+    const r = spawnSync(py, [src], {
+      input: JSON.stringify({ workloads, threads: [t] }),
+      encoding: 'utf8',
+      env,
+      timeout: 600_000,
+      maxBuffer: 1 << 24,
+    });
     if (r.status !== 0) {
       log(`skip pytorch peer: ${py} failed: ${(r.stderr ?? r.error?.message ?? '').trim().split('\n').pop() ?? ''}`);
       return [];
@@ -73,7 +90,9 @@ export function runPytorchPeer(names: readonly string[], log: (l: string) => voi
       threads: o.threads,
       torch: o.torch,
     };
-    log(`  ${o.workload} on pytorch ${o.torch} (${o.threads} thread${o.threads > 1 ? 's' : ''}): ${res.medianMs.toFixed(3)} ms`);
+    log(
+      `  ${o.workload} on pytorch ${o.torch} (${o.threads} thread${o.threads > 1 ? 's' : ''}): ${res.medianMs.toFixed(3)} ms`,
+    );
     const prev = best.get(o.workload);
     if (!prev || res.medianMs < prev.medianMs) best.set(o.workload, res);
   }

@@ -26,8 +26,17 @@ export const mlpTrainStep: Workload = {
     const rng = new Rng(1);
     const model = tf.sequential({
       layers: [
-        tf.layers.dense({ inputShape: [784], units: 128, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: rng.nextSeed() }) }),
-        tf.layers.dense({ units: 10, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: rng.nextSeed() }) }),
+        tf.layers.dense({
+          inputShape: [784],
+          units: 128,
+          activation: 'relu',
+          kernelInitializer: tf.initializers.glorotUniform({ seed: rng.nextSeed() }),
+        }),
+        tf.layers.dense({
+          units: 10,
+          activation: 'softmax',
+          kernelInitializer: tf.initializers.glorotUniform({ seed: rng.nextSeed() }),
+        }),
       ],
     });
     const opt = tf.train.sgd(0.01);
@@ -78,4 +87,12 @@ export const convForward: Workload = {
 };
 
 /** Every workload, in run order. */
-export const WORKLOADS: Workload[] = [mlpTrainStep, convForward, catchStep, catchStepRgb, replaySampleBook, ...MINATAR_WORKLOADS, ...COMPUTE_WORKLOADS];
+export const WORKLOADS: Workload[] = [
+  mlpTrainStep,
+  convForward,
+  catchStep,
+  catchStepRgb,
+  replaySampleBook,
+  ...MINATAR_WORKLOADS,
+  ...COMPUTE_WORKLOADS,
+];

@@ -10,7 +10,9 @@ import type { LivePolicy } from '../src/viewer/loop.js';
 import type { ViewerServer } from '../src/viewer/server.js';
 import type { Rng } from '../src/rng/rng.js';
 
-/** The live loop's policy for `policy`: one uniform draw per step, as in evaluation; the page's epsilon applies at once. */
+/**
+ * The live loop's policy for `policy`: one uniform draw per step, as in evaluation; the page's epsilon applies at once.
+ */
 export function livePolicy(policy: QPolicy, server: ViewerServer, rng: Rng): LivePolicy {
   const random = policy.alwaysRandom === true;
   return (obs) => {

@@ -91,7 +91,9 @@ export function attachProgress(events: Subject<TrainEvent>, o: ProgressOptions):
         break;
       case 'eval': {
         const wins = e.result.wins !== null ? `, won ${e.result.wins} of ${e.result.episodes}` : '';
-        println(`eval at step ${e.step} (episode ${e.episode}): mean return ${fmt(e.result.meanReturn)} ± ${fmt(e.result.stdReturn)}${wins}${e.best ? ' (best so far)' : ''}`);
+        println(
+          `eval at step ${e.step} (episode ${e.episode}): mean return ${fmt(e.result.meanReturn)} ± ${fmt(e.result.stdReturn)}${wins}${e.best ? ' (best so far)' : ''}`,
+        );
         break;
       }
       case 'start':

@@ -8,7 +8,9 @@ import { CheckpointError } from '../src/io/checkpoints.js';
 import { CliError } from './errors.js';
 
 /** Wraps a command action so that a {@link CheckpointError} becomes a {@link CliError} with its message. */
-export function checkpointErrorsAsCliErrors<A extends unknown[]>(action: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
+export function checkpointErrorsAsCliErrors<A extends unknown[]>(
+  action: (...args: A) => Promise<void>,
+): (...args: A) => Promise<void> {
   return async (...args: A) => {
     try {
       await action(...args);

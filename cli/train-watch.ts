@@ -80,7 +80,16 @@ export function streamTraining(server: ViewerServer, envId: string, events: Subj
         const a = agent;
         // Q-values only when a frame is due: one forward pass at ~30 fps, not per step. They are
         // for the state just reached, so the greedy action is the one highlighted.
-        tv.step(e.step, episodeStep, e.action, e.reward, episodeReturn, {}, a === null ? undefined : () => a.qValues(obs), argmax);
+        tv.step(
+          e.step,
+          episodeStep,
+          e.action,
+          e.reward,
+          episodeReturn,
+          {},
+          a === null ? undefined : () => a.qValues(obs),
+          argmax,
+        );
         break;
       }
       case 'episode':

@@ -31,7 +31,10 @@ export function addViewerOptions(cmd: Command, withOpen = true): Command {
 }
 
 /** Starts the server; a busy port or a bad host becomes a one-line usage error. */
-export async function startViewer(flags: ViewerFlags, opts: Omit<ViewerServerOptions, 'port' | 'host'>): Promise<ViewerServer> {
+export async function startViewer(
+  flags: ViewerFlags,
+  opts: Omit<ViewerServerOptions, 'port' | 'host'>,
+): Promise<ViewerServer> {
   try {
     return await ViewerServer.start({ ...opts, port: flags.port, host: flags.host });
   } catch (e) {
@@ -66,9 +69,14 @@ function onPath(name: string): string | null {
 
 /** Opens `url` with the first browser launcher found; prints a line when there is none. */
 export function openBrowser(url: string): void {
-  const launchers = process.platform === 'darwin' ? ['open'] : ['xdg-open', 'sensible-browser', 'chromium', 'google-chrome', 'firefox'];
+  const launchers =
+    process.platform === 'darwin' ? ['open'] : ['xdg-open', 'sensible-browser', 'chromium', 'google-chrome', 'firefox'];
   const found = launchers.map(onPath).find((p) => p !== null);
-  if (found === undefined || found === null || (process.platform === 'linux' && !process.env['DISPLAY'] && !process.env['WAYLAND_DISPLAY'])) {
+  if (
+    found === undefined ||
+    found === null ||
+    (process.platform === 'linux' && !process.env['DISPLAY'] && !process.env['WAYLAND_DISPLAY'])
+  ) {
     process.stderr.write('--open: no browser found (or no display); open the URL above yourself\n');
     return;
   }

@@ -68,12 +68,19 @@ function isRecord(x: unknown): x is Record<string, unknown> {
 export function parseBook(json: unknown, path = 'book.json'): Book {
   if (!isRecord(json) || !isRecord(json['examples'])) fail(path, 'expected an object with "examples"');
   for (const [name, ex] of Object.entries(json['examples'])) {
-    if (!isRecord(ex) || typeof ex['chapter'] !== 'number' || !isRecord(ex['variants'])) fail(path, `examples.${name}: expected "chapter" and "variants"`);
+    if (!isRecord(ex) || typeof ex['chapter'] !== 'number' || !isRecord(ex['variants']))
+      fail(path, `examples.${name}: expected "chapter" and "variants"`);
     for (const [v, b] of Object.entries(ex['variants'])) {
       const at = `examples.${name}.variants.${v}`;
-      if (!isRecord(b) || typeof b['script'] !== 'string' || !isRecord(b['settings']) || !Array.isArray(b['figures'])) fail(path, `${at}: expected "script", "settings" and "figures"`);
+      if (!isRecord(b) || typeof b['script'] !== 'string' || !isRecord(b['settings']) || !Array.isArray(b['figures']))
+        fail(path, `${at}: expected "script", "settings" and "figures"`);
       for (const f of b['figures'] as unknown[]) {
-        if (!isRecord(f) || typeof f['epochs'] !== 'number' || typeof f['testAccuracy'] !== 'number' || typeof f['cite'] !== 'string') {
+        if (
+          !isRecord(f) ||
+          typeof f['epochs'] !== 'number' ||
+          typeof f['testAccuracy'] !== 'number' ||
+          typeof f['cite'] !== 'string'
+        ) {
           fail(path, `${at}.figures: each figure needs "epochs", "testAccuracy" and "cite"`);
         }
       }

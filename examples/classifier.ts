@@ -87,7 +87,12 @@ export async function trainAndEvaluate(s: TrainSpec): Promise<TrainResult> {
     });
     const trainSeconds = (performance.now() - t0) / 1000;
     const logs = evaluate(s.model, xTest, yTest, s.batchSize);
-    return { history, testLoss: logs['loss'] ?? NaN, testAccuracy: logs['acc'] ?? logs['accuracy'] ?? NaN, trainSeconds };
+    return {
+      history,
+      testLoss: logs['loss'] ?? NaN,
+      testAccuracy: logs['acc'] ?? logs['accuracy'] ?? NaN,
+      trainSeconds,
+    };
   } finally {
     xTrain.dispose();
     yTrain.dispose();

@@ -111,7 +111,9 @@ export const QUICK = { train: 160, test: 64, epochs: 1, batchSize: 32 } as const
 /** `variant` if `variants` has it, else an {@link ExampleArgumentError} naming the choices. */
 export function checkVariant<T extends string>(example: string, variant: string, variants: readonly T[]): T {
   if (!(variants as readonly string[]).includes(variant)) {
-    throw new ExampleArgumentError(`Unknown variant "${variant}" for ${example} (--variant). Choose one of: ${variants.join(', ')}.`);
+    throw new ExampleArgumentError(
+      `Unknown variant "${variant}" for ${example} (--variant). Choose one of: ${variants.join(', ')}.`,
+    );
   }
   return variant as T;
 }

@@ -6,7 +6,9 @@ import { pathExists, readBytes } from '../src/io/files.js';
 import { loadModel } from '../src/io/model-io.js';
 import { ExampleArgumentError } from './example.js';
 
-/** Loads `--weights` (a Keras VGG16 converted to tfjs) into `model` by layer name; returns how many layers got weights. */
+/**
+ * Loads `--weights` (a Keras VGG16 converted to tfjs) into `model` by layer name; returns how many layers got weights.
+ */
 export async function loadVgg16Weights(model: tf.LayersModel, path: string): Promise<number> {
   if (!pathExists(path)) throw new ExampleArgumentError(`--weights ${path}: no such file.`);
   const src = await loadModel(path);

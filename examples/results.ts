@@ -50,7 +50,11 @@ export interface GitInfo {
 /** The git commit of the checkout at `dir` (default: tfgym's package root); "unknown" outside git. */
 export function gitInfo(dir: string = packageRoot()): GitInfo {
   const git = (...args: string[]): string =>
-    execFileSync('git', ['-C', dir, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 10_000 }).trim();
+    execFileSync('git', ['-C', dir, ...args], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+      timeout: 10_000,
+    }).trim();
   let commit: string;
   try {
     commit = git('rev-parse', '--short', 'HEAD');
@@ -59,7 +63,15 @@ export function gitInfo(dir: string = packageRoot()): GitInfo {
   }
   try {
     // Results files and documents change between runs of a series; only code counts.
-    const changed = git('status', '--porcelain', '--untracked-files=no', '--', '.', ':(exclude)results', ':(exclude)*.md');
+    const changed = git(
+      'status',
+      '--porcelain',
+      '--untracked-files=no',
+      '--',
+      '.',
+      ':(exclude)results',
+      ':(exclude)*.md',
+    );
     return { commit, dirty: changed !== '' };
   } catch {
     return { commit, dirty: null };
@@ -89,7 +101,12 @@ export interface RunContext {
 
 function thisMachine(): ResultLine['machine'] {
   const c = cpus();
-  return { cpus: c.length, cpuModel: c[0]?.model.trim() ?? 'unknown', node: process.version, platform: `${process.platform}-${process.arch}` };
+  return {
+    cpus: c.length,
+    cpuModel: c[0]?.model.trim() ?? 'unknown',
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+  };
 }
 
 /** Rounds to 6 significant digits: float32 metrics carry no more, and lines stay short. */
@@ -125,7 +142,8 @@ export function resultLine(outcome: ExampleOutcome, ctx: RunContext): ResultLine
     date: (ctx.date ?? new Date()).toISOString(),
     machine: ctx.machine ?? thisMachine(),
   };
-  if (outcome.history) line.history = Object.fromEntries(Object.entries(outcome.history).map(([k, v]) => [k, v.map(round6)]));
+  if (outcome.history)
+    line.history = Object.fromEntries(Object.entries(outcome.history).map(([k, v]) => [k, v.map(round6)]));
   return line;
 }
 

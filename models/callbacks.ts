@@ -98,9 +98,11 @@ export class ProgressLogger implements Callback {
       const elapsed = now - this.epochStart;
       const epochEta = this.seen > 0 ? (elapsed / this.seen) * (ctx.samples - this.seen) : 0;
       const parts = [`${this.bar(this.seen, ctx.samples)} - ETA: ${formatDuration(epochEta)}`, formatLogs(logs)];
-      if (this.lastVal) parts.push(`${this.lastVal.key} (epoch ${this.lastVal.epoch + 1}): ${fmtValue(this.lastVal.value)}`);
+      if (this.lastVal)
+        parts.push(`${this.lastVal.key} (epoch ${this.lastVal.epoch + 1}): ${fmtValue(this.lastVal.value)}`);
       const epochsLeft = this.epochsLeftAfter(this.epoch, ctx);
-      if (epochsLeft > 0) parts.push(`run ETA: ${formatDuration(epochEta + epochsLeft * this.epochMs(elapsed + epochEta))}`);
+      if (epochsLeft > 0)
+        parts.push(`run ETA: ${formatDuration(epochEta + epochsLeft * this.epochMs(elapsed + epochEta))}`);
       this.sink.write(`\r${this.fit(parts.join(' - '))}\x1b[K`);
     };
   }
@@ -124,7 +126,10 @@ export class ProgressLogger implements Callback {
   private bar(done: number, total: number): string {
     const w = String(total).length;
     const filled = Math.floor((this.barWidth * done) / Math.max(total, 1));
-    const body = done >= total ? '='.repeat(this.barWidth) : `${'='.repeat(Math.max(filled - 1, 0))}>${'.'.repeat(this.barWidth - Math.max(filled, 1))}`;
+    const body =
+      done >= total
+        ? '='.repeat(this.barWidth)
+        : `${'='.repeat(Math.max(filled - 1, 0))}>${'.'.repeat(this.barWidth - Math.max(filled, 1))}`;
     return `${String(done).padStart(w)}/${total} [${body}]`;
   }
 
@@ -132,7 +137,14 @@ export class ProgressLogger implements Callback {
     const ms = this.clock() - this.epochStart;
     this.epochsDone++;
     this.epochsMs += ms;
-    const valKey = logs['val_acc'] !== undefined ? 'val_acc' : logs['val_accuracy'] !== undefined ? 'val_accuracy' : logs['val_loss'] !== undefined ? 'val_loss' : undefined;
+    const valKey =
+      logs['val_acc'] !== undefined
+        ? 'val_acc'
+        : logs['val_accuracy'] !== undefined
+          ? 'val_accuracy'
+          : logs['val_loss'] !== undefined
+            ? 'val_loss'
+            : undefined;
     if (valKey !== undefined) this.lastVal = { epoch, key: valKey, value: logs[valKey] ?? NaN };
     const perStep = ctx.samples ? (ms * 1000) / ctx.samples : 0;
     const timing = `${formatDuration(ms)} ${Math.round(perStep)}us/step`;
@@ -196,7 +208,10 @@ export class ModelCheckpoint implements Callback {
   lastSavedEpoch = -1;
 
   constructor(private readonly opts: ModelCheckpointOptions) {
-    this.mode = resolveMode(checkOneOf('mode', opts.mode ?? 'auto', ['auto', 'min', 'max'] as const), opts.monitor ?? 'val_loss');
+    this.mode = resolveMode(
+      checkOneOf('mode', opts.mode ?? 'auto', ['auto', 'min', 'max'] as const),
+      opts.monitor ?? 'val_loss',
+    );
     this.best = this.mode === 'min' ? Infinity : -Infinity;
   }
 
@@ -238,7 +253,10 @@ export class EarlyStopping implements Callback {
   stoppedEpoch = -1;
 
   constructor(private readonly opts: EarlyStoppingOptions = {}) {
-    this.mode = resolveMode(checkOneOf('mode', opts.mode ?? 'auto', ['auto', 'min', 'max'] as const), opts.monitor ?? 'val_loss');
+    this.mode = resolveMode(
+      checkOneOf('mode', opts.mode ?? 'auto', ['auto', 'min', 'max'] as const),
+      opts.monitor ?? 'val_loss',
+    );
     checkNonNegativeInt('patience', opts.patience ?? 0);
     checkNonNegativeFloat('minDelta', opts.minDelta ?? 0);
   }

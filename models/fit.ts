@@ -6,7 +6,13 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../src/rng/rng.js';
-import { checkPositiveInt, checkRate, checkNonNegativeInt, ModelArgumentError, invalidValueMessage } from './validate.js';
+import {
+  checkPositiveInt,
+  checkRate,
+  checkNonNegativeInt,
+  ModelArgumentError,
+  invalidValueMessage,
+} from './validate.js';
 
 /** Metric values by name: `loss`, `acc`, `val_loss`, `val_acc`, `lr`, ... */
 export type Logs = Record<string, number>;
@@ -75,7 +81,12 @@ function firstDim(t: tf.Tensor): number {
  * Trains `model` (compiled) on `x`, `y`. Inputs are not disposed; every tensor fit makes is.
  * Validation metrics appear as `val_<name>` in the logs.
  */
-export async function fit(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor, options: FitOptions = {}): Promise<History> {
+export async function fit(
+  model: tf.LayersModel,
+  x: tf.Tensor,
+  y: tf.Tensor,
+  options: FitOptions = {},
+): Promise<History> {
   const epochs = checkPositiveInt('epochs', options.epochs ?? 1);
   const batchSize = checkPositiveInt('batchSize', options.batchSize ?? 32);
   const split = checkRate('validationSplit', options.validationSplit ?? 0);
@@ -90,7 +101,10 @@ export async function fit(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor, opt
 
   // Keras' validation_split takes the last examples, before any shuffling.
   const nTrain = options.validationData ? n : n - Math.floor(n * split);
-  if (nTrain < 1) throw new ModelArgumentError(invalidValueMessage('validationSplit', 'a split leaving at least one training example', split));
+  if (nTrain < 1)
+    throw new ModelArgumentError(
+      invalidValueMessage('validationSplit', 'a split leaving at least one training example', split),
+    );
   const owned: tf.Tensor[] = [];
   let xTrain = x;
   let yTrain = y;
@@ -168,7 +182,7 @@ export async function fit(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor, opt
       const logs: Logs = {};
       for (const [k, values] of Object.entries(h.history)) {
         const v = values[0];
-        logs[k] = typeof v === 'number' ? v : (v as tf.Tensor).dataSync()[0] ?? NaN;
+        logs[k] = typeof v === 'number' ? v : ((v as tf.Tensor).dataSync()[0] ?? NaN);
       }
       history.epoch.push(epoch);
       for (const [k, v] of Object.entries(logs)) (history.history[k] ??= []).push(v);
@@ -187,7 +201,10 @@ export function evaluate(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor, batc
   checkPositiveInt('batchSize', batchSize);
   const out = model.evaluate(x, y, { batchSize, verbose: 0 });
   const scalars = Array.isArray(out) ? out : [out];
-  const names = model.metricsNames.length === scalars.length ? model.metricsNames : scalars.map((_, i) => (i === 0 ? 'loss' : `metric_${i}`));
+  const names =
+    model.metricsNames.length === scalars.length
+      ? model.metricsNames
+      : scalars.map((_, i) => (i === 0 ? 'loss' : `metric_${i}`));
   const logs: Logs = {};
   scalars.forEach((s, i) => {
     logs[names[i] ?? `metric_${i}`] = s.dataSync()[0] ?? NaN;

@@ -21,7 +21,10 @@ import { checkPositiveFloat, checkRate } from './validate.js';
 
 type VariableGradients = Parameters<tf.Optimizer['applyGradients']>[0];
 
-/** Keras 2.0's defaults: `RMSprop(lr=0.001, rho=0.9, epsilon=1e-8)`, `Adam(lr=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-8)`. */
+/**
+ * Keras 2.0's defaults: `RMSprop(lr=0.001, rho=0.9, epsilon=1e-8)`, `Adam(lr=0.001, beta_1=0.9, beta_2=0.999,
+ * epsilon=1e-8)`.
+ */
 export const KERAS2_DEFAULTS = {
   rmsprop: { learningRate: 0.001, rho: 0.9, epsilon: 1e-8 },
   adam: { learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 },
@@ -34,8 +37,18 @@ function gradientList(g: VariableGradients): Array<[string, tf.Tensor | undefine
 
 /** Keras 2.0's RMSprop (epsilon outside the square root); no momentum, not centered. */
 export class KerasRMSprop extends tf.RMSPropOptimizer {
-  constructor(learningRate: number = KERAS2_DEFAULTS.rmsprop.learningRate, rho: number = KERAS2_DEFAULTS.rmsprop.rho, epsilon: number = KERAS2_DEFAULTS.rmsprop.epsilon) {
-    super(checkPositiveFloat('learningRate', learningRate), checkRate('rho', rho), 0, checkPositiveFloat('epsilon', epsilon), false);
+  constructor(
+    learningRate: number = KERAS2_DEFAULTS.rmsprop.learningRate,
+    rho: number = KERAS2_DEFAULTS.rmsprop.rho,
+    epsilon: number = KERAS2_DEFAULTS.rmsprop.epsilon,
+  ) {
+    super(
+      checkPositiveFloat('learningRate', learningRate),
+      checkRate('rho', rho),
+      0,
+      checkPositiveFloat('epsilon', epsilon),
+      false,
+    );
   }
 
   override applyGradients(variableGradients: VariableGradients): void {
@@ -48,7 +61,10 @@ export class KerasRMSprop extends tf.RMSPropOptimizer {
         originalName: `${name}/rms`,
         variable: tf.tidy(() => tf.zerosLike(value).variable(false)),
       });
-      self.accumulatedMoments[i] ??= { originalName: `${name}/momentum`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) };
+      self.accumulatedMoments[i] ??= {
+        originalName: `${name}/momentum`,
+        variable: tf.tidy(() => tf.zerosLike(value).variable(false)),
+      };
       tf.tidy(() => {
         const a = tf.add(tf.mul(slot.variable, self.decay), tf.mul(tf.square(gradient), 1 - self.decay));
         slot.variable.assign(a);
@@ -70,7 +86,12 @@ export class KerasAdam extends tf.AdamOptimizer {
     beta2: number = KERAS2_DEFAULTS.adam.beta2,
     epsilon: number = KERAS2_DEFAULTS.adam.epsilon,
   ) {
-    super(checkPositiveFloat('learningRate', learningRate), checkRate('beta1', beta1), checkRate('beta2', beta2), checkPositiveFloat('epsilon', epsilon));
+    super(
+      checkPositiveFloat('learningRate', learningRate),
+      checkRate('beta1', beta1),
+      checkRate('beta2', beta2),
+      checkPositiveFloat('epsilon', epsilon),
+    );
     this.kerasEpsilon = epsilon;
   }
 

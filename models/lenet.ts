@@ -20,7 +20,10 @@ export interface LeNetOptions {
   rng?: Rng;
 }
 
-/** The book's training settings (`keras_LeNet.py`; its figure is in `results/book.json`): 20 epochs, Adam, batch 128, validation split 0.2. */
+/**
+ * The book's training settings (`keras_LeNet.py`; its figure is in `results/book.json`): 20 epochs, Adam, batch 128,
+ * validation split 0.2.
+ */
 export const LENET_BOOK = { epochs: 20, batchSize: 128, optimizer: 'adam', validationSplit: 0.2 } as const;
 
 /**
@@ -30,14 +33,33 @@ export const LENET_BOOK = { epochs: 20, batchSize: 128, optimizer: 'adam', valid
 export function lenet(options: LeNetOptions = {}): tf.Sequential {
   const inputShape = checkShape('inputShape', options.inputShape ?? [28, 28, 1], 3);
   if ((inputShape[0] ?? 0) < 4 || (inputShape[1] ?? 0) < 4) {
-    throw new ModelArgumentError(invalidValueMessage('inputShape', 'height and width >= 4 (two 2x2 poolings)', inputShape));
+    throw new ModelArgumentError(
+      invalidValueMessage('inputShape', 'height and width >= 4 (two 2x2 poolings)', inputShape),
+    );
   }
   const numClasses = checkPositiveInt('numClasses', options.numClasses ?? 10);
   const init = new SeededInit(options.rng);
   const model = tf.sequential({ name: 'lenet' });
-  model.add(tf.layers.conv2d({ inputShape, filters: 20, kernelSize: 5, padding: 'same', activation: 'relu', kernelInitializer: init.glorotUniform() }));
+  model.add(
+    tf.layers.conv2d({
+      inputShape,
+      filters: 20,
+      kernelSize: 5,
+      padding: 'same',
+      activation: 'relu',
+      kernelInitializer: init.glorotUniform(),
+    }),
+  );
   model.add(tf.layers.maxPooling2d({ poolSize: 2, strides: 2 }));
-  model.add(tf.layers.conv2d({ filters: 50, kernelSize: 5, padding: 'same', activation: 'relu', kernelInitializer: init.glorotUniform() }));
+  model.add(
+    tf.layers.conv2d({
+      filters: 50,
+      kernelSize: 5,
+      padding: 'same',
+      activation: 'relu',
+      kernelInitializer: init.glorotUniform(),
+    }),
+  );
   model.add(tf.layers.maxPooling2d({ poolSize: 2, strides: 2 }));
   model.add(tf.layers.flatten());
   model.add(tf.layers.dense({ units: 500, activation: 'relu', kernelInitializer: init.glorotUniform() }));

@@ -5,7 +5,9 @@ import { checkPositiveInt, ModelArgumentError, invalidValueMessage } from './val
 export function confusionMatrix(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, numClasses: number): number[][] {
   checkPositiveInt('numClasses', numClasses);
   if (yTrue.length !== yPred.length) {
-    throw new ModelArgumentError(invalidValueMessage('yPred', `${yTrue.length} predictions`, `${yPred.length} predictions`));
+    throw new ModelArgumentError(
+      invalidValueMessage('yPred', `${yTrue.length} predictions`, `${yPred.length} predictions`),
+    );
   }
   const m = Array.from({ length: numClasses }, () => new Array<number>(numClasses).fill(0));
   for (let i = 0; i < yTrue.length; i++) {
@@ -33,6 +35,8 @@ export function formatConfusionMatrix(m: readonly (readonly number[])[], labels?
   const w = Math.max(...m.flat().map((v) => String(v).length), ...names.map((n) => Math.min(n.length, 6)), 3);
   const nameW = Math.max(...names.map((n) => n.length), 4);
   const header = `${'true\\pred'.padEnd(nameW)} ${names.map((n) => n.slice(0, w).padStart(w)).join(' ')}`;
-  const rows = m.map((row, i) => `${(names[i] ?? '').padEnd(nameW)} ${row.map((v) => String(v).padStart(w)).join(' ')}`);
+  const rows = m.map(
+    (row, i) => `${(names[i] ?? '').padEnd(nameW)} ${row.map((v) => String(v).padStart(w)).join(' ')}`,
+  );
   return [header, ...rows].join('\n');
 }

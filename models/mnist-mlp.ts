@@ -21,7 +21,9 @@ export type MnistMlpVariant = (typeof MNIST_MLP_VARIANTS)[number];
  * `results/book.json`): V1 `keras_MINST_V1.py`, V2 `V2.py`, V3 `V3.py`, V4 `V4.py` with RMSprop
  * and, in the book's text, with Adam. Every variant trains with batch 128 and validation split 0.2.
  */
-export const MNIST_MLP_BOOK: Readonly<Record<MnistMlpVariant, { hiddenLayers: number; dropout: number; optimizer: OptimizerName; epochs: number }>> = {
+export const MNIST_MLP_BOOK: Readonly<
+  Record<MnistMlpVariant, { hiddenLayers: number; dropout: number; optimizer: OptimizerName; epochs: number }>
+> = {
   simple: { hiddenLayers: 0, dropout: 0, optimizer: 'sgd', epochs: 200 },
   hidden: { hiddenLayers: 2, dropout: 0, optimizer: 'sgd', epochs: 20 },
   dropout: { hiddenLayers: 2, dropout: 0.3, optimizer: 'sgd', epochs: 250 },

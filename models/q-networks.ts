@@ -22,12 +22,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../src/rng/rng.js';
 import { SeededInit, type Initializer } from './init.js';
-import {
-  checkOneOf,
-  checkPositiveInt,
-  invalidValueMessage,
-  ModelArgumentError,
-} from './validate.js';
+import { checkOneOf, checkPositiveInt, invalidValueMessage, ModelArgumentError } from './validate.js';
 
 /** Names of the built-in torsos. */
 export const TORSOS = ['mlp', 'book', 'minatar', 'nature', 'cnn'] as const;
@@ -114,7 +109,10 @@ function initializer(kind: InitKind, init: SeededInit): Initializer {
 /** Output side of a conv with this padding, or throws when the input is too small. */
 function convOut(side: number, kernel: number, c: ConvSpec, name: string, size: readonly [number, number]): number {
   const out = c.padding === 'same' ? Math.ceil(side / c.stride) : Math.floor((side - kernel) / c.stride) + 1;
-  if (out < 1) throw new ModelArgumentError(invalidValueMessage(name, `an input of at least ${kernel} for a ${size[0]}x${size[1]} convolution`, side));
+  if (out < 1)
+    throw new ModelArgumentError(
+      invalidValueMessage(name, `an input of at least ${kernel} for a ${size[0]}x${size[1]} convolution`, side),
+    );
   return out;
 }
 
@@ -134,7 +132,9 @@ export function buildQNetwork(opts: QNetworkOptions): tf.LayersModel {
   const numActions = checkPositiveInt('numActions', opts.numActions);
   const inputShape = [...opts.inputShape];
   if (inputShape.length === 0 || !inputShape.every((d) => Number.isInteger(d) && d >= 1)) {
-    throw new ModelArgumentError(invalidValueMessage('inputShape', 'a non-empty shape of positive integers', inputShape));
+    throw new ModelArgumentError(
+      invalidValueMessage('inputShape', 'a non-empty shape of positive integers', inputShape),
+    );
   }
   const seeded = new SeededInit(opts.rng);
   const defaultHidden = torso === 'mlp' ? [64, 64] : torso === 'minatar' ? [128] : torso === 'cnn' ? [256] : [512];
@@ -147,11 +147,14 @@ export function buildQNetwork(opts: QNetworkOptions): tf.LayersModel {
   else if (torso === 'minatar') conv = MINATAR_CONV;
   else if (torso === 'cnn') {
     conv = opts.conv ?? [];
-    if (conv.length === 0) throw new ModelArgumentError(invalidValueMessage('conv', 'at least one ConvSpec for the cnn torso', []));
+    if (conv.length === 0)
+      throw new ModelArgumentError(invalidValueMessage('conv', 'at least one ConvSpec for the cnn torso', []));
   }
   if (conv.length > 0) {
     if (inputShape.length !== 3) {
-      throw new ModelArgumentError(invalidValueMessage('inputShape', `a shape [height, width, channels] for the ${torso} torso`, inputShape));
+      throw new ModelArgumentError(
+        invalidValueMessage('inputShape', `a shape [height, width, channels] for the ${torso} torso`, inputShape),
+      );
     }
     let [h, w] = inputShape as [number, number, number];
     conv.forEach((c, i) => {
@@ -167,7 +170,13 @@ export function buildQNetwork(opts: QNetworkOptions): tf.LayersModel {
 
   const pool = checkPositiveInt('inputPool', opts.inputPool ?? 1);
   if (pool > 1 && (inputShape.length !== 3 || (inputShape[0] as number) < pool || (inputShape[1] as number) < pool)) {
-    throw new ModelArgumentError(invalidValueMessage('inputShape', `an image [height, width, channels] at least ${pool} wide for inputPool=${pool}`, inputShape));
+    throw new ModelArgumentError(
+      invalidValueMessage(
+        'inputShape',
+        `an image [height, width, channels] at least ${pool} wide for inputPool=${pool}`,
+        inputShape,
+      ),
+    );
   }
   if (pool > 1 && conv.length > 0) {
     let [h, w] = inputShape as [number, number, number];
@@ -182,7 +191,10 @@ export function buildQNetwork(opts: QNetworkOptions): tf.LayersModel {
 
   const input = tf.input({ shape: inputShape, name: 'obs' });
   let x: tf.SymbolicTensor = input;
-  if (pool > 1) x = tf.layers.averagePooling2d({ name: 'input_pool', poolSize: pool, strides: pool, padding: 'valid' }).apply(x) as tf.SymbolicTensor;
+  if (pool > 1)
+    x = tf.layers
+      .averagePooling2d({ name: 'input_pool', poolSize: pool, strides: pool, padding: 'valid' })
+      .apply(x) as tf.SymbolicTensor;
   conv.forEach((c, i) => {
     x = tf.layers
       .conv2d({
@@ -199,14 +211,20 @@ export function buildQNetwork(opts: QNetworkOptions): tf.LayersModel {
   });
   if (inputShape.length > 1) x = tf.layers.flatten({ name: 'flatten' }).apply(x) as tf.SymbolicTensor;
   hidden.forEach((units, i) => {
-    x = tf.layers.dense({ name: `dense${i + 1}`, units, activation: 'relu', kernelInitializer: initializer(init, seeded) }).apply(x) as tf.SymbolicTensor;
+    x = tf.layers
+      .dense({ name: `dense${i + 1}`, units, activation: 'relu', kernelInitializer: initializer(init, seeded) })
+      .apply(x) as tf.SymbolicTensor;
   });
 
   let q: tf.SymbolicTensor;
   const fixed: Array<{ layer: tf.layers.Layer; kernel: () => tf.Tensor }> = [];
   if (opts.dueling) {
-    const v = tf.layers.dense({ name: 'value', units: 1, kernelInitializer: initializer(init, seeded) }).apply(x) as tf.SymbolicTensor;
-    const a = tf.layers.dense({ name: 'advantage', units: numActions, kernelInitializer: initializer(init, seeded) }).apply(x) as tf.SymbolicTensor;
+    const v = tf.layers
+      .dense({ name: 'value', units: 1, kernelInitializer: initializer(init, seeded) })
+      .apply(x) as tf.SymbolicTensor;
+    const a = tf.layers
+      .dense({ name: 'advantage', units: numActions, kernelInitializer: initializer(init, seeded) })
+      .apply(x) as tf.SymbolicTensor;
     // A - mean(A) = A (I - J/n): a fixed linear map.
     const centre = tf.layers.dense({ name: 'advantage_centred', units: numActions, useBias: false, trainable: false });
     // V broadcast to every action: V * ones(1, n).
@@ -214,12 +232,21 @@ export function buildQNetwork(opts: QNetworkOptions): tf.LayersModel {
     const ac = centre.apply(a) as tf.SymbolicTensor;
     const vs = spread.apply(v) as tf.SymbolicTensor;
     q = tf.layers.add({ name: 'q' }).apply([vs, ac]) as tf.SymbolicTensor;
-    fixed.push({ layer: centre, kernel: () => tf.sub(tf.eye(numActions), tf.fill([numActions, numActions], 1 / numActions)) });
+    fixed.push({
+      layer: centre,
+      kernel: () => tf.sub(tf.eye(numActions), tf.fill([numActions, numActions], 1 / numActions)),
+    });
     fixed.push({ layer: spread, kernel: () => tf.ones([1, numActions]) });
   } else {
-    q = tf.layers.dense({ name: 'q', units: numActions, kernelInitializer: initializer(init, seeded) }).apply(x) as tf.SymbolicTensor;
+    q = tf.layers
+      .dense({ name: 'q', units: numActions, kernelInitializer: initializer(init, seeded) })
+      .apply(x) as tf.SymbolicTensor;
   }
-  const model = tf.model({ inputs: input, outputs: q, name: opts.name ?? `q_${torso}${opts.dueling ? '_dueling' : ''}` });
+  const model = tf.model({
+    inputs: input,
+    outputs: q,
+    name: opts.name ?? `q_${torso}${opts.dueling ? '_dueling' : ''}`,
+  });
   for (const f of fixed) {
     const k = tf.tidy(f.kernel);
     f.layer.setWeights([k]);
@@ -229,18 +256,33 @@ export function buildQNetwork(opts: QNetworkOptions): tf.LayersModel {
 }
 
 /** MLP Q-network (`torso: 'mlp'`). */
-export function mlpQNetwork(inputSize: number, numActions: number, hiddenSizes: readonly number[] = [64, 64], opts: Partial<QNetworkOptions> = {}): tf.LayersModel {
+export function mlpQNetwork(
+  inputSize: number,
+  numActions: number,
+  hiddenSizes: readonly number[] = [64, 64],
+  opts: Partial<QNetworkOptions> = {},
+): tf.LayersModel {
   checkPositiveInt('inputSize', inputSize);
   return buildQNetwork({ ...opts, inputShape: [inputSize], numActions, torso: 'mlp', hiddenSizes });
 }
 
 /** The book's Catch network (chapter 8): 80x80x4 input, "normal" init by default. */
 export function bookCatchQNetwork(numActions = 3, opts: Partial<QNetworkOptions> = {}): tf.LayersModel {
-  return buildQNetwork({ init: 'normal', ...opts, inputShape: opts.inputShape ?? [80, 80, 4], numActions, torso: 'book' });
+  return buildQNetwork({
+    init: 'normal',
+    ...opts,
+    inputShape: opts.inputShape ?? [80, 80, 4],
+    numActions,
+    torso: 'book',
+  });
 }
 
 /** MinAtar's network (10x10xC input). */
-export function minatarQNetwork(inputShape: readonly number[], numActions: number, opts: Partial<QNetworkOptions> = {}): tf.LayersModel {
+export function minatarQNetwork(
+  inputShape: readonly number[],
+  numActions: number,
+  opts: Partial<QNetworkOptions> = {},
+): tf.LayersModel {
   return buildQNetwork({ ...opts, inputShape, numActions, torso: 'minatar' });
 }
 

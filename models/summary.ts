@@ -50,14 +50,17 @@ export function modelSummary(model: tf.LayersModel, width = 80): string {
   const cols = [Math.floor(width * 0.5), Math.floor(width * 0.3)];
   // A cell always keeps one space before the next column, even when it overflows.
   const cell = (s: string, w: number): string => (s.length >= w ? `${s} ` : s.padEnd(w));
-  const row = (a: string, b: string, c: string): string => `${cell(a, cols[0] ?? 0)}${cell(b, cols[1] ?? 0)}${c}`.trimEnd();
+  const row = (a: string, b: string, c: string): string =>
+    `${cell(a, cols[0] ?? 0)}${cell(b, cols[1] ?? 0)}${c}`.trimEnd();
   const lines: string[] = [];
   lines.push(`Model: "${model.name}"`);
   lines.push('_'.repeat(width));
   lines.push(row('Layer (type)', 'Output Shape', 'Param #'));
   lines.push('='.repeat(width));
   model.layers.forEach((layer, i) => {
-    lines.push(row(`${layer.name} (${layer.getClassName()})`, fmtShape(layer.outputShape), withCommas(layer.countParams())));
+    lines.push(
+      row(`${layer.name} (${layer.getClassName()})`, fmtShape(layer.outputShape), withCommas(layer.countParams())),
+    );
     lines.push(i === model.layers.length - 1 ? '='.repeat(width) : '_'.repeat(width));
   });
   const p = countParams(model);

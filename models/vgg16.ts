@@ -38,7 +38,9 @@ export function vgg16(options: Vgg16Options = {}): tf.LayersModel {
   const includeTop = options.includeTop ?? true;
   const inputShape = checkShape('inputShape', options.inputShape ?? [224, 224, 3], 3);
   if (includeTop && (inputShape[0] !== 224 || inputShape[1] !== 224 || inputShape[2] !== 3)) {
-    throw new ModelArgumentError(invalidValueMessage('inputShape', '[224, 224, 3] when includeTop is true', inputShape));
+    throw new ModelArgumentError(
+      invalidValueMessage('inputShape', '[224, 224, 3] when includeTop is true', inputShape),
+    );
   }
   if ((inputShape[0] ?? 0) < 32 || (inputShape[1] ?? 0) < 32) {
     throw new ModelArgumentError(invalidValueMessage('inputShape', 'height and width >= 32', inputShape));
@@ -51,16 +53,29 @@ export function vgg16(options: Vgg16Options = {}): tf.LayersModel {
   for (const [block, filters, convs] of BLOCKS) {
     for (let i = 1; i <= convs; i++) {
       x = tf.layers
-        .conv2d({ filters, kernelSize: 3, padding: 'same', activation: 'relu', name: `block${block}_conv${i}`, kernelInitializer: init.glorotUniform() })
+        .conv2d({
+          filters,
+          kernelSize: 3,
+          padding: 'same',
+          activation: 'relu',
+          name: `block${block}_conv${i}`,
+          kernelInitializer: init.glorotUniform(),
+        })
         .apply(x) as tf.SymbolicTensor;
     }
     x = tf.layers.maxPooling2d({ poolSize: 2, strides: 2, name: `block${block}_pool` }).apply(x) as tf.SymbolicTensor;
   }
   if (includeTop) {
     x = tf.layers.flatten({ name: 'flatten' }).apply(x) as tf.SymbolicTensor;
-    x = tf.layers.dense({ units: 4096, activation: 'relu', name: 'fc1', kernelInitializer: init.glorotUniform() }).apply(x) as tf.SymbolicTensor;
-    x = tf.layers.dense({ units: 4096, activation: 'relu', name: 'fc2', kernelInitializer: init.glorotUniform() }).apply(x) as tf.SymbolicTensor;
-    x = tf.layers.dense({ units: classes, activation: 'softmax', name: 'predictions', kernelInitializer: init.glorotUniform() }).apply(x) as tf.SymbolicTensor;
+    x = tf.layers
+      .dense({ units: 4096, activation: 'relu', name: 'fc1', kernelInitializer: init.glorotUniform() })
+      .apply(x) as tf.SymbolicTensor;
+    x = tf.layers
+      .dense({ units: 4096, activation: 'relu', name: 'fc2', kernelInitializer: init.glorotUniform() })
+      .apply(x) as tf.SymbolicTensor;
+    x = tf.layers
+      .dense({ units: classes, activation: 'softmax', name: 'predictions', kernelInitializer: init.glorotUniform() })
+      .apply(x) as tf.SymbolicTensor;
   } else if (pooling === 'avg') {
     x = tf.layers.globalAveragePooling2d({ name: 'global_average_pooling2d' }).apply(x) as tf.SymbolicTensor;
   } else if (pooling === 'max') {
@@ -99,7 +114,10 @@ export function copyWeightsByName(source: tf.LayersModel, target: tf.LayersModel
       throw new ModelArgumentError(`The weights file has no layer named "${layer.name}".`);
     }
     const srcWeights = src.getWeights();
-    if (srcWeights.length !== targetWeights.length || srcWeights.some((w, i) => !tf.util.arraysEqual(w.shape, targetWeights[i]?.shape ?? []))) {
+    if (
+      srcWeights.length !== targetWeights.length ||
+      srcWeights.some((w, i) => !tf.util.arraysEqual(w.shape, targetWeights[i]?.shape ?? []))
+    ) {
       throw new ModelArgumentError(
         `Layer "${layer.name}": weight shapes ${JSON.stringify(srcWeights.map((w) => w.shape))} in the file do not match ${JSON.stringify(targetWeights.map((w) => w.shape))}.`,
       );

@@ -27,7 +27,9 @@ function finish(status) {
   } catch {
     // An unwritable tree must not fail the install either.
   }
-  const line = status.ok ? `tfgym: native addon built in ${((Date.now() - started) / 1000).toFixed(1)} s` : `tfgym: native addon not built (${status.reason}); the wasm/cpu backends will be used`;
+  const line = status.ok
+    ? `tfgym: native addon built in ${((Date.now() - started) / 1000).toFixed(1)} s`
+    : `tfgym: native addon not built (${status.reason}); the wasm/cpu backends will be used`;
   process.stderr.write(`${line}\n`);
   process.exit(0);
 }
@@ -37,9 +39,20 @@ function findNodeGyp() {
   const fromNpm = process.env.npm_config_node_gyp;
   if (fromNpm && existsSync(fromNpm)) return fromNpm;
   const candidates = [
-    join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
+    join(
+      dirname(process.execPath),
+      '..',
+      'lib',
+      'node_modules',
+      'npm',
+      'node_modules',
+      'node-gyp',
+      'bin',
+      'node-gyp.js',
+    ),
   ];
-  if (process.env.npm_execpath) candidates.push(join(dirname(process.env.npm_execpath), '..', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'));
+  if (process.env.npm_execpath)
+    candidates.push(join(dirname(process.env.npm_execpath), '..', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'));
   for (const c of candidates) if (existsSync(c)) return c;
   try {
     return createRequire(import.meta.url).resolve('node-gyp/bin/node-gyp.js');
@@ -57,13 +70,20 @@ function findNodeDir() {
   return configured || undefined;
 }
 
-if (process.env.TFGYM_NATIVE_SKIP_BUILD === '1') finish({ ok: false, reason: 'build skipped (TFGYM_NATIVE_SKIP_BUILD=1)' });
+if (process.env.TFGYM_NATIVE_SKIP_BUILD === '1')
+  finish({ ok: false, reason: 'build skipped (TFGYM_NATIVE_SKIP_BUILD=1)' });
 
 // Every `npm install` runs this script: skip the compile when the addon was already built from
 // these exact sources for this Node ABI (TFGYM_NATIVE_FORCE_BUILD=1 rebuilds anyway).
 const sourceHash = (() => {
   const h = createHash('sha256').update(process.versions.modules).update(process.arch);
-  for (const f of ['binding.gyp', ...readdirSync(join(here, 'src')).sort().map((n) => join('src', n))]) h.update(f).update(readFileSync(join(here, f)));
+  for (const f of [
+    'binding.gyp',
+    ...readdirSync(join(here, 'src'))
+      .sort()
+      .map((n) => join('src', n)),
+  ])
+    h.update(f).update(readFileSync(join(here, f)));
   return h.digest('hex').slice(0, 16);
 })();
 const addonPath = join(buildDir, 'Release', 'tfgym_native.node');
@@ -96,7 +116,7 @@ const r = spawnSync(process.execPath, args, {
 const out = `${r.stdout ?? ''}\n${r.stderr ?? ''}`;
 if (r.error || r.status !== 0) {
   const lines = out.split('\n').filter((l) => /error|not found|No such file|command not found/i.test(l));
-  const why = r.error ? r.error.message : (lines.slice(0, 3).join(' | ').trim() || `node-gyp exited with ${r.status}`);
+  const why = r.error ? r.error.message : lines.slice(0, 3).join(' | ').trim() || `node-gyp exited with ${r.status}`;
   try {
     mkdirSync(buildDir, { recursive: true });
     writeFileSync(join(buildDir, 'build.log'), out);

@@ -35,13 +35,29 @@ export function duration(seconds) {
   return `${Math.floor(s / 3600)}h${String(Math.round((s % 3600) / 60)).padStart(2, '0')}m`;
 }
 
-const REQUIRED = ['example', 'variant', 'metrics', 'epochs', 'batchSize', 'seed', 'quick', 'settings', 'backend', 'commit', 'wallSeconds', 'command', 'date'];
+const REQUIRED = [
+  'example',
+  'variant',
+  'metrics',
+  'epochs',
+  'batchSize',
+  'seed',
+  'quick',
+  'settings',
+  'backend',
+  'commit',
+  'wallSeconds',
+  'command',
+  'date',
+];
 
 /** Every result line of the .jsonl files in `dir` (sorted by file name), each with its origin. */
 export function readLines(dir) {
   if (!existsSync(dir)) return [];
   const out = [];
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.jsonl')).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith('.jsonl'))
+    .sort()) {
     const text = readFileSync(join(dir, file), 'utf8');
     text.split('\n').forEach((raw, i) => {
       if (raw.trim() === '') return;
@@ -66,15 +82,21 @@ function differences(line, variant) {
   const d = [];
   const st = line.settings ?? {};
   if (variant.figures.length > 0) {
-    if (!variant.figures.some((f) => f.epochs === line.epochs)) d.push(`${line.epochs} epochs (book: ${variant.figures.map((f) => f.epochs).join(' or ')})`);
+    if (!variant.figures.some((f) => f.epochs === line.epochs))
+      d.push(`${line.epochs} epochs (book: ${variant.figures.map((f) => f.epochs).join(' or ')})`);
   } else if (s.epochs !== undefined && line.epochs !== s.epochs) {
     d.push(`${line.epochs} epochs (book: ${s.epochs})`);
   }
-  if (s.batchSize !== undefined && line.batchSize !== s.batchSize) d.push(`batch ${line.batchSize} (book: ${s.batchSize})`);
-  if (s.trainSamples !== undefined && st.trainSamples !== s.trainSamples) d.push(`${thousands(st.trainSamples)} training images (book: ${thousands(s.trainSamples)})`);
-  if (s.testSamples !== undefined && st.testSamples !== s.testSamples) d.push(`${thousands(st.testSamples)} test images (book: ${thousands(s.testSamples)})`);
-  if (s.validationSplit !== undefined && st.validationSplit !== s.validationSplit) d.push(`validation split ${st.validationSplit} (book: ${s.validationSplit})`);
-  if (s.optimizer !== undefined && st.optimizer !== s.optimizer) d.push(`optimizer ${st.optimizer} (book: ${s.optimizer})`);
+  if (s.batchSize !== undefined && line.batchSize !== s.batchSize)
+    d.push(`batch ${line.batchSize} (book: ${s.batchSize})`);
+  if (s.trainSamples !== undefined && st.trainSamples !== s.trainSamples)
+    d.push(`${thousands(st.trainSamples)} training images (book: ${thousands(s.trainSamples)})`);
+  if (s.testSamples !== undefined && st.testSamples !== s.testSamples)
+    d.push(`${thousands(st.testSamples)} test images (book: ${thousands(s.testSamples)})`);
+  if (s.validationSplit !== undefined && st.validationSplit !== s.validationSplit)
+    d.push(`validation split ${st.validationSplit} (book: ${s.validationSplit})`);
+  if (s.optimizer !== undefined && st.optimizer !== s.optimizer)
+    d.push(`optimizer ${st.optimizer} (book: ${s.optimizer})`);
   return d;
 }
 
@@ -142,7 +164,17 @@ function toRun(example, variant, epochs, chapter, defaultEpochs) {
 /** The accuracy table of the variants with book figures. */
 function accuracyTable(name, ex, lines, notes) {
   const out = [
-    row(['variant (book script)', 'epochs', 'book test acc.', 'tfgym test acc., mean ± std', 'test acc. per seed', 'backend', 'wall time per run', 'commit', 'command']),
+    row([
+      'variant (book script)',
+      'epochs',
+      'book test acc.',
+      'tfgym test acc., mean ± std',
+      'test acc. per seed',
+      'backend',
+      'wall time per run',
+      'commit',
+      'command',
+    ]),
     row(['---', '---:', '---:', '---:', '---', '---', '---:', '---', '---']),
   ];
   for (const [vname, variant] of Object.entries(ex.variants)) {
@@ -151,14 +183,38 @@ function accuracyTable(name, ex, lines, notes) {
       const matching = lines.filter((l) => l.variant === vname && l.epochs === fig.epochs);
       const label = `\`${vname}\` (${cell(variant.script.replace(/^Chapter\d+\//, ''))})`;
       if (matching.length === 0) {
-        out.push(row([label, String(fig.epochs), pct(fig.testAccuracy), 'not yet run', '-', '-', '-', '-', toRun(name, vname, fig.epochs, ex.chapter, variant.settings.epochs)]));
+        out.push(
+          row([
+            label,
+            String(fig.epochs),
+            pct(fig.testAccuracy),
+            'not yet run',
+            '-',
+            '-',
+            '-',
+            '-',
+            toRun(name, vname, fig.epochs, ex.chapter, variant.settings.epochs),
+          ]),
+        );
         continue;
       }
       for (const [backend, group] of groupBy(matching, (l) => l.backend)) {
         const { kept, dropped } = perSeed(group);
         notes.dropped += dropped;
         const accs = kept.map((l) => l.metrics.testAccuracy);
-        out.push(row([label, String(fig.epochs), pct(fig.testAccuracy), meanCell(accs), seedsCell(kept, (l) => pct(l.metrics.testAccuracy)), backend, wallCell(kept), commitsCell(kept), commandsCell(kept)]));
+        out.push(
+          row([
+            label,
+            String(fig.epochs),
+            pct(fig.testAccuracy),
+            meanCell(accs),
+            seedsCell(kept, (l) => pct(l.metrics.testAccuracy)),
+            backend,
+            wallCell(kept),
+            commitsCell(kept),
+            commandsCell(kept),
+          ]),
+        );
       }
     }
   }
@@ -168,7 +224,16 @@ function accuracyTable(name, ex, lines, notes) {
 /** The per-fraction table of a `table: shrinking` variant. */
 function shrinkingTable(name, vname, lines, notes, chapter) {
   const out = [
-    row(['training images (fraction)', 'LeNet test acc., mean ± std', 'dense net test acc., mean ± std', 'gap (points)', 'backend', 'wall time per run', 'commit', 'command']),
+    row([
+      'training images (fraction)',
+      'LeNet test acc., mean ± std',
+      'dense net test acc., mean ± std',
+      'gap (points)',
+      'backend',
+      'wall time per run',
+      'commit',
+      'command',
+    ]),
     row(['---:', '---:', '---:', '---:', '---', '---:', '---', '---']),
   ];
   const mine = lines.filter((l) => l.variant === vname);
@@ -217,18 +282,45 @@ function shrinkingMeans(lines) {
 /** Lines at other settings than the book's: never in the main tables. */
 function otherTable(others) {
   const out = [
-    row(['variant', 'differs from the book', 'tfgym test acc., mean ± std', 'per seed', 'backend', 'wall time per run', 'commit', 'command']),
+    row([
+      'variant',
+      'differs from the book',
+      'tfgym test acc., mean ± std',
+      'per seed',
+      'backend',
+      'wall time per run',
+      'commit',
+      'command',
+    ]),
     row(['---', '---', '---:', '---', '---', '---:', '---', '---']),
   ];
-  for (const group of groupBy(others, (o) => `${o.line.variant}\u0000${o.diff.join('; ')}\u0000${o.line.backend}`).values()) {
+  for (const group of groupBy(
+    others,
+    (o) => `${o.line.variant}\u0000${o.diff.join('; ')}\u0000${o.line.backend}`,
+  ).values()) {
     const { kept } = perSeed(group.map((o) => o.line));
     const first = group[0];
     const shrinking = kept.every((l) => Array.isArray(l.metrics.rows));
     const value = shrinking ? shrinkingMeans(kept) : meanCell(kept.map((l) => l.metrics.testAccuracy));
     const perSeedText = shrinking
-      ? seedsCell(kept, (l) => l.metrics.rows.map((r) => `${+(r.fraction * 100).toFixed(2)}%: LeNet ${pct(r.lenet)} / dense ${pct(r.mlp)}`).join(', '))
+      ? seedsCell(kept, (l) =>
+          l.metrics.rows
+            .map((r) => `${+(r.fraction * 100).toFixed(2)}%: LeNet ${pct(r.lenet)} / dense ${pct(r.mlp)}`)
+            .join(', '),
+        )
       : seedsCell(kept, (l) => pct(l.metrics.testAccuracy));
-    out.push(row([`\`${first.line.variant}\``, cell(first.diff.join('; ')), value, perSeedText, first.line.backend, wallCell(kept), commitsCell(kept), commandsCell(kept)]));
+    out.push(
+      row([
+        `\`${first.line.variant}\``,
+        cell(first.diff.join('; ')),
+        value,
+        perSeedText,
+        first.line.backend,
+        wallCell(kept),
+        commitsCell(kept),
+        commandsCell(kept),
+      ]),
+    );
   }
   return out;
 }
@@ -250,19 +342,35 @@ export function renderRegion(name, book, allLines) {
     else others.push({ line: l, diff });
   }
   const parts = [];
-  if (Object.values(ex.variants).some((v) => v.figures.length > 0)) parts.push(accuracyTable(name, ex, main, notes).join('\n'));
+  if (Object.values(ex.variants).some((v) => v.figures.length > 0))
+    parts.push(accuracyTable(name, ex, main, notes).join('\n'));
   for (const [vname, variant] of Object.entries(ex.variants)) {
     if (variant.table !== 'shrinking') continue;
-    parts.push(`**\`${vname}\`** (${cell(variant.script.replace(/^Chapter\d+\//, ''))}; the book gives a plot, no numbers):\n\n${shrinkingTable(name, vname, main, notes, ex.chapter).join('\n')}`);
+    parts.push(
+      `**\`${vname}\`** (${cell(variant.script.replace(/^Chapter\d+\//, ''))}; the book gives a plot, no numbers):\n\n${shrinkingTable(name, vname, main, notes, ex.chapter).join('\n')}`,
+    );
   }
   if (others.length > 0) {
-    parts.push(`**Runs at other settings than the book's** (not comparable with the book's figures):\n\n${otherTable(others).join('\n')}`);
+    parts.push(
+      `**Runs at other settings than the book's** (not comparable with the book's figures):\n\n${otherTable(others).join('\n')}`,
+    );
   }
-  const foot = [`Generated by \`npm run results\` from \`results/*.jsonl\` and \`results/book.json\`; edit those, not this table.`];
+  const foot = [
+    `Generated by \`npm run results\` from \`results/*.jsonl\` and \`results/book.json\`; edit those, not this table.`,
+  ];
   if (quick > 0) foot.push(`${quick} \`--quick\` smoke line${quick === 1 ? '' : 's'} ignored.`);
-  const machines = [...new Set(lines.filter((l) => l.machine).map((l) => `${l.machine.cpus} x ${l.machine.cpuModel} (${l.machine.platform}, node ${l.machine.node})`))];
+  const machines = [
+    ...new Set(
+      lines
+        .filter((l) => l.machine)
+        .map((l) => `${l.machine.cpus} x ${l.machine.cpuModel} (${l.machine.platform}, node ${l.machine.node})`),
+    ),
+  ];
   if (machines.length > 0) foot.push(`Wall times measured on: ${machines.map(cell).join('; ')}.`);
-  if (notes.dropped > 0) foot.push(`${notes.dropped} older line${notes.dropped === 1 ? '' : 's'} for an already listed seed ignored (the latest counts).`);
+  if (notes.dropped > 0)
+    foot.push(
+      `${notes.dropped} older line${notes.dropped === 1 ? '' : 's'} for an already listed seed ignored (the latest counts).`,
+    );
   parts.push(foot.join(' '));
   return parts.join('\n\n');
 }
@@ -277,9 +385,14 @@ export function renderDocument(doc, book, lines) {
     const begin = whole.slice(0, whole.indexOf('\n'));
     return `${begin}\n${renderRegion(name, book, lines)}\n<!-- END results ${name} -->`;
   });
-  const needed = Object.entries(book.examples).filter(([, ex]) => Object.values(ex.variants).some((v) => v.figures.length > 0 || v.table));
+  const needed = Object.entries(book.examples).filter(([, ex]) =>
+    Object.values(ex.variants).some((v) => v.figures.length > 0 || v.table),
+  );
   const missing = needed.map(([n]) => n).filter((n) => !seen.has(n));
-  if (missing.length > 0) throw new ResultsError(`RESULTS.md has no region for ${missing.join(', ')} (add <!-- BEGIN results NAME --> ... <!-- END results NAME -->)`);
+  if (missing.length > 0)
+    throw new ResultsError(
+      `RESULTS.md has no region for ${missing.join(', ')} (add <!-- BEGIN results NAME --> ... <!-- END results NAME -->)`,
+    );
   const lineNames = new Set(lines.map((l) => l.example));
   for (const n of lineNames) {
     if (!book.examples[n]) throw new ResultsError(`result lines for "${n}", which results/book.json does not list`);
@@ -307,11 +420,15 @@ export function main(argv, root) {
       const b = next.split('\n');
       let i = 0;
       while (i < a.length && a[i] === b[i]) i++;
-      process.stderr.write(`${where} is not what \`npm run results\` writes (first difference at line ${i + 1}); run \`npm run results\`.\n`);
+      process.stderr.write(
+        `${where} is not what \`npm run results\` writes (first difference at line ${i + 1}); run \`npm run results\`.\n`,
+      );
       return 1;
     }
     if (next !== doc) writeFileSync(docPath, next);
-    process.stdout.write(`${where}: tables ${next === doc ? 'already up to date' : 'written'} from ${lines.length} result lines\n`);
+    process.stdout.write(
+      `${where}: tables ${next === doc ? 'already up to date' : 'written'} from ${lines.length} result lines\n`,
+    );
     return 0;
   } catch (e) {
     if (e instanceof ResultsError || e instanceof SyntaxError || e?.code === 'ENOENT') {

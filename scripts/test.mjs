@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// `npm test`: lint, typecheck, then the vitest suite; ends with the line "N passed, N failed"
+// `npm test`: lint, format check (Prettier; `npm run format` fixes), typecheck, then the vitest suite; ends with the
+// line "N passed, N failed"
 // so CI can never mistake the run for "no tests". Extra arguments go to vitest.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
@@ -13,6 +14,7 @@ function step(name, args) {
 
 let failedSteps = 0;
 if (step('lint', ['eslint', '.']) !== 0) failedSteps++;
+if (step('format', ['prettier', '--check', '.']) !== 0) failedSteps++;
 if (step('typecheck', ['tsc', '-p', 'tsconfig.json', '--noEmit']) !== 0) failedSteps++;
 // The CLI tests spawn the compiled bin, so build first.
 if (step('build', ['tsc', '-p', 'tsconfig.build.json']) !== 0) failedSteps++;
@@ -22,7 +24,12 @@ if (step('build viewer', ['node', 'scripts/build-viewer.mjs']) !== 0) failedStep
 const out = '.vitest-results.json';
 rmSync(out, { force: true });
 const vitestStatus = step('vitest', [
-  'vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`, ...process.argv.slice(2),
+  'vitest',
+  'run',
+  '--reporter=default',
+  '--reporter=json',
+  `--outputFile.json=${out}`,
+  ...process.argv.slice(2),
 ]);
 
 let passed = 0;

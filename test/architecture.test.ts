@@ -33,7 +33,8 @@ function tsFiles(dir: string): string[] {
   return out;
 }
 
-const IMPORT_RE = /(?:^|\n)\s*(?:import|export)\s[^;]*?from\s*'([^']+)'|import\(\s*'([^']+)'\s*\)|(?:^|\n)\s*import\s*'([^']+)'/g;
+const IMPORT_RE =
+  /(?:^|\n)\s*(?:import|export)\s[^;]*?from\s*'([^']+)'|import\(\s*'([^']+)'\s*\)|(?:^|\n)\s*import\s*'([^']+)'/g;
 
 interface Edge {
   readonly to: string;

@@ -11,7 +11,11 @@ export function register(program: Command): void {
     .command('bench')
     .description('time workloads on several backends side by side (ratios in one run)')
     .argument('[workloads...]', `workloads to run (default all): ${WORKLOADS.map((w) => w.name).join(', ')}`)
-    .option('--backend <list>', 'comma-separated backends to compare (pytorch adds the PyTorch peer)', DEFAULT_BACKEND_FLAG)
+    .option(
+      '--backend <list>',
+      'comma-separated backends to compare (pytorch adds the PyTorch peer)',
+      DEFAULT_BACKEND_FLAG,
+    )
     .option('--reps <n>', 'repetitions per workload and backend (default: per workload)', intArg(1, 100000))
     .option('--json', 'print one JSON object per result line')
     .action(async (names: string[], opts: { backend: string; reps?: number; json?: boolean }) => {

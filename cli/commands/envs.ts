@@ -53,7 +53,11 @@ export function formatEnvTable(rows: readonly EnvListing[]): string {
       .join(' '),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] ?? '').length)));
-  const fmt = (row: string[]) => row.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  const fmt = (row: string[]) =>
+    row
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
   return [fmt(header), fmt(widths.map((w) => '-'.repeat(w))), ...cells.map(fmt)].join('\n');
 }
 
@@ -66,9 +70,7 @@ export function register(program: Command): void {
     .action((opts: { json?: boolean }) => {
       const rows = listEnvs();
       if (opts.json) {
-        process.stdout.write(
-          `${JSON.stringify(rows.map(({ observation: _o, action: _a, ...rest }) => rest))}\n`,
-        );
+        process.stdout.write(`${JSON.stringify(rows.map(({ observation: _o, action: _a, ...rest }) => rest))}\n`);
         return;
       }
       process.stdout.write(`${formatEnvTable(rows)}\n`);

@@ -30,17 +30,32 @@ export function register(program: Command): void {
     .option('--epsilon <e>', "exploration epsilon (default: the run's evalEpsilon)", floatArg(0, 1))
     .option('--seed <n>', 'episode i uses seed S + i', intArg(0), EVAL_SEED)
     .option('--json', 'print one JSON object: {"episodes", "meanReturn", "stdReturn", "wins"}')
-    .addOption(new Option('--model <which>', 'best model or latest checkpoint (auto: best when there is one)').choices(['auto', 'best', 'latest']).default('auto'));
+    .addOption(
+      new Option('--model <which>', 'best model or latest checkpoint (auto: best when there is one)')
+        .choices(['auto', 'best', 'latest'])
+        .default('auto'),
+    );
   addBackendOption(cmd);
   cmd.action(
     checkpointErrorsAsCliErrors(async (flags: EvalFlags) => {
-      const res = await evaluate({ runDir: flags.runDir, episodes: flags.episodes, epsilon: flags.epsilon, seed: flags.seed, model: flags.model, backend: backendRequest(flags.backend) });
+      const res = await evaluate({
+        runDir: flags.runDir,
+        episodes: flags.episodes,
+        epsilon: flags.epsilon,
+        seed: flags.seed,
+        model: flags.model,
+        backend: backendRequest(flags.backend),
+      });
       if (flags.json) {
-        process.stdout.write(`${JSON.stringify({ episodes: res.episodes, meanReturn: res.meanReturn, stdReturn: res.stdReturn, wins: res.wins })}\n`);
+        process.stdout.write(
+          `${JSON.stringify({ episodes: res.episodes, meanReturn: res.meanReturn, stdReturn: res.stdReturn, wins: res.wins })}\n`,
+        );
         return;
       }
       process.stdout.write(`model: ${res.source}\n`);
-      process.stdout.write(`mean return ${res.meanReturn.toFixed(3)} ± ${res.stdReturn.toFixed(3)} over ${res.episodes} episodes (epsilon ${res.epsilon}, seeds ${res.seed}..${res.seed + res.episodes - 1})\n`);
+      process.stdout.write(
+        `mean return ${res.meanReturn.toFixed(3)} ± ${res.stdReturn.toFixed(3)} over ${res.episodes} episodes (epsilon ${res.epsilon}, seeds ${res.seed}..${res.seed + res.episodes - 1})\n`,
+      );
       if (res.wins !== null) process.stdout.write(`won ${res.wins} of ${res.episodes}\n`);
     }),
   );

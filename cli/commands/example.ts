@@ -15,7 +15,14 @@ import { DownloadError } from '../../src/data/get-file.js';
 import { IdxFormatError } from '../../src/data/idx.js';
 import { ImageFormatError } from '../../src/data/png.js';
 import { bookVariant, loadBook } from '../../examples/book.js';
-import { checkVariant, DEFAULT_SEED, ExampleArgumentError, pct, type ExampleOptions, type ExampleOutcome } from '../../examples/example.js';
+import {
+  checkVariant,
+  DEFAULT_SEED,
+  ExampleArgumentError,
+  pct,
+  type ExampleOptions,
+  type ExampleOutcome,
+} from '../../examples/example.js';
 import { EXAMPLES, findExample } from '../../examples/index.js';
 import { appendResultLine, resultLine } from '../../examples/results.js';
 import { CliError, UsageError } from '../errors.js';
@@ -73,7 +80,9 @@ function downloadProgress(): (received: number, total: number | undefined) => vo
   let lastTenth = -1;
   return (received, total) => {
     const mb = (n: number): string => (n / 1e6).toFixed(1);
-    const what = total ? `${mb(received)} / ${mb(total)} MB (${Math.floor((100 * received) / total)}%)` : `${mb(received)} MB`;
+    const what = total
+      ? `${mb(received)} / ${mb(total)} MB (${Math.floor((100 * received) / total)}%)`
+      : `${mb(received)} MB`;
     if (process.stderr.isTTY) {
       process.stderr.write(`\rdownloading: ${what}\x1b[K${total !== undefined && received >= total ? '\n' : ''}`);
       return;
@@ -91,10 +100,16 @@ async function runMapped(run: () => Promise<ExampleOutcome>): Promise<ExampleOut
   try {
     return await run();
   } catch (e) {
-    if (e instanceof ExampleArgumentError || e instanceof DataNotFoundError || e instanceof ModelArgumentError || e instanceof ImageFormatError) {
+    if (
+      e instanceof ExampleArgumentError ||
+      e instanceof DataNotFoundError ||
+      e instanceof ModelArgumentError ||
+      e instanceof ImageFormatError
+    ) {
       throw new UsageError(e.message);
     }
-    if (e instanceof IdxFormatError || e instanceof CifarFormatError) throw new CliError(`corrupt data file: ${e.message}`);
+    if (e instanceof IdxFormatError || e instanceof CifarFormatError)
+      throw new CliError(`corrupt data file: ${e.message}`);
     if (e instanceof DownloadError) throw new CliError(e.message);
     throw e;
   }
@@ -113,7 +128,10 @@ function summary(o: ExampleOutcome, chapter: number): string {
 /** Runs one example and prints its log, then the result (the result line with --json). */
 async function runExample(name: string, flags: ExampleFlags, argv: readonly string[]): Promise<void> {
   const ex = findExample(name);
-  if (!ex) throw new UsageError(`Unknown example "${name}". Run "tfgym example list"; choose one of: ${EXAMPLES.map((e) => e.name).join(', ')}.`);
+  if (!ex)
+    throw new UsageError(
+      `Unknown example "${name}". Run "tfgym example list"; choose one of: ${EXAMPLES.map((e) => e.name).join(', ')}.`,
+    );
   const variant = flags.variant ?? ex.defaultVariant;
   try {
     checkVariant(name, variant, ex.variants);
@@ -170,7 +188,9 @@ async function runExample(name: string, flags: ExampleFlags, argv: readonly stri
     process.stdout.write(`${JSON.stringify(line)}\n`);
     return;
   }
-  process.stdout.write(`\n${outcome.example} ${outcome.variant}: ${summary(outcome, ex.chapter)} - ${line.wallSeconds}s on ${line.backend}, seed ${seed}\n`);
+  process.stdout.write(
+    `\n${outcome.example} ${outcome.variant}: ${summary(outcome, ex.chapter)} - ${line.wallSeconds}s on ${line.backend}, seed ${seed}\n`,
+  );
 }
 
 /** The command line as typed after `tfgym` (commander keeps it on the root program). */
@@ -191,16 +211,27 @@ export function register(program: Command): void {
     .option('--batch-size <n>', "batch size (default: the book's)", intArg(1, 1 << 20))
     .option('--data-dir <dir>', 'folder of downloaded datasets (default: $TFGYM_DATA, else download into $TFGYM_HOME)')
     .option('--json', 'print only the result line (one JSON object) on stdout; the log goes to stderr')
-    .option('--results <file>', 'append the result line to this JSON Lines file (e.g. results/ch1.jsonl) for RESULTS.md')
+    .option(
+      '--results <file>',
+      'append the result line to this JSON Lines file (e.g. results/ch1.jsonl) for RESULTS.md',
+    )
     .option('--quick', 'tiny budget (a few hundred images, 1 epoch): a smoke test')
-    .option('--seed <n>', `seed of the initial weights, shuffling, dropout and augmentation (default ${DEFAULT_SEED}, the book's)`, intArg(0, 2 ** 31 - 1))
+    .option(
+      '--seed <n>',
+      `seed of the initial weights, shuffling, dropout and augmentation (default ${DEFAULT_SEED}, the book's)`,
+      intArg(0, 2 ** 31 - 1),
+    )
     .option('--save <dir>', 'save the trained model there (tfjs layers format)')
     .option('--model <dir>', 'cifar10-predict: the saved model to load')
     .option('--weights <path>', 'vgg16, vgg16-features: model.json of a Keras VGG16 converted to tfjs layers format')
     .option('--image <file>', 'image to classify (PNG; repeatable)', collect)
     .option('--logdir <dir>', 'write TensorBoard events and training.csv (per-epoch metrics) there')
     .option('--labels <file>', 'vgg16: class names, one per line (ImageNet order)')
-    .addOption(new Option('--fractions <list>', 'mnist-lenet shrinking: training-set fractions, e.g. 1,0.1,0.05').argParser(fractionsArg));
+    .addOption(
+      new Option('--fractions <list>', 'mnist-lenet shrinking: training-set fractions, e.g. 1,0.1,0.05').argParser(
+        fractionsArg,
+      ),
+    );
   addBackendOption(cmd);
   cmd.action(async (name: string, flags: ExampleFlags) => {
     if (name === 'list') {

@@ -26,7 +26,8 @@ export function register(program: Command): void {
       throw new UsageError(`--env: ${e instanceof Error ? e.message : String(e)}`);
     }
     const action = spaceInfo(env.actionSpace);
-    if (action.n === undefined) throw new UsageError(`--env ${opts.env}: play needs a Discrete action space, not ${action.type}`);
+    if (action.n === undefined)
+      throw new UsageError(`--env ${opts.env}: play needs a Discrete action space, not ${action.type}`);
     let keys;
     try {
       keys = playableKeyMap(env.metadata.actionNames, opts.env);
@@ -44,7 +45,9 @@ export function register(program: Command): void {
       },
     });
     announceViewer(server, opts.open);
-    process.stdout.write(`playing ${opts.env} at ${env.metadata.renderFps} fps: focus the page, use the arrow keys and space; Ctrl-C quits\n`);
+    process.stdout.write(
+      `playing ${opts.env} at ${env.metadata.renderFps} fps: focus the page, use the arrow keys and space; Ctrl-C quits\n`,
+    );
     const human = new HumanInput(server, keys.idle);
     const stop = interruptSignal();
     try {

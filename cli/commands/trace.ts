@@ -56,7 +56,8 @@ export function jsonValue(v: unknown): unknown {
     return Number.isNaN(v) ? 'nan' : v > 0 ? 'inf' : '-inf';
   }
   if (typeof v === 'bigint') return v.toString();
-  if (ArrayBuffer.isView(v) && !(v instanceof DataView)) return Array.from(v as unknown as ArrayLike<unknown>, jsonValue);
+  if (ArrayBuffer.isView(v) && !(v instanceof DataView))
+    return Array.from(v as unknown as ArrayLike<unknown>, jsonValue);
   if (Array.isArray(v)) return v.map(jsonValue);
   if (v !== null && typeof v === 'object') {
     const out: Record<string, unknown> = {};
@@ -80,7 +81,15 @@ export function* traceLines(spec: TraceSpec): Generator<TraceLine> {
   let t = 0;
   for (const action of spec.actions) {
     const [obs, reward, terminated, truncated, info] = env.step(action);
-    yield { t, action: jsonValue(action), reward: jsonValue(reward), terminated, truncated, ...encodeObs(obs), info: jsonValue(info) };
+    yield {
+      t,
+      action: jsonValue(action),
+      reward: jsonValue(reward),
+      terminated,
+      truncated,
+      ...encodeObs(obs),
+      info: jsonValue(info),
+    };
     t++;
     if (terminated || truncated) {
       const [o, i] = env.reset();
@@ -123,7 +132,9 @@ export function prepareTrace(o: TraceOptions): TraceSpec {
   if (o.actions !== undefined) {
     o.actions.forEach((a, i) => {
       if (!env.actionSpace.contains(a)) {
-        throw new UsageError(`--actions: action ${a} (position ${i + 1}) is not in the action space ${env.actionSpace.toString()}`);
+        throw new UsageError(
+          `--actions: action ${a} (position ${i + 1}) is not in the action space ${env.actionSpace.toString()}`,
+        );
       }
     });
     actions = o.actions;

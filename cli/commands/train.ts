@@ -56,7 +56,8 @@ function readConfigFile(path: string): Record<string, unknown> {
   } catch (e) {
     throw new UsageError(`--config ${path}: ${e instanceof Error ? e.message : String(e)}`);
   }
-  const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  const isRecord = (v: unknown): v is Record<string, unknown> =>
+    typeof v === 'object' && v !== null && !Array.isArray(v);
   if (!isRecord(j)) throw new UsageError(`--config ${path}: expected a JSON object`);
   const inner = j['config'];
   return isRecord(inner) ? inner : j;
@@ -71,7 +72,11 @@ function evalLine(r: { meanReturn: number; stdReturn: number; wins: number | nul
  * Runs `train <agent>` with parsed flags: checks what only flags can get wrong, calls `train()`
  * with the progress display and Ctrl-C handling attached, and prints the outcome.
  */
-export async function trainCommand(spec: AgentEntry, flags: TrainFlags, hooks: Partial<WatchHooks> = {}): Promise<TrainRunResult> {
+export async function trainCommand(
+  spec: AgentEntry,
+  flags: TrainFlags,
+  hooks: Partial<WatchHooks> = {},
+): Promise<TrainRunResult> {
   const hyper = hyperFlags(spec, flags);
   let config: Record<string, unknown> | undefined;
   let envOptions: ReturnType<typeof parseOptions> | undefined;
@@ -84,10 +89,12 @@ export async function trainCommand(spec: AgentEntry, flags: TrainFlags, hooks: P
       ...(flags.env ? ['--env'] : []),
       ...(flags.envOption ? ['--env-option'] : []),
     ];
-    if (refused.length > 0) throw new UsageError(`--resume continues with the run's saved config; drop ${refused.join(', ')}`);
+    if (refused.length > 0)
+      throw new UsageError(`--resume continues with the run's saved config; drop ${refused.join(', ')}`);
   } else {
     if (!flags.env) throw new UsageError('--env ID is required (e.g. --env bsuite/Catch-v0)');
-    if (flags.totalSteps === undefined && flags.episodes === undefined) throw new UsageError('give a budget: --total-steps N or --episodes N');
+    if (flags.totalSteps === undefined && flags.episodes === undefined)
+      throw new UsageError('give a budget: --total-steps N or --episodes N');
     // Flags override the file; both are validated together by the agent's resolve.
     config = { ...(flags.config ? readConfigFile(flags.config) : {}), ...hyper };
     envOptions = flags.envOption ? parseOptions(flags.env, flags.envOption) : undefined;
@@ -131,10 +138,20 @@ export async function trainCommand(spec: AgentEntry, flags: TrainFlags, hooks: P
       onStart: ({ runDir, run, resumedAt, backend }) => {
         if (quiet) return;
         const how = backend ? `${backend.name} (${backend.reason})` : run.backend;
-        out.write(`tfgym train ${spec.name} on ${run.env}${run.preset ? ` (preset ${run.preset})` : ''}, seed ${run.seed}, backend ${how}\n`);
-        out.write(`run dir: ${runDir}${resumedAt ? ` (resuming at step ${resumedAt.step}, episode ${resumedAt.episode})` : ''}\n`);
+        out.write(
+          `tfgym train ${spec.name} on ${run.env}${run.preset ? ` (preset ${run.preset})` : ''}, seed ${run.seed}, backend ${how}\n`,
+        );
+        out.write(
+          `run dir: ${runDir}${resumedAt ? ` (resuming at step ${resumedAt.step}, episode ${resumedAt.episode})` : ''}\n`,
+        );
         out.write(`config: ${JSON.stringify(run.config)}\n`);
-        finishProgress = attachProgress(events, { out: process.stderr, tty: process.stderr.isTTY === true, totalSteps: run.budget.totalSteps, totalEpisodes: run.budget.episodes, clock: Date.now });
+        finishProgress = attachProgress(events, {
+          out: process.stderr,
+          tty: process.stderr.isTTY === true,
+          totalSteps: run.budget.totalSteps,
+          totalEpisodes: run.budget.episodes,
+          clock: Date.now,
+        });
       },
     });
   } finally {
@@ -143,10 +160,17 @@ export async function trainCommand(spec: AgentEntry, flags: TrainFlags, hooks: P
   }
   if (!quiet) {
     const ev = result.lastEval;
-    const evalText = ev ? `; last eval: mean return ${ev.meanReturn.toFixed(3)}${ev.wins !== null ? `, won ${ev.wins} of ${ev.episodes}` : ''}` : '';
-    out.write(`${result.reason === 'interrupted' ? 'interrupted' : 'done'}: ${result.steps} steps, ${result.episodes} episodes, mean return (last 100) ${result.meanReturn100.toFixed(3)}${evalText}\n`);
+    const evalText = ev
+      ? `; last eval: mean return ${ev.meanReturn.toFixed(3)}${ev.wins !== null ? `, won ${ev.wins} of ${ev.episodes}` : ''}`
+      : '';
+    out.write(
+      `${result.reason === 'interrupted' ? 'interrupted' : 'done'}: ${result.steps} steps, ${result.episodes} episodes, mean return (last 100) ${result.meanReturn100.toFixed(3)}${evalText}\n`,
+    );
     const fe = result.finalEval;
-    if (fe) out.write(`greedy evaluation of the trained agent (${fe.episodes} episodes, seeds ${fe.seed}..${fe.seed + fe.episodes - 1}): ${evalLine(fe)}\n`);
+    if (fe)
+      out.write(
+        `greedy evaluation of the trained agent (${fe.episodes} episodes, seeds ${fe.seed}..${fe.seed + fe.episodes - 1}): ${evalLine(fe)}\n`,
+      );
     if (result.checkpointPath) out.write(`checkpoint: ${result.checkpointPath}\n`);
   }
   if (result.reason === 'interrupted') process.exitCode = 130;
@@ -172,21 +196,36 @@ export function register(program: Command): void {
     const cmd = trainCmd.command(spec.name).description(spec.description).exitOverride();
     cmd
       .option('--env <id>', 'env id, e.g. Catch-v0 or bsuite/Catch-v0')
-      .option('--env-option <key=value...>', 'env option (repeatable), e.g. size=80; typed like tfgym trace --opt', collectKeyValue)
+      .option(
+        '--env-option <key=value...>',
+        'env option (repeatable), e.g. size=80; typed like tfgym trace --opt',
+        collectKeyValue,
+      )
       .option('--config <file>', 'JSON file of hyperparameters (flags override it)')
       .option('--seed <n>', 'run seed (agent, episodes, weights)', intArg(0), 1)
       .option('--total-steps <n>', 'budget in env steps', intArg(1))
       .option('--episodes <n>', 'budget in episodes', intArg(1))
       .option('--run-dir <dir>', 'run directory (default runs/<env>__<agent>__<seed>__<time>)')
       .option('--resume', 'continue the run in --run-dir from its latest checkpoint')
-      .option('--eval-every <n>', 'evaluate every N env steps and at the end (0 = never); the best model is kept in best/', intArg(0), 0)
+      .option(
+        '--eval-every <n>',
+        'evaluate every N env steps and at the end (0 = never); the best model is kept in best/',
+        intArg(0),
+        0,
+      )
       .option('--eval-episodes <n>', 'episodes per evaluation', intArg(1), DEFAULT_EVAL_EPISODES)
-      .option('--final-eval-episodes <n>', `episodes of the greedy evaluation after training, seeds ${EVAL_SEED}+i (default: --eval-episodes; 0 = none)`, intArg(0))
+      .option(
+        '--final-eval-episodes <n>',
+        `episodes of the greedy evaluation after training, seeds ${EVAL_SEED}+i (default: --eval-episodes; 0 = none)`,
+        intArg(0),
+      )
       .option('--checkpoint-every <n>', 'checkpoint every N env steps (always at the end and on Ctrl-C)', intArg(0), 0)
       .option('--save-replay', 'include the replay memory in checkpoints (needed for an exact --resume)')
       .option('--quiet', 'no progress output');
     if (Object.keys(spec.presets).length > 0) {
-      const help = Object.entries(spec.presets).map(([n, p]) => `${n}: ${p.description.split(':')[0]}`).join('; ');
+      const help = Object.entries(spec.presets)
+        .map(([n, p]) => `${n}: ${p.description.split(':')[0]}`)
+        .join('; ');
       cmd.addOption(new Option('--preset <name>', `start from a preset (${help})`).choices(Object.keys(spec.presets)));
     }
     addBackendOption(cmd);
@@ -194,7 +233,8 @@ export function register(program: Command): void {
     addConfigFlags(cmd, spec);
     cmd.action(
       checkpointErrorsAsCliErrors(async (flags: TrainFlags) => {
-        if (flags['watch']) await runWatched(flags as TrainFlags & ViewerFlags, (hooks) => trainCommand(spec, flags, hooks));
+        if (flags['watch'])
+          await runWatched(flags as TrainFlags & ViewerFlags, (hooks) => trainCommand(spec, flags, hooks));
         else await trainCommand(spec, flags);
       }),
     );

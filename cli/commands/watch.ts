@@ -33,7 +33,11 @@ export function register(program: Command): void {
     .option('--episodes <n>', 'stop after this many episodes (default: until Ctrl-C)', intArg(1))
     .option('--epsilon <e>', 'exploration epsilon, also settable in the page (default 0: greedy)', floatArg(0, 1))
     .option('--seed <n>', 'seed of the first episode and of exploration', intArg(0), 0)
-    .addOption(new Option('--model <which>', 'best model or latest checkpoint (auto: best when there is one)').choices(['auto', 'best', 'latest']).default('auto'));
+    .addOption(
+      new Option('--model <which>', 'best model or latest checkpoint (auto: best when there is one)')
+        .choices(['auto', 'best', 'latest'])
+        .default('auto'),
+    );
   addBackendOption(cmd);
   addViewerOptions(cmd);
   cmd.action(
@@ -62,7 +66,9 @@ export function register(program: Command): void {
         throw e;
       }
       announceViewer(server, flags.open);
-      process.stdout.write(`watching ${run.agent} on ${run.env} (model: ${loaded.source}); the agent plays while a page is open; Ctrl-C quits\n`);
+      process.stdout.write(
+        `watching ${run.agent} on ${run.env} (model: ${loaded.source}); the agent plays while a page is open; Ctrl-C quits\n`,
+      );
       const stop = interruptSignal();
       try {
         const r = await runLiveLoop({

@@ -11,7 +11,15 @@ import { BaseEnv, DEFAULT_SEED } from '../../src/core/env-base.js';
 import type { EnvMetadata, Info, RenderMode, RgbFrame, StepResult } from '../../src/core/env.js';
 import { RandomState } from '../../src/rng/mt19937.js';
 import { Box, Discrete } from '../../src/core/spaces.js';
-import { bsuiteCatchConfig, initial, observe, renderAnsi, transition, type BsuiteCatchConfig, type BsuiteCatchState } from './game.js';
+import {
+  bsuiteCatchConfig,
+  initial,
+  observe,
+  renderAnsi,
+  transition,
+  type BsuiteCatchConfig,
+  type BsuiteCatchState,
+} from './game.js';
 
 /** Options of {@link BsuiteCatchEnv}. */
 export interface BsuiteCatchOptions {
@@ -40,7 +48,12 @@ export class BsuiteCatchEnv extends BaseEnv<Float32Array, number> {
     const c = bsuiteCatchConfig(opts.rows ?? 10, opts.columns ?? 5);
     this.config = c;
     this.observationSpace = new Box(0, 1, [c.rows, c.columns], 'float32');
-    this.metadata = { renderModes: ['rgb_array', 'ansi'], renderFps: 10, actionNames: ['left', 'stay', 'right'], renderShape: [c.rows, c.columns, 3] };
+    this.metadata = {
+      renderModes: ['rgb_array', 'ansi'],
+      renderFps: 10,
+      actionNames: ['left', 'stay', 'right'],
+      renderShape: [c.rows, c.columns, 3],
+    };
     this.board = new Float32Array(c.rows * c.columns);
     // A placeholder until the first reset draws the ball column (no draw here, so the stream starts at reset).
     this.state = { ballRow: 0, ballCol: 0, paddleCol: Math.floor(c.columns / 2) };

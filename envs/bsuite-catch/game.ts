@@ -35,7 +35,9 @@ export const BSUITE_CATCH_DX: readonly number[] = [-1, 0, 1];
 /** Checks a board size (bsuite needs at least 2 rows for a step and 1 column). */
 export function bsuiteCatchConfig(rows = 10, columns = 5): BsuiteCatchConfig {
   if (!Number.isInteger(rows) || rows < 2 || !Number.isInteger(columns) || columns < 1) {
-    throw new RangeError(`bsuite Catch needs integer rows >= 2 and columns >= 1. Received: rows=${String(rows)}, columns=${String(columns)}`);
+    throw new RangeError(
+      `bsuite Catch needs integer rows >= 2 and columns >= 1. Received: rows=${String(rows)}, columns=${String(columns)}`,
+    );
   }
   return Object.freeze({ rows, columns });
 }
@@ -58,7 +60,8 @@ export function transition(c: BsuiteCatchConfig, s: BsuiteCatchState, action: nu
 
 /** Writes the board (1 at the ball and the paddle, else 0; row-major) into `out` and returns it. */
 export function observe<T extends Float32Array | Uint8Array>(c: BsuiteCatchConfig, s: BsuiteCatchState, out: T): T {
-  if (out.length !== c.rows * c.columns) throw new RangeError(`observe: out must have ${c.rows * c.columns} elements. Received: ${out.length}`);
+  if (out.length !== c.rows * c.columns)
+    throw new RangeError(`observe: out must have ${c.rows * c.columns} elements. Received: ${out.length}`);
   out.fill(0);
   out[s.ballRow * c.columns + s.ballCol] = 1;
   out[(c.rows - 1) * c.columns + s.paddleCol] = 1;

@@ -9,7 +9,11 @@ export { BsuiteCatchEnv, type BsuiteCatchOptions } from './env.js';
 
 /** Builds a `bsuite/Catch-v0` from registry options. */
 export function makeBsuiteCatch(o: EnvOptions): BsuiteCatchEnv {
-  return new BsuiteCatchEnv({ rows: o['rows'] as number, columns: o['columns'] as number, renderMode: o.renderMode ?? null });
+  return new BsuiteCatchEnv({
+    rows: o['rows'] as number,
+    columns: o['columns'] as number,
+    renderMode: o.renderMode ?? null,
+  });
 }
 
 register('bsuite/Catch-v0', makeBsuiteCatch, {

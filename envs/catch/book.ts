@@ -48,7 +48,11 @@ export function bookPreprocessing(env: Env<unknown, number>, opts: BookCatchOpti
   let img = env as Env<Uint8Array, number>;
   if (sp.shape.length === 3 && sp.shape[2] === 3) img = new GrayScale(img);
   const side = opts.frameSize ?? 80;
-  return new FrameStack<Uint8Array, number>(new Resize(img, side, side, opts.interpolation ?? 'area'), opts.stack ?? 4, 'reset');
+  return new FrameStack<Uint8Array, number>(
+    new Resize(img, side, side, opts.interpolation ?? 'area'),
+    opts.stack ?? 4,
+    'reset',
+  );
 }
 
 /** {@link bookPreprocessing} of a Catch env (or of a new one made from {@link CatchOptions}). */

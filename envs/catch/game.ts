@@ -36,7 +36,9 @@ export interface CatchGeometry {
 /** The geometry for a screen of `size` pixels (one of {@link CATCH_SIZES}); 400 is the book's. */
 export function catchGeometry(size = 400): CatchGeometry {
   if (!CATCH_SIZES.includes(size)) {
-    throw new RangeError(`Catch size must be one of ${CATCH_SIZES.join(', ')} (400 divided by 1, 2, 5 or 10). Received: ${String(size)}`);
+    throw new RangeError(
+      `Catch size must be one of ${CATCH_SIZES.join(', ')} (400 divided by 1, 2, 5 or 10). Received: ${String(size)}`,
+    );
   }
   const k = 400 / size;
   // The book's constants, all multiples of 10, so dividing by k in {1, 2, 5, 10} is exact.

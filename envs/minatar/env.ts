@@ -135,13 +135,18 @@ export class MinAtarEnv extends BaseEnv<Uint8Array, number> {
   }
 
   private info(): MinAtarInfo {
-    return { effectiveAction: this.core.lastAction, difficultyRamp: this.core.difficultyRamp(), rngNext: this.core.rngNext() };
+    return {
+      effectiveAction: this.core.lastAction,
+      difficultyRamp: this.core.difficultyRamp(),
+      rngNext: this.core.rngNext(),
+    };
   }
 
   protected override renderRgb(): RgbFrame {
     const side = GRID * this.cellSize;
     // Pixel observations already hold the current frame; otherwise draw it now.
-    if (!this.pixels) drawFrame(this.game.name, this.game.drawOrder, this.core.observe(this.cells), this.cellSize, this.frame);
+    if (!this.pixels)
+      drawFrame(this.game.name, this.game.drawOrder, this.core.observe(this.cells), this.cellSize, this.frame);
     return { data: this.frame, height: side, width: side };
   }
 

@@ -10,7 +10,12 @@ import { MINATAR_GAMES, type MinAtarGameName } from './reference-api.js';
 import { MinAtarEnv } from './env.js';
 
 export { MinAtarEnv, type MinAtarEnvOptions, type MinAtarInfo } from './env.js';
-export { MINATAR_GAMES, MinAtarEnvironment, type MinAtarEnvironmentOptions, type MinAtarGameName } from './reference-api.js';
+export {
+  MINATAR_GAMES,
+  MinAtarEnvironment,
+  type MinAtarEnvironmentOptions,
+  type MinAtarGameName,
+} from './reference-api.js';
 export type { MinAtarGame, MinAtarRng, MinAtarStateBase } from './types.js';
 
 /** Registry options every MinAtar id accepts, with the reference's defaults. */

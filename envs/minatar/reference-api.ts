@@ -56,7 +56,8 @@ export class MinAtarEnvironment {
 
   constructor(game: MinAtarGameName | MinAtarGame<MinAtarStateBase>, opts: MinAtarEnvironmentOptions = {}) {
     const g = typeof game === 'string' ? MINATAR_GAMES[game] : game;
-    if (g === undefined) throw new RangeError(`Unknown MinAtar game '${String(game)}'. Known: ${Object.keys(MINATAR_GAMES).join(', ')}`);
+    if (g === undefined)
+      throw new RangeError(`Unknown MinAtar game '${String(game)}'. Known: ${Object.keys(MINATAR_GAMES).join(', ')}`);
     this.game = g;
     const p = opts.stickyActionProb ?? 0.1;
     if (!(p >= 0 && p <= 1)) throw new RangeError(`stickyActionProb must be in [0, 1]. Received: ${String(p)}`);

@@ -74,7 +74,13 @@ export const MINATAR_GLYPHS: Readonly<Record<string, string>> = {
  * Draws observation `obs` (`[10][10][channels]`) of `game` as an RGB frame of
  * `10 * cellSize` square pixels into `out` (length `(10 * cellSize)^2 * 3`), which it returns.
  */
-export function drawFrame(game: string, drawOrder: readonly number[], obs: Uint8Array, cellSize: number, out: Uint8Array): Uint8Array {
+export function drawFrame(
+  game: string,
+  drawOrder: readonly number[],
+  obs: Uint8Array,
+  cellSize: number,
+  out: Uint8Array,
+): Uint8Array {
   const palette = MINATAR_PALETTES[game];
   if (palette === undefined) throw new RangeError(`No palette for MinAtar game '${game}'`);
   const C = palette.length;

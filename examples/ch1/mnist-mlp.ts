@@ -67,7 +67,14 @@ export const mnistMlpExample: ExampleDef = {
         example: 'mnist-mlp',
         variant,
         metrics: classifierMetrics(r),
-        settings: { epochs, batchSize, optimizer: book.optimizer, validationSplit: VALIDATION_SPLIT, trainSamples: data.train.count, testSamples: data.test.count },
+        settings: {
+          epochs,
+          batchSize,
+          optimizer: book.optimizer,
+          validationSplit: VALIDATION_SPLIT,
+          trainSamples: data.train.count,
+          testSamples: data.test.count,
+        },
         history: r.history.history,
       };
     } finally {

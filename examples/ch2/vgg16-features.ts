@@ -37,15 +37,22 @@ export const vgg16FeaturesExample: ExampleDef = {
   async run(o) {
     // pre-built deep learning VGG16 model (pre-trained with --weights)
     const side = o.quick ? 32 : 224;
-    const base = o.quick ? vgg16({ includeTop: false, inputShape: [side, side, 3], rng: new Rng(o.seed) }) : vgg16({ rng: new Rng(o.seed) });
+    const base = o.quick
+      ? vgg16({ includeTop: false, inputShape: [side, side, 3], rng: new Rng(o.seed) })
+      : vgg16({ rng: new Rng(o.seed) });
     try {
-      if (o.weights !== undefined) o.log.write(`loaded weights of ${await loadVgg16Weights(base, o.weights)} layers from ${o.weights}\n`);
+      if (o.weights !== undefined)
+        o.log.write(`loaded weights of ${await loadVgg16Weights(base, o.weights)} layers from ${o.weights}\n`);
       else o.log.write('no --weights given: random initial weights (the features show shapes only)\n');
       base.layers.forEach((layer, i) => o.log.write(`${i} ${layer.name} ${shapeText(layer.outputShape)}\n`));
 
       // extract features from the block4_pool block
-      const model = tf.model({ inputs: base.inputs, outputs: base.getLayer(FEATURE_LAYER).output as tf.SymbolicTensor });
-      const file = o.images?.[0] ?? (o.dataDir !== undefined ? join(o.dataDir, 'images', 'chelsea-cat.png') : undefined);
+      const model = tf.model({
+        inputs: base.inputs,
+        outputs: base.getLayer(FEATURE_LAYER).output as tf.SymbolicTensor,
+      });
+      const file =
+        o.images?.[0] ?? (o.dataDir !== undefined ? join(o.dataDir, 'images', 'chelsea-cat.png') : undefined);
       let features: { image: string; shape: number[]; mean: number; max: number; nonZero: number } | undefined;
       if (file !== undefined && pathExists(file)) {
         const f = tf.tidy(() => model.predict(vgg16Preprocess(loadPngTensor(file, side))) as tf.Tensor);
@@ -60,9 +67,13 @@ export const vgg16FeaturesExample: ExampleDef = {
         }
         features = { image: basename(file), shape: f.shape, mean: sum / v.length, max, nonZero };
         f.dispose();
-        o.log.write(`${FEATURE_LAYER} features of ${basename(file)}: shape ${shapeText(features.shape)}, mean ${features.mean.toFixed(4)}, max ${features.max.toFixed(4)}, ${nonZero} of ${v.length} non-zero\n`);
+        o.log.write(
+          `${FEATURE_LAYER} features of ${basename(file)}: shape ${shapeText(features.shape)}, mean ${features.mean.toFixed(4)}, max ${features.max.toFixed(4)}, ${nonZero} of ${v.length} non-zero\n`,
+        );
       } else {
-        o.log.write('no image given (--image FILE.png or --data-dir with images/chelsea-cat.png): no features computed\n');
+        o.log.write(
+          'no image given (--image FILE.png or --data-dir with images/chelsea-cat.png): no features computed\n',
+        );
       }
       return {
         example: 'vgg16-features',

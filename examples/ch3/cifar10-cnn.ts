@@ -49,7 +49,12 @@ export const cifar10CnnExample: ExampleDef = {
     const data = await cifarData(o);
 
     // network
-    const model = cifar10Cnn({ arch: variant === 'simple' ? 'simple' : 'deep', inputShape: INPUT_SHAPE, numClasses: NB_CLASSES, rng: rng.fork() });
+    const model = cifar10Cnn({
+      arch: variant === 'simple' ? 'simple' : 'deep',
+      inputShape: INPUT_SHAPE,
+      numClasses: NB_CLASSES,
+      rng: rng.fork(),
+    });
     const augRng = rng.fork();
     try {
       o.log.write(`${modelSummary(model)}\n`);
@@ -87,7 +92,15 @@ export const cifar10CnnExample: ExampleDef = {
         example: 'cifar10-cnn',
         variant,
         metrics: classifierMetrics(r),
-        settings: { epochs, batchSize, optimizer: OPTIM, validationSplit: VALIDATION_SPLIT, augmented, trainSamples: data.train.count, testSamples: data.test.count },
+        settings: {
+          epochs,
+          batchSize,
+          optimizer: OPTIM,
+          validationSplit: VALIDATION_SPLIT,
+          augmented,
+          trainSamples: data.train.count,
+          testSamples: data.test.count,
+        },
         history: r.history.history,
       };
     } finally {

@@ -46,12 +46,27 @@ export const cifar10PredictExample: ExampleDef = {
     let modelPath = o.model;
     let tmp: string | undefined;
     if (modelPath === undefined) {
-      if (!o.quick) throw new ExampleArgumentError('cifar10-predict needs --model DIR: a model saved by `tfgym example cifar10-cnn --save DIR`.');
+      if (!o.quick)
+        throw new ExampleArgumentError(
+          'cifar10-predict needs --model DIR: a model saved by `tfgym example cifar10-cnn --save DIR`.',
+        );
       tmp = mkdtempSync(join(tmpdir(), 'tfgym-cifar-'));
       modelPath = tmp;
       const m = cifar10Cnn({ arch: 'simple', rng: new Rng(o.seed) });
       compileClassifier(m, 'rmsprop');
-      await trainAndEvaluate({ model: m, train: takeSplit(data.train, 32), test: takeSplit(data.test, 8), inputShape: [SIDE, SIDE, 3], epochs: 1, batchSize: 32, validationSplit: 0, numClasses: 10, rng: new Rng(o.seed), log: o.log, verbose: false });
+      await trainAndEvaluate({
+        model: m,
+        train: takeSplit(data.train, 32),
+        test: takeSplit(data.test, 8),
+        inputShape: [SIDE, SIDE, 3],
+        epochs: 1,
+        batchSize: 32,
+        validationSplit: 0,
+        numClasses: 10,
+        rng: new Rng(o.seed),
+        log: o.log,
+        verbose: false,
+      });
       await saveModel(m, tmp);
       disposeModelAndOptimizer(m);
     }
@@ -60,13 +75,18 @@ export const cifar10PredictExample: ExampleDef = {
     try {
       const inShape = model.inputs[0]?.shape ?? [];
       if (inShape[1] !== SIDE || inShape[2] !== SIDE || inShape[3] !== 3) {
-        throw new ExampleArgumentError(`--model ${modelPath}: expects input ${JSON.stringify(inShape)}, not a CIFAR-10 model ([null, 32, 32, 3]).`);
+        throw new ExampleArgumentError(
+          `--model ${modelPath}: expects input ${JSON.stringify(inShape)}, not a CIFAR-10 model ([null, 32, 32, 3]).`,
+        );
       }
       // The book compiles with SGD before predicting; the optimizer plays no part in it.
       compileClassifier(model, 'sgd');
 
       // load images and predict their classes
-      const defaults = o.dataDir !== undefined ? ['chelsea-cat.png', 'coffee.png'].map((f) => join(o.dataDir ?? '', 'images', f)).filter(pathExists) : [];
+      const defaults =
+        o.dataDir !== undefined
+          ? ['chelsea-cat.png', 'coffee.png'].map((f) => join(o.dataDir ?? '', 'images', f)).filter(pathExists)
+          : [];
       const files = o.images ?? defaults;
       const lines: string[] = [];
       const predictions: Array<{ image: string; class: string; probability: number }> = [];
@@ -95,9 +115,13 @@ export const cifar10PredictExample: ExampleDef = {
       xTest.dispose();
       yTest.dispose();
       for (let i = 0; i < Math.min(10, data.test.count); i++) {
-        lines.push(`cifar test #${String(i).padEnd(16)} ${(CIFAR10_CLASSES[pred[i] ?? 0] ?? '').padEnd(11)} (true: ${CIFAR10_CLASSES[data.test.labels[i] ?? 0]})`);
+        lines.push(
+          `cifar test #${String(i).padEnd(16)} ${(CIFAR10_CLASSES[pred[i] ?? 0] ?? '').padEnd(11)} (true: ${CIFAR10_CLASSES[data.test.labels[i] ?? 0]})`,
+        );
       }
-      o.log.write(`${lines.join('\n')}\n\nconfusion matrix on ${data.test.count} CIFAR-10 test images:\n${formatConfusionMatrix(confusionMatrix(data.test.labels, pred, 10), CIFAR10_CLASSES)}\n`);
+      o.log.write(
+        `${lines.join('\n')}\n\nconfusion matrix on ${data.test.count} CIFAR-10 test images:\n${formatConfusionMatrix(confusionMatrix(data.test.labels, pred, 10), CIFAR10_CLASSES)}\n`,
+      );
       const testAccuracy = ev['acc'] ?? ev['accuracy'];
       return {
         example: 'cifar10-predict',

@@ -48,7 +48,14 @@ export const mnistLenetExample: ExampleDef = {
 
     // data: MNIST as 28x28x1 images scaled to [0, 1]
     const data = await mnistData(o);
-    const settings = { epochs, batchSize, optimizer: OPTIMIZER, validationSplit: VALIDATION_SPLIT, trainSamples: data.train.count, testSamples: data.test.count };
+    const settings = {
+      epochs,
+      batchSize,
+      optimizer: OPTIMIZER,
+      validationSplit: VALIDATION_SPLIT,
+      trainSamples: data.train.count,
+      testSamples: data.test.count,
+    };
 
     if (variant === 'lenet') {
       const model = lenet({ inputShape: INPUT_SHAPE, numClasses: NB_CLASSES, rng: rng.fork() });
@@ -109,7 +116,9 @@ export const mnistLenetExample: ExampleDef = {
       }
       rows.push({ fraction, trainSamples: n, lenet: acc[0] ?? NaN, mlp: acc[1] ?? NaN });
     }
-    o.log.write(`\ntrain samples   LeNet     MLP (dropout, Adam)\n${rows.map((r) => `${String(r.trainSamples).padStart(13)}   ${pct(r.lenet).padEnd(9)} ${pct(r.mlp)}`).join('\n')}\n`);
+    o.log.write(
+      `\ntrain samples   LeNet     MLP (dropout, Adam)\n${rows.map((r) => `${String(r.trainSamples).padStart(13)}   ${pct(r.lenet).padEnd(9)} ${pct(r.mlp)}`).join('\n')}\n`,
+    );
     return { example: 'mnist-lenet', variant, metrics: { rows }, settings: { ...settings, fractions } };
   },
 };

@@ -20,7 +20,8 @@ export const vgg16Example: ExampleDef = {
   name: 'vgg16',
   chapter: 3,
   script: 'keras_VGG16.py',
-  description: 'VGG16 as keras.applications builds it; --weights MODEL.json (Keras weights converted to tfjs) to classify --image PNGs',
+  description:
+    'VGG16 as keras.applications builds it; --weights MODEL.json (Keras weights converted to tfjs) to classify --image PNGs',
   variants: ['default'],
   defaultVariant: 'default',
   defaults: () => ({}),
@@ -30,15 +31,22 @@ export const vgg16Example: ExampleDef = {
     try {
       o.log.write(`${modelSummary(model)}\n`);
       const params = countParams(model).total;
-      const predictions: Array<{ image: string; top5: Array<{ index: number; label?: string; probability: number }> }> = [];
+      const predictions: Array<{ image: string; top5: Array<{ index: number; label?: string; probability: number }> }> =
+        [];
       if (o.weights === undefined) {
         o.log.write('no --weights given: random initial weights, so no predictions are made\n');
       } else {
         // test the pretrained model
         const n = await loadVgg16Weights(model, o.weights);
         o.log.write(`loaded weights of ${n} layers from ${o.weights}\n`);
-        const labels = o.labels !== undefined ? readText(o.labels).split('\n').map((s) => s.trim()) : undefined;
-        const defaults = o.dataDir !== undefined ? [join(o.dataDir, 'images', 'chelsea-cat.png')].filter(pathExists) : [];
+        const labels =
+          o.labels !== undefined
+            ? readText(o.labels)
+                .split('\n')
+                .map((s) => s.trim())
+            : undefined;
+        const defaults =
+          o.dataDir !== undefined ? [join(o.dataDir, 'images', 'chelsea-cat.png')].filter(pathExists) : [];
         for (const file of o.images ?? defaults) {
           const probs = tf.tidy(() => {
             const x = loadPngTensor(file);
@@ -55,7 +63,9 @@ export const vgg16Example: ExampleDef = {
               return label ? { ...t, label } : t;
             });
           predictions.push({ image: basename(file), top5 });
-          o.log.write(`${basename(file)}: ${top5.map((t) => `${t.label ?? `class ${t.index}`} ${pct(t.probability)}`).join(', ')}\n`);
+          o.log.write(
+            `${basename(file)}: ${top5.map((t) => `${t.label ?? `class ${t.index}`} ${pct(t.probability)}`).join(', ')}\n`,
+          );
         }
       }
       return {

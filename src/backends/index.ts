@@ -13,7 +13,15 @@
 import * as tf from '@tensorflow/tfjs';
 import { nativeProvider } from './native/backend.js';
 import { patchWasmBackend } from './wasm-patch.js';
-import { BackendError, type BackendChoice, type BackendProvider, type ConcreteBackend, type ProbeResult, AUTO_ORDER, BACKEND_CHOICES } from './provider.js';
+import {
+  BackendError,
+  type BackendChoice,
+  type BackendProvider,
+  type ConcreteBackend,
+  type ProbeResult,
+  AUTO_ORDER,
+  BACKEND_CHOICES,
+} from './provider.js';
 
 export {
   AUTO_ORDER,
@@ -49,7 +57,10 @@ const wasmProvider: BackendProvider = {
       // Adds the gradient kernels wasm lacks (conv filter gradient, ...) and avoids its slow
       // transposed matmul, so every tfgym network trains on it.
       const patch = patchWasmBackend();
-      return { available: true, detail: `WebAssembly SIMD, single-threaded; patched: ${patch.implemented.length + patch.routedToCpu.length} kernels added` };
+      return {
+        available: true,
+        detail: `WebAssembly SIMD, single-threaded; patched: ${patch.implemented.length + patch.routedToCpu.length} kernels added`,
+      };
     } catch (e) {
       return { available: false, reason: `wasm failed to load: ${errorMessage(e)}` };
     }
@@ -117,9 +128,7 @@ export async function probeAllBackends(): Promise<Array<{ name: ConcreteBackend 
 export function parseBackendChoice(value: string, source = '--backend'): BackendChoice {
   const v = value.trim().toLowerCase();
   if ((BACKEND_CHOICES as readonly string[]).includes(v)) return v as BackendChoice;
-  throw new BackendError(
-    `Unknown backend "${value}" (from ${source}). Choose one of: ${BACKEND_CHOICES.join(', ')}.`,
-  );
+  throw new BackendError(`Unknown backend "${value}" (from ${source}). Choose one of: ${BACKEND_CHOICES.join(', ')}.`);
 }
 
 /**

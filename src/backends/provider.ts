@@ -31,4 +31,3 @@ export interface BackendProvider {
   /** Loads and registers the backend if possible; never throws. */
   probe(): Promise<ProbeResult>;
 }
-

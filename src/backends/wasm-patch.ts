@@ -69,7 +69,11 @@ function plainMatMulOnly(original: tf.KernelFunc): tf.KernelFunc {
     const bt = attrs.transposeB ? transposeLast2(b, backend) : b;
     if (bt !== b) temps.push(bt);
     try {
-      return original({ ...args, inputs: { ...args.inputs, a: at, b: bt }, attrs: { ...attrs, transposeA: false, transposeB: false } });
+      return original({
+        ...args,
+        inputs: { ...args.inputs, a: at, b: bt },
+        attrs: { ...attrs, transposeA: false, transposeB: false },
+      });
     } finally {
       for (const t of temps) backend.disposeData(t.dataId);
     }
@@ -78,11 +82,19 @@ function plainMatMulOnly(original: tf.KernelFunc): tf.KernelFunc {
 
 /** Conv geometry of a filter or input gradient (NHWC, dilation 1). */
 function gradConvInfo(
-  xShape: readonly number[], filterShape: readonly number[], attrs: tf.Conv2DBackpropFilterAttrs | tf.Conv2DBackpropInputAttrs,
+  xShape: readonly number[],
+  filterShape: readonly number[],
+  attrs: tf.Conv2DBackpropFilterAttrs | tf.Conv2DBackpropInputAttrs,
 ): tf.backend_util.Conv2DInfo {
   return tf.backend_util.computeConv2DInfo(
-    xShape as [number, number, number, number], filterShape as [number, number, number, number], attrs.strides, 1, attrs.pad,
-    attrs.dimRoundingMode, false, 'channelsLast',
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    'channelsLast',
   );
 }
 
@@ -99,7 +111,8 @@ function forEachPatch(c: tf.backend_util.Conv2DInfo, visit: (colOffset: number, 
           const ih = oh * c.strideHeight - c.padInfo.top + kh * c.dilationHeight;
           for (let kw = 0; kw < c.filterWidth; kw++, o += c.inChannels) {
             const iw = ow * c.strideWidth - c.padInfo.left + kw * c.dilationWidth;
-            if (ih >= 0 && ih < c.inHeight && iw >= 0 && iw < c.inWidth) visit(o, xb + (ih * c.inWidth + iw) * c.inChannels);
+            if (ih >= 0 && ih < c.inHeight && iw >= 0 && iw < c.inWidth)
+              visit(o, xb + (ih * c.inWidth + iw) * c.inChannels);
           }
         }
       }
@@ -116,7 +129,8 @@ function conv2dBackpropFilterWasm(args: KernelArgs): tf.TensorInfo {
   const { x, dy } = args.inputs as Record<string, tf.TensorInfo>;
   const attrs = args.attrs as unknown as tf.Conv2DBackpropFilterAttrs;
   if (!x || !dy) throw new Error('Conv2DBackpropFilter needs x and dy');
-  if (attrs.dataFormat === 'NCHW' || x.dtype !== 'float32' || dy.dtype !== 'float32') return cpuRouted('Conv2DBackpropFilter')(args) as tf.TensorInfo;
+  if (attrs.dataFormat === 'NCHW' || x.dtype !== 'float32' || dy.dtype !== 'float32')
+    return cpuRouted('Conv2DBackpropFilter')(args) as tf.TensorInfo;
   const c = gradConvInfo(x.shape, attrs.filterShape, attrs);
   const rows = c.batchSize * c.outHeight * c.outWidth;
   const kp = c.filterHeight * c.filterWidth * c.inChannels;
@@ -133,7 +147,13 @@ function conv2dBackpropFilterWasm(args: KernelArgs): tf.TensorInfo {
   const temps: tf.TensorInfo[] = [colInfo];
   try {
     const dy2: tf.TensorInfo = { dataId: dy.dataId, shape: [rows, c.outChannels], dtype: 'float32' };
-    const dwT = single(wasmKernel('BatchMatMul')({ inputs: { a: dy2, b: colInfo }, backend, attrs: { transposeA: true, transposeB: false } }));
+    const dwT = single(
+      wasmKernel('BatchMatMul')({
+        inputs: { a: dy2, b: colInfo },
+        backend,
+        attrs: { transposeA: true, transposeB: false },
+      }),
+    );
     temps.push(dwT);
     const dw = transposeLast2({ dataId: dwT.dataId, shape: [c.outChannels, kp], dtype: 'float32' }, backend);
     return { dataId: dw.dataId, shape: [...attrs.filterShape], dtype: 'float32' };
@@ -154,7 +174,9 @@ function conv2dBackpropInputWasm(original: tf.KernelFunc): tf.KernelFunc {
     const kp = c.filterHeight * c.filterWidth * c.inChannels;
     const dy2: tf.TensorInfo = { dataId: dy.dataId, shape: [rows, c.outChannels], dtype: 'float32' };
     const w2: tf.TensorInfo = { dataId: filter.dataId, shape: [kp, c.outChannels], dtype: 'float32' };
-    const dcol = single(wasmKernel('BatchMatMul')({ inputs: { a: dy2, b: w2 }, backend, attrs: { transposeA: false, transposeB: true } }));
+    const dcol = single(
+      wasmKernel('BatchMatMul')({ inputs: { a: dy2, b: w2 }, backend, attrs: { transposeA: false, transposeB: true } }),
+    );
     try {
       // Allocate before taking heap views (a heap growth would detach them).
       const dxInfo = backend.makeOutput([...attrs.inputShape], 'float32');
@@ -226,7 +248,11 @@ export function patchWasmBackend(): WasmPatchReport {
     r.wrapped.push('Conv2DBackpropInput');
   }
   if (!have.has('Conv2DBackpropFilter')) {
-    tf.registerKernel({ kernelName: 'Conv2DBackpropFilter', backendName: 'wasm', kernelFunc: conv2dBackpropFilterWasm });
+    tf.registerKernel({
+      kernelName: 'Conv2DBackpropFilter',
+      backendName: 'wasm',
+      kernelFunc: conv2dBackpropFilterWasm,
+    });
     r.implemented.push('Conv2DBackpropFilter');
   }
   for (const k of tf.getKernelsForBackend('cpu')) {
@@ -237,4 +263,3 @@ export function patchWasmBackend(): WasmPatchReport {
   report = r;
   return r;
 }
-

@@ -50,7 +50,8 @@ export abstract class BaseEnv<Obs, Act> implements Env<Obs, Act> {
   /** Starts a new episode; with `seed`, reseeds first. */
   reset(opts: ResetOptions = {}): [Obs, Info] {
     if (opts.seed !== undefined) {
-      if (!Number.isInteger(opts.seed)) throw new RangeError(`reset: seed must be an integer. Received: ${String(opts.seed)}`);
+      if (!Number.isInteger(opts.seed))
+        throw new RangeError(`reset: seed must be an integer. Received: ${String(opts.seed)}`);
       this.seed(opts.seed);
     }
     const out = this.resetEpisode(opts.options ?? {});

@@ -67,10 +67,18 @@ function firstDifference(a: unknown, b: unknown, path: string): string {
     const x = a as unknown as ArrayLike<number>;
     const y = b as unknown as ArrayLike<number>;
     if (x.length !== y.length) return `${path}: length ${x.length} vs ${y.length}`;
-    for (let i = 0; i < x.length; i++) if (!Object.is(x[i], y[i]) && x[i] !== y[i]) return `${path}[${i}]: ${x[i]} vs ${y[i]}`;
+    for (let i = 0; i < x.length; i++)
+      if (!Object.is(x[i], y[i]) && x[i] !== y[i]) return `${path}[${i}]: ${x[i]} vs ${y[i]}`;
   } else if (Array.isArray(a) && Array.isArray(b) && a.length === b.length) {
     for (let i = 0; i < a.length; i++) if (!dataEqual(a[i], b[i])) return firstDifference(a[i], b[i], `${path}[${i}]`);
-  } else if (a !== null && b !== null && typeof a === 'object' && typeof b === 'object' && !ArrayBuffer.isView(a) && !ArrayBuffer.isView(b)) {
+  } else if (
+    a !== null &&
+    b !== null &&
+    typeof a === 'object' &&
+    typeof b === 'object' &&
+    !ArrayBuffer.isView(a) &&
+    !ArrayBuffer.isView(b)
+  ) {
     const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
     for (const k of keys) {
       const va = (a as Record<string, unknown>)[k];
@@ -129,9 +137,11 @@ function checkSpace(space: Space<unknown> | undefined, name: string, rng: Rng): 
   if (!Array.isArray(space.shape) || !space.shape.every((d) => Number.isInteger(d) && d >= 1)) {
     fail(check, `${name}.shape must be an array of positive integers. Received: ${describe(space.shape)}`);
   }
-  if (!DTYPES.includes(space.dtype)) fail(check, `${name}.dtype must be one of ${DTYPES.join(', ')}. Received: ${String(space.dtype)}`);
+  if (!DTYPES.includes(space.dtype))
+    fail(check, `${name}.dtype must be one of ${DTYPES.join(', ')}. Received: ${String(space.dtype)}`);
   const str = space.toString();
-  if (typeof str !== 'string' || str.length === 0 || str === '[object Object]') fail(check, `${name}.toString() must describe the space`);
+  if (typeof str !== 'string' || str.length === 0 || str === '[object Object]')
+    fail(check, `${name}.toString() must describe the space`);
   for (let i = 0; i < 5; i++) {
     const x = space.sample(rng);
     if (!space.contains(x)) fail(check, `${name}.sample() gave ${describe(x)}, which ${str} does not contain`);
@@ -143,7 +153,8 @@ function isInfo(x: unknown): x is Info {
 }
 
 function checkReset(env: Env<unknown, unknown>, out: unknown, check: string): unknown {
-  if (!Array.isArray(out) || out.length !== 2) fail(check, `reset() must return [obs, info]. Received: ${describe(out)}`);
+  if (!Array.isArray(out) || out.length !== 2)
+    fail(check, `reset() must return [obs, info]. Received: ${describe(out)}`);
   const [obs, info] = out as [unknown, unknown];
   if (!env.observationSpace.contains(obs)) {
     fail(check, `reset() observation ${describe(obs)} is not in ${env.observationSpace.toString()}`);
@@ -152,7 +163,12 @@ function checkReset(env: Env<unknown, unknown>, out: unknown, check: string): un
   return obs;
 }
 
-function checkStep(env: Env<unknown, unknown>, out: unknown, action: unknown, check: string): [unknown, number, boolean, boolean, Info] {
+function checkStep(
+  env: Env<unknown, unknown>,
+  out: unknown,
+  action: unknown,
+  check: string,
+): [unknown, number, boolean, boolean, Info] {
   if (!Array.isArray(out) || out.length !== 5) {
     fail(check, `step() must return [obs, reward, terminated, truncated, info]. Received: ${describe(out)}`);
   }
@@ -160,7 +176,8 @@ function checkStep(env: Env<unknown, unknown>, out: unknown, action: unknown, ch
   if (!env.observationSpace.contains(obs)) {
     fail(check, `step(${describe(action)}) observation ${describe(obs)} is not in ${env.observationSpace.toString()}`);
   }
-  if (typeof r !== 'number' || !Number.isFinite(r)) fail(check, `step() reward must be a finite number. Received: ${describe(r)}`);
+  if (typeof r !== 'number' || !Number.isFinite(r))
+    fail(check, `step() reward must be a finite number. Received: ${describe(r)}`);
   if (typeof term !== 'boolean' || typeof trunc !== 'boolean') {
     fail(check, `step() terminated and truncated must be booleans. Received: ${describe(term)}, ${describe(trunc)}`);
   }
@@ -197,12 +214,23 @@ function run(env: Env<unknown, unknown>, seed: number, steps: number, check: str
 function checkFrame(env: Env<unknown, unknown>, frame: unknown, when: string): void {
   const check = 'render';
   if (env.renderMode === 'ansi') {
-    if (typeof frame !== 'string') fail(check, `render() in 'ansi' mode must return a string ${when}. Received: ${describe(frame)}`);
+    if (typeof frame !== 'string')
+      fail(check, `render() in 'ansi' mode must return a string ${when}. Received: ${describe(frame)}`);
     return;
   }
   const f = frame as RgbFrame | null;
-  if (!f || !(f.data instanceof Uint8Array) || !Number.isInteger(f.height) || !Number.isInteger(f.width) || f.height < 1 || f.width < 1) {
-    fail(check, `render() in 'rgb_array' mode must return {data: Uint8Array, height, width} ${when}. Received: ${describe(frame)}`);
+  if (
+    !f ||
+    !(f.data instanceof Uint8Array) ||
+    !Number.isInteger(f.height) ||
+    !Number.isInteger(f.width) ||
+    f.height < 1 ||
+    f.width < 1
+  ) {
+    fail(
+      check,
+      `render() in 'rgb_array' mode must return {data: Uint8Array, height, width} ${when}. Received: ${describe(frame)}`,
+    );
   }
   if (f.data.length !== f.height * f.width * 3) {
     fail(check, `render() frame has ${f.data.length} bytes but height*width*3 = ${f.height * f.width * 3} ${when}`);
@@ -229,9 +257,13 @@ export function checkEnv(env: Env<unknown, unknown>, opts: CheckEnvOptions = {})
 
   const md = env.metadata;
   if (!md || !Array.isArray(md.renderModes) || !md.renderModes.every((m) => m === 'rgb_array' || m === 'ansi')) {
-    fail('metadata', `metadata.renderModes must be an array of 'rgb_array' | 'ansi'. Received: ${describe(md?.renderModes)}`);
+    fail(
+      'metadata',
+      `metadata.renderModes must be an array of 'rgb_array' | 'ansi'. Received: ${describe(md?.renderModes)}`,
+    );
   }
-  if (typeof md.renderFps !== 'number' || !(md.renderFps > 0)) fail('metadata', `metadata.renderFps must be a positive number. Received: ${describe(md.renderFps)}`);
+  if (typeof md.renderFps !== 'number' || !(md.renderFps > 0))
+    fail('metadata', `metadata.renderFps must be a positive number. Received: ${describe(md.renderFps)}`);
   if (env.renderMode !== null && !md.renderModes.includes(env.renderMode)) {
     fail('metadata', `renderMode '${env.renderMode}' is not in metadata.renderModes [${md.renderModes.join(', ')}]`);
   }
@@ -256,7 +288,8 @@ export function checkEnv(env: Env<unknown, unknown>, opts: CheckEnvOptions = {})
       fail('determinism', `two runs with seed ${seed} and the same actions differ at record ${i}: ${where}`);
     }
   }
-  if (first.records.length !== second.records.length) fail('determinism', 'two runs with the same seed have different lengths');
+  if (first.records.length !== second.records.length)
+    fail('determinism', 'two runs with the same seed have different lengths');
   report.passed.push('determinism');
 
   // Drive one episode to its end, then step again: it must throw.
@@ -274,7 +307,8 @@ export function checkEnv(env: Env<unknown, unknown>, opts: CheckEnvOptions = {})
     } catch {
       threw = true;
     }
-    if (!threw) fail('step-after-end', 'step() after terminated/truncated did not throw (call reset() first is required)');
+    if (!threw)
+      fail('step-after-end', 'step() after terminated/truncated did not throw (call reset() first is required)');
     report.passed.push('step-after-end');
   } else {
     report.skipped.push({ check: 'step-after-end', reason: `no episode ended within ${steps * 10} random steps` });

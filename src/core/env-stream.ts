@@ -136,7 +136,13 @@ export class EnvStream<Obs, Act> extends Wrapper<Obs, Act> {
     this.t = 0;
     this.ret = 0;
     if (this.resetSubject.observed) {
-      this.resetSubject.next({ episode: this.episodeIndex, seed: opts?.seed ?? null, obs: out[0], info: out[1], globalStep: this.steps });
+      this.resetSubject.next({
+        episode: this.episodeIndex,
+        seed: opts?.seed ?? null,
+        obs: out[0],
+        info: out[1],
+        globalStep: this.steps,
+      });
     }
     return out;
   }
@@ -149,7 +155,9 @@ export class EnvStream<Obs, Act> extends Wrapper<Obs, Act> {
     this.steps++;
     this.ret += r;
     if (this.stepSubject.observed) {
-      this.stepSubject.next(new StepEventImpl(this, this.version, this.episodeIndex, this.t, this.steps, action, obs, r, term, trunc, info));
+      this.stepSubject.next(
+        new StepEventImpl(this, this.version, this.episodeIndex, this.t, this.steps, action, obs, r, term, trunc, info),
+      );
     }
     if ((term || trunc) && this.episodeSubject.observed) {
       this.episodeSubject.next({
@@ -185,7 +193,8 @@ export interface EpisodeSummary {
 
 /** Operator: `episodes$.pipe(summarizeEpisodes(100))` adds moving means over the last `window` episodes. */
 export function summarizeEpisodes(window = 100): (source: Observable<EpisodeEvent>) => Observable<EpisodeSummary> {
-  if (!Number.isInteger(window) || window < 1) throw new RangeError(`summarizeEpisodes: window must be a positive integer. Received: ${String(window)}`);
+  if (!Number.isInteger(window) || window < 1)
+    throw new RangeError(`summarizeEpisodes: window must be a positive integer. Received: ${String(window)}`);
   return (source) =>
     source.pipe(
       scan(

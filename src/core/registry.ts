@@ -65,7 +65,9 @@ const RESERVED_OPTIONS = ['renderMode', 'maxEpisodeSteps'] as const;
 export function parseEnvId(id: string): { namespace: string | null; name: string; version: number } {
   const m = typeof id === 'string' ? ID_RE.exec(id) : null;
   if (!m) {
-    throw new EnvError(`Malformed env id '${String(id)}': expected [namespace/]Name-vN, e.g. 'Catch-v0' or 'bsuite/Catch-v0'`);
+    throw new EnvError(
+      `Malformed env id '${String(id)}': expected [namespace/]Name-vN, e.g. 'Catch-v0' or 'bsuite/Catch-v0'`,
+    );
   }
   return { namespace: m[1] ?? null, name: m[2] as string, version: Number(m[3]) };
 }
@@ -183,7 +185,9 @@ export class Registry {
         merged.renderMode = v;
       } else if (k === 'maxEpisodeSteps') {
         if (v !== null && v !== 0 && (!Number.isInteger(v) || (v as number) < 1)) {
-          throw new EnvError(`make('${id}'): maxEpisodeSteps must be a positive integer, 0 or null. Received: ${String(v)}`);
+          throw new EnvError(
+            `make('${id}'): maxEpisodeSteps must be a positive integer, 0 or null. Received: ${String(v)}`,
+          );
         }
         maxSteps = v === null || v === 0 ? null : (v as number);
       } else if (!(k in s.defaultOptions)) {
@@ -229,10 +233,12 @@ export class Registry {
       if (str === 'null') out[k] = null;
       else if (typeof def === 'number') {
         const n = Number(str);
-        if (str.trim() === '' || !Number.isFinite(n)) throw new EnvError(`Option '${k}' of '${id}' must be a number. Received: ${str}`);
+        if (str.trim() === '' || !Number.isFinite(n))
+          throw new EnvError(`Option '${k}' of '${id}' must be a number. Received: ${str}`);
         out[k] = n;
       } else if (typeof def === 'boolean') {
-        if (str !== 'true' && str !== 'false') throw new EnvError(`Option '${k}' of '${id}' must be true or false. Received: ${str}`);
+        if (str !== 'true' && str !== 'false')
+          throw new EnvError(`Option '${k}' of '${id}' must be true or false. Received: ${str}`);
         out[k] = str === 'true';
       } else {
         out[k] = str;
@@ -265,12 +271,16 @@ export function spec(id: string): EnvSpec {
   return registry.spec(id);
 }
 
-/** Whether `id` counts wins in the default registry (see {@link RegisterOptions.countsWins}); false when not registered. */
+/**
+ * Whether `id` counts wins in the default registry (see {@link RegisterOptions.countsWins}); false when not registered.
+ */
 export function countsWins(id: string): boolean {
   return registry.countsWins(id);
 }
 
-/** Parses `key=value` strings into typed options for `id` with the default registry (see {@link Registry.parseOptions}). */
+/**
+ * Parses `key=value` strings into typed options for `id` with the default registry (see {@link Registry.parseOptions}).
+ */
 export function parseOptions(id: string, raw: Readonly<Record<string, string>>): Record<string, EnvOptionValue> {
   return registry.parseOptions(id, raw);
 }

@@ -10,7 +10,8 @@
  *   `infos[i].finalObs` / `infos[i].finalInfo` (`infos[i]` is otherwise the reset info).
  *
  * Buffers: the batched observation, rewards, flags and the `infos` array of `step` are reused,
- * valid until the next `reset`/`step`; copy them to keep them. Only `same-step` episode ends allocate (the final obs copy).
+ * valid until the next `reset`/`step`; copy them to keep them. Only `same-step` episode ends allocate (the final obs
+ * copy).
  */
 import type { DType, Env, Info, Space } from './env.js';
 import { allocTyped, Box, Discrete, MultiDiscrete, shapeSize, type AnyTypedArray } from './spaces.js';
@@ -19,7 +20,13 @@ import { allocTyped, Box, Discrete, MultiDiscrete, shapeSize, type AnyTypedArray
 export type AutoresetMode = 'next-step' | 'same-step';
 
 /** `[obs, rewards, terminated, truncated, infos]` for all sub-envs (flags are 0/1). */
-export type VectorStepResult = [obs: AnyTypedArray, rewards: Float64Array, terminated: Uint8Array, truncated: Uint8Array, infos: Info[]];
+export type VectorStepResult = [
+  obs: AnyTypedArray,
+  rewards: Float64Array,
+  terminated: Uint8Array,
+  truncated: Uint8Array,
+  infos: Info[],
+];
 
 /** Options of {@link SyncVectorEnv}. */
 export interface SyncVectorEnvOptions {
@@ -85,10 +92,7 @@ export class SyncVectorEnv<Obs, Act> {
   private started = false;
 
   /** @param envs the sub-envs (or factories making them); all must have equal spaces */
-  constructor(
-    envs: readonly (Env<Obs, Act> | (() => Env<Obs, Act>))[],
-    opts: SyncVectorEnvOptions = {},
-  ) {
+  constructor(envs: readonly (Env<Obs, Act> | (() => Env<Obs, Act>))[], opts: SyncVectorEnvOptions = {}) {
     if (envs.length === 0) throw new RangeError('SyncVectorEnv needs at least one env');
     this.envs = envs.map((e) => (typeof e === 'function' ? e() : e));
     this.numEnvs = this.envs.length;
@@ -100,7 +104,10 @@ export class SyncVectorEnv<Obs, Act> {
     this.singleObservationSpace = first.observationSpace;
     this.singleActionSpace = first.actionSpace;
     this.envs.forEach((e, i) => {
-      if (e.observationSpace.toString() !== first.observationSpace.toString() || e.actionSpace.toString() !== first.actionSpace.toString()) {
+      if (
+        e.observationSpace.toString() !== first.observationSpace.toString() ||
+        e.actionSpace.toString() !== first.actionSpace.toString()
+      ) {
         throw new TypeError(
           `SyncVectorEnv: sub-env ${i} has spaces ${e.observationSpace.toString()} / ${e.actionSpace.toString()}, sub-env 0 has ${first.observationSpace.toString()} / ${first.actionSpace.toString()}`,
         );
@@ -108,7 +115,9 @@ export class SyncVectorEnv<Obs, Act> {
     });
     const os = first.observationSpace;
     if (!(os instanceof Box || os instanceof Discrete || os instanceof MultiDiscrete)) {
-      throw new TypeError(`SyncVectorEnv: observation space must be Box, Discrete or MultiDiscrete. Received: ${os.toString()}`);
+      throw new TypeError(
+        `SyncVectorEnv: observation space must be Box, Discrete or MultiDiscrete. Received: ${os.toString()}`,
+      );
     }
     this.observationSpace = batchSpace(os, this.numEnvs);
     this.actionSpace = batchSpace(first.actionSpace, this.numEnvs);
@@ -136,8 +145,15 @@ export class SyncVectorEnv<Obs, Act> {
     }
     const infos: Info[] = [];
     for (let i = 0; i < this.numEnvs; i++) {
-      const s = seed === undefined ? undefined : typeof seed === 'number' ? seed + i : (seed as readonly (number | undefined)[])[i];
-      const [o, info] = (this.envs[i] as Env<Obs, Act>).reset(s === undefined ? { options: opts.options } : { seed: s, options: opts.options });
+      const s =
+        seed === undefined
+          ? undefined
+          : typeof seed === 'number'
+            ? seed + i
+            : (seed as readonly (number | undefined)[])[i];
+      const [o, info] = (this.envs[i] as Env<Obs, Act>).reset(
+        s === undefined ? { options: opts.options } : { seed: s, options: opts.options },
+      );
       this.write(i, o);
       infos.push(info);
     }

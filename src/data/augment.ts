@@ -37,7 +37,9 @@ export const BOOK_CIFAR_AUGMENTATION: Readonly<AugmentOptions> = {
 function checkRange(name: string, v: number | undefined, max: number): number {
   const x = v ?? 0;
   if (!Number.isFinite(x) || x < 0 || x > max) {
-    throw new RangeError(`Received an invalid value for \`${name}\`, expected a number in [0, ${max}]. Received: ${name}=${String(v)}`);
+    throw new RangeError(
+      `Received an invalid value for \`${name}\`, expected a number in [0, ${max}]. Received: ${name}=${String(v)}`,
+    );
   }
   return x;
 }
@@ -46,14 +48,23 @@ function checkRange(name: string, v: number | undefined, max: number): number {
  * Augments a batch in place order: `src` holds `count` HWC float images; returns a new array of
  * the same size. Each image draws its parameters from `rng` in a fixed order.
  */
-export function augmentImages(src: Float32Array, count: number, height: number, width: number, channels: number, options: AugmentOptions, rng: Rng): Float32Array {
+export function augmentImages(
+  src: Float32Array,
+  count: number,
+  height: number,
+  width: number,
+  channels: number,
+  options: AugmentOptions,
+  rng: Rng,
+): Float32Array {
   const rot = checkRange('rotationRange', options.rotationRange, 180);
   const ws = checkRange('widthShiftRange', options.widthShiftRange, 1);
   const hs = checkRange('heightShiftRange', options.heightShiftRange, 1);
   const zr = checkRange('zoomRange', options.zoomRange, 1);
   const nearest = (options.interpolation ?? 'nearest') === 'nearest';
   const per = height * width * channels;
-  if (src.length < count * per) throw new RangeError(`augmentImages: ${src.length} values for ${count} images of ${height}x${width}x${channels}`);
+  if (src.length < count * per)
+    throw new RangeError(`augmentImages: ${src.length} values for ${count} images of ${height}x${width}x${channels}`);
   const out = new Float32Array(count * per);
   const cy = (height - 1) / 2;
   const cx = (width - 1) / 2;
@@ -73,8 +84,8 @@ export function augmentImages(src: Float32Array, count: number, height: number, 
       for (let x = 0; x < width; x++) {
         const dy = y - cy;
         const dx = x - cx;
-        let sy = (cos * dy * zx - sin * dx * zy) + cy + tx;
-        let sx = (sin * dy * zx + cos * dx * zy) + cx + ty;
+        let sy = cos * dy * zx - sin * dx * zy + cy + tx;
+        let sx = sin * dy * zx + cos * dx * zy + cx + ty;
         sy = Math.min(Math.max(sy, 0), height - 1);
         sx = Math.min(Math.max(sx, 0), width - 1);
         const ox = flip ? width - 1 - x : x;

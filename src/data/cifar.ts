@@ -8,7 +8,18 @@ export const CIFAR10_RECORD_BYTES = 3073;
 /** Side of a CIFAR image. */
 export const CIFAR10_SIDE = 32;
 /** The class names in index order (the content of `batches.meta.txt`). */
-export const CIFAR10_CLASSES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'] as const;
+export const CIFAR10_CLASSES = [
+  'airplane',
+  'automobile',
+  'bird',
+  'cat',
+  'deer',
+  'dog',
+  'frog',
+  'horse',
+  'ship',
+  'truck',
+] as const;
 
 /** A parsed batch: images as HWC (channels last, RGB) bytes, like Keras' `cifar10.load_data()`. */
 export interface CifarBatch {
@@ -26,7 +37,9 @@ export class CifarFormatError extends Error {
 /** Parses one binary batch, converting planar CHW to HWC. */
 export function parseCifarBatch(bytes: Uint8Array, name = 'CIFAR-10 batch'): CifarBatch {
   if (bytes.length === 0 || bytes.length % CIFAR10_RECORD_BYTES !== 0) {
-    throw new CifarFormatError(`${name}: ${bytes.length} bytes is not a positive multiple of the ${CIFAR10_RECORD_BYTES}-byte record size`);
+    throw new CifarFormatError(
+      `${name}: ${bytes.length} bytes is not a positive multiple of the ${CIFAR10_RECORD_BYTES}-byte record size`,
+    );
   }
   const count = bytes.length / CIFAR10_RECORD_BYTES;
   const plane = CIFAR10_SIDE * CIFAR10_SIDE;

@@ -22,7 +22,10 @@ export interface DataOptions {
 }
 
 /** The folder from `--data-dir`, else `TFGYM_DATA`, else undefined (download). */
-export function resolveDataDir(flag: string | undefined, env: Readonly<Record<string, string | undefined>> = process.env): string | undefined {
+export function resolveDataDir(
+  flag: string | undefined,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): string | undefined {
   if (flag !== undefined && flag !== '') return flag;
   const e = env['TFGYM_DATA'];
   return e !== undefined && e !== '' ? e : undefined;
@@ -60,10 +63,26 @@ interface Remote {
 
 /** MNIST from the CVDF mirror of LeCun's files (byte-identical, so the published hashes hold). */
 const MNIST_REMOTE: readonly Remote[] = [
-  { file: 'train-images-idx3-ubyte.gz', url: 'https://storage.googleapis.com/cvdf-datasets/mnist/train-images-idx3-ubyte.gz', sha256: '440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609' },
-  { file: 'train-labels-idx1-ubyte.gz', url: 'https://storage.googleapis.com/cvdf-datasets/mnist/train-labels-idx1-ubyte.gz', sha256: '3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c' },
-  { file: 't10k-images-idx3-ubyte.gz', url: 'https://storage.googleapis.com/cvdf-datasets/mnist/t10k-images-idx3-ubyte.gz', sha256: '8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6' },
-  { file: 't10k-labels-idx1-ubyte.gz', url: 'https://storage.googleapis.com/cvdf-datasets/mnist/t10k-labels-idx1-ubyte.gz', sha256: 'f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6' },
+  {
+    file: 'train-images-idx3-ubyte.gz',
+    url: 'https://storage.googleapis.com/cvdf-datasets/mnist/train-images-idx3-ubyte.gz',
+    sha256: '440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609',
+  },
+  {
+    file: 'train-labels-idx1-ubyte.gz',
+    url: 'https://storage.googleapis.com/cvdf-datasets/mnist/train-labels-idx1-ubyte.gz',
+    sha256: '3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c',
+  },
+  {
+    file: 't10k-images-idx3-ubyte.gz',
+    url: 'https://storage.googleapis.com/cvdf-datasets/mnist/t10k-images-idx3-ubyte.gz',
+    sha256: '8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6',
+  },
+  {
+    file: 't10k-labels-idx1-ubyte.gz',
+    url: 'https://storage.googleapis.com/cvdf-datasets/mnist/t10k-labels-idx1-ubyte.gz',
+    sha256: 'f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6',
+  },
 ];
 
 const FASHION_BASE = 'https://fashion-mnist.s3-website.eu-central-1.amazonaws.com/';
@@ -71,11 +90,30 @@ const FASHION_BASE = 'https://fashion-mnist.s3-website.eu-central-1.amazonaws.co
 const FASHION_REMOTE: readonly Remote[] = [
   { file: 'train-images-idx3-ubyte.gz', url: `${FASHION_BASE}train-images-idx3-ubyte.gz` },
   { file: 'train-labels-idx1-ubyte.gz', url: `${FASHION_BASE}train-labels-idx1-ubyte.gz` },
-  { file: 't10k-images-idx3-ubyte.gz', url: `${FASHION_BASE}t10k-images-idx3-ubyte.gz`, sha256: '346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073' },
-  { file: 't10k-labels-idx1-ubyte.gz', url: `${FASHION_BASE}t10k-labels-idx1-ubyte.gz`, sha256: '67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5' },
+  {
+    file: 't10k-images-idx3-ubyte.gz',
+    url: `${FASHION_BASE}t10k-images-idx3-ubyte.gz`,
+    sha256: '346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073',
+  },
+  {
+    file: 't10k-labels-idx1-ubyte.gz',
+    url: `${FASHION_BASE}t10k-labels-idx1-ubyte.gz`,
+    sha256: '67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5',
+  },
 ];
 
-const FASHION_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
+const FASHION_CLASSES = [
+  'T-shirt/top',
+  'Trouser',
+  'Pullover',
+  'Dress',
+  'Coat',
+  'Sandal',
+  'Shirt',
+  'Sneaker',
+  'Bag',
+  'Ankle boot',
+];
 
 /** First existing path among `dir/<sub>/<file>` for each candidate sub-folder. */
 function findIn(dir: string, subs: readonly string[], file: string): string | undefined {
@@ -107,14 +145,22 @@ async function locate(kind: string, remote: Remote, subs: readonly string[], o: 
 function idxSplit(imagesPath: string, labelsPath: string): ImageSplit {
   const img = parseIdx(readBytes(imagesPath), imagesPath);
   const lab = parseIdx(readBytes(labelsPath), labelsPath);
-  if (img.dims.length !== 3) throw new DataNotFoundError(`${imagesPath}: expected 3 dimensions (count, rows, cols), got ${img.dims.join('x')}`);
-  if (lab.dims.length !== 1) throw new DataNotFoundError(`${labelsPath}: expected 1 dimension, got ${lab.dims.join('x')}`);
+  if (img.dims.length !== 3)
+    throw new DataNotFoundError(`${imagesPath}: expected 3 dimensions (count, rows, cols), got ${img.dims.join('x')}`);
+  if (lab.dims.length !== 1)
+    throw new DataNotFoundError(`${labelsPath}: expected 1 dimension, got ${lab.dims.join('x')}`);
   const [count = 0, height = 0, width = 0] = img.dims;
-  if (lab.dims[0] !== count) throw new DataNotFoundError(`${imagesPath} holds ${count} images but ${labelsPath} holds ${lab.dims[0]} labels`);
+  if (lab.dims[0] !== count)
+    throw new DataNotFoundError(`${imagesPath} holds ${count} images but ${labelsPath} holds ${lab.dims[0]} labels`);
   return { count, height, width, channels: 1, images: img.data, labels: lab.data };
 }
 
-async function loadIdxDataset(kind: 'mnist' | 'fashion-mnist', remote: readonly Remote[], classes: readonly string[], o: DataOptions): Promise<ImageDataset> {
+async function loadIdxDataset(
+  kind: 'mnist' | 'fashion-mnist',
+  remote: readonly Remote[],
+  classes: readonly string[],
+  o: DataOptions,
+): Promise<ImageDataset> {
   const subs = [kind, ''];
   const paths: string[] = [];
   for (const r of remote) paths.push(await locate(kind, r, subs, o));
@@ -189,7 +235,12 @@ export async function loadCifar10(o: DataOptions = {}): Promise<ImageDataset> {
   }
   if (trainParts.length === 0) throw new DataNotFoundError(`No data_batch_N.bin in ${dir}.`);
   const testPath = join(dir, 'test_batch.bin');
-  return { name: 'cifar-10', train: concatSplits(trainParts), test: concatSplits([parseCifarBatch(readBytes(testPath), testPath)]), classes: [...CIFAR10_CLASSES] };
+  return {
+    name: 'cifar-10',
+    train: concatSplits(trainParts),
+    test: concatSplits([parseCifarBatch(readBytes(testPath), testPath)]),
+    classes: [...CIFAR10_CLASSES],
+  };
 }
 
 /** The first `n` examples of a split (for quick runs and the shrinking-training-set study). */

@@ -54,7 +54,8 @@ function matches(bytes: Uint8Array, o: GetFileOptions): boolean {
 
 function networkReason(e: unknown): string {
   const cause = e instanceof Error ? (e as Error & { cause?: unknown }).cause : undefined;
-  const code = cause && typeof cause === 'object' && 'code' in cause ? String((cause as { code: unknown }).code) : undefined;
+  const code =
+    cause && typeof cause === 'object' && 'code' in cause ? String((cause as { code: unknown }).code) : undefined;
   const msg = e instanceof Error ? e.message : String(e);
   return code ? `${msg} (${code})` : msg;
 }
@@ -77,7 +78,9 @@ export async function getFile(o: GetFileOptions): Promise<string> {
     throw new DownloadError(`Could not download ${o.name} from ${o.origin}: ${networkReason(e)}. ${byHand}`);
   }
   if (!res.ok || !res.body) {
-    throw new DownloadError(`Could not download ${o.name} from ${o.origin}: HTTP ${res.status} ${res.statusText}. ${byHand}`);
+    throw new DownloadError(
+      `Could not download ${o.name} from ${o.origin}: HTTP ${res.status} ${res.statusText}. ${byHand}`,
+    );
   }
   const lenHeader = res.headers.get('content-length');
   const total = lenHeader !== null && /^\d+$/.test(lenHeader) ? Number(lenHeader) : undefined;
@@ -101,15 +104,21 @@ export async function getFile(o: GetFileOptions): Promise<string> {
       }
     }
     if (total !== undefined && received !== total) {
-      throw new DownloadError(`Download of ${o.name} from ${o.origin} was interrupted: got ${received} of ${total} bytes. ${byHand}`);
+      throw new DownloadError(
+        `Download of ${o.name} from ${o.origin} was interrupted: got ${received} of ${total} bytes. ${byHand}`,
+      );
     }
     const gotSha = sha.digest('hex');
     if (o.sha256 && gotSha !== o.sha256.toLowerCase()) {
-      throw new DownloadError(`${o.name} from ${o.origin} has sha256 ${gotSha}, expected ${o.sha256}: the file was not saved. ${byHand}`);
+      throw new DownloadError(
+        `${o.name} from ${o.origin} has sha256 ${gotSha}, expected ${o.sha256}: the file was not saved. ${byHand}`,
+      );
     }
     const gotMd5 = md5.digest('hex');
     if (o.md5 && gotMd5 !== o.md5.toLowerCase()) {
-      throw new DownloadError(`${o.name} from ${o.origin} has md5 ${gotMd5}, expected ${o.md5}: the file was not saved. ${byHand}`);
+      throw new DownloadError(
+        `${o.name} from ${o.origin} has md5 ${gotMd5}, expected ${o.md5}: the file was not saved. ${byHand}`,
+      );
     }
     o.onProgress?.(received, total);
     out.commit();
@@ -117,6 +126,8 @@ export async function getFile(o: GetFileOptions): Promise<string> {
   } catch (e) {
     out.abort();
     if (e instanceof DownloadError) throw e;
-    throw new DownloadError(`Download of ${o.name} from ${o.origin} was interrupted: ${networkReason(e)}. Nothing was cached. ${byHand}`);
+    throw new DownloadError(
+      `Download of ${o.name} from ${o.origin} was interrupted: ${networkReason(e)}. Nothing was cached. ${byHand}`,
+    );
   }
 }

@@ -37,9 +37,11 @@ export function parseIdx(bytes: Uint8Array, name = 'IDX file'): IdxArray {
   }
   if (raw.length < 4) throw new IdxFormatError(`${name}: too short for an IDX header (${raw.length} bytes)`);
   const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-  if (raw[0] !== 0 || raw[1] !== 0) throw new IdxFormatError(`${name}: bad magic number (first bytes must be 0x00 0x00)`);
+  if (raw[0] !== 0 || raw[1] !== 0)
+    throw new IdxFormatError(`${name}: bad magic number (first bytes must be 0x00 0x00)`);
   const type = raw[2] ?? 0;
-  if (type !== 0x08) throw new IdxFormatError(`${name}: unsupported IDX data type 0x${type.toString(16)} (only unsigned byte, 0x08)`);
+  if (type !== 0x08)
+    throw new IdxFormatError(`${name}: unsupported IDX data type 0x${type.toString(16)} (only unsigned byte, 0x08)`);
   const rank = raw[3] ?? 0;
   if (rank < 1) throw new IdxFormatError(`${name}: rank 0`);
   const headerLen = 4 + 4 * rank;
@@ -48,7 +50,9 @@ export function parseIdx(bytes: Uint8Array, name = 'IDX file'): IdxArray {
   for (let i = 0; i < rank; i++) dims.push(view.getUint32(4 + 4 * i, false));
   const count = shapeSize(dims);
   if (raw.length - headerLen < count) {
-    throw new IdxFormatError(`${name}: header says ${dims.join('x')} = ${count} values but the file holds ${raw.length - headerLen}`);
+    throw new IdxFormatError(
+      `${name}: header says ${dims.join('x')} = ${count} values but the file holds ${raw.length - headerLen}`,
+    );
   }
   return { dims, data: raw.subarray(headerLen, headerLen + count) };
 }

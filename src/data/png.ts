@@ -52,7 +52,8 @@ export function decodePng(bytes: Uint8Array, name = 'PNG file'): RgbImage {
       depth = body[8] ?? 0;
       colorType = body[9] ?? 0;
       if ((body[12] ?? 0) !== 0) throw new ImageFormatError(`${name}: interlaced PNGs are not supported`);
-      if (depth !== 8 && depth !== 16) throw new ImageFormatError(`${name}: bit depth ${depth} is not supported (8 or 16 only)`);
+      if (depth !== 8 && depth !== 16)
+        throw new ImageFormatError(`${name}: bit depth ${depth} is not supported (8 or 16 only)`);
     } else if (type === 'PLTE') {
       palette = body;
     } else if (type === 'IDAT') {
@@ -62,7 +63,8 @@ export function decodePng(bytes: Uint8Array, name = 'PNG file'): RgbImage {
     }
   }
   const channels = ({ 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 } as Record<number, number>)[colorType];
-  if (!channels || width === 0 || height === 0) throw new ImageFormatError(`${name}: bad or unsupported header (color type ${colorType})`);
+  if (!channels || width === 0 || height === 0)
+    throw new ImageFormatError(`${name}: bad or unsupported header (color type ${colorType})`);
   const bpp = channels * (depth / 8);
   const stride = width * bpp;
   const total = idat.reduce((a, c) => a + c.length, 0);
@@ -86,12 +88,23 @@ export function decodePng(bytes: Uint8Array, name = 'PNG file'): RgbImage {
       const c = x >= bpp && y > 0 ? (px[dst - stride + x - bpp] ?? 0) : 0;
       let v: number;
       switch (filter) {
-        case 0: v = r; break;
-        case 1: v = r + a; break;
-        case 2: v = r + b; break;
-        case 3: v = r + ((a + b) >> 1); break;
-        case 4: v = r + paeth(a, b, c); break;
-        default: throw new ImageFormatError(`${name}: bad filter type ${filter} on row ${y}`);
+        case 0:
+          v = r;
+          break;
+        case 1:
+          v = r + a;
+          break;
+        case 2:
+          v = r + b;
+          break;
+        case 3:
+          v = r + ((a + b) >> 1);
+          break;
+        case 4:
+          v = r + paeth(a, b, c);
+          break;
+        default:
+          throw new ImageFormatError(`${name}: bad filter type ${filter} on row ${y}`);
       }
       px[dst + x] = v & 0xff;
     }

@@ -24,7 +24,9 @@
 /** Interpolation methods, named as in the wrappers' API. */
 export type Interpolation = 'area' | 'bilinear' | 'nearest';
 
-/** One entry of an `INTER_AREA` weight table: output index `d` draws on source index `s` with weight `w` (a float32). */
+/**
+ * One entry of an `INTER_AREA` weight table: output index `d` draws on source index `s` with weight `w` (a float32).
+ */
 export interface AreaTableEntry {
   readonly d: number;
   readonly s: number;
@@ -79,17 +81,32 @@ export function createResizer(
   dstW: number,
   interpolation: Interpolation,
 ): Resizer {
-  for (const [name, v] of [['srcH', srcH], ['srcW', srcW], ['channels', channels], ['dstH', dstH], ['dstW', dstW]] as const) {
-    if (!Number.isInteger(v) || v < 1) throw new RangeError(`resize: ${name} must be a positive integer. Received: ${String(v)}`);
+  for (const [name, v] of [
+    ['srcH', srcH],
+    ['srcW', srcW],
+    ['channels', channels],
+    ['dstH', dstH],
+    ['dstW', dstW],
+  ] as const) {
+    if (!Number.isInteger(v) || v < 1)
+      throw new RangeError(`resize: ${name} must be a positive integer. Received: ${String(v)}`);
   }
   if (interpolation !== 'area' && interpolation !== 'bilinear' && interpolation !== 'nearest') {
-    throw new RangeError(`resize: interpolation must be 'area', 'bilinear' or 'nearest'. Received: ${String(interpolation)}`);
+    throw new RangeError(
+      `resize: interpolation must be 'area', 'bilinear' or 'nearest'. Received: ${String(interpolation)}`,
+    );
   }
   const srcLen = srcH * srcW * channels;
   const dstLen = dstH * dstW * channels;
   const check = (src: Uint8Array, dst: Uint8Array): void => {
-    if (src.length !== srcLen) throw new RangeError(`resize: src must have ${srcLen} bytes (${srcH}x${srcW}x${channels}). Received: ${src.length}`);
-    if (dst.length !== dstLen) throw new RangeError(`resize: dst must have ${dstLen} bytes (${dstH}x${dstW}x${channels}). Received: ${dst.length}`);
+    if (src.length !== srcLen)
+      throw new RangeError(
+        `resize: src must have ${srcLen} bytes (${srcH}x${srcW}x${channels}). Received: ${src.length}`,
+      );
+    if (dst.length !== dstLen)
+      throw new RangeError(
+        `resize: dst must have ${dstLen} bytes (${dstH}x${dstW}x${channels}). Received: ${dst.length}`,
+      );
   };
   let impl: Resizer;
   if (srcH === dstH && srcW === dstW) {
@@ -102,7 +119,10 @@ export function createResizer(
   } else if (interpolation === 'area' && srcW >= dstW && srcH >= dstH) {
     const sx = srcW / dstW;
     const sy = srcH / dstH;
-    impl = Number.isInteger(sx) && Number.isInteger(sy) ? areaFast(srcW, channels, dstH, dstW, sx, sy) : areaGeneral(srcW, channels, srcH, dstH, dstW);
+    impl =
+      Number.isInteger(sx) && Number.isInteger(sy)
+        ? areaFast(srcW, channels, dstH, dstW, sx, sy)
+        : areaGeneral(srcW, channels, srcH, dstH, dstW);
   } else {
     impl = linear(srcH, srcW, channels, dstH, dstW, interpolation === 'area');
   }
@@ -257,7 +277,11 @@ function sourceCoord(d: number, scale: number, inv: number, areaMode: boolean): 
 }
 
 /** Per-axis linear coefficients as OpenCV computes them (area mode for INTER_AREA enlarging). */
-function linearAxis(srcLen: number, dstLen: number, areaMode: boolean): { ofs: Int32Array; a0: Int32Array; a1: Int32Array } {
+function linearAxis(
+  srcLen: number,
+  dstLen: number,
+  areaMode: boolean,
+): { ofs: Int32Array; a0: Int32Array; a1: Int32Array } {
   const inv = dstLen / srcLen;
   const scale = 1 / inv;
   const ofs = new Int32Array(dstLen);
@@ -309,7 +333,9 @@ function linear(srcH: number, srcW: number, cn: number, dstH: number, dstW: numb
       const a1 = xa.a1[x] as number;
       const last = (xa.ofs[x] as number) >= srcW - 1;
       for (let c = 0; c < cn; c++) {
-        out[o++] = last ? (src[s + c] as number) * COEF_SCALE : (src[s + c] as number) * a0 + (src[s + c + cn] as number) * a1;
+        out[o++] = last
+          ? (src[s + c] as number) * COEF_SCALE
+          : (src[s + c] as number) * a0 + (src[s + c + cn] as number) * a1;
       }
     }
   };

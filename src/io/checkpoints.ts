@@ -163,7 +163,9 @@ export class FileCheckpointStore implements CheckpointStore {
     replaceDir(tmp, dst);
     writeFileAtomic(join(root, 'latest.json'), JSON.stringify({ dir: name, step: cp.trainer.step }));
     // Drop older checkpoints beyond `keep`.
-    const all = readdirSync(root).filter((f) => /^step-\d+$/.test(f)).sort();
+    const all = readdirSync(root)
+      .filter((f) => /^step-\d+$/.test(f))
+      .sort();
     for (const old of all.slice(0, Math.max(0, all.length - this.keep))) {
       rmSync(join(root, old), { recursive: true, force: true });
     }

@@ -154,5 +154,9 @@ export function hasBestModel(runDir: string): boolean {
  */
 export function runMetricsSink(runDir: string, startMs: number): MetricsSink {
   ensureDir(runDir);
-  return new TeeSink([new JsonlSink(join(runDir, METRICS_JSONL_FILE)), new CsvSink(join(runDir, METRICS_CSV_FILE)), new TensorBoardSink(runDir, startMs)]);
+  return new TeeSink([
+    new JsonlSink(join(runDir, METRICS_JSONL_FILE)),
+    new CsvSink(join(runDir, METRICS_CSV_FILE)),
+    new TensorBoardSink(runDir, startMs),
+  ]);
 }

@@ -117,11 +117,13 @@ export function readRecords(buf: Uint8Array): Uint8Array[] {
   while (off < buf.length) {
     if (off + 12 > buf.length) throw new Error(`TFRecord: truncated header at byte ${off}`);
     const len = dv.getUint32(off, true) + dv.getUint32(off + 4, true) * 4294967296;
-    if (dv.getUint32(off + 8, true) !== maskCrc(crc32c(buf.subarray(off, off + 8)))) throw new Error(`TFRecord: bad length CRC at byte ${off}`);
+    if (dv.getUint32(off + 8, true) !== maskCrc(crc32c(buf.subarray(off, off + 8))))
+      throw new Error(`TFRecord: bad length CRC at byte ${off}`);
     const start = off + 12;
     if (start + len + 4 > buf.length) throw new Error(`TFRecord: truncated record at byte ${off}`);
     const data = buf.subarray(start, start + len);
-    if (dv.getUint32(start + len, true) !== maskCrc(crc32c(data))) throw new Error(`TFRecord: bad data CRC at byte ${off}`);
+    if (dv.getUint32(start + len, true) !== maskCrc(crc32c(data)))
+      throw new Error(`TFRecord: bad data CRC at byte ${off}`);
     out.push(data);
     off = start + len + 4;
   }
@@ -152,7 +154,11 @@ export function decodeEvent(data: Uint8Array): DecodedEvent {
       mul *= 128;
     }
   };
-  const parse = (start: number, end: number, onField: (field: number, wire: number, p: { o: number }) => void): void => {
+  const parse = (
+    start: number,
+    end: number,
+    onField: (field: number, wire: number, p: { o: number }) => void,
+  ): void => {
     const p = { o: start };
     while (p.o < end) {
       const key = readVarint(p);

@@ -16,7 +16,9 @@ export class SumTree {
 
   constructor(capacity: number) {
     if (!Number.isInteger(capacity) || capacity < 1) {
-      throw new RangeError(`Received an invalid value for \`capacity\`; expected a positive integer. Received: capacity=${String(capacity)}`);
+      throw new RangeError(
+        `Received an invalid value for \`capacity\`; expected a positive integer. Received: capacity=${String(capacity)}`,
+      );
     }
     this.capacity = capacity;
     let l = 1;
@@ -37,8 +39,10 @@ export class SumTree {
 
   /** Sets leaf `i` to `p` and updates its ancestors. */
   set(i: number, p: number): void {
-    if (!(p >= 0) || !Number.isFinite(p)) throw new RangeError(`SumTree: priority must be finite and >= 0. Received: ${String(p)}`);
-    if (!Number.isInteger(i) || i < 0 || i >= this.capacity) throw new RangeError(`SumTree: index ${String(i)} out of range [0, ${this.capacity})`);
+    if (!(p >= 0) || !Number.isFinite(p))
+      throw new RangeError(`SumTree: priority must be finite and >= 0. Received: ${String(p)}`);
+    if (!Number.isInteger(i) || i < 0 || i >= this.capacity)
+      throw new RangeError(`SumTree: index ${String(i)} out of range [0, ${this.capacity})`);
     let node = this.leaves + i;
     this.nodes[node] = p;
     node >>= 1;

@@ -77,10 +77,22 @@ export class PCG64 {
     const s = this.s;
     const c = this.inc;
     const m = MULT16;
-    const a0 = s[0] as number, a1 = s[1] as number, a2 = s[2] as number, a3 = s[3] as number;
-    const a4 = s[4] as number, a5 = s[5] as number, a6 = s[6] as number, a7 = s[7] as number;
-    const m0 = m[0] as number, m1 = m[1] as number, m2 = m[2] as number, m3 = m[3] as number;
-    const m4 = m[4] as number, m5 = m[5] as number, m6 = m[6] as number, m7 = m[7] as number;
+    const a0 = s[0] as number,
+      a1 = s[1] as number,
+      a2 = s[2] as number,
+      a3 = s[3] as number;
+    const a4 = s[4] as number,
+      a5 = s[5] as number,
+      a6 = s[6] as number,
+      a7 = s[7] as number;
+    const m0 = m[0] as number,
+      m1 = m[1] as number,
+      m2 = m[2] as number,
+      m3 = m[3] as number;
+    const m4 = m[4] as number,
+      m5 = m[5] as number,
+      m6 = m[6] as number,
+      m7 = m[7] as number;
     // Limb k of state * MULT + inc: sum of a_i * m_(k-i), plus the increment and the carry.
     let acc = (c[0] as number) + a0 * m0;
     let carry = Math.floor(acc / 65536);
@@ -181,7 +193,9 @@ export class PCG64 {
       s.uinteger < 0 ||
       s.uinteger >= TWO_POW_32
     ) {
-      throw new TypeError('Invalid PCG64 state: expected {kind: "PCG64", state, inc (decimal strings), hasUint32: 0|1, uinteger}.');
+      throw new TypeError(
+        'Invalid PCG64 state: expected {kind: "PCG64", state, inc (decimal strings), hasUint32: 0|1, uinteger}.',
+      );
     }
     this.s.set(toLimbs(BigInt(s.state) & MASK128));
     this.inc.set(toLimbs(BigInt(s.inc) & MASK128));

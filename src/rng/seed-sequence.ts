@@ -72,7 +72,8 @@ export class SeedSequence {
       }
     }
     for (let k = POOL_SIZE; k < this.entropy.length; k++) {
-      for (let dst = 0; dst < POOL_SIZE; dst++) pool[dst] = mix(pool[dst] as number, hashmix(this.entropy[k] as number));
+      for (let dst = 0; dst < POOL_SIZE; dst++)
+        pool[dst] = mix(pool[dst] as number, hashmix(this.entropy[k] as number));
     }
     this.pool = pool;
   }

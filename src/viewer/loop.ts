@@ -60,7 +60,11 @@ export function scalarInfo(info: Info): Record<string, number | boolean | string
   const out: Record<string, number | boolean | string> = {};
   let n = 0;
   for (const [k, v] of Object.entries(info)) {
-    if ((typeof v === 'number' && Number.isFinite(v)) || typeof v === 'boolean' || (typeof v === 'string' && v.length <= 64)) {
+    if (
+      (typeof v === 'number' && Number.isFinite(v)) ||
+      typeof v === 'boolean' ||
+      (typeof v === 'string' && v.length <= 64)
+    ) {
       out[k] = v;
       if (++n >= 16) break;
     }
@@ -172,7 +176,12 @@ export async function runLiveLoop(opts: LiveLoopOptions): Promise<LiveLoopResult
     if (terminated || truncated) {
       const index = returns.length;
       returns.push(episodeReturn);
-      viewer.publishEpisode({ index, return: episodeReturn, length: episodeStep, ...(wins ? { won: episodeReturn > 0 } : {}) });
+      viewer.publishEpisode({
+        index,
+        return: episodeReturn,
+        length: episodeStep,
+        ...(wins ? { won: episodeReturn > 0 } : {}),
+      });
       opts.onEpisode?.(index, episodeReturn, episodeStep);
       [obs] = env.reset();
       episodeStep = 0;

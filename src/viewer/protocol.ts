@@ -93,7 +93,8 @@ export interface StatusMessage {
 }
 
 /** Server → client text messages. */
-export type ServerMessage = HelloMessage | EpisodeMessage | MetricsMessage | QValuesMessage | StepMessage | StatusMessage;
+export type ServerMessage =
+  HelloMessage | EpisodeMessage | MetricsMessage | QValuesMessage | StepMessage | StatusMessage;
 
 /** Client → server text messages. `action` is the held action of a human player (`play`). */
 export type ClientMessage =
@@ -193,13 +194,19 @@ export function decodeServerMessage(text: string): ServerMessage | null {
       return ok ? (o as unknown as HelloMessage) : null;
     }
     case 'episode': {
-      const ok = isInt(o['index']) && isNum(o['return']) && isInt(o['length']) && (o['won'] === undefined || typeof o['won'] === 'boolean');
+      const ok =
+        isInt(o['index']) &&
+        isNum(o['return']) &&
+        isInt(o['length']) &&
+        (o['won'] === undefined || typeof o['won'] === 'boolean');
       return ok ? (o as unknown as EpisodeMessage) : null;
     }
     case 'metrics':
       return isNum(o['step']) && isFlatRecord(o['values'], isNum) ? (o as unknown as MetricsMessage) : null;
     case 'qvalues':
-      return isNum(o['step']) && isNumArray(o['values']) && isInt(o['action']) ? (o as unknown as QValuesMessage) : null;
+      return isNum(o['step']) && isNumArray(o['values']) && isInt(o['action'])
+        ? (o as unknown as QValuesMessage)
+        : null;
     case 'step': {
       const ok =
         isNum(o['step']) &&
@@ -255,7 +262,13 @@ export interface FrameMessage {
  * | 14     | uint16  | width                              |
  * | 16     | bytes   | pixels, height * width * channels  |
  */
-export function encodeFrame(step: number, height: number, width: number, channels: number, pixels: Uint8Array): Uint8Array {
+export function encodeFrame(
+  step: number,
+  height: number,
+  width: number,
+  channels: number,
+  pixels: Uint8Array,
+): Uint8Array {
   if (!isInt(height) || !isInt(width) || height < 1 || width < 1 || height > 0xffff || width > 0xffff) {
     throw new RangeError(`encodeFrame: height and width must be integers in [1, 65535]. Received: ${height}x${width}`);
   }

@@ -159,7 +159,11 @@ export class ViewerServer {
     this.metrics = new Ring(Math.max(1, Math.ceil(history / 5)));
     this.status = { type: 'status', paused: false, speed: 1, epsilon: opts.epsilon ?? null };
     this.loadStatic(opts.staticDir ?? defaultStaticDir());
-    this.wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxMessageBytes ?? 4096, perMessageDeflate: false });
+    this.wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: opts.maxMessageBytes ?? 4096,
+      perMessageDeflate: false,
+    });
     http.on('request', (req, res) => this.serveHttp(req, res));
     http.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head));
     this.flushTimer = setInterval(() => this.flush(), opts.flushIntervalMs ?? 50);
@@ -187,7 +191,12 @@ export class ViewerServer {
 
   /** The page's URL. Wildcard binds print the loopback address, which always works locally. */
   get url(): string {
-    const h = this.host === '0.0.0.0' || this.host === '::' ? '127.0.0.1' : this.host.includes(':') ? `[${this.host}]` : this.host;
+    const h =
+      this.host === '0.0.0.0' || this.host === '::'
+        ? '127.0.0.1'
+        : this.host.includes(':')
+          ? `[${this.host}]`
+          : this.host;
     return `http://${h}:${this.port}/`;
   }
 
@@ -380,7 +389,9 @@ export class ViewerServer {
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const reject = (code: number, why: string): void => {
       this.warnOnce(`reject-${code}`, `rejected a websocket connection: ${why}`);
-      socket.end(`HTTP/1.1 ${code} ${code === 403 ? 'Forbidden' : 'Not Found'}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+      socket.end(
+        `HTTP/1.1 ${code} ${code === 403 ? 'Forbidden' : 'Not Found'}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`,
+      );
     };
     if ((req.url ?? '').split('?')[0] !== WS_PATH) return reject(404, `unknown path ${req.url ?? ''}`);
     const host = req.headers.host;
@@ -393,7 +404,8 @@ export class ViewerServer {
       } catch {
         return reject(403, `malformed Origin ${origin}`);
       }
-      if (originHost.toLowerCase() !== (host ?? '').toLowerCase()) return reject(403, `Origin ${origin} is not ${host ?? ''}`);
+      if (originHost.toLowerCase() !== (host ?? '').toLowerCase())
+        return reject(403, `Origin ${origin} is not ${host ?? ''}`);
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws));
   }
@@ -422,10 +434,17 @@ export class ViewerServer {
   }
 
   private onMessage(data: RawData, isBinary: boolean): void {
-    const text = isBinary ? null : Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
+    const text = isBinary
+      ? null
+      : Array.isArray(data)
+        ? Buffer.concat(data).toString('utf8')
+        : Buffer.from(data as ArrayBuffer).toString('utf8');
     const msg = text === null ? null : decodeClientMessage(text);
     if (msg === null) {
-      this.warnOnce('malformed', `ignoring a malformed or unknown client message: ${(text ?? '<binary>').slice(0, 80)}`);
+      this.warnOnce(
+        'malformed',
+        `ignoring a malformed or unknown client message: ${(text ?? '<binary>').slice(0, 80)}`,
+      );
       return;
     }
     switch (msg.type) {

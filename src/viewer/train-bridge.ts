@@ -79,7 +79,8 @@ export class TrainingViewer {
       const q = qvalues();
       const took = performance.now() - now;
       this.qNextAt = now + 10 * took;
-      if (q !== null) this.server.publishQValues({ step, values: Array.from(q), action: shownAction ? shownAction(q) : action });
+      if (q !== null)
+        this.server.publishQValues({ step, values: Array.from(q), action: shownAction ? shownAction(q) : action });
     }
     const frame = this.env?.render();
     if (frame !== undefined && frame !== null && typeof frame !== 'string') this.server.publishFrame(frame, step);
@@ -111,7 +112,10 @@ export class TrainingViewer {
     this.lastMetricsAt = now;
   }
 
-  /** Whether the loop should yield to the event loop now, so sockets get served (call after {@link TrainingViewer.step}). */
+  /**
+   * Whether the loop should yield to the event loop now, so sockets get served (call after {@link
+   * TrainingViewer.step}).
+   */
   yieldDue(): boolean {
     // Uses the clock last read by step(), so this check is free.
     if (this.now - this.lastYieldAt < this.yieldInterval) return false;

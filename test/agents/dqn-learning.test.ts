@@ -42,7 +42,9 @@ describe('DQN learns bsuite Catch', () => {
     expect(tf.memory().numTensors - before).toBe(2 * agent.online.trainableWeights.length);
     const res = evaluate(agent, evalEnv, { episodes: 100, epsilon: 0, seed: 12345, countWins: true });
     const last = sink.values(TAGS.episodicReturn).slice(-20).join(' ');
-    console.log(`bsuite Catch: ${totalSteps} steps in ${secs.toFixed(1)} s, eval mean ${res.meanReturn}, last: ${last}`);
+    console.log(
+      `bsuite Catch: ${totalSteps} steps in ${secs.toFixed(1)} s, eval mean ${res.meanReturn}, last: ${last}`,
+    );
     expect(res.meanReturn).toBeGreaterThanOrEqual(0.9);
     agent.dispose();
   });

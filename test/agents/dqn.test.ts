@@ -47,7 +47,7 @@ describe('tdTargets (hand-computed)', () => {
   const qTarget = [10, 20, /**/ 30, 40, /**/ 5, -5];
   const qOnline = [7, 1, /**/ 0, 9, /**/ -1, 2];
 
-  it('DQN: r + discount * max_a Q_target(s\', a); no bootstrap at termination', () => {
+  it("DQN: r + discount * max_a Q_target(s', a); no bootstrap at termination", () => {
     const out = tdTargets(rewards, discounts, term, qTarget, null, 2, new Float32Array(3));
     expect(out[0]).toBeCloseTo(1 + 0.9 * 20, 5); // 19
     expect(out[1]).toBe(2); // terminated

@@ -58,7 +58,12 @@ describe('win counting is an env registry field', () => {
     expect(spec('bsuite/Catch-v0').countsWins).toBe(true);
     expect(countsWins('MinAtar/Breakout-v1')).toBe(false);
     expect(countsWins('Unregistered-v0')).toBe(false);
-    expect([hasWins('Catch-v0'), hasWins('bsuite/Catch-v0'), hasWins('MinAtar/Asterix-v0'), hasWins('Tiny-v0')]).toEqual([true, true, false, false]);
+    expect([
+      hasWins('Catch-v0'),
+      hasWins('bsuite/Catch-v0'),
+      hasWins('MinAtar/Asterix-v0'),
+      hasWins('Tiny-v0'),
+    ]).toEqual([true, true, false, false]);
   });
 });
 
@@ -106,7 +111,14 @@ describe('train() and evaluate() as library functions', () => {
     expect(readdirSync(runDir).some((f) => f.startsWith('events.out.tfevents.'))).toBe(true);
     expect(existsSync(join(runDir, 'best', 'model.json'))).toBe(true);
     const saved = readRunConfig(runDir);
-    expect(saved).toMatchObject({ agent: 'dqn', env: 'bsuite/Catch-v0', seed: 3, backend: 'cpu', evalEvery: 45, evalEpisodes: 4 });
+    expect(saved).toMatchObject({
+      agent: 'dqn',
+      env: 'bsuite/Catch-v0',
+      seed: 3,
+      backend: 'cpu',
+      evalEvery: 45,
+      evalEpisodes: 4,
+    });
     expect(saved.config['batchSize']).toBe(8);
     // The final evaluation: greedy, seeds EVAL_SEED + i, wins counted (Catch registers countsWins).
     const fe = r.finalEval;
@@ -123,12 +135,27 @@ describe('train() and evaluate() as library functions', () => {
 
   it('resumes with the saved settings, refusing ones it would ignore', async () => {
     const runDir = join(dir, 'tq');
-    const first = await train({ agent: 'tabular-q', env: 'bsuite/Catch-v0', totalSteps: 45, runDir, finalEvalEpisodes: 0 });
+    const first = await train({
+      agent: 'tabular-q',
+      env: 'bsuite/Catch-v0',
+      totalSteps: 45,
+      runDir,
+      finalEvalEpisodes: 0,
+    });
     expect(first.finalEval).toBeNull();
-    await expect(train({ agent: 'tabular-q', resume: true, runDir, config: { gamma: 0.5 } })).rejects.toThrow(RunOptionsError);
+    await expect(train({ agent: 'tabular-q', resume: true, runDir, config: { gamma: 0.5 } })).rejects.toThrow(
+      RunOptionsError,
+    );
     await expect(train({ agent: 'random', resume: true, runDir })).rejects.toThrow(/holds a tabular-q run, not random/);
     const starts: Array<{ resumedAt: unknown }> = [];
-    const r = await train({ agent: 'tabular-q', resume: true, runDir, totalSteps: 90, finalEvalEpisodes: 5, onStart: (s) => starts.push(s) });
+    const r = await train({
+      agent: 'tabular-q',
+      resume: true,
+      runDir,
+      totalSteps: 90,
+      finalEvalEpisodes: 5,
+      onStart: (s) => starts.push(s),
+    });
     expect(starts[0]?.resumedAt).toEqual({ step: 45, episode: 5 });
     expect(r.steps).toBe(90);
     expect(r.finalEval?.episodes).toBe(5);
@@ -146,19 +173,29 @@ describe('train() and evaluate() as library functions', () => {
 
   it('reports what the caller got wrong with error classes', async () => {
     const at = (name: string) => join(dir, name);
-    await expect(train({ agent: 'ppo', env: 'bsuite/Catch-v0', totalSteps: 9, runDir: at('a') })).rejects.toThrow(ConfigError);
-    await expect(train({ agent: 'dqn', env: 'bsuite/Catch-v0', totalSteps: 9, config: { learningRate: 'fast' }, runDir: at('b') })).rejects.toThrow(ConfigError);
-    await expect(train({ agent: 'random', env: 'Cach-v0', totalSteps: 9, runDir: at('c') })).rejects.toThrow(EnvError);
-    await expect(train({ agent: 'random', env: 'Catch-v0', envOptions: { size: 41 }, totalSteps: 9, runDir: at('d') })).rejects.toThrow(EnvError);
-    // The book's preprocessing needs image observations; bsuite's Catch has a float board.
-    await expect(train({ agent: 'dqn', env: 'bsuite/Catch-v0', config: { preprocess: 'book' }, totalSteps: 9, runDir: at('h') })).rejects.toThrow(
-      /^bsuite\/Catch-v0: the book's preprocessing needs uint8 image observations/,
+    await expect(train({ agent: 'ppo', env: 'bsuite/Catch-v0', totalSteps: 9, runDir: at('a') })).rejects.toThrow(
+      ConfigError,
     );
+    await expect(
+      train({ agent: 'dqn', env: 'bsuite/Catch-v0', totalSteps: 9, config: { learningRate: 'fast' }, runDir: at('b') }),
+    ).rejects.toThrow(ConfigError);
+    await expect(train({ agent: 'random', env: 'Cach-v0', totalSteps: 9, runDir: at('c') })).rejects.toThrow(EnvError);
+    await expect(
+      train({ agent: 'random', env: 'Catch-v0', envOptions: { size: 41 }, totalSteps: 9, runDir: at('d') }),
+    ).rejects.toThrow(EnvError);
+    // The book's preprocessing needs image observations; bsuite's Catch has a float board.
+    await expect(
+      train({ agent: 'dqn', env: 'bsuite/Catch-v0', config: { preprocess: 'book' }, totalSteps: 9, runDir: at('h') }),
+    ).rejects.toThrow(/^bsuite\/Catch-v0: the book's preprocessing needs uint8 image observations/);
     await expect(train({ agent: 'random', env: 'bsuite/Catch-v0', runDir: at('e') })).rejects.toThrow(RunOptionsError);
     await expect(train({ agent: 'random', totalSteps: 9, runDir: at('f') })).rejects.toThrow(RunOptionsError);
     // Epsilon decaying per step needs a budget in steps: the config does not fit the budget.
-    await expect(train({ agent: 'tabular-q', env: 'bsuite/Catch-v0', episodes: 3, runDir: at('g') })).rejects.toThrow(ConfigError);
-    await expect(train({ agent: 'random', env: 'bsuite/Catch-v0', episodes: 1, runDir: join(dir, 'dqn') })).rejects.toThrow(RunDirError);
+    await expect(train({ agent: 'tabular-q', env: 'bsuite/Catch-v0', episodes: 3, runDir: at('g') })).rejects.toThrow(
+      ConfigError,
+    );
+    await expect(
+      train({ agent: 'random', env: 'bsuite/Catch-v0', episodes: 1, runDir: join(dir, 'dqn') }),
+    ).rejects.toThrow(RunDirError);
     await expect(evaluate({ runDir: at('nothing') })).rejects.toThrow(RunDirError);
     // Nothing was written for the refused runs.
     for (const n of ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h']) expect(existsSync(at(n))).toBe(false);
@@ -170,7 +207,14 @@ describe('train() and evaluate() as library functions', () => {
     events.subscribe((e) => {
       if (e.type === 'episode' && e.episode === 2) ac.abort();
     });
-    const r = await train({ agent: 'random', env: 'bsuite/Catch-v0', episodes: 50, runDir: join(dir, 'stop'), signal: ac.signal, events });
+    const r = await train({
+      agent: 'random',
+      env: 'bsuite/Catch-v0',
+      episodes: 50,
+      runDir: join(dir, 'stop'),
+      signal: ac.signal,
+      events,
+    });
     expect(r.reason).toBe('interrupted');
     expect(r.finalEval).toBeNull();
     expect(r.checkpointPath).not.toBeNull();

@@ -28,7 +28,10 @@ describe('catchColumns', () => {
     // overlaps [2, 7) strictly for x in 1..6.
     expect(r.caught).toBe(6);
     expect(r.missed.slice(0, 2)).toEqual([0, 7]);
-    const notCatch = { reset: () => [new Uint8Array(1), {}], step: () => [new Uint8Array(1), 0, true, false, {}] } as unknown as Env<unknown, number>;
+    const notCatch = {
+      reset: () => [new Uint8Array(1), {}],
+      step: () => [new Uint8Array(1), 0, true, false, {}],
+    } as unknown as Env<unknown, number>;
     expect(() => catchColumns(left, notCatch, 5)).toThrow(/needs a Catch env/);
   });
 });

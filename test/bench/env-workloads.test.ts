@@ -15,7 +15,14 @@ describe('tfjs-free (js) bench workloads', () => {
     let t = 0;
     const rs = await runBench([w], { backends: ['cpu', 'wasm'], reps: 3, now: () => (t += 5) });
     expect(rs).toHaveLength(1);
-    expect(rs[0]).toMatchObject({ workload: 'fake-js', backend: 'js', medianMs: 5, runs: 3, rate: 20000, rateUnit: 'steps/s' });
+    expect(rs[0]).toMatchObject({
+      workload: 'fake-js',
+      backend: 'js',
+      medianMs: 5,
+      runs: 3,
+      rate: 20000,
+      rateUnit: 'steps/s',
+    });
     expect(runs).toBe(2 + 3);
     expect(formatTable(rs)).toMatch(/20000 steps\/s/);
   });

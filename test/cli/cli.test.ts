@@ -3,7 +3,10 @@ import { describe, expect, it } from 'vitest';
 
 // Spawns the compiled CLI as a user would (npm test builds dist/ first).
 function tfgym(...args: string[]) {
-  const r = spawnSync(process.execPath, ['bin/tfgym.js', ...args], { encoding: 'utf8', env: { ...process.env, TFGYM_BACKEND: '' } });
+  const r = spawnSync(process.execPath, ['bin/tfgym.js', ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, TFGYM_BACKEND: '' },
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -27,7 +30,9 @@ describe('tfgym CLI', () => {
     const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
     expect(JSON.parse(r.stderr.trim().split('\n').pop() ?? '{}')).toEqual({ code: 0, loaded: 0 });
     // ...while `info` does (the check above can see tfjs when it is there).
-    const info = spawnSync(process.execPath, ['--input-type=module', '-e', script.replace("['envs']", "['info']")], { encoding: 'utf8' });
+    const info = spawnSync(process.execPath, ['--input-type=module', '-e', script.replace("['envs']", "['info']")], {
+      encoding: 'utf8',
+    });
     expect((JSON.parse(info.stderr.trim().split('\n').pop() ?? '{}') as { loaded: number }).loaded).toBeGreaterThan(0);
   });
 

@@ -41,7 +41,12 @@ describe('tfgym envs', () => {
   it('--json lists both Catch envs with spaces and max episode steps', async () => {
     const r = await tfgym('envs', '--json');
     expect(r.code).toBe(0);
-    const rows = JSON.parse(r.out) as { id: string; observationSpace: unknown; actionSpace: unknown; maxEpisodeSteps: number | null }[];
+    const rows = JSON.parse(r.out) as {
+      id: string;
+      observationSpace: unknown;
+      actionSpace: unknown;
+      maxEpisodeSteps: number | null;
+    }[];
     const byId = new Map(rows.map((x) => [x.id, x]));
     expect(byId.get('Catch-v0')).toMatchObject({
       observationSpace: { type: 'Box', low: 0, high: 255, shape: [400, 400, 1], dtype: 'uint8' },
@@ -64,8 +69,13 @@ describe('tfgym envs', () => {
 
 describe('tfgym trace', () => {
   it('bsuite/Catch-v0 reproduces the bsuite fixture line by line (resets after each episode)', async () => {
-    const fx = JSON.parse(readFileSync(new URL('../../../shared/reference/bsuite-catch/catch_seed1.json', import.meta.url), 'utf8')) as {
-      episodes: { reset: { board: number[][] }; steps: { t: number; action: number; reward: number; terminal: boolean; board: number[][] }[] }[];
+    const fx = JSON.parse(
+      readFileSync(new URL('../../../shared/reference/bsuite-catch/catch_seed1.json', import.meta.url), 'utf8'),
+    ) as {
+      episodes: {
+        reset: { board: number[][] };
+        steps: { t: number; action: number; reward: number; terminal: boolean; board: number[][] }[];
+      }[];
     };
     const expected: Record<string, unknown>[] = [];
     const actions: number[] = [];
@@ -73,13 +83,23 @@ describe('tfgym trace', () => {
       expected.push({ reset: true, seed: e === 0 ? 1 : null, obs: ep.reset.board.flat() });
       for (const s of ep.steps) {
         actions.push(s.action);
-        expected.push({ t: s.t, action: s.action, reward: s.reward, terminated: s.terminal, truncated: false, obs: s.board.flat() });
+        expected.push({
+          t: s.t,
+          action: s.action,
+          reward: s.reward,
+          terminated: s.terminal,
+          truncated: false,
+          obs: s.board.flat(),
+        });
       }
     });
     const r = await tfgym('trace', '--env', 'bsuite/Catch-v0', '--seed', '1', '--actions', actions.join(','));
     expect(r.code).toBe(0);
     const got = lines(r.out);
-    expect(got.map(({ info: _i, ...rest }) => rest)).toEqual([...expected, { reset: true, seed: null, obs: fx.episodes[3]?.reset.board.flat() }]);
+    expect(got.map(({ info: _i, ...rest }) => rest)).toEqual([
+      ...expected,
+      { reset: true, seed: null, obs: fx.episodes[3]?.reset.board.flat() },
+    ]);
     expect(Object.keys(got[1] ?? {})).toEqual(['t', 'action', 'reward', 'terminated', 'truncated', 'obs', 'info']);
     expect(Object.keys(got[0] ?? {})).toEqual(['reset', 'seed', 'obs', 'info']);
   });
@@ -112,7 +132,8 @@ describe('tfgym trace', () => {
     const info = got[1]?.['info'] as { ballX: number; ballY: number; paddleX: number };
     expect(info.ballY).toBe(20);
     const frame = new Uint8Array(400 * 400);
-    for (let y = 20; y < 40; y++) for (let x = info.ballX; x < Math.min(400, info.ballX + 20); x++) frame[y * 400 + x] = 255;
+    for (let y = 20; y < 40; y++)
+      for (let x = info.ballX; x < Math.min(400, info.ballX + 20); x++) frame[y * 400 + x] = 255;
     for (let y = 350; y < 360; y++) for (let x = 200; x < 250; x++) frame[y * 400 + x] = 255;
     expect(got[1]).not.toHaveProperty('obs');
     expect(got[1]?.['obsSha256']).toBe(createHash('sha256').update(frame).digest('hex'));
@@ -130,7 +151,19 @@ describe('tfgym trace', () => {
     ]);
     const b = await tfgym('trace', '--env', 'Catch-v0', '--seed', '5', '--opt', 'size=40', '--random-actions', '70');
     expect(b.out).toBe(a.out);
-    const c = await tfgym('trace', '--env', 'Catch-v0', '--seed', '5', '--opt', 'size=40', '--random-actions', '70', '--action-seed', '6');
+    const c = await tfgym(
+      'trace',
+      '--env',
+      'Catch-v0',
+      '--seed',
+      '5',
+      '--opt',
+      'size=40',
+      '--random-actions',
+      '70',
+      '--action-seed',
+      '6',
+    );
     expect(c.out).not.toBe(a.out);
     expect(lines(c.out)[0]).toEqual(got[0]);
   });
@@ -163,7 +196,9 @@ describe('trace encoding', () => {
     const big = new Uint16Array(4097).fill(1);
     const bytes = new Uint8Array(big.buffer);
     expect(encodeObs(big)).toEqual({ obsSha256: createHash('sha256').update(bytes).digest('hex') });
-    expect(jsonValue({ a: new Int32Array([1, -2]), b: NaN, c: -Infinity, d: 5n, e: [Infinity], f: 'x', g: null })).toEqual({
+    expect(
+      jsonValue({ a: new Int32Array([1, -2]), b: NaN, c: -Infinity, d: 5n, e: [Infinity], f: 'x', g: null }),
+    ).toEqual({
       a: [1, -2],
       b: 'nan',
       c: '-inf',
@@ -175,13 +210,21 @@ describe('trace encoding', () => {
   });
 
   it('the built bin runs trace end to end (npm test builds dist first)', () => {
-    const r = spawnSync(process.execPath, ['bin/tfgym.js', 'trace', '--env', 'bsuite/Catch-v0', '--seed', '0', '--actions', '1'], { encoding: 'utf8' });
+    const r = spawnSync(
+      process.execPath,
+      ['bin/tfgym.js', 'trace', '--env', 'bsuite/Catch-v0', '--seed', '0', '--actions', '1'],
+      { encoding: 'utf8' },
+    );
     expect(r.status).toBe(0);
     expect(lines(r.stdout).map((l) => l['info'])).toEqual([
       { ballX: 4, ballY: 0, paddleX: 2 },
       { ballX: 4, ballY: 1, paddleX: 2 },
     ]);
-    const bad = spawnSync(process.execPath, ['bin/tfgym.js', 'trace', '--env', 'bsuite/Catch-v1', '--seed', '0', '--actions', '1'], { encoding: 'utf8' });
+    const bad = spawnSync(
+      process.execPath,
+      ['bin/tfgym.js', 'trace', '--env', 'bsuite/Catch-v1', '--seed', '0', '--actions', '1'],
+      { encoding: 'utf8' },
+    );
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/Did you mean: bsuite\/Catch-v0/);
   });

@@ -9,7 +9,10 @@ import { decodeEvent, readRecords } from '../../src/metrics/tensorboard.js';
 
 // Spawns the compiled CLI as a user would (npm test builds dist/ first).
 function tfgym(...args: string[]) {
-  const r = spawnSync(process.execPath, ['bin/tfgym.js', ...args], { encoding: 'utf8', env: { ...process.env, TFGYM_BACKEND: '' } });
+  const r = spawnSync(process.execPath, ['bin/tfgym.js', ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, TFGYM_BACKEND: '' },
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -19,18 +22,53 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('tfgym train / eval (tiny budgets)', () => {
   const run = join(dir, 'dqn');
   it('train dqn writes a complete run directory', () => {
-    const r = tfgym('train', 'dqn', '--env', 'bsuite/Catch-v0', '--total-steps', '120', '--learning-starts', '40', '--batch-size', '8', '--hidden-sizes', '8', '--train-frequency', '2', '--eval-every', '60', '--eval-episodes', '5', '--save-replay', '--run-dir', run, '--backend', 'cpu', '--seed', '3');
+    const r = tfgym(
+      'train',
+      'dqn',
+      '--env',
+      'bsuite/Catch-v0',
+      '--total-steps',
+      '120',
+      '--learning-starts',
+      '40',
+      '--batch-size',
+      '8',
+      '--hidden-sizes',
+      '8',
+      '--train-frequency',
+      '2',
+      '--eval-every',
+      '60',
+      '--eval-episodes',
+      '5',
+      '--save-replay',
+      '--run-dir',
+      run,
+      '--backend',
+      'cpu',
+      '--seed',
+      '3',
+    );
     expect(r.err).not.toMatch(/\n\s+at /);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/tfgym train dqn on bsuite\/Catch-v0, seed 3, backend cpu/);
     expect(r.out).toMatch(/done: 120 steps/);
     // The final greedy evaluation: --eval-episodes (5) episodes, won W of 5 on a Catch.
-    expect(r.out).toMatch(/greedy evaluation of the trained agent \(5 episodes, seeds 1000000\.\.1000004\): won [0-5] of 5, mean return -?\d\.\d{3}/);
-    const cfg = JSON.parse(readFileSync(join(run, 'config.json'), 'utf8')) as { config: Record<string, unknown>; backend: string; seed: number };
+    expect(r.out).toMatch(
+      /greedy evaluation of the trained agent \(5 episodes, seeds 1000000\.\.1000004\): won [0-5] of 5, mean return -?\d\.\d{3}/,
+    );
+    const cfg = JSON.parse(readFileSync(join(run, 'config.json'), 'utf8')) as {
+      config: Record<string, unknown>;
+      backend: string;
+      seed: number;
+    };
     expect(cfg.config['batchSize']).toBe(8);
     expect(cfg.config['learningRate']).toBe(2.5e-4);
     expect(cfg.backend).toBe('cpu');
-    const lines = readFileSync(join(run, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { tag: string });
+    const lines = readFileSync(join(run, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { tag: string });
     expect(lines.some((l) => l.tag === 'charts/episodic_return')).toBe(true);
     expect(readFileSync(join(run, 'metrics.csv'), 'utf8').startsWith('wall_time,step,tag,value\n')).toBe(true);
     const ev = readdirSync(run).find((f) => f.startsWith('events.out.tfevents.'));
@@ -59,7 +97,29 @@ describe('tfgym train / eval (tiny budgets)', () => {
 
   it('the catch preset trains and evaluates with its frame stack (config.json carries it to eval)', () => {
     const cr = join(dir, 'catch');
-    const r = tfgym('train', 'dqn', '--env', 'Catch-v0', '--env-option', 'size=40', '--preset', 'catch', '--episodes', '2', '--learning-starts-episodes', '1', '--batch-size', '8', '--final-eval-episodes', '3', '--run-dir', cr, '--backend', 'cpu', '--quiet');
+    const r = tfgym(
+      'train',
+      'dqn',
+      '--env',
+      'Catch-v0',
+      '--env-option',
+      'size=40',
+      '--preset',
+      'catch',
+      '--episodes',
+      '2',
+      '--learning-starts-episodes',
+      '1',
+      '--batch-size',
+      '8',
+      '--final-eval-episodes',
+      '3',
+      '--run-dir',
+      cr,
+      '--backend',
+      'cpu',
+      '--quiet',
+    );
     expect(r.err).not.toMatch(/\n\s+at /);
     expect(r.code).toBe(0);
     const cfg = JSON.parse(readFileSync(join(cr, 'config.json'), 'utf8')) as { config: Record<string, unknown> };
@@ -87,7 +147,18 @@ describe('tfgym train / eval (tiny budgets)', () => {
   });
 
   it('bad values and unknown envs exit 2 with one line', () => {
-    const a = tfgym('train', 'dqn', '--env', 'bsuite/Catch-v0', '--total-steps', '10', '--learning-rate', 'abc', '--run-dir', join(dir, 'x'));
+    const a = tfgym(
+      'train',
+      'dqn',
+      '--env',
+      'bsuite/Catch-v0',
+      '--total-steps',
+      '10',
+      '--learning-rate',
+      'abc',
+      '--run-dir',
+      join(dir, 'x'),
+    );
     expect(a.code).toBe(2);
     expect(a.err).toMatch(/learningRate/);
     expect(a.err).not.toMatch(/\n\s+at /);
@@ -101,25 +172,74 @@ describe('tfgym train / eval (tiny budgets)', () => {
   it('help is generated from the config descriptor', () => {
     const r = tfgym('train', 'dqn', '--help');
     expect(r.code).toBe(0);
-    expect(r.out.replace(/\s+/g, ' ')).toMatch(/--learning-rate <value> optimizer learning rate \[default: 0.00025; CleanRL\]/);
+    expect(r.out.replace(/\s+/g, ' ')).toMatch(
+      /--learning-rate <value> optimizer learning rate \[default: 0.00025; CleanRL\]/,
+    );
     expect(r.out).toMatch(/--double-dqn/);
   });
 
   it('--env-option values are typed by the registry, as trace --opt', () => {
-    const bad = tfgym('train', 'random', '--env', 'Catch-v0', '--env-option', 'size=forty', '--episodes', '1', '--run-dir', join(dir, 'opt-bad'));
+    const bad = tfgym(
+      'train',
+      'random',
+      '--env',
+      'Catch-v0',
+      '--env-option',
+      'size=forty',
+      '--episodes',
+      '1',
+      '--run-dir',
+      join(dir, 'opt-bad'),
+    );
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/Option 'size' of 'Catch-v0' must be a number\. Received: forty/);
-    const typo = tfgym('train', 'random', '--env', 'Catch-v0', '--env-option', 'sise=40', '--episodes', '1', '--run-dir', join(dir, 'opt-typo'));
+    const typo = tfgym(
+      'train',
+      'random',
+      '--env',
+      'Catch-v0',
+      '--env-option',
+      'sise=40',
+      '--episodes',
+      '1',
+      '--run-dir',
+      join(dir, 'opt-typo'),
+    );
     expect(typo.code).toBe(2);
     expect(typo.err).toMatch(/unknown option 'sise'/);
     // A number-looking value for a string option stays a string; booleans parse as booleans.
-    const ok = tfgym('train', 'random', '--env', 'Catch-v0', '--env-option', 'size=40', 'book=true', '--episodes', '1', '--run-dir', join(dir, 'opt-ok'), '--quiet');
+    const ok = tfgym(
+      'train',
+      'random',
+      '--env',
+      'Catch-v0',
+      '--env-option',
+      'size=40',
+      'book=true',
+      '--episodes',
+      '1',
+      '--run-dir',
+      join(dir, 'opt-ok'),
+      '--quiet',
+    );
     expect(ok.code, ok.err).toBe(0);
-    expect(JSON.parse(readFileSync(join(dir, 'opt-ok', 'config.json'), 'utf8')).envOptions).toEqual({ size: 40, book: true });
+    expect(JSON.parse(readFileSync(join(dir, 'opt-ok', 'config.json'), 'utf8')).envOptions).toEqual({
+      size: 40,
+      book: true,
+    });
   });
 
   it('run directory problems exit 2 with one line; a corrupt checkpoint exits 1 with one line', () => {
-    const taken = tfgym('train', 'random', '--env', 'bsuite/Catch-v0', '--episodes', '1', '--run-dir', join(dir, 'opt-ok'));
+    const taken = tfgym(
+      'train',
+      'random',
+      '--env',
+      'bsuite/Catch-v0',
+      '--episodes',
+      '1',
+      '--run-dir',
+      join(dir, 'opt-ok'),
+    );
     expect(taken.code).toBe(2);
     expect(taken.err).toMatch(/already holds a run/);
     const other = tfgym('train', 'tabular-q', '--resume', '--run-dir', join(dir, 'opt-ok'));
@@ -130,7 +250,9 @@ describe('tfgym train / eval (tiny budgets)', () => {
     expect(none.err).toMatch(/not a tfgym run directory/);
     // A checkpoint whose trainer state was damaged: resume fails with one line naming the run.
     const cr = join(dir, 'cp-bad');
-    expect(tfgym('train', 'random', '--env', 'bsuite/Catch-v0', '--episodes', '2', '--run-dir', cr, '--quiet').code).toBe(0);
+    expect(
+      tfgym('train', 'random', '--env', 'bsuite/Catch-v0', '--episodes', '2', '--run-dir', cr, '--quiet').code,
+    ).toBe(0);
     const latest = JSON.parse(readFileSync(join(cr, 'checkpoints', 'latest.json'), 'utf8')) as { dir: string };
     const cpFile = join(cr, 'checkpoints', latest.dir, 'checkpoint.json');
     const cp = JSON.parse(readFileSync(cpFile, 'utf8')) as { agent: string };
@@ -143,11 +265,31 @@ describe('tfgym train / eval (tiny budgets)', () => {
   });
 
   it('tabular-q and random train too', () => {
-    const t = tfgym('train', 'tabular-q', '--env', 'bsuite/Catch-v0', '--total-steps', '90', '--run-dir', join(dir, 'tq'), '--quiet');
+    const t = tfgym(
+      'train',
+      'tabular-q',
+      '--env',
+      'bsuite/Catch-v0',
+      '--total-steps',
+      '90',
+      '--run-dir',
+      join(dir, 'tq'),
+      '--quiet',
+    );
     expect(t.code).toBe(0);
     const e = tfgym('eval', '--run-dir', join(dir, 'tq'), '--episodes', '3', '--json');
     expect(JSON.parse(e.out).episodes).toBe(3);
-    const r = tfgym('train', 'random', '--env', 'bsuite/Catch-v0', '--episodes', '3', '--run-dir', join(dir, 'rnd'), '--quiet');
+    const r = tfgym(
+      'train',
+      'random',
+      '--env',
+      'bsuite/Catch-v0',
+      '--episodes',
+      '3',
+      '--run-dir',
+      join(dir, 'rnd'),
+      '--quiet',
+    );
     expect(r.code).toBe(0);
   });
 });

@@ -17,7 +17,15 @@ interface Fixture {
   summary: { episodes_completed: number; total_reward: number };
   episodes: {
     reset: Cells & { step_type: number };
-    steps: (Cells & { t: number; action: number; dx: number; reward: number; discount: number; step_type: number; terminal: boolean })[];
+    steps: (Cells & {
+      t: number;
+      action: number;
+      dx: number;
+      reward: number;
+      discount: number;
+      step_type: number;
+      terminal: boolean;
+    })[];
   }[];
 }
 
@@ -40,7 +48,12 @@ describe.each([0, 1, 2])('bsuite/Catch-v0 replays catch_seed%i.json exactly', (s
     let total = 0;
     for (const [e, ep] of fx.episodes.entries()) {
       const where = `seed ${seed} episode ${e} reset`;
-      expect({ where, board: rowsOf(obs, fx.env.columns), ball: [info['ballY'], info['ballX']], paddle: [fx.env.rows - 1, info['paddleX']] }).toEqual({
+      expect({
+        where,
+        board: rowsOf(obs, fx.env.columns),
+        ball: [info['ballY'], info['ballX']],
+        paddle: [fx.env.rows - 1, info['paddleX']],
+      }).toEqual({
         where,
         board: ep.reset.board,
         ball: ep.reset.ball,
@@ -51,7 +64,16 @@ describe.each([0, 1, 2])('bsuite/Catch-v0 replays catch_seed%i.json exactly', (s
         expect(a).toBe(s.action);
         const [o, r, term, trunc, inf] = env.step(a);
         const w = `seed ${seed} t ${t}`;
-        expect({ w, t, board: rowsOf(o, fx.env.columns), ball: [inf['ballY'], inf['ballX']], paddle: [fx.env.rows - 1, inf['paddleX']], r, term, trunc }).toEqual({
+        expect({
+          w,
+          t,
+          board: rowsOf(o, fx.env.columns),
+          ball: [inf['ballY'], inf['ballX']],
+          paddle: [fx.env.rows - 1, inf['paddleX']],
+          r,
+          term,
+          trunc,
+        }).toEqual({
           w,
           t: s.t,
           board: s.board,
@@ -100,8 +122,16 @@ describe('bsuite Catch rules', () => {
     } while (!tr.terminated);
     expect(steps).toBe(9);
     expect(tr.reward).toBe(1);
-    expect(transition(c, { ballRow: 8, ballCol: 3, paddleCol: 2 }, 2)).toEqual({ state: { ballRow: 9, ballCol: 3, paddleCol: 3 }, reward: 1, terminated: true });
-    expect(transition(c, { ballRow: 8, ballCol: 3, paddleCol: 2 }, 1)).toEqual({ state: { ballRow: 9, ballCol: 3, paddleCol: 2 }, reward: -1, terminated: true });
+    expect(transition(c, { ballRow: 8, ballCol: 3, paddleCol: 2 }, 2)).toEqual({
+      state: { ballRow: 9, ballCol: 3, paddleCol: 3 },
+      reward: 1,
+      terminated: true,
+    });
+    expect(transition(c, { ballRow: 8, ballCol: 3, paddleCol: 2 }, 1)).toEqual({
+      state: { ballRow: 9, ballCol: 3, paddleCol: 2 },
+      reward: -1,
+      terminated: true,
+    });
   });
 
   it('seeded resets repeat; reset() continues the stream; step after the end throws', () => {

@@ -4,7 +4,10 @@ import { makeAgentEnv } from '../../agents/envs.js';
 import '../../envs/index.js';
 import { make } from '../../src/core/registry.js';
 
-/** Expected 80x80 value of block (row br, col bc) of a 400x400 frame with one white rectangle, from the count of white pixels. */
+/**
+ * Expected 80x80 value of block (row br, col bc) of a 400x400 frame with one white rectangle, from the count of white
+ * pixels.
+ */
 function blockValue(br: number, bc: number, rect: { x: number; y: number; w: number; h: number }): number {
   const ox = Math.max(0, Math.min(5 * bc + 5, rect.x + rect.w, 400) - Math.max(5 * bc, rect.x));
   const oy = Math.max(0, Math.min(5 * br + 5, rect.y + rect.h) - Math.max(5 * br, rect.y));

@@ -14,7 +14,9 @@ describe('checkEnv on Catch variants', () => {
     ['bsuite/Catch-v0', { maxEpisodeSteps: 5 }],
   ])('%s %j', (id, options) => {
     const report = checkEnv(make(id, options), { seed: 3, steps: 100 });
-    expect(report.passed).toEqual(expect.arrayContaining(['spaces', 'metadata', 'reset', 'step', 'determinism', 'step-after-end']));
+    expect(report.passed).toEqual(
+      expect.arrayContaining(['spaces', 'metadata', 'reset', 'step', 'determinism', 'step-after-end']),
+    );
   });
 
   it('bookCatch over a small Catch', () => {

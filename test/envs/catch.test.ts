@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { CatchEnv } from '../../envs/catch/env.js';
-import { catchGeometry, initial, movePaddle, observe, rectsOverlap, render, renderAnsi, transition, type CatchState } from '../../envs/catch/game.js';
+import {
+  catchGeometry,
+  initial,
+  movePaddle,
+  observe,
+  rectsOverlap,
+  render,
+  renderAnsi,
+  transition,
+  type CatchState,
+} from '../../envs/catch/game.js';
 import { Rng } from '../../src/rng/rng.js';
 
 const g = catchGeometry(400);
@@ -17,7 +27,17 @@ function playOut(s0: CatchState, action: number) {
 
 describe('Catch-v0 rules (hand-computed, 400x400)', () => {
   it('the book geometry', () => {
-    expect(g).toEqual({ size: 400, ball: 20, paddleWidth: 50, paddleHeight: 10, floorY: 350, ceilingY: 10, ballSpeed: 10, paddleSpeed: 20, catchY: 340 });
+    expect(g).toEqual({
+      size: 400,
+      ball: 20,
+      paddleWidth: 50,
+      paddleHeight: 10,
+      floorY: 350,
+      ceilingY: 10,
+      ballSpeed: 10,
+      paddleSpeed: 20,
+      catchY: 340,
+    });
   });
 
   it('the ball falls 10 px per step, x fixed, reward 0 while falling', () => {
@@ -80,7 +100,16 @@ describe('Catch-v0 rules (hand-computed, 400x400)', () => {
 describe('Catch frames', () => {
   it('draws ball and paddle white on black, clipped at the edge (40x40)', () => {
     const g40 = catchGeometry(40);
-    expect(g40).toMatchObject({ ball: 2, paddleWidth: 5, paddleHeight: 1, floorY: 35, ceilingY: 1, ballSpeed: 1, paddleSpeed: 2, catchY: 34 });
+    expect(g40).toMatchObject({
+      ball: 2,
+      paddleWidth: 5,
+      paddleHeight: 1,
+      floorY: 35,
+      ceilingY: 1,
+      ballSpeed: 1,
+      paddleSpeed: 2,
+      catchY: 34,
+    });
     const out = new Uint8Array(1600).fill(7);
     observe(g40, { ballX: 39, ballY: 1, paddleX: 20 }, out);
     const white: number[] = [];
@@ -91,7 +120,15 @@ describe('Catch frames', () => {
     });
     expect(other).toBe(0);
     // Ball: column 39 only (40 is clipped), rows 1 and 2; paddle: row 35, columns 20..24.
-    expect(white).toEqual([1 * 40 + 39, 2 * 40 + 39, 35 * 40 + 20, 35 * 40 + 21, 35 * 40 + 22, 35 * 40 + 23, 35 * 40 + 24]);
+    expect(white).toEqual([
+      1 * 40 + 39,
+      2 * 40 + 39,
+      35 * 40 + 20,
+      35 * 40 + 21,
+      35 * 40 + 22,
+      35 * 40 + 23,
+      35 * 40 + 24,
+    ]);
     observe(g40, { ballX: 40, ballY: 1, paddleX: 0 }, out);
     expect(out.reduce((a, v) => a + (v ? 1 : 0), 0)).toBe(5);
   });
@@ -105,7 +142,8 @@ describe('Catch frames', () => {
     expect(f[29 * 400 + 119]).toBe(255);
     expect(f[30 * 400 + 119]).toBe(0);
     const rgb = render(g, s, new Uint8Array(400 * 400 * 3));
-    for (let i = 0; i < f.length; i += 997) expect([rgb[3 * i], rgb[3 * i + 1], rgb[3 * i + 2]]).toEqual([f[i], f[i], f[i]]);
+    for (let i = 0; i < f.length; i += 997)
+      expect([rgb[3 * i], rgb[3 * i + 1], rgb[3 * i + 2]]).toEqual([f[i], f[i], f[i]]);
     expect(() => observe(g, s, new Uint8Array(10))).toThrow(/160000/);
   });
 

@@ -11,7 +11,11 @@ const ids = loadBuiltinEnvs();
 describe('checkEnv on every registered env', () => {
   it('registers the built-in envs: Catch, bsuite Catch and the five MinAtar games in three variants', () => {
     const games = ['Asterix', 'Breakout', 'Freeway', 'Seaquest', 'SpaceInvaders'];
-    const expected = ['Catch-v0', 'bsuite/Catch-v0', ...games.flatMap((g) => ['v0', 'v1', 'pixels-v1'].map((v) => `MinAtar/${g}-${v}`))];
+    const expected = [
+      'Catch-v0',
+      'bsuite/Catch-v0',
+      ...games.flatMap((g) => ['v0', 'v1', 'pixels-v1'].map((v) => `MinAtar/${g}-${v}`)),
+    ];
     expect([...ids].sort()).toEqual(expected.sort());
   });
 

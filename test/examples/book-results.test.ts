@@ -17,7 +17,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 describe('results/book.json', () => {
   const book = loadBook();
 
-  it('lists every example and variant, in the example\'s chapter, and nothing else', () => {
+  it("lists every example and variant, in the example's chapter, and nothing else", () => {
     expect(new Set(Object.keys(book.examples))).toEqual(new Set(EXAMPLES.map((e) => e.name)));
     for (const e of EXAMPLES) {
       const entry = book.examples[e.name];
@@ -55,14 +55,22 @@ describe('results/book.json', () => {
   });
 
   it('a malformed file is refused naming the field', () => {
-    expect(() => parseBook({ examples: { x: { chapter: 1, variants: { a: { script: 's', settings: {}, figures: [{ epochs: 1 }] } } } } }, 'b.json')).toThrow(
-      'b.json: examples.x.variants.a.figures: each figure needs "epochs", "testAccuracy" and "cite"',
-    );
+    expect(() =>
+      parseBook(
+        { examples: { x: { chapter: 1, variants: { a: { script: 's', settings: {}, figures: [{ epochs: 1 }] } } } } },
+        'b.json',
+      ),
+    ).toThrow('b.json: examples.x.variants.a.figures: each figure needs "epochs", "testAccuracy" and "cite"');
   });
 });
 
 describe('result lines', () => {
-  const outcome = { example: 'mnist-mlp', variant: 'adam', metrics: { testAccuracy: 0.9793123456789, testLoss: 0.07 }, settings: { epochs: 20, batchSize: 128 } };
+  const outcome = {
+    example: 'mnist-mlp',
+    variant: 'adam',
+    metrics: { testAccuracy: 0.9793123456789, testLoss: 0.07 },
+    settings: { epochs: 20, batchSize: 128 },
+  };
   const ctx = {
     backend: 'wasm',
     seed: 3,
@@ -78,7 +86,21 @@ describe('result lines', () => {
 
   it('hold the run, its settings and provenance', () => {
     const l = resultLine(outcome, ctx);
-    expect(l).toMatchObject({ example: 'mnist-mlp', variant: 'adam', chapter: 1, epochs: 20, batchSize: 128, seed: 3, quick: false, backend: 'wasm', tfgymVersion: '9.9.9', commit: 'abc1234', dirty: false, wallSeconds: 12.3, date: '2025-03-04T05:06:07.000Z' });
+    expect(l).toMatchObject({
+      example: 'mnist-mlp',
+      variant: 'adam',
+      chapter: 1,
+      epochs: 20,
+      batchSize: 128,
+      seed: 3,
+      quick: false,
+      backend: 'wasm',
+      tfgymVersion: '9.9.9',
+      commit: 'abc1234',
+      dirty: false,
+      wallSeconds: 12.3,
+      date: '2025-03-04T05:06:07.000Z',
+    });
     expect(l.command).toBe("tfgym example mnist-mlp --variant adam --image 'my cat.png'");
     expect(l.metrics.testAccuracy).toBe(0.979312);
   });

@@ -21,13 +21,24 @@ beforeAll(async () => {
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 function tfgym(...args: string[]) {
-  const r = spawnSync(process.execPath, ['bin/tfgym.js', ...args], { encoding: 'utf8', env: { ...process.env, TFGYM_BACKEND: '', TFGYM_DATA: '' } });
+  const r = spawnSync(process.execPath, ['bin/tfgym.js', ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, TFGYM_BACKEND: '', TFGYM_DATA: '' },
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
 function options(variant: string, extra: Partial<ExampleOptions> = {}): ExampleOptions & { text: () => string } {
   let text = '';
-  return { variant, quick: true, seed: 1, dataDir: DATA, log: { write: (s: string) => void (text += s), isTTY: false }, text: () => text, ...extra };
+  return {
+    variant,
+    quick: true,
+    seed: 1,
+    dataDir: DATA,
+    log: { write: (s: string) => void (text += s), isTTY: false },
+    text: () => text,
+    ...extra,
+  };
 }
 
 describe('tfgym example (CLI)', () => {
@@ -35,7 +46,8 @@ describe('tfgym example (CLI)', () => {
     const r = tfgym('example', 'list');
     expect(r.code).toBe(0);
     for (const e of EXAMPLES) expect(r.out).toMatch(new RegExp(`^${e.name}\\s+ch${e.chapter} `, 'm'));
-    const fig = (ex: string, v: string): string => `${((loadBook().examples[ex]?.variants[v]?.figures[0]?.testAccuracy ?? NaN) * 100).toFixed(2)}%`;
+    const fig = (ex: string, v: string): string =>
+      `${((loadBook().examples[ex]?.variants[v]?.figures[0]?.testAccuracy ?? NaN) * 100).toFixed(2)}%`;
     expect(r.out).toContain(`simple ${fig('mnist-mlp', 'simple')}`);
     expect(r.out).toContain(`adam ${fig('mnist-mlp', 'adam')}`);
     expect(r.out).toContain(`lenet ${fig('mnist-lenet', 'lenet')}`);
@@ -85,7 +97,18 @@ describe('tfgym example (CLI)', () => {
     } catch {
       // not a git checkout: the line must say "unknown"
     }
-    expect(a).toMatchObject({ example: 'mnist-mlp', variant: 'adam', chapter: 1, seed: 1671, epochs: 1, batchSize: 32, quick: true, backend: 'wasm', tfgymVersion: pkg.version, commit: head });
+    expect(a).toMatchObject({
+      example: 'mnist-mlp',
+      variant: 'adam',
+      chapter: 1,
+      seed: 1671,
+      epochs: 1,
+      batchSize: 32,
+      quick: true,
+      backend: 'wasm',
+      tfgymVersion: pkg.version,
+      commit: head,
+    });
     expect(b).toMatchObject({ variant: 'dropout', seed: 7, epochs: 2 });
     expect(a.command).toBe(`tfgym example mnist-mlp --variant adam ${common.join(' ')} --logdir ${logdir}`);
     expect(b.command).toContain('--seed 7 --epochs 2');
@@ -94,7 +117,12 @@ describe('tfgym example (CLI)', () => {
       expect(l.metrics.testAccuracy).toBeLessThanOrEqual(1);
       expect(typeof l.metrics.valAccuracy).toBe('number');
       expect(typeof l.metrics.testLoss).toBe('number');
-      expect(l.settings).toMatchObject({ optimizer: l.variant === 'adam' ? 'adam' : 'sgd', validationSplit: 0.2, trainSamples: 160, testSamples: 64 });
+      expect(l.settings).toMatchObject({
+        optimizer: l.variant === 'adam' ? 'adam' : 'sgd',
+        validationSplit: 0.2,
+        trainSamples: 160,
+        testSamples: 64,
+      });
       expect(l.wallSeconds).toBeGreaterThan(0);
       expect(Math.abs(Date.now() - Date.parse(l.date))).toBeLessThan(10 * 60_000);
       expect(l.machine.cpus).toBeGreaterThan(0);
@@ -145,7 +173,8 @@ describe('example --quick smoke runs (in-process, no tensor leaks)', () => {
       expect(r.variant).toBe(variant);
       if (name === 'vgg16') {
         expect(r.metrics['params']).toBe(138357544);
-        for (const layer of ['input_1', 'block1_conv1', 'block5_pool', 'predictions']) expect(o.text()).toContain(`${layer} (`);
+        for (const layer of ['input_1', 'block1_conv1', 'block5_pool', 'predictions'])
+          expect(o.text()).toContain(`${layer} (`);
       } else if (name === 'vgg16-features') {
         // Quick: a headless VGG16 on a 32x32 image; block4_pool halves it four times.
         expect(r.metrics['features']).toMatchObject({ image: 'chelsea-cat.png', shape: [1, 2, 2, 512] });

@@ -35,7 +35,9 @@ describe('model factories: shapes and parameter counts', () => {
 
   it('dropout variants have dropout 0.3 layers, the others none', () => {
     const m = mnistMlp({ variant: 'dropout' });
-    const rates = m.layers.filter((l) => l.getClassName() === 'Dropout').map((l) => (l.getConfig() as { rate: number }).rate);
+    const rates = m.layers
+      .filter((l) => l.getClassName() === 'Dropout')
+      .map((l) => (l.getConfig() as { rate: number }).rate);
     expect(rates).toEqual([0.3, 0.3]);
     expect(mnistMlp({ variant: 'hidden' }).layers.some((l) => l.getClassName() === 'Dropout')).toBe(false);
   });
@@ -62,11 +64,16 @@ describe('model factories: shapes and parameter counts', () => {
 
   it("VGG16: Keras' VGG16(include_top=True) layer for layer: names, 138,357,544 params, 1000 classes", () => {
     const m = vgg16();
-    const blocks = [2, 2, 3, 3, 3].flatMap((convs, b) => [...Array.from({ length: convs }, (_, i) => `block${b + 1}_conv${i + 1}`), `block${b + 1}_pool`]);
+    const blocks = [2, 2, 3, 3, 3].flatMap((convs, b) => [
+      ...Array.from({ length: convs }, (_, i) => `block${b + 1}_conv${i + 1}`),
+      `block${b + 1}_pool`,
+    ]);
     expect(m.layers.map((l) => l.name)).toEqual(['input_1', ...blocks, 'flatten', 'fc1', 'fc2', 'predictions']);
     expect(countParams(m).total).toBe(138357544);
     // Keras' per-layer counts where most of them sit: fc1 is 25088 x 4096 + 4096.
-    expect(countParams(tf.model({ inputs: m.inputs, outputs: m.getLayer('fc1').output as tf.SymbolicTensor })).total).toBe(138357544 - (4096 * 4096 + 4096) - (4096 * 1000 + 1000));
+    expect(
+      countParams(tf.model({ inputs: m.inputs, outputs: m.getLayer('fc1').output as tf.SymbolicTensor })).total,
+    ).toBe(138357544 - (4096 * 4096 + 4096) - (4096 * 1000 + 1000));
     expect(m.outputs[0]?.shape).toEqual([null, 1000]);
     m.dispose();
   });
@@ -84,7 +91,9 @@ describe('seeded initialisers (models/init.ts, the one home) and dropout', () =>
   it('Q-networks draw their initialisers from SeededInit, in layer order', () => {
     const q = buildQNetwork({ inputShape: [6], numActions: 3, hiddenSizes: [5], rng: new Rng(3) });
     const init = new SeededInit(new Rng(3));
-    const d = tf.sequential({ layers: [tf.layers.dense({ units: 5, inputShape: [6], kernelInitializer: init.glorotUniform() })] });
+    const d = tf.sequential({
+      layers: [tf.layers.dense({ units: 5, inputShape: [6], kernelInitializer: init.glorotUniform() })],
+    });
     expect(Array.from(q.getWeights()[0]?.dataSync() ?? [])).toEqual(Array.from(d.getWeights()[0]?.dataSync() ?? []));
     q.dispose();
     d.dispose();
@@ -102,7 +111,9 @@ describe('seeded initialisers (models/init.ts, the one home) and dropout', () =>
     const x = tf.ones([4, 500]);
     const masks = (seed: number): number[][] => {
       const layer = new SeededDropout({ rate: 0.3, rng: new Rng(seed) });
-      return [0, 1, 2].map(() => tf.tidy(() => Array.from((layer.apply(x, { training: true }) as tf.Tensor).dataSync())));
+      return [0, 1, 2].map(() =>
+        tf.tidy(() => Array.from((layer.apply(x, { training: true }) as tf.Tensor).dataSync())),
+      );
     };
     const [a, b] = [masks(1), masks(1)];
     expect(a).toEqual(b);
@@ -123,7 +134,9 @@ describe('seeded initialisers (models/init.ts, the one home) and dropout', () =>
 
   it('models with SeededDropout save as plain Dropout layers and load back', async () => {
     const m = mnistMlp({ variant: 'dropout', rng: new Rng(1) });
-    const json = m.toJSON(null, false) as { config: { layers: Array<{ class_name: string; config: { rate?: number } }> } };
+    const json = m.toJSON(null, false) as {
+      config: { layers: Array<{ class_name: string; config: { rate?: number } }> };
+    };
     expect(json.config.layers.filter((l) => l.class_name === 'Dropout').map((l) => l.config.rate)).toEqual([0.3, 0.3]);
     const loaded = await tf.models.modelFromJSON({ modelTopology: json });
     expect(loaded.layers.filter((l) => l.getClassName() === 'Dropout')).toHaveLength(2);
@@ -142,6 +155,8 @@ describe('argument checks with Keras-style messages', () => {
     expect(() => cifar10Cnn({ arch: 'huge' as 'deep' })).toThrow(/Received: arch='huge'/);
     expect(() => vgg16({ inputShape: [100, 100, 3] })).toThrow(/includeTop/);
     expect(() => mnistMlp({ variant: 'v9' as 'simple' })).toThrow(/one of 'simple', 'hidden'/);
-    expect(() => new SeededDropout({ rate: 1 })).toThrow('Received an invalid value for `rate`, expected a float in the range [0, 1). Received: rate=1');
+    expect(() => new SeededDropout({ rate: 1 })).toThrow(
+      'Received an invalid value for `rate`, expected a float in the range [0, 1). Received: rate=1',
+    );
   });
 });

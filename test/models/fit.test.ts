@@ -3,7 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CsvLogger, EarlyStopping, LearningRateScheduler, ModelCheckpoint, ProgressLogger, TensorBoard } from '../../models/callbacks.js';
+import {
+  CsvLogger,
+  EarlyStopping,
+  LearningRateScheduler,
+  ModelCheckpoint,
+  ProgressLogger,
+  TensorBoard,
+} from '../../models/callbacks.js';
 import { evaluate, fit, predictClasses, labelsOf } from '../../models/fit.js';
 import { confusionMatrix, formatConfusionMatrix } from '../../models/metrics.js';
 import { compileClassifier, mnistMlp } from '../../models/mnist-mlp.js';
@@ -48,7 +55,13 @@ describe('fit / evaluate', () => {
       const warm = await fit(m, x, y, { epochs: 1, batchSize: 256, shuffle: false });
       expect(warm.epoch).toEqual([0]);
       const before = tf.memory().numTensors;
-      const h = await fit(m, x, y, { epochs: 8, batchSize: 32, validationSplit: 0.25, rng: new Rng(5), initialEpoch: 0 });
+      const h = await fit(m, x, y, {
+        epochs: 8,
+        batchSize: 32,
+        validationSplit: 0.25,
+        rng: new Rng(5),
+        initialEpoch: 0,
+      });
       const ev = evaluate(m, x, y, 64);
       const cls = predictClasses(m, x, 64);
       expect(tf.memory().numTensors).toBe(before);
@@ -71,7 +84,12 @@ describe('fit / evaluate', () => {
     for (const isTTY of [false, true]) {
       let text = '';
       const m = toyModel();
-      await fit(m, x, y, { epochs: 2, batchSize: 16, validationSplit: 0.25, callbacks: [new ProgressLogger({ write: (s) => (text += s), isTTY })] });
+      await fit(m, x, y, {
+        epochs: 2,
+        batchSize: 16,
+        validationSplit: 0.25,
+        callbacks: [new ProgressLogger({ write: (s) => (text += s), isTTY })],
+      });
       m.dispose();
       expect(text).toMatch(/Train on 48 samples, validate on 16 samples/);
       if (isTTY) {
@@ -79,7 +97,12 @@ describe('fit / evaluate', () => {
         expect(text).toMatch(/\r48\/48 \[=+\] - \d+s \d+us\/step - loss: /);
       } else {
         expect(text).not.toMatch(/\r/);
-        expect(text.trim().split('\n').filter((l) => l.startsWith('Epoch'))).toHaveLength(2);
+        expect(
+          text
+            .trim()
+            .split('\n')
+            .filter((l) => l.startsWith('Epoch')),
+        ).toHaveLength(2);
         expect(text).toMatch(/Epoch 2\/2 - .* - loss: \d\.\d{4} - acc: .* - val_loss: /);
       }
     }
@@ -100,7 +123,15 @@ describe('fit / evaluate', () => {
   });
 
   it('progress logger: per-batch bar with ETA, the last val_acc and the run ETA; plain lines with the run ETA', () => {
-    const ctx = { model: undefined as unknown as tf.LayersModel, epochs: 3, batchSize: 100, samples: 1000, steps: 10, validationSamples: 250, stopTraining: false };
+    const ctx = {
+      model: undefined as unknown as tf.LayersModel,
+      epochs: 3,
+      batchSize: 100,
+      samples: 1000,
+      steps: 10,
+      validationSamples: 250,
+      stopTraining: false,
+    };
     for (const isTTY of [true, false]) {
       let now = 0;
       let text = '';
@@ -116,10 +147,14 @@ describe('fit / evaluate', () => {
       }
       if (isTTY) {
         // Half-way through epoch 1 (0-based 0): 5 s left in it, plus 2 more epochs of ~10 s.
-        expect(text).toContain('\r 500/1000 [==============>...............] - ETA: 5s - loss: 0.5000 - acc: 0.8000 - run ETA: 25s');
+        expect(text).toContain(
+          '\r 500/1000 [==============>...............] - ETA: 5s - loss: 0.5000 - acc: 0.8000 - run ETA: 25s',
+        );
         // During epoch 2 the bar shows epoch 1's validation accuracy.
         expect(text).toContain('acc: 0.8000 - val_acc (epoch 1): 0.8500 - run ETA: 15s');
-        expect(text).toContain(`\r1000/1000 [${'='.repeat(30)}] - 10s 10000us/step - loss: 0.5000 - acc: 0.8000 - val_loss: 0.4000 - val_acc: 0.9000 - run ETA: 10s\x1b[K\n`);
+        expect(text).toContain(
+          `\r1000/1000 [${'='.repeat(30)}] - 10s 10000us/step - loss: 0.5000 - acc: 0.8000 - val_loss: 0.4000 - val_acc: 0.9000 - run ETA: 10s\x1b[K\n`,
+        );
       } else {
         expect(text).not.toMatch(/\r/);
         expect(text.split('\n').filter((l) => l.startsWith('Epoch'))).toEqual([
@@ -156,7 +191,14 @@ describe('fit / evaluate', () => {
       epochs: 5,
       batchSize: 32,
       validationSplit: 0.25,
-      callbacks: [sched, new CsvLogger(csv), ckpt, stop, new TensorBoard(sink, () => 1000), { onEpochEnd: (_e, logs) => void lrs.push(logs['lr'] ?? NaN) }],
+      callbacks: [
+        sched,
+        new CsvLogger(csv),
+        ckpt,
+        stop,
+        new TensorBoard(sink, () => 1000),
+        { onEpochEnd: (_e, logs) => void lrs.push(logs['lr'] ?? NaN) },
+      ],
     });
     expect(h.epoch).toEqual([0, 1]);
     expect(stop.stoppedEpoch).toBe(1);
@@ -165,7 +207,10 @@ describe('fit / evaluate', () => {
     const lines = readFileSync(csv, 'utf8').trim().split('\n');
     expect(lines[0]).toBe('epoch,acc,loss,lr,val_acc,val_loss');
     expect(lines).toHaveLength(3);
-    expect(sink.records.filter((r) => r.tag === 'epoch_val_loss').map((r) => [r.step, r.wallTime])).toEqual([[0, 1000], [1, 1000]]);
+    expect(sink.records.filter((r) => r.tag === 'epoch_val_loss').map((r) => [r.step, r.wallTime])).toEqual([
+      [0, 1000],
+      [1, 1000],
+    ]);
     expect(ckpt.lastSavedEpoch).toBeGreaterThanOrEqual(0);
     expect(tf.memory().numTensors).toBe(before);
     const loaded = await loadModel(join(dir, 'best'));

@@ -116,14 +116,22 @@ describe('Keras 2.0 optimizer objects', () => {
       weights[0]?.tensor.dispose();
       const names = weights.map((w) => w.name);
       expect(names[0]).toBe('iter');
-      expect(names.slice(1)).toEqual(opt.constructor === KerasRMSprop ? [`${v.name}/rms`, `${v.name}/momentum`] : [`${v.name}/m`, `${v.name}/v`]);
-      // The step used the scheduled rate: |update| = lr * |g| / (|g| + ~eps) ~ 0.01 (Adam, RMSprop at t=1: 0.01 / sqrt(0.1)).
+      expect(names.slice(1)).toEqual(
+        opt.constructor === KerasRMSprop ? [`${v.name}/rms`, `${v.name}/momentum`] : [`${v.name}/m`, `${v.name}/v`],
+      );
+      // The step used the scheduled rate: |update| = lr * |g| / (|g| + ~eps) ~ 0.01 (Adam, RMSprop at t=1: 0.01 /
+      // sqrt(0.1)).
       const moved = 1 - (v.dataSync()[0] ?? NaN);
       expect(moved).toBeCloseTo(opt.constructor === KerasRMSprop ? 0.01 / Math.sqrt(0.1) : 0.01, 6);
       v.dispose();
       opt.dispose();
     }
     expect(tf.memory().numTensors).toBe(before);
-    expect(new KerasAdam(0.002).getConfig()).toMatchObject({ learningRate: 0.002, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 });
+    expect(new KerasAdam(0.002).getConfig()).toMatchObject({
+      learningRate: 0.002,
+      beta1: 0.9,
+      beta2: 0.999,
+      epsilon: 1e-8,
+    });
   });
 });

@@ -2,7 +2,13 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../../src/backends/index.js';
 import { Rng } from '../../src/rng/rng.js';
-import { bookCatchQNetwork, buildQNetwork, minatarQNetwork, mlpQNetwork, natureQNetwork } from '../../models/q-networks.js';
+import {
+  bookCatchQNetwork,
+  buildQNetwork,
+  minatarQNetwork,
+  mlpQNetwork,
+  natureQNetwork,
+} from '../../models/q-networks.js';
 import { countParams as countParamsOf } from '../../models/summary.js';
 
 const countParams = (m: Parameters<typeof countParamsOf>[0]): number => countParamsOf(m).total;
@@ -30,18 +36,47 @@ describe('Q-network factories', () => {
   });
 
   it('column convolutions: kernelHeight 0 spans the whole input height, other heights give h x w kernels', () => {
-    const m = buildQNetwork({ inputShape: [20, 20, 1], numActions: 3, torso: 'cnn', conv: [{ filters: 16, kernel: 9, kernelHeight: 0, stride: 1 }], hiddenSizes: [128] });
+    const m = buildQNetwork({
+      inputShape: [20, 20, 1],
+      numActions: 3,
+      torso: 'cnn',
+      conv: [{ filters: 16, kernel: 9, kernelHeight: 0, stride: 1 }],
+      hiddenSizes: [128],
+    });
     expect(m.getLayer('conv1').outputShape).toEqual([null, 1, 12, 16]);
     // conv 20*9*1*16+16, dense 12*16*128+128, out 128*3+3
     expect(countParams(m)).toBe(2896 + 24704 + 387);
     m.dispose();
-    const r = buildQNetwork({ inputShape: [10, 12, 2], numActions: 2, torso: 'cnn', conv: [{ filters: 4, kernel: 5, kernelHeight: 3, stride: 1 }, { filters: 2, kernel: 2, kernelHeight: 0, stride: 1 }], hiddenSizes: [] });
+    const r = buildQNetwork({
+      inputShape: [10, 12, 2],
+      numActions: 2,
+      torso: 'cnn',
+      conv: [
+        { filters: 4, kernel: 5, kernelHeight: 3, stride: 1 },
+        { filters: 2, kernel: 2, kernelHeight: 0, stride: 1 },
+      ],
+      hiddenSizes: [],
+    });
     expect(r.getLayer('conv1').getWeights()[0]!.shape).toEqual([3, 5, 2, 4]);
     expect(r.getLayer('conv2').getWeights()[0]!.shape).toEqual([8, 2, 4, 2]); // the full 8 rows left by conv1
     expect(r.getLayer('conv2').outputShape).toEqual([null, 1, 7, 2]);
     r.dispose();
-    expect(() => buildQNetwork({ inputShape: [20, 20, 1], numActions: 3, torso: 'cnn', conv: [{ filters: 4, kernel: 3, kernelHeight: -1, stride: 1 }] })).toThrow(/kernelHeight=-1/);
-    expect(() => buildQNetwork({ inputShape: [4, 20, 1], numActions: 3, torso: 'cnn', conv: [{ filters: 4, kernel: 3, kernelHeight: 5, stride: 1 }] })).toThrow(/5x3 convolution/);
+    expect(() =>
+      buildQNetwork({
+        inputShape: [20, 20, 1],
+        numActions: 3,
+        torso: 'cnn',
+        conv: [{ filters: 4, kernel: 3, kernelHeight: -1, stride: 1 }],
+      }),
+    ).toThrow(/kernelHeight=-1/);
+    expect(() =>
+      buildQNetwork({
+        inputShape: [4, 20, 1],
+        numActions: 3,
+        torso: 'cnn',
+        conv: [{ filters: 4, kernel: 3, kernelHeight: 5, stride: 1 }],
+      }),
+    ).toThrow(/5x3 convolution/);
   });
 
   it('same Rng seed, same weights; "normal" init has stddev ~0.05', () => {
@@ -60,7 +95,14 @@ describe('Q-network factories', () => {
   it('dueling head computes V + A - mean(A), with only V and A trainable', () => {
     const m = buildQNetwork({ inputShape: [5], numActions: 3, hiddenSizes: [8], dueling: true, rng: new Rng(1) });
     const names = m.trainableWeights.map((w) => w.originalName);
-    expect(names).toEqual(['dense1/kernel', 'dense1/bias', 'value/kernel', 'value/bias', 'advantage/kernel', 'advantage/bias']);
+    expect(names).toEqual([
+      'dense1/kernel',
+      'dense1/bias',
+      'value/kernel',
+      'value/bias',
+      'advantage/kernel',
+      'advantage/bias',
+    ]);
     tf.tidy(() => {
       const x = tf.randomNormal([4, 5], 0, 1, 'float32', 3);
       const torso = m.getLayer('dense1').apply(x) as tf.Tensor;
@@ -75,7 +117,9 @@ describe('Q-network factories', () => {
   });
 
   it('Keras-style argument errors', () => {
-    expect(() => mlpQNetwork(4, 2, [0])).toThrow('Received an invalid value for `units`, expected a positive integer. Received: units=0');
+    expect(() => mlpQNetwork(4, 2, [0])).toThrow(
+      'Received an invalid value for `units`, expected a positive integer. Received: units=0',
+    );
     expect(() => buildQNetwork({ inputShape: [4], numActions: 0 })).toThrow(/numActions=0/);
     expect(() => buildQNetwork({ inputShape: [4], numActions: 2, torso: 'book' })).toThrow(/inputShape/);
     expect(() => buildQNetwork({ inputShape: [4, 4, 1], numActions: 2, torso: 'nature' })).toThrow(/conv1/);

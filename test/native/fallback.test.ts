@@ -30,7 +30,13 @@ describe('fallback when the native addon is absent', () => {
     const rng = new Rng(41);
     const model = tf.sequential({
       layers: [
-        tf.layers.conv2d({ inputShape: [10, 10, 4], filters: 8, kernelSize: 3, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: rng.nextSeed() }) }),
+        tf.layers.conv2d({
+          inputShape: [10, 10, 4],
+          filters: 8,
+          kernelSize: 3,
+          activation: 'relu',
+          kernelInitializer: tf.initializers.glorotUniform({ seed: rng.nextSeed() }),
+        }),
         tf.layers.flatten(),
         tf.layers.dense({ units: 6, kernelInitializer: tf.initializers.glorotUniform({ seed: rng.nextSeed() }) }),
       ],
@@ -64,10 +70,16 @@ describe('fallback when the native addon is absent', () => {
       cpSync(join(native, 'binding.gyp'), join(dir, 'binding.gyp'));
       cpSync(join(native, 'src'), join(dir, 'src'), { recursive: true });
       writeFileSync(join(dir, 'src', 'addon.cc'), 'this is not C++;\n');
-      const r = spawnSync(process.execPath, [join(dir, 'build.mjs')], { encoding: 'utf8', env: { ...process.env, TFGYM_NATIVE_JOBS: '1' } });
+      const r = spawnSync(process.execPath, [join(dir, 'build.mjs')], {
+        encoding: 'utf8',
+        env: { ...process.env, TFGYM_NATIVE_JOBS: '1' },
+      });
       expect(r.status).toBe(0);
       expect(r.stderr).toMatch(/native addon not built/);
-      const status = JSON.parse(readFileSync(join(dir, 'build', 'status.json'), 'utf8')) as { ok: boolean; reason: string };
+      const status = JSON.parse(readFileSync(join(dir, 'build', 'status.json'), 'utf8')) as {
+        ok: boolean;
+        reason: string;
+      };
       expect(status.ok).toBe(false);
       expect(status.reason).toMatch(/build failed/);
     } finally {

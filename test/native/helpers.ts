@@ -26,7 +26,10 @@ export function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 /** Runs fn on a backend (inside tidy) and returns every output's values and shape. */
-export function runOn(backend: string, fn: () => tf.Tensor | tf.Tensor[]): Array<{ shape: number[]; values: Float32Array }> {
+export function runOn(
+  backend: string,
+  fn: () => tf.Tensor | tf.Tensor[],
+): Array<{ shape: number[]; values: Float32Array }> {
   if (!tf.setBackend(backend)) throw new Error(`cannot set backend ${backend}`);
   const before = tf.memory().numTensors;
   const outs = tf.tidy(() => {

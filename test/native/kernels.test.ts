@@ -30,8 +30,14 @@ describe('native kernels match cpu', () => {
   });
 
   itNative('registers every cpu kernel and reports its micro-kernel', () => {
-    const cpu = tf.getKernelsForBackend('cpu').map((k) => k.kernelName).sort();
-    const nat = tf.getKernelsForBackend('native').map((k) => k.kernelName).sort();
+    const cpu = tf
+      .getKernelsForBackend('cpu')
+      .map((k) => k.kernelName)
+      .sort();
+    const nat = tf
+      .getKernelsForBackend('native')
+      .map((k) => k.kernelName)
+      .sort();
     expect(nat).toEqual(cpu);
     expect(['avx2+fma', 'portable']).toContain(nativeAddon()?.kernel());
   });
@@ -62,7 +68,11 @@ describe('native kernels match cpu', () => {
   itNative('fused matMul: bias and every activation, both transposes', () => {
     const rng = new Rng(12);
     for (const activation of ['linear', 'relu', 'relu6', 'elu', 'leakyrelu', 'sigmoid', 'prelu'] as const) {
-      for (const [ta, tb] of [[false, false], [true, true], [false, true]] as const) {
+      for (const [ta, tb] of [
+        [false, false],
+        [true, true],
+        [false, true],
+      ] as const) {
         const m = 1 + rng.nextInt(40);
         const n = 1 + rng.nextInt(40);
         const k = 1 + rng.nextInt(90);
@@ -86,30 +96,38 @@ describe('native kernels match cpu', () => {
     }
   });
 
-  itNative('skinny matMul (1-4 rows, streamed B): equal to cpu, and to itself on 1 and 2 threads and the portable path', () => {
-    const addon = nativeAddon();
-    if (!addon) throw new Error('addon missing');
-    const rng = new Rng(14);
-    const threads = addon.threads();
-    try {
-      for (const [m, k, n, ta] of [[1, 300, 517, false], [3, 129, 1030, true], [4, 2304, 96, false], [2, 5, 7, false]] as const) {
-        const a = randomData(m * k, rng);
-        const b = randomData(k * n, rng);
-        const f = () => tf.matMul(tf.tensor2d(a, ta ? [k, m] : [m, k]), tf.tensor2d(b, [k, n]), ta, false);
-        addon.setThreads(1);
-        const one = runOn('native', f)[0]?.values;
-        addon.setThreads(2);
-        expect(runOn('native', f)[0]?.values, `${m}x${k}x${n}: 2 threads`).toEqual(one);
-        expectSame(f);
-        addon.forcePortable(true);
-        expectSame(f);
+  itNative(
+    'skinny matMul (1-4 rows, streamed B): equal to cpu, and to itself on 1 and 2 threads and the portable path',
+    () => {
+      const addon = nativeAddon();
+      if (!addon) throw new Error('addon missing');
+      const rng = new Rng(14);
+      const threads = addon.threads();
+      try {
+        for (const [m, k, n, ta] of [
+          [1, 300, 517, false],
+          [3, 129, 1030, true],
+          [4, 2304, 96, false],
+          [2, 5, 7, false],
+        ] as const) {
+          const a = randomData(m * k, rng);
+          const b = randomData(k * n, rng);
+          const f = () => tf.matMul(tf.tensor2d(a, ta ? [k, m] : [m, k]), tf.tensor2d(b, [k, n]), ta, false);
+          addon.setThreads(1);
+          const one = runOn('native', f)[0]?.values;
+          addon.setThreads(2);
+          expect(runOn('native', f)[0]?.values, `${m}x${k}x${n}: 2 threads`).toEqual(one);
+          expectSame(f);
+          addon.forcePortable(true);
+          expectSame(f);
+          addon.forcePortable(false);
+        }
+      } finally {
         addon.forcePortable(false);
+        addon.setThreads(threads);
       }
-    } finally {
-      addon.forcePortable(false);
-      addon.setThreads(threads);
-    }
-  });
+    },
+  );
 
   itNative('matMul with the portable micro-kernel and with 1 vs 2 threads is deterministic', () => {
     const addon = nativeAddon();
@@ -158,7 +176,15 @@ describe('native kernels match cpu', () => {
         const ft = tf.tensor4d(f, [fh, fw, cin, cout]);
         return [
           tf.conv2d(xt, ft, stride, pad, 'NHWC', dil),
-          tf.fused.conv2d({ x: xt, filter: ft, strides: stride, pad, dilations: dil, bias: tf.tensor1d(bias), activation: t % 2 ? 'relu' : 'elu' }),
+          tf.fused.conv2d({
+            x: xt,
+            filter: ft,
+            strides: stride,
+            pad,
+            dilations: dil,
+            bias: tf.tensor1d(bias),
+            activation: t % 2 ? 'relu' : 'elu',
+          }),
         ];
       });
     }
@@ -185,7 +211,9 @@ describe('native kernels match cpu', () => {
         const xt = tf.tensor4d(x, [batch, h, w, cin]);
         const ft = tf.tensor4d(f, [fh, fw, cin, cout]);
         const rt = tf.tensor4d(r, [batch, outH, outW, cout]);
-        return tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, stride, pad), rt)))([xt, ft]);
+        return tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+          tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, stride, pad), rt)),
+        )([xt, ft]);
       });
     }
   });
@@ -204,11 +232,16 @@ describe('native kernels match cpu', () => {
       const xt0 = tf.tensor4d(x, [batch, h, w, c]);
       const shape = tf.maxPool(xt0, size, stride, pad).shape;
       xt0.dispose();
-      const r = randomData(shape.reduce((a, b) => a * b, 1), rng);
+      const r = randomData(
+        shape.reduce((a, b) => a * b, 1),
+        rng,
+      );
       expectSame(() => {
         const xt = tf.tensor4d(x, [batch, h, w, c]);
         const y = tf.maxPool(xt, size, stride, pad);
-        const g = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, size, stride, pad), tf.tensor(r, shape))))(xt);
+        const g = tf.grad((a: tf.Tensor) =>
+          tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, size, stride, pad), tf.tensor(r, shape))),
+        )(xt);
         return [y, g];
       });
     }
@@ -217,29 +250,68 @@ describe('native kernels match cpu', () => {
   itNative('element-wise ops (same shape, scalar, bias broadcast) and leading-axis sums', () => {
     const rng = new Rng(24);
     const shapes: Array<[number[], number[]]> = [
-      [[33, 7, 5], [33, 7, 5]],
+      [
+        [33, 7, 5],
+        [33, 7, 5],
+      ],
       [[300, 257], []],
       [[], [41, 3]],
       [[2, 9, 9, 5], [5]],
-      [[1, 5], [2, 9, 9, 5]],
+      [
+        [1, 5],
+        [2, 9, 9, 5],
+      ],
       [[70000], [70000]],
-      [[4, 3], [4, 1]],
+      [
+        [4, 3],
+        [4, 1],
+      ],
     ];
     for (const [sa, sb] of shapes) {
-      const a = randomData(sa.reduce((x, y) => x * y, 1), rng);
-      const b = randomData(sb.reduce((x, y) => x * y, 1), rng).map((v) => (v === 0 ? 0.5 : v));
+      const a = randomData(
+        sa.reduce((x, y) => x * y, 1),
+        rng,
+      );
+      const b = randomData(
+        sb.reduce((x, y) => x * y, 1),
+        rng,
+      ).map((v) => (v === 0 ? 0.5 : v));
       expectSame(() => {
         const at = tf.tensor(a, sa);
         const bt = tf.tensor(b, sb);
-        return [tf.add(at, bt), tf.sub(at, bt), tf.mul(at, bt), tf.div(at, bt), tf.maximum(at, bt), tf.minimum(at, bt), tf.squaredDifference(at, bt)];
+        return [
+          tf.add(at, bt),
+          tf.sub(at, bt),
+          tf.mul(at, bt),
+          tf.div(at, bt),
+          tf.maximum(at, bt),
+          tf.minimum(at, bt),
+          tf.squaredDifference(at, bt),
+        ];
       }, 0);
     }
     const x = randomData(33 * 7 * 300, rng);
     expectSame(() => {
       const xt = tf.tensor(x, [33, 7, 300]);
       const pos = tf.abs(xt);
-      return [tf.sqrt(pos), tf.square(xt), tf.relu(xt), tf.step(xt, 0.25), tf.neg(xt), tf.exp(xt), tf.log(pos), pos, tf.rsqrt(pos),
-        tf.sigmoid(xt), tf.tanh(xt), tf.sum(xt, [0, 1]), tf.sum(xt, 0, true), tf.sum(xt), tf.sum(xt, [1, 2]), tf.mean(xt)];
+      return [
+        tf.sqrt(pos),
+        tf.square(xt),
+        tf.relu(xt),
+        tf.step(xt, 0.25),
+        tf.neg(xt),
+        tf.exp(xt),
+        tf.log(pos),
+        pos,
+        tf.rsqrt(pos),
+        tf.sigmoid(xt),
+        tf.tanh(xt),
+        tf.sum(xt, [0, 1]),
+        tf.sum(xt, 0, true),
+        tf.sum(xt),
+        tf.sum(xt, [1, 2]),
+        tf.mean(xt),
+      ];
     });
   });
 
@@ -250,7 +322,26 @@ describe('native kernels match cpu', () => {
 
   itNative('rejects wrongly sized buffers instead of corrupting memory', () => {
     const addon = nativeAddon();
-    expect(() => addon?.matmul(new Float32Array(3), new Float32Array(4), new Float32Array(4), 1, 2, 2, 2, false, false, 0, 0, null, 0, 0)).toThrow(/too short/);
-    expect(() => addon?.conv2d(new Float32Array(1), new Float32Array(1), new Float32Array(1), new Int32Array(3), null, 0, 0)).toThrow(/Int32Array of 15/);
+    expect(() =>
+      addon?.matmul(
+        new Float32Array(3),
+        new Float32Array(4),
+        new Float32Array(4),
+        1,
+        2,
+        2,
+        2,
+        false,
+        false,
+        0,
+        0,
+        null,
+        0,
+        0,
+      ),
+    ).toThrow(/too short/);
+    expect(() =>
+      addon?.conv2d(new Float32Array(1), new Float32Array(1), new Float32Array(1), new Int32Array(3), null, 0, 0),
+    ).toThrow(/Int32Array of 15/);
   });
 });

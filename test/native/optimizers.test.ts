@@ -80,7 +80,10 @@ describe.skipIf(!have)('fused optimizer updates on native', () => {
       native.weights.forEach((w, i) => expect(w, `weight ${i}`).toEqual(cpu.weights[i]));
       // The steps did something: every weight moved.
       native.weights.forEach((w, i) => {
-        expect(w.every((x, j) => x !== native.initial[i]?.[j]), `weight ${i} moved`).toBe(true);
+        expect(
+          w.every((x, j) => x !== native.initial[i]?.[j]),
+          `weight ${i} moved`,
+        ).toBe(true);
       });
     });
   }

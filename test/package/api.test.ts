@@ -107,7 +107,7 @@ describe('api entry points', () => {
     const server = new RecordingServer(1);
     const sub = main.serveEnvStream(stream, server as unknown as ViewerServer, { envId: 'MinAtar/Breakout-v1' });
     stream.reset({ seed: 1 });
-    for (let done = false; !done; ) {
+    for (let done = false; !done;) {
       const [, , terminated, truncated] = stream.step(0);
       done = terminated || truncated;
     }

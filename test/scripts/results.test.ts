@@ -31,9 +31,43 @@ const BOOK = {
       chapter: 9,
       chapterTitle: 'Toys',
       variants: {
-        a: { script: 'Chapter09/toy_a.py', settings: { epochs: 10, batchSize: 128, optimizer: 'sgd', validationSplit: 0.2, trainSamples: 1000, testSamples: 100 }, figures: [{ epochs: 10, testAccuracy: 0.95, cite: 'test' }] },
-        b: { script: 'Chapter09/toy_b.py', settings: { epochs: 10, batchSize: 128, optimizer: 'sgd', validationSplit: 0.2, trainSamples: 1000, testSamples: 100 }, figures: [{ epochs: 10, testAccuracy: 0.5, cite: 'test' }] },
-        s: { script: 'Chapter09/toy_a.py', table: 'shrinking', settings: { epochs: 10, batchSize: 128, optimizer: 'adam', validationSplit: 0.2, trainSamples: 1000, testSamples: 100 }, figures: [] },
+        a: {
+          script: 'Chapter09/toy_a.py',
+          settings: {
+            epochs: 10,
+            batchSize: 128,
+            optimizer: 'sgd',
+            validationSplit: 0.2,
+            trainSamples: 1000,
+            testSamples: 100,
+          },
+          figures: [{ epochs: 10, testAccuracy: 0.95, cite: 'test' }],
+        },
+        b: {
+          script: 'Chapter09/toy_b.py',
+          settings: {
+            epochs: 10,
+            batchSize: 128,
+            optimizer: 'sgd',
+            validationSplit: 0.2,
+            trainSamples: 1000,
+            testSamples: 100,
+          },
+          figures: [{ epochs: 10, testAccuracy: 0.5, cite: 'test' }],
+        },
+        s: {
+          script: 'Chapter09/toy_a.py',
+          table: 'shrinking',
+          settings: {
+            epochs: 10,
+            batchSize: 128,
+            optimizer: 'adam',
+            validationSplit: 0.2,
+            trainSamples: 1000,
+            testSamples: 100,
+          },
+          figures: [],
+        },
       },
     },
   },
@@ -61,7 +95,14 @@ function line(p: Partial): string {
     batchSize: 128,
     seed: p.seed,
     quick: p.quick ?? false,
-    settings: { epochs: p.epochs ?? 10, batchSize: 128, optimizer: variant === 's' ? 'adam' : 'sgd', validationSplit: 0.2, trainSamples: p.trainSamples ?? 1000, testSamples: 100 },
+    settings: {
+      epochs: p.epochs ?? 10,
+      batchSize: 128,
+      optimizer: variant === 's' ? 'adam' : 'sgd',
+      validationSplit: 0.2,
+      trainSamples: p.trainSamples ?? 1000,
+      testSamples: 100,
+    },
     backend: 'cpu',
     tfgymVersion: '0.1.0',
     commit: 'abc1234',
@@ -80,7 +121,11 @@ function setup(name: string, lines: string[], doc?: string): string {
   mkdirSync(join(root, 'results'), { recursive: true });
   writeFileSync(join(root, 'results', 'book.json'), JSON.stringify(BOOK));
   writeFileSync(join(root, 'results', 'ch9.jsonl'), lines.map((l) => `${l}\n`).join(''));
-  writeFileSync(join(root, 'RESULTS.md'), doc ?? '# Toy results\n\nHand-written prose before.\n\n<!-- BEGIN results toy -->\nstale table\n<!-- END results toy -->\n\nProse after.\n');
+  writeFileSync(
+    join(root, 'RESULTS.md'),
+    doc ??
+      '# Toy results\n\nHand-written prose before.\n\n<!-- BEGIN results toy -->\nstale table\n<!-- END results toy -->\n\nProse after.\n',
+  );
   return root;
 }
 
@@ -92,8 +137,22 @@ describe('scripts/results.mjs on hand-made result lines', () => {
     line({ seed: 4, acc: 0.99, quick: true }),
     line({ seed: 1, acc: 0.8, epochs: 5 }),
     line({ seed: 1, acc: 0.7, trainSamples: 300 }),
-    line({ variant: 's', seed: 1, rows: [{ fraction: 1, trainSamples: 1000, lenet: 0.9, mlp: 0.8 }, { fraction: 0.1, trainSamples: 100, lenet: 0.7, mlp: 0.5 }] }),
-    line({ variant: 's', seed: 2, rows: [{ fraction: 1, trainSamples: 1000, lenet: 0.94, mlp: 0.82 }, { fraction: 0.1, trainSamples: 100, lenet: 0.75, mlp: 0.55 }] }),
+    line({
+      variant: 's',
+      seed: 1,
+      rows: [
+        { fraction: 1, trainSamples: 1000, lenet: 0.9, mlp: 0.8 },
+        { fraction: 0.1, trainSamples: 100, lenet: 0.7, mlp: 0.5 },
+      ],
+    }),
+    line({
+      variant: 's',
+      seed: 2,
+      rows: [
+        { fraction: 1, trainSamples: 1000, lenet: 0.94, mlp: 0.82 },
+        { fraction: 0.1, trainSamples: 100, lenet: 0.75, mlp: 0.55 },
+      ],
+    }),
   ];
 
   it('main rows: mean ± sample std over seeds (latest line per seed), each seed, fewer-than-3 and not-yet-run rows', () => {
@@ -135,7 +194,10 @@ describe('scripts/results.mjs on hand-made result lines', () => {
 
     // Written once, it checks clean; change a line and it does not.
     expect(generator('--root', root, '--check').code).toBe(0);
-    writeFileSync(join(root, 'results', 'ch9.jsonl'), lines.map((l) => `${l}\n`).join('') + `${line({ seed: 5, acc: 0.93 })}\n`);
+    writeFileSync(
+      join(root, 'results', 'ch9.jsonl'),
+      lines.map((l) => `${l}\n`).join('') + `${line({ seed: 5, acc: 0.93 })}\n`,
+    );
     const stale = generator('--root', root, '--check');
     expect(stale.code).toBe(1);
     expect(stale.err).toMatch(/is not what `npm run results` writes \(first difference at line \d+\)/);
@@ -148,7 +210,10 @@ describe('scripts/results.mjs on hand-made result lines', () => {
     const broken = generator('--root', setup('broken', [lines[1] ?? '', '{"example": "toy", "vari']));
     expect(broken.code).toBe(1);
     expect(broken.err).toMatch(/^error: ch9.jsonl:2: not a JSON object/);
-    const unknown = generator('--root', setup('unknown', [(lines[1] ?? '').replace('"example":"toy"', '"example":"gan"')]));
+    const unknown = generator(
+      '--root',
+      setup('unknown', [(lines[1] ?? '').replace('"example":"toy"', '"example":"gan"')]),
+    );
     expect(unknown.code).toBe(1);
     expect(unknown.err).toMatch(/"gan", which results\/book.json does not list/);
   });

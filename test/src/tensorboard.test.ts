@@ -28,7 +28,11 @@ describe('TensorBoard writer', () => {
       expect(recs.length).toBe(3);
       const evs = recs.map(decodeEvent);
       expect(evs[0]!.fileVersion).toBe('brain.Event:2');
-      expect(evs[1]).toEqual({ wallTime: 1_700_000_001, step: 10, values: [{ tag: 'charts/episodic_return', value: 0.75 }] });
+      expect(evs[1]).toEqual({
+        wallTime: 1_700_000_001,
+        step: 10,
+        values: [{ tag: 'charts/episodic_return', value: 0.75 }],
+      });
       expect(evs[2]!.step).toBe(300);
       expect(evs[2]!.wallTime).toBe(1_700_000_002.5);
       expect(evs[2]!.values[0]!.value).toBeCloseTo(1e-3, 9);
@@ -50,7 +54,12 @@ describe('TensorBoard writer', () => {
         s.scalar('charts/SPS', 123, 5, 2000);
         s.close();
       }
-      expect(JSON.parse(readFileSync(join(dir, 'm.jsonl'), 'utf8'))).toEqual({ wallTime: 2000, step: 5, tag: 'charts/SPS', value: 123 });
+      expect(JSON.parse(readFileSync(join(dir, 'm.jsonl'), 'utf8'))).toEqual({
+        wallTime: 2000,
+        step: 5,
+        tag: 'charts/SPS',
+        value: 123,
+      });
       expect(readFileSync(join(dir, 'm.csv'), 'utf8')).toBe('wall_time,step,tag,value\n2,5,charts/SPS,123\n');
     } finally {
       rmSync(dir, { recursive: true, force: true });

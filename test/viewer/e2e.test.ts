@@ -39,7 +39,9 @@ afterAll(async () => {
 /** Starts `tfgym play` and resolves with the URL it prints. */
 function startPlay(): Promise<string> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, ['bin/tfgym.js', 'play', '--env', 'Catch-v0', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(process.execPath, ['bin/tfgym.js', 'play', '--env', 'Catch-v0', '--port', '0'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     proc = p;
     let out = '';
     let err = '';
@@ -54,9 +56,13 @@ function startPlay(): Promise<string> {
   });
 }
 
-const pageState = (page: Page): Promise<PageState> => page.evaluate(() => (window as unknown as { __tfgym: PageState }).__tfgym);
+const pageState = (page: Page): Promise<PageState> =>
+  page.evaluate(() => (window as unknown as { __tfgym: PageState }).__tfgym);
 
-/** Holds `key` until the paddle moves in `dir` within one episode (or 15 s pass); releases it. Returns the samples seen when it did not move. */
+/**
+ * Holds `key` until the paddle moves in `dir` within one episode (or 15 s pass); releases it. Returns the samples seen
+ * when it did not move.
+ */
 async function holdUntilMoved(page: Page, key: string, dir: 1 | -1): Promise<string> {
   await page.keyboard.down(key);
   const seen: string[] = [];
@@ -85,7 +91,16 @@ describe.skipIf(!haveBrowser && process.env['CI'] !== 'true')('viewer in headles
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
       viewport: { width: 1280, height: 820 },
     });
     const page = context.pages()[0] ?? (await context.newPage());
@@ -94,7 +109,9 @@ describe.skipIf(!haveBrowser && process.env['CI'] !== 'true')('viewer in headles
     await page.goto(url);
 
     // Frames arrive and the canvas is not blank (Catch: white ball and paddle on black).
-    await page.waitForFunction(() => (window as unknown as { __tfgym: PageState }).__tfgym.frames > 3, null, { timeout: 20_000 });
+    await page.waitForFunction(() => (window as unknown as { __tfgym: PageState }).__tfgym.frames > 3, null, {
+      timeout: 20_000,
+    });
     const canvas = await page.evaluate(() => {
       const c = document.getElementById('screen') as HTMLCanvasElement;
       const d = (c.getContext('2d') as CanvasRenderingContext2D).getImageData(0, 0, c.width, c.height).data;
@@ -114,7 +131,9 @@ describe.skipIf(!haveBrowser && process.env['CI'] !== 'true')('viewer in headles
     expect(await holdUntilMoved(page, 'ArrowRight', 1)).toBe('moved');
 
     // A Catch episode lasts about 34 steps at 30 fps: the return curve gets a point.
-    await page.waitForFunction(() => (window as unknown as { __tfgym: PageState }).__tfgym.returnPoints >= 1, null, { timeout: 20_000 });
+    await page.waitForFunction(() => (window as unknown as { __tfgym: PageState }).__tfgym.returnPoints >= 1, null, {
+      timeout: 20_000,
+    });
     expect((await pageState(page)).episodes).toBeGreaterThanOrEqual(1);
     await page.waitForTimeout(400); // the charts redraw at 5 Hz
 
@@ -128,7 +147,11 @@ describe.skipIf(!haveBrowser && process.env['CI'] !== 'true')('viewer in headles
       old?.once('exit', () => resolve());
       old?.kill('SIGTERM');
     });
-    await page.waitForFunction(() => !(window as unknown as { __tfgym: { connected: boolean } }).__tfgym.connected, null, { timeout: 10_000 });
+    await page.waitForFunction(
+      () => !(window as unknown as { __tfgym: { connected: boolean } }).__tfgym.connected,
+      null,
+      { timeout: 10_000 },
+    );
     expect(await page.textContent('#conn')).toMatch(/offline/);
     const frames = (await pageState(page)).frames;
     // Back on the same port, served in-process this time (a CLI start loads tfjs: slow on a busy box).
@@ -136,16 +159,35 @@ describe.skipIf(!haveBrowser && process.env['CI'] !== 'true')('viewer in headles
     const env = make<unknown, number>('Catch-v0', { renderMode: 'rgb_array' });
     const server = await ViewerServer.start({
       port: Number(new URL(url).port),
-      hello: { mode: 'play', envId: 'Catch-v0', observationSpace: spaceInfo(env.observationSpace), actionSpace: spaceInfo(env.actionSpace), actionNames: ['left', 'stay', 'right'], fps: 30 },
+      hello: {
+        mode: 'play',
+        envId: 'Catch-v0',
+        observationSpace: spaceInfo(env.observationSpace),
+        actionSpace: spaceInfo(env.actionSpace),
+        actionNames: ['left', 'stay', 'right'],
+        fps: 30,
+      },
     });
     const ac = new AbortController();
-    const loop = runLiveLoop({ env, envId: 'Catch-v0', viewer: server, policy: () => ({ action: 1 }), signal: ac.signal });
+    const loop = runLiveLoop({
+      env,
+      envId: 'Catch-v0',
+      viewer: server,
+      policy: () => ({ action: 1 }),
+      signal: ac.signal,
+    });
     stopInProcess = async () => {
       ac.abort();
       await loop;
       await server.close();
     };
-    await page.waitForFunction((n) => (window as unknown as { __tfgym: PageState }).__tfgym.frames > n + 3 || (window as unknown as { __tfgym: PageState }).__tfgym.frames < n, frames, { timeout: 20_000 });
+    await page.waitForFunction(
+      (n) =>
+        (window as unknown as { __tfgym: PageState }).__tfgym.frames > n + 3 ||
+        (window as unknown as { __tfgym: PageState }).__tfgym.frames < n,
+      frames,
+      { timeout: 20_000 },
+    );
     expect(await page.textContent('#conn')).toMatch(/live/);
     expect(errors).toEqual([]);
     // Typically ~10 s; the bound is for a heavily shared CI box.

@@ -25,7 +25,12 @@ export class TinyEnv extends BaseEnv<Uint8Array, number> {
   ) {
     super('rgb_array');
     this.observationSpace = new Box(0, 255, [1], 'uint8');
-    this.metadata = { renderModes: ['rgb_array'], renderFps: fps, actionNames: ['left', 'stay', 'right'], renderShape: [height, width, 3] };
+    this.metadata = {
+      renderModes: ['rgb_array'],
+      renderFps: fps,
+      actionNames: ['left', 'stay', 'right'],
+      renderShape: [height, width, 3],
+    };
     this.rgb = new Uint8Array(height * width * 3);
   }
   protected resetEpisode(): [Uint8Array, Info] {

@@ -13,7 +13,8 @@ describe('tfgym play', () => {
   it('covers Catch-v0, bsuite/Catch-v0 and every MinAtar game', () => {
     expect(ids).toContain('Catch-v0');
     expect(ids).toContain('bsuite/Catch-v0');
-    for (const g of ['Asterix', 'Breakout', 'Freeway', 'Seaquest', 'SpaceInvaders']) expect(ids).toContain(`MinAtar/${g}-v1`);
+    for (const g of ['Asterix', 'Breakout', 'Freeway', 'Seaquest', 'SpaceInvaders'])
+      expect(ids).toContain(`MinAtar/${g}-v1`);
   });
 
   it.each(ids)('%s maps keys to actions and renders frames the protocol carries', (id) => {
@@ -29,13 +30,17 @@ describe('tfgym play', () => {
   });
 
   it('rejects an unknown env with exit code 2', () => {
-    const r = spawnSync(process.execPath, ['bin/tfgym.js', 'play', '--env', 'Nope-v0', '--port', '0'], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, ['bin/tfgym.js', 'play', '--env', 'Nope-v0', '--port', '0'], {
+      encoding: 'utf8',
+    });
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/--env/);
   });
 
   it('serves bsuite/Catch-v0 on a free port: hello, 10x5 frames, episodes', async () => {
-    const p = spawn(process.execPath, ['bin/tfgym.js', 'play', '--env', 'bsuite/Catch-v0', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(process.execPath, ['bin/tfgym.js', 'play', '--env', 'bsuite/Catch-v0', '--port', '0'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     try {
       let out = '';
       p.stdout.on('data', (d: Buffer) => (out += d.toString()));

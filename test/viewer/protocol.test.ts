@@ -28,7 +28,15 @@ const serverMessages: ServerMessage[] = [
   { type: 'episode', index: 7, return: 1, length: 34, won: true },
   { type: 'metrics', step: 1000, values: { loss: 0.0123, epsilon: 0.5, sps: 2500 } },
   { type: 'qvalues', step: 12, values: [0.1, -0.25, 0.75], action: 2 },
-  { type: 'step', step: 5, episodeStep: 5, action: 0, reward: 0, episodeReturn: 0, info: { paddleX: 180, name: 'x', flag: true } },
+  {
+    type: 'step',
+    step: 5,
+    episodeStep: 5,
+    action: 0,
+    reward: 0,
+    episodeReturn: 0,
+    info: { paddleX: 180, name: 'x', flag: true },
+  },
   { type: 'status', paused: true, speed: 2, epsilon: null },
   { type: 'status', paused: false, speed: 0.5, epsilon: 0.05 },
 ];
@@ -76,7 +84,13 @@ describe('viewer protocol', () => {
   });
 
   it('server decoder rejects malformed messages', () => {
-    for (const bad of ['{"type":"episode","index":"0","return":1,"length":2}', '{"type":"metrics","step":1,"values":{"loss":"x"}}', '{"type":"hello"}', '{"type":"status","paused":1,"speed":1,"epsilon":null}', 'x']) {
+    for (const bad of [
+      '{"type":"episode","index":"0","return":1,"length":2}',
+      '{"type":"metrics","step":1,"values":{"loss":"x"}}',
+      '{"type":"hello"}',
+      '{"type":"status","paused":1,"speed":1,"epsilon":null}',
+      'x',
+    ]) {
       expect(decodeServerMessage(bad), bad).toBeNull();
     }
   });
@@ -96,7 +110,12 @@ describe('viewer protocol', () => {
       expect([dv.getUint16(12, true), dv.getUint16(14, true), dv.getFloat64(4, true)]).toEqual([h, w, step]);
       const f = decodeFrame(buf);
       expect(f).not.toBeNull();
-      expect({ step: f?.step, height: f?.height, width: f?.width, channels: f?.channels }).toEqual({ step, height: h, width: w, channels: c });
+      expect({ step: f?.step, height: f?.height, width: f?.width, channels: f?.channels }).toEqual({
+        step,
+        height: h,
+        width: w,
+        channels: c,
+      });
       expect(Buffer.from(f?.pixels ?? []).equals(Buffer.from(px))).toBe(true);
     }
   });
@@ -117,7 +136,10 @@ describe('viewer protocol', () => {
 describe('viewer key map', () => {
   it('maps Catch, bsuite and MinAtar action names', () => {
     expect(keyMapFor(['left', 'stay', 'right'])).toEqual({ keys: { ArrowLeft: 0, ArrowRight: 2 }, idle: 1 });
-    expect(keyMapFor(['n', 'l', 'u', 'r', 'd', 'f'])).toEqual({ keys: { ArrowLeft: 1, ArrowUp: 2, ArrowRight: 3, ArrowDown: 4, ' ': 5 }, idle: 0 });
+    expect(keyMapFor(['n', 'l', 'u', 'r', 'd', 'f'])).toEqual({
+      keys: { ArrowLeft: 1, ArrowUp: 2, ArrowRight: 3, ArrowDown: 4, ' ': 5 },
+      idle: 0,
+    });
     expect(keyMapFor(['NOOP', 'FIRE', 'LEFT'])).toEqual({ keys: { ' ': 1, ArrowLeft: 2 }, idle: 0 });
   });
 

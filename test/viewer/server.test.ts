@@ -23,7 +23,13 @@ const rigs: Rig[] = [];
 const clients: Collector[] = [];
 
 async function rig(
-  opts: { height?: number; width?: number; fps?: number; length?: number; policy?: LivePolicy } & Partial<ViewerServerOptions> = {},
+  opts: {
+    height?: number;
+    width?: number;
+    fps?: number;
+    length?: number;
+    policy?: LivePolicy;
+  } & Partial<ViewerServerOptions> = {},
 ): Promise<Rig> {
   const env = new TinyEnv(opts.height, opts.width, opts.fps ?? 100, opts.length ?? 3);
   const logs: string[] = [];
@@ -43,7 +49,14 @@ async function rig(
   });
   const human = new HumanInput(server, 1);
   const ac = new AbortController();
-  const done = runLiveLoop({ env, envId: 'Tiny-v0', viewer: server, policy: opts.policy ?? human.policy, signal: ac.signal, seed: 1 });
+  const done = runLiveLoop({
+    env,
+    envId: 'Tiny-v0',
+    viewer: server,
+    policy: opts.policy ?? human.policy,
+    signal: ac.signal,
+    seed: 1,
+  });
   const r: Rig = {
     server,
     env,
@@ -77,7 +90,9 @@ function httpGet(port: number, path: string, host?: string): Promise<{ status: n
     const req = request({ host: '127.0.0.1', port, path, headers: host === undefined ? {} : { host } }, (res) => {
       let body = '';
       res.on('data', (d: Buffer) => (body += d.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type'] ?? ''), body }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type'] ?? ''), body }),
+      );
     });
     req.on('error', reject);
     req.end();
@@ -92,7 +107,13 @@ describe('viewer server', () => {
     await waitFor(() => c.of('episode').length >= 2 && c.frames.length >= 5, 5000, 'frames and episodes');
     const hello = c.json[0];
     expect(hello?.type).toBe('hello');
-    expect(hello).toMatchObject({ envId: 'Tiny-v0', fps: 100, actionNames: ['left', 'stay', 'right'], mode: 'play', version: 1 });
+    expect(hello).toMatchObject({
+      envId: 'Tiny-v0',
+      fps: 100,
+      actionNames: ['left', 'stay', 'right'],
+      mode: 'play',
+      version: 1,
+    });
     for (const f of c.frames) expect([f.height, f.width, f.channels, f.pixels.length]).toEqual([6, 8, 3, 144]);
     expect(c.of('episode')[0]).toEqual({ type: 'episode', index: 0, return: 0, length: 3 });
     expect(c.of('step').at(-1)?.info).toHaveProperty('pos');
@@ -194,7 +215,14 @@ describe('viewer server', () => {
     const good = client(server);
     await bad.opened();
     await good.opened();
-    for (const m of ['garbage', '{"type":"nope"}', '{"type":"action","action":99}', '{"type":"speed","value":-1}', '[1,2]']) bad.send(m);
+    for (const m of [
+      'garbage',
+      '{"type":"nope"}',
+      '{"type":"action","action":99}',
+      '{"type":"speed","value":-1}',
+      '[1,2]',
+    ])
+      bad.send(m);
     bad.ws.send(Buffer.from([1, 2, 3]));
     await sleep(100);
     expect(logs.filter((l) => /malformed/.test(l))).toHaveLength(1);
@@ -210,7 +238,14 @@ describe('viewer server', () => {
   it('a client that never reads loses frames but neither grows memory nor slows the env loop', async () => {
     // 120 KB frames at 100 fps: 12 MB/s that a stalled client cannot absorb.
     const fps = 100;
-    const { server } = await rig({ height: 200, width: 200, fps, length: 50, maxBufferedBytes: 1 << 20, policy: () => ({ action: 1 }) });
+    const { server } = await rig({
+      height: 200,
+      width: 200,
+      fps,
+      length: 50,
+      maxBufferedBytes: 1 << 20,
+      policy: () => ({ action: 1 }),
+    });
     const fast = client(server);
     await fast.opened();
     const raw = await stalledClient(server.port);

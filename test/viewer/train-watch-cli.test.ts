@@ -12,7 +12,32 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('tfgym train --watch (the compiled CLI)', () => {
   it('keeps serving after training: the trained agent plays greedily until Ctrl-C, then exits 0', async () => {
     const runDir = join(dir, 'run');
-    const args = ['bin/tfgym.js', 'train', 'dqn', '--env', 'bsuite/Catch-v0', '--total-steps', '60', '--learning-starts', '20', '--batch-size', '8', '--buffer-size', '100', '--hidden-sizes', '16', '--eval-episodes', '4', '--run-dir', runDir, '--backend', 'cpu', '--watch', '--port', '0'];
+    const args = [
+      'bin/tfgym.js',
+      'train',
+      'dqn',
+      '--env',
+      'bsuite/Catch-v0',
+      '--total-steps',
+      '60',
+      '--learning-starts',
+      '20',
+      '--batch-size',
+      '8',
+      '--buffer-size',
+      '100',
+      '--hidden-sizes',
+      '16',
+      '--eval-episodes',
+      '4',
+      '--run-dir',
+      runDir,
+      '--backend',
+      'cpu',
+      '--watch',
+      '--port',
+      '0',
+    ];
     const p = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
@@ -20,8 +45,14 @@ describe('tfgym train --watch (the compiled CLI)', () => {
     p.stderr.on('data', (d: Buffer) => (err += d.toString()));
     const exited = new Promise<number | null>((resolve) => p.on('exit', resolve));
     try {
-      await waitFor(() => /training done; the trained agent plays on at http:\/\/127\.0\.0\.1:\d+\/; Ctrl-C to stop/.test(out), 60_000, `the play-on line (stdout: ${out}; stderr: ${err})`);
-      expect(out).toMatch(/greedy evaluation of the trained agent \(4 episodes, seeds 1000000\.\.1000003\): won [0-4] of 4/);
+      await waitFor(
+        () => /training done; the trained agent plays on at http:\/\/127\.0\.0\.1:\d+\/; Ctrl-C to stop/.test(out),
+        60_000,
+        `the play-on line (stdout: ${out}; stderr: ${err})`,
+      );
+      expect(out).toMatch(
+        /greedy evaluation of the trained agent \(4 episodes, seeds 1000000\.\.1000003\): won [0-4] of 4/,
+      );
       const port = Number(/plays on at http:\/\/127\.0\.0\.1:(\d+)\//.exec(out)?.[1]);
       const c = new Collector(`ws://127.0.0.1:${port}/ws`);
       await c.opened();
@@ -30,7 +61,11 @@ describe('tfgym train --watch (the compiled CLI)', () => {
       await waitFor(() => c.of('qvalues').length >= 3, 15_000, 'Q-values of the trained agent');
       // Greedy: every highlighted action is the argmax of its Q-values.
       for (const m of c.of('qvalues')) expect(m.action).toBe(m.values.indexOf(Math.max(...m.values)));
-      expect(c.of('hello').at(-1)).toMatchObject({ mode: 'watch', envId: 'bsuite/Catch-v0', actionNames: ['left', 'stay', 'right'] });
+      expect(c.of('hello').at(-1)).toMatchObject({
+        mode: 'watch',
+        envId: 'bsuite/Catch-v0',
+        actionNames: ['left', 'stay', 'right'],
+      });
       c.close();
       p.kill('SIGINT');
       expect(await exited).toBe(0);

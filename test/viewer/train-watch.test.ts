@@ -13,7 +13,11 @@ const captured: string[] = [];
 const write = process.stdout.write.bind(process.stdout);
 beforeAll(() => {
   process.stdout.write = ((chunk: string | Uint8Array) => {
-    captured.push(...String(chunk).split('\n').filter((l) => l !== ''));
+    captured.push(
+      ...String(chunk)
+        .split('\n')
+        .filter((l) => l !== ''),
+    );
     return true;
   }) as typeof process.stdout.write;
 });
@@ -54,7 +58,11 @@ describe('train --watch', () => {
       },
       { stop: stop.signal },
     );
-    await waitFor(() => captured.some((l) => l.startsWith('training done; the trained agent plays on at http://127.0.0.1:')), 60_000, 'training to end');
+    await waitFor(
+      () => captured.some((l) => l.startsWith('training done; the trained agent plays on at http://127.0.0.1:')),
+      60_000,
+      'training to end',
+    );
     const c = client as unknown as Collector;
     // The play-on announces itself as a watch page, greedy, and streams the agent's Q-values.
     await waitFor(() => c.of('hello').some((h) => h.mode === 'watch'), 5000, 'the watch hello');
@@ -69,7 +77,12 @@ describe('train --watch', () => {
     const hellos = c.of('hello');
     // The provisional hello, the real one from the trainer's start event, then the play-on's.
     const trainHello = hellos.find((h) => h.mode === 'train' && h.actionNames.length > 0);
-    expect(trainHello).toMatchObject({ mode: 'train', envId: 'Catch-v0', fps: 30, actionNames: ['left', 'stay', 'right'] });
+    expect(trainHello).toMatchObject({
+      mode: 'train',
+      envId: 'Catch-v0',
+      fps: 30,
+      actionNames: ['left', 'stay', 'right'],
+    });
     expect(trainHello?.actionSpace).toMatchObject({ type: 'Discrete', n: 3 });
     expect(hellos.at(-1)).toMatchObject({ mode: 'watch', envId: 'Catch-v0', actionNames: ['left', 'stay', 'right'] });
     expect([c.frames[0]?.height, c.frames[0]?.width, c.frames[0]?.channels]).toEqual([400, 400, 3]);

@@ -15,10 +15,36 @@ function tfgym(...args: string[]) {
 describe('tfgym watch', () => {
   it('streams a saved DQN agent greedily with its Q-values; epsilon is settable live', async () => {
     const runDir = join(dir, 'run');
-    const t = tfgym('train', 'dqn', '--env', 'bsuite/Catch-v0', '--total-steps', '60', '--learning-starts', '20', '--batch-size', '8', '--buffer-size', '100', '--hidden-sizes', '16', '--train-frequency', '4', '--run-dir', runDir, '--quiet', '--backend', 'cpu');
+    const t = tfgym(
+      'train',
+      'dqn',
+      '--env',
+      'bsuite/Catch-v0',
+      '--total-steps',
+      '60',
+      '--learning-starts',
+      '20',
+      '--batch-size',
+      '8',
+      '--buffer-size',
+      '100',
+      '--hidden-sizes',
+      '16',
+      '--train-frequency',
+      '4',
+      '--run-dir',
+      runDir,
+      '--quiet',
+      '--backend',
+      'cpu',
+    );
     expect(t.status, t.stderr).toBe(0);
 
-    const p = spawn(process.execPath, ['bin/tfgym.js', 'watch', '--run-dir', runDir, '--port', '0', '--episodes', '3', '--backend', 'cpu'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(
+      process.execPath,
+      ['bin/tfgym.js', 'watch', '--run-dir', runDir, '--port', '0', '--episodes', '3', '--backend', 'cpu'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let out = '';
     let err = '';
     p.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -38,7 +64,12 @@ describe('tfgym watch', () => {
       c.send({ type: 'set-epsilon', value: 0.25 });
       await waitFor(() => c.of('status').some((s) => s.epsilon === 0.25), 2000, 'epsilon applied');
       expect(await exited).toBe(0);
-      expect(c.of('hello')[0]).toMatchObject({ mode: 'watch', envId: 'bsuite/Catch-v0', fps: 10, actionNames: ['left', 'stay', 'right'] });
+      expect(c.of('hello')[0]).toMatchObject({
+        mode: 'watch',
+        envId: 'bsuite/Catch-v0',
+        fps: 10,
+        actionNames: ['left', 'stay', 'right'],
+      });
       const q = c.of('qvalues');
       expect(q.length).toBeGreaterThan(5);
       for (const m of q) expect(m.values).toHaveLength(3);

@@ -111,7 +111,9 @@ let maSum = 0;
 const maWindow: number[] = [];
 
 // Whole-number tick steps for the x axes (episodes and steps are counts).
-const INT_INCRS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1e3, 2e3, 5e3, 1e4, 2e4, 5e4, 1e5, 2e5, 5e5, 1e6, 2e6, 5e6, 1e7, 2e7, 5e7, 1e8];
+const INT_INCRS = [
+  1, 2, 5, 10, 20, 50, 100, 200, 500, 1e3, 2e3, 5e3, 1e4, 2e4, 5e4, 1e5, 2e5, 5e5, 1e6, 2e6, 5e6, 1e7, 2e7, 5e7, 1e8,
+];
 
 function chartOpts(container: HTMLElement, series: uPlot.Series[], xLabel: string): uPlot.Options {
   const axis: uPlot.Axis = { stroke: '#8a94a3', grid: { stroke: '#252b34' }, ticks: { stroke: '#252b34' } };
@@ -135,14 +137,29 @@ const returnChart = makeChart(
   'chart-return',
   [
     // Dots only (no connecting line): single returns are noisy, the average carries the trend.
-    { label: 'return', stroke: 'rgba(79,179,255,0.7)', paths: () => null, points: { show: true, size: 5, width: 1, fill: 'rgba(79,179,255,0.35)' } },
+    {
+      label: 'return',
+      stroke: 'rgba(79,179,255,0.7)',
+      paths: () => null,
+      points: { show: true, size: 5, width: 1, fill: 'rgba(79,179,255,0.35)' },
+    },
     { label: `MA${MA_WINDOW}`, stroke: '#4fb3ff', width: 2, points: { show: false } },
   ],
   'episode',
   returnData,
 );
-const lossChart = makeChart('chart-loss', [{ label: 'loss', stroke: '#ff9f43', width: 1.5, points: { show: false } }], 'step', lossData);
-const epsChart = makeChart('chart-eps', [{ label: 'epsilon', stroke: '#4cd07d', width: 1.5, points: { show: false } }], 'step', epsData);
+const lossChart = makeChart(
+  'chart-loss',
+  [{ label: 'loss', stroke: '#ff9f43', width: 1.5, points: { show: false } }],
+  'step',
+  lossData,
+);
+const epsChart = makeChart(
+  'chart-eps',
+  [{ label: 'epsilon', stroke: '#4cd07d', width: 1.5, points: { show: false } }],
+  'step',
+  epsData,
+);
 
 let chartsDirty = false;
 function pushCapped<T>(arr: T[], v: T): void {
@@ -192,7 +209,8 @@ function renderQ(values: readonly number[], chosen: number): void {
       ...values.map((_, i) => {
         const row = document.createElement('div');
         row.className = 'qrow';
-        row.innerHTML = '<span class="qname"></span><div class="qtrack"><div class="qfill"></div></div><span class="qval"></span>';
+        row.innerHTML =
+          '<span class="qname"></span><div class="qtrack"><div class="qfill"></div></div><span class="qval"></span>';
         (row.querySelector('.qname') as HTMLElement).textContent = names[i] ?? String(i);
         return row;
       }),

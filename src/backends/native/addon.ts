@@ -13,12 +13,31 @@ import { fileURLToPath } from 'node:url';
 export interface NativeAddon {
   /** C[b] = op(A[b]) op(B[b]) (+ bias, activation) for b < batch; a stride of 0 broadcasts that operand. */
   matmul(
-    a: Float32Array, b: Float32Array, c: Float32Array, batch: number, m: number, n: number, k: number,
-    transposeA: boolean, transposeB: boolean, strideA: number, strideB: number,
-    bias: Float32Array | null, activation: number, alpha: number,
+    a: Float32Array,
+    b: Float32Array,
+    c: Float32Array,
+    batch: number,
+    m: number,
+    n: number,
+    k: number,
+    transposeA: boolean,
+    transposeB: boolean,
+    strideA: number,
+    strideB: number,
+    bias: Float32Array | null,
+    activation: number,
+    alpha: number,
   ): void;
   /** NHWC conv, HWIO filter; geom as {@link convGeometry}. */
-  conv2d(x: Float32Array, w: Float32Array, y: Float32Array, geom: Int32Array, bias: Float32Array | null, activation: number, alpha: number): void;
+  conv2d(
+    x: Float32Array,
+    w: Float32Array,
+    y: Float32Array,
+    geom: Int32Array,
+    bias: Float32Array | null,
+    activation: number,
+    alpha: number,
+  ): void;
   /** Gradient of conv2d with respect to its input. */
   conv2dBackpropInput(dy: Float32Array, w: Float32Array, dx: Float32Array, geom: Int32Array): void;
   /** Gradient of conv2d with respect to its filter. */
@@ -38,7 +57,12 @@ export interface NativeAddon {
    * 3 centered rmsprop; slots and float32 coefficients as in native/src/elementwise.h.
    */
   optimizerUpdate(
-    rule: number, w: Float32Array, g: Float32Array, s0: Float32Array | null, s1: Float32Array | null, s2: Float32Array | null,
+    rule: number,
+    w: Float32Array,
+    g: Float32Array,
+    s0: Float32Array | null,
+    s1: Float32Array | null,
+    s2: Float32Array | null,
     coefs: Float32Array,
   ): void;
   /** Sets the thread count (calling thread included; <= 0 restores the default); returns it. */
@@ -53,8 +77,20 @@ export interface NativeAddon {
 
 /** Every function of {@link NativeAddon}: a build from older sources lacks some and is refused. */
 const ADDON_FUNCTIONS: ReadonlyArray<keyof NativeAddon> = [
-  'matmul', 'conv2d', 'conv2dBackpropInput', 'conv2dBackpropFilter', 'maxPool', 'maxPoolGrad', 'binary', 'unary',
-  'sumRows', 'optimizerUpdate', 'setThreads', 'threads', 'kernel', 'forcePortable',
+  'matmul',
+  'conv2d',
+  'conv2dBackpropInput',
+  'conv2dBackpropFilter',
+  'maxPool',
+  'maxPoolGrad',
+  'binary',
+  'unary',
+  'sumRows',
+  'optimizerUpdate',
+  'setThreads',
+  'threads',
+  'kernel',
+  'forcePortable',
 ];
 
 /** Outcome of loading the addon. */
@@ -100,18 +136,27 @@ function tryLoad(): AddonLoad {
   const path = join(dir, 'build', 'Release', 'tfgym_native.node');
   if (!existsSync(path)) {
     const why = buildStatusReason(dir);
-    return { ok: false, reason: why ?? 'addon not built (run `node native/build.mjs`, needs python3, make and a C++ compiler)' };
+    return {
+      ok: false,
+      reason: why ?? 'addon not built (run `node native/build.mjs`, needs python3, make and a C++ compiler)',
+    };
   }
   try {
     const addon = createRequire(import.meta.url)(path) as NativeAddon;
     if (typeof addon.matmul !== 'function') return { ok: false, reason: `${path} is not tfgym's addon` };
     const missing = ADDON_FUNCTIONS.filter((f) => typeof addon[f] !== 'function');
     if (missing.length > 0) {
-      return { ok: false, reason: `${path} is out of date (no ${missing.join(', ')}): rebuild with \`node native/build.mjs\`` };
+      return {
+        ok: false,
+        reason: `${path} is out of date (no ${missing.join(', ')}): rebuild with \`node native/build.mjs\``,
+      };
     }
     return { ok: true, addon, path };
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
-    return { ok: false, reason: `addon failed to load (rebuild with \`node native/build.mjs\`): ${msg.split('\n')[0] ?? msg}` };
+    return {
+      ok: false,
+      reason: `addon failed to load (rebuild with \`node native/build.mjs\`): ${msg.split('\n')[0] ?? msg}`,
+    };
   }
 }

@@ -51,9 +51,29 @@ export const NATIVE_KERNELS = [
 ] as const;
 
 /** Addon op codes of binary kernels (native/src/elementwise.h). */
-const BINARY_OPS: Record<string, number> = { Add: 0, Sub: 1, Multiply: 2, RealDiv: 3, Maximum: 4, Minimum: 5, SquaredDifference: 6 };
+const BINARY_OPS: Record<string, number> = {
+  Add: 0,
+  Sub: 1,
+  Multiply: 2,
+  RealDiv: 3,
+  Maximum: 4,
+  Minimum: 5,
+  SquaredDifference: 6,
+};
 /** Addon op codes of unary kernels (native/src/elementwise.h). */
-const UNARY_OPS: Record<string, number> = { Sqrt: 0, Square: 1, Relu: 2, Step: 3, Neg: 4, Exp: 5, Log: 6, Abs: 7, Rsqrt: 8, Sigmoid: 9, Tanh: 10 };
+const UNARY_OPS: Record<string, number> = {
+  Sqrt: 0,
+  Square: 1,
+  Relu: 2,
+  Step: 3,
+  Neg: 4,
+  Exp: 5,
+  Log: 6,
+  Abs: 7,
+  Rsqrt: 8,
+  Sigmoid: 9,
+  Tanh: 10,
+};
 
 /** The cpu backend plus a handle on the addon. */
 export class NativeBackend extends MathBackendCPU {
@@ -149,7 +169,16 @@ export class BufferPool {
  * `subarray`; complex parts are the arrays themselves): on `native` such an output of private
  * storage (an in-place-updated weight, a recycled kernel output) is copied instead.
  */
-const VIEW_KERNELS = new Set(['Slice', 'StridedSlice', 'SplitV', 'Unpack', 'BatchToSpaceND', 'Complex', 'Real', 'Imag']);
+const VIEW_KERNELS = new Set([
+  'Slice',
+  'StridedSlice',
+  'SplitV',
+  'Unpack',
+  'BatchToSpaceND',
+  'Complex',
+  'Real',
+  'Imag',
+]);
 
 function copyingViews(kernel: tf.KernelFunc): tf.KernelFunc {
   return (args) => {
@@ -183,9 +212,21 @@ function activationCode(name: unknown): number | undefined {
 /** The addon's 15-int geometry from a tfjs Conv2DInfo. */
 export function convGeometry(c: tf.backend_util.Conv2DInfo): Int32Array {
   return Int32Array.from([
-    c.batchSize, c.inHeight, c.inWidth, c.inChannels, c.outHeight, c.outWidth, c.outChannels,
-    c.filterHeight, c.filterWidth, c.strideHeight, c.strideWidth, c.padInfo.top, c.padInfo.left,
-    c.dilationHeight, c.dilationWidth,
+    c.batchSize,
+    c.inHeight,
+    c.inWidth,
+    c.inChannels,
+    c.outHeight,
+    c.outWidth,
+    c.outChannels,
+    c.filterHeight,
+    c.filterWidth,
+    c.strideHeight,
+    c.strideWidth,
+    c.padInfo.top,
+    c.padInfo.left,
+    c.dilationHeight,
+    c.dilationWidth,
   ]);
 }
 
@@ -197,7 +238,10 @@ function cpuKernel(name: string): tf.KernelFunc {
 }
 
 /** Wraps an override so that `undefined` from it means "let the cpu kernel do this one". */
-function withFallback(name: string, impl: (args: KernelArgs, backend: NativeBackend) => tf.TensorInfo | undefined): tf.KernelFunc {
+function withFallback(
+  name: string,
+  impl: (args: KernelArgs, backend: NativeBackend) => tf.TensorInfo | undefined,
+): tf.KernelFunc {
   const fallback = cpuKernel(name);
   return (args) => {
     const backend = args.backend as NativeBackend;
@@ -246,8 +290,10 @@ function matmulImpl(args: KernelArgs, backend: NativeBackend, fused: boolean): t
   const batchB = shapeSize(outerB);
   let outer: number[];
   if (batchA === batchB && outerA.length === outerB.length && outerA.every((d, i) => d === outerB[i])) outer = outerA;
-  else if (batchB === 1) outer = outerA.length >= outerB.length ? outerA : [...Array(outerB.length - outerA.length).fill(1), ...outerA];
-  else if (batchA === 1) outer = outerB.length >= outerA.length ? outerB : [...Array(outerA.length - outerB.length).fill(1), ...outerB];
+  else if (batchB === 1)
+    outer = outerA.length >= outerB.length ? outerA : [...Array(outerB.length - outerA.length).fill(1), ...outerA];
+  else if (batchA === 1)
+    outer = outerB.length >= outerA.length ? outerB : [...Array(outerA.length - outerB.length).fill(1), ...outerB];
   else return undefined;
   if (fused && bias) {
     const bv2 = f32(backend, bias);
@@ -258,18 +304,40 @@ function matmulImpl(args: KernelArgs, backend: NativeBackend, fused: boolean): t
   }
   const batch = Math.max(batchA, batchB);
   const c = backend.pool.take(batch * m * n);
-  backend.addon.matmul(av, bv, c, batch, m, n, k, attrs.transposeA, attrs.transposeB,
-    batchA === 1 ? 0 : m * k, batchB === 1 ? 0 : k * n, biasV, act, alpha);
+  backend.addon.matmul(
+    av,
+    bv,
+    c,
+    batch,
+    m,
+    n,
+    k,
+    attrs.transposeA,
+    attrs.transposeB,
+    batchA === 1 ? 0 : m * k,
+    batchB === 1 ? 0 : k * n,
+    biasV,
+    act,
+    alpha,
+  );
   return out(backend, [...outer, m, n], c);
 }
 
 function convInfoFor(
-  xShape: readonly number[], filterShape: readonly number[], attrs: tf.Conv2DAttrs | tf.FusedConv2DAttrs,
+  xShape: readonly number[],
+  filterShape: readonly number[],
+  attrs: tf.Conv2DAttrs | tf.FusedConv2DAttrs,
 ): tf.backend_util.Conv2DInfo | undefined {
   if (attrs.dataFormat === 'NCHW' || xShape.length !== 4 || filterShape.length !== 4) return undefined;
   return tf.backend_util.computeConv2DInfo(
-    xShape as [number, number, number, number], filterShape as [number, number, number, number],
-    attrs.strides, attrs.dilations, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast',
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    attrs.strides,
+    attrs.dilations,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    'channelsLast',
   );
 }
 
@@ -332,7 +400,12 @@ function conv2dBackpropFilterImpl(args: KernelArgs, backend: NativeBackend): tf.
 function poolInfoFor(xShape: readonly number[], attrs: tf.MaxPoolAttrs): tf.backend_util.Conv2DInfo | undefined {
   if (xShape.length !== 4) return undefined;
   return tf.backend_util.computePool2DInfo(
-    xShape as [number, number, number, number], attrs.filterSize, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode,
+    xShape as [number, number, number, number],
+    attrs.filterSize,
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
   );
 }
 
@@ -421,7 +494,10 @@ function sumImpl(args: KernelArgs, backend: NativeBackend): tf.TensorInfo | unde
   return out(backend, shape, y);
 }
 
-const OVERRIDES: Record<(typeof NATIVE_KERNELS)[number], (args: KernelArgs, backend: NativeBackend) => tf.TensorInfo | undefined> = {
+const OVERRIDES: Record<
+  (typeof NATIVE_KERNELS)[number],
+  (args: KernelArgs, backend: NativeBackend) => tf.TensorInfo | undefined
+> = {
   BatchMatMul: (a, b) => matmulImpl(a, b, false),
   _FusedMatMul: (a, b) => matmulImpl(a, b, true),
   Conv2D: (a, b) => conv2dImpl(a, b, false),
@@ -431,10 +507,18 @@ const OVERRIDES: Record<(typeof NATIVE_KERNELS)[number], (args: KernelArgs, back
   MaxPool: maxPoolImpl,
   MaxPoolGrad: maxPoolGradImpl,
   Sum: sumImpl,
-  ...(Object.fromEntries(Object.keys(BINARY_OPS).map((k) => [k, (a: KernelArgs, b: NativeBackend) => binaryImpl(k, a, b)])) as Record<
-    'Add' | 'Sub' | 'Multiply' | 'RealDiv' | 'Maximum' | 'Minimum' | 'SquaredDifference', (a: KernelArgs, b: NativeBackend) => tf.TensorInfo | undefined>),
-  ...(Object.fromEntries(Object.keys(UNARY_OPS).map((k) => [k, (a: KernelArgs, b: NativeBackend) => unaryImpl(k, a, b)])) as Record<
-    'Sqrt' | 'Square' | 'Relu' | 'Step' | 'Neg' | 'Exp' | 'Log' | 'Abs' | 'Rsqrt' | 'Sigmoid' | 'Tanh', (a: KernelArgs, b: NativeBackend) => tf.TensorInfo | undefined>),
+  ...(Object.fromEntries(
+    Object.keys(BINARY_OPS).map((k) => [k, (a: KernelArgs, b: NativeBackend) => binaryImpl(k, a, b)]),
+  ) as Record<
+    'Add' | 'Sub' | 'Multiply' | 'RealDiv' | 'Maximum' | 'Minimum' | 'SquaredDifference',
+    (a: KernelArgs, b: NativeBackend) => tf.TensorInfo | undefined
+  >),
+  ...(Object.fromEntries(
+    Object.keys(UNARY_OPS).map((k) => [k, (a: KernelArgs, b: NativeBackend) => unaryImpl(k, a, b)]),
+  ) as Record<
+    'Sqrt' | 'Square' | 'Relu' | 'Step' | 'Neg' | 'Exp' | 'Log' | 'Abs' | 'Rsqrt' | 'Sigmoid' | 'Tanh',
+    (a: KernelArgs, b: NativeBackend) => tf.TensorInfo | undefined
+  >),
 };
 
 let registered = false;
@@ -446,7 +530,9 @@ let registered = false;
 export function registerNativeBackend(addon: NativeAddon): void {
   if (registered) return;
   for (const k of tf.getKernelsForBackend('cpu')) {
-    const override = (OVERRIDES as Record<string, ((a: KernelArgs, b: NativeBackend) => tf.TensorInfo | undefined) | undefined>)[k.kernelName];
+    const override = (
+      OVERRIDES as Record<string, ((a: KernelArgs, b: NativeBackend) => tf.TensorInfo | undefined) | undefined>
+    )[k.kernelName];
     const plain = VIEW_KERNELS.has(k.kernelName) ? copyingViews(k.kernelFunc) : k.kernelFunc;
     tf.registerKernel({
       ...k,
@@ -454,7 +540,9 @@ export function registerNativeBackend(addon: NativeAddon): void {
       kernelFunc: override ? withFallback(k.kernelName, override) : plain,
     });
   }
-  installNativeOptimizers(() => (tf.getBackend() === NATIVE_BACKEND_NAME ? (tf.backend() as NativeBackend) : undefined));
+  installNativeOptimizers(() =>
+    tf.getBackend() === NATIVE_BACKEND_NAME ? (tf.backend() as NativeBackend) : undefined,
+  );
   // Priority 0: tfjs's own default choice (when nobody calls setBackend) is left unchanged.
   tf.registerBackend(NATIVE_BACKEND_NAME, () => new NativeBackend(addon), 0);
   registered = true;
@@ -476,7 +564,10 @@ export const nativeProvider: BackendProvider = {
     try {
       registerNativeBackend(r.addon);
     } catch (e) {
-      return Promise.resolve({ available: false, reason: `registration failed: ${e instanceof Error ? e.message : String(e)}` });
+      return Promise.resolve({
+        available: false,
+        reason: `registration failed: ${e instanceof Error ? e.message : String(e)}`,
+      });
     }
     const threads = r.addon.threads();
     return Promise.resolve({

@@ -35,8 +35,10 @@ export class NoopReset<Obs, Act> extends Wrapper<Obs, Act> {
     rng?: Rng,
   ) {
     super(env);
-    if (!Number.isInteger(noopMax) || noopMax < 0) throw new RangeError(`NoopReset: noopMax must be a non-negative integer. Received: ${String(noopMax)}`);
-    if (!env.actionSpace.contains(noopAction)) throw new RangeError(`NoopReset: noop action ${String(noopAction)} is not in ${env.actionSpace.toString()}`);
+    if (!Number.isInteger(noopMax) || noopMax < 0)
+      throw new RangeError(`NoopReset: noopMax must be a non-negative integer. Received: ${String(noopMax)}`);
+    if (!env.actionSpace.contains(noopAction))
+      throw new RangeError(`NoopReset: noop action ${String(noopAction)} is not in ${env.actionSpace.toString()}`);
     this.rng = rng ?? new Rng(0);
   }
 
@@ -121,14 +123,19 @@ export class AtariPreprocessing extends Wrapper<Uint8Array | Float32Array, numbe
     };
     const box = requireBox(env.observationSpace, 'AtariPreprocessing', 'uint8');
     if (box.shape.length !== 3 || (box.shape[2] !== 3 && box.shape[2] !== 1)) {
-      throw new TypeError(`AtariPreprocessing needs [H, W, 3] or [H, W, 1] uint8 frames. Received shape [${box.shape.join(', ')}]`);
+      throw new TypeError(
+        `AtariPreprocessing needs [H, W, 3] or [H, W, 1] uint8 frames. Received shape [${box.shape.join(', ')}]`,
+      );
     }
     const frameSkip = opts.frameSkip ?? 4;
     const screen = opts.screenSize ?? 84;
     const stack = opts.frameStack ?? 4;
-    if (!Number.isInteger(frameSkip) || frameSkip < 1) throw new RangeError(`AtariPreprocessing: frameSkip must be a positive integer. Received: ${String(frameSkip)}`);
-    if (!Number.isInteger(stack) || stack < 1) throw new RangeError(`AtariPreprocessing: frameStack must be a positive integer. Received: ${String(stack)}`);
-    if (!Number.isInteger(screen) || screen < 1) throw new RangeError(`AtariPreprocessing: screenSize must be a positive integer. Received: ${String(screen)}`);
+    if (!Number.isInteger(frameSkip) || frameSkip < 1)
+      throw new RangeError(`AtariPreprocessing: frameSkip must be a positive integer. Received: ${String(frameSkip)}`);
+    if (!Number.isInteger(stack) || stack < 1)
+      throw new RangeError(`AtariPreprocessing: frameStack must be a positive integer. Received: ${String(stack)}`);
+    if (!Number.isInteger(screen) || screen < 1)
+      throw new RangeError(`AtariPreprocessing: screenSize must be a positive integer. Received: ${String(screen)}`);
     let e: Env<Uint8Array, number> = push(new NoopReset(env, opts.noopMax ?? 30, opts.noopAction ?? 0, opts.rng));
     if ((opts.grayscale ?? true) && box.shape[2] === 3) e = push(new GrayScale(e));
     if (frameSkip > 1) e = push(new MaxAndSkip(e, frameSkip));

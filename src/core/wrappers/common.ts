@@ -22,7 +22,9 @@ export class TimeLimit<Obs, Act> extends Wrapper<Obs, Act> {
   ) {
     super(env);
     if (!Number.isInteger(maxEpisodeSteps) || maxEpisodeSteps < 1) {
-      throw new RangeError(`TimeLimit: maxEpisodeSteps must be a positive integer. Received: ${String(maxEpisodeSteps)}`);
+      throw new RangeError(
+        `TimeLimit: maxEpisodeSteps must be a positive integer. Received: ${String(maxEpisodeSteps)}`,
+      );
     }
   }
 
@@ -57,7 +59,10 @@ export interface EpisodeStatistics {
 
 /** Options of {@link RecordEpisodeStatistics}. */
 export interface RecordEpisodeStatisticsOptions {
-  /** Seconds from an arbitrary origin (injected so tests and replays are deterministic); default `performance.now() / 1000`. */
+  /**
+   * Seconds from an arbitrary origin (injected so tests and replays are deterministic); default `performance.now() /
+   * 1000`.
+   */
   clock?: () => number;
   /** How many recent episodes `returnQueue`/`lengthQueue` keep (default 100). */
   bufferLength?: number;
@@ -86,7 +91,9 @@ export class RecordEpisodeStatistics<Obs, Act> extends Wrapper<Obs, Act> {
     this.clock = opts.clock ?? (() => performance.now() / 1000);
     this.bufferLength = opts.bufferLength ?? 100;
     if (!Number.isInteger(this.bufferLength) || this.bufferLength < 1) {
-      throw new RangeError(`RecordEpisodeStatistics: bufferLength must be a positive integer. Received: ${String(opts.bufferLength)}`);
+      throw new RangeError(
+        `RecordEpisodeStatistics: bufferLength must be a positive integer. Received: ${String(opts.bufferLength)}`,
+      );
     }
   }
 

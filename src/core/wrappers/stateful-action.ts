@@ -43,7 +43,8 @@ export class StickyAction<Obs, Act> extends Wrapper<Obs, Act> {
     if (ArrayBuffer.isView(a)) {
       const src = a as unknown as AnyTypedArray;
       const kept = this.last as unknown as AnyTypedArray | null;
-      if (kept !== null && kept !== src && kept.constructor === src.constructor && kept.length === src.length) kept.set(src);
+      if (kept !== null && kept !== src && kept.constructor === src.constructor && kept.length === src.length)
+        kept.set(src);
       else if (kept !== src) this.last = src.slice() as unknown as Act;
     } else {
       this.last = a;

@@ -34,7 +34,8 @@ export class FrameStack<T extends AnyTypedArray, Act> extends Wrapper<T, Act> {
     readonly padding: FramePadding = 'reset',
   ) {
     super(env);
-    if (!Number.isInteger(k) || k < 1) throw new RangeError(`FrameStack: k must be a positive integer. Received: ${String(k)}`);
+    if (!Number.isInteger(k) || k < 1)
+      throw new RangeError(`FrameStack: k must be a positive integer. Received: ${String(k)}`);
     if (padding !== 'reset' && padding !== 'zero') {
       throw new RangeError(`FrameStack: padding must be 'reset' or 'zero'. Received: ${String(padding)}`);
     }
@@ -52,7 +53,8 @@ export class FrameStack<T extends AnyTypedArray, Act> extends Wrapper<T, Act> {
   private tile(v: Float64Array): number[] {
     const out: number[] = [];
     for (let p = 0; p < this.positions; p++)
-      for (let j = 0; j < this.k; j++) for (let c = 0; c < this.channels; c++) out.push(v[p * this.channels + c] as number);
+      for (let j = 0; j < this.k; j++)
+        for (let c = 0; c < this.channels; c++) out.push(v[p * this.channels + c] as number);
     return out;
   }
 
@@ -111,7 +113,8 @@ export class MaxAndSkip<T extends AnyTypedArray, Act> extends Wrapper<T, Act> {
     readonly skip = 4,
   ) {
     super(env);
-    if (!Number.isInteger(skip) || skip < 1) throw new RangeError(`MaxAndSkip: skip must be a positive integer. Received: ${String(skip)}`);
+    if (!Number.isInteger(skip) || skip < 1)
+      throw new RangeError(`MaxAndSkip: skip must be a positive integer. Received: ${String(skip)}`);
     const box = requireBox(env.observationSpace, 'MaxAndSkip');
     this.a = allocTyped(box.dtype, box.size) as T;
     this.b = allocTyped(box.dtype, box.size) as T;

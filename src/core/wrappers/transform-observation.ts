@@ -9,7 +9,10 @@ import { createResizer, type Interpolation, type Resizer } from '../../image/res
 import { Box, shapeSize } from '../spaces.js';
 import { ObservationWrapper, requireBox } from './wrapper.js';
 
-/** OpenCV's fixed-point RGB->gray weights (`cvtColor(..., COLOR_RGB2GRAY)` on uint8): 0.299, 0.587, 0.114 scaled by 2^15. */
+/**
+ * OpenCV's fixed-point RGB->gray weights (`cvtColor(..., COLOR_RGB2GRAY)` on uint8): 0.299, 0.587, 0.114 scaled by
+ * 2^15.
+ */
 export const GRAY_R = 9798;
 /** Green weight, see {@link GRAY_R}. */
 export const GRAY_G = 19235;
@@ -50,7 +53,8 @@ export class GrayScale<Act> extends ObservationWrapper<Uint8Array, Act, Uint8Arr
   observation(obs: Uint8Array): Uint8Array {
     const out = this.out;
     for (let i = 0, j = 0; i < out.length; i++, j += 3) {
-      out[i] = ((obs[j] as number) * GRAY_R + (obs[j + 1] as number) * GRAY_G + (obs[j + 2] as number) * GRAY_B + 16384) >> 15;
+      out[i] =
+        ((obs[j] as number) * GRAY_R + (obs[j + 1] as number) * GRAY_G + (obs[j + 2] as number) * GRAY_B + 16384) >> 15;
     }
     return out;
   }
@@ -99,7 +103,12 @@ export class ScaleObservation<Act> extends ObservationWrapper<Float32Array, Act,
   constructor(env: Env<Uint8Array, Act>) {
     super(env);
     const box = requireBox(env.observationSpace, 'ScaleObservation', 'uint8');
-    this.space = new Box(Array.from(box.low, (v) => v / 255), Array.from(box.high, (v) => v / 255), box.shape, 'float32');
+    this.space = new Box(
+      Array.from(box.low, (v) => v / 255),
+      Array.from(box.high, (v) => v / 255),
+      box.shape,
+      'float32',
+    );
     this.out = new Float32Array(box.size);
   }
 

@@ -134,7 +134,8 @@ export class EpisodeGuard {
 
 /** The inner observation space as a `Box`, or a clear error naming the wrapper. */
 export function requireBox(space: Space<unknown>, wrapper: string, dtype?: string): Box {
-  if (!(space instanceof Box)) throw new TypeError(`${wrapper} needs a Box observation space. Received: ${space.toString()}`);
+  if (!(space instanceof Box))
+    throw new TypeError(`${wrapper} needs a Box observation space. Received: ${space.toString()}`);
   if (dtype !== undefined && space.dtype !== dtype) {
     throw new TypeError(`${wrapper} needs ${dtype} observations. Received: ${space.toString()}`);
   }

@@ -42,7 +42,12 @@ interface ResizeCase {
 }
 const decode = (s: string): Uint8Array => new Uint8Array(inflateSync(Buffer.from(s, 'base64')));
 const cases = (
-  JSON.parse(readFileSync(new URL('../../../../shared/reference/atari-resize/inter_area_210x160_to_84x84.json', import.meta.url), 'utf8')) as {
+  JSON.parse(
+    readFileSync(
+      new URL('../../../../shared/reference/atari-resize/inter_area_210x160_to_84x84.json', import.meta.url),
+      'utf8',
+    ),
+  ) as {
     cases: ResizeCase[];
   }
 ).cases;
@@ -52,7 +57,11 @@ describe('AtariPreprocessing', () => {
     for (const c of cases) {
       const blank = new Uint8Array(210 * 160);
       // frameSkip 2: one agent step sees prev then cur.
-      const env = new AtariPreprocessing(new FrameEnv([blank, decode(c.prev), decode(c.cur)]), { noopMax: 0, frameSkip: 2, frameStack: 1 });
+      const env = new AtariPreprocessing(new FrameEnv([blank, decode(c.prev), decode(c.cur)]), {
+        noopMax: 0,
+        frameSkip: 2,
+        frameStack: 1,
+      });
       expect(env.observationSpace.toString()).toBe('Box(0, 255, [84, 84, 1], uint8)');
       env.reset({ seed: 0 });
       const [obs, r] = env.step(0);
@@ -64,7 +73,13 @@ describe('AtariPreprocessing', () => {
   it('composes noop reset, gray, max-and-skip, 84x84 area resize and a 4-frame stack on MinAtar pixels', () => {
     const env = new AtariPreprocessing(make<Uint8Array, number>('MinAtar/Breakout-pixels-v1'));
     expect(env.observationSpace.toString()).toBe('Box(0, 255, [84, 84, 4], uint8)');
-    expect(env.stages.map((s) => s.constructor.name)).toEqual(['NoopReset', 'GrayScale', 'MaxAndSkip', 'Resize', 'FrameStack']);
+    expect(env.stages.map((s) => s.constructor.name)).toEqual([
+      'NoopReset',
+      'GrayScale',
+      'MaxAndSkip',
+      'Resize',
+      'FrameStack',
+    ]);
     const [o0] = env.reset({ seed: 5 });
     expect(env.observationSpace.contains(o0)).toBe(true);
     const noop = env.stages[0] as NoopReset<Uint8Array, number>;
@@ -78,7 +93,8 @@ describe('AtariPreprocessing', () => {
     const resize = createResizer(160, 160, 1, 84, 84, 'area');
     const gray = (rgb: Uint8Array): Uint8Array => {
       const g = new Uint8Array(160 * 160);
-      for (let i = 0; i < g.length; i++) g[i] = rgbToGray(rgb[3 * i] as number, rgb[3 * i + 1] as number, rgb[3 * i + 2] as number);
+      for (let i = 0; i < g.length; i++)
+        g[i] = rgbToGray(rgb[3 * i] as number, rgb[3 * i + 1] as number, rgb[3 * i + 2] as number);
       return g;
     };
     const actions = [2, 1, 2, 0, 1];
@@ -94,7 +110,8 @@ describe('AtariPreprocessing', () => {
         ended = t;
       }
       const pooled = cur.slice();
-      if (prev.length) for (let i = 0; i < pooled.length; i++) pooled[i] = Math.max(pooled[i] as number, prev[i] as number);
+      if (prev.length)
+        for (let i = 0; i < pooled.length; i++) pooled[i] = Math.max(pooled[i] as number, prev[i] as number);
       const expected = resize(pooled, new Uint8Array(84 * 84));
       const newest = new Uint8Array(84 * 84);
       for (let i = 0; i < newest.length; i++) newest[i] = (obs as Uint8Array)[i * 4 + 3] as number;
@@ -131,7 +148,11 @@ describe('AtariPreprocessing', () => {
     expect((o as Float32Array)[0]).toBe(1);
 
     const lives = [3, 3, 3, 3, 3, 3, 2, 2, 2];
-    const env = new AtariPreprocessing(new FrameEnv([f], lives), { noopMax: 0, terminalOnLifeLoss: true, frameStack: 1 });
+    const env = new AtariPreprocessing(new FrameEnv([f], lives), {
+      noopMax: 0,
+      terminalOnLifeLoss: true,
+      frameStack: 1,
+    });
     expect(env.stages.some((s) => s instanceof EpisodicLife)).toBe(true);
     env.reset({ seed: 0 });
     expect(env.step(0)[2]).toBe(false); // frames 1-4: 3 lives
@@ -140,13 +161,17 @@ describe('AtariPreprocessing', () => {
 
   it('rejects non-image observations and bad options', () => {
     expect(() => new AtariPreprocessing(make<Uint8Array, number>('MinAtar/Breakout-v1'))).toThrow(TypeError);
-    expect(() => new AtariPreprocessing(make<Uint8Array, number>('MinAtar/Breakout-pixels-v1'), { frameSkip: 0 })).toThrow(RangeError);
+    expect(
+      () => new AtariPreprocessing(make<Uint8Array, number>('MinAtar/Breakout-pixels-v1'), { frameSkip: 0 }),
+    ).toThrow(RangeError);
   });
 
   it('passes checkEnv on every MinAtar pixels id', () => {
     for (const t of ['Asterix', 'Breakout', 'Freeway', 'Seaquest', 'SpaceInvaders']) {
       const env = new AtariPreprocessing(make<Uint8Array, number>(`MinAtar/${t}-pixels-v1`, { cellSize: 8 }));
-      expect(checkEnv(env, { steps: 40 }).passed).toEqual(expect.arrayContaining(['spaces', 'reset', 'step', 'determinism']));
+      expect(checkEnv(env, { steps: 40 }).passed).toEqual(
+        expect.arrayContaining(['spaces', 'reset', 'step', 'determinism']),
+      );
     }
   });
 });

@@ -63,7 +63,14 @@ describe('MinAtarEnv seeding and steps', () => {
       for (const st of ep.steps) {
         const [o, r, term, trunc, inf] = env.step(st.a);
         const i = inf as MinAtarInfo;
-        expect([r, term, trunc, i.effectiveAction, i.rngNext, i.difficultyRamp]).toEqual([st.r, st.terminal, false, st.a_eff, st.rng_next, null]);
+        expect([r, term, trunc, i.effectiveAction, i.rngNext, i.difficultyRamp]).toEqual([
+          st.r,
+          st.terminal,
+          false,
+          st.a_eff,
+          st.rng_next,
+          null,
+        ]);
         expect(cells(o as Uint8Array, 4)).toBe(fixtureCells(st.obs));
       }
     }
@@ -119,13 +126,15 @@ describe('MinAtar rendering', () => {
     if (frame === null || typeof frame === 'string') throw new Error('expected a frame');
     expect([frame.height, frame.width, frame.data.length]).toEqual([160, 160, 160 * 160 * 3]);
     const pal = MINATAR_PALETTES['breakout'] as readonly (readonly number[])[];
-    const px = (r: number, c: number): number[] => Array.from(frame.data.subarray((r * 160 + c) * 3, (r * 160 + c) * 3 + 3));
+    const px = (r: number, c: number): number[] =>
+      Array.from(frame.data.subarray((r * 160 + c) * 3, (r * 160 + c) * 3 + 3));
     // Paddle at (9, 4): every pixel of the cell.
     for (const [y, x] of [
       [144, 64],
       [159, 79],
       [150, 70],
-    ] as const) expect(px(y, x)).toEqual(pal[0]);
+    ] as const)
+      expect(px(y, x)).toEqual(pal[0]);
     // A brick in row 1, background in row 5.
     expect(px(16 + 3, 16 * 5 + 7)).toEqual(pal[3]);
     expect(px(16 * 5 + 1, 16 * 5 + 1)).toEqual([0, 0, 0]);
@@ -172,11 +181,13 @@ describe('MinAtar rendering', () => {
 });
 
 describe('MinAtar contract', () => {
-  it.each(IDS.flatMap((id): [string, RenderMode | null][] => [
-    [id, null],
-    [id, 'rgb_array'],
-    [id, 'ansi'],
-  ]))('%s passes checkEnv (renderMode %s)', (id, renderMode) => {
+  it.each(
+    IDS.flatMap((id): [string, RenderMode | null][] => [
+      [id, null],
+      [id, 'rgb_array'],
+      [id, 'ansi'],
+    ]),
+  )('%s passes checkEnv (renderMode %s)', (id, renderMode) => {
     const report = checkEnv(make(id, { renderMode, cellSize: 4 }), { seed: 0, steps: 100 });
     expect(report.passed).toEqual(expect.arrayContaining(['spaces', 'metadata', 'reset', 'step', 'determinism']));
     if (renderMode !== null) expect(report.passed).toContain('render');

@@ -90,7 +90,9 @@ export function replay(name: string, fx: Fixture): string | null {
     env.reset();
     const where = `${name} episode ${ep.index}`;
     const check = (field: string, expected: unknown, actual: unknown, t?: number): string | null =>
-      expected === actual ? null : `${where}${t === undefined ? '' : ` t=${t}`}: ${field} expected ${String(expected)} got ${String(actual)}`;
+      expected === actual
+        ? null
+        : `${where}${t === undefined ? '' : ` t=${t}`}: ${field} expected ${String(expected)} got ${String(actual)}`;
     const bad =
       check('reset_obs', fixtureCells(ep.reset_obs), cells(env.observe(obs), C)) ??
       check('rng_after_reset', ep.rng_after_reset, env.rngNext()) ??

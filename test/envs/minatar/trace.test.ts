@@ -67,7 +67,11 @@ afterEach(() => {
 describe('tfgym trace on MinAtar', () => {
   const cases: [string, string, string[]][] = [
     ['breakout_seed0_sticky0.1_ramp.json.gz', 'MinAtar/Breakout-v0', []],
-    ['seaquest_seed0_sticky0.0_noramp.json.gz', 'MinAtar/Seaquest-v0', ['--opt', 'stickyActionProb=0', '--opt', 'difficultyRamping=false']],
+    [
+      'seaquest_seed0_sticky0.0_noramp.json.gz',
+      'MinAtar/Seaquest-v0',
+      ['--opt', 'stickyActionProb=0', '--opt', 'difficultyRamping=false'],
+    ],
     ['asterix_seed1_sticky0.1_ramp.json.gz', 'MinAtar/Asterix-v0', []],
   ];
   for (const [file, id, opts] of cases) {

@@ -56,7 +56,12 @@ class NaNReward extends ToyEnv {
 
 /** A space with a zero dimension (built by hand, since Box refuses it). */
 class BadSpaceEnv extends ToyEnv {
-  override readonly actionSpace = Object.assign(Object.create(Discrete.prototype) as Discrete, { n: 3, start: 0, shape: [0], dtype: 'int32' });
+  override readonly actionSpace = Object.assign(Object.create(Discrete.prototype) as Discrete, {
+    n: 3,
+    start: 0,
+    shape: [0],
+    dtype: 'int32',
+  });
 }
 
 /** Returns a 4-tuple from step. */
@@ -87,7 +92,11 @@ describe('checkEnv', () => {
 
   it.each([
     ['determinism', () => new Unseeded(), /two runs with seed 0 and the same actions differ/],
-    ['reset', () => new OutOfSpace(), /reset\(\) observation Uint8Array\(18\) .* is not in Box\(0, 100, \[2, 3, 3\], uint8\)/],
+    [
+      'reset',
+      () => new OutOfSpace(),
+      /reset\(\) observation Uint8Array\(18\) .* is not in Box\(0, 100, \[2, 3, 3\], uint8\)/,
+    ],
     ['step-after-end', () => new NoEndGuard(), /did not throw/],
     ['render', () => new BadRender({ renderMode: 'rgb_array' }), /1x1x3 but metadata.renderShape is \[2, 3, 3\]/],
     ['step', () => new NaNReward(), /reward must be a finite number/],
@@ -173,7 +182,9 @@ describe('BaseEnv', () => {
         return [0, 0, true, false, {}];
       }
     }
-    expect(() => new NoRender('rgb_array').render()).toThrow("Render mode 'rgb_array' is not supported; this env supports: ansi");
+    expect(() => new NoRender('rgb_array').render()).toThrow(
+      "Render mode 'rgb_array' is not supported; this env supports: ansi",
+    );
     expect(() => new NoRender('ansi').render()).toThrow(/does not implement ansi rendering/);
     expect(() => new NoRender('human' as 'ansi')).toThrow(/renderMode must be/);
   });

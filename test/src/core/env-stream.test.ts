@@ -43,7 +43,10 @@ describe('EnvStream', () => {
       { episode: 0, return: 4.5 - 2, length: 2, terminated: true, truncated: false, globalStep: 2, info: { t: 2 } },
       { episode: 1, return: 3 - 4, length: 2, terminated: true, truncated: false, globalStep: 4, info: { t: 2 } },
     ]);
-    expect(resets.map((r) => [r.episode, r.seed, r.globalStep])).toEqual([[0, 3, 0], [1, null, 2]]);
+    expect(resets.map((r) => [r.episode, r.seed, r.globalStep])).toEqual([
+      [0, 3, 0],
+      [1, null, 2],
+    ]);
   });
 
   it('never renders unless a subscriber asks; frame() renders once per step, lazily', () => {
@@ -119,7 +122,13 @@ describe('EnvStream', () => {
     const scheduler = new TestScheduler((a, b) => expect(a).toEqual(b));
     scheduler.run(({ cold, expectObservable }) => {
       const ep = (episode: number, r: number, l: number): EpisodeEvent => ({
-        episode, return: r, length: l, terminated: true, truncated: false, globalStep: 0, info: {},
+        episode,
+        return: r,
+        length: l,
+        terminated: true,
+        truncated: false,
+        globalStep: 0,
+        info: {},
       });
       const src = cold('-a--b-c|', { a: ep(0, 1, 10), b: ep(1, 3, 20), c: ep(2, -1, 6) });
       expectObservable(src.pipe(summarizeEpisodes(2))).toBe('-x--y-z|', {

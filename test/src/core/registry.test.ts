@@ -56,8 +56,12 @@ describe('Registry', () => {
     const reg = makeRegistry();
     expect(() => reg.register('Toy-v0', () => new ToyEnv())).toThrow(/already registered/);
     expect(() => reg.register('Toy', () => new ToyEnv())).toThrow(/Malformed env id/);
-    expect(() => reg.register('X-v0', () => new ToyEnv(), { maxEpisodeSteps: 0 })).toThrow(/maxEpisodeSteps must be a positive integer/);
-    expect(() => reg.register('X-v0', () => new ToyEnv(), { defaultOptions: { renderMode: null } })).toThrow(/reserved/);
+    expect(() => reg.register('X-v0', () => new ToyEnv(), { maxEpisodeSteps: 0 })).toThrow(
+      /maxEpisodeSteps must be a positive integer/,
+    );
+    expect(() => reg.register('X-v0', () => new ToyEnv(), { defaultOptions: { renderMode: null } })).toThrow(
+      /reserved/,
+    );
   });
 
   it('applies TimeLimit from the spec, overridable per call', () => {
@@ -102,8 +106,14 @@ describe('Registry', () => {
 
   it('parses CLI option strings by the type of each default', () => {
     const reg = makeRegistry();
-    expect(reg.parseOptions('Toy-v0', { length: '4', label: 'abc', flag: 'true', maxEpisodeSteps: '7', renderMode: 'ansi' })).toEqual({
-      length: 4, label: 'abc', flag: true, maxEpisodeSteps: 7, renderMode: 'ansi',
+    expect(
+      reg.parseOptions('Toy-v0', { length: '4', label: 'abc', flag: 'true', maxEpisodeSteps: '7', renderMode: 'ansi' }),
+    ).toEqual({
+      length: 4,
+      label: 'abc',
+      flag: true,
+      maxEpisodeSteps: 7,
+      renderMode: 'ansi',
     });
     expect(() => reg.parseOptions('Toy-v0', { length: 'four' })).toThrow(/must be a number/);
     expect(() => reg.parseOptions('Toy-v0', { flag: 'yes' })).toThrow(/true or false/);

@@ -124,7 +124,11 @@ describe('Box', () => {
     const bytes = { type: 'Box', low: 0, high: 255, shape: [2, 2], dtype: 'uint8' };
     expect(new Box(0, 255, [2, 2], 'uint8').toJSON()).toEqual(bytes);
     expect(new Box([0, -Infinity], [2, Infinity], [2], 'float64').toJSON()).toEqual({
-      type: 'Box', low: [0, '-inf'], high: [2, 'inf'], shape: [2], dtype: 'float64',
+      type: 'Box',
+      low: [0, '-inf'],
+      high: [2, 'inf'],
+      shape: [2],
+      dtype: 'float64',
     });
   });
 

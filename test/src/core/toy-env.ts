@@ -52,7 +52,8 @@ export class ToyEnv extends BaseEnv<Uint8Array, number> {
   private draw(): Uint8Array {
     let i = 0;
     for (let y = 0; y < this.h; y++)
-      for (let x = 0; x < this.w; x++) for (let c = 0; c < this.c; c++) this.obs[i++] = pixel(this.t, y, x, c, this.offset);
+      for (let x = 0; x < this.w; x++)
+        for (let c = 0; c < this.c; c++) this.obs[i++] = pixel(this.t, y, x, c, this.offset);
     return this.obs;
   }
 
@@ -71,7 +72,8 @@ export class ToyEnv extends BaseEnv<Uint8Array, number> {
 
   protected override renderRgb(): RgbFrame {
     for (let y = 0; y < this.h; y++)
-      for (let x = 0; x < this.w; x++) for (let c = 0; c < 3; c++) this.frame[(y * this.w + x) * 3 + c] = pixel(this.t, y, x, c, this.offset);
+      for (let x = 0; x < this.w; x++)
+        for (let c = 0; c < 3; c++) this.frame[(y * this.w + x) * 3 + c] = pixel(this.t, y, x, c, this.offset);
     return { data: this.frame, height: this.h, width: this.w };
   }
 

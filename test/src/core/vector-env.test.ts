@@ -32,7 +32,10 @@ function offsets(seed: number, n: number): number[] {
 }
 
 function make(mode: 'next-step' | 'same-step'): { venv: SyncVectorEnv<Uint8Array, number>; toys: ToyEnv[] } {
-  const toys = [new ToyEnv({ height: 1, width: 1, channels: 1, length: 2 }), new ToyEnv({ height: 1, width: 1, channels: 1, length: 3 })];
+  const toys = [
+    new ToyEnv({ height: 1, width: 1, channels: 1, length: 2 }),
+    new ToyEnv({ height: 1, width: 1, channels: 1, length: 3 }),
+  ];
   return { venv: new SyncVectorEnv(toys, { autoresetMode: mode }), toys };
 }
 
@@ -44,7 +47,10 @@ describe('SyncVectorEnv', () => {
     const [b] = offsets(11, 1);
     expect(obs).toBeInstanceOf(Uint8Array);
     expect(Array.from(obs)).toEqual([a, b]);
-    expect(infos).toEqual([{ t: 0, offset: a }, { t: 0, offset: b }]);
+    expect(infos).toEqual([
+      { t: 0, offset: a },
+      { t: 0, offset: b },
+    ]);
     expect(venv.observationSpace.toString()).toBe('Box(0, 255, [2, 1, 1, 1], uint8)');
     expect(venv.actionSpace.toString()).toBe('MultiDiscrete([3, 3])');
     const [obs2] = venv.reset({ seed: [7, 3] });
@@ -105,14 +111,20 @@ describe('SyncVectorEnv', () => {
     expect(v.observationSpace.toString()).toBe('MultiDiscrete([8, 8])');
     expect(Array.from(v.step([2, 1])[0])).toEqual([2, 1]);
     const [o, r, term, , infos] = v.step([2, 1]);
-    expect([Array.from(o), Array.from(r), Array.from(term)]).toEqual([[0, 2], [2, 1], [1, 0]]);
+    expect([Array.from(o), Array.from(r), Array.from(term)]).toEqual([
+      [0, 2],
+      [2, 1],
+      [1, 0],
+    ]);
     expect(infos[0]!.finalObs).toBe(4);
   });
 
   it('validates its inputs', () => {
     expect(() => new SyncVectorEnv([])).toThrow(/at least one env/);
     expect(() => new SyncVectorEnv([new ToyEnv(), new ToyEnv({ width: 4 })])).toThrow(/sub-env 1 has spaces/);
-    expect(() => new SyncVectorEnv([() => new ToyEnv()], { autoresetMode: 'x' as 'same-step' })).toThrow(/autoresetMode/);
+    expect(() => new SyncVectorEnv([() => new ToyEnv()], { autoresetMode: 'x' as 'same-step' })).toThrow(
+      /autoresetMode/,
+    );
     const v = new SyncVectorEnv([() => new ToyEnv(), () => new ToyEnv()]);
     expect(() => v.step([0, 0])).toThrow(/before reset/);
     v.reset();

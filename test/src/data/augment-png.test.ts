@@ -33,7 +33,15 @@ describe('ImageDataGenerator-style augmentation', () => {
 
   it('fill mode nearest: a shifted constant image stays constant; values stay in range', () => {
     const src = new Float32Array(2 * 6 * 6).fill(0.5);
-    const out = augmentImages(src, 2, 6, 6, 1, { widthShiftRange: 0.5, heightShiftRange: 0.5, rotationRange: 90, zoomRange: 0.3 }, new Rng(3));
+    const out = augmentImages(
+      src,
+      2,
+      6,
+      6,
+      1,
+      { widthShiftRange: 0.5, heightShiftRange: 0.5, rotationRange: 90, zoomRange: 0.3 },
+      new Rng(3),
+    );
     for (const v of out) expect(v).toBeCloseTo(0.5, 6);
     const r = augmentImages(ramp(2, 6, 6, 3), 2, 6, 6, 3, BOOK_CIFAR_AUGMENTATION, new Rng(4));
     expect(Math.min(...r)).toBeGreaterThanOrEqual(0);
@@ -52,7 +60,9 @@ describe('ImageDataGenerator-style augmentation', () => {
   });
 
   it('rejects bad ranges Keras-style', () => {
-    expect(() => augmentImages(new Float32Array(4), 1, 2, 2, 1, { zoomRange: -1 }, new Rng(1))).toThrow('Received: zoomRange=-1');
+    expect(() => augmentImages(new Float32Array(4), 1, 2, 2, 1, { zoomRange: -1 }, new Rng(1))).toThrow(
+      'Received: zoomRange=-1',
+    );
   });
 });
 
@@ -91,7 +101,12 @@ function encodePng(w: number, h: number, rgb: Uint8Array, filter: number): Uint8
       raw[y * (1 + 3 * w) + 1 + x] = filter === 1 ? (cur - left) & 0xff : cur;
     }
   }
-  const parts = [Uint8Array.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr), chunk('IDAT', new Uint8Array(deflateSync(raw))), chunk('IEND', new Uint8Array(0))];
+  const parts = [
+    Uint8Array.from([137, 80, 78, 71, 13, 10, 26, 10]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', new Uint8Array(deflateSync(raw))),
+    chunk('IEND', new Uint8Array(0)),
+  ];
   return Uint8Array.from(parts.flatMap((p) => Array.from(p)));
 }
 
@@ -113,7 +128,9 @@ describe('PNG decoder', () => {
   });
 
   it('says what is wrong with a JPEG or a broken file', () => {
-    expect(() => decodePng(Uint8Array.from([0xff, 0xd8, 0xff, 0xe0, 0, 0, 0, 0]), 'a.jpg')).toThrow(/a.jpg: not a PNG file \(it is a JPEG/);
+    expect(() => decodePng(Uint8Array.from([0xff, 0xd8, 0xff, 0xe0, 0, 0, 0, 0]), 'a.jpg')).toThrow(
+      /a.jpg: not a PNG file \(it is a JPEG/,
+    );
     expect(() => decodePng(new Uint8Array(4))).toThrow(ImageFormatError);
   });
 });

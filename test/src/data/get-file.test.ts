@@ -47,7 +47,13 @@ describe('getFile against a local HTTP server', () => {
   it('downloads a good file, verifies it, reports progress, then serves it from the cache', async () => {
     const cacheDir = join(root, 'good');
     const progress: number[] = [];
-    const p = await getFile({ name: 'sub/good.bin', origin: `${base}/good.bin`, sha256: sha, cacheDir, onProgress: (r) => progress.push(r) });
+    const p = await getFile({
+      name: 'sub/good.bin',
+      origin: `${base}/good.bin`,
+      sha256: sha,
+      cacheDir,
+      onProgress: (r) => progress.push(r),
+    });
     expect(p).toBe(join(cacheDir, 'sub', 'good.bin'));
     expect(readFileSync(p).equals(payload)).toBe(true);
     expect(progress[progress.length - 1]).toBe(payload.length);
@@ -67,7 +73,9 @@ describe('getFile against a local HTTP server', () => {
 
   it('wrong hash: error naming both hashes, nothing cached', async () => {
     const cacheDir = join(root, 'badhash');
-    const err = await getFile({ name: 'good.bin', origin: `${base}/good.bin`, sha256: '0'.repeat(64), cacheDir }).catch((e: unknown) => e);
+    const err = await getFile({ name: 'good.bin', origin: `${base}/good.bin`, sha256: '0'.repeat(64), cacheDir }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(DownloadError);
     expect(String(err)).toMatch(new RegExp(`sha256 ${sha}, expected 0{64}`));
     expect(listing(cacheDir)).toEqual([]);
@@ -75,7 +83,9 @@ describe('getFile against a local HTTP server', () => {
 
   it('interrupted transfer: error, nothing cached (not even a temporary file)', async () => {
     const cacheDir = join(root, 'cut');
-    const err = await getFile({ name: 'cut.bin', origin: `${base}/cut.bin`, sha256: sha, cacheDir }).catch((e: unknown) => e);
+    const err = await getFile({ name: 'cut.bin', origin: `${base}/cut.bin`, sha256: sha, cacheDir }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(DownloadError);
     expect(String(err)).toMatch(/interrupted/);
     expect(listing(cacheDir)).toEqual([]);
@@ -94,7 +104,9 @@ describe('getFile against a local HTTP server', () => {
     const port = (s.address() as AddressInfo).port;
     await new Promise<void>((r) => s.close(() => r()));
     const cacheDir = join(root, 'offline');
-    const err = await getFile({ name: 'mnist/train.gz', origin: `http://127.0.0.1:${port}/train.gz`, cacheDir }).catch((e: unknown) => e);
+    const err = await getFile({ name: 'mnist/train.gz', origin: `http://127.0.0.1:${port}/train.gz`, cacheDir }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(DownloadError);
     const msg = String(err);
     expect(msg).toMatch(/Could not download mnist\/train.gz/);

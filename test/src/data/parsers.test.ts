@@ -4,7 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CIFAR10_RECORD_BYTES, encodeCifarBatch, parseCifarBatch, CifarFormatError } from '../../../src/data/cifar.js';
-import { DataNotFoundError, loadCifar10, loadFashionMnist, loadMnist, resolveDataDir, takeSplit } from '../../../src/data/datasets.js';
+import {
+  DataNotFoundError,
+  loadCifar10,
+  loadFashionMnist,
+  loadMnist,
+  resolveDataDir,
+  takeSplit,
+} from '../../../src/data/datasets.js';
 import { encodeIdx, IdxFormatError, parseIdx } from '../../../src/data/idx.js';
 import { readTar } from '../../../src/data/tar.js';
 
@@ -96,14 +103,19 @@ describe('loaders on the shared datasets', () => {
     const empty = join(tmp, 'empty');
     mkdirSync(empty);
     await expect(loadMnist({ dataDir: empty })).rejects.toThrow(DataNotFoundError);
-    await expect(loadMnist({ dataDir: empty })).rejects.toThrow(/train-images-idx3-ubyte.gz not found for mnist in .*empty/);
+    await expect(loadMnist({ dataDir: empty })).rejects.toThrow(
+      /train-images-idx3-ubyte.gz not found for mnist in .*empty/,
+    );
     await expect(loadCifar10({ dataDir: empty })).rejects.toThrow(/test_batch.bin.*not found/);
   });
 
   it('tiny generated MNIST-format folder loads with its own counts', async () => {
     const d = join(tmp, 'tiny');
     mkdirSync(d);
-    writeFileSync(join(d, 'train-images-idx3-ubyte.gz'), gzipSync(encodeIdx([2, 28, 28], new Uint8Array(2 * 784).fill(9))));
+    writeFileSync(
+      join(d, 'train-images-idx3-ubyte.gz'),
+      gzipSync(encodeIdx([2, 28, 28], new Uint8Array(2 * 784).fill(9))),
+    );
     writeFileSync(join(d, 'train-labels-idx1-ubyte.gz'), gzipSync(encodeIdx([2], Uint8Array.from([1, 2]))));
     writeFileSync(join(d, 't10k-images-idx3-ubyte.gz'), encodeIdx([1, 28, 28], new Uint8Array(784)));
     writeFileSync(join(d, 't10k-labels-idx1-ubyte.gz'), encodeIdx([1], Uint8Array.from([7])));

@@ -16,7 +16,9 @@ interface AtariCase {
 const unpack = (s: string): Uint8Array => new Uint8Array(inflateSync(Buffer.from(s, 'base64')));
 
 describe('OpenCV INTER_AREA 210x160 -> 84x84 (shared/reference/atari-resize)', () => {
-  const doc = JSON.parse(readFileSync(new URL('inter_area_210x160_to_84x84.json', REF), 'utf8')) as { cases: AtariCase[] };
+  const doc = JSON.parse(readFileSync(new URL('inter_area_210x160_to_84x84.json', REF), 'utf8')) as {
+    cases: AtariCase[];
+  };
   const tables = JSON.parse(readFileSync(new URL('inter_area_tables_210x160_to_84x84.json', REF), 'utf8')) as {
     x_table: [number, number, number][];
     y_table: [number, number, number][];
@@ -59,16 +61,19 @@ describe('cv2.resize fixtures (test/fixtures/resize-cv2.json, scripts/gen-resize
     src: string;
     dst: string;
   }
-  const doc = JSON.parse(readFileSync(new URL('../../fixtures/resize-cv2.json', import.meta.url), 'utf8')) as { cases: CvCase[] };
+  const doc = JSON.parse(readFileSync(new URL('../../fixtures/resize-cv2.json', import.meta.url), 'utf8')) as {
+    cases: CvCase[];
+  };
   const b64 = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'base64'));
-  it.each(doc.cases.map((c) => [`${c.src_shape.join('x')} -> ${c.dst_shape.join('x')} ${c.interpolation} ${c.kind}`, c] as const))(
-    '%s',
-    (_n, c) => {
-      const [sh, sw, cn] = c.src_shape;
-      const [dh, dw] = c.dst_shape;
-      expect(Array.from(resizeU8(b64(c.src), sh, sw, cn, dh, dw, c.interpolation))).toEqual(Array.from(b64(c.dst)));
-    },
-  );
+  it.each(
+    doc.cases.map(
+      (c) => [`${c.src_shape.join('x')} -> ${c.dst_shape.join('x')} ${c.interpolation} ${c.kind}`, c] as const,
+    ),
+  )('%s', (_n, c) => {
+    const [sh, sw, cn] = c.src_shape;
+    const [dh, dw] = c.dst_shape;
+    expect(Array.from(resizeU8(b64(c.src), sh, sw, cn, dh, dw, c.interpolation))).toEqual(Array.from(b64(c.dst)));
+  });
 });
 
 describe('resize by hand', () => {

@@ -37,7 +37,8 @@ describe('ReplayMemory (k = 1)', () => {
     const b = m.createBatch(200);
     m.sample(b, new Rng(2));
     const byObs = new Map<number, [number, number, number]>();
-    for (let i = 0; i < b.size; i++) byObs.set(b.obs[i] as number, [b.nextObs[i] as number, b.terminated[i] as number, b.rewards[i] as number]);
+    for (let i = 0; i < b.size; i++)
+      byObs.set(b.obs[i] as number, [b.nextObs[i] as number, b.terminated[i] as number, b.rewards[i] as number]);
     expect(byObs.get(1)).toEqual([99, 1, 2]);
     expect(byObs.get(11)).toEqual([77, 0, 4]);
     expect(byObs.get(10)).toEqual([11, 0, 3]);
@@ -54,7 +55,13 @@ describe('ReplayMemory (k = 1)', () => {
     const b = m.createBatch(300);
     m.sample(b, new Rng(3));
     const got = new Map<number, number[]>();
-    for (let i = 0; i < b.size; i++) got.set(b.obs[i] as number, [b.rewards[i] as number, b.discounts[i] as number, b.terminated[i] as number, b.nextObs[i] as number]);
+    for (let i = 0; i < b.size; i++)
+      got.set(b.obs[i] as number, [
+        b.rewards[i] as number,
+        b.discounts[i] as number,
+        b.terminated[i] as number,
+        b.nextObs[i] as number,
+      ]);
     // Hand-computed: from t=0, 3 rewards: 1 + .5*2 + .25*4 = 3, bootstrap gamma^3 from obs 3.
     expect(got.get(0)).toEqual([3, 0.125, 0, 3]);
     // t=1: 2 + .5*4 + .25*8 = 6, reaches the terminal: no bootstrap.
@@ -77,9 +84,16 @@ describe('ReplayMemory (k = 1)', () => {
   });
 
   it('rejects a wrong frame-stack layout early', () => {
-    const m = new ReplayMemory({ capacity: 8, obsShape: [2, 2], obsDtype: 'float32', frameStack: { k: 2, axis: 'last' } });
+    const m = new ReplayMemory({
+      capacity: 8,
+      obsShape: [2, 2],
+      obsDtype: 'float32',
+      frameStack: { k: 2, axis: 'last' },
+    });
     m.add(new Float32Array([1, 2, 3, 4]), 0, 0, new Float32Array([5, 6, 7, 8]), false, false);
-    expect(() => m.add(new Float32Array([9, 9, 9, 9]), 0, 0, new Float32Array([1, 1, 1, 1]), false, false)).toThrow(/frame stack|out of order/);
+    expect(() => m.add(new Float32Array([9, 9, 9, 9]), 0, 0, new Float32Array([1, 1, 1, 1]), false, false)).toThrow(
+      /frame stack|out of order/,
+    );
   });
 });
 
@@ -117,7 +131,13 @@ describe('frame-stack storage with several channels per frame', () => {
     const k = 3;
     const C = 2;
     const P = 4; // positions
-    const m = new ReplayMemory({ capacity: 20, obsShape: [2, 2, k * C], obsDtype: 'uint8', frameStack: { k, axis: 'last', channels: C }, verifyAdds: 1000 });
+    const m = new ReplayMemory({
+      capacity: 20,
+      obsShape: [2, 2, k * C],
+      obsDtype: 'uint8',
+      frameStack: { k, axis: 'last', channels: C },
+      verifyAdds: 1000,
+    });
     const rng = new Rng(3);
     const frames: Uint8Array[] = [];
     const stackAt = (t: number): Uint8Array => {
@@ -142,12 +162,22 @@ describe('frame-stack storage with several channels per frame', () => {
 
 describe('frame-stack storage', () => {
   // k = 4 takes the unrolled channels-last path, k = 3 the general one.
-  for (const [axis, k] of [['first', 4], ['last', 4], ['last', 3]] as const) {
+  for (const [axis, k] of [
+    ['first', 4],
+    ['last', 4],
+    ['last', 3],
+  ] as const) {
     it(`stores each frame once and reproduces naive stacking exactly (axis ${axis}, k ${k})`, () => {
       const fsz = 6;
       const cap = 40;
       const shape = axis === 'first' ? [k, 2, 3] : [2, 3, k];
-      const m = new ReplayMemory({ capacity: cap, obsShape: shape, obsDtype: 'uint8', frameStack: { k, axis }, verifyAdds: 1000 });
+      const m = new ReplayMemory({
+        capacity: cap,
+        obsShape: shape,
+        obsDtype: 'uint8',
+        frameStack: { k, axis },
+        verifyAdds: 1000,
+      });
       const rng = new Rng(7);
       const frame = () => Uint8Array.from({ length: fsz }, () => rng.nextInt(256));
       const stack = new NaiveStack(k, fsz, axis);
@@ -192,7 +222,9 @@ describe('frame-stack storage', () => {
     const ba = a.sample(a.createBatch(10), new Rng(5));
     const bb = b.sample(b.createBatch(10), new Rng(5));
     expect(Array.from(bb.obs)).toEqual(Array.from(ba.obs));
-    expect(() => new ReplayMemory({ capacity: 7, obsShape: [1], obsDtype: 'float32' }).setState(a.getState())).toThrow(/capacity/);
+    expect(() => new ReplayMemory({ capacity: 7, obsShape: [1], obsDtype: 'float32' }).setState(a.getState())).toThrow(
+      /capacity/,
+    );
   });
 });
 
@@ -222,7 +254,13 @@ describe('SumTree and prioritized replay', () => {
   });
 
   it('samples in proportion to p^alpha and weights by (N P)^-beta / max', () => {
-    const m = new PrioritizedReplayMemory({ capacity: 4, obsShape: [1], obsDtype: 'float32', alpha: 1, priorityEpsilon: 0 });
+    const m = new PrioritizedReplayMemory({
+      capacity: 4,
+      obsShape: [1],
+      obsDtype: 'float32',
+      alpha: 1,
+      priorityEpsilon: 0,
+    });
     for (let t = 0; t < 4; t++) m.add(obs1(t), 0, 0, obs1(t + 1), false, false);
     m.updatePriorities([0, 1, 2, 3], [1, 2, 3, 4]);
     const b = m.createBatch(100);
@@ -243,7 +281,13 @@ describe('SumTree and prioritized replay', () => {
   });
 
   it('gives new transitions the max priority, zeroes evicted ones, anneals beta', () => {
-    const m = new PrioritizedReplayMemory({ capacity: 3, obsShape: [1], obsDtype: 'float32', alpha: 0.5, priorityEpsilon: 0 });
+    const m = new PrioritizedReplayMemory({
+      capacity: 3,
+      obsShape: [1],
+      obsDtype: 'float32',
+      alpha: 0.5,
+      priorityEpsilon: 0,
+    });
     m.add(obs1(0), 0, 0, obs1(1), false, false);
     m.updatePriorities([0], [16]);
     m.add(obs1(1), 0, 0, obs1(2), false, false);

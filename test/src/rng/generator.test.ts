@@ -15,7 +15,12 @@ interface NpState {
 }
 interface GenFixture {
   seed: number;
-  seedsequence: { entropy_words_u32: number[]; pool_u32: number[]; generate_state_8_u32: number[]; generate_state_4_u64: string[] };
+  seedsequence: {
+    entropy_words_u32: number[];
+    pool_u32: number[];
+    generate_state_8_u32: number[];
+    generate_state_4_u64: string[];
+  };
   pcg64_initial_state: NpState;
   pcg64_raw_u64_first20: string[];
   random: { values: number[]; values_times_2pow53: number[] };
@@ -88,7 +93,11 @@ describe.each([0, 42, 123456789])('Generator(PCG64(SeedSequence(%i))) matches nu
       else if (name === 'uniform') got = g.uniform(a, b);
       else if (name === 'integers') got = g.integers(a as number, b);
       else throw new Error(`unknown call ${name}`);
-      expect({ call: c.call, got, cache: g.getState().hasUint32 }).toEqual({ call: c.call, got: c.result, cache: c.has_uint32_after });
+      expect({ call: c.call, got, cache: g.getState().hasUint32 }).toEqual({
+        call: c.call,
+        got: c.result,
+        cache: c.has_uint32_after,
+      });
     }
     expect(g.getState()).toEqual(ours(fx.mixed.state_after));
   });
@@ -159,6 +168,8 @@ describe('Generator', () => {
     expect(() => new SeedSequence(-1)).toThrow(/non-negative/);
     expect(() => new SeedSequence('12x')).toThrow(/decimal/);
     expect(() => defaultRng(0).integers(3, 3)).toThrow(/low < high/);
-    expect(() => defaultRng(0).setState({ kind: 'PCG64', state: 'x', inc: '1', hasUint32: 0, uinteger: 0 })).toThrow(/Invalid PCG64/);
+    expect(() => defaultRng(0).setState({ kind: 'PCG64', state: 'x', inc: '1', hasUint32: 0, uinteger: 0 })).toThrow(
+      /Invalid PCG64/,
+    );
   });
 });

@@ -74,7 +74,10 @@ describe.each([0, 1, 42, 4294967295])('RandomState(%i) matches numpy', (seed) =>
       let got: number | number[];
       if (name === 'rand') got = args.length ? Array.from(rs.randArray(args[0] as number)) : rs.rand();
       else if (name === 'randint')
-        got = args.length === 3 ? rs.randintArray(args[0] as number, args[1] as number, args[2] as number) : rs.randint(args[0] as number, args[1]);
+        got =
+          args.length === 3
+            ? rs.randintArray(args[0] as number, args[1] as number, args[2] as number)
+            : rs.randint(args[0] as number, args[1]);
       else throw new Error(`unknown call ${name}`);
       expect({ call: c.call, got }).toEqual({ call: c.call, got: c.result });
       expect(count() - before).toBe(c.raw_draws);

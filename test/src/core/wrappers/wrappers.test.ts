@@ -2,8 +2,18 @@ import { describe, expect, it } from 'vitest';
 import { Box, Discrete } from '../../../../src/core/spaces.js';
 import { Rng } from '../../../../src/rng/rng.js';
 import {
-  ClipReward, FrameStack, GrayScale, MaxAndSkip, RecordEpisodeStatistics, Resize, ScaleObservation,
-  StickyAction, TimeLimit, TransformObservation, Wrapper, rgbToGray,
+  ClipReward,
+  FrameStack,
+  GrayScale,
+  MaxAndSkip,
+  RecordEpisodeStatistics,
+  Resize,
+  ScaleObservation,
+  StickyAction,
+  TimeLimit,
+  TransformObservation,
+  Wrapper,
+  rgbToGray,
 } from '../../../../src/core/wrappers/index.js';
 import { STEP_AFTER_END_MESSAGE } from '../../../../src/core/env-base.js';
 import { REWARDS, ToyEnv, pixel } from '../toy-env.js';
@@ -11,7 +21,8 @@ import { REWARDS, ToyEnv, pixel } from '../toy-env.js';
 /** The toy frame at step t as a fresh array (H, W, C order). */
 function toyFrame(env: ToyEnv, t: number): number[] {
   const out: number[] = [];
-  for (let y = 0; y < env.h; y++) for (let x = 0; x < env.w; x++) for (let c = 0; c < env.c; c++) out.push(pixel(t, y, x, c, env.offset));
+  for (let y = 0; y < env.h; y++)
+    for (let x = 0; x < env.w; x++) for (let c = 0; c < env.c; c++) out.push(pixel(t, y, x, c, env.offset));
   return out;
 }
 
@@ -111,7 +122,8 @@ describe('FrameStack', () => {
         return padding === 'reset' ? toyFrame(toy, 0) : new Array<number>(12).fill(0);
       });
       const expected: number[] = [];
-      for (let p = 0; p < 4; p++) for (let j = 0; j < k; j++) for (let c = 0; c < 3; c++) expected.push(frames[j]![p * 3 + c]!);
+      for (let p = 0; p < 4; p++)
+        for (let j = 0; j < k; j++) for (let c = 0; c < 3; c++) expected.push(frames[j]![p * 3 + c]!);
       expect(Array.from(obs)).toEqual(expected);
       expect(env.observationSpace.contains(obs)).toBe(true);
     };
@@ -136,7 +148,18 @@ describe('FrameStack', () => {
 describe('GrayScale', () => {
   it('matches cv2.cvtColor(COLOR_RGB2GRAY) on reference colours', () => {
     // Values from opencv-python 5.0: cv2.cvtColor(np.array([cols], np.uint8), cv2.COLOR_RGB2GRAY).
-    const cols = [[255, 0, 0], [0, 255, 0], [0, 0, 255], [255, 255, 255], [0, 0, 0], [12, 200, 77], [128, 128, 128], [1, 2, 3], [250, 5, 130], [37, 99, 201]];
+    const cols = [
+      [255, 0, 0],
+      [0, 255, 0],
+      [0, 0, 255],
+      [255, 255, 255],
+      [0, 0, 0],
+      [12, 200, 77],
+      [128, 128, 128],
+      [1, 2, 3],
+      [250, 5, 130],
+      [37, 99, 201],
+    ];
     const cv2 = [76, 150, 29, 255, 0, 130, 128, 2, 93, 92];
     expect(cols.map(([r, g, b]) => rgbToGray(r!, g!, b!))).toEqual(cv2);
   });
@@ -147,7 +170,9 @@ describe('GrayScale', () => {
     expect(env.observationSpace.shape).toEqual(keepDim ? [3, 2, 1] : [3, 2]);
     const [obs] = env.reset({ seed: 2 });
     const f = toyFrame(toy, 0);
-    expect(Array.from(obs)).toEqual(Array.from({ length: 6 }, (_, i) => rgbToGray(f[3 * i]!, f[3 * i + 1]!, f[3 * i + 2]!)));
+    expect(Array.from(obs)).toEqual(
+      Array.from({ length: 6 }, (_, i) => rgbToGray(f[3 * i]!, f[3 * i + 1]!, f[3 * i + 2]!)),
+    );
     expect(env.observationSpace.contains(obs)).toBe(true);
   });
 
@@ -239,7 +264,11 @@ describe('StickyAction', () => {
       render: () => null,
       close: () => undefined,
     };
-    const env = new StickyAction(inner as unknown as import('../../../../src/core/env.js').Env<number, Int32Array>, 0.5, new Rng(2));
+    const env = new StickyAction(
+      inner as unknown as import('../../../../src/core/env.js').Env<number, Int32Array>,
+      0.5,
+      new Rng(2),
+    );
     env.reset();
     const buf = new Int32Array(2);
     const draws = new Rng(2);
@@ -296,17 +325,23 @@ describe('MaxAndSkip', () => {
 describe('TransformObservation', () => {
   it('maps observations and declares the new space', () => {
     const space = new Box(0, 255 * 18, [1], 'float64');
-    const env = new TransformObservation(new ToyEnv(), (o: Uint8Array) => Float64Array.of(o.reduce((a, b) => a + b, 0)), space);
+    const env = new TransformObservation(
+      new ToyEnv(),
+      (o: Uint8Array) => Float64Array.of(o.reduce((a, b) => a + b, 0)),
+      space,
+    );
     expect(env.observationSpace).toBe(space);
     const [obs] = env.reset({ seed: 0 });
-    expect(obs[0]).toBe(toyFrame((env.unwrapped as ToyEnv), 0).reduce((a, b) => a + b, 0));
+    expect(obs[0]).toBe(toyFrame(env.unwrapped as ToyEnv, 0).reduce((a, b) => a + b, 0));
     expect(env.actionSpace).toBeInstanceOf(Discrete);
   });
 });
 
 describe('composition', () => {
   it('the book stack: Resize -> GrayScale -> FrameStack -> Scale keeps shapes consistent', () => {
-    const env = new ScaleObservation(new FrameStack(new GrayScale(new Resize(new ToyEnv({ height: 8, width: 8 }), 4, 4)), 4));
+    const env = new ScaleObservation(
+      new FrameStack(new GrayScale(new Resize(new ToyEnv({ height: 8, width: 8 }), 4, 4)), 4),
+    );
     expect(env.observationSpace.shape).toEqual([4, 4, 4]);
     const [obs] = env.reset({ seed: 0 });
     expect(env.observationSpace.contains(obs)).toBe(true);
