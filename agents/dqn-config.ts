@@ -5,9 +5,10 @@
  */
 import { INITS, TORSOS, type InitKind, type TorsoKind } from '../models/q-networks.js';
 import { defaultsOf, resolveConfig, type ConfigDescriptor, type Preset } from './config.js';
+import type { EpsilonConfig } from './schedules.js';
 
 /** Every DQN hyperparameter. Defaults and sources: {@link DQN_CONFIG}. */
-export interface DqnConfig {
+export interface DqnConfig extends EpsilonConfig {
   preprocess: 'none' | 'book';
   frameSize: number;
   frameStack: number;
@@ -43,11 +44,6 @@ export interface DqnConfig {
   perAlpha: number;
   perBeta0: number;
   perEpsilon: number;
-  epsilonStart: number;
-  epsilonEnd: number;
-  explorationFraction: number;
-  epsilonDecay: 'linear' | 'exponential';
-  epsilonUnit: 'step' | 'episode';
   evalEpsilon: number;
   ezGreedyMu: number;
   rewardClip: boolean;

@@ -14,16 +14,9 @@ import { ConfigError, type ConfigDescriptor, type FieldSpec, type Preset } from 
 import { DqnAgent } from './dqn.js';
 import { DQN_CONFIG, DQN_PRESETS, resolveDqnConfig, type DqnConfig } from './dqn-config.js';
 import type { AgentEnv } from './envs.js';
+import type { Budget } from './schedules.js';
 import { RandomAgent, RANDOM_CONFIG, type RandomConfig } from './random.js';
 import { resolveTabularQConfig, TABULAR_Q_CONFIG, TabularQAgent, type TabularQConfig } from './tabular-q.js';
-
-/** A training budget, for schedules that are a fraction of it. */
-export interface AgentBudget {
-  /** Env steps. */
-  readonly steps?: number;
-  /** Episodes. */
-  readonly episodes?: number;
-}
 
 /**
  * Where a trained run's greedy policy comes from: `{ network }`, a network the agent saves as its
@@ -49,7 +42,7 @@ export interface AgentSpec<C> {
   /** Defaults, then the preset, then each layer, validated; throws for an unknown preset, key or bad value. */
   resolve(preset: string | undefined, ...layers: ConfigLayers): C;
   /** A new agent for an env; throws a RangeError when the config does not suit the env or budget. */
-  create(config: C, env: AgentEnv, rng: Rng, budget: AgentBudget): Agent;
+  create(config: C, env: AgentEnv, rng: Rng, budget: Budget): Agent;
   /** Epsilon of evaluations during training and of `tfgym eval` by default. */
   evalEpsilon(config: C): number;
   /** Where a trained run's policy comes from. */
@@ -72,7 +65,7 @@ export interface AgentEntry {
   /** See {@link AgentSpec.resolve}; every error is a {@link ConfigError}. */
   resolve(preset: string | undefined, ...layers: ConfigLayers): AgentConfig;
   /** Validates `config` (a {@link ConfigError} when it does not resolve) and creates the agent. */
-  create(config: AgentConfig, env: AgentEnv, rng: Rng, budget: AgentBudget): Agent;
+  create(config: AgentConfig, env: AgentEnv, rng: Rng, budget: Budget): Agent;
   /** See {@link AgentSpec.evalEpsilon}. */
   evalEpsilon(config: AgentConfig): number;
   /** See {@link AgentSpec.policy}. */

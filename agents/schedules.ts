@@ -89,12 +89,12 @@ export interface Budget {
 
 /** The exploration fields of an agent config (DQN's and tabular Q-learning's). */
 export interface EpsilonConfig {
-  readonly epsilonStart: number;
-  readonly epsilonEnd: number;
+  epsilonStart: number;
+  epsilonEnd: number;
   /** Fraction of the budget over which epsilon decays. */
-  readonly explorationFraction: number;
-  readonly epsilonDecay: 'linear' | 'exponential';
-  readonly epsilonUnit: ScheduleUnit;
+  explorationFraction: number;
+  epsilonDecay: 'linear' | 'exponential';
+  epsilonUnit: ScheduleUnit;
 }
 
 /**

@@ -11,18 +11,13 @@ import type { AgentSnapshot } from '../src/io/snapshot.js';
 import type { ActOptions, Agent, UpdateInfo } from './agent.js';
 import { defaultsOf, resolveConfig, type ConfigDescriptor } from './config.js';
 import { epsilonGreedy } from './exploration.js';
-import { epsilonAt, epsilonScheduleOf, type Budget, type EpsilonSchedule } from './schedules.js';
+import { epsilonAt, epsilonScheduleOf, type Budget, type EpsilonConfig, type EpsilonSchedule } from './schedules.js';
 
 /** Tabular Q-learning hyperparameters. */
-export interface TabularQConfig {
+export interface TabularQConfig extends EpsilonConfig {
   learningRate: number;
   gamma: number;
   initialQ: number;
-  epsilonStart: number;
-  epsilonEnd: number;
-  explorationFraction: number;
-  epsilonDecay: 'linear' | 'exponential';
-  epsilonUnit: 'step' | 'episode';
   evalEpsilon: number;
 }
 

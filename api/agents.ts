@@ -35,7 +35,6 @@ export {
   agentNames,
   agentSpec,
   defineAgent,
-  type AgentBudget,
   type AgentConfig,
   type AgentEntry,
   type AgentSpec,

@@ -4,12 +4,10 @@
  * it: the command, seed, settings, backend, tfgym version and git commit, wall time and date.
  * `scripts/results.mjs` builds RESULTS.md's tables from these lines only.
  */
-import { execFileSync } from 'node:child_process';
-import { closeSync, fstatSync, fsyncSync, openSync, readSync, writeSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { dirname } from 'node:path';
-import { ensureDir } from '../src/io/files.js';
-import { packageRoot, packageVersion } from '../src/io/package.js';
+import { appendLineDurable } from '../src/io/files.js';
+import { gitInfo, packageVersion, type GitInfo } from '../src/io/package.js';
+
 import type { ExampleMetrics, ExampleOutcome, RunSettings } from './example.js';
 
 /** One run of one example, as written to a results file. */
@@ -39,43 +37,6 @@ export interface ResultLine {
   date: string;
   machine: { cpus: number; cpuModel: string; node: string; platform: string };
   history?: Record<string, number[]>;
-}
-
-/** Provenance of the code: short commit and whether tracked code was modified. */
-export interface GitInfo {
-  commit: string;
-  dirty: boolean | null;
-}
-
-/** The git commit of the checkout at `dir` (default: tfgym's package root); "unknown" outside git. */
-export function gitInfo(dir: string = packageRoot()): GitInfo {
-  const git = (...args: string[]): string =>
-    execFileSync('git', ['-C', dir, ...args], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-      timeout: 10_000,
-    }).trim();
-  let commit: string;
-  try {
-    commit = git('rev-parse', '--short', 'HEAD');
-  } catch {
-    return { commit: 'unknown', dirty: null };
-  }
-  try {
-    // Results files and documents change between runs of a series; only code counts.
-    const changed = git(
-      'status',
-      '--porcelain',
-      '--untracked-files=no',
-      '--',
-      '.',
-      ':(exclude)results',
-      ':(exclude)*.md',
-    );
-    return { commit, dirty: changed !== '' };
-  } catch {
-    return { commit, dirty: null };
-  }
 }
 
 /** Quotes one command-line argument for a POSIX shell when it needs it. */
@@ -155,21 +116,5 @@ export function resultLine(outcome: ExampleOutcome, ctx: RunContext): ResultLine
  * newline (edited by hand) gets one first, so the new line stays whole.
  */
 export function appendResultLine(path: string, line: ResultLine): void {
-  ensureDir(dirname(path));
-  const fd = openSync(path, 'a+');
-  try {
-    let text = `${JSON.stringify(line)}\n`;
-    const size = fstatSync(fd).size;
-    if (size > 0) {
-      const lastByte = Buffer.alloc(1);
-      readSync(fd, lastByte, 0, 1, size - 1);
-      if (lastByte[0] !== 0x0a) text = `\n${text}`;
-    }
-    const buf = Buffer.from(text, 'utf8');
-    let off = 0;
-    while (off < buf.byteLength) off += writeSync(fd, buf, off, buf.byteLength - off);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
+  appendLineDurable(path, JSON.stringify(line));
 }

@@ -6,10 +6,12 @@
 import {
   closeSync,
   existsSync,
+  fstatSync,
   fsyncSync,
   mkdirSync,
   openSync,
   readFileSync,
+  readSync,
   renameSync,
   rmSync,
   statSync,
@@ -156,5 +158,32 @@ export function writeFileAtomic(path: string, data: Uint8Array | string): void {
   } catch (e) {
     w.abort();
     throw e;
+  }
+}
+
+/**
+ * Appends one line (`text` plus a newline) to the file at `path`, created with its folder if
+ * missing. The whole line goes out in one `write` on a file opened for appending and is then
+ * flushed to disk, so writers appending to the same file at once do not interleave, and a caller
+ * that writes only when its work is done leaves either the whole line or none. A file whose last
+ * line lacks its newline (edited by hand) gets one first, so the new line stays whole.
+ */
+export function appendLineDurable(path: string, text: string): void {
+  ensureDir(dirname(path));
+  const fd = openSync(path, 'a+');
+  try {
+    let out = `${text}\n`;
+    const size = fstatSync(fd).size;
+    if (size > 0) {
+      const lastByte = Buffer.alloc(1);
+      readSync(fd, lastByte, 0, 1, size - 1);
+      if (lastByte[0] !== 0x0a) out = `\n${out}`;
+    }
+    const buf = Buffer.from(out, 'utf8');
+    let off = 0;
+    while (off < buf.byteLength) off += writeSync(fd, buf, off, buf.byteLength - off);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
   }
 }

@@ -9,7 +9,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadBook, parseBook } from '../../examples/book.js';
 import { DEFAULT_SEED } from '../../examples/example.js';
 import { EXAMPLES } from '../../examples/index.js';
-import { appendResultLine, gitInfo, resultLine, shellQuote } from '../../examples/results.js';
+import { appendResultLine, resultLine, shellQuote } from '../../examples/results.js';
+import { gitInfo } from '../../src/io/package.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'tfgym-book-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
