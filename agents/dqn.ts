@@ -34,6 +34,7 @@ import {
 import { adamAccBeta, setAdamAccBeta } from '../src/backends/optimizer-internals.js';
 import { loadWeightsInto, modelArtifacts } from '../src/io/model-io.js';
 import type { AgentSnapshot, SnapshotArray } from '../src/io/snapshot.js';
+import { CheckpointError } from '../src/io/errors.js';
 import { buildQNetwork, type ConvSpec } from '../models/q-networks.js';
 import type { ActOptions, Agent, UpdateInfo } from './agent.js';
 import type { DqnConfig } from './dqn-config.js';
@@ -402,7 +403,7 @@ export class DqnAgent implements Agent {
   async setState(s: DqnState): Promise<void> {
     loadWeightsInto(this.online, s.online, 'online network');
     if (this.target) {
-      if (!s.target) throw new Error('the checkpoint has no target network but this config uses one');
+      if (!s.target) throw new CheckpointError('the checkpoint has no target network but this config uses one');
       loadWeightsInto(this.target, s.target, 'target network');
     }
     const map = tf.io.decodeWeights(s.optimizer.data, s.optimizer.specs);
@@ -411,7 +412,9 @@ export class DqnAgent implements Agent {
       await this.optimizer.setWeights(list);
     } catch (e) {
       const why = e instanceof Error ? e.message : String(e);
-      throw new Error(`optimizer state does not fit the configured ${this.config.optimizer} optimizer (${why})`);
+      throw new CheckpointError(
+        `optimizer state does not fit the configured ${this.config.optimizer} optimizer (${why})`,
+      );
     }
     // Variables made from these tensors hold their own references.
     tf.dispose(Object.values(map));
@@ -438,16 +441,16 @@ export class DqnAgent implements Agent {
 
   /** Restores {@link DqnAgent.snapshot}. */
   async restore(s: AgentSnapshot): Promise<void> {
-    if (s.kind !== this.name) throw new Error(`the checkpoint is for agent '${s.kind}', not '${this.name}'`);
+    if (s.kind !== this.name) throw new CheckpointError(`the checkpoint is for agent '${s.kind}', not '${this.name}'`);
     const j = s.json as DqnSnapshotJson;
     const opt = s.blobs['optimizer'];
     const online = s.models['online'];
     if (typeof j.updates !== 'number' || !j.rng || !j.optimizer?.specs || !(opt instanceof Uint8Array) || !online) {
-      throw new Error('the checkpoint is missing DQN state (updates, rng, optimizer or online network)');
+      throw new CheckpointError('the checkpoint is missing DQN state (updates, rng, optimizer or online network)');
     }
     if (j.optimizer.name !== this.config.optimizer) {
       const saved = String(j.optimizer.name);
-      throw new Error(`the checkpoint used optimizer '${saved}', the config says '${this.config.optimizer}'`);
+      throw new CheckpointError(`the checkpoint used optimizer '${saved}', the config says '${this.config.optimizer}'`);
     }
     let replay: ReplayState | null = null;
     if (j.replay) {

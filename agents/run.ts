@@ -22,7 +22,7 @@ import { useBackend, type BackendChoice, type BackendSelection } from '../src/ba
 import { countsWins, EnvError, type EnvOptionValue } from '../src/core/registry.js';
 import type { AnyTypedArray } from '../src/core/spaces.js';
 import { CheckpointError, FileCheckpointStore, latestCheckpointDir, readCheckpoint } from '../src/io/checkpoints.js';
-import { loadModel } from '../src/io/model-io.js';
+import { loadModel, ModelFileError } from '../src/io/model-io.js';
 import { packageVersion } from '../src/io/package.js';
 import {
   bestModelDir,
@@ -367,8 +367,9 @@ export async function train(options: TrainRunOptions): Promise<TrainRunResult> {
       });
     } catch (e) {
       // Before the loop's `start` event, a resumed run is restoring its checkpoint (agent state,
-      // then replaying the unfinished episode): a failure there is the checkpoint's.
-      if (resume !== undefined && !started && !(e instanceof CheckpointError)) {
+      // then replaying the unfinished episode): say which run's checkpoint failed. Anything else
+      // (a bug) keeps its class and stack.
+      if (resume !== undefined && !started && (e instanceof ModelFileError || e instanceof CheckpointError)) {
         throw new CheckpointError(`cannot resume from ${runDir}: ${e instanceof Error ? e.message : String(e)}`);
       }
       throw e;

@@ -22,6 +22,7 @@ import { Rng } from '../src/rng/rng.js';
 import { allocTyped, shapeSize, type AnyTypedArray } from '../src/core/spaces.js';
 import { modelArtifacts } from '../src/io/model-io.js';
 import type { Checkpoint, CheckpointStore, TrainerState } from '../src/io/snapshot.js';
+import { CheckpointError } from '../src/io/errors.js';
 import type { Agent } from './agent.js';
 import { evaluate, type EvalResult } from './evaluate.js';
 
@@ -154,7 +155,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       };
   if (o.resume) {
     if (o.resume.agent !== agent.name) {
-      throw new Error(`the checkpoint is for agent '${o.resume.agent}', not '${agent.name}'`);
+      throw new CheckpointError(`the checkpoint is for agent '${o.resume.agent}', not '${agent.name}'`);
     }
     await agent.restore(o.resume.agentState);
     rng.setState(st.rng);
@@ -173,7 +174,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     for (const a of st.episodeActions) {
       const r = env.step(a);
       if (r[2] || r[3]) {
-        throw new Error(
+        throw new CheckpointError(
           'resume: replaying the saved episode ended it early; the env is not deterministic for its seed and actions',
         );
       }

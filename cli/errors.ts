@@ -7,6 +7,7 @@
 import { ConfigError } from '../agents/config.js';
 import { BackendError } from '../src/backends/provider.js';
 import { EnvError } from '../src/core/registry.js';
+import { CheckpointError, ModelFileError } from '../src/io/errors.js';
 import { RunDirError, RunOptionsError } from '../src/io/run-dir.js';
 
 /** A user error (bad flag, bad value, bad file): exit code 2, one-line message. */
@@ -27,9 +28,7 @@ export class CliError extends Error {
 
 /**
  * Errors the user can fix by changing the command: flags, the agent config, the env id or options,
- * the run directory or run options that do not fit together, the backend. (A `CheckpointError`
- * is not the user's doing: the commands that read checkpoints turn it into a {@link CliError},
- * since its module loads TensorFlow.js, which this one must not.)
+ * the run directory or run options that do not fit together, the backend.
  */
 const USER_ERRORS = [UsageError, BackendError, ConfigError, EnvError, RunDirError, RunOptionsError] as const;
 
@@ -37,6 +36,12 @@ const USER_ERRORS = [UsageError, BackendError, ConfigError, EnvError, RunDirErro
 export function isUserError(e: unknown): boolean {
   return USER_ERRORS.some((c) => e instanceof c);
 }
+
+/**
+ * Damaged or mismatched files (a checkpoint, a saved model): not the user's doing, yet no bug
+ * either; exit 1 with one line.
+ */
+const FILE_ERRORS = [CliError, CheckpointError, ModelFileError] as const;
 
 /** Exit code for an error thrown out of a command. */
 export function exitCodeFor(e: unknown): number {
@@ -47,5 +52,5 @@ export function exitCodeFor(e: unknown): number {
 
 /** Whether an error is expected (printed as one line) rather than a bug (printed with its stack in debug mode). */
 export function isExpectedError(e: unknown): boolean {
-  return isUserError(e) || e instanceof CliError;
+  return isUserError(e) || FILE_ERRORS.some((c) => e instanceof c);
 }

@@ -8,7 +8,6 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { DEFAULT_EVAL_EPISODES, EVAL_SEED, evaluate, type ModelChoice } from '../../agents/run.js';
 import { addBackendOption, backendRequest, floatArg, intArg } from '../options.js';
-import { checkpointErrorsAsCliErrors } from '../run-errors.js';
 
 interface EvalFlags {
   runDir: string;
@@ -36,27 +35,25 @@ export function register(program: Command): void {
         .default('auto'),
     );
   addBackendOption(cmd);
-  cmd.action(
-    checkpointErrorsAsCliErrors(async (flags: EvalFlags) => {
-      const res = await evaluate({
-        runDir: flags.runDir,
-        episodes: flags.episodes,
-        epsilon: flags.epsilon,
-        seed: flags.seed,
-        model: flags.model,
-        backend: backendRequest(flags.backend),
-      });
-      if (flags.json) {
-        process.stdout.write(
-          `${JSON.stringify({ episodes: res.episodes, meanReturn: res.meanReturn, stdReturn: res.stdReturn, wins: res.wins })}\n`,
-        );
-        return;
-      }
-      process.stdout.write(`model: ${res.source}\n`);
+  cmd.action(async (flags: EvalFlags) => {
+    const res = await evaluate({
+      runDir: flags.runDir,
+      episodes: flags.episodes,
+      epsilon: flags.epsilon,
+      seed: flags.seed,
+      model: flags.model,
+      backend: backendRequest(flags.backend),
+    });
+    if (flags.json) {
       process.stdout.write(
-        `mean return ${res.meanReturn.toFixed(3)} ± ${res.stdReturn.toFixed(3)} over ${res.episodes} episodes (epsilon ${res.epsilon}, seeds ${res.seed}..${res.seed + res.episodes - 1})\n`,
+        `${JSON.stringify({ episodes: res.episodes, meanReturn: res.meanReturn, stdReturn: res.stdReturn, wins: res.wins })}\n`,
       );
-      if (res.wins !== null) process.stdout.write(`won ${res.wins} of ${res.episodes}\n`);
-    }),
-  );
+      return;
+    }
+    process.stdout.write(`model: ${res.source}\n`);
+    process.stdout.write(
+      `mean return ${res.meanReturn.toFixed(3)} ± ${res.stdReturn.toFixed(3)} over ${res.episodes} episodes (epsilon ${res.epsilon}, seeds ${res.seed}..${res.seed + res.episodes - 1})\n`,
+    );
+    if (res.wins !== null) process.stdout.write(`won ${res.wins} of ${res.episodes}\n`);
+  });
 }

@@ -16,7 +16,6 @@ import { parseOptions } from '../../src/core/registry.js';
 import { UsageError } from '../errors.js';
 import { backendRequest, collectKeyValue, intArg, addBackendOption } from '../options.js';
 import { attachProgress } from '../progress.js';
-import { checkpointErrorsAsCliErrors } from '../run-errors.js';
 import { addWatchOptions, runWatched, type WatchHooks } from '../train-watch.js';
 import type { ViewerFlags } from '../viewer-options.js';
 
@@ -231,12 +230,10 @@ export function register(program: Command): void {
     addBackendOption(cmd);
     addWatchOptions(cmd);
     addConfigFlags(cmd, spec);
-    cmd.action(
-      checkpointErrorsAsCliErrors(async (flags: TrainFlags) => {
-        if (flags['watch'])
-          await runWatched(flags as TrainFlags & ViewerFlags, (hooks) => trainCommand(spec, flags, hooks));
-        else await trainCommand(spec, flags);
-      }),
-    );
+    cmd.action(async (flags: TrainFlags) => {
+      if (flags['watch'])
+        await runWatched(flags as TrainFlags & ViewerFlags, (hooks) => trainCommand(spec, flags, hooks));
+      else await trainCommand(spec, flags);
+    });
   }
 }

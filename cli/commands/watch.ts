@@ -12,7 +12,6 @@ import { runLiveLoop } from '../../src/viewer/loop.js';
 import { spaceInfo } from '../../src/viewer/spaces.js';
 import { livePolicy } from '../live-policy.js';
 import { addBackendOption, floatArg, initBackend, intArg } from '../options.js';
-import { checkpointErrorsAsCliErrors } from '../run-errors.js';
 import { addViewerOptions, announceViewer, interruptSignal, startViewer, type ViewerFlags } from '../viewer-options.js';
 
 interface WatchFlags extends ViewerFlags {
@@ -40,54 +39,52 @@ export function register(program: Command): void {
     );
   addBackendOption(cmd);
   addViewerOptions(cmd);
-  cmd.action(
-    checkpointErrorsAsCliErrors(async (flags: WatchFlags) => {
-      await initBackend(flags.backend, true);
-      // Built exactly like the training env (same options and preprocessing), plus rendering.
-      const loaded = await loadRunPolicy(flags.runDir, flags.model, { render: true });
-      const { run } = loaded;
-      const { env, numActions } = loaded.env;
-      const random = loaded.policy.alwaysRandom === true;
-      let server;
-      try {
-        server = await startViewer(flags, {
-          hello: {
-            mode: 'watch',
-            envId: run.env,
-            observationSpace: spaceInfo(env.observationSpace),
-            actionSpace: spaceInfo(env.actionSpace),
-            actionNames: env.metadata.actionNames ?? Array.from({ length: numActions }, (_, i) => String(i)),
-            fps: env.metadata.renderFps,
-          },
-          epsilon: random ? 1 : (flags.epsilon ?? 0),
-        });
-      } catch (e) {
-        loaded.dispose();
-        throw e;
-      }
-      announceViewer(server, flags.open);
-      process.stdout.write(
-        `watching ${run.agent} on ${run.env} (model: ${loaded.source}); the agent plays while a page is open; Ctrl-C quits\n`,
-      );
-      const stop = interruptSignal();
-      try {
-        const r = await runLiveLoop({
-          env,
+  cmd.action(async (flags: WatchFlags) => {
+    await initBackend(flags.backend, true);
+    // Built exactly like the training env (same options and preprocessing), plus rendering.
+    const loaded = await loadRunPolicy(flags.runDir, flags.model, { render: true });
+    const { run } = loaded;
+    const { env, numActions } = loaded.env;
+    const random = loaded.policy.alwaysRandom === true;
+    let server;
+    try {
+      server = await startViewer(flags, {
+        hello: {
+          mode: 'watch',
           envId: run.env,
-          viewer: server,
-          seed: flags.seed,
-          signal: stop.signal,
-          ...(flags.episodes !== undefined ? { episodes: flags.episodes } : {}),
-          policy: livePolicy(loaded.policy, server, new Rng(flags.seed)),
-          onEpisode: (i, ret, len) => process.stdout.write(`episode ${i + 1}: return ${ret}, length ${len}\n`),
-        });
-        const mean = r.returns.length > 0 ? r.returns.reduce((a, b) => a + b, 0) / r.returns.length : NaN;
-        process.stdout.write(`${r.episodes} episode(s), ${r.steps} steps, mean return ${mean.toFixed(3)}\n`);
-      } finally {
-        stop.dispose();
-        loaded.dispose();
-        await server.close();
-      }
-    }),
-  );
+          observationSpace: spaceInfo(env.observationSpace),
+          actionSpace: spaceInfo(env.actionSpace),
+          actionNames: env.metadata.actionNames ?? Array.from({ length: numActions }, (_, i) => String(i)),
+          fps: env.metadata.renderFps,
+        },
+        epsilon: random ? 1 : (flags.epsilon ?? 0),
+      });
+    } catch (e) {
+      loaded.dispose();
+      throw e;
+    }
+    announceViewer(server, flags.open);
+    process.stdout.write(
+      `watching ${run.agent} on ${run.env} (model: ${loaded.source}); the agent plays while a page is open; Ctrl-C quits\n`,
+    );
+    const stop = interruptSignal();
+    try {
+      const r = await runLiveLoop({
+        env,
+        envId: run.env,
+        viewer: server,
+        seed: flags.seed,
+        signal: stop.signal,
+        ...(flags.episodes !== undefined ? { episodes: flags.episodes } : {}),
+        policy: livePolicy(loaded.policy, server, new Rng(flags.seed)),
+        onEpisode: (i, ret, len) => process.stdout.write(`episode ${i + 1}: return ${ret}, length ${len}\n`),
+      });
+      const mean = r.returns.length > 0 ? r.returns.reduce((a, b) => a + b, 0) / r.returns.length : NaN;
+      process.stdout.write(`${r.episodes} episode(s), ${r.steps} steps, mean return ${mean.toFixed(3)}\n`);
+    } finally {
+      stop.dispose();
+      loaded.dispose();
+      await server.close();
+    }
+  });
 }

@@ -29,12 +29,10 @@ import { fsyncDirectory, writeFileAtomic } from './files.js';
 import { readModelFiles, writeModelFiles } from './model-io.js';
 import type { DType } from '../core/env.js';
 import { dtypeOf } from '../core/spaces.js';
+import { CheckpointError } from './errors.js';
 import type { AgentSnapshot, Checkpoint, CheckpointStore, SnapshotArray } from './snapshot.js';
 
-/** A checkpoint or model that cannot be read: corrupt, truncated, or from an incompatible version. */
-export class CheckpointError extends Error {
-  override readonly name = 'CheckpointError';
-}
+export { CheckpointError };
 
 const FORMAT = 'tfgym-checkpoint';
 const VERSION = 1;

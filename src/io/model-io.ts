@@ -15,6 +15,7 @@ import { basename, dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { shapeSize } from '../core/spaces.js';
 import { ensureDir, isDirectory, pathExists, readBytes, readText, writeFileAtomic } from './files.js';
+import { ModelFileError } from './errors.js';
 
 /** The name tfgym gives the topology file inside a model directory. */
 export const MODEL_JSON = 'model.json';
@@ -82,15 +83,15 @@ export function writeModelFiles(path: string, artifacts: tf.io.ModelArtifacts): 
  */
 export function readModelFiles(path: string): tf.io.ModelArtifacts {
   const jsonPath = modelJsonPath(path);
-  if (!pathExists(jsonPath)) throw new Error(`No model at ${path}: ${jsonPath} does not exist.`);
+  if (!pathExists(jsonPath)) throw new ModelFileError(`No model at ${path}: ${jsonPath} does not exist.`);
   let modelJson: tf.io.ModelJSON;
   try {
     modelJson = JSON.parse(readText(jsonPath)) as tf.io.ModelJSON;
   } catch (e) {
-    throw new Error(`${jsonPath} is not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
+    throw new ModelFileError(`${jsonPath} is not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
   }
   if (!modelJson || modelJson.modelTopology === undefined || !Array.isArray(modelJson.weightsManifest)) {
-    throw new Error(`${jsonPath} is not a tfjs layers model (no modelTopology / weightsManifest).`);
+    throw new ModelFileError(`${jsonPath} is not a tfjs layers model (no modelTopology / weightsManifest).`);
   }
   const dir = dirname(jsonPath);
   const specs: tf.io.WeightsManifestEntry[] = [];
@@ -99,7 +100,7 @@ export function readModelFiles(path: string): tf.io.ModelArtifacts {
     specs.push(...group.weights);
     for (const p of group.paths) {
       const file = join(dir, p);
-      if (!pathExists(file)) throw new Error(`weight file ${p} of ${jsonPath} is missing`);
+      if (!pathExists(file)) throw new ModelFileError(`weight file ${p} of ${jsonPath} is missing`);
       shards.push(readBytes(file));
     }
   }
@@ -115,7 +116,7 @@ export function readModelFiles(path: string): tf.io.ModelArtifacts {
     expected = bytes === null || expected === null ? null : expected + shapeSize(s.shape) * bytes;
   }
   if (expected !== null && expected !== data.byteLength) {
-    throw new Error(
+    throw new ModelFileError(
       `weights of ${jsonPath} are truncated or corrupt: ${data.byteLength} bytes, the manifest needs ${expected}`,
     );
   }
@@ -174,23 +175,25 @@ export async function modelArtifacts(model: tf.LayersModel): Promise<tf.io.Model
  * @param what names the network in error messages ("online network")
  */
 export function loadWeightsInto(model: tf.LayersModel, a: tf.io.ModelArtifacts, what: string): void {
-  if (!a.weightSpecs || !a.weightData) throw new Error(`${what}: no weights in the checkpoint`);
+  if (!a.weightSpecs || !a.weightData) throw new ModelFileError(`${what}: no weights in the checkpoint`);
   const data = tf.io.CompositeArrayBuffer.join(a.weightData);
   let map: tf.NamedTensorMap;
   try {
     map = tf.io.decodeWeights(data, a.weightSpecs);
   } catch (e) {
-    throw new Error(`${what}: weights do not decode (${e instanceof Error ? e.message : String(e)})`);
+    throw new ModelFileError(`${what}: weights do not decode (${e instanceof Error ? e.message : String(e)})`);
   }
   try {
     const vals = model.weights.map((w) => {
       const t = map[w.originalName];
       if (!t) {
-        throw new Error(`${what}: weight ${w.originalName} is missing (the checkpoint was made for another network)`);
+        throw new ModelFileError(
+          `${what}: weight ${w.originalName} is missing (the checkpoint was made for another network)`,
+        );
       }
       if (t.shape.join(',') !== w.shape.join(',')) {
         const [has, needs] = [t.shape.join(', '), w.shape.join(', ')];
-        throw new Error(`${what}: weight ${w.originalName} has shape [${has}], this network needs [${needs}]`);
+        throw new ModelFileError(`${what}: weight ${w.originalName} has shape [${has}], this network needs [${needs}]`);
       }
       return t;
     });
@@ -200,3 +203,5 @@ export function loadWeightsInto(model: tf.LayersModel, a: tf.io.ModelArtifacts, 
     tf.dispose(Object.values(map));
   }
 }
+
+export { ModelFileError };
