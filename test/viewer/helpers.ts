@@ -102,3 +102,20 @@ export async function waitFor(cond: () => boolean, timeoutMs = 5000, what = 'con
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
+
+/** `tfgym train` arguments of a DQN small enough to train on bsuite Catch in about a second. */
+export const TINY_CATCH_DQN: readonly string[] = [
+  'dqn',
+  '--env',
+  'bsuite/Catch-v0',
+  '--total-steps',
+  '60',
+  '--learning-starts',
+  '20',
+  '--batch-size',
+  '8',
+  '--buffer-size',
+  '100',
+  '--hidden-sizes',
+  '16',
+];

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Collector, waitFor } from './helpers.js';
+import { Collector, waitFor, TINY_CATCH_DQN } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tfgym-train-watch-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -15,19 +15,7 @@ describe('tfgym train --watch (the compiled CLI)', () => {
     const args = [
       'bin/tfgym.js',
       'train',
-      'dqn',
-      '--env',
-      'bsuite/Catch-v0',
-      '--total-steps',
-      '60',
-      '--learning-starts',
-      '20',
-      '--batch-size',
-      '8',
-      '--buffer-size',
-      '100',
-      '--hidden-sizes',
-      '16',
+      ...TINY_CATCH_DQN,
       '--eval-episodes',
       '4',
       '--run-dir',
