@@ -315,6 +315,71 @@ describe('native kernels match cpu', () => {
     });
   });
 
+  itNative('gather: every axis, index shapes of rank 0-2, repeats, float32/int32/bool, and its gradient', () => {
+    const rng = new Rng(21);
+    for (const shape of [[7], [5, 3], [4, 6, 5], [3, 1, 4, 2]]) {
+      const data = randomData(
+        shape.reduce((a, b) => a * b, 1),
+        rng,
+      );
+      for (let axis = -shape.length; axis < shape.length; axis++) {
+        const dim = shape[axis < 0 ? axis + shape.length : axis] as number;
+        const idx = Array.from({ length: 2 + rng.nextInt(6) }, () => rng.nextInt(dim));
+        const idxShape = idx.length % 2 === 0 ? [2, idx.length / 2] : [idx.length];
+        expectSame(() => tf.gather(tf.tensor(data, shape), tf.tensor(idx, idxShape, 'int32'), axis));
+        expectSame(() => tf.gather(tf.tensor(data, shape), tf.scalar(idx[0] ?? 0, 'int32'), axis));
+        expectSame(() => tf.gather(tf.tensor(data, shape).mul(10).floor().toInt(), tf.tensor1d(idx, 'int32'), axis));
+        expectSame(() => tf.gather(tf.tensor(data, shape).greater(0), tf.tensor1d(idx, 'int32'), axis).toFloat());
+        // The gradient is an UnsortedSegmentSum over the (repeated) indices.
+        expectSame(() =>
+          tf.grad((x: tf.Tensor) =>
+            tf
+              .gather(x, tf.tensor(idx, idxShape, 'int32'), axis)
+              .square()
+              .sum(),
+          )(tf.tensor(data, shape)),
+        );
+      }
+    }
+  });
+
+  itNative("gather: an out-of-range index gets tfjs' error, as on cpu", () => {
+    for (const backend of ['cpu', 'native']) {
+      tf.setBackend(backend);
+      expect(() => tf.gather(tf.tensor2d([1, 2, 3, 4], [2, 2]), tf.tensor1d([0, 2], 'int32')), backend).toThrow(
+        /GatherV2: the index value 2 is not in \[0, 1\]/,
+      );
+    }
+  });
+
+  itNative('unsortedSegmentSum: float32 and int32, rows of rank 1-3, dropped out-of-range ids, empty segments', () => {
+    const rng = new Rng(22);
+    for (const [shape, idRank] of [
+      [[9], 1],
+      [[9, 4], 1],
+      [[3, 4, 5], 1],
+    ] as const) {
+      const data = randomData(
+        shape.reduce((a, b) => a * b, 1),
+        rng,
+      );
+      const idShape = shape.slice(0, idRank);
+      const ids = Array.from({ length: idShape.reduce((a, b) => a * b, 1) }, () => rng.nextInt(7) - 1);
+      expectSame(() => tf.unsortedSegmentSum(tf.tensor(data, [...shape]), tf.tensor(ids, [...idShape], 'int32'), 6));
+      expectSame(() =>
+        tf.unsortedSegmentSum(
+          tf
+            .tensor(data, [...shape])
+            .mul(10)
+            .round()
+            .toInt(),
+          tf.tensor(ids, [...idShape], 'int32'),
+          6,
+        ),
+      );
+    }
+  });
+
   itNative('the cases above ran in the addon, not in the cpu fallback', () => {
     const calls = (tf.findBackend('native') as NativeBackend).nativeCalls;
     for (const k of NATIVE_KERNELS) expect(calls.get(k) ?? 0, k).toBeGreaterThan(0);
