@@ -143,7 +143,13 @@ function commandsCell(lines) {
 }
 
 function wallCell(lines) {
-  return duration(meanStd(lines.map((l) => l.wallSeconds)).mean);
+  // Runs at different commits can differ a lot in speed (a faster kernel landed between them):
+  // then the range says more than a mean.
+  const secs = lines.map((l) => l.wallSeconds);
+  const lo = Math.min(...secs);
+  const hi = Math.max(...secs);
+  if (secs.length > 1 && hi > 1.25 * lo) return `${duration(lo)} - ${duration(hi)}`;
+  return duration(meanStd(secs).mean);
 }
 
 function seedsCell(lines, value) {
