@@ -20,6 +20,10 @@ export interface FieldSpec {
   /** Inclusive bounds (numbers; each element of an `intList`). */
   readonly min?: number;
   readonly max?: number;
+  /** Exclusive lower bound, for values that only make sense above it (a rate that must move). */
+  readonly above?: number;
+  /** Why a value at or below `above` is refused (appended to the error). */
+  readonly aboveWhy?: string;
 }
 
 /** A descriptor: one {@link FieldSpec} per config key. */
@@ -55,6 +59,45 @@ export function defaultsOf<C>(desc: ConfigDescriptor<C>): C {
   return out as C;
 }
 
+/** Bytes as a short human figure (`1.5 GB`). */
+function formatBytes(n: number): string {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB', 'PB'];
+  let i = 0;
+  let v = n;
+  while (v >= 1000 && i < units.length - 1) {
+    v /= 1000;
+    i++;
+  }
+  return `${v >= 100 || i === 0 ? v.toFixed(0) : v.toFixed(1)} ${units[i] ?? ''}`;
+}
+
+/**
+ * Refuses a size setting whose memory cannot exist: more than `available` bytes (the machine's
+ * memory) or a typed array beyond V8's maximum length, with a {@link ConfigError} naming the
+ * setting, instead of a later "Invalid typed array length" or an out-of-memory crash.
+ * @param elements the largest single array the setting makes (elements), when known
+ */
+export function checkMemory(
+  key: string,
+  value: unknown,
+  bytes: number,
+  what: string,
+  available: number,
+  elements = 0,
+): void {
+  const tooLong = elements > MAX_TYPED_ARRAY_LENGTH;
+  if (bytes <= available && !tooLong) return;
+  throw new ConfigError(
+    `${key}=${JSON.stringify(value)} needs about ${formatBytes(bytes)} for ${what}` +
+      (tooLong
+        ? `, in an array longer than the ${MAX_TYPED_ARRAY_LENGTH} elements JavaScript allows`
+        : `; this machine has ${formatBytes(available)} of memory`),
+  );
+}
+
+/** The longest typed array V8 (Node 20) allocates. */
+export const MAX_TYPED_ARRAY_LENGTH = 2 ** 32 - 1;
+
 /** Checks (and for strings from the command line, parses) one value; throws {@link ConfigError}. */
 export function coerceField(key: string, f: FieldSpec, value: unknown): number | boolean | string | number[] {
   const bad = (expected: string): never => {
@@ -62,9 +105,15 @@ export function coerceField(key: string, f: FieldSpec, value: unknown): number |
       `Received an invalid value for \`${key}\`, expected ${expected}. Received: ${key}=${JSON.stringify(value)}`,
     );
   };
-  const inRange = (n: number): boolean => (f.min === undefined || n >= f.min) && (f.max === undefined || n <= f.max);
-  const range = (): string =>
-    f.min !== undefined || f.max !== undefined ? ` in [${f.min ?? '-inf'}, ${f.max ?? 'inf'}]` : '';
+  const inRange = (n: number): boolean =>
+    (f.min === undefined || n >= f.min) &&
+    (f.max === undefined || n <= f.max) &&
+    (f.above === undefined || n > f.above);
+  const range = (): string => {
+    if (f.min === undefined && f.max === undefined && f.above === undefined) return '';
+    const low = f.above !== undefined ? `(${f.above}` : `[${f.min ?? '-inf'}`;
+    return ` in ${low}, ${f.max ?? 'inf'}]${f.aboveWhy ? ` (${f.aboveWhy})` : ''}`;
+  };
   switch (f.type) {
     case 'int':
     case 'float': {

@@ -172,7 +172,8 @@ export const DQN_CONFIG: ConfigDescriptor<DqnConfig> = {
   tau: {
     type: 'float',
     default: 1,
-    min: 0,
+    above: 0,
+    aboveWhy: 'at 0 the target network never moves',
     max: 1,
     doc: 'target sync rate: 1 = hard copy, < 1 = Polyak averaging',
     source: 'CleanRL',
@@ -183,7 +184,14 @@ export const DQN_CONFIG: ConfigDescriptor<DqnConfig> = {
     doc: 'double DQN: online argmax, target evaluates',
     source: 'van Hasselt et al. 2016',
   },
-  nStep: { type: 'int', default: 1, min: 1, doc: 'n-step returns', source: 'Sutton 1988; Hessel et al. 2018 use 3' },
+  nStep: {
+    type: 'int',
+    default: 1,
+    min: 1,
+    max: 1000,
+    doc: 'n-step returns (at most 1000 and the replay capacity)',
+    source: 'Sutton 1988; Hessel et al. 2018 use 3',
+  },
   prioritized: { type: 'bool', default: false, doc: 'proportional prioritized replay', source: 'Schaul et al. 2016' },
   perAlpha: { type: 'float', default: 0.6, min: 0, doc: 'priority exponent alpha', source: 'Schaul et al. 2016' },
   perBeta0: {
@@ -208,7 +216,8 @@ export const DQN_CONFIG: ConfigDescriptor<DqnConfig> = {
   explorationFraction: {
     type: 'float',
     default: 0.5,
-    min: 0,
+    above: 0,
+    aboveWhy: 'for a constant epsilon set epsilon-start equal to epsilon-end',
     max: 1,
     doc: 'fraction of the budget (steps or episodes, see epsilon-unit) over which epsilon decays',
     source: 'CleanRL',
@@ -408,6 +417,11 @@ export function resolveDqnConfig(
     // zeta(mu) has no finite normaliser for mu <= 1.
     throw new RangeError(
       `ezGreedyMu must be 0 (plain epsilon-greedy) or greater than 1. Received: ezGreedyMu=${c.ezGreedyMu}`,
+    );
+  }
+  if (c.nStep > c.bufferSize) {
+    throw new RangeError(
+      `nStep must not exceed the replay capacity bufferSize (${c.bufferSize}). Received: nStep=${c.nStep}`,
     );
   }
   if (c.network === 'cnn' && c.convKernelHeights.length > 0 && c.convKernelHeights.length !== c.convKernels.length) {

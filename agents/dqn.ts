@@ -34,7 +34,7 @@ import {
 import { adamAccBeta, setAdamAccBeta } from '../src/backends/optimizer-internals.js';
 import { loadWeightsInto, modelArtifacts } from '../src/io/model-io.js';
 import type { AgentSnapshot, SnapshotArray } from '../src/io/snapshot.js';
-import { CheckpointError } from '../src/io/errors.js';
+import { CheckpointError, ModelFileError } from '../src/io/errors.js';
 import { buildQNetwork, type ConvSpec } from '../models/q-networks.js';
 import type { ActOptions, Agent, UpdateInfo } from './agent.js';
 import type { DqnConfig } from './dqn-config.js';
@@ -88,6 +88,67 @@ interface KeptTensors {
   td: tf.Tensor | null;
   /** Mean Q(s, a) over the batch (a scalar), for the logs. */
   q: tf.Tensor | null;
+}
+
+/** One size setting's memory, for {@link dqnMemoryNeeds}. */
+export interface MemoryNeed {
+  /** The config key that sets it. */
+  readonly key: keyof DqnConfig;
+  readonly value: unknown;
+  /** Bytes it needs (an estimate from below: what is certainly allocated). */
+  readonly bytes: number;
+  /** The largest single array (elements). */
+  readonly elements: number;
+  readonly what: string;
+}
+
+const DTYPE_BYTES: Record<DType, number> = { uint8: 1, int32: 4, float32: 4, float64: 8 };
+
+/**
+ * What the size settings of a DQN config will allocate on an env, estimated from below (replay
+ * frames, a batch of observations, the MLP weights with their target copy, gradients and two
+ * optimizer slots), so that absurd sizes are refused up front with the setting named.
+ */
+export function dqnMemoryNeeds(config: DqnConfig, env: DqnEnvInfo): MemoryNeed[] {
+  const obsSize = shapeSize(env.obsShape);
+  // With frame stacking the replay stores each frame once: one k-th of an observation per slot.
+  const perSlot = env.frameStack ? obsSize / env.frameStack.k : obsSize;
+  const obsBytes = DTYPE_BYTES[env.obsDtype] ?? 4;
+  const needs: MemoryNeed[] = [
+    {
+      key: 'bufferSize',
+      value: config.bufferSize,
+      bytes: config.bufferSize * perSlot * obsBytes,
+      elements: config.bufferSize * perSlot,
+      what: 'the replay memory',
+    },
+    {
+      key: 'batchSize',
+      value: config.batchSize,
+      bytes: config.batchSize * obsSize * 2 * 4,
+      elements: config.batchSize * obsSize,
+      what: 'a batch of observations and next observations',
+    },
+  ];
+  if (config.network === 'mlp') {
+    let prev = obsSize;
+    let params = 0;
+    let largest = 0;
+    for (const h of [...config.hiddenSizes, env.numActions]) {
+      params += prev * h + h;
+      largest = Math.max(largest, prev * h);
+      prev = h;
+    }
+    // online + target + gradients + two optimizer slots, float32.
+    needs.push({
+      key: 'hiddenSizes',
+      value: config.hiddenSizes.join(','),
+      bytes: params * 4 * 5,
+      elements: largest,
+      what: 'the Q-networks, their gradients and optimizer state',
+    });
+  }
+  return needs;
 }
 
 /** A DQN agent: Q-network(s), optimizer, replay memory, exploration. */
@@ -458,18 +519,36 @@ export class DqnAgent implements Agent {
       for (const [k, v] of Object.entries(s.blobs)) if (k.startsWith('replay.')) arrays[k.slice('replay.'.length)] = v;
       replay = { meta: j.replay, arrays };
     }
+    const actions = replay?.arrays['actions'];
+    if (actions) {
+      // A CRC proves the bytes are those written, not that they make sense for this env.
+      for (let i = 0; i < actions.length; i++) {
+        const a = actions[i] ?? 0;
+        if (!(Number.isInteger(a) && a >= 0 && a < this.numActions)) {
+          throw new CheckpointError(
+            `the checkpoint's replay memory holds action ${a}, outside this env's actions 0..${this.numActions - 1}`,
+          );
+        }
+      }
+    }
     const data = opt.buffer.slice(opt.byteOffset, opt.byteOffset + opt.byteLength) as ArrayBuffer;
     const acc = j.optimizer.accBeta;
     const accBeta = Array.isArray(acc) && acc.length === 2 ? ([at(acc, 0), at(acc, 1)] as const) : null;
-    await this.setState({
-      updates: j.updates,
-      rng: j.rng,
-      online,
-      target: s.models['target'] ?? null,
-      optimizer: { specs: j.optimizer.specs, data, accBeta },
-      replay,
-      ez: j.ez ?? null,
-    });
+    try {
+      await this.setState({
+        updates: j.updates,
+        rng: j.rng,
+        online,
+        target: s.models['target'] ?? null,
+        optimizer: { specs: j.optimizer.specs, data, accBeta },
+        replay,
+        ez: j.ez ?? null,
+      });
+    } catch (e) {
+      // Everything setState refuses comes from the checkpoint's data: say so, in one line.
+      if (e instanceof CheckpointError || e instanceof ModelFileError) throw e;
+      throw new CheckpointError(`the checkpoint's DQN state is invalid: ${e instanceof Error ? e.message : String(e)}`);
+    }
   }
 
   /** Frees the networks and optimizer. */

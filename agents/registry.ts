@@ -8,10 +8,11 @@
  * The CLI generates `tfgym train <agent>` and its flags from these entries; `agents/run.ts`
  * trains, resumes and evaluates through them.
  */
+import { totalmem } from 'node:os';
 import type { Rng } from '../src/rng/rng.js';
 import type { Agent } from './agent.js';
-import { ConfigError, type ConfigDescriptor, type FieldSpec, type Preset } from './config.js';
-import { DqnAgent } from './dqn.js';
+import { checkMemory, ConfigError, type ConfigDescriptor, type FieldSpec, type Preset } from './config.js';
+import { DqnAgent, dqnMemoryNeeds, type DqnEnvInfo } from './dqn.js';
 import { DQN_CONFIG, DQN_PRESETS, resolveDqnConfig, type DqnConfig } from './dqn-config.js';
 import type { AgentEnv } from './envs.js';
 import type { Budget } from './schedules.js';
@@ -107,6 +108,9 @@ function noPresets(name: string, preset: string | undefined): void {
 }
 
 /** The trainable agents, in the order `tfgym train --help` lists them. */
+/** Largest observation (elements) tabular Q-learning accepts: MinAtar's 10x10x10 fits, pixel frames do not. */
+export const TABULAR_MAX_OBS_SIZE = 1024;
+
 export const AGENTS: readonly AgentEntry[] = [
   defineAgent<DqnConfig>({
     name: 'dqn',
@@ -114,19 +118,18 @@ export const AGENTS: readonly AgentEntry[] = [
     descriptor: DQN_CONFIG,
     presets: DQN_PRESETS,
     resolve: resolveDqnConfig,
-    create: (c, e, rng, budget) =>
-      new DqnAgent(
-        c,
-        {
-          obsShape: e.obsShape,
-          obsDtype: e.obsDtype,
-          numActions: e.numActions,
-          obsDivisor: e.obsDivisor,
-          frameStack: e.frameStack,
-        },
-        rng,
-        budget,
-      ),
+    create: (c, e, rng, budget) => {
+      const info: DqnEnvInfo = {
+        obsShape: e.obsShape,
+        obsDtype: e.obsDtype,
+        numActions: e.numActions,
+        obsDivisor: e.obsDivisor,
+        frameStack: e.frameStack,
+      };
+      const available = totalmem();
+      for (const n of dqnMemoryNeeds(c, info)) checkMemory(n.key, n.value, n.bytes, n.what, available, n.elements);
+      return new DqnAgent(c, info, rng, budget);
+    },
     evalEpsilon: (c) => c.evalEpsilon,
     policy: { network: 'online' },
   }),
@@ -139,7 +142,18 @@ export const AGENTS: readonly AgentEntry[] = [
       noPresets('tabular-q', preset);
       return resolveTabularQConfig(...layers);
     },
-    create: (c, e, rng, budget) => new TabularQAgent(c, e.numActions, rng, budget),
+    create: (c, e, rng, budget) => {
+      // The table is keyed by whole observations: on pixel frames no state ever repeats.
+      const size = e.obsShape.reduce((a, b) => a * b, 1);
+      if (size > TABULAR_MAX_OBS_SIZE) {
+        throw new RangeError(
+          `tabular-q keys its table by whole observations, and these have ${size} elements ` +
+            `([${e.obsShape.join(', ')}], at most ${TABULAR_MAX_OBS_SIZE}): no state would repeat. ` +
+            'Use dqn, or a small discrete env such as bsuite/Catch-v0',
+        );
+      }
+      return new TabularQAgent(c, e.numActions, rng, budget);
+    },
     evalEpsilon: (c) => c.evalEpsilon,
     policy: 'state',
   }),

@@ -21,11 +21,19 @@ import { Subject } from 'rxjs';
 import { useBackend, type BackendChoice, type BackendSelection } from '../src/backends/index.js';
 import { countsWins, EnvError, type EnvOptionValue } from '../src/core/registry.js';
 import type { AnyTypedArray } from '../src/core/spaces.js';
-import { CheckpointError, FileCheckpointStore, latestCheckpointDir, readCheckpoint } from '../src/io/checkpoints.js';
+import {
+  CheckpointError,
+  cleanStaleTemps,
+  FileCheckpointStore,
+  findLatestCheckpoint,
+  readCheckpoint,
+  type TempCleanup,
+} from '../src/io/checkpoints.js';
 import { loadModel, ModelFileError } from '../src/io/model-io.js';
 import { packageVersion } from '../src/io/package.js';
 import {
   bestModelDir,
+  checkRunDirPath,
   defaultRunDir,
   hasBestModel,
   hasRunConfig,
@@ -121,8 +129,17 @@ export interface TrainRunStart {
   readonly runDir: string;
   /** The run's `config.json` as written. */
   readonly run: RunConfig;
-  /** Where a resumed run continues, or null for a new run. */
+  /** Where a resumed run continues, or null for a new run (or a resumed one that had no checkpoint). */
   readonly resumedAt: { readonly step: number; readonly episode: number } | null;
+  /**
+   * True when `resume` found no checkpoint (the run was stopped before its first one was
+   * complete): it starts again from step 0 with its saved settings.
+   */
+  readonly restarted: boolean;
+  /** Temporary files of interrupted writes (by processes no longer running) removed or put back. */
+  readonly cleanup: TempCleanup;
+  /** Why the resumed checkpoint is not the one `latest.json` names (missing or corrupt), or null. */
+  readonly checkpointFallback: string | null;
   /** The backend activated for `backend`, or null when none was asked for. */
   readonly backend: BackendSelection | null;
 }
@@ -248,6 +265,7 @@ export async function train(options: TrainRunOptions): Promise<TrainRunResult> {
   if (options.resume) {
     if (options.runDir === undefined) throw new RunOptionsError('resume needs the runDir of the run to continue');
     runDir = options.runDir;
+    checkRunDirPath(runDir);
     const refused = (['env', 'envOptions', 'preset', 'config'] as const).filter((k) => options[k] !== undefined);
     if (refused.length > 0)
       throw new RunOptionsError(`a resumed run continues with its saved settings; drop ${refused.join(', ')}`);
@@ -267,6 +285,7 @@ export async function train(options: TrainRunOptions): Promise<TrainRunResult> {
     const seed = options.seed ?? 1;
     const now = new Date(clock());
     runDir = options.runDir ?? defaultRunDir(options.env, spec.name, seed, now);
+    checkRunDirPath(runDir);
     if (hasRunConfig(runDir))
       throw new RunDirError(`${runDir} already holds a run; resume it or choose another run directory`);
     run = {
@@ -302,6 +321,8 @@ export async function train(options: TrainRunOptions): Promise<TrainRunResult> {
   let agent: Agent;
   let backend: BackendSelection | null;
   let resume: ReturnType<typeof readCheckpoint> | undefined;
+  let checkpointFallback: string | null = null;
+  let cleanup: TempCleanup;
   let loopSeed: number;
   try {
     backend = await maybeUseBackend(options.backend);
@@ -312,7 +333,10 @@ export async function train(options: TrainRunOptions): Promise<TrainRunResult> {
     loopSeed = master.nextSeed();
     agent = createAgent(spec, run, envs.train, agentRng);
     try {
-      resume = options.resume ? loadResume(runDir) : undefined;
+      cleanup = cleanStaleTemps(runDir);
+      const latest = options.resume ? findLatestCheckpoint(runDir) : null;
+      checkpointFallback = latest?.fallback ?? null;
+      resume = latest ? readCheckpoint(latest.dir) : undefined;
     } catch (e) {
       agent.dispose();
       throw e;
@@ -327,6 +351,9 @@ export async function train(options: TrainRunOptions): Promise<TrainRunResult> {
     runDir,
     run,
     resumedAt: resume ? { step: resume.trainer.step, episode: resume.trainer.episode } : null,
+    restarted: options.resume === true && resume === undefined,
+    cleanup,
+    checkpointFallback,
     backend,
   });
 
@@ -400,13 +427,6 @@ function createAgent(spec: AgentEntry, run: RunConfig, env: AgentEnv, rng: Rng):
   }
 }
 
-/** The latest checkpoint of a run, to resume from. */
-function loadResume(runDir: string): ReturnType<typeof readCheckpoint> {
-  const dir = latestCheckpointDir(runDir);
-  if (!dir) throw new RunDirError(`${runDir} has no checkpoint to resume from`);
-  return readCheckpoint(dir);
-}
-
 /**
  * A Q-network as a policy: observations are scaled like in training (`obsDivisor`, see
  * `makeAgentEnv`) and reshaped to the model's input.
@@ -472,11 +492,14 @@ export async function loadRunPolicy(
     }
     if (which === 'best')
       throw new RunDirError(`${runDir} has no best model (train with evaluations, --eval-every N, to keep one)`);
-    const cpDir = latestCheckpointDir(runDir);
-    if (!cpDir) throw new RunDirError(`${runDir} has no checkpoint yet`);
+    const latest = findLatestCheckpoint(runDir);
+    if (!latest) throw new RunDirError(`${runDir} has no checkpoint yet`);
+    const cpDir = latest.dir;
+    // The source names the fallback, so a reader of the result sees which checkpoint played.
+    const cpSource = latest.fallback ? `${cpDir} (${latest.fallback})` : cpDir;
     if (network !== null) {
       const model = await loadModelChecked(join(cpDir, network));
-      return made(modelPolicy(model, n, env.obsDivisor), cpDir, () => model.dispose());
+      return made(modelPolicy(model, n, env.obsDivisor), cpSource, () => model.dispose());
     }
     const cp = readCheckpoint(cpDir);
     const agent = spec.create(run.config, env, new Rng(0), { steps: 1, episodes: 1 });
@@ -488,7 +511,7 @@ export async function loadRunPolicy(
         `cannot restore ${run.agent} from ${cpDir}: ${e instanceof Error ? e.message : String(e)}`,
       );
     }
-    return made(agent, cpDir, () => agent.dispose());
+    return made(agent, cpSource, () => agent.dispose());
   } catch (e) {
     env.env.close();
     throw e;

@@ -38,7 +38,8 @@ export const TABULAR_Q_CONFIG: ConfigDescriptor<TabularQConfig> = {
   explorationFraction: {
     type: 'float',
     default: 0.5,
-    min: 0,
+    above: 0,
+    aboveWhy: 'for a constant epsilon set epsilon-start equal to epsilon-end',
     max: 1,
     doc: 'fraction of the budget over which epsilon decays',
   },

@@ -20,10 +20,11 @@ import type { Env } from '../src/core/env.js';
 import { TAGS, type MetricsSink } from '../src/metrics/sink.js';
 import { Rng } from '../src/rng/rng.js';
 import { allocTyped, shapeSize, type AnyTypedArray } from '../src/core/spaces.js';
-import { modelArtifacts } from '../src/io/model-io.js';
+import { modelArtifacts, nonFiniteWeights } from '../src/io/model-io.js';
 import type { Checkpoint, CheckpointStore, TrainerState } from '../src/io/snapshot.js';
 import { CheckpointError } from '../src/io/errors.js';
 import type { Agent } from './agent.js';
+import { TrainingDivergedError } from './errors.js';
 import { evaluate, type EvalResult } from './evaluate.js';
 
 /** A discrete-action env whose observations are typed arrays. */
@@ -158,7 +159,13 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       throw new CheckpointError(`the checkpoint is for agent '${o.resume.agent}', not '${agent.name}'`);
     }
     await agent.restore(o.resume.agentState);
-    rng.setState(st.rng);
+    try {
+      rng.setState(st.rng);
+    } catch (e) {
+      throw new CheckpointError(
+        `the checkpoint's trainer state is invalid: ${e instanceof Error ? e.message : String(e)}`,
+      );
+    }
   }
 
   const startEpisode = (): void => {
@@ -199,15 +206,29 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   let qSum = 0;
   let rounds = 0;
 
+  const diverged = (what: string): TrainingDivergedError => {
+    const last = checkpointPath ?? (o.resume ? 'the checkpoint this run resumed from' : null);
+    return new TrainingDivergedError(
+      `training diverged at step ${st.step}: ${what}; nothing was saved after it${last ? `, the last good state is ${last}` : ''} (try a lower learning rate or gradient clipping)`,
+      st.step,
+    );
+  };
+
   const checkpoint = async (): Promise<void> => {
     if (!o.store) return;
     st.rng = rng.getState();
+    const agentState = await agent.snapshot(o.saveReplay ?? false);
+    // Never write a diverged network over the last good checkpoint.
+    for (const [name, a] of Object.entries(agentState.models)) {
+      const bad = nonFiniteWeights(a);
+      if (bad.count > 0) throw diverged(`the ${name} network holds ${bad.count} NaN or infinite weight(s)`);
+    }
     const cp: Checkpoint = {
       format: 'tfgym-checkpoint',
       version: 1,
       agent: agent.name,
       trainer: structuredClone(st),
-      agentState: await agent.snapshot(o.saveReplay ?? false),
+      agentState,
     };
     checkpointPath = await o.store.save(cp);
     sink.flush();
@@ -261,6 +282,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
 
     const u = agent.train(st.step, st.episode);
     if (u) {
+      if (!Number.isFinite(u.loss)) throw diverged(`the loss is ${u.loss}`);
       lossSum += u.loss;
       qSum += u.q;
       rounds++;

@@ -100,6 +100,16 @@ export {
 export * from '../src/replay/index.js';
 export { MemorySink, TAGS, TeeSink, nullSink, type MetricsSink, type ScalarRecord } from '../src/metrics/sink.js';
 export { CsvSink, JsonlSink, TensorBoardSink } from '../src/io/metric-files.js';
-export { CheckpointError, FileCheckpointStore, latestCheckpointDir, readCheckpoint } from '../src/io/checkpoints.js';
+export {
+  CheckpointError,
+  cleanStaleTemps,
+  FileCheckpointStore,
+  findLatestCheckpoint,
+  latestCheckpointDir,
+  readCheckpoint,
+  type LatestCheckpoint,
+  type TempCleanup,
+} from '../src/io/checkpoints.js';
+export { TrainingDivergedError } from '../agents/errors.js';
 export type { AgentSnapshot, Checkpoint, CheckpointStore, SnapshotArray, TrainerState } from '../src/io/snapshot.js';
 export { bestModelDir, defaultRunDir, readRunConfig } from '../src/io/run-dir.js';

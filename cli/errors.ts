@@ -5,6 +5,7 @@
  * Nothing here may load TensorFlow.js: `tfgym envs` imports this module too.
  */
 import { ConfigError } from '../agents/config.js';
+import { TrainingDivergedError } from '../agents/errors.js';
 import { BackendError } from '../src/backends/provider.js';
 import { EnvError } from '../src/core/registry.js';
 import { CheckpointError, ModelFileError } from '../src/io/errors.js';
@@ -41,7 +42,7 @@ export function isUserError(e: unknown): boolean {
  * Damaged or mismatched files (a checkpoint, a saved model): not the user's doing, yet no bug
  * either; exit 1 with one line.
  */
-const FILE_ERRORS = [CliError, CheckpointError, ModelFileError] as const;
+const FILE_ERRORS = [CliError, CheckpointError, ModelFileError, TrainingDivergedError] as const;
 
 /** Exit code for an error thrown out of a command. */
 export function exitCodeFor(e: unknown): number {

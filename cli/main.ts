@@ -17,12 +17,19 @@ export async function buildProgram(only?: string): Promise<Command> {
     .description('Deep RL gym, DQN agents and the networks of "Deep Learning with Keras", on TensorFlow.js')
     .version(packageVersion(), '-V, --version', 'print the version')
     .showSuggestionAfterError(true)
+    // Parse errors in one line too: commander puts its "Did you mean" on a line of its own.
+    .configureOutput({ outputError: (str, write) => write(`${oneLine(str)}\n`) })
     .exitOverride();
   const wanted = commands.filter((c) => c.name === only);
   for (const c of wanted.length > 0 ? wanted : commands) (await c.load()).register(program);
   // Subcommands inherit exit-override so their parse errors reach run() too.
   for (const c of program.commands) c.exitOverride();
   return program;
+}
+
+/** A message with its line breaks (and the blanks around them) folded into single spaces. */
+export function oneLine(msg: string): string {
+  return msg.replace(/\s*[\r\n]+\s*/g, ' ').trim();
 }
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
@@ -42,12 +49,14 @@ export async function run(argv: readonly string[]): Promise<number> {
       // commander already printed its one-line message ("error: unknown option '--x'").
       return 2;
     }
-    const msg = e instanceof Error ? e.message : String(e);
-    process.stderr.write(`error: ${msg}\n`);
+    // One line, whatever the message carries (file content, a wrapped cause): scripts read it.
+    const msg = oneLine(e instanceof Error ? e.message : String(e));
     if (!isExpectedError(e) && process.env['TFGYM_DEBUG'] && e instanceof Error && e.stack) {
-      process.stderr.write(`${e.stack}\n`);
+      process.stderr.write(`error: ${msg}\n${e.stack}\n`);
     } else if (!isExpectedError(e)) {
-      process.stderr.write('(set TFGYM_DEBUG=1 for a stack trace)\n');
+      process.stderr.write(`error: ${msg} (set TFGYM_DEBUG=1 for a stack trace)\n`);
+    } else {
+      process.stderr.write(`error: ${msg}\n`);
     }
     return exitCodeFor(e);
   }

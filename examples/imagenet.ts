@@ -7,6 +7,21 @@ import { loadModel } from '../src/io/model-io.js';
 import { ExampleArgumentError } from './example.js';
 
 /**
+ * Checks that the files a VGG16 example was given exist, before it builds the 138M-parameter
+ * network (seconds and hundreds of MB) only to fail on a typo.
+ */
+export function checkInputFiles(files: { weights?: string; labels?: string; images?: readonly string[] }): void {
+  const named: Array<[string, string | undefined]> = [
+    ['--weights', files.weights],
+    ['--labels', files.labels],
+    ...(files.images ?? []).map((f): [string, string] => ['--image', f]),
+  ];
+  for (const [flag, path] of named) {
+    if (path !== undefined && !pathExists(path)) throw new ExampleArgumentError(`${flag} ${path}: no such file.`);
+  }
+}
+
+/**
  * Loads `--weights` (a Keras VGG16 converted to tfjs) into `model` by layer name; returns how many layers got weights.
  */
 export async function loadVgg16Weights(model: tf.LayersModel, path: string): Promise<number> {

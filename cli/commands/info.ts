@@ -2,6 +2,7 @@
 import { cpus } from 'node:os';
 import type { Command } from 'commander';
 import * as tf from '@tensorflow/tfjs';
+import { backendRequest } from '../options.js';
 import { probeAllBackends, resolveBackend } from '../../src/backends/index.js';
 import { packageVersion } from '../../src/io/package.js';
 
@@ -48,6 +49,8 @@ export function register(program: Command): void {
     .description('print versions, available backends and the one auto picks')
     .option('--json', 'print one JSON object')
     .action(async (opts: { json?: boolean }) => {
+      // An unknown TFGYM_BACKEND is refused here as by every other command (exit 2).
+      backendRequest(undefined);
       tf.enableProdMode();
       const r = await gatherInfo();
       if (opts.json) {

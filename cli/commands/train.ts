@@ -13,6 +13,9 @@ import { AGENTS, type AgentEntry } from '../../agents/registry.js';
 import { DEFAULT_EVAL_EPISODES, EVAL_SEED, train, type TrainRunResult } from '../../agents/run.js';
 import type { TrainEvent } from '../../agents/trainer.js';
 import { parseOptions } from '../../src/core/registry.js';
+import { probeBackend } from '../../src/backends/index.js';
+import { BACKEND_CHOICES, type ConcreteBackend } from '../../src/backends/provider.js';
+import { readRunConfig } from '../../src/io/run-dir.js';
 import { UsageError } from '../errors.js';
 import { backendRequest, collectKeyValue, intArg, addBackendOption } from '../options.js';
 import { attachProgress } from '../progress.js';
@@ -62,6 +65,16 @@ function readConfigFile(path: string): Record<string, unknown> {
   return isRecord(inner) ? inner : j;
 }
 
+/** The concrete backend a run directory's config.json names, if it names one tfgym knows. */
+function savedBackend(runDir: string): ConcreteBackend | undefined {
+  try {
+    const b = readRunConfig(runDir).backend;
+    return (BACKEND_CHOICES as readonly string[]).includes(b) && b !== 'auto' ? (b as ConcreteBackend) : undefined;
+  } catch {
+    return undefined; // train() reports the broken run directory itself
+  }
+}
+
 /** One line for an evaluation result. */
 function evalLine(r: { meanReturn: number; stdReturn: number; wins: number | null; episodes: number }): string {
   return `${r.wins !== null ? `won ${r.wins} of ${r.episodes}, ` : ''}mean return ${r.meanReturn.toFixed(3)} ± ${r.stdReturn.toFixed(3)}`;
@@ -101,6 +114,13 @@ export async function trainCommand(
 
   const quiet = flags.quiet === true;
   const out = process.stdout;
+  // A resumed run continues on the backend it was trained on (backends round differently), unless
+  // --backend or TFGYM_BACKEND says otherwise or that backend is not available here.
+  let backend = backendRequest(flags.backend);
+  if (flags.resume && flags.backend === undefined && !process.env['TFGYM_BACKEND'] && flags.runDir !== undefined) {
+    const saved = savedBackend(flags.runDir);
+    if (saved !== undefined && (await probeBackend(saved)).available) backend = saved;
+  }
   const events = hooks.events ?? new Subject<TrainEvent>();
   let finishProgress = (): void => {};
   const ac = new AbortController();
@@ -133,8 +153,18 @@ export async function trainCommand(
       renderTraining: hooks.render,
       yieldMs: hooks.yieldMs,
       signal: ac.signal,
-      backend: backendRequest(flags.backend),
-      onStart: ({ runDir, run, resumedAt, backend }) => {
+      backend,
+      onStart: ({ runDir, run, resumedAt, restarted, cleanup, checkpointFallback, backend }) => {
+        if (checkpointFallback) process.stderr.write(`${checkpointFallback}\n`);
+        // Said even when quiet: the user asked to resume and gets a fresh start instead.
+        if (restarted)
+          process.stderr.write(
+            `${runDir} has no complete checkpoint (stopped before its first one): starting it again from step 0 with its saved settings\n`,
+          );
+        if (cleanup.removed.length + cleanup.restored.length > 0 && !quiet)
+          process.stderr.write(
+            `cleaned up after an interrupted write: removed ${cleanup.removed.length} temporary file(s)${cleanup.restored.length ? `, put back ${cleanup.restored.join(', ')}` : ''}\n`,
+          );
         if (quiet) return;
         const how = backend ? `${backend.name} (${backend.reason})` : run.backend;
         out.write(
@@ -144,6 +174,9 @@ export async function trainCommand(
           `run dir: ${runDir}${resumedAt ? ` (resuming at step ${resumedAt.step}, episode ${resumedAt.episode})` : ''}\n`,
         );
         out.write(`config: ${JSON.stringify(run.config)}\n`);
+        const { totalSteps, episodes } = run.budget;
+        if (totalSteps !== undefined && episodes !== undefined)
+          out.write(`budget: ${totalSteps} steps or ${episodes} episodes, whichever runs out first\n`);
         finishProgress = attachProgress(events, {
           out: process.stderr,
           tty: process.stderr.isTTY === true,

@@ -13,7 +13,7 @@ import { vgg16, vgg16Preprocess } from '../../models/vgg16.js';
 import { pathExists } from '../../src/io/files.js';
 import { Rng } from '../../src/rng/rng.js';
 import { type ExampleDef } from '../example.js';
-import { loadPngTensor, loadVgg16Weights } from '../imagenet.js';
+import { checkInputFiles, loadPngTensor, loadVgg16Weights } from '../imagenet.js';
 
 /** The layer whose output the book extracts. */
 const FEATURE_LAYER = 'block4_pool';
@@ -35,6 +35,7 @@ export const vgg16FeaturesExample: ExampleDef = {
   defaultVariant: 'default',
   defaults: () => ({}),
   async run(o) {
+    checkInputFiles({ weights: o.weights, images: o.images?.slice(0, 1) });
     // pre-built deep learning VGG16 model (pre-trained with --weights)
     const side = o.quick ? 32 : 224;
     const base = o.quick

@@ -40,16 +40,21 @@ export const cifar10PredictExample: ExampleDef = {
   defaultVariant: 'default',
   defaults: () => ({}),
   async run(o) {
+    // Inputs first: nothing is downloaded or trained for a command that cannot run.
+    if (o.model === undefined && !o.quick)
+      throw new ExampleArgumentError(
+        'cifar10-predict needs --model DIR: a model saved by `tfgym example cifar10-cnn --save DIR`.',
+      );
+    if (o.model !== undefined && !pathExists(o.model))
+      throw new ExampleArgumentError(`--model ${o.model}: no such file or directory.`);
+    for (const f of o.images ?? [])
+      if (!pathExists(f)) throw new ExampleArgumentError(`--image ${f}: no such file or directory.`);
     const data = await cifarData(o);
 
     // load model (in --quick mode without --model: train a tiny one, save it, load it back)
     let modelPath = o.model;
     let tmp: string | undefined;
     if (modelPath === undefined) {
-      if (!o.quick)
-        throw new ExampleArgumentError(
-          'cifar10-predict needs --model DIR: a model saved by `tfgym example cifar10-cnn --save DIR`.',
-        );
       tmp = mkdtempSync(join(tmpdir(), 'tfgym-cifar-'));
       modelPath = tmp;
       const m = cifar10Cnn({ arch: 'simple', rng: new Rng(o.seed) });

@@ -13,7 +13,7 @@ import { vgg16, vgg16Preprocess } from '../../models/vgg16.js';
 import { pathExists, readText } from '../../src/io/files.js';
 import { Rng } from '../../src/rng/rng.js';
 import { pct, type ExampleDef } from '../example.js';
-import { loadPngTensor, loadVgg16Weights } from '../imagenet.js';
+import { checkInputFiles, loadPngTensor, loadVgg16Weights } from '../imagenet.js';
 
 /** `tfgym example vgg16`. */
 export const vgg16Example: ExampleDef = {
@@ -26,6 +26,7 @@ export const vgg16Example: ExampleDef = {
   defaultVariant: 'default',
   defaults: () => ({}),
   async run(o) {
+    checkInputFiles({ weights: o.weights, labels: o.labels, images: o.images });
     // define a VGG16 network
     const model = vgg16({ rng: new Rng(o.seed) });
     try {

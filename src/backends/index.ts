@@ -194,5 +194,5 @@ export async function useBackend(choice: BackendChoice): Promise<BackendSelectio
 
 /** The one line printed at start: `backend: cpu (pure JS; tfjs-node not installed)`. */
 export function describeSelection(sel: BackendSelection): string {
-  return `backend: ${sel.name} (${sel.reason})`;
+  return `backend: ${sel.name} (${sel.reason.replace(/\s*[\r\n]+\s*/g, ' ')})`;
 }

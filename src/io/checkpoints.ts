@@ -179,15 +179,115 @@ export class FileCheckpointStore implements CheckpointStore {
   }
 }
 
-/** Path of the newest checkpoint of a run, or null when there is none. */
-export function latestCheckpointDir(runDir: string): string | null {
-  const p = join(runDir, 'checkpoints', 'latest.json');
-  if (!existsSync(p)) return null;
-  const j = readJson(p, 'checkpoints/latest.json') as { dir?: unknown };
-  if (typeof j?.dir !== 'string' || !/^step-\d+$/.test(j.dir)) {
-    throw new CheckpointError(`checkpoints/latest.json in ${runDir} is corrupt`);
+/** Temporary names of atomic writes: `<name>.tmp-<pid>`, `<file>.tmp-<pid>-<n>`, `<dir>.old-<pid>`. */
+const TEMP_NAME = /\.(tmp|old)-(\d+)(?:-\d+)?$/;
+
+/** Whether a process with this pid is running (EPERM: running, as another user). */
+function processAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
-  return join(runDir, 'checkpoints', j.dir);
+}
+
+/** What {@link cleanStaleTemps} did, as paths. */
+export interface TempCleanup {
+  /** Temporary files and folders of dead writers, deleted. */
+  readonly removed: readonly string[];
+  /** Folders put back from `<dir>.old-<pid>`, where a writer died between its two renames. */
+  readonly restored: readonly string[];
+}
+
+/**
+ * Removes the temporary files and folders that writers killed mid-write left in a run directory
+ * and its `checkpoints/` (only those of processes no longer running: a live writer's are its
+ * own). Where a writer died after moving a folder aside and before moving the new one in (the
+ * two renames of a replace), the old folder is put back instead: it is complete.
+ */
+export function cleanStaleTemps(runDir: string): TempCleanup {
+  const removed: string[] = [];
+  const restored: string[] = [];
+  for (const dir of [runDir, join(runDir, 'checkpoints')]) {
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      const m = TEMP_NAME.exec(name);
+      if (!m || processAlive(Number(m[2]))) continue;
+      const path = join(dir, name);
+      const target = join(dir, name.slice(0, m.index));
+      if (m[1] === 'old' && !existsSync(target)) {
+        renameSync(path, target);
+        restored.push(target);
+      } else {
+        rmSync(path, { recursive: true, force: true });
+        removed.push(path);
+      }
+    }
+  }
+  return { removed, restored };
+}
+
+/** Where a run's newest checkpoint is, and why it is not the one `latest.json` names (null when it is). */
+export interface LatestCheckpoint {
+  readonly dir: string;
+  /** Set when `latest.json` was missing, corrupt or named a missing folder and a fallback was taken. */
+  readonly fallback: string | null;
+}
+
+/**
+ * The newest checkpoint of a run, or null when there is none. `latest.json` names it; when that
+ * file is missing, corrupt or names a folder that is not there, the newest `step-*` folder that
+ * reads intact (versions, sizes and CRCs) is taken instead and `fallback` says why.
+ */
+export function findLatestCheckpoint(runDir: string): LatestCheckpoint | null {
+  const root = join(runDir, 'checkpoints');
+  const p = join(root, 'latest.json');
+  let why: string;
+  if (existsSync(p)) {
+    let named: unknown;
+    try {
+      named = (JSON.parse(readFileSync(p, 'utf8')) as { dir?: unknown } | null)?.dir;
+    } catch {
+      named = undefined;
+    }
+    if (typeof named === 'string' && /^step-\d+$/.test(named) && existsSync(join(root, named))) {
+      return { dir: join(root, named), fallback: null };
+    }
+    why =
+      typeof named === 'string' && /^step-\d+$/.test(named)
+        ? `checkpoints/latest.json names ${named}, which is missing`
+        : 'checkpoints/latest.json is corrupt';
+  } else {
+    why = 'checkpoints/latest.json is missing';
+  }
+  let names: string[];
+  try {
+    names = readdirSync(root).filter((f) => /^step-\d+$/.test(f));
+  } catch {
+    return null;
+  }
+  for (const name of names.sort().reverse()) {
+    try {
+      readCheckpoint(join(root, name));
+    } catch {
+      continue;
+    }
+    return { dir: join(root, name), fallback: `${why}; using the newest intact checkpoint, ${name}` };
+  }
+  if (names.length > 0) throw new CheckpointError(`${why}, and no checkpoint in ${root} reads intact`);
+  return null;
+}
+
+/** Path of the newest checkpoint of a run (see {@link findLatestCheckpoint}), or null when there is none. */
+export function latestCheckpointDir(runDir: string): string | null {
+  return findLatestCheckpoint(runDir)?.dir ?? null;
 }
 
 /** Reads a checkpoint folder written by {@link FileCheckpointStore}; throws {@link CheckpointError} on any problem. */
@@ -249,6 +349,13 @@ export function readCheckpoint(dir: string): Checkpoint {
           : e.dtype === 'float32'
             ? new Float32Array(buf, e.offset, e.length)
             : new Float64Array(buf, e.offset, e.length);
+  }
+  for (const [name, b] of Object.entries(blobs)) {
+    if (b instanceof Float32Array || b instanceof Float64Array) {
+      let bad = 0;
+      for (let i = 0; i < b.length; i++) if (!Number.isFinite(b[i])) bad++;
+      if (bad > 0) throw new CheckpointError(`checkpoint ${dir}: ${name} holds ${bad} NaN or infinite value(s)`);
+    }
   }
   const agentState: AgentSnapshot = { kind: as.kind, json: as.json ?? {}, models, blobs };
   return { format: 'tfgym-checkpoint', version: 1, agent: m.agent, trainer: m.trainer, agentState };

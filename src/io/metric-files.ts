@@ -1,13 +1,17 @@
 /**
  * File-backed metrics sinks for a run directory: `metrics.jsonl`, `metrics.csv` and a
- * TensorBoard `events.out.tfevents.*` file. Writes are buffered and appended on `flush()`
- * so the training loop never waits on the disk per scalar.
+ * TensorBoard `events.out.tfevents.*` file. Writes are buffered and appended on `flush()`, or
+ * once {@link MAX_BUFFERED} records wait, so the training loop never waits on the disk per scalar
+ * and a long run without checkpoints neither grows its heap nor loses hours of metrics when killed.
  */
 import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { CSV_HEADER, csvLine, jsonlLine, type MetricsSink, type ScalarRecord } from '../metrics/sink.js';
 import { encodeFileVersionEvent, encodeScalarEvent, frameRecord } from '../metrics/tensorboard.js';
+
+/** Records a file sink holds before it appends them by itself. */
+export const MAX_BUFFERED = 512;
 
 /** Buffers one text line per scalar and appends them to `path` on `flush()`. */
 class LineFileSink implements MetricsSink {
@@ -18,6 +22,7 @@ class LineFileSink implements MetricsSink {
   ) {}
   scalar(tag: string, value: number, step: number, wallTime: number): void {
     this.buf.push(this.format({ tag, value, step, wallTime }));
+    if (this.buf.length >= MAX_BUFFERED) this.flush();
   }
   flush(): void {
     if (this.buf.length === 0) return;
@@ -59,6 +64,7 @@ export class TensorBoardSink implements MetricsSink {
   }
   scalar(tag: string, value: number, step: number, wallTime: number): void {
     this.chunks.push(frameRecord(encodeScalarEvent(wallTime / 1000, step, [{ tag, value }])));
+    if (this.chunks.length >= MAX_BUFFERED) this.flush();
   }
   flush(): void {
     if (this.chunks.length === 0) return;

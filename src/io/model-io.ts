@@ -14,6 +14,7 @@
 import { basename, dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { shapeSize } from '../core/spaces.js';
+import { crc32c } from '../metrics/crc32c.js';
 import { ensureDir, isDirectory, pathExists, readBytes, readText, writeFileAtomic } from './files.js';
 import { ModelFileError } from './errors.js';
 
@@ -25,6 +26,40 @@ export const WEIGHTS_BIN = 'weights.bin';
 /** Resolves a model path: a directory means `<dir>/model.json`; a file path is used as is. */
 export function modelJsonPath(path: string): string {
   return isDirectory(path) || !path.endsWith('.json') ? join(path, MODEL_JSON) : path;
+}
+
+/**
+ * What tfgym adds to the `model.json` files it writes, beside tfjs' own fields (tfjs' loaders
+ * ignore it): the CRC-32C of the weight bytes, so every loader finds a garbled `weights.bin` even
+ * when its size is intact.
+ */
+interface TfgymModelJson extends tf.io.ModelJSON {
+  tfgym?: { weightsCrc32c?: unknown };
+}
+
+/**
+ * Number of non-finite (NaN or infinite) float32 weights in artifacts, and the first weight
+ * holding one: a model that diverged, or a damaged file, is useless for every purpose.
+ */
+export function nonFiniteWeights(a: tf.io.ModelArtifacts): { count: number; first: string | null } {
+  const data = toBytes(a.weightData);
+  let offset = 0;
+  let count = 0;
+  let first: string | null = null;
+  for (const spec of a.weightSpecs ?? []) {
+    const bytes = bytesPerElement(spec);
+    if (bytes === null) break; // variable-size weights: offsets unknown past here
+    const n = shapeSize(spec.shape);
+    if (spec.dtype === 'float32' && !spec.quantization && offset + n * 4 <= data.byteLength) {
+      const v = new Float32Array(data.buffer.slice(data.byteOffset + offset, data.byteOffset + offset + n * 4));
+      let bad = 0;
+      for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) bad++;
+      if (bad > 0 && first === null) first = spec.name;
+      count += bad;
+    }
+    offset += n * bytes;
+  }
+  return { count, first };
 }
 
 /** Joins weight data (one buffer or several shards) into one byte array. */
@@ -63,7 +98,7 @@ export function writeModelFiles(path: string, artifacts: tf.io.ModelArtifacts): 
   const weightsName = path.endsWith('.json') ? `${basename(path, '.json')}.weights.bin` : WEIGHTS_BIN;
   const weightData = toBytes(artifacts.weightData);
   writeFileAtomic(join(dir, weightsName), weightData);
-  const modelJson: tf.io.ModelJSON = {
+  const modelJson: TfgymModelJson = {
     modelTopology: artifacts.modelTopology ?? {},
     format: artifacts.format ?? 'layers-model',
     generatedBy: artifacts.generatedBy ?? `TensorFlow.js tfjs-layers v${tf.version.tfjs}`,
@@ -72,21 +107,24 @@ export function writeModelFiles(path: string, artifacts: tf.io.ModelArtifacts): 
   };
   if (artifacts.trainingConfig) modelJson.trainingConfig = artifacts.trainingConfig;
   if (artifacts.userDefinedMetadata) modelJson.userDefinedMetadata = artifacts.userDefinedMetadata;
+  modelJson.tfgym = { weightsCrc32c: crc32c(weightData) };
   writeFileAtomic(jsonPath, JSON.stringify(modelJson));
   return weightData;
 }
 
 /**
  * Reads a model directory (or `.json` path) into artifacts whose weights are one buffer. Throws
- * an Error naming the file when it is missing, not JSON, not a layers model, or when the weight
- * files do not hold exactly the bytes the manifest describes (truncated or foreign shards).
+ * a {@link ModelFileError} naming the file when it is missing, not JSON, not a layers model, when
+ * the weight files do not hold exactly the bytes the manifest describes (truncated or foreign
+ * shards), do not match the CRC-32C tfgym recorded in `model.json` (garbled in place), or hold
+ * NaN or infinite weights.
  */
 export function readModelFiles(path: string): tf.io.ModelArtifacts {
   const jsonPath = modelJsonPath(path);
   if (!pathExists(jsonPath)) throw new ModelFileError(`No model at ${path}: ${jsonPath} does not exist.`);
-  let modelJson: tf.io.ModelJSON;
+  let modelJson: TfgymModelJson;
   try {
-    modelJson = JSON.parse(readText(jsonPath)) as tf.io.ModelJSON;
+    modelJson = JSON.parse(readText(jsonPath)) as TfgymModelJson;
   } catch (e) {
     throw new ModelFileError(`${jsonPath} is not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
   }
@@ -120,7 +158,18 @@ export function readModelFiles(path: string): tf.io.ModelArtifacts {
       `weights of ${jsonPath} are truncated or corrupt: ${data.byteLength} bytes, the manifest needs ${expected}`,
     );
   }
-  return tf.io.getModelArtifactsForJSONSync(modelJson, specs, data.buffer);
+  const crc = modelJson.tfgym?.weightsCrc32c;
+  if (typeof crc === 'number' && crc32c(data) !== crc) {
+    throw new ModelFileError(`weights of ${jsonPath} are corrupt (CRC-32C mismatch with model.json)`);
+  }
+  const artifacts = tf.io.getModelArtifactsForJSONSync(modelJson, specs, data.buffer);
+  const bad = nonFiniteWeights(artifacts);
+  if (bad.count > 0) {
+    throw new ModelFileError(
+      `weights of ${jsonPath} hold ${bad.count} NaN or infinite value(s), first in ${bad.first ?? '?'}: the model diverged or the file is damaged`,
+    );
+  }
+  return artifacts;
 }
 
 /**

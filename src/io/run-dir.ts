@@ -12,7 +12,8 @@
  * today's agent (fields added since the run began take their defaults) needs the agent registry,
  * so it happens a tier up, in `agents/run.ts`.
  */
-import { join } from 'node:path';
+import { statfsSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { CsvSink, JsonlSink, TensorBoardSink } from './metric-files.js';
 import { ensureDir, pathExists, readText, writeFileAtomic } from './files.js';
 import { TeeSink, type MetricsSink } from '../metrics/sink.js';
@@ -80,6 +81,55 @@ function timestamp(d: Date): string {
 /** Default run directory: `runs/<env>__<agent>__<seed>__<time>` (`/` in ids becomes `_`). */
 export function defaultRunDir(env: string, agent: string, seed: number, now: Date): string {
   return join('runs', `${env.replace(/[^A-Za-z0-9._-]/g, '_')}__${agent}__${seed}__${timestamp(now)}`);
+}
+
+/** File systems no run can live in (statfs magic numbers): procfs, sysfs, cgroup, debugfs. */
+const PSEUDO_FILESYSTEMS: Record<number, string> = {
+  0x9fa0: 'proc',
+  0x62656572: 'sysfs',
+  0x27e0eb: 'cgroup',
+  0x63677270: 'cgroup2',
+  0x64626720: 'debugfs',
+};
+
+/**
+ * Checks before anything is created that `runDir` can be a run directory: it is a folder or does
+ * not exist yet, its nearest existing parent is a folder, and that parent is on a real file system
+ * (creating folders inside `/proc` makes Node 20's recursive mkdir spin forever). Throws
+ * {@link RunDirError} naming the problem.
+ */
+export function checkRunDirPath(runDir: string): void {
+  let p = resolve(runDir);
+  let child: string | null = null;
+  for (;;) {
+    let isDir: boolean;
+    try {
+      isDir = statSync(p).isDirectory();
+    } catch {
+      const up = dirname(p);
+      if (up === p) return;
+      child = p;
+      p = up;
+      continue;
+    }
+    if (!isDir) {
+      throw new RunDirError(
+        child === null
+          ? `${runDir} is a file, not a run directory`
+          : `${runDir} cannot be created: ${p} is a file, not a folder`,
+      );
+    }
+    let type: number | undefined;
+    try {
+      type = statfsSync(p).type;
+    } catch {
+      type = undefined;
+    }
+    const fs = type === undefined ? undefined : PSEUDO_FILESYSTEMS[type];
+    if (fs !== undefined)
+      throw new RunDirError(`${runDir} lies in the kernel's ${fs} file system (${p}): choose a real folder`);
+    return;
+  }
 }
 
 /** Whether `runDir` holds a run (has a `config.json`). */

@@ -414,6 +414,23 @@ export class ReplayMemory {
         throw new Error(`Replay state does not match this memory: ${key} is ${got}, expected ${want}`);
       }
     }
+    // The counters only ever grow, with at most `capacity` transitions between tail and head.
+    const int = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v);
+    if (
+      !int(m.head) ||
+      !int(m.tail) ||
+      !int(m.frameHead) ||
+      !int(m.openFrameEnd) ||
+      m.tail < 0 ||
+      m.tail > m.head ||
+      m.head - m.tail > this.capacity ||
+      m.frameHead < 0 ||
+      m.openFrameEnd < -1 ||
+      m.openFrameEnd >= Math.max(m.frameHead, 1)
+    ) {
+      const got = `head ${String(m.head)}, tail ${String(m.tail)}, frameHead ${String(m.frameHead)}`;
+      throw new Error(`Replay state is inconsistent (${got}, capacity ${this.capacity})`);
+    }
     const mineArrays = this.getState().arrays;
     for (const [name, arr] of Object.entries(mineArrays)) {
       const src = state.arrays[name];

@@ -210,6 +210,8 @@ export class Rng {
     ) {
       throw new TypeError('Invalid Rng state: expected {kind: "xoshiro128**", s: [4 uint32], spare}.');
     }
+    // No generator ever passes through the all-zero state (it is xoshiro's fixed point): damage.
+    if (state.s.every((x) => x === 0)) throw new TypeError('Invalid Rng state: all four words are 0.');
     this.setWords(state.s[0], state.s[1], state.s[2], state.s[3]);
     this.spare = typeof state.spare === 'number' ? state.spare : null;
   }

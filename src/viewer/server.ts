@@ -8,9 +8,10 @@
  * whose socket is backed up (`bufferedAmount` above a cap) is skipped, so it loses frames (the
  * newest always wins) and, at worst, old ring entries; memory per client stays bounded.
  *
- * Security: binds 127.0.0.1 unless told otherwise; websocket upgrades need an `Origin` (when the
- * client sends one, as browsers do) whose host equals the `Host` header, and on a loopback bind
- * the `Host` must itself be a loopback name (this stops DNS-rebinding pages); incoming messages
+ * Security: binds 127.0.0.1 unless told otherwise; websocket upgrades need an `Origin` of scheme
+ * `http` whose host equals the `Host` header (browsers always send one; programs on a loopback
+ * bind may omit it, on a network bind it is required), and on a loopback bind the `Host` must
+ * itself be a loopback name (this stops DNS-rebinding pages); incoming messages
  * are size-limited and validated, and bad ones are dropped and logged once.
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
@@ -397,15 +398,21 @@ export class ViewerServer {
     const host = req.headers.host;
     if (!this.hostAllowed(host)) return reject(403, `Host header ${host ?? '(none)'} is not this server`);
     const origin = req.headers.origin;
-    if (origin !== undefined) {
-      let originHost: string;
+    if (origin === undefined) {
+      // Browsers always send an Origin, so a missing one is a program (a script, a test). On a
+      // loopback bind only local programs reach us, and they could read the run files anyway; on
+      // a network bind a client must show that it comes from this server's own page.
+      if (!this.loopbackOnly) return reject(403, 'no Origin header (required when the viewer listens beyond loopback)');
+    } else {
+      let url: URL;
       try {
-        originHost = new URL(origin).host;
+        url = new URL(origin);
       } catch {
         return reject(403, `malformed Origin ${origin}`);
       }
-      if (originHost.toLowerCase() !== (host ?? '').toLowerCase())
-        return reject(403, `Origin ${origin} is not ${host ?? ''}`);
+      // The page is served over plain http: an https origin is another site, whatever its host.
+      if (url.protocol !== 'http:' || url.host.toLowerCase() !== (host ?? '').toLowerCase())
+        return reject(403, `Origin ${origin} is not http://${host ?? ''}`);
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws));
   }

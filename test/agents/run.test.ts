@@ -1,15 +1,24 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Subject } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ConfigError } from '../../agents/config.js';
 import { agentNames, agentSpec, AGENTS } from '../../agents/registry.js';
-import { evaluate, EVAL_SEED, loadRunPolicy, readResolvedRunConfig, train } from '../../agents/run.js';
+import { TrainingDivergedError } from '../../agents/errors.js';
+import {
+  evaluate,
+  EVAL_SEED,
+  loadRunPolicy,
+  readResolvedRunConfig,
+  train,
+  type TrainRunStart,
+} from '../../agents/run.js';
 import type { TrainEvent } from '../../agents/trainer.js';
 import '../../envs/index.js';
 import { useBackend } from '../../src/backends/index.js';
 import { countsWins, EnvError, spec } from '../../src/core/registry.js';
+import { readCheckpoint } from '../../src/io/checkpoints.js';
 import { RunDirError, RunOptionsError, readRunConfig } from '../../src/io/run-dir.js';
 import { MemorySink, TAGS } from '../../src/metrics/sink.js';
 import { hasWins } from '../../src/viewer/loop.js';
@@ -199,6 +208,46 @@ describe('train() and evaluate() as library functions', () => {
     await expect(evaluate({ runDir: at('nothing') })).rejects.toThrow(RunDirError);
     // Nothing was written for the refused runs.
     for (const n of ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h']) expect(existsSync(at(n))).toBe(false);
+  });
+
+  it('a diverging run stops with TrainingDivergedError and never writes NaN weights over its last checkpoint', async () => {
+    const runDir = join(dir, 'diverge');
+    // Plain SGD with a learning rate no network survives: the loss overflows within a few updates.
+    const config = { ...TINY_DQN, learningStarts: 30, optimizer: 'sgd', learningRate: 1e30 };
+    const err = await train({
+      agent: 'dqn',
+      env: 'bsuite/Catch-v0',
+      totalSteps: 400,
+      runDir,
+      checkpointEvery: 25,
+      config,
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TrainingDivergedError);
+    expect((err as Error).message).toMatch(/training diverged at step \d+: the loss is (NaN|Infinity)/);
+    expect((err as Error).message).toMatch(/the last good state is .*step-0+25/);
+    // Every checkpoint on disk reads back (CRCs and finite weights checked).
+    const cps = readdirSync(join(runDir, 'checkpoints')).filter((f) => /^step-\d+$/.test(f));
+    expect(cps.length).toBeGreaterThan(0);
+    for (const cp of cps) expect(() => readCheckpoint(join(runDir, 'checkpoints', cp))).not.toThrow();
+  });
+
+  it('resume of a run with no checkpoint starts it again; stale temp folders of dead writers go', async () => {
+    const runDir = join(dir, 'no-checkpoint');
+    const first = await train({ agent: 'random', env: 'bsuite/Catch-v0', episodes: 2, runDir, finalEvalEpisodes: 0 });
+    rmSync(join(runDir, 'checkpoints'), { recursive: true });
+    mkdirSync(join(runDir, 'checkpoints', 'step-000000007.tmp-999999999'), { recursive: true });
+    const starts: TrainRunStart[] = [];
+    const again = await train({
+      agent: 'random',
+      resume: true,
+      runDir,
+      finalEvalEpisodes: 0,
+      onStart: (s) => starts.push(s),
+    });
+    expect(starts[0]).toMatchObject({ restarted: true, resumedAt: null, checkpointFallback: null });
+    expect(starts[0]?.cleanup.removed).toEqual([join(runDir, 'checkpoints', 'step-000000007.tmp-999999999')]);
+    expect(again.steps).toBe(first.steps);
+    expect(readdirSync(join(runDir, 'checkpoints')).filter((f) => f.includes('.tmp-'))).toEqual([]);
   });
 
   it('an aborted signal ends training early with a checkpoint and no final evaluation', async () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { crc32c, maskCrc } from '../../src/metrics/crc32c.js';
 import { decodeEvent, frameRecord, readRecords } from '../../src/metrics/tensorboard.js';
-import { CsvSink, JsonlSink, TensorBoardSink } from '../../src/io/metric-files.js';
+import { CsvSink, JsonlSink, MAX_BUFFERED, TensorBoardSink } from '../../src/io/metric-files.js';
 
 describe('TensorBoard writer', () => {
   it('CRC-32C matches the standard check value', () => {
@@ -40,6 +40,26 @@ describe('TensorBoard writer', () => {
       const bad = frameRecord(new Uint8Array([1, 2, 3]));
       bad[13] = (bad[13] as number) ^ 1;
       expect(() => readRecords(bad)).toThrow(/CRC/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('file sinks append by themselves once MAX_BUFFERED records wait (bounded memory, little lost on a kill)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tfgym-m-'));
+    try {
+      const j = new JsonlSink(join(dir, 'm.jsonl'));
+      const t = new TensorBoardSink(dir, 1000);
+      for (let i = 0; i < MAX_BUFFERED + 10; i++) {
+        j.scalar('x', i, i, 1000 + i);
+        t.scalar('x', i, i, 1000 + i);
+      }
+      // No flush yet: the first MAX_BUFFERED are on disk, the rest still buffered.
+      expect(readFileSync(join(dir, 'm.jsonl'), 'utf8').trim().split('\n')).toHaveLength(MAX_BUFFERED);
+      expect(readRecords(readFileSync(t.path))).toHaveLength(MAX_BUFFERED + 1); // + the file-version event
+      j.close();
+      t.close();
+      expect(readFileSync(join(dir, 'm.jsonl'), 'utf8').trim().split('\n')).toHaveLength(MAX_BUFFERED + 10);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -174,6 +174,11 @@ describe('viewer server', () => {
     expect((await httpGet(server.port, '/', `my-box.local:${server.port}`)).status).toBe(200);
     const evil = client(server, 'http://evil.example');
     await waitFor(() => evil.closed, 2000, 'foreign origin refused');
+    // Beyond loopback a client must name its origin: a program without one is refused.
+    const anonymous = client(server);
+    await waitFor(() => anonymous.closed, 2000, 'no Origin refused on a network bind');
+    const own = client(server, `http://127.0.0.1:${server.port}`);
+    await waitFor(() => own.of('hello').length === 1, 2000, 'own origin accepted');
   });
 
   it('set-epsilon is applied only where the host offers it', async () => {
@@ -204,8 +209,15 @@ describe('viewer server', () => {
     const evil = client(server, 'http://evil.example');
     await waitFor(() => evil.closed, 2000, 'foreign origin refused');
     expect(evil.json).toHaveLength(0);
+    // Same host, other scheme: an https page is another site.
+    const https = client(server, `https://127.0.0.1:${port}`);
+    await waitFor(() => https.closed, 2000, 'https origin refused');
+    expect(https.json).toHaveLength(0);
     const good = client(server, `http://127.0.0.1:${port}`);
     await waitFor(() => good.of('hello').length === 1, 2000, 'same-origin hello');
+    // On a loopback bind a local program may omit the Origin.
+    const local = client(server);
+    await waitFor(() => local.of('hello').length === 1, 2000, 'loopback program without Origin');
     expect(logs.some((l) => /Origin/.test(l))).toBe(true);
   });
 

@@ -16,6 +16,7 @@ import {
   saveModel,
   writeModelFiles,
 } from '../../../src/io/model-io.js';
+import { crc32c } from '../../../src/metrics/crc32c.js';
 import { Rng } from '../../../src/rng/rng.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tfgym-io-'));
@@ -120,6 +121,34 @@ describe('save/load round trip in tfjs layers format', () => {
     await expect(loadModel(p)).rejects.toThrow(/truncated or corrupt/);
     rmSync(join(p, 'weights.bin'));
     expect(() => readModelFiles(p)).toThrow(/weight file weights.bin of .* is missing/);
+  });
+
+  it('a weights.bin garbled at its own size fails its CRC; NaN weights are refused even with a matching CRC', async () => {
+    const m = mnistMlp({ variant: 'simple', rng: new Rng(7) });
+    const p = join(dir, 'garbled');
+    await saveModel(m, p);
+    m.dispose();
+    const good = readFileSync(join(p, 'weights.bin'));
+    const json = JSON.parse(readFileSync(join(p, 'model.json'), 'utf8')) as { tfgym?: { weightsCrc32c?: number } };
+    expect(json.tfgym?.weightsCrc32c).toBe(crc32c(new Uint8Array(good)));
+    const bad = Buffer.from(good);
+    bad[100] = (bad[100] ?? 0) ^ 0x40;
+    writeFileSync(join(p, 'weights.bin'), bad);
+    expect(() => readModelFiles(p)).toThrow(/corrupt \(CRC-32C mismatch with model.json\)/);
+    await expect(loadModel(p)).rejects.toThrow(/CRC-32C/);
+    // NaN in the first weight, with the CRC recomputed: the damage a CRC cannot see.
+    const nan = Buffer.from(good);
+    nan.writeFloatLE(NaN, 0);
+    nan.writeFloatLE(Infinity, 8);
+    writeFileSync(join(p, 'weights.bin'), nan);
+    json.tfgym = { weightsCrc32c: crc32c(new Uint8Array(nan)) };
+    writeFileSync(join(p, 'model.json'), JSON.stringify(json));
+    expect(() => readModelFiles(p)).toThrow(/hold 2 NaN or infinite value\(s\), first in /);
+    // A model.json without tfgym's CRC (a converted Keras model) still loads.
+    delete json.tfgym;
+    writeFileSync(join(p, 'model.json'), JSON.stringify(json));
+    writeFileSync(join(p, 'weights.bin'), good);
+    expect(readModelFiles(p).weightSpecs?.length).toBeGreaterThan(0);
   });
 
   it('writeModelFiles returns the weight bytes it wrote; a .json path gets its own weights file', async () => {
