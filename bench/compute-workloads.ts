@@ -20,7 +20,9 @@ export type LayerSpec =
   | { kind: 'conv'; filters: number; kernel: number; stride: number; padding: 'valid' | 'same'; activation: 'relu' }
   | { kind: 'maxpool'; size: number }
   | { kind: 'flatten' }
-  | { kind: 'dense'; units: number; activation: 'relu' | 'linear' | 'softmax' };
+  | { kind: 'dense'; units: number; activation: 'relu' | 'linear' | 'softmax' | 'sigmoid' }
+  | { kind: 'embedding'; inputDim: number; outputDim: number }
+  | { kind: 'lstm'; units: number };
 
 /** A network train step: input shape (without batch), layers, batch, optimizer and loss. */
 export interface NetSpec {
@@ -28,7 +30,10 @@ export interface NetSpec {
   layers: LayerSpec[];
   batch: number;
   optimizer: 'adam' | 'sgd';
-  loss: 'mse' | 'xent';
+  /** `xent`: softmax cross-entropy over classes; `bce`: binary cross-entropy of a sigmoid output. */
+  loss: 'mse' | 'xent' | 'bce';
+  /** Token ids in [0, vocab) instead of uniform floats (a net that starts with an embedding). */
+  vocab?: number;
   /** Multiply-adds of one forward pass for one sample (for GFLOP/s: a train step is ~3x forward). */
   forwardMacs: number;
 }
@@ -55,6 +60,24 @@ export function buildNet(spec: NetSpec, rng: Rng): tf.Sequential {
       model.add(tf.layers.maxPooling2d({ ...first, poolSize: l.size, strides: l.size }));
     } else if (l.kind === 'flatten') {
       model.add(tf.layers.flatten(first));
+    } else if (l.kind === 'embedding') {
+      const embeddingsInitializer = tf.initializers.randomUniform({
+        minval: -0.05,
+        maxval: 0.05,
+        seed: rng.nextSeed(),
+      });
+      model.add(
+        tf.layers.embedding({
+          ...first,
+          inputDim: l.inputDim,
+          outputDim: l.outputDim,
+          inputLength: spec.input[0],
+          embeddingsInitializer,
+        }),
+      );
+    } else if (l.kind === 'lstm') {
+      const recurrentInitializer = tf.initializers.glorotUniform({ seed: rng.nextSeed() });
+      model.add(tf.layers.lstm({ ...first, units: l.units, kernelInitializer: init, recurrentInitializer }));
     } else {
       model.add(tf.layers.dense({ ...first, units: l.units, activation: l.activation, kernelInitializer: init }));
     }
@@ -124,6 +147,22 @@ export const NET_SPECS: Record<string, NetSpec> = {
     loss: 'xent',
     forwardMacs: 28 * 28 * 20 * 25 + 14 * 14 * 50 * 500 + 2450 * 500 + 500 * 10,
   },
+  // The book's UMich sentiment LSTM (Ch6): 40 word ids from a 2,002-word vocabulary, Embedding 128,
+  // LSTM 64 (tfjs' default hard-sigmoid gates; PyTorch's LSTM has sigmoid gates, same cost),
+  // Dense 1 sigmoid; batch 32, Adam, binary cross-entropy.
+  'lstm-sentiment': {
+    input: [40],
+    vocab: 2002,
+    layers: [
+      { kind: 'embedding', inputDim: 2002, outputDim: 128 },
+      { kind: 'lstm', units: 64 },
+      { kind: 'dense', units: 1, activation: 'sigmoid' },
+    ],
+    batch: 32,
+    optimizer: 'adam',
+    loss: 'bce',
+    forwardMacs: 40 * (128 + 64) * 4 * 64 + 64,
+  },
 };
 
 /** One prepared train step of a spec on the active backend. */
@@ -131,18 +170,28 @@ export function prepareTrainStep(spec: NetSpec, seed: number): PreparedWorkload 
   const rng = new Rng(seed);
   const model = buildNet(spec, rng);
   const opt = spec.optimizer === 'adam' ? tf.train.adam(1e-3) : tf.train.sgd(0.01);
-  const x = seededTensor([spec.batch, ...spec.input], rng);
+  const vocab = spec.vocab;
+  const x =
+    vocab === undefined
+      ? seededTensor([spec.batch, ...spec.input], rng)
+      : tf.tensor(
+          Float32Array.from({ length: spec.batch * shapeSize(spec.input) }, () => rng.nextInt(vocab)),
+          [spec.batch, ...spec.input],
+        );
   const outUnits = (spec.layers[spec.layers.length - 1] as { units: number }).units;
   const labels = new Int32Array(spec.batch);
-  for (let i = 0; i < spec.batch; i++) labels[i] = rng.nextInt(outUnits);
+  for (let i = 0; i < spec.batch; i++) labels[i] = rng.nextInt(outUnits === 1 ? 2 : outUnits);
   const y =
     spec.loss === 'xent'
       ? tf.tidy(() => tf.oneHot(tf.tensor1d(labels, 'int32'), outUnits).toFloat())
-      : seededTensor([spec.batch, outUnits], rng);
+      : spec.loss === 'bce'
+        ? tf.tensor2d(Float32Array.from(labels), [spec.batch, 1])
+        : seededTensor([spec.batch, outUnits], rng);
   return {
     run() {
       const loss = opt.minimize(() => {
         const pred = model.apply(x) as tf.Tensor;
+        if (spec.loss === 'bce') return tf.losses.logLoss(y, pred);
         return spec.loss === 'mse' ? tf.losses.meanSquaredError(y, pred) : tf.losses.softmaxCrossEntropy(y, pred);
       }, true);
       loss?.dataSync();
@@ -197,6 +246,20 @@ export const lenet = trainWorkload(
   { reps: 1, warmup: 0 },
 );
 
+/**
+ * The book's sentiment LSTM (Embedding 2002x128, LSTM 64, Dense 1), batch 32. Native only: on
+ * `cpu` and `wasm` the Embedding's gradient alone (tfjs-backend-cpu's UnsortedSegmentSum, one pass
+ * over the input per vocabulary entry) took about two minutes per step.
+ */
+export const lstmSentiment: Workload = {
+  ...trainWorkload(
+    'lstm-sentiment',
+    'Ch6 sentiment LSTM train step: 40 word ids, Embedding 2002x128, LSTM 64, Dense 1 sigmoid; batch 32, Adam, BCE',
+    { reps: 1, warmup: 0 },
+  ),
+  backends: ['native'],
+};
+
 /** Raw C = A B for n x n x n matrices, GFLOP/s reported. */
 export function gemmWorkload(n: number, name = `gemm-${n}`): Workload {
   return {
@@ -230,6 +293,7 @@ export const COMPUTE_WORKLOADS: Workload[] = [
   dqnStepMinatar,
   mnistMlp,
   lenet,
+  lstmSentiment,
   gemmWorkload(512, 'gemm'),
   gemmWorkload(128),
   gemmWorkload(1024),

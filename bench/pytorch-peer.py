@@ -14,6 +14,18 @@ import torch
 from torch import nn
 
 
+class LastOutputLSTM(nn.Module):
+    """nn.LSTM over a batch-first sequence, returning the last step's output (Keras' LSTM default)."""
+
+    def __init__(self, features, units):
+        super().__init__()
+        self.lstm = nn.LSTM(features, units, batch_first=True)
+
+    def forward(self, x):
+        out, _ = self.lstm(x)
+        return out[:, -1]
+
+
 def build(spec):
     layers = []
     c, h, w = (spec["input"][2], spec["input"][0], spec["input"][1]) if len(spec["input"]) == 3 else (None, None, None)
@@ -31,11 +43,19 @@ def build(spec):
         elif l["kind"] == "flatten":
             layers.append(nn.Flatten())
             features = c * h * w
+        elif l["kind"] == "embedding":
+            layers.append(nn.Embedding(l["inputDim"], l["outputDim"]))
+            features = l["outputDim"]
+        elif l["kind"] == "lstm":
+            layers.append(LastOutputLSTM(features, l["units"]))
+            features = l["units"]
         else:
             layers.append(nn.Linear(features, l["units"]))
             features = l["units"]
             if l["activation"] == "relu":
                 layers.append(nn.ReLU())
+            elif l["activation"] == "sigmoid":
+                layers.append(nn.Sigmoid())
     return nn.Sequential(*layers)
 
 
@@ -44,9 +64,12 @@ def train_step_fn(spec):
     model = build(spec)
     opt = torch.optim.Adam(model.parameters(), 1e-3) if spec["optimizer"] == "adam" else torch.optim.SGD(model.parameters(), 0.01)
     shape = [spec["batch"]] + ([spec["input"][2], spec["input"][0], spec["input"][1]] if len(spec["input"]) == 3 else spec["input"])
-    x = torch.rand(shape) * 2 - 1
+    x = torch.randint(0, spec["vocab"], shape) if "vocab" in spec else torch.rand(shape) * 2 - 1
     out = spec["layers"][-1]["units"]
-    if spec["loss"] == "mse":
+    if spec["loss"] == "bce":
+        y = torch.randint(0, 2, (spec["batch"], 1)).float()
+        loss_fn = nn.BCELoss()
+    elif spec["loss"] == "mse":
         y = torch.rand(spec["batch"], out) * 2 - 1
         loss_fn = nn.MSELoss()
     else:

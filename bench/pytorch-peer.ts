@@ -19,6 +19,7 @@ const PEER_WORKLOADS: Record<string, { spec?: string; gemm?: number; reps: numbe
   'dqn-step-minatar': { spec: 'dqn-step-minatar', reps: 20, warmup: 3 },
   'mnist-mlp': { spec: 'mnist-mlp', reps: 20, warmup: 3 },
   lenet: { spec: 'lenet', reps: 10, warmup: 2 },
+  'lstm-sentiment': { spec: 'lstm-sentiment', reps: 20, warmup: 3 },
   gemm: { gemm: 512, reps: 10, warmup: 1 },
   'gemm-128': { gemm: 128, reps: 10, warmup: 1 },
   'gemm-1024': { gemm: 1024, reps: 10, warmup: 1 },

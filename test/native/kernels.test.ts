@@ -34,9 +34,11 @@ describe('native kernels match cpu', () => {
       .getKernelsForBackend('cpu')
       .map((k) => k.kernelName)
       .sort();
+    // Plus tfgym's own fused kernels (the LSTM), which no cpu kernel stands for.
     const nat = tf
       .getKernelsForBackend('native')
       .map((k) => k.kernelName)
+      .filter((k) => !k.startsWith('Tfgym'))
       .sort();
     expect(nat).toEqual(cpu);
     expect(['avx2+fma', 'portable']).toContain(nativeAddon()?.kernel());
@@ -339,6 +341,25 @@ describe('native kernels match cpu', () => {
               .sum(),
           )(tf.tensor(data, shape)),
         );
+      }
+    }
+  });
+
+  itNative('transpose: every permutation of ranks 1-4, identity included, float32/int32/bool', () => {
+    const rng = new Rng(23);
+    const perms = (n: number): number[][] =>
+      n === 1
+        ? [[0]]
+        : perms(n - 1).flatMap((p) => Array.from({ length: n }, (_, i) => [...p.slice(0, i), n - 1, ...p.slice(i)]));
+    for (const shape of [[5], [3, 4], [2, 3, 5], [2, 3, 1, 4]]) {
+      const data = randomData(
+        shape.reduce((a, b) => a * b, 1),
+        rng,
+      );
+      for (const perm of perms(shape.length)) {
+        expectSame(() => tf.transpose(tf.tensor(data, shape), perm));
+        expectSame(() => tf.transpose(tf.tensor(data, shape).mul(10).round().toInt(), perm));
+        expectSame(() => tf.transpose(tf.tensor(data, shape).greater(0), perm).toFloat());
       }
     }
   });
