@@ -10,6 +10,7 @@
 #include "elementwise.h"
 #include "gemm.h"
 #include "pool.h"
+#include "recurrent.h"
 
 namespace {
 
@@ -286,6 +287,58 @@ napi_value OptimizerUpdate(napi_env env, napi_callback_info info) {
   });
 }
 
+// Sizes and codes of the LSTM bindings: B, T, H >= 0 and activation codes in range.
+void lstm_dims(const Args& a, int first, int& B, int& T, int& H, bool& back, int& act, int& rec) {
+  B = a.i32(first, "B");
+  T = a.i32(first + 1, "T");
+  H = a.i32(first + 2, "H");
+  back = a.flag(first + 3);
+  act = a.i32(first + 4, "activation");
+  rec = a.i32(first + 5, "recurrentActivation");
+  if (B < 0 || T < 0 || H < 0) throw ArgError{"negative size"};
+  if (act < 0 || act > tfg::kActLast || rec < 0 || rec > tfg::kActLast) throw ArgError{"unknown activation"};
+}
+
+// lstmForward(xw, R, h, c, seq, cache, hprev, B, T, H, goBackwards, activation, recurrentActivation)
+napi_value LstmForward(napi_env env, napi_callback_info info) {
+  return call(env, info, "lstmForward", 13, [](const Args& a) {
+    int B, T, H, act, rec;
+    bool back;
+    lstm_dims(a, 7, B, T, H, back, act, rec);
+    const long long bt = static_cast<long long>(B) * T, g = 4LL * H;
+    F32 xw = a.f32(0, "xw"), r = a.f32(1, "R"), h = a.f32(2, "h"), c = a.f32(3, "c");
+    F32 seq = a.f32(4, "seq"), cache = a.f32(5, "cache"), hprev = a.f32(6, "hprev");
+    need(xw, bt * g, "xw");
+    need(r, H * g, "R");
+    need(h, static_cast<long long>(B) * H, "h");
+    need(c, static_cast<long long>(B) * H, "c");
+    need(seq, bt * H, "seq");
+    need(cache, bt * 6 * H, "cache");
+    need(hprev, bt * H, "hprev");
+    tfg::lstm_forward(B, T, H, xw.p, r.p, h.p, c.p, back, act, rec, seq.p, cache.p, hprev.p);
+  });
+}
+
+// lstmBackward(R, cache, c0, dseq, dh, dc, dz, B, T, H, goBackwards, activation, recurrentActivation)
+napi_value LstmBackward(napi_env env, napi_callback_info info) {
+  return call(env, info, "lstmBackward", 13, [](const Args& a) {
+    int B, T, H, act, rec;
+    bool back;
+    lstm_dims(a, 7, B, T, H, back, act, rec);
+    const long long bt = static_cast<long long>(B) * T, g = 4LL * H;
+    F32 r = a.f32(0, "R"), cache = a.f32(1, "cache"), c0 = a.f32(2, "c0"), dseq = a.f32(3, "dseq");
+    F32 dh = a.f32(4, "dh"), dc = a.f32(5, "dc"), dz = a.f32(6, "dz");
+    need(r, H * g, "R");
+    need(cache, bt * 6 * H, "cache");
+    need(c0, static_cast<long long>(B) * H, "c0");
+    need(dseq, bt * H, "dseq");
+    need(dh, static_cast<long long>(B) * H, "dh");
+    need(dc, static_cast<long long>(B) * H, "dc");
+    need(dz, bt * g, "dz");
+    tfg::lstm_backward(B, T, H, r.p, cache.p, c0.p, dseq.p, dh.p, dc.p, back, act, rec, dz.p);
+  });
+}
+
 // setThreads(n): n <= 0 restores the default. Returns the thread count now in use.
 napi_value SetThreads(napi_env env, napi_callback_info info) {
   napi_value argv[1];
@@ -326,6 +379,8 @@ NAPI_MODULE_INIT() {
       {"unary", nullptr, Unary, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"optimizerUpdate", nullptr, OptimizerUpdate, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sumRows", nullptr, SumRows, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"lstmForward", nullptr, LstmForward, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"lstmBackward", nullptr, LstmBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"threads", nullptr, Threads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"kernel", nullptr, Kernel, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -417,5 +417,16 @@ describe('native kernels match cpu', () => {
     expect(() =>
       addon?.conv2d(new Float32Array(1), new Float32Array(1), new Float32Array(1), new Int32Array(3), null, 0, 0),
     ).toThrow(/Int32Array of 15/);
+    const f = (n: number): Float32Array => new Float32Array(n);
+    // B=2, T=3, H=4: xw needs 2*3*16 floats.
+    expect(() => addon?.lstmForward(f(95), f(64), f(8), f(8), f(24), f(144), f(24), 2, 3, 4, false, 1, 3)).toThrow(
+      /lstmForward: xw is too short/,
+    );
+    expect(() => addon?.lstmForward(f(96), f(64), f(8), f(8), f(24), f(144), f(24), 2, 3, 4, false, 1, 9)).toThrow(
+      /unknown activation/,
+    );
+    expect(() => addon?.lstmBackward(f(64), f(143), f(8), f(24), f(8), f(8), f(96), 2, 3, 4, false, 1, 3)).toThrow(
+      /lstmBackward: cache is too short/,
+    );
   });
 });

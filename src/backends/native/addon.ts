@@ -53,6 +53,41 @@ export interface NativeAddon {
   /** out[c] = sum over r of x[r * cols + c] (double accumulation, like the cpu backend). */
   sumRows(x: Float32Array, out: Float32Array, rows: number, cols: number): void;
   /**
+   * Fused LSTM forward over a sequence (native/src/recurrent.h): h and c hold the initial states
+   * and receive the final ones; activation codes as in src/backends/native/recurrent.ts.
+   */
+  lstmForward(
+    xw: Float32Array,
+    recurrentKernel: Float32Array,
+    h: Float32Array,
+    c: Float32Array,
+    seq: Float32Array,
+    cache: Float32Array,
+    hprev: Float32Array,
+    batch: number,
+    steps: number,
+    units: number,
+    goBackwards: boolean,
+    activation: number,
+    recurrentActivation: number,
+  ): void;
+  /** Fused LSTM backpropagation through time: dh, dc in: dhT, dcT, out: dh0, dc0; writes dz. */
+  lstmBackward(
+    recurrentKernel: Float32Array,
+    cache: Float32Array,
+    c0: Float32Array,
+    dseq: Float32Array,
+    dh: Float32Array,
+    dc: Float32Array,
+    dz: Float32Array,
+    batch: number,
+    steps: number,
+    units: number,
+    goBackwards: boolean,
+    activation: number,
+    recurrentActivation: number,
+  ): void;
+  /**
    * One optimizer step in place over w and the rule's slots: rule 0 sgd, 1 adam, 2 rmsprop,
    * 3 centered rmsprop; slots and float32 coefficients as in native/src/elementwise.h.
    */
@@ -86,6 +121,8 @@ const ADDON_FUNCTIONS: ReadonlyArray<keyof NativeAddon> = [
   'binary',
   'unary',
   'sumRows',
+  'lstmForward',
+  'lstmBackward',
   'optimizerUpdate',
   'setThreads',
   'threads',

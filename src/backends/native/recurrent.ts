@@ -2,8 +2,10 @@
  * The fused LSTM of the `native` backend: a whole sequence in one kernel (`TfgymLstm`) and its
  * backpropagation through time in another (`TfgymLstmGrad`), instead of tfjs' ~14 small kernels per
  * time step. The input projection of every time step is one GEMM, each step one hidden-state GEMM
- * plus one pass over the gates; backward, one GEMM per step for the hidden-state gradient and three
- * for the input, kernel and recurrent-kernel gradients of the whole sequence.
+ * plus one pass over the gates (native/src/recurrent.cc); backward, one GEMM per step for the
+ * hidden-state gradient and three for the input, kernel and recurrent-kernel gradients of the whole
+ * sequence. Gradients follow tfjs' except exactly at an activation's kinks (hard sigmoid at
+ * +-2.5, relu at 0), where the fused kernel takes the derivative as 0.
  *
  * Models keep using the ordinary `tf.layers.lstm` (and `bidirectional` over it): {@link
  * installFusedRecurrent} routes `RNN.call` of an `LSTMCell` to the fused kernel while `native` is
@@ -29,69 +31,6 @@ export interface RecurrentHost {
 
 /** Activation codes of the fused kernels (Keras names as tfjs' activations report them). */
 const ACTIVATIONS: Readonly<Record<string, number>> = { linear: 0, tanh: 1, sigmoid: 2, hardSigmoid: 3, relu: 4 };
-
-/**
- * y[k] = act(x[k]) for k in [from, to): one switch per call, a tight loop per case (a switch per
- * element kept V8 from inlining and cost most of the step).
- */
-function activateRange(code: number, x: Float32Array, y: Float32Array, from: number, to: number): void {
-  switch (code) {
-    case 1:
-      for (let k = from; k < to; k++) y[k] = Math.tanh(x[k] ?? 0);
-      return;
-    case 2:
-      for (let k = from; k < to; k++) y[k] = 1 / (1 + Math.exp(-(x[k] ?? 0)));
-      return;
-    case 3:
-      // Keras 2's hard sigmoid, as tfjs: clip(0.2 z + 0.5, 0, 1).
-      for (let k = from; k < to; k++) {
-        const v = 0.2 * (x[k] ?? 0) + 0.5;
-        y[k] = v < 0 ? 0 : v > 1 ? 1 : v;
-      }
-      return;
-    case 4:
-      for (let k = from; k < to; k++) {
-        const v = x[k] ?? 0;
-        y[k] = v > 0 ? v : 0;
-      }
-      return;
-    default:
-      for (let k = from; k < to; k++) y[k] = x[k] ?? 0;
-  }
-}
-
-/**
- * d[k] = act'(z) from the activation's output y[k] = act(z) (what the cache keeps): tanh 1 - y^2,
- * sigmoid y (1 - y), hard sigmoid 0.2 inside (0, 1), relu 1 where y > 0. At the kinks themselves
- * (z exactly -2.5 or 2.5 for the hard sigmoid, 0 for relu) the derivative is taken as 0.
- */
-function derivativeRange(code: number, y: Float32Array, from: number, to: number, d: Float32Array, at: number): void {
-  switch (code) {
-    case 1:
-      for (let k = from; k < to; k++) {
-        const v = y[k] ?? 0;
-        d[at + k - from] = 1 - v * v;
-      }
-      return;
-    case 2:
-      for (let k = from; k < to; k++) {
-        const v = y[k] ?? 0;
-        d[at + k - from] = v * (1 - v);
-      }
-      return;
-    case 3:
-      for (let k = from; k < to; k++) {
-        const v = y[k] ?? 0;
-        d[at + k - from] = v > 0 && v < 1 ? 0.2 : 0;
-      }
-      return;
-    case 4:
-      for (let k = from; k < to; k++) d[at + k - from] = (y[k] ?? 0) > 0 ? 1 : 0;
-      return;
-    default:
-      for (let k = from; k < to; k++) d[at + k - from] = 1;
-  }
-}
 
 /** Attributes of both kernels. */
 export interface LstmAttrs {
@@ -144,46 +83,12 @@ function lstmForward(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; at
   // Per input time step: the gate activations i, f, g, o, the cell state c and act(c).
   const cache = new Float32Array(B * T * 6 * H);
   const hprev = new Float32Array(B * T * H);
-  let h = Float32Array.from(values(host, h0));
-  let hNext = new Float32Array(B * H);
+  const h = Float32Array.from(values(host, h0));
   const c = Float32Array.from(values(host, c0));
-  const recOut = new Float32Array(B * G);
-  for (let s = 0; s < T; s++) {
-    const t = attrs.goBackwards ? T - 1 - s : s;
-    if (H > 0) host.addon.matmul(h, rv, recOut, 1, B, G, H, false, false, 0, 0, null, 0, 0);
-    for (let b = 0; b < B; b++) {
-      const row = b * T + t;
-      const off = row * 6 * H;
-      const xwOff = row * G;
-      const rOff = b * G;
-      hprev.set(h.subarray(b * H, (b + 1) * H), row * H);
-      for (let j = 0; j < G; j++) recOut[rOff + j] = (recOut[rOff + j] ?? 0) + (xw[xwOff + j] ?? 0);
-      activateRange(rec, recOut, recOut, rOff, rOff + 2 * H);
-      activateRange(act, recOut, recOut, rOff + 2 * H, rOff + 3 * H);
-      activateRange(rec, recOut, recOut, rOff + 3 * H, rOff + G);
-      cache.set(recOut.subarray(rOff, rOff + G), off);
-      for (let u = 0; u < H; u++) {
-        const cu =
-          (recOut[rOff + H + u] ?? 0) * (c[b * H + u] ?? 0) + (recOut[rOff + u] ?? 0) * (recOut[rOff + 2 * H + u] ?? 0);
-        c[b * H + u] = cu;
-        cache[off + 4 * H + u] = cu;
-      }
-      activateRange(act, cache, cache, off + 4 * H, off + 5 * H);
-      // activateRange wrote act(c) over c: keep c (the backward needs both).
-      for (let u = 0; u < H; u++) {
-        const ac = cache[off + 4 * H + u] ?? 0;
-        cache[off + 5 * H + u] = ac;
-        cache[off + 4 * H + u] = c[b * H + u] ?? 0;
-        const hu = (recOut[rOff + 3 * H + u] ?? 0) * ac;
-        hNext[b * H + u] = hu;
-        seq[(b * T + s) * H + u] = hu;
-      }
-    }
-    [h, hNext] = [hNext, h];
-  }
+  host.addon.lstmForward(xw, rv, h, c, seq, cache, hprev, B, T, H, attrs.goBackwards, act, rec);
   return [
     host.makeTensorInfo([B, T, H], 'float32', seq),
-    host.makeTensorInfo([B, H], 'float32', Float32Array.from(h)),
+    host.makeTensorInfo([B, H], 'float32', h),
     host.makeTensorInfo([B, H], 'float32', c),
     host.makeTensorInfo([B, T, 6 * H], 'float32', cache),
     host.makeTensorInfo([B, T, H], 'float32', hprev),
@@ -212,43 +117,9 @@ function lstmBackward(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; a
   const c0v = values(host, c0);
   const dsv = values(host, dseq);
   const dZ = new Float32Array(B * T * G);
-  const dzStep = new Float32Array(B * G);
   const dh = Float32Array.from(values(host, dhT));
   const dc = Float32Array.from(values(host, dcT));
-  // Derivatives of the four gates and of act(c) for one (step, example): [5H].
-  const deriv = new Float32Array(5 * H);
-  for (let s = T - 1; s >= 0; s--) {
-    const t = attrs.goBackwards ? T - 1 - s : s;
-    const tPrev = attrs.goBackwards ? t + 1 : t - 1;
-    for (let b = 0; b < B; b++) {
-      const row = b * T + t;
-      const off = row * 6 * H;
-      const cPrevOff = s > 0 ? (b * T + tPrev) * 6 * H + 4 * H : -1;
-      derivativeRange(rec, cv, off, off + 2 * H, deriv, 0);
-      derivativeRange(act, cv, off + 2 * H, off + 3 * H, deriv, 2 * H);
-      derivativeRange(rec, cv, off + 3 * H, off + 4 * H, deriv, 3 * H);
-      derivativeRange(act, cv, off + 5 * H, off + 6 * H, deriv, 4 * H);
-      const base = b * G;
-      for (let u = 0; u < H; u++) {
-        const i = cv[off + u] ?? 0;
-        const f = cv[off + H + u] ?? 0;
-        const g = cv[off + 2 * H + u] ?? 0;
-        const o = cv[off + 3 * H + u] ?? 0;
-        const ac = cv[off + 5 * H + u] ?? 0;
-        const cp = cPrevOff >= 0 ? (cv[cPrevOff + u] ?? 0) : (c0v[b * H + u] ?? 0);
-        const dhu = (dh[b * H + u] ?? 0) + (dsv[(b * T + s) * H + u] ?? 0);
-        const dcu = (dc[b * H + u] ?? 0) + dhu * o * (deriv[4 * H + u] ?? 0);
-        dc[b * H + u] = dcu * f;
-        dzStep[base + u] = dcu * g * (deriv[u] ?? 0);
-        dzStep[base + H + u] = dcu * cp * (deriv[H + u] ?? 0);
-        dzStep[base + 2 * H + u] = dcu * i * (deriv[2 * H + u] ?? 0);
-        dzStep[base + 3 * H + u] = dhu * ac * (deriv[3 * H + u] ?? 0);
-      }
-      dZ.set(dzStep.subarray(base, base + G), row * G);
-    }
-    // The hidden state this step started from gets dz R^T.
-    if (H > 0) host.addon.matmul(dzStep, rv, dh, 1, B, H, G, false, true, 0, 0, null, 0, 0);
-  }
+  host.addon.lstmBackward(rv, cv, c0v, dsv, dh, dc, dZ, B, T, H, attrs.goBackwards, act, rec);
   const dx = new Float32Array(B * T * I);
   const dk = new Float32Array(I * G);
   const dr = new Float32Array(H * G);
