@@ -25,6 +25,9 @@ export const LSTM_GRAD_KERNEL = 'TfgymLstmGrad';
 /** What the kernels need of the backend (kept structural: backend.ts imports this module). */
 export interface RecurrentHost {
   readonly addon: NativeAddon;
+  /** Recycled big arrays (`take` gives arbitrary contents): a step's megabytes of cache and
+   * gradients would otherwise be fresh allocations, and garbage, on every call. */
+  readonly pool: { take(n: number): Float32Array; release(v: Float32Array): void };
   readonly data: { get(dataId: object): { values?: unknown } | undefined };
   makeTensorInfo(shape: number[], dtype: 'float32', values: Float32Array): tf.TensorInfo;
 }
@@ -76,16 +79,20 @@ function lstmForward(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; at
   const rv = values(host, recurrentKernel);
   const bv = values(host, bias);
   // Every step's input projection in one GEMM, bias included: rows b*T + t.
-  const xw = new Float32Array(B * T * G);
+  const xw = host.pool.take(B * T * G);
   if (B * T > 0 && I > 0) host.addon.matmul(xv, kv, xw, 1, B * T, G, I, false, false, 0, 0, bv, 0, 0);
   else for (let r = 0; r < B * T; r++) xw.set(bv, r * G);
-  const seq = new Float32Array(B * T * H);
+  // Every element of these is written by the kernel.
+  const seq = host.pool.take(B * T * H);
   // Per input time step: the gate activations i, f, g, o, the cell state c and act(c).
-  const cache = new Float32Array(B * T * 6 * H);
-  const hprev = new Float32Array(B * T * H);
-  const h = Float32Array.from(values(host, h0));
-  const c = Float32Array.from(values(host, c0));
+  const cache = host.pool.take(B * T * 6 * H);
+  const hprev = host.pool.take(B * T * H);
+  const h = host.pool.take(B * H);
+  h.set(values(host, h0));
+  const c = host.pool.take(B * H);
+  c.set(values(host, c0));
   host.addon.lstmForward(xw, rv, h, c, seq, cache, hprev, B, T, H, attrs.goBackwards, act, rec);
+  host.pool.release(xw);
   return [
     host.makeTensorInfo([B, T, H], 'float32', seq),
     host.makeTensorInfo([B, H], 'float32', h),
@@ -116,14 +123,23 @@ function lstmBackward(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; a
   const cv = values(host, cache);
   const c0v = values(host, c0);
   const dsv = values(host, dseq);
-  const dZ = new Float32Array(B * T * G);
-  const dh = Float32Array.from(values(host, dhT));
-  const dc = Float32Array.from(values(host, dcT));
+  const dZ = host.pool.take(B * T * G);
+  const dh = host.pool.take(B * H);
+  dh.set(values(host, dhT));
+  const dc = host.pool.take(B * H);
+  dc.set(values(host, dcT));
   host.addon.lstmBackward(rv, cv, c0v, dsv, dh, dc, dZ, B, T, H, attrs.goBackwards, act, rec);
-  const dx = new Float32Array(B * T * I);
-  const dk = new Float32Array(I * G);
-  const dr = new Float32Array(H * G);
-  const db = new Float32Array(G);
+  // Overwritten by the GEMMs below, zeroed where a dimension is 0 and no GEMM runs.
+  const dx = host.pool.take(B * T * I);
+  const dk = host.pool.take(I * G);
+  const dr = host.pool.take(H * G);
+  const db = host.pool.take(G);
+  if (B * T === 0 || G === 0 || I === 0) {
+    dx.fill(0);
+    dk.fill(0);
+  }
+  if (B * T === 0 || G === 0 || H === 0) dr.fill(0);
+  if (B * T === 0 || G === 0) db.fill(0);
   if (B * T > 0 && G > 0) {
     if (I > 0) {
       host.addon.matmul(dZ, kv, dx, 1, B * T, I, G, false, true, 0, 0, null, 0, 0);
@@ -132,6 +148,7 @@ function lstmBackward(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; a
     if (H > 0) host.addon.matmul(values(host, hprev), dZ, dr, 1, H, G, B * T, true, false, 0, 0, null, 0, 0);
     host.addon.sumRows(dZ, db, B * T, G);
   }
+  host.pool.release(dZ);
   return [
     host.makeTensorInfo([B, T, I], 'float32', dx),
     host.makeTensorInfo([I, G], 'float32', dk),
