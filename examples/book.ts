@@ -41,6 +41,8 @@ export interface BookVariant {
 export interface BookExample {
   readonly chapter: number;
   readonly chapterTitle: string;
+  /** Why the book's setting cannot run on the data shipped with tfgym (RESULTS.md says so), if it cannot. */
+  readonly dataHere?: string;
   readonly variants: Readonly<Record<string, BookVariant>>;
 }
 

@@ -189,17 +189,19 @@ function accuracyTable(name, ex, lines, notes) {
       const matching = lines.filter((l) => l.variant === vname && l.epochs === fig.epochs);
       const label = `\`${vname}\` (${cell(variant.script.replace(/^Chapter\d+\//, ''))})`;
       if (matching.length === 0) {
+        // `dataHere` (book.json) says why the book's setting cannot run on this machine's data.
+        const run = toRun(name, vname, fig.epochs, ex.chapter, variant.settings.epochs);
         out.push(
           row([
             label,
             String(fig.epochs),
             pct(fig.testAccuracy),
-            'not yet run',
+            ex.dataHere ? 'not run: needs the full data set' : 'not yet run',
             '-',
             '-',
             '-',
             '-',
-            toRun(name, vname, fig.epochs, ex.chapter, variant.settings.epochs),
+            ex.dataHere ? `${cell(ex.dataHere)}; ${run}` : run,
           ]),
         );
         continue;
