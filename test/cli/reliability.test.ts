@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { crc32c } from '../../src/metrics/crc32c.js';
+import { TINY_CATCH_DQN } from '../viewer/helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tfgym-reliability-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -38,16 +39,13 @@ function deadPid(): number {
   return Number(r.stdout);
 }
 
-// A tiny DQN on bsuite Catch: checkpoints every 50 steps with the replay (an exact resume), a best model.
+// The viewer tests' tiny Catch DQN (later flags win), checkpointing every 50 steps with the replay
+// (an exact resume) and keeping a best model.
 const TINY = [
   'train',
-  'dqn',
-  '--env',
-  'bsuite/Catch-v0',
+  ...TINY_CATCH_DQN,
   '--learning-starts',
   '40',
-  '--batch-size',
-  '8',
   '--hidden-sizes',
   '8',
   '--train-frequency',
@@ -256,6 +254,8 @@ describe('damaged run files: every loader checks them', () => {
     garble(join(latestDir(run), 'online', 'weights.bin'));
     expectOneLineError(tfgym(['eval', '--run-dir', run, '--model', 'latest', '--episodes', '2']), /CRC-32C/, 1);
     expectOneLineError(tfgym(['train', 'dqn', '--resume', '--run-dir', run, '--quiet']), /corrupt/, 1);
+    // watch loads through the same checks, before it serves anything.
+    expectOneLineError(tfgym(['watch', '--run-dir', run, '--port', '0', '--episodes', '1']), /best.*CRC-32C/, 1);
   });
 
   it('NaN weights with valid CRCs are refused by eval and resume', () => {
