@@ -294,6 +294,32 @@ describe('damaged run files: every loader checks them', () => {
     expectOneLineError(tfgym(['train', 'dqn', '--resume', '--run-dir', run2, '--quiet']), /all four words are 0/, 1);
   });
 
+  it('checkpoint.json or config.json that is not JSON: one line, never a stack trace', () => {
+    const run = copyRun('bad-json');
+    writeFileSync(join(latestDir(run), 'checkpoint.json'), '{"format": "tfgym-checkpoint",');
+    expectOneLineError(
+      tfgym(['train', 'dqn', '--resume', '--run-dir', run, '--quiet']),
+      /checkpoint\.json is corrupt/,
+      1,
+    );
+    writeFileSync(join(run, 'config.json'), '{"agent": ');
+    expectOneLineError(tfgym(['eval', '--run-dir', run, '--episodes', '1']), /config\.json is corrupt/, 2);
+  });
+
+  it('both budgets are accepted, and the output says which rule ends the run', () => {
+    const r = tfgym(
+      ['train', 'random', '--env', 'bsuite/Catch-v0', '--total-steps', '30', '--episodes', '2'].concat([
+        '--run-dir',
+        join(dir, 'both-budgets'),
+        '--final-eval-episodes',
+        '0',
+      ]),
+    );
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/budget: 30 steps or 2 episodes, whichever runs out first/);
+    expect(r.out).toMatch(/done: \d+ steps, 2 episodes/);
+  });
+
   it('a corrupt or missing latest.json falls back to the newest intact checkpoint, saying so', () => {
     const run = copyRun('latest-bad');
     writeFileSync(join(run, 'checkpoints', 'latest.json'), '{"dir": ');
