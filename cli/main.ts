@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { commands } from './commands/index.js';
 import { exitCodeFor, isExpectedError } from './errors.js';
+import { oneLine } from '../src/io/errors.js';
 import { packageVersion } from '../src/io/package.js';
 
 /**
@@ -25,11 +26,6 @@ export async function buildProgram(only?: string): Promise<Command> {
   // Subcommands inherit exit-override so their parse errors reach run() too.
   for (const c of program.commands) c.exitOverride();
   return program;
-}
-
-/** A message with its line breaks (and the blanks around them) folded into single spaces. */
-export function oneLine(msg: string): string {
-  return msg.replace(/\s*[\r\n]+\s*/g, ' ').trim();
 }
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */

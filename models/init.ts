@@ -13,7 +13,7 @@ export type Initializer = ReturnType<typeof tf.initializers.zeros>;
 
 /**
  * A seed for a tfjs random op, drawn from `rng`. tfjs' normal generators read a seed of 0 as
- * "no seed" (`seed ? seed : Math.random()`), so 0 is mapped to 1: every draw stays seeded.
+ * "no seed" and fall back to an unseeded draw, so 0 is mapped to 1: every draw stays seeded.
  */
 export function tfjsSeed(rng: Rng): number {
   const s = rng.nextSeed();

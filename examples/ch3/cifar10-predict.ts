@@ -75,7 +75,6 @@ export const cifar10PredictExample: ExampleDef = {
       await saveModel(m, tmp);
       disposeModelAndOptimizer(m);
     }
-    if (!pathExists(modelPath)) throw new ExampleArgumentError(`--model ${modelPath}: no such file or directory.`);
     const model = await loadModel(modelPath);
     try {
       const inShape = model.inputs[0]?.shape ?? [];

@@ -11,6 +11,7 @@
  * lets a user plug in another.
  */
 import * as tf from '@tensorflow/tfjs';
+import { oneLine } from '../io/errors.js';
 import { nativeProvider } from './native/backend.js';
 import { patchWasmBackend } from './wasm-patch.js';
 import {
@@ -194,5 +195,5 @@ export async function useBackend(choice: BackendChoice): Promise<BackendSelectio
 
 /** The one line printed at start: `backend: cpu (pure JS; tfjs-node not installed)`. */
 export function describeSelection(sel: BackendSelection): string {
-  return `backend: ${sel.name} (${sel.reason.replace(/\s*[\r\n]+\s*/g, ' ')})`;
+  return oneLine(`backend: ${sel.name} (${sel.reason})`);
 }

@@ -3,6 +3,11 @@
  * tell them apart by class before any backend is loaded.
  */
 
+/** A message with its line breaks (and the blanks around them) folded into single spaces: one line for the user. */
+export function oneLine(msg: string): string {
+  return msg.replace(/\s*[\r\n]+\s*/g, ' ').trim();
+}
+
 /**
  * A checkpoint that cannot be read, or does not fit the agent restoring it (another agent, network
  * or optimizer): a problem with the files, reported in one line, never a bug.

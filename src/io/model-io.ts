@@ -51,7 +51,10 @@ export function nonFiniteWeights(a: tf.io.ModelArtifacts): { count: number; firs
     if (bytes === null) break; // variable-size weights: offsets unknown past here
     const n = shapeSize(spec.shape);
     if (spec.dtype === 'float32' && !spec.quantization && offset + n * 4 <= data.byteLength) {
-      const v = new Float32Array(data.buffer.slice(data.byteOffset + offset, data.byteOffset + offset + n * 4));
+      // A view where the weight is 4-byte aligned (the usual case), a copy only where it is not.
+      const at = data.byteOffset + offset;
+      const v =
+        at % 4 === 0 ? new Float32Array(data.buffer, at, n) : new Float32Array(data.buffer.slice(at, at + n * 4));
       let bad = 0;
       for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) bad++;
       if (bad > 0 && first === null) first = spec.name;

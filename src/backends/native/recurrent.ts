@@ -43,9 +43,9 @@ export interface LstmAttrs {
   [key: string]: unknown;
 }
 
-function values(host: RecurrentHost, t: tf.TensorInfo): Float32Array {
-  const v = host.data.get(t.dataId)?.values;
-  if (!(v instanceof Float32Array)) throw new Error(`${LSTM_KERNEL}: expected float32 data`);
+function values(host: RecurrentHost, t: tf.TensorInfo | undefined): Float32Array {
+  const v = t === undefined ? undefined : host.data.get(t.dataId)?.values;
+  if (!(v instanceof Float32Array)) throw new Error(`${LSTM_KERNEL}: expected float32 inputs`);
   return v;
 }
 
@@ -58,6 +58,28 @@ function codes(attrs: LstmAttrs): [number, number] {
   return [act, rec];
 }
 
+type KernelArgsLike = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: unknown };
+
+/**
+ * What both kernels read first: x, kernel and recurrentKernel (the sizes B, T, I, H and G = 4H come
+ * from them), the activation codes, and the other inputs named in `more` (checked present).
+ */
+function unpack(args: KernelArgsLike, kernelName: string, more: readonly string[]) {
+  const host = args.backend as RecurrentHost;
+  const inputs = args.inputs as Record<string, tf.TensorInfo | undefined>;
+  const { x, kernel, recurrentKernel } = inputs;
+  const missing = more.filter((k) => inputs[k] === undefined);
+  if (!x || !kernel || !recurrentKernel || missing.length > 0) throw new Error(`${kernelName}: missing inputs`);
+  const attrs = args.attrs as LstmAttrs;
+  const [act, rec] = codes(attrs);
+  const [B = 0, T = 0, I = 0] = x.shape;
+  const H = recurrentKernel.shape[0] ?? 0;
+  const xv = values(host, x);
+  const kv = values(host, kernel);
+  const rv = values(host, recurrentKernel);
+  return { host, inputs, attrs, act, rec, B, T, I, H, G: 4 * H, xv, kv, rv };
+}
+
 /**
  * Forward over the whole sequence. Inputs x `[B, T, I]`, kernel `[I, 4H]`, recurrentKernel
  * `[H, 4H]`, bias `[4H]`, h0 and c0 `[B, H]`. Outputs: the outputs `[B, T, H]` in processing order,
@@ -65,19 +87,9 @@ function codes(attrs: LstmAttrs): [number, number] {
  * `[B, T, 6H]` and the hidden state each step started from `[B, T, H]` (both indexed by input time
  * step).
  */
-function lstmForward(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: unknown }): tf.TensorInfo[] {
-  const host = args.backend as RecurrentHost;
-  const { x, kernel, recurrentKernel, bias, h0, c0 } = args.inputs as Record<string, tf.TensorInfo>;
-  const attrs = args.attrs as LstmAttrs;
-  if (!x || !kernel || !recurrentKernel || !bias || !h0 || !c0) throw new Error(`${LSTM_KERNEL}: missing inputs`);
-  const [act, rec] = codes(attrs);
-  const [B = 0, T = 0, I = 0] = x.shape;
-  const H = recurrentKernel.shape[0] ?? 0;
-  const G = 4 * H;
-  const xv = values(host, x);
-  const kv = values(host, kernel);
-  const rv = values(host, recurrentKernel);
-  const bv = values(host, bias);
+function lstmForward(args: KernelArgsLike): tf.TensorInfo[] {
+  const { host, attrs, act, rec, B, T, I, H, G, xv, kv, rv, inputs } = unpack(args, LSTM_KERNEL, ['bias', 'h0', 'c0']);
+  const bv = values(host, inputs['bias']);
   // Every step's input projection in one GEMM, bias included: rows b*T + t.
   const xw = host.pool.take(B * T * G);
   if (B * T > 0 && I > 0) host.addon.matmul(xv, kv, xw, 1, B * T, G, I, false, false, 0, 0, bv, 0, 0);
@@ -88,9 +100,9 @@ function lstmForward(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; at
   const cache = host.pool.take(B * T * 6 * H);
   const hprev = host.pool.take(B * T * H);
   const h = host.pool.take(B * H);
-  h.set(values(host, h0));
+  h.set(values(host, inputs['h0']));
   const c = host.pool.take(B * H);
-  c.set(values(host, c0));
+  c.set(values(host, inputs['c0']));
   host.addon.lstmForward(xw, rv, h, c, seq, cache, hprev, B, T, H, attrs.goBackwards, act, rec);
   host.pool.release(xw);
   return [
@@ -107,27 +119,23 @@ function lstmForward(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; at
  * hprev, and the gradients of its outputs (dseq, dhT, dcT). Outputs the gradients of x, kernel,
  * recurrentKernel, bias, h0 and c0.
  */
-function lstmBackward(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: unknown }): tf.TensorInfo[] {
-  const host = args.backend as RecurrentHost;
-  const inp = args.inputs as Record<string, tf.TensorInfo>;
-  const { x, kernel, recurrentKernel, c0, cache, hprev, dseq, dhT, dcT } = inp;
-  if (!x || !kernel || !recurrentKernel || !c0 || !cache || !hprev || !dseq || !dhT || !dcT)
-    throw new Error(`${LSTM_GRAD_KERNEL}: missing inputs`);
-  const attrs = args.attrs as LstmAttrs;
-  const [act, rec] = codes(attrs);
-  const [B = 0, T = 0, I = 0] = x.shape;
-  const H = recurrentKernel.shape[0] ?? 0;
-  const G = 4 * H;
-  const kv = values(host, kernel);
-  const rv = values(host, recurrentKernel);
-  const cv = values(host, cache);
-  const c0v = values(host, c0);
-  const dsv = values(host, dseq);
+function lstmBackward(args: KernelArgsLike): tf.TensorInfo[] {
+  const { host, attrs, act, rec, B, T, I, H, G, xv, kv, rv, inputs } = unpack(args, LSTM_GRAD_KERNEL, [
+    'c0',
+    'cache',
+    'hprev',
+    'dseq',
+    'dhT',
+    'dcT',
+  ]);
+  const cv = values(host, inputs['cache']);
+  const c0v = values(host, inputs['c0']);
+  const dsv = values(host, inputs['dseq']);
   const dZ = host.pool.take(B * T * G);
   const dh = host.pool.take(B * H);
-  dh.set(values(host, dhT));
+  dh.set(values(host, inputs['dhT']));
   const dc = host.pool.take(B * H);
-  dc.set(values(host, dcT));
+  dc.set(values(host, inputs['dcT']));
   host.addon.lstmBackward(rv, cv, c0v, dsv, dh, dc, dZ, B, T, H, attrs.goBackwards, act, rec);
   // Overwritten by the GEMMs below, zeroed where a dimension is 0 and no GEMM runs.
   const dx = host.pool.take(B * T * I);
@@ -143,9 +151,9 @@ function lstmBackward(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; a
   if (B * T > 0 && G > 0) {
     if (I > 0) {
       host.addon.matmul(dZ, kv, dx, 1, B * T, I, G, false, true, 0, 0, null, 0, 0);
-      host.addon.matmul(values(host, x), dZ, dk, 1, I, G, B * T, true, false, 0, 0, null, 0, 0);
+      host.addon.matmul(xv, dZ, dk, 1, I, G, B * T, true, false, 0, 0, null, 0, 0);
     }
-    if (H > 0) host.addon.matmul(values(host, hprev), dZ, dr, 1, H, G, B * T, true, false, 0, 0, null, 0, 0);
+    if (H > 0) host.addon.matmul(values(host, inputs['hprev']), dZ, dr, 1, H, G, B * T, true, false, 0, 0, null, 0, 0);
     host.addon.sumRows(dZ, db, B * T, G);
   }
   host.pool.release(dZ);
