@@ -98,10 +98,13 @@ napi_value make_int(napi_env env, int v) {
   return out;
 }
 
+// The most arguments a binding takes (rnnBackward's 19).
+constexpr size_t kMaxArgs = 20;
+
 // A kernel call's arguments, read on demand; every check throws ArgError with its message.
 struct Args {
   napi_env env;
-  napi_value v[16];
+  napi_value v[kMaxArgs];
   F32 f32(int i, const char* what) const { return get_f32(env, v[i], what); }
   // null/undefined gives an empty view (p == nullptr).
   F32 f32_or_null(int i, const char* what) const { return is_nullish(env, v[i]) ? F32{} : get_f32(env, v[i], what); }
@@ -115,14 +118,14 @@ struct Args {
   tfg::ConvGeom geom(int i) const { return get_geom(env, v[i]); }
 };
 
-// Runs one binding: unpacks up to 16 arguments (missing ones are undefined), requires `min`,
+// Runs one binding: unpacks up to kMaxArgs arguments (missing ones are undefined), requires `min`,
 // and turns an ArgError into a JS exception "name: message". Kernels return nothing to JS.
 template <typename Body>
 napi_value call(napi_env env, napi_callback_info info, const char* name, size_t min, Body&& body) {
   Args a{env, {}};
-  size_t argc = 16;
+  size_t argc = kMaxArgs;
   napi_get_cb_info(env, info, &argc, a.v, nullptr, nullptr);
-  for (size_t i = argc; i < 16; i++) napi_get_undefined(env, &a.v[i]);
+  for (size_t i = argc; i < kMaxArgs; i++) napi_get_undefined(env, &a.v[i]);
   try {
     if (argc < min) throw ArgError{"too few arguments"};
     body(a);
@@ -287,55 +290,82 @@ napi_value OptimizerUpdate(napi_env env, napi_callback_info info) {
   });
 }
 
-// Sizes and codes of the LSTM bindings: B, T, H >= 0 and activation codes in range.
-void lstm_dims(const Args& a, int first, int& B, int& T, int& H, bool& back, int& act, int& rec) {
-  B = a.i32(first, "B");
-  T = a.i32(first + 1, "T");
-  H = a.i32(first + 2, "H");
-  back = a.flag(first + 3);
-  act = a.i32(first + 4, "activation");
-  rec = a.i32(first + 5, "recurrentActivation");
+// Cell, sizes and codes of the recurrent bindings: a known cell, B, T, H >= 0, activation codes in range.
+void rnn_dims(const Args& a, int first, int& cell, int& B, int& T, int& H, bool& back, int& act, int& rec) {
+  cell = a.i32(first, "cell");
+  B = a.i32(first + 1, "B");
+  T = a.i32(first + 2, "T");
+  H = a.i32(first + 3, "H");
+  back = a.flag(first + 4);
+  act = a.i32(first + 5, "activation");
+  rec = a.i32(first + 6, "recurrentActivation");
+  if (cell < 0 || cell > tfg::kCellLast) throw ArgError{"unknown cell"};
   if (B < 0 || T < 0 || H < 0) throw ArgError{"negative size"};
   if (act < 0 || act > tfg::kActLast || rec < 0 || rec > tfg::kActLast) throw ArgError{"unknown activation"};
 }
 
-// lstmForward(xw, R, h, c, seq, cache, hprev, B, T, H, goBackwards, activation, recurrentActivation)
-napi_value LstmForward(napi_env env, napi_callback_info info) {
-  return call(env, info, "lstmForward", 13, [](const Args& a) {
-    int B, T, H, act, rec;
+// A recurrent dropout mask, if given: [B, H], and not for the reset-after GRU (no layer gives it one).
+void check_rmask(const F32& rmask, int cell, long long bh) {
+  if (rmask.p == nullptr) return;
+  if (cell == tfg::kGruResetAfter) throw ArgError{"rmask is not supported for the reset-after GRU"};
+  need(rmask, bh, "rmask");
+}
+
+// rnnForward(xw, R, rbias|null, h, c|null, mask|null, rmask|null, seq, cache, hprev, cell, B, T, H,
+//            goBackwards, activation, recurrentActivation)
+napi_value RnnForward(napi_env env, napi_callback_info info) {
+  return call(env, info, "rnnForward", 17, [](const Args& a) {
+    int cell, B, T, H, act, rec;
     bool back;
-    lstm_dims(a, 7, B, T, H, back, act, rec);
-    const long long bt = static_cast<long long>(B) * T, g = 4LL * H;
-    F32 xw = a.f32(0, "xw"), r = a.f32(1, "R"), h = a.f32(2, "h"), c = a.f32(3, "c");
-    F32 seq = a.f32(4, "seq"), cache = a.f32(5, "cache"), hprev = a.f32(6, "hprev");
+    rnn_dims(a, 10, cell, B, T, H, back, act, rec);
+    const long long bt = static_cast<long long>(B) * T, g = tfg::rnn_gate_width(cell, H);
+    const long long cw = tfg::rnn_cache_width(cell, H), bh = static_cast<long long>(B) * H;
+    F32 xw = a.f32(0, "xw"), r = a.f32(1, "R"), rb = a.f32_or_null(2, "rbias"), h = a.f32(3, "h");
+    F32 c = a.f32_or_null(4, "c"), mask = a.f32_or_null(5, "mask"), rmask = a.f32_or_null(6, "rmask");
+    F32 seq = a.f32(7, "seq"), cache = a.f32(8, "cache"), hprev = a.f32(9, "hprev");
     need(xw, bt * g, "xw");
     need(r, H * g, "R");
-    need(h, static_cast<long long>(B) * H, "h");
-    need(c, static_cast<long long>(B) * H, "c");
+    if (cell == tfg::kGruResetAfter || rb.p != nullptr) need(rb, g, "rbias");
+    need(h, bh, "h");
+    if (cell == tfg::kLstm || c.p != nullptr) need(c, bh, "c");
+    if (mask.p != nullptr) need(mask, bt, "mask");
+    check_rmask(rmask, cell, bh);
     need(seq, bt * H, "seq");
-    need(cache, bt * 6 * H, "cache");
+    need(cache, bt * cw, "cache");
     need(hprev, bt * H, "hprev");
-    tfg::lstm_forward(B, T, H, xw.p, r.p, h.p, c.p, back, act, rec, seq.p, cache.p, hprev.p);
+    tfg::rnn_forward(cell, B, T, H, xw.p, r.p, rb.p, h.p, c.p, mask.p, rmask.p, back, act, rec, seq.p, cache.p, hprev.p);
   });
 }
 
-// lstmBackward(R, cache, c0, dseq, dh, dc, dz, B, T, H, goBackwards, activation, recurrentActivation)
-napi_value LstmBackward(napi_env env, napi_callback_info info) {
-  return call(env, info, "lstmBackward", 13, [](const Args& a) {
-    int B, T, H, act, rec;
+// rnnBackward(R, cache, hprev, c0|null, mask|null, rmask|null, dseq, dh, dc|null, dz, dR, drbias|null, cell,
+//             B, T, H, goBackwards, activation, recurrentActivation)
+napi_value RnnBackward(napi_env env, napi_callback_info info) {
+  return call(env, info, "rnnBackward", 19, [](const Args& a) {
+    int cell, B, T, H, act, rec;
     bool back;
-    lstm_dims(a, 7, B, T, H, back, act, rec);
-    const long long bt = static_cast<long long>(B) * T, g = 4LL * H;
-    F32 r = a.f32(0, "R"), cache = a.f32(1, "cache"), c0 = a.f32(2, "c0"), dseq = a.f32(3, "dseq");
-    F32 dh = a.f32(4, "dh"), dc = a.f32(5, "dc"), dz = a.f32(6, "dz");
+    rnn_dims(a, 12, cell, B, T, H, back, act, rec);
+    const long long bt = static_cast<long long>(B) * T, g = tfg::rnn_gate_width(cell, H);
+    const long long cw = tfg::rnn_cache_width(cell, H), bh = static_cast<long long>(B) * H;
+    F32 r = a.f32(0, "R"), cache = a.f32(1, "cache"), hprev = a.f32(2, "hprev"), c0 = a.f32_or_null(3, "c0");
+    F32 mask = a.f32_or_null(4, "mask"), rmask = a.f32_or_null(5, "rmask"), dseq = a.f32(6, "dseq");
+    F32 dh = a.f32(7, "dh"), dc = a.f32_or_null(8, "dc"), dz = a.f32(9, "dz"), dr = a.f32(10, "dR");
+    F32 drb = a.f32_or_null(11, "drbias");
     need(r, H * g, "R");
-    need(cache, bt * 6 * H, "cache");
-    need(c0, static_cast<long long>(B) * H, "c0");
+    need(cache, bt * cw, "cache");
+    need(hprev, bt * H, "hprev");
+    if (cell == tfg::kLstm) {
+      need(c0, bh, "c0");
+      need(dc, bh, "dc");
+    }
+    if (mask.p != nullptr) need(mask, bt, "mask");
+    check_rmask(rmask, cell, bh);
     need(dseq, bt * H, "dseq");
-    need(dh, static_cast<long long>(B) * H, "dh");
-    need(dc, static_cast<long long>(B) * H, "dc");
+    need(dh, bh, "dh");
     need(dz, bt * g, "dz");
-    tfg::lstm_backward(B, T, H, r.p, cache.p, c0.p, dseq.p, dh.p, dc.p, back, act, rec, dz.p);
+    need(dr, H * g, "dR");
+    if (cell == tfg::kGruResetAfter) need(drb, g, "drbias");
+    tfg::rnn_backward(cell, B, T, H, r.p, cache.p, hprev.p, c0.p, mask.p, rmask.p, dseq.p, dh.p, dc.p, back, act, rec, dz.p, dr.p,
+                      drb.p);
   });
 }
 
@@ -379,8 +409,8 @@ NAPI_MODULE_INIT() {
       {"unary", nullptr, Unary, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"optimizerUpdate", nullptr, OptimizerUpdate, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sumRows", nullptr, SumRows, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"lstmForward", nullptr, LstmForward, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"lstmBackward", nullptr, LstmBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"rnnForward", nullptr, RnnForward, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"rnnBackward", nullptr, RnnBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"threads", nullptr, Threads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"kernel", nullptr, Kernel, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -418,15 +418,22 @@ describe('native kernels match cpu', () => {
       addon?.conv2d(new Float32Array(1), new Float32Array(1), new Float32Array(1), new Int32Array(3), null, 0, 0),
     ).toThrow(/Int32Array of 15/);
     const f = (n: number): Float32Array => new Float32Array(n);
-    // B=2, T=3, H=4: xw needs 2*3*16 floats.
-    expect(() => addon?.lstmForward(f(95), f(64), f(8), f(8), f(24), f(144), f(24), 2, 3, 4, false, 1, 3)).toThrow(
-      /lstmForward: xw is too short/,
-    );
-    expect(() => addon?.lstmForward(f(96), f(64), f(8), f(8), f(24), f(144), f(24), 2, 3, 4, false, 1, 9)).toThrow(
-      /unknown activation/,
-    );
-    expect(() => addon?.lstmBackward(f(64), f(143), f(8), f(24), f(8), f(8), f(96), 2, 3, 4, false, 1, 3)).toThrow(
-      /lstmBackward: cache is too short/,
-    );
+    // LSTM (cell 0), B=2, T=3, H=4: xw needs 2*3*16 floats, the cache 2*3*24.
+    const fwd = (xw: number, rec: number, cell = 0, rmask: Float32Array | null = null): void =>
+      addon?.rnnForward(f(xw), f(64), null, f(8), f(8), null, rmask, f(24), f(144), f(24), cell, 2, 3, 4, false, 1, rec);
+    expect(() => fwd(95, 3)).toThrow(/rnnForward: xw is too short/);
+    expect(() => fwd(96, 9)).toThrow(/unknown activation/);
+    expect(() => fwd(96, 3, 7)).toThrow(/unknown cell/);
+    expect(() => fwd(96, 3, 0, f(7))).toThrow(/rmask is too short/);
+    // The reset-after GRU (cell 2) needs its recurrent bias and takes no recurrent dropout mask.
+    expect(() =>
+      addon?.rnnForward(f(72), f(48), null, f(8), null, null, null, f(24), f(96), f(24), 2, 2, 3, 4, false, 1, 2),
+    ).toThrow(/rbias is too short/);
+    expect(() =>
+      addon?.rnnForward(f(72), f(48), f(12), f(8), null, null, f(8), f(24), f(96), f(24), 2, 2, 3, 4, false, 1, 2),
+    ).toThrow(/rmask is not supported/);
+    expect(() =>
+      addon?.rnnBackward(f(64), f(143), f(24), f(8), null, null, f(24), f(8), f(8), f(96), f(64), null, 0, 2, 3, 4, false, 1, 3),
+    ).toThrow(/rnnBackward: cache is too short/);
   });
 });

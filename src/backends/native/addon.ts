@@ -53,17 +53,22 @@ export interface NativeAddon {
   /** out[c] = sum over r of x[r * cols + c] (double accumulation, like the cpu backend). */
   sumRows(x: Float32Array, out: Float32Array, rows: number, cols: number): void;
   /**
-   * Fused LSTM forward over a sequence (native/src/recurrent.h): h and c hold the initial states
-   * and receive the final ones; activation codes as in src/backends/native/recurrent.ts.
+   * Fused recurrent layer forward over a sequence (native/src/recurrent.h): cell 0 LSTM, 1 GRU
+   * (Keras 2), 2 GRU (reset after), 3 SimpleRNN; h (and c for the LSTM) hold the initial states and
+   * receive the final ones; activation codes as in src/backends/native/recurrent.ts.
    */
-  lstmForward(
+  rnnForward(
     xw: Float32Array,
     recurrentKernel: Float32Array,
+    recurrentBias: Float32Array | null,
     h: Float32Array,
-    c: Float32Array,
+    c: Float32Array | null,
+    mask: Float32Array | null,
+    recurrentMask: Float32Array | null,
     seq: Float32Array,
     cache: Float32Array,
     hprev: Float32Array,
+    cell: number,
     batch: number,
     steps: number,
     units: number,
@@ -71,15 +76,24 @@ export interface NativeAddon {
     activation: number,
     recurrentActivation: number,
   ): void;
-  /** Fused LSTM backpropagation through time: dh, dc in: dhT, dcT, out: dh0, dc0; writes dz. */
-  lstmBackward(
+  /**
+   * Fused recurrent backpropagation through time: dh (and dc) in: dhT (dcT), out: dh0 (dc0); writes
+   * dz, dR and (reset-after GRU) drbias.
+   */
+  rnnBackward(
     recurrentKernel: Float32Array,
     cache: Float32Array,
-    c0: Float32Array,
+    hprev: Float32Array,
+    c0: Float32Array | null,
+    mask: Float32Array | null,
+    recurrentMask: Float32Array | null,
     dseq: Float32Array,
     dh: Float32Array,
-    dc: Float32Array,
+    dc: Float32Array | null,
     dz: Float32Array,
+    dR: Float32Array,
+    drbias: Float32Array | null,
+    cell: number,
     batch: number,
     steps: number,
     units: number,
@@ -121,8 +135,8 @@ const ADDON_FUNCTIONS: ReadonlyArray<keyof NativeAddon> = [
   'binary',
   'unary',
   'sumRows',
-  'lstmForward',
-  'lstmBackward',
+  'rnnForward',
+  'rnnBackward',
   'optimizerUpdate',
   'setThreads',
   'threads',
