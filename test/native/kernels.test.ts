@@ -420,7 +420,25 @@ describe('native kernels match cpu', () => {
     const f = (n: number): Float32Array => new Float32Array(n);
     // LSTM (cell 0), B=2, T=3, H=4: xw needs 2*3*16 floats, the cache 2*3*24.
     const fwd = (xw: number, rec: number, cell = 0, rmask: Float32Array | null = null): void =>
-      addon?.rnnForward(f(xw), f(64), null, f(8), f(8), null, rmask, f(24), f(144), f(24), cell, 2, 3, 4, false, 1, rec);
+      addon?.rnnForward(
+        f(xw),
+        f(64),
+        null,
+        f(8),
+        f(8),
+        null,
+        rmask,
+        f(24),
+        f(144),
+        f(24),
+        cell,
+        2,
+        3,
+        4,
+        false,
+        1,
+        rec,
+      );
     expect(() => fwd(95, 3)).toThrow(/rnnForward: xw is too short/);
     expect(() => fwd(96, 9)).toThrow(/unknown activation/);
     expect(() => fwd(96, 3, 7)).toThrow(/unknown cell/);
@@ -433,7 +451,27 @@ describe('native kernels match cpu', () => {
       addon?.rnnForward(f(72), f(48), f(12), f(8), null, null, f(8), f(24), f(96), f(24), 2, 2, 3, 4, false, 1, 2),
     ).toThrow(/rmask is not supported/);
     expect(() =>
-      addon?.rnnBackward(f(64), f(143), f(24), f(8), null, null, f(24), f(8), f(8), f(96), f(64), null, 0, 2, 3, 4, false, 1, 3),
+      addon?.rnnBackward(
+        f(64),
+        f(143),
+        f(24),
+        f(8),
+        null,
+        null,
+        f(24),
+        f(8),
+        f(8),
+        f(96),
+        f(64),
+        null,
+        0,
+        2,
+        3,
+        4,
+        false,
+        1,
+        3,
+      ),
     ).toThrow(/rnnBackward: cache is too short/);
   });
 });

@@ -66,9 +66,15 @@ function values(host: RecurrentHost, t: tf.TensorInfo | undefined, kernelName: s
   return v;
 }
 
-/** An optional input: null when absent or empty (the kernels take `[0]` placeholders for them). */
+/**
+ * An optional input: null when absent or empty (the kernels take `[0]` placeholders for them). A
+ * mask cast from bool or int32 may still hold integer storage (tfjs' cpu cast shares it), so
+ * integer arrays are converted.
+ */
 function optional(host: RecurrentHost, t: tf.TensorInfo | undefined, kernelName: string): Float32Array | null {
   if (t === undefined || t.shape.reduce((a, b) => a * b, 1) === 0) return null;
+  const v = host.data.get(t.dataId)?.values;
+  if (v instanceof Int32Array || v instanceof Uint8Array) return Float32Array.from(v);
   return values(host, t, kernelName);
 }
 
@@ -310,11 +316,7 @@ export interface RnnInputs {
  * order; cT is `[0]` but for the LSTM). Runs on a backend with the kernels registered (`native`);
  * the caller disposes the results.
  */
-export function rnnSequence(
-  x: tf.Tensor3D,
-  inputs: RnnInputs,
-  attrs: RnnAttrs,
-): [tf.Tensor3D, tf.Tensor2D, tf.Tensor] {
+export function rnnSequence(x: tf.Tensor3D, inputs: RnnInputs, attrs: RnnAttrs): [tf.Tensor3D, tf.Tensor2D, tf.Tensor] {
   const empty = (): tf.Tensor => tf.zeros([0]);
   const placeholders: tf.Tensor[] = [];
   const orEmpty = (t: tf.Tensor | undefined): tf.Tensor => {
@@ -436,8 +438,10 @@ export function installFusedRecurrent(active: () => boolean): void {
     if (kind === undefined) reason = `the ${cell.getClassName()} cell`;
     else if (act === undefined || ACTIVATIONS[act] === undefined) reason = `activation ${String(act)}`;
     else if (rec === undefined || ACTIVATIONS[rec] === undefined) reason = `recurrent activation ${String(rec)}`;
-    else if (x === undefined || x.rank !== 3 || x.dtype !== 'float32') reason = 'inputs other than one float32 [B, T, I]';
-    else if (mask != null && mask.size !== (x.shape[0] ?? 0) * (x.shape[1] ?? 0)) reason = 'masks of other shapes than [B, T]';
+    else if (x === undefined || x.rank !== 3 || x.dtype !== 'float32')
+      reason = 'inputs other than one float32 [B, T, I]';
+    else if (mask != null && mask.size !== (x.shape[0] ?? 0) * (x.shape[1] ?? 0))
+      reason = 'masks of other shapes than [B, T]';
     // Wrong counts and unset states get tfjs' own errors.
     if (initial != null && initial.length !== nStates) return stock.call(this, inputs, kwargs);
     if (this.stateful && this.states_ === null) return stock.call(this, inputs, kwargs);
@@ -472,7 +476,8 @@ export function installFusedRecurrent(active: () => boolean): void {
           bias: (cell.useBias && cell.bias ? cell.bias.read() : tf.zeros([G])) as tf.Tensor1D,
           h0: states[0] as tf.Tensor2D,
           c0: kind === 'lstm' ? (states[1] as tf.Tensor2D) : undefined,
-          mask: mask == null ? undefined : (tf.reshape(tf.cast(tf.cast(mask, 'bool'), 'float32'), [B, T]) as tf.Tensor2D),
+          mask:
+            mask == null ? undefined : (tf.reshape(tf.cast(tf.cast(mask, 'bool'), 'float32'), [B, T]) as tf.Tensor2D),
           recurrentMask,
         },
         { cell: kind, goBackwards: this.goBackwards, activation: act, recurrentActivation: rec },
