@@ -232,18 +232,34 @@ napi_value MaxPoolGrad(napi_env env, napi_callback_info info) {
   });
 }
 
-// binary(op, a, periodA, b, periodB, out): out[i] = a[i % periodA] op b[i % periodB]
+// binary(op, a, periodA, b, periodB, out, innerA = 1, innerB = 1):
+//   out[i] = a[(i / innerA) % periodA] op b[(i / innerB) % periodB]
 napi_value Binary(napi_env env, napi_callback_info info) {
   return call(env, info, "binary", 6, [](const Args& a) {
     const int op = a.i32(0, "op");
     F32 x = a.f32(1, "a"), y = a.f32(3, "b"), o = a.f32(5, "out");
     const double pa = a.f64(2, "periodA"), pb = a.f64(4, "periodB");
+    const int qa = a.i32_or(6, 1, "innerA"), qb = a.i32_or(7, 1, "innerB");
     if (op < 0 || op > tfg::kSquaredDiff) throw ArgError{"unknown op"};
     if (pa < 1 || pb < 1 || x.n < pa || y.n < pb) throw ArgError{"bad period"};
+    if (qa < 1 || qb < 1) throw ArgError{"bad inner repeat"};
     const size_t n = o.n, ia = static_cast<size_t>(pa), ib = static_cast<size_t>(pb);
-    // A period longer than 1 must divide the output into whole repetitions.
-    if ((ia != 1 && n % ia != 0) || (ib != 1 && n % ib != 0)) throw ArgError{"period does not divide the output"};
-    tfg::binary(op, x.p, ia, y.p, ib, o.p, n);
+    // A period (times its inner repeat) longer than 1 must divide the output into whole repetitions.
+    const size_t sa = ia * static_cast<size_t>(qa), sb = ib * static_cast<size_t>(qb);
+    if ((sa != 1 && n % sa != 0) || (sb != 1 && n % sb != 0)) throw ArgError{"period does not divide the output"};
+    tfg::binary(op, x.p, ia, y.p, ib, o.p, n, static_cast<size_t>(qa), static_cast<size_t>(qb));
+  });
+}
+
+// softmax(x, out, rows, cols): softmax over each row
+napi_value Softmax(napi_env env, napi_callback_info info) {
+  return call(env, info, "softmax", 4, [](const Args& a) {
+    F32 x = a.f32(0, "x"), o = a.f32(1, "out");
+    const int rows = a.i32(2, "rows"), cols = a.i32(3, "cols");
+    if (rows < 0 || cols < 0) throw ArgError{"negative size"};
+    need(x, static_cast<long long>(rows) * cols, "x");
+    need(o, static_cast<long long>(rows) * cols, "out");
+    tfg::softmax_rows(x.p, o.p, rows, cols);
   });
 }
 
@@ -406,6 +422,7 @@ NAPI_MODULE_INIT() {
       {"maxPool", nullptr, MaxPool, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"maxPoolGrad", nullptr, MaxPoolGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"binary", nullptr, Binary, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"softmax", nullptr, Softmax, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"unary", nullptr, Unary, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"optimizerUpdate", nullptr, OptimizerUpdate, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sumRows", nullptr, SumRows, nullptr, nullptr, nullptr, napi_default, nullptr},

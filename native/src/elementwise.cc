@@ -52,8 +52,17 @@ void binary_range(const float* a, std::size_t pa, const float* b, std::size_t pb
 }
 
 template <typename Op>
-void binary_op(const float* a, std::size_t pa, const float* b, std::size_t pb, float* out, std::size_t n, Op op) {
-  parallel_chunks(n, [&](std::size_t lo, std::size_t hi) { binary_range(a, pa, b, pb, out, lo, hi, op); });
+void binary_op(const float* a, std::size_t pa, const float* b, std::size_t pb, float* out, std::size_t n, Op op,
+               std::size_t qa, std::size_t qb) {
+  if (qa == 1 && qb == 1) {
+    parallel_chunks(n, [&](std::size_t lo, std::size_t hi) { binary_range(a, pa, b, pb, out, lo, hi, op); });
+    return;
+  }
+  // An operand that repeats each element (a [B, T, 1] divisor of [B, T, C]): its index is
+  // (i / inner) % period.
+  parallel_chunks(n, [&](std::size_t lo, std::size_t hi) {
+    for (std::size_t i = lo; i < hi; i++) out[i] = op(a[(i / qa) % pa], b[(i / qb) % pb]);
+  });
 }
 
 template <typename Op>
@@ -65,20 +74,21 @@ void unary_op(const float* x, float* out, std::size_t n, Op op) {
 
 }  // namespace
 
-void binary(int op, const float* a, std::size_t pa, const float* b, std::size_t pb, float* out, std::size_t n) {
+void binary(int op, const float* a, std::size_t pa, const float* b, std::size_t pb, float* out, std::size_t n, std::size_t qa,
+            std::size_t qb) {
   switch (op) {
-    case kAdd: return binary_op(a, pa, b, pb, out, n, [](float x, float y) { return x + y; });
-    case kSub: return binary_op(a, pa, b, pb, out, n, [](float x, float y) { return x - y; });
-    case kMul: return binary_op(a, pa, b, pb, out, n, [](float x, float y) { return x * y; });
-    case kDiv: return binary_op(a, pa, b, pb, out, n, [](float x, float y) { return x / y; });
+    case kAdd: return binary_op(a, pa, b, pb, out, n, [](float x, float y) { return x + y; }, qa, qb);
+    case kSub: return binary_op(a, pa, b, pb, out, n, [](float x, float y) { return x - y; }, qa, qb);
+    case kMul: return binary_op(a, pa, b, pb, out, n, [](float x, float y) { return x * y; }, qa, qb);
+    case kDiv: return binary_op(a, pa, b, pb, out, n, [](float x, float y) { return x / y; }, qa, qb);
     // tfjs: NaN wins in maximum/minimum; std::max would drop it.
-    case kMax: return binary_op(a, pa, b, pb, out, n, [](float x, float y) { return (x != x || y != y) ? NAN : (x > y ? x : y); });
-    case kMin: return binary_op(a, pa, b, pb, out, n, [](float x, float y) { return (x != x || y != y) ? NAN : (x < y ? x : y); });
+    case kMax: return binary_op(a, pa, b, pb, out, n, [](float x, float y) { return (x != x || y != y) ? NAN : (x > y ? x : y); }, qa, qb);
+    case kMin: return binary_op(a, pa, b, pb, out, n, [](float x, float y) { return (x != x || y != y) ? NAN : (x < y ? x : y); }, qa, qb);
     case kSquaredDiff:
       return binary_op(a, pa, b, pb, out, n, [](float x, float y) {
         const double d = static_cast<double>(x) - y;
         return static_cast<float>(d * d);
-      });
+      }, qa, qb);
     default: return;
   }
 }
@@ -101,6 +111,27 @@ void unary(int op, const float* x, float* out, std::size_t n, float alpha) {
     case kTanh: return unary_op(x, out, n, [](float v) { return static_cast<float>(std::tanh(static_cast<double>(v))); });
     default: return;
   }
+}
+
+void softmax_rows(const float* x, float* out, std::size_t rows, std::size_t cols) {
+  const int t = pool_threads();
+  const int parts = (rows * cols < kParallelMin || t <= 1 || rows < 2) ? 1 : t;
+  pool_run(parts, [&](int i) {
+    const std::size_t r0 = rows * i / parts, r1 = rows * (i + 1) / parts;
+    for (std::size_t r = r0; r < r1; r++) {
+      const float* xr = x + r * cols;
+      float* yr = out + r * cols;
+      float m = -INFINITY;
+      for (std::size_t c = 0; c < cols; c++) m = (xr[c] > m || xr[c] != xr[c]) ? xr[c] : m;
+      double sum = 0.0;
+      for (std::size_t c = 0; c < cols; c++) {
+        yr[c] = static_cast<float>(std::exp(static_cast<double>(xr[c] - m)));
+        sum += yr[c];
+      }
+      const float s = static_cast<float>(sum);
+      for (std::size_t c = 0; c < cols; c++) yr[c] = yr[c] / s;
+    }
+  });
 }
 
 void sum_rows(const float* x, float* out, std::size_t rows, std::size_t cols) {

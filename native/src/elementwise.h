@@ -10,10 +10,17 @@ enum BinaryOp { kAdd = 0, kSub = 1, kMul = 2, kDiv = 3, kMax = 4, kMin = 5, kSqu
 enum UnaryOp { kSqrt = 0, kSquare = 1, kReluU = 2, kStep = 3, kNeg = 4, kExp = 5, kLog = 6, kAbs = 7, kRsqrt = 8, kSigmoidU = 9, kTanh = 10 };
 
 /**
- * out[i] = a[ia] op b[ib] for i < n. a_period/b_period: the operand repeats with that period
- * (1 for a scalar, n for a full operand, the last dimension for a bias).
+ * out[i] = a[(i / a_inner) % a_period] op b[(i / b_inner) % b_period] for i < n: a_period 1 for a
+ * scalar, n for a full operand, the last dimension for a bias; an inner repeat > 1 for an operand
+ * whose trailing dimensions broadcast (a [B, T, 1] divisor of [B, T, C] has inner C, period B*T).
  */
-void binary(int op, const float* a, std::size_t a_period, const float* b, std::size_t b_period, float* out, std::size_t n);
+void binary(int op, const float* a, std::size_t a_period, const float* b, std::size_t b_period, float* out, std::size_t n,
+            std::size_t a_inner = 1, std::size_t b_inner = 1);
+/**
+ * Softmax over each row of [rows, cols], as tfjs's cpu kernel computes it: x - max(x) in float,
+ * exp in double rounded to float, the row sum in double rounded to float, then a float division.
+ */
+void softmax_rows(const float* x, float* out, std::size_t rows, std::size_t cols);
 /** out[i] = op(x[i]); alpha is Step's output for x <= 0 (tfjs Step attr). */
 void unary(int op, const float* x, float* out, std::size_t n, float alpha);
 /** out[c] = sum over r of x[r * cols + c], accumulated in double (as tfjs's cpu Sum does). */

@@ -389,6 +389,91 @@ describe('native kernels match cpu', () => {
     }
   });
 
+  itNative('broadcasts with trailing 1s ([B, T, 1] against [B, T, C]) and sums over a middle block of axes', () => {
+    const rng = new Rng(31);
+    const t = (shape: number[]): tf.Tensor =>
+      tf.tensor(
+        randomData(
+          shape.reduce((a, b) => a * b, 1),
+          rng,
+        ),
+        shape,
+      );
+    const a = randomData(3 * 5 * 7, rng);
+    const b = randomData(3 * 5, rng);
+    const c = randomData(5 * 7, rng);
+    expectSame(() => [
+      tf.div(tf.tensor(a, [3, 5, 7]), tf.tensor(b, [3, 5, 1])),
+      tf.mul(tf.tensor(b, [3, 5, 1]), tf.tensor(a, [3, 5, 7])),
+      tf.sub(tf.tensor(a, [3, 5, 7]), tf.tensor(b.slice(0, 5), [5, 1])),
+      tf.add(tf.tensor(a, [3, 5, 7]), tf.tensor(c, [1, 5, 7])),
+      // A middle broadcast stays on the cpu kernel, with the same result.
+      tf.add(tf.tensor(a, [3, 5, 7]), tf.tensor(a.slice(0, 21), [3, 1, 7])),
+    ]);
+    const xData = randomData(4 * 3 * 5 * 6, rng);
+    expectSame(() => {
+      const x = tf.tensor(xData, [4, 3, 5, 1, 6]);
+      return [
+        tf.sum(x, 1),
+        tf.sum(x, [1, 2]),
+        tf.sum(x, [2, 3], true),
+        tf.sum(x, [4]),
+        tf.sum(x, [0, 1, 2, 3, 4]),
+        // Not one block: the cpu kernel.
+        tf.sum(x, [0, 2]),
+      ];
+    });
+  });
+
+  itNative('softmax over the last axis (rows of 1, 46 and 1000, -Inf and large logits) and its gradient', () => {
+    const rng = new Rng(32);
+    for (const shape of [[1], [7, 46], [3, 4, 1000], [5, 1]]) {
+      const data = randomData(
+        shape.reduce((p, q) => p * q, 1),
+        rng,
+      ).map((v) => v * 30);
+      // One -Inf logit in a row with finite ones (alone in its row it would give NaN on both backends).
+      if ((shape[shape.length - 1] ?? 1) > 3) data[2] = -Infinity;
+      expectSame(() => [
+        tf.softmax(tf.tensor(data, shape)),
+        tf.grad((x: tf.Tensor) => tf.sum(tf.square(tf.softmax(x))))(tf.tensor(data, shape)),
+      ]);
+    }
+  });
+
+  itNative('tile (RepeatVector) of ranks 1-4 and its gradient', () => {
+    const rng = new Rng(33);
+    const cases: Array<[number[], number[]]> = [
+      [[5], [3]],
+      [
+        [2, 3],
+        [2, 1],
+      ],
+      [
+        [4, 1, 6],
+        [1, 250, 1],
+      ],
+      [
+        [2, 3, 1, 2],
+        [2, 1, 3, 2],
+      ],
+    ];
+    for (const [shape, reps] of cases) {
+      const data = randomData(
+        shape.reduce((p, q) => p * q, 1),
+        rng,
+      );
+      expectSame(() => {
+        const x = tf.tensor(data, shape);
+        const w = tf.tensor(
+          randomData(x.size * reps.reduce((p, q) => p * q, 1), new Rng(34)),
+          shape.map((d, i) => d * (reps[i] ?? 1)),
+        );
+        return [tf.tile(x, reps), tf.grad((xi: tf.Tensor) => tf.sum(tf.mul(tf.tile(xi, reps), w)))(x)];
+      });
+    }
+  });
+
   itNative('the cases above ran in the addon, not in the cpu fallback', () => {
     const calls = (tf.findBackend('native') as NativeBackend).nativeCalls;
     for (const k of NATIVE_KERNELS) expect(calls.get(k) ?? 0, k).toBeGreaterThan(0);

@@ -47,7 +47,18 @@ export interface NativeAddon {
   /** Max-pool gradient, routed to each window's first maximum. */
   maxPoolGrad(dy: Float32Array, x: Float32Array, dx: Float32Array, geom: Int32Array): void;
   /** out[i] = a[i % periodA] op b[i % periodB]; op codes as BINARY_OPS in native/backend.ts. */
-  binary(op: number, a: Float32Array, periodA: number, b: Float32Array, periodB: number, out: Float32Array): void;
+  binary(
+    op: number,
+    a: Float32Array,
+    periodA: number,
+    b: Float32Array,
+    periodB: number,
+    out: Float32Array,
+    innerA?: number,
+    innerB?: number,
+  ): void;
+  /** Softmax over each row of x [rows, cols] (tfjs's cpu arithmetic). */
+  softmax(x: Float32Array, out: Float32Array, rows: number, cols: number): void;
   /** out[i] = op(x[i]); op codes as UNARY_OPS in native/backend.ts; alpha is Step's value for x <= 0. */
   unary(op: number, x: Float32Array, out: Float32Array, alpha: number): void;
   /** out[c] = sum over r of x[r * cols + c] (double accumulation, like the cpu backend). */
@@ -135,6 +146,7 @@ const ADDON_FUNCTIONS: ReadonlyArray<keyof NativeAddon> = [
   'binary',
   'unary',
   'sumRows',
+  'softmax',
   'rnnForward',
   'rnnBackward',
   'optimizerUpdate',

@@ -14,6 +14,8 @@ import type { BackendProvider, ProbeResult } from '../provider.js';
 import { loadNativeAddon, type NativeAddon } from './addon.js';
 import { adoptedBuffers, installNativeOptimizers } from './optimizers.js';
 import { installFusedRecurrent, registerRecurrentKernels } from './recurrent.js';
+import { installFastTimeDistributed } from './wrappers.js';
+import { installNativeGradients } from './gradients.js';
 
 /** Name the backend is registered under in tfjs. */
 export const NATIVE_BACKEND_NAME = 'native';
@@ -57,6 +59,10 @@ export const NATIVE_KERNELS = [
   // The gather gradient transposes (an identity permutation for axis 0): the cpu kernel walks
   // every element through index arithmetic, 22 ms of the sentiment LSTM's 45 ms step.
   'Transpose',
+  // The softmax of a tagger's [B * T, C] outputs: the cpu kernel's chain of four kernels in JS.
+  'Softmax',
+  // RepeatVector's forward (the cpu kernel maps every element through index arithmetic).
+  'Tile',
 ] as const;
 
 /** Addon op codes of binary kernels (native/src/elementwise.h). */
@@ -441,16 +447,25 @@ function maxPoolGradImpl(args: KernelArgs, backend: NativeBackend): tf.TensorInf
   return out(backend, [...input.shape], dx);
 }
 
-/** Period with which an operand of shape `s` repeats inside the broadcast shape `out`, if it does. */
-function repeatPeriod(s: readonly number[], outShape: readonly number[]): number | undefined {
+/**
+ * How an operand of shape `s` repeats inside the broadcast shape `out`, if it is one of the shapes
+ * the native kernel walks: element i of the output reads element `(i / inner) % period` (a scalar,
+ * a full operand, a trailing-dimensions operand like a bias, or one whose trailing dimensions are 1,
+ * like a `[B, T, 1]` divisor of `[B, T, C]`); a broadcast in the middle (`[B, 1, C]`) is not.
+ */
+function repeatPattern(
+  s: readonly number[],
+  outShape: readonly number[],
+): { period: number; inner: number } | undefined {
   const n = shapeSize(s);
-  if (n === 1) return 1;
-  let i = 0;
-  while (i < s.length && s[i] === 1) i++;
-  const core = s.slice(i);
-  if (core.length > outShape.length) return undefined;
-  const tail = outShape.slice(outShape.length - core.length);
-  return core.every((d, j) => d === tail[j]) ? n : undefined;
+  if (n === 1) return { period: 1, inner: 1 };
+  const padded = [...new Array<number>(Math.max(0, outShape.length - s.length)).fill(1), ...s];
+  let last = padded.length;
+  while (last > 0 && padded[last - 1] === 1) last--;
+  let first = 0;
+  while (first < last && padded[first] === 1) first++;
+  for (let i = first; i < last; i++) if (padded[i] !== outShape[i]) return undefined;
+  return { period: n, inner: shapeSize(outShape.slice(last)) };
 }
 
 function binaryImpl(name: string, args: KernelArgs, backend: NativeBackend): tf.TensorInfo | undefined {
@@ -466,12 +481,26 @@ function binaryImpl(name: string, args: KernelArgs, backend: NativeBackend): tf.
   } catch {
     return undefined; // the cpu kernel throws the proper error
   }
-  const pa = repeatPeriod(a.shape, outShape);
-  const pb = repeatPeriod(b.shape, outShape);
+  const pa = repeatPattern(a.shape, outShape);
+  const pb = repeatPattern(b.shape, outShape);
   if (pa === undefined || pb === undefined) return undefined;
   const y = backend.pool.take(shapeSize(outShape));
-  if (y.length > 0) backend.addon.binary(op, av, pa, bv, pb, y);
+  if (y.length > 0) backend.addon.binary(op, av, pa.period, bv, pb.period, y, pa.inner, pb.inner);
   return out(backend, outShape, y);
+}
+
+/** Softmax over the last axis natively (the only axis tfjs' op takes). */
+function softmaxImpl(args: KernelArgs, backend: NativeBackend): tf.TensorInfo | undefined {
+  const { logits } = args.inputs as Record<string, tf.TensorInfo | undefined>;
+  if (!logits || logits.shape.length === 0) return undefined;
+  const dim = (args.attrs as { dim?: number } | undefined)?.dim ?? -1;
+  if (dim !== -1 && dim !== logits.shape.length - 1) return undefined;
+  const xv = f32(backend, logits);
+  if (!xv) return undefined;
+  const cols = logits.shape[logits.shape.length - 1] ?? 0;
+  const y = backend.pool.take(xv.length);
+  if (y.length > 0) backend.addon.softmax(xv, y, xv.length / cols, cols);
+  return out(backend, [...logits.shape], y);
 }
 
 function unaryImpl(name: string, args: KernelArgs, backend: NativeBackend): tf.TensorInfo | undefined {
@@ -486,7 +515,10 @@ function unaryImpl(name: string, args: KernelArgs, backend: NativeBackend): tf.T
   return out(backend, [...x.shape], y);
 }
 
-/** Sum over leading axes (a bias gradient) natively; other reductions stay on the cpu kernel. */
+/**
+ * Sum over one block of adjacent axes natively (leading: a bias gradient; middle: a Tile or
+ * RepeatVector gradient), axes of size 1 anywhere; other reductions stay on the cpu kernel.
+ */
 function sumImpl(args: KernelArgs, backend: NativeBackend): tf.TensorInfo | undefined {
   const { x } = args.inputs as Record<string, tf.TensorInfo | undefined>;
   const attrs = args.attrs as unknown as tf.SumAttrs;
@@ -494,13 +526,60 @@ function sumImpl(args: KernelArgs, backend: NativeBackend): tf.TensorInfo | unde
   const xv = f32(backend, x);
   if (!xv || x.shape.length === 0) return undefined;
   const axes = tf.util.parseAxisParam(attrs.axis, x.shape).sort((p, q) => p - q);
-  if (!axes.every((ax, i) => ax === i)) return undefined;
-  const rows = shapeSize(x.shape.slice(0, axes.length));
-  const rest = x.shape.slice(axes.length);
-  const y = backend.pool.take(shapeSize(rest));
-  backend.addon.sumRows(xv, y, rows, y.length);
-  const shape = attrs.keepDims ? [...axes.map(() => 1), ...rest] : rest;
+  const block = axes.filter((ax) => x.shape[ax] !== 1);
+  const first = block[0] ?? 0;
+  const last = block[block.length - 1] ?? -1;
+  if (block.some((ax, i) => ax !== first + i)) return undefined;
+  const outer = shapeSize(x.shape.slice(0, first));
+  const rows = shapeSize(x.shape.slice(first, last + 1));
+  const cols = shapeSize(x.shape.slice(last + 1));
+  const y = backend.pool.take(outer * cols);
+  for (let o = 0; o < outer; o++) {
+    backend.addon.sumRows(
+      xv.subarray(o * rows * cols, (o + 1) * rows * cols),
+      y.subarray(o * cols, (o + 1) * cols),
+      rows,
+      cols,
+    );
+  }
+  const shape = attrs.keepDims
+    ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d))
+    : x.shape.filter((_, i) => !axes.includes(i));
   return out(backend, shape, y);
+}
+
+/**
+ * Tile as row copies: every output row of the last dimension is its source row repeated (the cpu
+ * kernel maps every element's index back through index arithmetic).
+ */
+function tileImpl(args: KernelArgs, backend: NativeBackend): tf.TensorInfo | undefined {
+  const { x } = args.inputs as Record<string, tf.TensorInfo | undefined>;
+  const reps = (args.attrs as unknown as tf.TileAttrs).reps;
+  if (!x || x.shape.length === 0 || reps.length !== x.shape.length) return undefined;
+  const xv = f32(backend, x);
+  if (!xv) return undefined;
+  const shape = x.shape;
+  const outShape = shape.map((d, i) => d * (reps[i] ?? 1));
+  const y = backend.pool.take(shapeSize(outShape));
+  if (y.length === 0) return out(backend, outShape, y);
+  const rank = shape.length;
+  const d = shape[rank - 1] ?? 1;
+  const rowLen = outShape[rank - 1] ?? 1;
+  const rows = y.length / rowLen;
+  const idx = new Array<number>(rank - 1).fill(0);
+  for (let r = 0; r < rows; r++) {
+    // Source row: each output index of the leading dimensions modulo the input's size.
+    let src = 0;
+    for (let i = 0; i < rank - 1; i++) src = src * (shape[i] ?? 1) + ((idx[i] ?? 0) % (shape[i] ?? 1));
+    const row = xv.subarray(src * d, src * d + d);
+    for (let k = 0; k < rowLen; k += d) y.set(row, r * rowLen + k);
+    for (let i = rank - 2; i >= 0; i--) {
+      idx[i] = (idx[i] ?? 0) + 1;
+      if ((idx[i] ?? 0) < (outShape[i] ?? 1)) break;
+      idx[i] = 0;
+    }
+  }
+  return out(backend, outShape, y);
 }
 
 type TypedValues = Float32Array | Int32Array | Uint8Array;
@@ -629,6 +708,8 @@ const OVERRIDES: Record<
   GatherV2: gatherImpl,
   UnsortedSegmentSum: segmentSumImpl,
   Transpose: transposeImpl,
+  Softmax: softmaxImpl,
+  Tile: tileImpl,
   ...(Object.fromEntries(
     Object.keys(BINARY_OPS).map((k) => [k, (a: KernelArgs, b: NativeBackend) => binaryImpl(k, a, b)]),
   ) as Record<
@@ -664,6 +745,8 @@ export function registerNativeBackend(addon: NativeAddon): void {
   }
   registerRecurrentKernels(NATIVE_BACKEND_NAME);
   installFusedRecurrent(() => tf.getBackend() === NATIVE_BACKEND_NAME);
+  installFastTimeDistributed(() => tf.getBackend() === NATIVE_BACKEND_NAME);
+  installNativeGradients(() => tf.getBackend() === NATIVE_BACKEND_NAME);
   installNativeOptimizers(() =>
     tf.getBackend() === NATIVE_BACKEND_NAME ? (tf.backend() as NativeBackend) : undefined,
   );
