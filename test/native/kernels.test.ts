@@ -391,14 +391,6 @@ describe('native kernels match cpu', () => {
 
   itNative('broadcasts with trailing 1s ([B, T, 1] against [B, T, C]) and sums over a middle block of axes', () => {
     const rng = new Rng(31);
-    const t = (shape: number[]): tf.Tensor =>
-      tf.tensor(
-        randomData(
-          shape.reduce((a, b) => a * b, 1),
-          rng,
-        ),
-        shape,
-      );
     const a = randomData(3 * 5 * 7, rng);
     const b = randomData(3 * 5, rng);
     const c = randomData(5 * 7, rng);
