@@ -9,6 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { fusedCalls, rnnSequence } from '../../src/backends/native/recurrent.js';
+import { gruResetAfter, type ResetAfterGruArgs } from '../../models/gru.js';
 import { Rng } from '../../src/rng/rng.js';
 import { nativeAvailable, randomData, relErr, runOn } from './helpers.js';
 
@@ -485,4 +486,62 @@ describe('the reset-after GRU kernel (Keras 3 / cuDNN) against the same cell in 
     expect(got.length).toBe(ref.length);
     ref.forEach((r, i) => expect(relErr(got[i]?.values ?? [], r.values), `output ${i}`).toBeLessThan(1e-4));
   });
+});
+
+describe("Keras 3's GRU (reset after, models/gru.ts): fused on native, the cell's step loop on cpu", () => {
+  function keras3Gru(args: Partial<ResetAfterGruArgs>, seed: number): tf.layers.Layer {
+    const layer = gruResetAfter({
+      units: H,
+      kernelInitializer: tf.initializers.glorotUniform({ seed }),
+      recurrentInitializer: tf.initializers.glorotUniform({ seed: seed + 1 }),
+      biasInitializer: tf.initializers.randomUniform({ minval: -0.5, maxval: 0.5, seed: seed + 2 }),
+      ...args,
+    });
+    build(layer);
+    return layer;
+  }
+  const x = randomData(B * T * I, new Rng(21));
+
+  itNative('weights in the Keras 3 layout: kernel [I, 3H], recurrent kernel [H, 3H], bias [2, 3H]', () => {
+    const layer = keras3Gru({}, 151);
+    expect(layer.getWeights().map((w) => w.shape)).toEqual([
+      [I, 3 * H],
+      [H, 3 * H],
+      [2, 3 * H],
+    ]);
+  });
+
+  itNative('returnSequences and returnState, goBackwards, with a mask, and under Bidirectional', () => {
+    expectSame(outputsAndGrads(keras3Gru({ returnSequences: true, returnState: true }, 161), x), 1e-4);
+    const back = keras3Gru({ returnSequences: true, goBackwards: true }, 171);
+    expectSame(() => outputsAndGrads(back, x, { mask: tf.tensor2d(maskData, [B, T], 'bool') })(), 1e-4);
+    const bi = tf.layers.bidirectional({ layer: keras3Gru({}, 181) as tf.RNN, mergeMode: 'concat' });
+    build(bi);
+    expectSame(outputsAndGrads(bi, x), 1e-4);
+  });
+
+  itNative(
+    'a model with it saves and loads (the cell is registered) and predicts the same on both backends',
+    async () => {
+      tf.setBackend('native');
+      const m = tf.sequential({ layers: [tf.layers.inputLayer({ inputShape: [T, I] }), keras3Gru({}, 191)] });
+      const xt = tf.tensor3d(x, [B, T, I]);
+      const expected = tf.tidy(() => (m.predict(xt) as tf.Tensor).dataSync().slice());
+      let artifacts: tf.io.ModelArtifacts | undefined;
+      await m.save(
+        tf.io.withSaveHandler(async (a) => {
+          artifacts = a;
+          return { modelArtifactsInfo: { dateSaved: new Date(0), modelTopologyType: 'JSON' } };
+        }),
+      );
+      m.dispose();
+      tf.setBackend('cpu');
+      const loaded = await tf.loadLayersModel(tf.io.fromMemory(artifacts as tf.io.ModelArtifacts));
+      const got = tf.tidy(() => (loaded.predict(xt) as tf.Tensor).dataSync().slice());
+      expect(relErr(got, expected)).toBeLessThan(1e-5);
+      loaded.dispose();
+      xt.dispose();
+      tf.setBackend('native');
+    },
+  );
 });

@@ -59,7 +59,7 @@ describe('TimeDistributed on native', () => {
     layer.apply(tf.input({ batchShape: [2, 3, 4] }));
     layers.push(layer);
     const before = reshapedCalls.timeDistributed;
-    tf.tidy(() => layer.apply(tf.ones([2, 3, 4])));
+    tf.tidy(() => layer.apply(tf.ones([2, 3, 4])) as tf.Tensor);
     expect(reshapedCalls.timeDistributed).toBe(before);
   });
 });

@@ -9,8 +9,8 @@
  * follow tfjs' except exactly at an activation's kinks (hard sigmoid at +-2.5, relu at 0), where the
  * fused kernel takes the derivative as 0.
  *
- * Models keep using the ordinary `tf.layers.lstm` / `gru` / `simpleRNN` (and `bidirectional` over
- * them): {@link installFusedRecurrent} routes `RNN.call` of those cells to the fused kernel while
+ * Models keep using the ordinary `tf.layers.lstm` / `gru` / `simpleRNN`, or models/gru.ts' Keras 3
+ * GRU (and `bidirectional` over them): {@link installFusedRecurrent} routes `RNN.call` of those cells to the fused kernel while
  * `native` is the active backend, with the same weights (Keras layout: kernel `[I, G]`, recurrent
  * kernel `[H, G]`, bias `[G]`, gates in Keras' order: LSTM i, f, c, o; GRU z, r, h) and the same
  * semantics as tfjs' step loop: outputs in processing order (reversed with `goBackwards`), initial
@@ -395,9 +395,11 @@ function fellBack(reason: string): void {
   }
 }
 
-const CELL_CLASSES: Readonly<Record<string, 'lstm' | 'gru' | 'simpleRnn'>> = {
+/** tfjs' cells, and models/gru.ts' Keras 3 GRU cell. */
+const CELL_CLASSES: Readonly<Record<string, RecurrentCell>> = {
   LSTMCell: 'lstm',
   GRUCell: 'gru',
+  ResetAfterGRUCell: 'gruResetAfter',
   SimpleRNNCell: 'simpleRnn',
 };
 
@@ -442,6 +444,7 @@ export function installFusedRecurrent(active: () => boolean): void {
       reason = 'inputs other than one float32 [B, T, I]';
     else if (mask != null && mask.size !== (x.shape[0] ?? 0) * (x.shape[1] ?? 0))
       reason = 'masks of other shapes than [B, T]';
+    else if (kind === 'gruResetAfter' && cell.recurrentDropout > 0) reason = "the reset-after GRU's recurrent dropout";
     // Wrong counts and unset states get tfjs' own errors.
     if (initial != null && initial.length !== nStates) return stock.call(this, inputs, kwargs);
     if (this.stateful && this.states_ === null) return stock.call(this, inputs, kwargs);
@@ -449,7 +452,7 @@ export function installFusedRecurrent(active: () => boolean): void {
       fellBack(reason ?? 'this layer');
       return stock.call(this, inputs, kwargs);
     }
-    fusedCalls[kind]++;
+    fusedCalls[kind === 'gruResetAfter' ? 'gru' : kind]++;
     return tf.tidy(() => {
       const [B = 0, T = 0, I = 0] = x.shape;
       const units = cell.units;
@@ -473,7 +476,15 @@ export function installFusedRecurrent(active: () => boolean): void {
         {
           kernel: cell.kernel.read() as tf.Tensor2D,
           recurrentKernel: cell.recurrentKernel.read() as tf.Tensor2D,
-          bias: (cell.useBias && cell.bias ? cell.bias.read() : tf.zeros([G])) as tf.Tensor1D,
+          // The reset-after GRU's bias is [2, G]: the input side's row, then the recurrent side's.
+          ...(kind === 'gruResetAfter'
+            ? (() => {
+                const [bias, recurrentBias] = (
+                  cell.useBias && cell.bias ? tf.unstack(cell.bias.read(), 0) : [tf.zeros([G]), tf.zeros([G])]
+                ) as [tf.Tensor1D, tf.Tensor1D];
+                return { bias, recurrentBias };
+              })()
+            : { bias: (cell.useBias && cell.bias ? cell.bias.read() : tf.zeros([G])) as tf.Tensor1D }),
           h0: states[0] as tf.Tensor2D,
           c0: kind === 'lstm' ? (states[1] as tf.Tensor2D) : undefined,
           mask:
