@@ -91,7 +91,8 @@ export class ResetAfterGRUCell extends GRUCellBase {
       if (!Array.isArray(inputs) || inputs.length !== 2) {
         throw new ModelArgumentError('ResetAfterGRUCell expects 2 input tensors (inputs, h)');
       }
-      let [x, h] = inputs as [tf.Tensor2D, tf.Tensor2D];
+      const h = inputs[1] as tf.Tensor2D;
+      let x = inputs[0] as tf.Tensor2D;
       const training = kwargs['training'] === true;
       // One mask per sequence, as tfjs' cells draw them (the layer clears them before each call).
       if (training && this.dropout > 0 && this.dropout < 1) {
