@@ -11,8 +11,9 @@
  *
  * Models keep using the ordinary `tf.layers.lstm` / `gru` / `simpleRNN`, or models/gru.ts' Keras 3
  * GRU (and `bidirectional` over them): {@link installFusedRecurrent} routes `RNN.call` of those
- * cells to the fused kernel while `native` is the active backend, with the same weights (Keras layout: kernel `[I, G]`, recurrent
- * kernel `[H, G]`, bias `[G]`, gates in Keras' order: LSTM i, f, c, o; GRU z, r, h) and the same
+ * cells to the fused kernel while `native` is the active backend, with the same weights (Keras
+ * layout: kernel `[I, G]`, recurrent kernel `[H, G]`, bias `[G]` (`[2, G]` for the Keras 3 GRU),
+ * gates in Keras' order: LSTM i, f, c, o; GRU z, r, h) and the same
  * semantics as tfjs' step loop: outputs in processing order (reversed with `goBackwards`), initial
  * states, `stateful` carry-over, `returnSequences`, `returnState`, masks (a masked step keeps the
  * states and repeats the previous output), input dropout and recurrent dropout (one mask per call,
