@@ -466,6 +466,52 @@ describe('native kernels match cpu', () => {
     }
   });
 
+  itNative('slice, split, reverse and pad: ranks 0-4, every axis, float32/int32/bool', () => {
+    const rng = new Rng(35);
+    const shape = [3, 4, 5, 2];
+    const data = randomData(3 * 4 * 5 * 2, rng);
+    const dtypes = ['float32', 'int32', 'bool'] as const;
+    for (const dtype of dtypes) {
+      const x = (): tf.Tensor => {
+        const t = tf.tensor(data, shape);
+        return dtype === 'float32' ? t : dtype === 'int32' ? tf.cast(tf.mul(t, 10), 'int32') : tf.greater(t, 0);
+      };
+      expectSame(() => [
+        tf.slice(x(), [1, 0, 2, 0], [2, 4, 3, 2]),
+        tf.slice(x(), [0, 1, 0, 1], [-1, 2, -1, 1]),
+        tf.slice(x(), [2, 3, 4, 1], [1, 1, 1, 1]),
+        tf.slice(x(), [0, 0, 0, 0], [0, 4, 5, 2]),
+        tf.slice(tf.reshape(x(), [120]), 7, 50),
+        ...tf.split(x(), 2, 3),
+        ...tf.split(x(), [1, 3, 1], 2),
+        ...tf.split(x(), [2, 1], 0),
+        tf.reverse(x(), 1),
+        tf.reverse(x(), [0, 3]),
+        tf.reverse(x(), [3]),
+        tf.reverse(x()),
+        tf.reverse(x(), []),
+        tf.pad(x(), [
+          [0, 0],
+          [2, 1],
+          [0, 0],
+          [1, 0],
+        ]),
+        tf.pad(
+          x(),
+          [
+            [1, 1],
+            [0, 0],
+            [3, 0],
+            [0, 0],
+          ],
+          dtype === 'bool' ? 1 : 2.5,
+        ),
+        tf.pad(tf.reshape(x(), [120]), [[4, 0]]),
+      ]);
+    }
+    expectSame(() => [tf.reverse(tf.scalar(3)), tf.slice(tf.tensor1d([1, 2, 3]), 1, 0)]);
+  });
+
   itNative('the cases above ran in the addon, not in the cpu fallback', () => {
     const calls = (tf.findBackend('native') as NativeBackend).nativeCalls;
     for (const k of NATIVE_KERNELS) expect(calls.get(k) ?? 0, k).toBeGreaterThan(0);
