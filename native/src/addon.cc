@@ -46,6 +46,24 @@ F32 get_f32(napi_env env, napi_value v, const char* what) {
   return F32{static_cast<float*>(data), len};
 }
 
+// A Uint8Array (bool tensors' storage).
+struct U8 {
+  unsigned char* p = nullptr;
+  size_t n = 0;
+};
+
+U8 get_u8(napi_env env, napi_value v, const char* what) {
+  bool is_ta = false;
+  napi_is_typedarray(env, v, &is_ta);
+  if (!is_ta) throw ArgError{std::string(what) + " must be a Uint8Array"};
+  napi_typedarray_type type;
+  size_t len = 0;
+  void* data = nullptr;
+  napi_get_typedarray_info(env, v, &type, &len, &data, nullptr, nullptr);
+  if (type != napi_uint8_array) throw ArgError{std::string(what) + " must be a Uint8Array"};
+  return U8{static_cast<unsigned char*>(data), len};
+}
+
 int32_t get_i32(napi_env env, napi_value v, const char* what) {
   int32_t out = 0;
   if (napi_get_value_int32(env, v, &out) != napi_ok) throw ArgError{std::string(what) + " must be a number"};
@@ -106,6 +124,7 @@ struct Args {
   napi_env env;
   napi_value v[kMaxArgs];
   F32 f32(int i, const char* what) const { return get_f32(env, v[i], what); }
+  U8 u8(int i, const char* what) const { return get_u8(env, v[i], what); }
   // null/undefined gives an empty view (p == nullptr).
   F32 f32_or_null(int i, const char* what) const { return is_nullish(env, v[i]) ? F32{} : get_f32(env, v[i], what); }
   int i32(int i, const char* what) const { return get_i32(env, v[i], what); }
@@ -269,9 +288,35 @@ napi_value Unary(napi_env env, napi_callback_info info) {
     const int op = a.i32(0, "op");
     F32 x = a.f32(1, "x"), o = a.f32(2, "out");
     const float alpha = a.f32_scalar_or(3, 0.f, "alpha");
-    if (op < 0 || op > tfg::kTanh) throw ArgError{"unknown op"};
+    if (op < 0 || op > tfg::kUnaryLast) throw ArgError{"unknown op"};
     need(x, static_cast<long long>(o.n), "x");
     tfg::unary(op, x.p, o.p, o.n, alpha);
+  });
+}
+
+// compare(op, a, periodA, innerA, b, periodB, innerB, out: Uint8Array)
+napi_value Compare(napi_env env, napi_callback_info info) {
+  return call(env, info, "compare", 8, [](const Args& a) {
+    const int op = a.i32(0, "op");
+    F32 x = a.f32(1, "a"), y = a.f32(4, "b");
+    U8 o = a.u8(7, "out");
+    const int pa = a.i32(2, "periodA"), qa = a.i32(3, "innerA"), pb = a.i32(5, "periodB"), qb = a.i32(6, "innerB");
+    if (op < 0 || op > tfg::kNotEqual) throw ArgError{"unknown op"};
+    if (pa < 1 || pb < 1 || qa < 1 || qb < 1 || x.n < static_cast<size_t>(pa) || y.n < static_cast<size_t>(pb))
+      throw ArgError{"bad period"};
+    const size_t sa = static_cast<size_t>(pa) * qa, sb = static_cast<size_t>(pb) * qb;
+    if ((sa != 1 && o.n % sa != 0) || (sb != 1 && o.n % sb != 0)) throw ArgError{"period does not divide the output"};
+    tfg::compare(op, x.p, pa, qa, y.p, pb, qb, o.p, o.n);
+  });
+}
+
+// select(cond: Uint8Array, t, e, out): out[i] = cond[i] ? t[i] : e[i]
+napi_value Select(napi_env env, napi_callback_info info) {
+  return call(env, info, "select", 4, [](const Args& a) {
+    U8 c = a.u8(0, "cond");
+    F32 t = a.f32(1, "t"), e = a.f32(2, "e"), o = a.f32(3, "out");
+    if (c.n < o.n || t.n < o.n || e.n < o.n) throw ArgError{"an input is too short for the output"};
+    tfg::select(c.p, t.p, e.p, o.p, o.n);
   });
 }
 
@@ -424,6 +469,8 @@ NAPI_MODULE_INIT() {
       {"binary", nullptr, Binary, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"softmax", nullptr, Softmax, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"unary", nullptr, Unary, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"compare", nullptr, Compare, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"select", nullptr, Select, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"optimizerUpdate", nullptr, OptimizerUpdate, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sumRows", nullptr, SumRows, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"rnnForward", nullptr, RnnForward, nullptr, nullptr, nullptr, napi_default, nullptr},

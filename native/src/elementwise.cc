@@ -109,8 +109,51 @@ void unary(int op, const float* x, float* out, std::size_t n, float alpha) {
     case kSigmoidU:
       return unary_op(x, out, n, [](float v) { return static_cast<float>(1.0 / (1.0 + std::exp(-static_cast<double>(v)))); });
     case kTanh: return unary_op(x, out, n, [](float v) { return static_cast<float>(std::tanh(static_cast<double>(v))); });
+    case kLeakyReluU: return unary_op(x, out, n, [alpha](float v) { return v < 0.f ? alpha * v : v; });
+    // As tfjs: x >= 0 ? x : exp(x) - 1, exp in double.
+    case kEluU: return unary_op(x, out, n, [](float v) { return v >= 0.f ? v : static_cast<float>(std::exp(static_cast<double>(v)) - 1.0); });
+    case kSoftplus:
+      // tfjs' thresholds: exp(x) below log(eps) + 2, x above -(log(eps) + 2), else log(1 + exp(x)).
+      return unary_op(x, out, n, [](float v) {
+        const double threshold = std::log(1.1920928955078125e-7) + 2.0;
+        const double e = std::exp(static_cast<double>(v));
+        if (v < threshold) return static_cast<float>(e);
+        if (v > -threshold) return v;
+        return static_cast<float>(std::log(1.0 + e));
+      });
     default: return;
   }
+}
+
+void compare(int op, const float* a, std::size_t pa, std::size_t qa, const float* b, std::size_t pb, std::size_t qb,
+             unsigned char* out, std::size_t n) {
+  auto run = [&](auto pred) {
+    parallel_chunks(n, [&](std::size_t lo, std::size_t hi) {
+      if (pa >= n && pb >= n && qa == 1 && qb == 1) {
+        for (std::size_t i = lo; i < hi; i++) out[i] = pred(a[i], b[i]) ? 1 : 0;
+      } else if (pb == 1 && pa >= n && qa == 1) {
+        const float y = b[0];
+        for (std::size_t i = lo; i < hi; i++) out[i] = pred(a[i], y) ? 1 : 0;
+      } else {
+        for (std::size_t i = lo; i < hi; i++) out[i] = pred(a[(i / qa) % pa], b[(i / qb) % pb]) ? 1 : 0;
+      }
+    });
+  };
+  switch (op) {
+    case kGreater: return run([](float x, float y) { return x > y; });
+    case kGreaterEqual: return run([](float x, float y) { return x >= y; });
+    case kLess: return run([](float x, float y) { return x < y; });
+    case kLessEqual: return run([](float x, float y) { return x <= y; });
+    case kEqual: return run([](float x, float y) { return x == y; });
+    case kNotEqual: return run([](float x, float y) { return x != y; });
+    default: return;
+  }
+}
+
+void select(const unsigned char* cond, const float* t, const float* e, float* out, std::size_t n) {
+  parallel_chunks(n, [&](std::size_t lo, std::size_t hi) {
+    for (std::size_t i = lo; i < hi; i++) out[i] = cond[i] ? t[i] : e[i];
+  });
 }
 
 void softmax_rows(const float* x, float* out, std::size_t rows, std::size_t cols) {

@@ -7,7 +7,13 @@ namespace tfg {
 /** Binary ops, same numbering as the JS side. */
 enum BinaryOp { kAdd = 0, kSub = 1, kMul = 2, kDiv = 3, kMax = 4, kMin = 5, kSquaredDiff = 6 };
 /** Unary ops, same numbering as the JS side. */
-enum UnaryOp { kSqrt = 0, kSquare = 1, kReluU = 2, kStep = 3, kNeg = 4, kExp = 5, kLog = 6, kAbs = 7, kRsqrt = 8, kSigmoidU = 9, kTanh = 10 };
+enum UnaryOp {
+  kSqrt = 0, kSquare = 1, kReluU = 2, kStep = 3, kNeg = 4, kExp = 5, kLog = 6, kAbs = 7, kRsqrt = 8, kSigmoidU = 9, kTanh = 10,
+  kLeakyReluU = 11, kEluU = 12, kSoftplus = 13
+};
+constexpr int kUnaryLast = kSoftplus;
+/** Comparisons (bool results), same numbering as the JS side. */
+enum CompareOp { kGreater = 0, kGreaterEqual = 1, kLess = 2, kLessEqual = 3, kEqual = 4, kNotEqual = 5 };
 
 /**
  * out[i] = a[(i / a_inner) % a_period] op b[(i / b_inner) % b_period] for i < n: a_period 1 for a
@@ -16,12 +22,17 @@ enum UnaryOp { kSqrt = 0, kSquare = 1, kReluU = 2, kStep = 3, kNeg = 4, kExp = 5
  */
 void binary(int op, const float* a, std::size_t a_period, const float* b, std::size_t b_period, float* out, std::size_t n,
             std::size_t a_inner = 1, std::size_t b_inner = 1);
+/** out[i] = a[(i / qa) % pa] op b[(i / qb) % pb] as 0/1 (broadcasting as in binary). */
+void compare(int op, const float* a, std::size_t pa, std::size_t qa, const float* b, std::size_t pb, std::size_t qb,
+             unsigned char* out, std::size_t n);
+/** out[i] = cond[i] ? t[i] : e[i]. */
+void select(const unsigned char* cond, const float* t, const float* e, float* out, std::size_t n);
 /**
  * Softmax over each row of [rows, cols], as tfjs's cpu kernel computes it: x - max(x) in float,
  * exp in double rounded to float, the row sum in double rounded to float, then a float division.
  */
 void softmax_rows(const float* x, float* out, std::size_t rows, std::size_t cols);
-/** out[i] = op(x[i]); alpha is Step's output for x <= 0 (tfjs Step attr). */
+/** out[i] = op(x[i]); alpha is Step's output for x <= 0 (tfjs Step attr) and LeakyRelu's slope. */
 void unary(int op, const float* x, float* out, std::size_t n, float alpha);
 /** out[c] = sum over r of x[r * cols + c], accumulated in double (as tfjs's cpu Sum does). */
 void sum_rows(const float* x, float* out, std::size_t rows, std::size_t cols);

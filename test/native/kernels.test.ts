@@ -512,6 +512,39 @@ describe('native kernels match cpu', () => {
     expectSame(() => [tf.reverse(tf.scalar(3)), tf.slice(tf.tensor1d([1, 2, 3]), 1, 0)]);
   });
 
+  itNative('leaky relu, elu, softplus, comparisons and select, with the gradients that use them', () => {
+    const rng = new Rng(36);
+    const data = randomData(6 * 7 * 5, rng).map((v) => v * 20);
+    // Exact zeros and ties, where the comparisons and kinks decide.
+    data[0] = 0;
+    data[1] = -0;
+    data[3] = data[4] ?? 0;
+    const other = randomData(6 * 7 * 5, rng).map((v) => v * 20);
+    other[3] = data[3] ?? 0;
+    const col = randomData(6 * 7, rng);
+    expectSame(() => {
+      const x = tf.tensor(data, [6, 7, 5]);
+      const y = tf.tensor(other, [6, 7, 5]);
+      const c = tf.tensor(col, [6, 7, 1]);
+      return [
+        tf.leakyRelu(x, 0.2),
+        tf.elu(x),
+        tf.softplus(x),
+        tf.softplus(tf.mul(x, 5)),
+        ...[tf.greater, tf.greaterEqual, tf.less, tf.lessEqual, tf.equal, tf.notEqual].flatMap((f) => [
+          f(x, y),
+          f(x, 0),
+          f(x, c),
+        ]),
+        tf.where(tf.greater(x, y), x, y),
+        tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.leakyRelu(a, 0.3), y)))(x),
+        tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.elu(a), y)))(x),
+        tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.clipByValue(a, -3, 4), y)))(x),
+        tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.relu6(a), y)))(x),
+      ];
+    });
+  });
+
   itNative('the cases above ran in the addon, not in the cpu fallback', () => {
     const calls = (tf.findBackend('native') as NativeBackend).nativeCalls;
     for (const k of NATIVE_KERNELS) expect(calls.get(k) ?? 0, k).toBeGreaterThan(0);

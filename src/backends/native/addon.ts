@@ -57,6 +57,19 @@ export interface NativeAddon {
     innerA?: number,
     innerB?: number,
   ): void;
+  /** out[i] = a[(i / innerA) % periodA] op b[(i / innerB) % periodB] as 0/1; op codes as COMPARE_OPS. */
+  compare(
+    op: number,
+    a: Float32Array,
+    periodA: number,
+    innerA: number,
+    b: Float32Array,
+    periodB: number,
+    innerB: number,
+    out: Uint8Array,
+  ): void;
+  /** out[i] = cond[i] ? t[i] : e[i]. */
+  select(cond: Uint8Array, t: Float32Array, e: Float32Array, out: Float32Array): void;
   /** Softmax over each row of x [rows, cols] (tfjs's cpu arithmetic). */
   softmax(x: Float32Array, out: Float32Array, rows: number, cols: number): void;
   /** out[i] = op(x[i]); op codes as UNARY_OPS in native/backend.ts; alpha is Step's value for x <= 0. */
@@ -147,6 +160,8 @@ const ADDON_FUNCTIONS: ReadonlyArray<keyof NativeAddon> = [
   'unary',
   'sumRows',
   'softmax',
+  'compare',
+  'select',
   'rnnForward',
   'rnnBackward',
   'optimizerUpdate',
