@@ -63,6 +63,8 @@ export async function benchMain(o: BenchCliOptions): Promise<BenchResult[]> {
     for (const r of runPytorchPeer(
       selected.map((w) => w.name),
       log,
+      undefined,
+      o.reps,
     )) {
       const first = results.find((x) => x.workload === r.workload);
       if (first) r.speedup = Math.round((first.medianMs / r.medianMs) * 1000) / 1000;
