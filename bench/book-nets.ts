@@ -362,7 +362,7 @@ export function prepareDcgan(s: DcganSpec, seed: number): PreparedWorkload {
   const real = seededTensor([s.batch, 28, 28, 1], rng);
   const noiseD = seededTensor([s.batch, s.latent], rng);
   const noiseG = seededTensor([s.batch, s.latent], rng);
-  const yD = tf.concat([tf.ones([s.batch, 1]), tf.zeros([s.batch, 1])]);
+  const yD = tf.tidy(() => tf.concat([tf.ones([s.batch, 1]), tf.zeros([s.batch, 1])]));
   const yG = tf.ones([s.batch, 1]);
   const macs = dcganForwardMacs(s);
   return {
