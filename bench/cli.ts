@@ -54,11 +54,17 @@ export async function benchMain(o: BenchCliOptions): Promise<BenchResult[]> {
       if (o.json) process.stdout.write(`${JSON.stringify(r)}\n`);
       else process.stderr.write(`  ${r.workload} on ${r.backend}: ${r.medianMs.toFixed(3)} ms\n`);
     },
+    // runBench has logged the error line; --json readers get it as a line of its own kind.
+    onError: (e) => {
+      if (o.json) process.stdout.write(`${JSON.stringify(e)}\n`);
+    },
   });
   if (backends.includes('pytorch')) {
     for (const r of runPytorchPeer(
       selected.map((w) => w.name),
       log,
+      undefined,
+      o.reps,
     )) {
       const first = results.find((x) => x.workload === r.workload);
       if (first) r.speedup = Math.round((first.medianMs / r.medianMs) * 1000) / 1000;

@@ -8,7 +8,8 @@ import { shapeSize } from '../src/core/spaces.js';
 import { Rng } from '../src/rng/rng.js';
 import type { PreparedWorkload, Workload } from './harness.js';
 
-function seededTensor(shape: number[], rng: Rng): tf.Tensor {
+/** Seeded uniform values in [-1, 1) of `shape`. */
+export function seededTensor(shape: number[], rng: Rng): tf.Tensor {
   const n = shapeSize(shape);
   const data = new Float32Array(n);
   for (let i = 0; i < n; i++) data[i] = rng.uniform(-1, 1);
@@ -22,18 +23,37 @@ export type LayerSpec =
   | { kind: 'flatten' }
   | { kind: 'dense'; units: number; activation: 'relu' | 'linear' | 'softmax' | 'sigmoid' }
   | { kind: 'embedding'; inputDim: number; outputDim: number }
-  | { kind: 'lstm'; units: number };
+  | { kind: 'lstm'; units: number }
+  /** Keras' SimpleRNN (tanh), last output. */
+  | { kind: 'simplernn'; units: number }
+  /**
+   * Keras-2 GRU (reset_after=False, gates z, r, h) with sigmoid gates, the last output or the whole
+   * sequence. The peer uses nn.GRU (reset_after=True style): another variant, the same FLOPs.
+   */
+  | { kind: 'gru'; units: number; returnSequences: boolean }
+  /** RepeatVector: [B, F] -> [B, n, F]. */
+  | { kind: 'repeat'; n: number }
+  /** TimeDistributed(Dense) over [B, T, F]. */
+  | { kind: 'timedense'; units: number; activation: 'linear' | 'softmax' };
 
 /** A network train step: input shape (without batch), layers, batch, optimizer and loss. */
 export interface NetSpec {
   input: number[];
   layers: LayerSpec[];
   batch: number;
-  optimizer: 'adam' | 'sgd';
-  /** `xent`: softmax cross-entropy over classes; `bce`: binary cross-entropy of a sigmoid output. */
+  /** `rmsprop` is Keras' default RMSprop (lr 0.001, rho 0.9, epsilon 1e-7). */
+  optimizer: 'adam' | 'sgd' | 'rmsprop';
+  /**
+   * `xent`: categorical cross-entropy of a softmax output against one-hot labels (per time step when
+   * {@link outputSteps} is set); `bce`: binary cross-entropy of a sigmoid output.
+   */
   loss: 'mse' | 'xent' | 'bce';
   /** Token ids in [0, vocab) instead of uniform floats (a net that starts with an embedding). */
   vocab?: number;
+  /** One-hot input: ids in [0, n) encoded along the input's last axis (`input`'s last entry is n). */
+  oneHot?: number;
+  /** The output is a sequence of this many steps, each with its own label. */
+  outputSteps?: number;
   /** Multiply-adds of one forward pass for one sample (for GFLOP/s: a train step is ~3x forward). */
   forwardMacs: number;
 }
@@ -78,6 +98,27 @@ export function buildNet(spec: NetSpec, rng: Rng): tf.Sequential {
     } else if (l.kind === 'lstm') {
       const recurrentInitializer = tf.initializers.glorotUniform({ seed: rng.nextSeed() });
       model.add(tf.layers.lstm({ ...first, units: l.units, kernelInitializer: init, recurrentInitializer }));
+    } else if (l.kind === 'simplernn') {
+      const recurrentInitializer = tf.initializers.glorotUniform({ seed: rng.nextSeed() });
+      model.add(tf.layers.simpleRNN({ ...first, units: l.units, kernelInitializer: init, recurrentInitializer }));
+    } else if (l.kind === 'gru') {
+      const recurrentInitializer = tf.initializers.glorotUniform({ seed: rng.nextSeed() });
+      model.add(
+        tf.layers.gru({
+          ...first,
+          units: l.units,
+          returnSequences: l.returnSequences,
+          // tfjs defaults to hard sigmoid; sigmoid on both sides so the peer's gates match.
+          recurrentActivation: 'sigmoid',
+          kernelInitializer: init,
+          recurrentInitializer,
+        }),
+      );
+    } else if (l.kind === 'repeat') {
+      model.add(tf.layers.repeatVector({ ...first, n: l.n }));
+    } else if (l.kind === 'timedense') {
+      const layer = tf.layers.dense({ units: l.units, activation: l.activation, kernelInitializer: init });
+      model.add(tf.layers.timeDistributed({ ...first, layer }));
     } else {
       model.add(tf.layers.dense({ ...first, units: l.units, activation: l.activation, kernelInitializer: init }));
     }
@@ -163,37 +204,106 @@ export const NET_SPECS: Record<string, NetSpec> = {
     loss: 'bce',
     forwardMacs: 40 * (128 + 64) * 4 * 64 + 64,
   },
+  // The book's char-RNN (Ch6): 10 one-hot characters of a 60-symbol alphabet, SimpleRNN 128 (last
+  // output), Dense 60 softmax; batch 128, RMSprop, categorical cross-entropy.
+  'char-rnn': {
+    input: [10, 60],
+    oneHot: 60,
+    layers: [
+      { kind: 'simplernn', units: 128 },
+      { kind: 'dense', units: 60, activation: 'softmax' },
+    ],
+    batch: 128,
+    optimizer: 'rmsprop',
+    loss: 'xent',
+    forwardMacs: 10 * (60 + 128) * 128 + 128 * 60,
+  },
+  // The book's POS tagger (Ch6), GRU version without its dropouts: 250 word ids of a 5,002-word
+  // vocabulary, Embedding 128, GRU 64 encoder, RepeatVector 250, GRU 64 decoder over the sequence,
+  // TimeDistributed Dense 46 softmax; batch 32, Adam, categorical cross-entropy at every step.
+  'pos-gru': {
+    input: [250],
+    vocab: 5002,
+    outputSteps: 250,
+    layers: [
+      { kind: 'embedding', inputDim: 5002, outputDim: 128 },
+      { kind: 'gru', units: 64, returnSequences: false },
+      { kind: 'repeat', n: 250 },
+      { kind: 'gru', units: 64, returnSequences: true },
+      { kind: 'timedense', units: 46, activation: 'softmax' },
+    ],
+    batch: 32,
+    optimizer: 'adam',
+    loss: 'xent',
+    forwardMacs: 250 * ((128 + 64) * 3 * 64 + (64 + 64) * 3 * 64 + 64 * 46),
+  },
 };
+
+/** The optimizer a spec names, with Keras' default settings for RMSprop. */
+export function specOptimizer(name: NetSpec['optimizer']): tf.Optimizer {
+  if (name === 'adam') return tf.train.adam(1e-3);
+  if (name === 'rmsprop') return tf.train.rmsprop(1e-3, 0.9, 0, 1e-7);
+  return tf.train.sgd(0.01);
+}
+
+/** Seeded ids in [0, n) as a float tensor of `shape` (what an Embedding reads). */
+function seededIds(shape: number[], n: number, rng: Rng): tf.Tensor {
+  return tf.tensor(
+    Float32Array.from({ length: shapeSize(shape) }, () => rng.nextInt(n)),
+    shape,
+  );
+}
+
+/** Seeded input batch of a spec: uniform floats, token ids or one-hot ids. */
+export function specInput(spec: NetSpec, rng: Rng): tf.Tensor {
+  const shape = [spec.batch, ...spec.input];
+  if (spec.vocab !== undefined) return seededIds(shape, spec.vocab, rng);
+  const n = spec.oneHot;
+  if (n === undefined) return seededTensor(shape, rng);
+  const ids = Int32Array.from({ length: shapeSize(shape) / n }, () => rng.nextInt(n));
+  return tf.tidy(() => tf.oneHot(tf.tensor1d(ids, 'int32'), n).toFloat().reshape(shape));
+}
+
+/** Seeded targets of a spec's loss: one-hot classes (per step), 0/1 labels, or uniform floats. */
+export function specTargets(spec: NetSpec, rng: Rng): tf.Tensor {
+  const outUnits = (spec.layers[spec.layers.length - 1] as { units: number }).units;
+  const steps = spec.outputSteps ?? 1;
+  const labels = new Int32Array(spec.batch * steps);
+  for (let i = 0; i < labels.length; i++) labels[i] = rng.nextInt(outUnits === 1 ? 2 : outUnits);
+  const lead = spec.outputSteps === undefined ? [spec.batch] : [spec.batch, steps];
+  if (spec.loss === 'xent') {
+    return tf.tidy(() =>
+      tf
+        .oneHot(tf.tensor1d(labels, 'int32'), outUnits)
+        .toFloat()
+        .reshape([...lead, outUnits]),
+    );
+  }
+  if (spec.loss === 'bce') return tf.tensor(Float32Array.from(labels), [...lead, 1]);
+  return seededTensor([...lead, outUnits], rng);
+}
+
+/**
+ * The loss of a spec as Keras computes it: `xent` is categorical cross-entropy of the softmax
+ * output (clipped log of the probabilities, mean over samples and steps), the same value as
+ * PyTorch's CrossEntropyLoss on the logits.
+ */
+export function specLoss(loss: NetSpec['loss'], y: tf.Tensor, pred: tf.Tensor): tf.Scalar {
+  if (loss === 'bce') return tf.losses.logLoss(y, pred) as tf.Scalar;
+  if (loss === 'mse') return tf.losses.meanSquaredError(y, pred) as tf.Scalar;
+  return tf.mean(tf.metrics.categoricalCrossentropy(y, pred));
+}
 
 /** One prepared train step of a spec on the active backend. */
 export function prepareTrainStep(spec: NetSpec, seed: number): PreparedWorkload {
   const rng = new Rng(seed);
   const model = buildNet(spec, rng);
-  const opt = spec.optimizer === 'adam' ? tf.train.adam(1e-3) : tf.train.sgd(0.01);
-  const vocab = spec.vocab;
-  const x =
-    vocab === undefined
-      ? seededTensor([spec.batch, ...spec.input], rng)
-      : tf.tensor(
-          Float32Array.from({ length: spec.batch * shapeSize(spec.input) }, () => rng.nextInt(vocab)),
-          [spec.batch, ...spec.input],
-        );
-  const outUnits = (spec.layers[spec.layers.length - 1] as { units: number }).units;
-  const labels = new Int32Array(spec.batch);
-  for (let i = 0; i < spec.batch; i++) labels[i] = rng.nextInt(outUnits === 1 ? 2 : outUnits);
-  const y =
-    spec.loss === 'xent'
-      ? tf.tidy(() => tf.oneHot(tf.tensor1d(labels, 'int32'), outUnits).toFloat())
-      : spec.loss === 'bce'
-        ? tf.tensor2d(Float32Array.from(labels), [spec.batch, 1])
-        : seededTensor([spec.batch, outUnits], rng);
+  const opt = specOptimizer(spec.optimizer);
+  const x = specInput(spec, rng);
+  const y = specTargets(spec, rng);
   return {
     run() {
-      const loss = opt.minimize(() => {
-        const pred = model.apply(x) as tf.Tensor;
-        if (spec.loss === 'bce') return tf.losses.logLoss(y, pred);
-        return spec.loss === 'mse' ? tf.losses.meanSquaredError(y, pred) : tf.losses.softmaxCrossEntropy(y, pred);
-      }, true);
+      const loss = opt.minimize(() => specLoss(spec.loss, y, model.apply(x) as tf.Tensor), true);
       loss?.dataSync();
       loss?.dispose();
     },
@@ -208,7 +318,12 @@ export function prepareTrainStep(spec: NetSpec, seed: number): PreparedWorkload 
 }
 
 /** Slow pure-JS backends: fewer timed runs and warm-ups on the big nets. */
-function trainWorkload(name: string, description: string, slow: { reps: number; warmup: number }): Workload {
+function trainWorkload(
+  name: string,
+  description: string,
+  slow: { reps: number; warmup: number },
+  fast: { reps: number; warmup: number } = { reps: 20, warmup: 3 },
+): Workload {
   const spec = NET_SPECS[name];
   if (!spec) throw new Error(`no spec ${name}`);
   const isSlow = (b: string) => b === 'cpu';
@@ -216,8 +331,8 @@ function trainWorkload(name: string, description: string, slow: { reps: number; 
     name,
     description,
     setup: () => prepareTrainStep(spec, 7),
-    reps: (b) => (isSlow(b) ? slow.reps : b === 'wasm' ? Math.max(slow.reps, 5) : 20),
-    warmup: (b) => (isSlow(b) ? slow.warmup : 3),
+    reps: (b) => (isSlow(b) ? slow.reps : b === 'wasm' ? Math.max(slow.reps, 5) : fast.reps),
+    warmup: (b) => (isSlow(b) ? slow.warmup : fast.warmup),
   };
 }
 
@@ -260,6 +375,29 @@ export const lstmSentiment: Workload = {
   backends: ['native'],
 };
 
+/** The book's char-RNN: SimpleRNN 128 over 10 one-hot characters (60), Dense 60; batch 128, RMSprop. */
+export const charRnn = trainWorkload(
+  'char-rnn',
+  'Ch6 char-RNN train step: 10 one-hot chars of 60, SimpleRNN 128, Dense 60 softmax; batch 128, RMSprop, xent',
+  { reps: 3, warmup: 1 },
+);
+
+/**
+ * The book's GRU POS tagger (Embedding 5002x128, GRU 64, RepeatVector 250, GRU 64 sequence,
+ * TimeDistributed Dense 46), batch 32. Native only, as `lstm-sentiment`: the Embedding's gradient
+ * on `cpu` and `wasm` is one pass over the input per vocabulary entry.
+ */
+export const posGru: Workload = {
+  ...trainWorkload(
+    'pos-gru',
+    'Ch6 POS tagger train step: 250 word ids, Embedding 5002x128, GRU 64, RepeatVector 250, GRU 64 seq, TimeDistributed Dense 46; batch 32, Adam',
+    { reps: 1, warmup: 0 },
+    // About 10 s a step on native (tfjs' GRU step loop, ~500 steps forward and back).
+    { reps: 3, warmup: 1 },
+  ),
+  backends: ['native'],
+};
+
 /** Raw C = A B for n x n x n matrices, GFLOP/s reported. */
 export function gemmWorkload(n: number, name = `gemm-${n}`): Workload {
   return {
@@ -294,6 +432,8 @@ export const COMPUTE_WORKLOADS: Workload[] = [
   mnistMlp,
   lenet,
   lstmSentiment,
+  charRnn,
+  posGru,
   gemmWorkload(512, 'gemm'),
   gemmWorkload(128),
   gemmWorkload(1024),

@@ -59,6 +59,14 @@ export interface BenchResult {
   speedup?: number;
 }
 
+/** A workload that failed on a backend (setup or a step threw): the bench goes on with the others. */
+export interface BenchError {
+  workload: string;
+  backend: string;
+  /** The error's message, on one line. */
+  error: string;
+}
+
 /** Median of a non-empty list. */
 export function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -71,6 +79,8 @@ export interface BenchOptions {
   backends: readonly string[];
   /** Called with each result as soon as it is measured. */
   onResult?: (r: BenchResult) => void;
+  /** Called when a workload throws on a backend (it is logged as `error: ...` as well). */
+  onError?: (e: BenchError) => void;
   /** Progress and notes (to stderr in the CLI). */
   log?: (line: string) => void;
   /** Overrides every workload's repetition count (for smoke tests). */
@@ -99,8 +109,9 @@ export async function runBench(workloads: readonly Workload[], opts: BenchOption
         await useBackend(b);
       }
       const before = tf.memory().numTensors;
-      const prepared = await w.setup(b);
+      let prepared: PreparedWorkload | undefined;
       try {
+        prepared = await w.setup(b);
         const warm = w.warmup?.(b) ?? 2;
         for (let i = 0; i < warm; i++) await prepared.run();
         const reps = opts.reps ?? w.reps?.(b) ?? 10;
@@ -128,8 +139,14 @@ export async function runBench(workloads: readonly Workload[], opts: BenchOption
         else r.speedup = round(baseline / med);
         results.push(r);
         opts.onResult?.(r);
+      } catch (e) {
+        // One workload that cannot run on a backend (e.g. a gradient tfjs does not implement) must
+        // not take the rest of the bench down with it.
+        const error = (e instanceof Error ? e.message : String(e)).split('\n')[0] ?? '';
+        log(`error: ${w.name} on ${b}: ${error}`);
+        opts.onError?.({ workload: w.name, backend: b, error });
       } finally {
-        prepared.dispose();
+        prepared?.dispose();
       }
       const leaked = tf.memory().numTensors - before;
       if (leaked > 0) log(`warning: ${w.name} on ${b} leaked ${leaked} tensors`);

@@ -11,15 +11,21 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
 import { median, type BenchResult } from './harness.js';
+import { BOOK_NET_SPECS } from './book-nets.js';
 import { NET_SPECS } from './compute-workloads.js';
 
 /** Workloads the peer knows, with its repetitions. */
-const PEER_WORKLOADS: Record<string, { spec?: string; gemm?: number; reps: number; warmup: number }> = {
+const PEER_WORKLOADS: Record<string, { spec?: string; book?: string; gemm?: number; reps: number; warmup: number }> = {
   'dqn-step-catch': { spec: 'dqn-step-catch', reps: 20, warmup: 3 },
   'dqn-step-minatar': { spec: 'dqn-step-minatar', reps: 20, warmup: 3 },
   'mnist-mlp': { spec: 'mnist-mlp', reps: 20, warmup: 3 },
   lenet: { spec: 'lenet', reps: 10, warmup: 2 },
   'lstm-sentiment': { spec: 'lstm-sentiment', reps: 20, warmup: 3 },
+  'char-rnn': { spec: 'char-rnn', reps: 20, warmup: 3 },
+  'pos-gru': { spec: 'pos-gru', reps: 5, warmup: 1 },
+  skipgram: { book: 'skipgram', reps: 20, warmup: 3 },
+  wavenet: { book: 'wavenet', reps: 3, warmup: 1 },
+  dcgan: { book: 'dcgan', reps: 3, warmup: 1 },
   gemm: { gemm: 512, reps: 10, warmup: 1 },
   'gemm-128': { gemm: 128, reps: 10, warmup: 1 },
   'gemm-1024': { gemm: 1024, reps: 10, warmup: 1 },
@@ -36,11 +42,15 @@ export function findTorchPython(log: (l: string) => void): string | undefined {
   return undefined;
 }
 
-/** Runs the peer on the named workloads (those it knows); one result per workload, best thread count. */
+/**
+ * Runs the peer on the named workloads (those it knows); one result per workload, best thread count.
+ * `reps` overrides every workload's repetitions (as the bench's `--reps`; warm-ups then drop to 1).
+ */
 export function runPytorchPeer(
   names: readonly string[],
   log: (l: string) => void,
   threads: readonly number[] = [1, 2],
+  reps?: number,
 ): BenchResult[] {
   const known = names.filter((n) => n in PEER_WORKLOADS);
   if (!known.length) return [];
@@ -51,8 +61,9 @@ export function runPytorchPeer(
     ? script
     : join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'pytorch-peer.py');
   const workloads = known.map((name) => {
-    const w = PEER_WORKLOADS[name] as { spec?: string; gemm?: number; reps: number; warmup: number };
-    return { name, reps: w.reps, warmup: w.warmup, ...(w.spec ? { spec: NET_SPECS[w.spec] } : { gemm: w.gemm }) };
+    const w = PEER_WORKLOADS[name] as { spec?: string; book?: string; gemm?: number; reps: number; warmup: number };
+    const net = w.spec ? { spec: NET_SPECS[w.spec] } : w.book ? { book: BOOK_NET_SPECS[w.book] } : { gemm: w.gemm };
+    return { name, reps: reps ?? w.reps, warmup: reps === undefined ? w.warmup : Math.min(w.warmup, 1), ...net };
   });
   // One process per thread count: the BLAS under torch sizes its own pool from the environment.
   let stdout = '';

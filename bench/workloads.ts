@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { shapeSize } from '../src/core/spaces.js';
 import { Rng } from '../src/rng/rng.js';
 import type { Workload } from './harness.js';
+import { BOOK_NET_WORKLOADS } from './book-nets.js';
 import { COMPUTE_WORKLOADS } from './compute-workloads.js';
 import { catchStep, catchStepRgb, replaySampleBook } from './env-workloads.js';
 import { MINATAR_WORKLOADS } from './minatar-speed.js';
@@ -95,4 +96,5 @@ export const WORKLOADS: Workload[] = [
   replaySampleBook,
   ...MINATAR_WORKLOADS,
   ...COMPUTE_WORKLOADS,
+  ...BOOK_NET_WORKLOADS,
 ];
