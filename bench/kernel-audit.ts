@@ -16,7 +16,7 @@ import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '../src/backends/index.js';
 import { NATIVE_KERNELS, type NativeBackend } from '../src/backends/native/backend.js';
-import { LSTM_GRAD_KERNEL, LSTM_KERNEL } from '../src/backends/native/recurrent.js';
+import { RNN_GRAD_KERNEL, RNN_KERNEL } from '../src/backends/native/recurrent.js';
 import { shapeSize } from '../src/core/spaces.js';
 import { Rng } from '../src/rng/rng.js';
 import { prepareDcgan, prepareSkipgram, prepareWavenet } from './book-nets.js';
@@ -57,7 +57,7 @@ export interface AuditResult {
 }
 
 /** Kernels the addon runs whenever they are called (not overrides with a fallback). */
-const ALWAYS_NATIVE = new Set<string>([LSTM_KERNEL, LSTM_GRAD_KERNEL]);
+const ALWAYS_NATIVE = new Set<string>([RNN_KERNEL, RNN_GRAD_KERNEL]);
 const OVERRIDDEN = new Set<string>(NATIVE_KERNELS);
 
 function ids(shape: number[], n: number, rng: Rng): tf.Tensor {
