@@ -251,22 +251,28 @@ napi_value MaxPoolGrad(napi_env env, napi_callback_info info) {
   });
 }
 
-// binary(op, a, periodA, b, periodB, out, innerA = 1, innerB = 1):
-//   out[i] = a[(i / innerA) % periodA] op b[(i / innerB) % periodB]
+// An operand's broadcast (period, repeat of each element, length of the runs kept whole), checked
+// against the output size n: whole repetitions only.
+tfg::Broadcast broadcast_of(const F32& v, double period, int mid, int inner, size_t n, const char* what) {
+  if (period < 1 || mid < 1 || inner < 1 || v.n < period) throw ArgError{std::string("bad period of ") + what};
+  tfg::Broadcast b{static_cast<size_t>(period), static_cast<size_t>(inner), static_cast<size_t>(mid)};
+  const size_t whole = b.period * b.mid;
+  if (b.period % b.inner != 0 || (whole != 1 && n % whole != 0)) throw ArgError{"period does not divide the output"};
+  return b;
+}
+
+// binary(op, a, periodA, b, periodB, out, midA = 1, midB = 1, innerA = 1, innerB = 1):
+//   out[i] = a[idx_a(i)] op b[idx_b(i)], idx(i) = ((i / (inner * mid)) * inner + i % inner) % period
 napi_value Binary(napi_env env, napi_callback_info info) {
   return call(env, info, "binary", 6, [](const Args& a) {
     const int op = a.i32(0, "op");
     F32 x = a.f32(1, "a"), y = a.f32(3, "b"), o = a.f32(5, "out");
-    const double pa = a.f64(2, "periodA"), pb = a.f64(4, "periodB");
-    const int qa = a.i32_or(6, 1, "innerA"), qb = a.i32_or(7, 1, "innerB");
     if (op < 0 || op > tfg::kSquaredDiff) throw ArgError{"unknown op"};
-    if (pa < 1 || pb < 1 || x.n < pa || y.n < pb) throw ArgError{"bad period"};
-    if (qa < 1 || qb < 1) throw ArgError{"bad inner repeat"};
-    const size_t n = o.n, ia = static_cast<size_t>(pa), ib = static_cast<size_t>(pb);
-    // A period (times its inner repeat) longer than 1 must divide the output into whole repetitions.
-    const size_t sa = ia * static_cast<size_t>(qa), sb = ib * static_cast<size_t>(qb);
-    if ((sa != 1 && n % sa != 0) || (sb != 1 && n % sb != 0)) throw ArgError{"period does not divide the output"};
-    tfg::binary(op, x.p, ia, y.p, ib, o.p, n, static_cast<size_t>(qa), static_cast<size_t>(qb));
+    const tfg::Broadcast ba =
+        broadcast_of(x, a.f64(2, "periodA"), a.i32_or(6, 1, "midA"), a.i32_or(8, 1, "innerA"), o.n, "a");
+    const tfg::Broadcast bb =
+        broadcast_of(y, a.f64(4, "periodB"), a.i32_or(7, 1, "midB"), a.i32_or(9, 1, "innerB"), o.n, "b");
+    tfg::binary(op, x.p, ba, y.p, bb, o.p, o.n);
   });
 }
 
@@ -294,19 +300,16 @@ napi_value Unary(napi_env env, napi_callback_info info) {
   });
 }
 
-// compare(op, a, periodA, innerA, b, periodB, innerB, out: Uint8Array)
+// compare(op, a, periodA, midA, b, periodB, midB, out: Uint8Array, innerA = 1, innerB = 1)
 napi_value Compare(napi_env env, napi_callback_info info) {
   return call(env, info, "compare", 8, [](const Args& a) {
     const int op = a.i32(0, "op");
     F32 x = a.f32(1, "a"), y = a.f32(4, "b");
     U8 o = a.u8(7, "out");
-    const int pa = a.i32(2, "periodA"), qa = a.i32(3, "innerA"), pb = a.i32(5, "periodB"), qb = a.i32(6, "innerB");
     if (op < 0 || op > tfg::kNotEqual) throw ArgError{"unknown op"};
-    if (pa < 1 || pb < 1 || qa < 1 || qb < 1 || x.n < static_cast<size_t>(pa) || y.n < static_cast<size_t>(pb))
-      throw ArgError{"bad period"};
-    const size_t sa = static_cast<size_t>(pa) * qa, sb = static_cast<size_t>(pb) * qb;
-    if ((sa != 1 && o.n % sa != 0) || (sb != 1 && o.n % sb != 0)) throw ArgError{"period does not divide the output"};
-    tfg::compare(op, x.p, pa, qa, y.p, pb, qb, o.p, o.n);
+    const tfg::Broadcast ba = broadcast_of(x, a.f64(2, "periodA"), a.i32(3, "midA"), a.i32_or(8, 1, "innerA"), o.n, "a");
+    const tfg::Broadcast bb = broadcast_of(y, a.f64(5, "periodB"), a.i32(6, "midB"), a.i32_or(9, 1, "innerB"), o.n, "b");
+    tfg::compare(op, x.p, ba, y.p, bb, o.p, o.n);
   });
 }
 

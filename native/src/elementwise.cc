@@ -51,17 +51,24 @@ void binary_range(const float* a, std::size_t pa, const float* b, std::size_t pb
   }
 }
 
+}  // namespace
+
+std::size_t Broadcast::index(std::size_t i) const {
+  return ((i / (inner * mid)) * inner + i % inner) % period;
+}
+
+namespace {
+
 template <typename Op>
-void binary_op(const float* a, std::size_t pa, const float* b, std::size_t pb, float* out, std::size_t n, Op op,
-               std::size_t qa, std::size_t qb) {
-  if (qa == 1 && qb == 1) {
-    parallel_chunks(n, [&](std::size_t lo, std::size_t hi) { binary_range(a, pa, b, pb, out, lo, hi, op); });
+void binary_op(const float* a, const Broadcast& ba, const float* b, const Broadcast& bb, float* out, std::size_t n,
+               Op op) {
+  if (ba.simple() && bb.simple()) {
+    parallel_chunks(n, [&](std::size_t lo, std::size_t hi) { binary_range(a, ba.period, b, bb.period, out, lo, hi, op); });
     return;
   }
-  // An operand that repeats each element (a [B, T, 1] divisor of [B, T, C]): its index is
-  // (i / inner) % period.
+  // An operand broadcast along a block of axes ([B, T, 1] or [B, 1, C] against [B, T, C]).
   parallel_chunks(n, [&](std::size_t lo, std::size_t hi) {
-    for (std::size_t i = lo; i < hi; i++) out[i] = op(a[(i / qa) % pa], b[(i / qb) % pb]);
+    for (std::size_t i = lo; i < hi; i++) out[i] = op(a[ba.index(i)], b[bb.index(i)]);
   });
 }
 
@@ -74,21 +81,20 @@ void unary_op(const float* x, float* out, std::size_t n, Op op) {
 
 }  // namespace
 
-void binary(int op, const float* a, std::size_t pa, const float* b, std::size_t pb, float* out, std::size_t n, std::size_t qa,
-            std::size_t qb) {
+void binary(int op, const float* a, const Broadcast& ba, const float* b, const Broadcast& bb, float* out, std::size_t n) {
   switch (op) {
-    case kAdd: return binary_op(a, pa, b, pb, out, n, [](float x, float y) { return x + y; }, qa, qb);
-    case kSub: return binary_op(a, pa, b, pb, out, n, [](float x, float y) { return x - y; }, qa, qb);
-    case kMul: return binary_op(a, pa, b, pb, out, n, [](float x, float y) { return x * y; }, qa, qb);
-    case kDiv: return binary_op(a, pa, b, pb, out, n, [](float x, float y) { return x / y; }, qa, qb);
+    case kAdd: return binary_op(a, ba, b, bb, out, n, [](float x, float y) { return x + y; });
+    case kSub: return binary_op(a, ba, b, bb, out, n, [](float x, float y) { return x - y; });
+    case kMul: return binary_op(a, ba, b, bb, out, n, [](float x, float y) { return x * y; });
+    case kDiv: return binary_op(a, ba, b, bb, out, n, [](float x, float y) { return x / y; });
     // tfjs: NaN wins in maximum/minimum; std::max would drop it.
-    case kMax: return binary_op(a, pa, b, pb, out, n, [](float x, float y) { return (x != x || y != y) ? NAN : (x > y ? x : y); }, qa, qb);
-    case kMin: return binary_op(a, pa, b, pb, out, n, [](float x, float y) { return (x != x || y != y) ? NAN : (x < y ? x : y); }, qa, qb);
+    case kMax: return binary_op(a, ba, b, bb, out, n, [](float x, float y) { return (x != x || y != y) ? NAN : (x > y ? x : y); });
+    case kMin: return binary_op(a, ba, b, bb, out, n, [](float x, float y) { return (x != x || y != y) ? NAN : (x < y ? x : y); });
     case kSquaredDiff:
-      return binary_op(a, pa, b, pb, out, n, [](float x, float y) {
+      return binary_op(a, ba, b, bb, out, n, [](float x, float y) {
         const double d = static_cast<double>(x) - y;
         return static_cast<float>(d * d);
-      }, qa, qb);
+      });
     default: return;
   }
 }
@@ -125,17 +131,17 @@ void unary(int op, const float* x, float* out, std::size_t n, float alpha) {
   }
 }
 
-void compare(int op, const float* a, std::size_t pa, std::size_t qa, const float* b, std::size_t pb, std::size_t qb,
-             unsigned char* out, std::size_t n) {
+void compare(int op, const float* a, const Broadcast& ba, const float* b, const Broadcast& bb, unsigned char* out,
+             std::size_t n) {
   auto run = [&](auto pred) {
     parallel_chunks(n, [&](std::size_t lo, std::size_t hi) {
-      if (pa >= n && pb >= n && qa == 1 && qb == 1) {
+      if (ba.period >= n && bb.period >= n && ba.simple() && bb.simple()) {
         for (std::size_t i = lo; i < hi; i++) out[i] = pred(a[i], b[i]) ? 1 : 0;
-      } else if (pb == 1 && pa >= n && qa == 1) {
+      } else if (bb.period == 1 && ba.period >= n && ba.simple()) {
         const float y = b[0];
         for (std::size_t i = lo; i < hi; i++) out[i] = pred(a[i], y) ? 1 : 0;
       } else {
-        for (std::size_t i = lo; i < hi; i++) out[i] = pred(a[(i / qa) % pa], b[(i / qb) % pb]) ? 1 : 0;
+        for (std::size_t i = lo; i < hi; i++) out[i] = pred(a[ba.index(i)], b[bb.index(i)]) ? 1 : 0;
       }
     });
   };

@@ -16,15 +16,23 @@ constexpr int kUnaryLast = kSoftplus;
 enum CompareOp { kGreater = 0, kGreaterEqual = 1, kLess = 2, kLessEqual = 3, kEqual = 4, kNotEqual = 5 };
 
 /**
- * out[i] = a[(i / a_inner) % a_period] op b[(i / b_inner) % b_period] for i < n: a_period 1 for a
- * scalar, n for a full operand, the last dimension for a bias; an inner repeat > 1 for an operand
- * whose trailing dimensions broadcast (a [B, T, 1] divisor of [B, T, C] has inner C, period B*T).
+ * Which element of a broadcast operand output element i reads: ((i / (inner * mid)) * inner +
+ * i % inner) % period. A full operand: period n; a scalar: period 1; a bias over the last C:
+ * period C; a [B, T, 1] operand of [B, T, C]: mid C; a [B, 1, C] one: inner C, mid T.
  */
-void binary(int op, const float* a, std::size_t a_period, const float* b, std::size_t b_period, float* out, std::size_t n,
-            std::size_t a_inner = 1, std::size_t b_inner = 1);
-/** out[i] = a[(i / qa) % pa] op b[(i / qb) % pb] as 0/1 (broadcasting as in binary). */
-void compare(int op, const float* a, std::size_t pa, std::size_t qa, const float* b, std::size_t pb, std::size_t qb,
-             unsigned char* out, std::size_t n);
+struct Broadcast {
+  std::size_t period = 1;
+  std::size_t inner = 1;
+  std::size_t mid = 1;
+  bool simple() const { return inner == 1 && mid == 1; }
+  std::size_t index(std::size_t i) const;
+};
+
+/** out[i] = a[ba.index(i)] op b[bb.index(i)] for i < n. */
+void binary(int op, const float* a, const Broadcast& ba, const float* b, const Broadcast& bb, float* out, std::size_t n);
+/** out[i] = a[ba.index(i)] op b[bb.index(i)] as 0/1. */
+void compare(int op, const float* a, const Broadcast& ba, const float* b, const Broadcast& bb, unsigned char* out,
+             std::size_t n);
 /** out[i] = cond[i] ? t[i] : e[i]. */
 void select(const unsigned char* cond, const float* t, const float* e, float* out, std::size_t n);
 /**

@@ -399,7 +399,7 @@ describe('native kernels match cpu', () => {
       tf.mul(tf.tensor(b, [3, 5, 1]), tf.tensor(a, [3, 5, 7])),
       tf.sub(tf.tensor(a, [3, 5, 7]), tf.tensor(b.slice(0, 5), [5, 1])),
       tf.add(tf.tensor(a, [3, 5, 7]), tf.tensor(c, [1, 5, 7])),
-      // A middle broadcast stays on the cpu kernel, with the same result.
+      // A middle broadcast ([B, 1, C], a global max-pool gradient's).
       tf.add(tf.tensor(a, [3, 5, 7]), tf.tensor(a.slice(0, 21), [3, 1, 7])),
     ]);
     const xData = randomData(4 * 3 * 5 * 6, rng);
@@ -542,6 +542,43 @@ describe('native kernels match cpu', () => {
         tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.clipByValue(a, -3, 4), y)))(x),
         tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.relu6(a), y)))(x),
       ];
+    });
+  });
+
+  itNative('max and mean over blocks of axes (global pooling), NaN and int32, and middle-broadcast comparisons', () => {
+    const rng = new Rng(37);
+    const data = randomData(4 * 6 * 5, rng);
+    data[7] = NaN;
+    const ints = Array.from(data, (v) => Math.round(v * 50) || 0);
+    expectSame(() => {
+      const clean = tf.tensor(
+        data.map((v) => (Number.isNaN(v) ? 0.5 : v)),
+        [4, 6, 5],
+      );
+      const xi = tf.tensor(ints, [4, 6, 5], 'int32');
+      const m = tf.max(clean, 1, true);
+      return [
+        tf.max(xi, 1),
+        tf.max(clean, [0, 2]),
+        tf.mean(clean, 1),
+        tf.mean(clean, [1, 2], true),
+        tf.mean(clean),
+        tf.equal(clean, m),
+        tf.mul(clean, m),
+        tf.grad((a: tf.Tensor) => tf.sum(tf.max(a, 1)))(clean),
+        tf.grad((a: tf.Tensor) => tf.sum(tf.mean(a, 1)))(clean),
+      ];
+    });
+    // NaN wins, as on cpu (relErr counts any NaN as a mismatch: compare them directly).
+    const withNaN = (): tf.Tensor[] => {
+      const x = tf.tensor(data, [4, 6, 5]);
+      return [tf.max(x, 1), tf.max(x, [0, 1], true), tf.max(x, 2)];
+    };
+    const ref = runOn('cpu', withNaN);
+    const got = runOn('native', withNaN);
+    ref.forEach((r, i) => {
+      expect(got[i]?.shape).toEqual(r.shape);
+      expect(Array.from(got[i]?.values ?? [])).toEqual(Array.from(r.values));
     });
   });
 

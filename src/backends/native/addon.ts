@@ -47,6 +47,10 @@ export interface NativeAddon {
   /** Max-pool gradient, routed to each window's first maximum. */
   maxPoolGrad(dy: Float32Array, x: Float32Array, dx: Float32Array, geom: Int32Array): void;
   /** out[i] = a[i % periodA] op b[i % periodB]; op codes as BINARY_OPS in native/backend.ts. */
+  /**
+   * out[i] = a[idxA(i)] op b[idxB(i)] with idx(i) = ((i / (inner * mid)) * inner + i % inner) %
+   * period (broadcast layouts as repeatPattern in native/backend.ts); op codes as BINARY_OPS.
+   */
   binary(
     op: number,
     a: Float32Array,
@@ -54,19 +58,23 @@ export interface NativeAddon {
     b: Float32Array,
     periodB: number,
     out: Float32Array,
+    midA?: number,
+    midB?: number,
     innerA?: number,
     innerB?: number,
   ): void;
-  /** out[i] = a[(i / innerA) % periodA] op b[(i / innerB) % periodB] as 0/1; op codes as COMPARE_OPS. */
+  /** Comparisons into 0/1, broadcast as `binary`; op codes as COMPARE_OPS. */
   compare(
     op: number,
     a: Float32Array,
     periodA: number,
-    innerA: number,
+    midA: number,
     b: Float32Array,
     periodB: number,
-    innerB: number,
+    midB: number,
     out: Uint8Array,
+    innerA?: number,
+    innerB?: number,
   ): void;
   /** out[i] = cond[i] ? t[i] : e[i]. */
   select(cond: Uint8Array, t: Float32Array, e: Float32Array, out: Float32Array): void;

@@ -63,6 +63,9 @@ export const NATIVE_KERNELS = [
   'NotEqual',
   'Select',
   'Sum',
+  // Global pooling and the losses' means over an axis block (the cpu Mean runs two extra kernels).
+  'Max',
+  'Mean',
   // Gather and its gradient: the cpu kernels walk element by element through index arithmetic
   // (gathering one MNIST batch took 6 ms, the epoch's shuffle 2 s) or, for the scatter-add,
   // once over the whole input per segment (an Embedding gradient took minutes).
@@ -478,24 +481,29 @@ function maxPoolGradImpl(args: KernelArgs, backend: NativeBackend): tf.TensorInf
 }
 
 /**
- * How an operand of shape `s` repeats inside the broadcast shape `out`, if it is one of the shapes
- * the native kernel walks: element i of the output reads element `(i / inner) % period` (a scalar,
- * a full operand, a trailing-dimensions operand like a bias, or one whose trailing dimensions are 1,
- * like a `[B, T, 1]` divisor of `[B, T, C]`); a broadcast in the middle (`[B, 1, C]`) is not.
+ * How an operand of shape `s` is laid out inside the broadcast shape `out`, if it is a shape the
+ * native kernels walk: output element i reads `((i / (inner * mid)) * inner + i % inner) % period`.
+ * That covers a scalar, a full operand, trailing dimensions (a bias: leading axes broadcast) and one
+ * block of broadcast axes between kept ones (`[B, T, 1]` or `[B, 1, C]` against `[B, T, C]`).
  */
 function repeatPattern(
   s: readonly number[],
   outShape: readonly number[],
-): { period: number; inner: number } | undefined {
+): { period: number; inner: number; mid: number } | undefined {
   const n = shapeSize(s);
-  if (n === 1) return { period: 1, inner: 1 };
+  if (n === 1) return { period: 1, inner: 1, mid: 1 };
   const padded = [...new Array<number>(Math.max(0, outShape.length - s.length)).fill(1), ...s];
-  let last = padded.length;
-  while (last > 0 && padded[last - 1] === 1) last--;
-  let first = 0;
-  while (first < last && padded[first] === 1) first++;
-  for (let i = first; i < last; i++) if (padded[i] !== outShape[i]) return undefined;
-  return { period: n, inner: shapeSize(outShape.slice(last)) };
+  let i = padded.length - 1;
+  let inner = 1;
+  for (; i >= 0 && padded[i] === outShape[i]; i--) inner *= outShape[i] ?? 1;
+  let mid = 1;
+  for (; i >= 0 && padded[i] === 1; i--) mid *= outShape[i] ?? 1;
+  // A broadcast block that reaches the front is the period's wrap-around, not a block.
+  if (i < 0 || mid === 1) return { period: n, inner: 1, mid: 1 };
+  let j = i;
+  while (j >= 0 && padded[j] === outShape[j]) j--;
+  while (j >= 0 && padded[j] === 1) j--;
+  return j >= 0 ? undefined : { period: n, inner, mid };
 }
 
 function binaryImpl(name: string, args: KernelArgs, backend: NativeBackend): tf.TensorInfo | undefined {
@@ -515,7 +523,7 @@ function binaryImpl(name: string, args: KernelArgs, backend: NativeBackend): tf.
   const pb = repeatPattern(b.shape, outShape);
   if (pa === undefined || pb === undefined) return undefined;
   const y = backend.pool.take(shapeSize(outShape));
-  if (y.length > 0) backend.addon.binary(op, av, pa.period, bv, pb.period, y, pa.inner, pb.inner);
+  if (y.length > 0) backend.addon.binary(op, av, pa.period, bv, pb.period, y, pa.mid, pb.mid, pa.inner, pb.inner);
   return out(backend, outShape, y);
 }
 
@@ -537,7 +545,7 @@ function compareImpl(name: string, args: KernelArgs, backend: NativeBackend): tf
   const pb = repeatPattern(b.shape, outShape);
   if (pa === undefined || pb === undefined) return undefined;
   const y = new Uint8Array(shapeSize(outShape));
-  if (y.length > 0) backend.addon.compare(op, av, pa.period, pa.inner, bv, pb.period, pb.inner, y);
+  if (y.length > 0) backend.addon.compare(op, av, pa.period, pa.mid, bv, pb.period, pb.mid, y, pa.inner, pb.inner);
   return backend.makeTensorInfo(outShape, 'bool', y);
 }
 
@@ -583,23 +591,31 @@ function unaryImpl(name: string, args: KernelArgs, backend: NativeBackend): tf.T
 }
 
 /**
- * Sum over one block of adjacent axes natively (leading: a bias gradient; middle: a Tile or
- * RepeatVector gradient), axes of size 1 anywhere; other reductions stay on the cpu kernel.
+ * A reduction over `axes` as `[outer, rows, cols]` when the reduced axes (ignoring size-1 ones) are
+ * one block of adjacent axes (leading: a bias gradient; middle: a Tile or RepeatVector gradient, a
+ * global pooling), with the output shape; undefined for other reductions (the cpu kernel's).
  */
-function sumImpl(args: KernelArgs, backend: NativeBackend): tf.TensorInfo | undefined {
-  const { x } = args.inputs as Record<string, tf.TensorInfo | undefined>;
-  const attrs = args.attrs as unknown as tf.SumAttrs;
-  if (!x) return undefined;
-  const xv = f32(backend, x);
-  if (!xv || x.shape.length === 0) return undefined;
-  const axes = tf.util.parseAxisParam(attrs.axis, x.shape).sort((p, q) => p - q);
-  const block = axes.filter((ax) => x.shape[ax] !== 1);
+function reductionBlock(
+  shape: readonly number[],
+  axisAttr: number | number[],
+  keepDims: boolean,
+): { outer: number; rows: number; cols: number; outShape: number[] } | undefined {
+  if (shape.length === 0) return undefined;
+  const axes = tf.util.parseAxisParam(axisAttr, [...shape]).sort((p, q) => p - q);
+  const block = axes.filter((ax) => shape[ax] !== 1);
   const first = block[0] ?? 0;
   const last = block[block.length - 1] ?? -1;
   if (block.some((ax, i) => ax !== first + i)) return undefined;
-  const outer = shapeSize(x.shape.slice(0, first));
-  const rows = shapeSize(x.shape.slice(first, last + 1));
-  const cols = shapeSize(x.shape.slice(last + 1));
+  return {
+    outer: shapeSize(shape.slice(0, first)),
+    rows: shapeSize(shape.slice(first, last + 1)),
+    cols: shapeSize(shape.slice(last + 1)),
+    outShape: keepDims ? shape.map((d, i) => (axes.includes(i) ? 1 : d)) : shape.filter((_, i) => !axes.includes(i)),
+  };
+}
+
+/** Block sums (double accumulation per output, as the cpu kernel) of `[outer, rows, cols]`. */
+function sumBlock(backend: NativeBackend, xv: Float32Array, outer: number, rows: number, cols: number): Float32Array {
   const y = backend.pool.take(outer * cols);
   for (let o = 0; o < outer; o++) {
     backend.addon.sumRows(
@@ -609,10 +625,60 @@ function sumImpl(args: KernelArgs, backend: NativeBackend): tf.TensorInfo | unde
       cols,
     );
   }
-  const shape = attrs.keepDims
-    ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d))
-    : x.shape.filter((_, i) => !axes.includes(i));
-  return out(backend, shape, y);
+  return y;
+}
+
+/** Sum over a block of axes natively (see reductionBlock). */
+function sumImpl(args: KernelArgs, backend: NativeBackend): tf.TensorInfo | undefined {
+  const { x } = args.inputs as Record<string, tf.TensorInfo | undefined>;
+  const attrs = args.attrs as unknown as tf.SumAttrs;
+  if (!x) return undefined;
+  const xv = f32(backend, x);
+  const r = reductionBlock(x.shape, attrs.axis, attrs.keepDims);
+  if (!xv || !r) return undefined;
+  return out(backend, r.outShape, sumBlock(backend, xv, r.outer, r.rows, r.cols));
+}
+
+/** Mean as the cpu kernel computes it (x / n in float, then the sum) over a block of axes. */
+function meanImpl(args: KernelArgs, backend: NativeBackend): tf.TensorInfo | undefined {
+  const { x } = args.inputs as Record<string, tf.TensorInfo | undefined>;
+  const attrs = args.attrs as unknown as tf.MeanAttrs;
+  if (!x) return undefined;
+  const xv = f32(backend, x);
+  const r = reductionBlock(x.shape, attrs.axis, attrs.keepDims);
+  if (!xv || !r) return undefined;
+  const reduceSize = shapeSize(x.shape) / Math.max(1, r.outer * r.cols);
+  const scaled = backend.pool.take(xv.length);
+  if (scaled.length > 0)
+    backend.addon.binary(BINARY_OPS['RealDiv'] ?? 3, xv, xv.length, Float32Array.of(reduceSize), 1, scaled);
+  const y = sumBlock(backend, scaled, r.outer, r.rows, r.cols);
+  backend.pool.release(scaled);
+  return out(backend, r.outShape, y);
+}
+
+/** Max over a block of axes, NaN winning as in the cpu kernel (float32 and int32). */
+function maxImpl(args: KernelArgs, backend: NativeBackend): tf.TensorInfo | undefined {
+  const { x } = args.inputs as Record<string, tf.TensorInfo | undefined>;
+  const attrs = args.attrs as unknown as tf.MaxAttrs;
+  if (!x || (x.dtype !== 'float32' && x.dtype !== 'int32')) return undefined;
+  const xv = typedValues(backend, x);
+  const r = reductionBlock(x.shape, attrs.reductionIndices, attrs.keepDims);
+  if (!xv || !r || r.rows === 0) return undefined;
+  const { outer, rows, cols } = r;
+  const y = allocLike(backend, xv, outer * cols);
+  for (let o = 0; o < outer; o++) {
+    const base = o * rows * cols;
+    const yo = o * cols;
+    y.set(xv.subarray(base, base + cols), yo);
+    for (let k = 1; k < rows; k++) {
+      const row = base + k * cols;
+      for (let c = 0; c < cols; c++) {
+        const v = xv[row + c] as number;
+        if (Number.isNaN(v) || v > (y[yo + c] as number)) y[yo + c] = v;
+      }
+    }
+  }
+  return backend.makeTensorInfo(r.outShape, x.dtype, y);
 }
 
 /**
@@ -926,6 +992,8 @@ const OVERRIDES: Record<
   MaxPool: maxPoolImpl,
   MaxPoolGrad: maxPoolGradImpl,
   Sum: sumImpl,
+  Max: maxImpl,
+  Mean: meanImpl,
   GatherV2: gatherImpl,
   UnsortedSegmentSum: segmentSumImpl,
   Transpose: transposeImpl,
