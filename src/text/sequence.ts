@@ -102,6 +102,11 @@ export interface Skipgrams<L> {
  * Random draws come from tfgym's {@link Rng} in the same order as Keras' calls to Python's
  * `random` (sampling test, target shuffle, negative words, final shuffle), so pair structure,
  * counts and labels are Keras', while the particular random choices differ from Python's.
+ *
+ * The book's Chapter 5 demo, `skipgrams(wids, len(word_index))` on "I love green eggs and
+ * ham .", gives 56 pairs: 6 words (the '.' is filtered), window 4 -> 4+5+5+5+5+4 = 28
+ * positives, plus 28 negatives. (Its vocabulary size 6 is one short of `len + 1`, so 'ham',
+ * index 6, is never drawn as a negative; window 1 would give 20 pairs.)
  */
 export function skipgrams(
   sequence: ArrayLike<number>,

@@ -167,7 +167,9 @@ export interface SentenceOptions {
  *
  * Differences from NLTK: Punkt learns abbreviations and collocations from a corpus and uses
  * orthographic statistics; here the list is fixed, so `in the U.S. The ...` stays one
- * sentence and a sentence starting with a digit or a lower-case word is not split off.
+ * sentence, and a sentence starting with a digit or a lower-case word is not split off (Punkt
+ * breaks after any non-abbreviation period, so it splits lower-cased text like UMich's
+ * `awesome. i loved it` where this keeps `awesome.` as one word inside the sentence).
  * Returns trimmed sentences; whitespace inside a sentence is kept.
  */
 export function sentTokenize(text: string, options: SentenceOptions = {}): string[] {

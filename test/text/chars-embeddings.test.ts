@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { buildCharVocab, charWindows, decodeChars, oneHotChars, oneHotWindows } from '../../src/text/chars.js';
 import { WordVectors, buildEmbeddingMatrix } from '../../src/text/embeddings.js';
@@ -24,6 +25,33 @@ describe('character vocabularies (the book char-RNN)', () => {
     expect(Array.from(oh.x.subarray(0, 6))).toEqual([1, 0, 0, 0, 1, 0]);
     expect(Array.from(oh.y)).toEqual([0, 0, 1, 1, 0, 0, 0, 1, 0]);
     expect(() => oneHotChars('z', v)).toThrow(/"z" is not in the vocabulary/);
+  });
+});
+
+// Relative to the repo: CI clones the repo with shared/ beside it.
+const ALICE = '../shared/datasets/alice-in-wonderland/alice_in_wonderland.txt';
+const haveAlice = existsSync(ALICE);
+if (!haveAlice) console.warn(`skipping: shared dataset ${ALICE} is absent (clone shared/ beside the repo)`);
+
+describe.skipIf(!haveAlice)('character vocabulary of Alice (the book alice_chargen_rnn.py preprocessing)', () => {
+  it('42 characters over 142,554 (the same as Python: strip, lower, drop non-ASCII and blank lines, join)', () => {
+    const lines = readFileSync(ALICE, 'latin1')
+      .split('\n')
+      .map((l) =>
+        l
+          .trim()
+          .toLowerCase()
+          .replace(/[\u0080-\uffff]/g, ''),
+      )
+      .filter((l) => l.length > 0);
+    const text = lines.join(' ');
+    expect(text.length).toBe(142554);
+    const v = buildCharVocab(text);
+    expect(v.chars.join('')).toBe(' !"\'()*,-.:;?[]_abcdefghijklmnopqrstuvwxyz');
+    const w = charWindows(text, 10);
+    expect(w.inputs.length).toBe(142554 - 10);
+    const oh = oneHotWindows({ inputs: w.inputs.slice(0, 5), labels: w.labels.slice(0, 5) }, v);
+    expect(oh.xShape).toEqual([5, 10, 42]);
   });
 });
 
