@@ -1,7 +1,9 @@
 /**
  * `tfgym/data`: dataset loaders (MNIST, Fashion-MNIST, CIFAR-10) that read a local folder or
  * download once into a checksummed cache, and the file formats behind them (IDX, CIFAR batches,
- * PNG, tar), plus the book's image augmentation. Tensor-free: loaders return typed arrays.
+ * PNG, tar), plus the book's image augmentation, and the text utilities of Chapters 5-6 (Keras'
+ * Tokenizer and sequence helpers, an NLTK-like tokenizer, word vectors, word2vec / GloVe / `.npy` /
+ * Penn Treebank readers). Tensor-free: loaders return typed arrays.
  * @module
  */
 export {
@@ -36,3 +38,70 @@ export {
 export { ImageFormatError, decodePng, resizeRgb, type RgbImage } from '../src/data/png.js';
 export { readTar, type TarEntry } from '../src/data/tar.js';
 export { BOOK_CIFAR_AUGMENTATION, augmentImages, type AugmentOptions } from '../src/data/augment.js';
+export { TextFormatError } from '../src/text/errors.js';
+export {
+  KERAS_FILTERS,
+  Tokenizer,
+  textToWordSequence,
+  type TokenizerOptions,
+  type TokenizerText,
+  type WordSequenceOptions,
+} from '../src/text/tokenizer.js';
+export {
+  makeSamplingTable,
+  padSequences,
+  skipgrams,
+  toCategorical,
+  type Categorical,
+  type PadDtype,
+  type PadOptions,
+  type Padded,
+  type SkipgramOptions,
+  type Skipgrams,
+} from '../src/text/sequence.js';
+export {
+  DEFAULT_ABBREVIATIONS,
+  sentTokenize,
+  treebankWordTokenize,
+  wordTokenize,
+  type SentenceOptions,
+  type WordTokenizeOptions,
+} from '../src/text/word-tokenize.js';
+export {
+  buildCharVocab,
+  charWindows,
+  decodeChars,
+  oneHotChars,
+  oneHotWindows,
+  type CharVocab,
+  type CharWindows,
+  type OneHotWindows,
+} from '../src/text/chars.js';
+export { WordVectors, buildEmbeddingMatrix } from '../src/text/embeddings.js';
+export {
+  encodeWord2VecBinary,
+  formatWord2VecText,
+  parseWord2VecBinary,
+  parseWord2VecText,
+  readWord2VecFile,
+  writeWord2VecFile,
+  type Word2VecReadOptions,
+} from '../src/text/word2vec.js';
+export {
+  parseGlove,
+  readGloveFile,
+  type GloveCoverage,
+  type GloveOptions,
+  type GloveResult,
+} from '../src/text/glove.js';
+export { encodeNpy, parseNpy, readNpy, writeNpy, type NpyArray, type NpyData, type NpyDtype } from '../src/text/npy.js';
+export {
+  parseMrg,
+  parseMrgTrees,
+  readMrgDir,
+  readMrgFile,
+  treeLeaves,
+  type MrgOptions,
+  type TaggedWord,
+  type TreeNode,
+} from '../src/text/treebank.js';
