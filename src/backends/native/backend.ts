@@ -10,6 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { shapeSize } from '../../core/spaces.js';
+import { installDilatedConvGrad, markDilatedBackpropBackend } from '../dilated-conv-grad.js';
 import type { BackendProvider, ProbeResult } from '../provider.js';
 import { loadNativeAddon, type NativeAddon } from './addon.js';
 import { adoptedBuffers, installNativeOptimizers } from './optimizers.js';
@@ -378,32 +379,79 @@ function conv2dImpl(args: KernelArgs, backend: NativeBackend, fused: boolean): t
   return out(backend, info.outShape, y);
 }
 
+/**
+ * The `dilations` attribute tfgym's dilated Conv2D gradient (src/backends/dilated-conv-grad.ts)
+ * adds to the backprop kernels; tfjs' own attributes have none (its gradient refuses dilation).
+ */
+function backpropDilations(attrs: object): number | [number, number] {
+  return (attrs as { dilations?: number | [number, number] }).dilations ?? 1;
+}
+
+/** Whether a backprop call asked for dilations other than 1: the cpu kernel cannot serve those. */
+function isDilated(d: number | [number, number]): boolean {
+  return typeof d === 'number' ? d !== 1 : d[0] !== 1 || d[1] !== 1;
+}
+
+/**
+ * Result of a backprop override: the native result, or, when it cannot serve the call, the cpu
+ * fallback (undefined) for undilated calls and an error for dilated ones, which the cpu kernel
+ * would silently compute as undilated.
+ */
+function orFallback(r: tf.TensorInfo | undefined, name: string, dilated: boolean): tf.TensorInfo | undefined {
+  if (r === undefined && dilated) throw new Error(`${name} on native: dilated gradient needs float32 NHWC inputs`);
+  return r;
+}
+
 function conv2dBackpropInputImpl(args: KernelArgs, backend: NativeBackend): tf.TensorInfo | undefined {
+  const attrs = args.attrs as unknown as tf.Conv2DBackpropInputAttrs;
+  const dilations = backpropDilations(attrs);
+  return orFallback(backpropInputNative(args, backend, dilations), 'Conv2DBackpropInput', isDilated(dilations));
+}
+
+function backpropInputNative(
+  args: KernelArgs,
+  backend: NativeBackend,
+  dilations: number | [number, number],
+): tf.TensorInfo | undefined {
   const { dy, filter } = args.inputs as Record<string, tf.TensorInfo | undefined>;
   const attrs = args.attrs as unknown as tf.Conv2DBackpropInputAttrs;
   if (!dy || !filter) return undefined;
   const dyv = f32(backend, dy);
   const wv = f32(backend, filter);
   if (!dyv || !wv) return undefined;
-  const info = convInfoFor(attrs.inputShape, filter.shape, { ...attrs, dilations: 1 });
-  if (!info) return undefined;
+  const info = convInfoFor(attrs.inputShape, filter.shape, { ...attrs, dilations });
+  if (!info || !sameShape(dy.shape, info.outShape)) return undefined;
   const dx = backend.pool.take(shapeSize(attrs.inputShape));
   backend.addon.conv2dBackpropInput(dyv, wv, dx, convGeometry(info));
   return out(backend, [...attrs.inputShape], dx);
 }
 
 function conv2dBackpropFilterImpl(args: KernelArgs, backend: NativeBackend): tf.TensorInfo | undefined {
+  const attrs = args.attrs as unknown as tf.Conv2DBackpropFilterAttrs;
+  const dilations = backpropDilations(attrs);
+  return orFallback(backpropFilterNative(args, backend, dilations), 'Conv2DBackpropFilter', isDilated(dilations));
+}
+
+function backpropFilterNative(
+  args: KernelArgs,
+  backend: NativeBackend,
+  dilations: number | [number, number],
+): tf.TensorInfo | undefined {
   const { x, dy } = args.inputs as Record<string, tf.TensorInfo | undefined>;
   const attrs = args.attrs as unknown as tf.Conv2DBackpropFilterAttrs;
   if (!x || !dy) return undefined;
   const xv = f32(backend, x);
   const dyv = f32(backend, dy);
   if (!xv || !dyv) return undefined;
-  const info = convInfoFor(x.shape, attrs.filterShape, { ...attrs, dilations: 1 });
-  if (!info) return undefined;
+  const info = convInfoFor(x.shape, attrs.filterShape, { ...attrs, dilations });
+  if (!info || !sameShape(dy.shape, info.outShape)) return undefined;
   const dw = backend.pool.take(shapeSize(attrs.filterShape));
   backend.addon.conv2dBackpropFilter(xv, dyv, dw, convGeometry(info));
   return out(backend, [...attrs.filterShape], dw);
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
 function poolInfoFor(xShape: readonly number[], attrs: tf.MaxPoolAttrs): tf.backend_util.Conv2DInfo | undefined {
@@ -663,6 +711,10 @@ export function registerNativeBackend(addon: NativeAddon): void {
     });
   }
   registerRecurrentKernels(NATIVE_BACKEND_NAME);
+  // The C++ backprop kernels take the dilation in their patch offsets (conv.cc), so dilated
+  // gradients on native run there rather than through space-to-batch.
+  markDilatedBackpropBackend(NATIVE_BACKEND_NAME);
+  installDilatedConvGrad();
   installFusedRecurrent(() => tf.getBackend() === NATIVE_BACKEND_NAME);
   installNativeOptimizers(() =>
     tf.getBackend() === NATIVE_BACKEND_NAME ? (tf.backend() as NativeBackend) : undefined,
