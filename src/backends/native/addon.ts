@@ -46,6 +46,13 @@ export interface NativeAddon {
   maxPool(x: Float32Array, y: Float32Array, geom: Int32Array): void;
   /** Max-pool gradient, routed to each window's first maximum. */
   maxPoolGrad(dy: Float32Array, x: Float32Array, dx: Float32Array, geom: Int32Array): void;
+  /**
+   * NHWC nearest-neighbour resize; geom = [batch, inH, inW, channels, outH, outW, alignCorners,
+   * halfPixelCenters] (flags 0/1), source pixels picked as tfjs's cpu kernel picks them.
+   */
+  resizeNearest(x: Float32Array, y: Float32Array, geom: Int32Array): void;
+  /** Gradient of {@link resizeNearest}: each dy pixel added to the pixel it was copied from. */
+  resizeNearestGrad(dy: Float32Array, dx: Float32Array, geom: Int32Array): void;
   /** out[i] = a[i % periodA] op b[i % periodB]; op codes as BINARY_OPS in native/backend.ts. */
   binary(op: number, a: Float32Array, periodA: number, b: Float32Array, periodB: number, out: Float32Array): void;
   /** out[i] = op(x[i]); op codes as UNARY_OPS in native/backend.ts; alpha is Step's value for x <= 0. */
@@ -118,6 +125,8 @@ const ADDON_FUNCTIONS: ReadonlyArray<keyof NativeAddon> = [
   'conv2dBackpropFilter',
   'maxPool',
   'maxPoolGrad',
+  'resizeNearest',
+  'resizeNearestGrad',
   'binary',
   'unary',
   'sumRows',

@@ -58,6 +58,21 @@ export const NATIVE_KERNELS = [
   // The gather gradient transposes (an identity permutation for axis 0): the cpu kernel walks
   // every element through index arithmetic, 22 ms of the sentiment LSTM's 45 ms step.
   'Transpose',
+  // Non-contiguous slices and pads: the cpu kernels map every element through index arithmetic.
+  // A causal Conv1D pads its input and the pad's gradient is such a slice: 96 ms per layer of a
+  // WaveNet step (2 x 1024 x 64), more than the convolutions themselves.
+  'Slice',
+  'PadV2',
+  // The GAN layers (DCGAN train step on native, 32 x 28 x 28): UpSampling2D is a nearest resize,
+  // whose cpu gradient searches a window per input pixel (23 ms a call); BatchNormalization's
+  // moments are Means (cast, divide and a transposing sum on cpu: 36 ms a call, the largest
+  // kernel of the step); its gradient tiles; LeakyReLU's gradient compares against a scalar
+  // through the cpu's per-element broadcast path (12 ms a call).
+  'ResizeNearestNeighbor',
+  'ResizeNearestNeighborGrad',
+  'Mean',
+  'Tile',
+  'Greater',
 ] as const;
 
 /** Addon op codes of binary kernels (native/src/elementwise.h). */
@@ -251,8 +266,8 @@ function cpuKernel(name: string): tf.KernelFunc {
 function withFallback(
   name: string,
   impl: (args: KernelArgs, backend: NativeBackend) => tf.TensorInfo | undefined,
+  fallback: tf.KernelFunc = cpuKernel(name),
 ): tf.KernelFunc {
-  const fallback = cpuKernel(name);
   return (args) => {
     const backend = args.backend as NativeBackend;
     const r = impl(args, backend);
@@ -661,6 +676,241 @@ function transposeImpl(args: KernelArgs, backend: NativeBackend): tf.TensorInfo 
   return backend.makeTensorInfo(outShape, x.dtype, y);
 }
 
+/**
+ * Copies the box `size` at `srcBegin` of a row-major `src` (shape `srcShape`) to `dstBegin` of
+ * `dst` (shape `dstShape`): trailing dimensions both arrays hold whole merge into one contiguous
+ * run, so each run is one `set` and only the outer dimensions step through an odometer.
+ */
+function copyBox(
+  src: TypedValues,
+  srcShape: readonly number[],
+  srcBegin: readonly number[],
+  dst: TypedValues,
+  dstShape: readonly number[],
+  dstBegin: readonly number[],
+  size: readonly number[],
+): void {
+  const rank = size.length;
+  if (rank === 0) {
+    dst[0] = src[0] ?? 0;
+    return;
+  }
+  if (size.some((d) => d === 0)) return;
+  let inner = 1;
+  let d = rank - 1;
+  while (d > 0 && size[d] === srcShape[d] && size[d] === dstShape[d]) inner *= size[d--] ?? 1;
+  // The innermost partial dimension is still one run: everything below it is whole.
+  inner *= size[d] ?? 1;
+  const outer = d; // dimensions 0 .. outer-1 step through the odometer
+  const sStride = new Array<number>(rank).fill(1);
+  const dStride = new Array<number>(rank).fill(1);
+  for (let i = rank - 2; i >= 0; i--) {
+    sStride[i] = (sStride[i + 1] ?? 1) * (srcShape[i + 1] ?? 1);
+    dStride[i] = (dStride[i + 1] ?? 1) * (dstShape[i + 1] ?? 1);
+  }
+  let so = 0;
+  let dOff = 0;
+  for (let i = 0; i < rank; i++) {
+    so += (srcBegin[i] ?? 0) * (sStride[i] ?? 0);
+    dOff += (dstBegin[i] ?? 0) * (dStride[i] ?? 0);
+  }
+  const idx = new Array<number>(outer).fill(0);
+  const runs = shapeSize(size.slice(0, outer));
+  for (let r = 0; r < runs; r++) {
+    // Short runs: a loop beats creating a subarray per run.
+    if (inner < 16) for (let k = 0; k < inner; k++) dst[dOff + k] = src[so + k] ?? 0;
+    else dst.set(src.subarray(so, so + inner), dOff);
+    for (let j = outer - 1; j >= 0; j--) {
+      so += sStride[j] ?? 0;
+      dOff += dStride[j] ?? 0;
+      if (++idx[j]! < (size[j] ?? 0)) break;
+      so -= (sStride[j] ?? 0) * (size[j] ?? 0);
+      dOff -= (dStride[j] ?? 0) * (size[j] ?? 0);
+      idx[j] = 0;
+    }
+  }
+}
+
+/** Slice by runs; contiguous slices stay with the cpu kernel, whose result is a view (no copy). */
+function sliceImpl(args: KernelArgs, backend: NativeBackend): tf.TensorInfo | undefined {
+  const { x } = args.inputs as Record<string, tf.TensorInfo | undefined>;
+  const { begin, size } = args.attrs as unknown as tf.SliceAttrs;
+  if (!x) return undefined;
+  const xv = typedValues(backend, x);
+  if (!xv) return undefined;
+  const [b, z] = tf.slice_util.parseSliceParams(x, begin, size);
+  if (!b || !z || b.length !== x.shape.length || z.length !== b.length) return undefined;
+  if (b.some((v, i) => v < 0 || (z[i] ?? 0) < 0 || v + (z[i] ?? 0) > (x.shape[i] ?? 0))) return undefined;
+  if (tf.slice_util.isSliceContinous(x.shape, b, z)) return undefined;
+  const y = allocLike(backend, xv, shapeSize(z));
+  copyBox(xv, x.shape, b, y, z, new Array<number>(z.length).fill(0), z);
+  return backend.makeTensorInfo(z, x.dtype, y);
+}
+
+/** Constant pad: fill, then copy x in by runs. */
+function padImpl(args: KernelArgs, backend: NativeBackend): tf.TensorInfo | undefined {
+  const { x } = args.inputs as Record<string, tf.TensorInfo | undefined>;
+  const { paddings, constantValue } = args.attrs as unknown as tf.PadV2Attrs;
+  if (!x) return undefined;
+  const xv = typedValues(backend, x);
+  if (!xv || paddings.length !== x.shape.length) return undefined;
+  if (paddings.some(([a, b]) => !(a >= 0 && b >= 0))) return undefined;
+  const outShape = paddings.map(([a, b], i) => a + (x.shape[i] ?? 0) + b);
+  const y = allocLike(backend, xv, shapeSize(outShape));
+  y.fill(constantValue);
+  copyBox(
+    xv,
+    x.shape,
+    new Array<number>(x.shape.length).fill(0),
+    y,
+    outShape,
+    paddings.map(([a]) => a),
+    x.shape,
+  );
+  return backend.makeTensorInfo(outShape, x.dtype, y);
+}
+
+/** The addon's 8-int resize geometry (see NativeAddon.resizeNearest). */
+function resizeGeometry(
+  images: readonly number[],
+  outH: number,
+  outW: number,
+  alignCorners: boolean,
+  halfPixelCenters: boolean,
+): Int32Array {
+  const [b = 0, h = 0, w = 0, c = 0] = images;
+  return Int32Array.from([b, h, w, c, outH, outW, alignCorners ? 1 : 0, halfPixelCenters ? 1 : 0]);
+}
+
+function resizeNearestImpl(args: KernelArgs, backend: NativeBackend): tf.TensorInfo | undefined {
+  const { images } = args.inputs as Record<string, tf.TensorInfo | undefined>;
+  const { alignCorners, halfPixelCenters, size } = args.attrs as unknown as tf.ResizeNearestNeighborAttrs;
+  if (!images || images.shape.length !== 4) return undefined;
+  const xv = f32(backend, images);
+  const [outH = 0, outW = 0] = size;
+  const [b = 0, h = 0, w = 0, c = 0] = images.shape;
+  if (!xv || !(outH > 0 && outW > 0 && h > 0 && w > 0)) return undefined;
+  const y = backend.pool.take(b * outH * outW * c);
+  if (y.length > 0) {
+    backend.addon.resizeNearest(xv, y, resizeGeometry(images.shape, outH, outW, alignCorners, halfPixelCenters));
+  }
+  return out(backend, [b, outH, outW, c], y);
+}
+
+/**
+ * The exact adjoint of the forward resize (each dy pixel added to the pixel it was copied from),
+ * halfPixelCenters included. Differs from tfjs's cpu kernel where that one is wrong: with batch
+ * > 1 it reads every image's dy at the input's batch stride, and it ignores halfPixelCenters.
+ */
+function resizeNearestGradImpl(args: KernelArgs, backend: NativeBackend): tf.TensorInfo | undefined {
+  const { images, dy } = args.inputs as Record<string, tf.TensorInfo | undefined>;
+  const { alignCorners, halfPixelCenters } = args.attrs as unknown as tf.ResizeNearestNeighborGradAttrs;
+  if (!images || !dy || images.shape.length !== 4 || dy.shape.length !== 4) return undefined;
+  const dyv = f32(backend, dy);
+  const [b = 0, h = 0, w = 0, c = 0] = images.shape;
+  const [db, outH = 0, outW = 0, dc] = dy.shape;
+  if (!dyv || db !== b || dc !== c || !(outH > 0 && outW > 0 && h > 0 && w > 0)) return undefined;
+  const dx = backend.pool.take(shapeSize(images.shape));
+  if (dx.length > 0) {
+    backend.addon.resizeNearestGrad(dyv, dx, resizeGeometry(images.shape, outH, outW, alignCorners, halfPixelCenters));
+  }
+  return out(backend, [...images.shape], dx);
+}
+
+/** Mean over leading axes (BatchNormalization's moments) as a native row sum; others go to cpu. */
+function meanImpl(args: KernelArgs, backend: NativeBackend): tf.TensorInfo | undefined {
+  const { x } = args.inputs as Record<string, tf.TensorInfo | undefined>;
+  const attrs = args.attrs as unknown as tf.MeanAttrs;
+  if (!x) return undefined;
+  const xv = f32(backend, x);
+  if (!xv || x.shape.length === 0) return undefined;
+  const axes = tf.util.parseAxisParam(attrs.axis, x.shape).sort((p, q) => p - q);
+  if (!axes.every((ax, i) => ax === i)) return undefined;
+  const rows = shapeSize(x.shape.slice(0, axes.length));
+  const rest = x.shape.slice(axes.length);
+  const y = backend.pool.take(shapeSize(rest));
+  backend.addon.sumRows(xv, y, rows, y.length);
+  const inv = 1 / rows;
+  for (let i = 0; i < y.length; i++) y[i] = (y[i] ?? 0) * inv;
+  const shape = attrs.keepDims ? [...axes.map(() => 1), ...rest] : rest;
+  return out(backend, shape, y);
+}
+
+/** A new array of the same kind as `like` (scratch that never becomes a tensor). */
+function scratchLike(like: TypedValues, n: number): TypedValues {
+  if (like instanceof Float32Array) return new Float32Array(n);
+  return like instanceof Int32Array ? new Int32Array(n) : new Uint8Array(n);
+}
+
+/**
+ * Tile one axis at a time, innermost first: along axis d every block (that axis and everything
+ * inside it) is written reps[d] times in a row, as whole-block `set`s.
+ */
+function tileImpl(args: KernelArgs, backend: NativeBackend): tf.TensorInfo | undefined {
+  const { x } = args.inputs as Record<string, tf.TensorInfo | undefined>;
+  const { reps } = args.attrs as unknown as tf.TileAttrs;
+  if (!x) return undefined;
+  const xv = typedValues(backend, x);
+  const rank = x.shape.length;
+  if (!xv || reps.length !== rank || !reps.every((r) => Number.isInteger(r) && r >= 0)) return undefined;
+  const outShape = x.shape.map((d, i) => d * (reps[i] ?? 1));
+  const y = allocLike(backend, xv, shapeSize(outShape));
+  const axes = reps.map((r, i) => (r > 1 ? i : -1)).filter((i) => i >= 0);
+  if (y.length === 0 || axes.length === 0) {
+    if (y.length > 0) y.set(xv);
+    return backend.makeTensorInfo(outShape, x.dtype, y);
+  }
+  let cur: TypedValues = xv;
+  const shape = [...x.shape];
+  for (let a = axes.length - 1; a >= 0; a--) {
+    const d = axes[a] ?? 0;
+    const r = reps[d] ?? 1;
+    const block = shapeSize(shape.slice(d));
+    const outer = shapeSize(shape.slice(0, d));
+    const next = a === 0 ? y : scratchLike(xv, outer * block * r);
+    for (let o = 0; o < outer; o++) {
+      const src = cur.subarray(o * block, (o + 1) * block);
+      for (let k = 0; k < r; k++) next.set(src, (o * r + k) * block);
+    }
+    shape[d] = (shape[d] ?? 0) * r;
+    cur = next;
+  }
+  return backend.makeTensorInfo(outShape, x.dtype, y);
+}
+
+/** a > b for same-shape operands or one that repeats (a scalar, a bias row); bool output. */
+function greaterImpl(args: KernelArgs, backend: NativeBackend): tf.TensorInfo | undefined {
+  const { a, b } = args.inputs as Record<string, tf.TensorInfo | undefined>;
+  if (!a || !b || a.dtype === 'string' || b.dtype === 'string') return undefined;
+  const av = typedValues(backend, a);
+  const bv = typedValues(backend, b);
+  if (!av || !bv) return undefined;
+  let outShape: number[];
+  try {
+    outShape = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
+  } catch {
+    return undefined; // the cpu kernel throws the proper error
+  }
+  const pa = repeatPeriod(a.shape, outShape);
+  const pb = repeatPeriod(b.shape, outShape);
+  if (pa === undefined || pb === undefined) return undefined;
+  const n = shapeSize(outShape);
+  const y = new Uint8Array(n);
+  if (pb === 1 && pa === n) {
+    const s = bv[0] ?? 0;
+    for (let i = 0; i < n; i++) y[i] = (av[i] ?? 0) > s ? 1 : 0;
+  } else if (pb === 1) {
+    const s = bv[0] ?? 0;
+    for (let i = 0; i < n; i++) y[i] = (av[i % pa] ?? 0) > s ? 1 : 0;
+  } else if (pa === 1) {
+    const s = av[0] ?? 0;
+    for (let i = 0; i < n; i++) y[i] = s > (bv[i % pb] ?? 0) ? 1 : 0;
+  } else {
+    for (let i = 0; i < n; i++) y[i] = (av[i % pa] ?? 0) > (bv[i % pb] ?? 0) ? 1 : 0;
+  }
+  return backend.makeTensorInfo(outShape, 'bool', y);
+}
+
 const OVERRIDES: Record<
   (typeof NATIVE_KERNELS)[number],
   (args: KernelArgs, backend: NativeBackend) => tf.TensorInfo | undefined
@@ -677,6 +927,13 @@ const OVERRIDES: Record<
   GatherV2: gatherImpl,
   UnsortedSegmentSum: segmentSumImpl,
   Transpose: transposeImpl,
+  Slice: sliceImpl,
+  PadV2: padImpl,
+  ResizeNearestNeighbor: resizeNearestImpl,
+  ResizeNearestNeighborGrad: resizeNearestGradImpl,
+  Mean: meanImpl,
+  Tile: tileImpl,
+  Greater: greaterImpl,
   ...(Object.fromEntries(
     Object.keys(BINARY_OPS).map((k) => [k, (a: KernelArgs, b: NativeBackend) => binaryImpl(k, a, b)]),
   ) as Record<
@@ -707,7 +964,7 @@ export function registerNativeBackend(addon: NativeAddon): void {
     tf.registerKernel({
       ...k,
       backendName: NATIVE_BACKEND_NAME,
-      kernelFunc: override ? withFallback(k.kernelName, override) : plain,
+      kernelFunc: override ? withFallback(k.kernelName, override, plain) : plain,
     });
   }
   registerRecurrentKernels(NATIVE_BACKEND_NAME);
