@@ -11,6 +11,7 @@
 #include "gemm.h"
 #include "pool.h"
 #include "recurrent.h"
+#include "resize.h"
 
 namespace {
 
@@ -251,6 +252,43 @@ napi_value MaxPoolGrad(napi_env env, napi_callback_info info) {
   });
 }
 
+// geom: [batch, inH, inW, channels, outH, outW, alignCorners, halfPixelCenters]
+tfg::ResizeGeom get_resize_geom(napi_env env, napi_value v) {
+  bool is_ta = false;
+  napi_is_typedarray(env, v, &is_ta);
+  napi_typedarray_type type;
+  size_t len = 0;
+  void* data = nullptr;
+  if (is_ta) napi_get_typedarray_info(env, v, &type, &len, &data, nullptr, nullptr);
+  if (!is_ta || type != napi_int32_array || len != 8) throw ArgError{"geometry must be an Int32Array of 8"};
+  const int32_t* q = static_cast<const int32_t*>(data);
+  for (int i = 0; i < 6; i++)
+    if (q[i] < 0 || (i != 0 && i != 3 && q[i] == 0)) throw ArgError{"bad resize geometry"};
+  return tfg::ResizeGeom{q[0], q[1], q[2], q[3], q[4], q[5], q[6] != 0, q[7] != 0};
+}
+
+// resizeNearest(x, y, geom)
+napi_value ResizeNearest(napi_env env, napi_callback_info info) {
+  return call(env, info, "resizeNearest", 3, [](const Args& a) {
+    F32 x = a.f32(0, "x"), y = a.f32(1, "y");
+    const tfg::ResizeGeom g = get_resize_geom(a.env, a.v[2]);
+    need(x, 1LL * g.batch * g.in_h * g.in_w * g.channels, "x");
+    need(y, 1LL * g.batch * g.out_h * g.out_w * g.channels, "y");
+    tfg::resize_nearest(g, x.p, y.p);
+  });
+}
+
+// resizeNearestGrad(dy, dx, geom)
+napi_value ResizeNearestGrad(napi_env env, napi_callback_info info) {
+  return call(env, info, "resizeNearestGrad", 3, [](const Args& a) {
+    F32 dy = a.f32(0, "dy"), dx = a.f32(1, "dx");
+    const tfg::ResizeGeom g = get_resize_geom(a.env, a.v[2]);
+    need(dy, 1LL * g.batch * g.out_h * g.out_w * g.channels, "dy");
+    need(dx, 1LL * g.batch * g.in_h * g.in_w * g.channels, "dx");
+    tfg::resize_nearest_grad(g, dy.p, dx.p);
+  });
+}
+
 // An operand's broadcast (period, repeat of each element, length of the runs kept whole), checked
 // against the output size n: whole repetitions only.
 tfg::Broadcast broadcast_of(const F32& v, double period, int mid, int inner, size_t n, const char* what) {
@@ -469,6 +507,8 @@ NAPI_MODULE_INIT() {
       {"conv2dBackpropFilter", nullptr, Conv2DBackpropFilter, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"maxPool", nullptr, MaxPool, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"maxPoolGrad", nullptr, MaxPoolGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"resizeNearest", nullptr, ResizeNearest, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"resizeNearestGrad", nullptr, ResizeNearestGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"binary", nullptr, Binary, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"softmax", nullptr, Softmax, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"unary", nullptr, Unary, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -12,6 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { oneLine } from '../io/errors.js';
+import { installDilatedConvGrad } from './dilated-conv-grad.js';
 import { nativeProvider } from './native/backend.js';
 import { patchWasmBackend } from './wasm-patch.js';
 import {
@@ -185,6 +186,8 @@ export async function useBackend(choice: BackendChoice): Promise<BackendSelectio
     tf.enableProdMode();
     prodModeSet = true;
   }
+  // tfjs refuses gradients of dilated convolutions on every backend (WaveNet's Conv1D stack).
+  installDilatedConvGrad();
   const sel = await resolveBackend(choice);
   const tfName = providers.get(sel.name)?.tfName ?? sel.name;
   const ok = await tf.setBackend(tfName);

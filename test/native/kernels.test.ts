@@ -582,6 +582,141 @@ describe('native kernels match cpu', () => {
     });
   });
 
+  itNative('slice and pad: non-contiguous boxes of ranks 1-4, float32/int32/bool, constant values', () => {
+    const rng = new Rng(31);
+    for (const shape of [[9], [4, 7], [3, 5, 6], [2, 3, 4, 5], [2, 1087, 64]]) {
+      const n = shape.reduce((a, b) => a * b, 1);
+      const data = randomData(n, rng);
+      for (let t = 0; t < 6; t++) {
+        const begin = shape.map((d) => rng.nextInt(d));
+        const size = shape.map((d, i) => (t === 0 && i === 0 ? -1 : 1 + rng.nextInt(d - (begin[i] ?? 0))));
+        const pads = shape.map(() => [rng.nextInt(3), rng.nextInt(3)] as [number, number]);
+        const c = t % 2 === 0 ? 0 : -1.5;
+        expectSame(() => tf.slice(tf.tensor(data, shape), begin, size));
+        expectSame(() => tf.slice(tf.tensor(data, shape).mul(10).round().toInt(), begin, size));
+        expectSame(() => tf.slice(tf.tensor(data, shape).greater(0), begin, size).toFloat());
+        expectSame(() => tf.pad(tf.tensor(data, shape), pads, c));
+        expectSame(() => tf.pad(tf.tensor(data, shape).mul(10).round().toInt(), pads, 3));
+      }
+    }
+    // The causal Conv1D pattern: pad the time axis on the left, and the pad's gradient slices it back.
+    const x = randomData(2 * 1024 * 8, rng);
+    expectSame(() =>
+      tf.grad((v: tf.Tensor) =>
+        tf.sum(
+          tf.mul(
+            tf.pad(v, [
+              [0, 0],
+              [63, 0],
+              [0, 0],
+            ]),
+            2,
+          ),
+        ),
+      )(tf.tensor(x, [2, 1024, 8])),
+    );
+  });
+
+  itNative('resizeNearestNeighbor: odd sizes up and down, alignCorners / halfPixelCenters, batch 1 and 3', () => {
+    const rng = new Rng(32);
+    const flags: Array<[boolean, boolean]> = [
+      [false, false],
+      [true, false],
+      [false, true],
+    ];
+    for (const [h, w, oh, ow] of [
+      [7, 7, 14, 14],
+      [5, 3, 11, 4],
+      [9, 13, 4, 6],
+      [1, 6, 3, 1],
+      [6, 5, 6, 5],
+    ] as const) {
+      for (const [align, half] of flags) {
+        for (const batch of [1, 3]) {
+          const data = randomData(batch * h * w * 3, rng);
+          expectSame(
+            () => tf.image.resizeNearestNeighbor(tf.tensor4d(data, [batch, h, w, 3]), [oh, ow], align, half),
+            0,
+          );
+        }
+      }
+    }
+  });
+
+  itNative('resizeNearestNeighbor gradient: the exact adjoint of the forward (cpu where cpu is right)', () => {
+    const rng = new Rng(33);
+    for (const [h, w, oh, ow] of [
+      [7, 7, 14, 14],
+      [5, 3, 11, 4],
+      [9, 13, 4, 6],
+      [1, 6, 3, 1],
+    ] as const) {
+      for (const [align, half] of [
+        [false, false],
+        [true, false],
+        [false, true],
+      ] as Array<[boolean, boolean]>) {
+        for (const batch of [1, 3]) {
+          const c = 2;
+          const dy = randomData(batch * oh * ow * c, rng);
+          const grad = () =>
+            tf.grad((v: tf.Tensor) =>
+              tf.sum(
+                tf.mul(
+                  tf.image.resizeNearestNeighbor(v as tf.Tensor4D, [oh, ow], align, half),
+                  tf.tensor4d(dy, [batch, oh, ow, c]),
+                ),
+              ),
+            )(tf.zeros([batch, h, w, c]));
+          const got = runOn('native', grad)[0]?.values ?? new Float32Array();
+          // Reference: resize an image of pixel indices on cpu to learn which pixel each output
+          // copies, then add dy there.
+          const ids = Float32Array.from({ length: batch * h * w * c }, (_, i) => i);
+          const map = runOn('cpu', () =>
+            tf.image.resizeNearestNeighbor(tf.tensor4d(ids, [batch, h, w, c]), [oh, ow], align, half),
+          )[0]?.values;
+          const ref = new Float32Array(batch * h * w * c);
+          map?.forEach((src, i) => (ref[src] = (ref[src] ?? 0) + (dy[i] ?? 0)));
+          expect(relErr(got, ref)).toBeLessThanOrEqual(1e-6);
+          // tfjs's cpu gradient is right for one image without half-pixel centres (and never
+          // returns for an input side of 1 with alignCorners: its search window is infinite).
+          if (batch === 1 && !half && h > 1) expectSame(grad, 1e-6);
+        }
+      }
+    }
+  });
+
+  itNative('mean over leading axes (batch-norm moments), tile, greater', () => {
+    const rng = new Rng(34);
+    const data = randomData(4 * 5 * 6 * 7, rng);
+    const shape = [4, 5, 6, 7];
+    for (const axis of [[0], [0, 1], [0, 1, 2], [0, 1, 2, 3], [1], [2, 3], -1]) {
+      for (const keepDims of [false, true]) expectSame(() => tf.mean(tf.tensor(data, shape), axis, keepDims));
+    }
+    expectSame(() => tf.moments(tf.tensor(data, shape), [0, 1, 2], true).variance);
+    for (const reps of [
+      [1, 1, 1, 1],
+      [2, 1, 3, 1],
+      [1, 1, 1, 4],
+      [3, 2, 1, 2],
+      [1, 0, 1, 1],
+    ]) {
+      expectSame(() => tf.tile(tf.tensor(data, shape), reps));
+      expectSame(() => tf.tile(tf.tensor(data, shape).mul(10).round().toInt(), reps));
+    }
+    expectSame(() => tf.tile(tf.tensor([1, 2, 3], [1, 1, 1, 3]), [4, 5, 6, 1]));
+    const b = randomData(7, rng);
+    expectSame(() => tf.greater(tf.tensor(data, shape), 0).toFloat());
+    expectSame(() => tf.greater(tf.scalar(0.1), tf.tensor(data, shape)).toFloat());
+    expectSame(() => tf.greater(tf.tensor(data, shape), tf.tensor(b, [7])).toFloat());
+    expectSame(() => tf.greater(tf.tensor(data, shape), tf.tensor(data, shape).reverse()).toFloat());
+    expectSame(() => tf.greater(tf.tensor(data, shape).mul(5).round().toInt(), tf.scalar(1, 'int32')).toFloat());
+    // Shapes the native paths leave to cpu (a middle-axis broadcast) still agree.
+    expectSame(() => tf.greater(tf.tensor(data, shape), tf.tensor(data.slice(0, 4 * 7), [4, 1, 1, 7])).toFloat());
+    // LeakyReLU's gradient runs through greater.
+    expectSame(() => tf.grad((v: tf.Tensor) => tf.sum(tf.leakyRelu(v, 0.2)))(tf.tensor(data, shape)));
+  });
+
   itNative('the cases above ran in the addon, not in the cpu fallback', () => {
     const calls = (tf.findBackend('native') as NativeBackend).nativeCalls;
     for (const k of NATIVE_KERNELS) expect(calls.get(k) ?? 0, k).toBeGreaterThan(0);

@@ -46,6 +46,13 @@ export interface NativeAddon {
   maxPool(x: Float32Array, y: Float32Array, geom: Int32Array): void;
   /** Max-pool gradient, routed to each window's first maximum. */
   maxPoolGrad(dy: Float32Array, x: Float32Array, dx: Float32Array, geom: Int32Array): void;
+  /**
+   * NHWC nearest-neighbour resize; geom = [batch, inH, inW, channels, outH, outW, alignCorners,
+   * halfPixelCenters] (flags 0/1), source pixels picked as tfjs's cpu kernel picks them.
+   */
+  resizeNearest(x: Float32Array, y: Float32Array, geom: Int32Array): void;
+  /** Gradient of {@link resizeNearest}: each dy pixel added to the pixel it was copied from. */
+  resizeNearestGrad(dy: Float32Array, dx: Float32Array, geom: Int32Array): void;
   /** out[i] = a[i % periodA] op b[i % periodB]; op codes as BINARY_OPS in native/backend.ts. */
   /**
    * out[i] = a[idxA(i)] op b[idxB(i)] with idx(i) = ((i / (inner * mid)) * inner + i % inner) %
@@ -164,6 +171,8 @@ const ADDON_FUNCTIONS: ReadonlyArray<keyof NativeAddon> = [
   'conv2dBackpropFilter',
   'maxPool',
   'maxPoolGrad',
+  'resizeNearest',
+  'resizeNearestGrad',
   'binary',
   'unary',
   'sumRows',

@@ -10,6 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { shapeSize } from '../../core/spaces.js';
+import { installDilatedConvGrad, markDilatedBackpropBackend } from '../dilated-conv-grad.js';
 import type { BackendProvider, ProbeResult } from '../provider.js';
 import { loadNativeAddon, type NativeAddon } from './addon.js';
 import { adoptedBuffers, installNativeOptimizers } from './optimizers.js';
@@ -84,6 +85,10 @@ export const NATIVE_KERNELS = [
   'SplitV',
   'Reverse',
   'PadV2',
+  // The GAN layers (DCGAN train step on native, 32 x 28 x 28): UpSampling2D is a nearest resize,
+  // whose cpu gradient searches a window per input pixel (23 ms a call).
+  'ResizeNearestNeighbor',
+  'ResizeNearestNeighborGrad',
 ] as const;
 
 /** Addon op codes of binary kernels (native/src/elementwise.h). */
@@ -289,8 +294,8 @@ function cpuKernel(name: string): tf.KernelFunc {
 function withFallback(
   name: string,
   impl: (args: KernelArgs, backend: NativeBackend) => tf.TensorInfo | tf.TensorInfo[] | undefined,
+  fallback: tf.KernelFunc = VIEW_KERNELS.has(name) ? copyingViews(cpuKernel(name)) : cpuKernel(name),
 ): tf.KernelFunc {
-  const fallback = VIEW_KERNELS.has(name) ? copyingViews(cpuKernel(name)) : cpuKernel(name);
   return (args) => {
     const backend = args.backend as NativeBackend;
     const r = impl(args, backend);
@@ -417,32 +422,79 @@ function conv2dImpl(args: KernelArgs, backend: NativeBackend, fused: boolean): t
   return out(backend, info.outShape, y);
 }
 
+/**
+ * The `dilations` attribute tfgym's dilated Conv2D gradient (src/backends/dilated-conv-grad.ts)
+ * adds to the backprop kernels; tfjs' own attributes have none (its gradient refuses dilation).
+ */
+function backpropDilations(attrs: object): number | [number, number] {
+  return (attrs as { dilations?: number | [number, number] }).dilations ?? 1;
+}
+
+/** Whether a backprop call asked for dilations other than 1: the cpu kernel cannot serve those. */
+function isDilated(d: number | [number, number]): boolean {
+  return typeof d === 'number' ? d !== 1 : d[0] !== 1 || d[1] !== 1;
+}
+
+/**
+ * Result of a backprop override: the native result, or, when it cannot serve the call, the cpu
+ * fallback (undefined) for undilated calls and an error for dilated ones, which the cpu kernel
+ * would silently compute as undilated.
+ */
+function orFallback(r: tf.TensorInfo | undefined, name: string, dilated: boolean): tf.TensorInfo | undefined {
+  if (r === undefined && dilated) throw new Error(`${name} on native: dilated gradient needs float32 NHWC inputs`);
+  return r;
+}
+
 function conv2dBackpropInputImpl(args: KernelArgs, backend: NativeBackend): tf.TensorInfo | undefined {
+  const attrs = args.attrs as unknown as tf.Conv2DBackpropInputAttrs;
+  const dilations = backpropDilations(attrs);
+  return orFallback(backpropInputNative(args, backend, dilations), 'Conv2DBackpropInput', isDilated(dilations));
+}
+
+function backpropInputNative(
+  args: KernelArgs,
+  backend: NativeBackend,
+  dilations: number | [number, number],
+): tf.TensorInfo | undefined {
   const { dy, filter } = args.inputs as Record<string, tf.TensorInfo | undefined>;
   const attrs = args.attrs as unknown as tf.Conv2DBackpropInputAttrs;
   if (!dy || !filter) return undefined;
   const dyv = f32(backend, dy);
   const wv = f32(backend, filter);
   if (!dyv || !wv) return undefined;
-  const info = convInfoFor(attrs.inputShape, filter.shape, { ...attrs, dilations: 1 });
-  if (!info) return undefined;
+  const info = convInfoFor(attrs.inputShape, filter.shape, { ...attrs, dilations });
+  if (!info || !sameShape(dy.shape, info.outShape)) return undefined;
   const dx = backend.pool.take(shapeSize(attrs.inputShape));
   backend.addon.conv2dBackpropInput(dyv, wv, dx, convGeometry(info));
   return out(backend, [...attrs.inputShape], dx);
 }
 
 function conv2dBackpropFilterImpl(args: KernelArgs, backend: NativeBackend): tf.TensorInfo | undefined {
+  const attrs = args.attrs as unknown as tf.Conv2DBackpropFilterAttrs;
+  const dilations = backpropDilations(attrs);
+  return orFallback(backpropFilterNative(args, backend, dilations), 'Conv2DBackpropFilter', isDilated(dilations));
+}
+
+function backpropFilterNative(
+  args: KernelArgs,
+  backend: NativeBackend,
+  dilations: number | [number, number],
+): tf.TensorInfo | undefined {
   const { x, dy } = args.inputs as Record<string, tf.TensorInfo | undefined>;
   const attrs = args.attrs as unknown as tf.Conv2DBackpropFilterAttrs;
   if (!x || !dy) return undefined;
   const xv = f32(backend, x);
   const dyv = f32(backend, dy);
   if (!xv || !dyv) return undefined;
-  const info = convInfoFor(x.shape, attrs.filterShape, { ...attrs, dilations: 1 });
-  if (!info) return undefined;
+  const info = convInfoFor(x.shape, attrs.filterShape, { ...attrs, dilations });
+  if (!info || !sameShape(dy.shape, info.outShape)) return undefined;
   const dw = backend.pool.take(shapeSize(attrs.filterShape));
   backend.addon.conv2dBackpropFilter(xv, dyv, dw, convGeometry(info));
   return out(backend, [...attrs.filterShape], dw);
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
 function poolInfoFor(xShape: readonly number[], attrs: tf.MaxPoolAttrs): tf.backend_util.Conv2DInfo | undefined {
@@ -979,6 +1031,53 @@ function transposeImpl(args: KernelArgs, backend: NativeBackend): tf.TensorInfo 
   return backend.makeTensorInfo(outShape, x.dtype, y);
 }
 
+/** The addon's 8-int resize geometry (see NativeAddon.resizeNearest). */
+function resizeGeometry(
+  images: readonly number[],
+  outH: number,
+  outW: number,
+  alignCorners: boolean,
+  halfPixelCenters: boolean,
+): Int32Array {
+  const [b = 0, h = 0, w = 0, c = 0] = images;
+  return Int32Array.from([b, h, w, c, outH, outW, alignCorners ? 1 : 0, halfPixelCenters ? 1 : 0]);
+}
+
+function resizeNearestImpl(args: KernelArgs, backend: NativeBackend): tf.TensorInfo | undefined {
+  const { images } = args.inputs as Record<string, tf.TensorInfo | undefined>;
+  const { alignCorners, halfPixelCenters, size } = args.attrs as unknown as tf.ResizeNearestNeighborAttrs;
+  if (!images || images.shape.length !== 4) return undefined;
+  const xv = f32(backend, images);
+  const [outH = 0, outW = 0] = size;
+  const [b = 0, h = 0, w = 0, c = 0] = images.shape;
+  if (!xv || !(outH > 0 && outW > 0 && h > 0 && w > 0)) return undefined;
+  const y = backend.pool.take(b * outH * outW * c);
+  if (y.length > 0) {
+    backend.addon.resizeNearest(xv, y, resizeGeometry(images.shape, outH, outW, alignCorners, halfPixelCenters));
+  }
+  return out(backend, [b, outH, outW, c], y);
+}
+
+/**
+ * The exact adjoint of the forward resize (each dy pixel added to the pixel it was copied from),
+ * halfPixelCenters included. Differs from tfjs's cpu kernel where that one is wrong: with batch
+ * > 1 it reads every image's dy at the input's batch stride, and it ignores halfPixelCenters.
+ */
+function resizeNearestGradImpl(args: KernelArgs, backend: NativeBackend): tf.TensorInfo | undefined {
+  const { images, dy } = args.inputs as Record<string, tf.TensorInfo | undefined>;
+  const { alignCorners, halfPixelCenters } = args.attrs as unknown as tf.ResizeNearestNeighborGradAttrs;
+  if (!images || !dy || images.shape.length !== 4 || dy.shape.length !== 4) return undefined;
+  const dyv = f32(backend, dy);
+  const [b = 0, h = 0, w = 0, c = 0] = images.shape;
+  const [db, outH = 0, outW = 0, dc] = dy.shape;
+  if (!dyv || db !== b || dc !== c || !(outH > 0 && outW > 0 && h > 0 && w > 0)) return undefined;
+  const dx = backend.pool.take(shapeSize(images.shape));
+  if (dx.length > 0) {
+    backend.addon.resizeNearestGrad(dyv, dx, resizeGeometry(images.shape, outH, outW, alignCorners, halfPixelCenters));
+  }
+  return out(backend, [...images.shape], dx);
+}
+
 const OVERRIDES: Record<
   (typeof NATIVE_KERNELS)[number],
   (args: KernelArgs, backend: NativeBackend) => tf.TensorInfo | tf.TensorInfo[] | undefined
@@ -1003,6 +1102,8 @@ const OVERRIDES: Record<
   SplitV: splitImpl,
   Reverse: reverseImpl,
   PadV2: padImpl,
+  ResizeNearestNeighbor: resizeNearestImpl,
+  ResizeNearestNeighborGrad: resizeNearestGradImpl,
   ...(Object.fromEntries(
     Object.keys(BINARY_OPS).map((k) => [k, (a: KernelArgs, b: NativeBackend) => binaryImpl(k, a, b)]),
   ) as Record<
@@ -1056,10 +1157,14 @@ export function registerNativeBackend(addon: NativeAddon): void {
     tf.registerKernel({
       ...k,
       backendName: NATIVE_BACKEND_NAME,
-      kernelFunc: override ? withFallback(k.kernelName, override) : plain,
+      kernelFunc: override ? withFallback(k.kernelName, override, plain) : plain,
     });
   }
   registerRecurrentKernels(NATIVE_BACKEND_NAME);
+  // The C++ backprop kernels take the dilation in their patch offsets (conv.cc), so dilated
+  // gradients on native run there rather than through space-to-batch.
+  markDilatedBackpropBackend(NATIVE_BACKEND_NAME);
+  installDilatedConvGrad();
   installFusedRecurrent(() => tf.getBackend() === NATIVE_BACKEND_NAME);
   installFastTimeDistributed(() => tf.getBackend() === NATIVE_BACKEND_NAME);
   installNativeGradients(() => tf.getBackend() === NATIVE_BACKEND_NAME);
