@@ -124,8 +124,8 @@ export const aliceCharRnnExample: ExampleDef = {
     const genRng = rng.fork();
 
     // the text as one stream of characters, and the character vocabulary
-    o.log.write('Extracting text from input...\n');
     const file = ch6DataFile(o, 'alice-char-rnn', 'alice-in-wonderland', 'alice_in_wonderland.txt');
+    o.log.write('Extracting text from input...\n');
     const text = aliceText(readText(file));
     const vocab = buildCharVocab(text);
     const nbChars = vocab.chars.length;
