@@ -44,6 +44,8 @@ export interface ExampleOptions {
   labels?: string;
   /** Fraction list for the shrinking-training-set study. */
   fractions?: number[];
+  /** alice-char-rnn: sample the generated characters at this temperature (default: greedy). */
+  temperature?: number;
   /** Where the Keras-like log goes. */
   log: TextSink;
   /** Download progress (bytes so far, total) when a dataset is fetched into the cache. */

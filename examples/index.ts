@@ -21,6 +21,10 @@ import { cifar10CnnExample } from './ch3/cifar10-cnn.js';
 import { cifar10PredictExample } from './ch3/cifar10-predict.js';
 import { mnistLenetExample } from './ch3/mnist-lenet.js';
 import { vgg16Example } from './ch3/vgg16.js';
+import { aliceCharRnnExample } from './ch6/alice-char-rnn.js';
+import { electricityLstmExample } from './ch6/electricity-lstm.js';
+import { posTaggingExample } from './ch6/pos-tagging.js';
+import { sentimentLstmExample } from './ch6/sentiment-lstm.js';
 import type { ExampleDef } from './example.js';
 
 /** The registry, in book order. */
@@ -34,6 +38,11 @@ export const EXAMPLES: readonly ExampleDef[] = [
   cifar10CnnExample,
   cifar10PredictExample,
   vgg16Example,
+  // Chapter 6: Recurrent Neural Network — RNN
+  aliceCharRnnExample,
+  sentimentLstmExample,
+  posTaggingExample,
+  electricityLstmExample,
 ];
 
 /** The example named `name`, or undefined. */

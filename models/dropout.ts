@@ -50,7 +50,12 @@ export class SeededDropout extends tf.layers.Layer {
     // Inference (and rate 0) passes the input through, as Keras and tfjs' Dropout do.
     if (kwargs['training'] !== true || this.rate === 0) return x;
     const seed = this.rng ? tfjsSeed(this.rng) : undefined;
-    return tf.dropout(x, this.rate, undefined, seed);
+    return tf.dropout(x, this.rate, this.noiseShape(x), seed);
+  }
+
+  /** The shape of the mask, broadcast over `x`; undefined: one draw per element. */
+  protected noiseShape(_x: tf.Tensor): number[] | undefined {
+    return undefined;
   }
 
   override getConfig(): tf.serialization.ConfigDict {
@@ -65,4 +70,35 @@ export class SeededDropout extends tf.layers.Layer {
  */
 export function dropout(rate: number, rng?: Rng): SeededDropout {
   return new SeededDropout(rng ? { rate, rng } : { rate });
+}
+
+/**
+ * Keras' `SpatialDropout1D(rate)` with masks from an {@link Rng}: drops whole channels of a
+ * `[batch, steps, channels]` input (the same embedding dimensions at every time step of a
+ * sequence), one fresh mask per training call. tfjs' `spatialDropout1d` has the same
+ * unseeded-or-always-the-same-mask problem as its `Dropout`. Serialises as `SpatialDropout1D`.
+ */
+export class SeededSpatialDropout1D extends SeededDropout {
+  /** Serialised as Keras' and tfjs' `SpatialDropout1D`. */
+  static override className = 'SpatialDropout1D';
+
+  protected override noiseShape(x: tf.Tensor): number[] {
+    if (x.rank !== 3) throw new Error(`SpatialDropout1D expects a [batch, steps, channels] input, got rank ${x.rank}`);
+    return [x.shape[0] ?? 1, 1, x.shape[2] ?? 1];
+  }
+}
+
+/** A {@link SeededSpatialDropout1D} layer: Keras' `SpatialDropout1D(rate)` with masks from `rng`. */
+export function spatialDropout1d(rate: number, rng?: Rng): SeededSpatialDropout1D {
+  return new SeededSpatialDropout1D(rng ? { rate, rng } : { rate });
+}
+
+/**
+ * A `dropoutFunc` for tfjs' recurrent layers (`tf.layers.lstm({dropout, recurrentDropout,
+ * dropoutFunc})`): their masks otherwise come from tfjs' unseeded generator. Each mask draws a
+ * fresh seed from `rng`, so a seeded run drops the same units on every run and backend (the
+ * native backend's fused kernels draw their masks through it too).
+ */
+export function seededDropoutFunc(rng: Rng): (x: tf.Tensor, rate: number) => tf.Tensor {
+  return (x, rate) => tf.dropout(x, rate, undefined, tfjsSeed(rng));
 }

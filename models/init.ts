@@ -57,6 +57,22 @@ export class SeededInit {
     return tf.initializers.varianceScaling({ scale, mode, distribution, seed: this.seed() });
   }
 
+  /**
+   * Keras' default recurrent-kernel initialiser (`orthogonal`, gain 1). tfjs warns on every
+   * matrix over 2,000 elements that the QR may be slow; a recurrent kernel of 64 x 256 takes
+   * milliseconds, so the warning is raised out of reach.
+   */
+  orthogonal(): Initializer {
+    const init = tf.initializers.orthogonal({ seed: this.seed() });
+    (init as unknown as { ELEMENTS_WARN_SLOW: number }).ELEMENTS_WARN_SLOW = Number.MAX_SAFE_INTEGER;
+    return init;
+  }
+
+  /** Keras' `RandomUniform(minval, maxval)`; Keras 2's `Embedding` default is -0.05 .. 0.05. */
+  randomUniform(minval = -0.05, maxval = 0.05): Initializer {
+    return tf.initializers.randomUniform({ minval, maxval, seed: this.seed() });
+  }
+
   /** Keras' default bias initialiser; draws no seed (nothing random). */
   zeros(): Initializer {
     return tf.initializers.zeros();

@@ -1,5 +1,5 @@
 /**
- * `tfgym example list` and `tfgym example NAME [--variant V] ...`: the book's Chapters 1-3
+ * `tfgym example list` and `tfgym example NAME [--variant V] ...`: the book's Chapters 1-3 and 6
  * networks trained and evaluated with the book's settings, next to the book's figures.
  * `--results FILE` appends the run's result line (see `examples/results.ts`) for RESULTS.md.
  */
@@ -45,6 +45,9 @@ interface ExampleFlags {
   labels?: string;
   fractions?: number[];
   logdir?: string;
+  temperature?: number;
+  cell?: string;
+  stateful?: boolean;
 }
 
 /** One entry per example: name, chapter, description, the book's figure per variant. */
@@ -115,9 +118,17 @@ async function runMapped(run: () => Promise<ExampleOutcome>): Promise<ExampleOut
   }
 }
 
-/** `test accuracy 97.74% after 20 epochs (book, ch1: 97.93% after 20)`, or `done` for examples without one. */
+/**
+ * `test accuracy 97.74% after 20 epochs (book, ch1: 97.93% after 20)`; for examples without an
+ * accuracy their headline measure (test RMSE, final training loss), else `done`.
+ */
 function summary(o: ExampleOutcome, chapter: number): string {
   const acc = o.metrics.testAccuracy;
+  const epochs = `after ${o.settings.epochs ?? '?'} epochs`;
+  const rmse = o.metrics['testRmse'];
+  if (acc === undefined && typeof rmse === 'number') return `test RMSE ${rmse.toFixed(4)} (scaled) ${epochs}`;
+  if (acc === undefined && typeof o.metrics.trainLoss === 'number')
+    return `training loss ${o.metrics.trainLoss.toFixed(4)} ${epochs}`;
   if (acc === undefined) return 'done';
   // The book's figure at these epochs, else its first one: either way its epochs are said.
   const figures = bookVariant(o.example, o.variant)?.figures ?? [];
@@ -132,7 +143,18 @@ async function runExample(name: string, flags: ExampleFlags, argv: readonly stri
     throw new UsageError(
       `Unknown example "${name}". Run "tfgym example list"; choose one of: ${EXAMPLES.map((e) => e.name).join(', ')}.`,
     );
-  const variant = flags.variant ?? ex.defaultVariant;
+  // --cell (pos-tagging) and --stateful (electricity-lstm) name those examples' variants.
+  if (flags.cell !== undefined && name !== 'pos-tagging') throw new UsageError('--cell is an option of pos-tagging');
+  if (flags.stateful === true && name !== 'electricity-lstm')
+    throw new UsageError('--stateful is an option of electricity-lstm');
+  if (flags.temperature !== undefined && name !== 'alice-char-rnn')
+    throw new UsageError('--temperature is an option of alice-char-rnn');
+  const alias = flags.cell ?? (flags.stateful === true ? 'stateful' : undefined);
+  if (alias !== undefined && flags.variant !== undefined && flags.variant !== alias)
+    throw new UsageError(
+      `--variant ${flags.variant} contradicts ${flags.cell !== undefined ? '--cell' : '--stateful'}`,
+    );
+  const variant = flags.variant ?? alias ?? ex.defaultVariant;
   try {
     checkVariant(name, variant, ex.variants);
   } catch (e) {
@@ -164,6 +186,7 @@ async function runExample(name: string, flags: ExampleFlags, argv: readonly stri
     ...(flags.image !== undefined ? { images: flags.image } : {}),
     ...(flags.labels !== undefined ? { labels: flags.labels } : {}),
     ...(flags.fractions !== undefined ? { fractions: flags.fractions } : {}),
+    ...(flags.temperature !== undefined ? { temperature: flags.temperature } : {}),
   };
   let tensorboard: TensorBoardSink | undefined;
   if (flags.logdir !== undefined) {
@@ -204,7 +227,7 @@ function commandLine(cmd: Command): string[] {
 export function register(program: Command): void {
   const cmd = program
     .command('example')
-    .description("train and evaluate the networks of the book's chapters 1-3 (`tfgym example list`)")
+    .description("train and evaluate the networks of the book's chapters 1-3 and 6 (`tfgym example list`)")
     .argument('<name>', 'example name, or "list"')
     .option('--variant <v>', 'variant of the example (see list)')
     .option('--epochs <n>', "epochs (default: the book's)", intArg(1, 100000))
@@ -227,6 +250,13 @@ export function register(program: Command): void {
     .option('--image <file>', 'image to classify (PNG; repeatable)', collect)
     .option('--logdir <dir>', 'write TensorBoard events and training.csv (per-epoch metrics) there')
     .option('--labels <file>', 'vgg16: class names, one per line (ImageNet order)')
+    .option('--cell <c>', 'pos-tagging: the recurrent cell, gru | lstm | bilstm (same as --variant)')
+    .option('--stateful', 'electricity-lstm: the stateful LSTM (same as --variant stateful)')
+    .option(
+      '--temperature <t>',
+      "alice-char-rnn: sample the generated characters at this temperature (default: greedy, the book's)",
+      floatArg(1e-6, 100),
+    )
     .addOption(
       new Option('--fractions <list>', 'mnist-lenet shrinking: training-set fractions, e.g. 1,0.1,0.05').argParser(
         fractionsArg,

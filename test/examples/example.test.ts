@@ -135,6 +135,36 @@ describe('tfgym example (CLI)', () => {
   });
 });
 
+describe('tfgym example (CLI): the Chapter 6 options', () => {
+  it('--stateful and --cell name variants; the options of other examples are refused in one line', () => {
+    const r = tfgym(
+      'example',
+      'electricity-lstm',
+      '--stateful',
+      '--quick',
+      '--json',
+      '--data-dir',
+      DATA,
+      '--backend',
+      'cpu',
+    );
+    expect(r.code).toBe(0);
+    const line = JSON.parse(r.out) as ResultLine;
+    expect(line).toMatchObject({ example: 'electricity-lstm', variant: 'stateful', chapter: 6, quick: true });
+    expect(line.metrics['testRmse']).toBeGreaterThan(0);
+    const a = tfgym('example', 'sentiment-lstm', '--cell', 'lstm', '--backend', 'cpu');
+    expect(a.code).toBe(2);
+    expect(a.err).toMatch(/--cell is an option of pos-tagging/);
+    const b = tfgym('example', 'pos-tagging', '--cell', 'rnn', '--backend', 'cpu');
+    expect(b.code).toBe(2);
+    expect(b.err).toMatch(/Unknown variant "rnn" for pos-tagging/);
+    const c = tfgym('example', 'sentiment-lstm', '--quick', '--data-dir', tmp, '--backend', 'cpu');
+    expect(c.code).toBe(2);
+    expect(c.err).toMatch(/umich-sentiment-train.txt not found for sentiment-lstm in /);
+    for (const x of [a, b, c]) expect(x.err).not.toMatch(/\n\s+at /);
+  });
+});
+
 describe('--seed drives initialisation, shuffling and dropout', () => {
   it('the same seed repeats a run exactly; another seed changes it', async () => {
     const ex = findExample('mnist-mlp');
@@ -157,6 +187,13 @@ describe('example --quick smoke runs (in-process, no tensor leaks)', () => {
     ['cifar10-cnn', 'deep-augmented'],
     ['cifar10-predict', 'default'],
     ['vgg16', 'default'],
+    ['alice-char-rnn', 'default', { temperature: 0.5 }],
+    ['sentiment-lstm', 'default'],
+    ['pos-tagging', 'gru'],
+    ['pos-tagging', 'lstm'],
+    ['pos-tagging', 'bilstm'],
+    ['electricity-lstm', 'stateless'],
+    ['electricity-lstm', 'stateful'],
   ];
   it('covers every example', () => {
     expect(new Set(cases.map((c) => c[0]))).toEqual(new Set(EXAMPLES.map((e) => e.name)));
@@ -179,6 +216,24 @@ describe('example --quick smoke runs (in-process, no tensor leaks)', () => {
         // Quick: a headless VGG16 on a 32x32 image; block4_pool halves it four times.
         expect(r.metrics['features']).toMatchObject({ image: 'chelsea-cat.png', shape: [1, 2, 2, 512] });
         expect(o.text()).toMatch(/^\d+ block4_pool \(None, 2, 2, 512\)$/m);
+      } else if (name === 'alice-char-rnn') {
+        // Quick: 2 iterations of one epoch, 20 characters sampled after each.
+        expect(r.history?.['loss']).toHaveLength(2);
+        const samples = r.metrics['samples'] as Array<{ seed: string; text: string }>;
+        expect(samples).toHaveLength(2);
+        for (const s of samples) {
+          expect(s.seed).toHaveLength(10);
+          expect(s.text).toMatch(/^[\x20-\x7e]{20}$/);
+        }
+        expect(r.settings).toMatchObject({ characters: 42, sampling: 'temperature 0.5' });
+        expect(o.text()).toMatch(/^Iteration #: 1$/m);
+      } else if (name === 'electricity-lstm') {
+        const m = r.metrics as Record<string, number>;
+        expect(m['testRmse']).toBeCloseTo(Math.sqrt(m['testMse'] ?? NaN), 6);
+        expect(m['persistenceRmse']).toBeGreaterThan(0);
+        // Stateful: whole batches of 96 (quick: two to train, one to test).
+        if (variant === 'stateful') expect(r.settings).toMatchObject({ trainSamples: 192, testSamples: 96 });
+        expect(o.text()).toMatch(/^MSE: \d\.\d{3}, RMSE: \d\.\d{3}/m);
       } else if (variant === 'shrinking') {
         const rows = r.metrics['rows'] as Array<{ lenet: number; mlp: number }>;
         expect(rows).toHaveLength(1);
@@ -188,6 +243,14 @@ describe('example --quick smoke runs (in-process, no tensor leaks)', () => {
         expect(r.metrics.testAccuracy).toBeLessThanOrEqual(1);
       }
       if (name === 'cifar10-predict') expect(o.text()).toMatch(/chelsea-cat.png\s+\w+/);
+      if (name === 'pos-tagging') {
+        for (const k of ['tokenAccuracy', 'baselineAccuracy'] as const) {
+          expect(r.metrics[k]).toBeGreaterThanOrEqual(0);
+          expect(r.metrics[k]).toBeLessThanOrEqual(1);
+        }
+        expect(r.settings).toMatchObject({ tags: 46, maxlen: 250 });
+      }
+      if (name === 'sentiment-lstm') expect(r.settings).toMatchObject({ vocabularySize: 2002, maxlen: 40 });
     });
   }
 
