@@ -75,6 +75,8 @@ export const NATIVE_KERNELS = [
   // The gather gradient transposes (an identity permutation for axis 0): the cpu kernel walks
   // every element through index arithmetic, 22 ms of the sentiment LSTM's 45 ms step.
   'Transpose',
+  // bool/int32 -> float32 into float storage (else the next native kernel falls back).
+  'Cast',
   // The softmax of a tagger's [B * T, C] outputs: the cpu kernel's chain of four kernels in JS.
   'Softmax',
   // RepeatVector's forward, and the copies of slices, splits (gates, heads), reversals
@@ -615,6 +617,22 @@ function selectImpl(args: KernelArgs, backend: NativeBackend): tf.TensorInfo | u
   return out(backend, [...t.shape], y);
 }
 
+/**
+ * Cast of bool or int32 to float32 into real float storage (the cpu kernel may keep the integer
+ * array under a float32 tensor, which every native kernel after it then hands back to JS: a
+ * max-pool gradient's `dy * cast(equal(x, max))` took 26 ms in the cpu Multiply).
+ */
+function castImpl(args: KernelArgs, backend: NativeBackend): tf.TensorInfo | undefined {
+  const { x } = args.inputs as Record<string, tf.TensorInfo | undefined>;
+  const { dtype } = args.attrs as unknown as tf.CastAttrs;
+  if (!x || dtype !== 'float32' || (x.dtype !== 'bool' && x.dtype !== 'int32')) return undefined;
+  const xv = typedValues(backend, x);
+  if (!xv) return undefined;
+  const y = backend.pool.take(xv.length);
+  for (let i = 0; i < xv.length; i++) y[i] = xv[i] as number;
+  return out(backend, [...x.shape], y);
+}
+
 /** Softmax over the last axis natively (the only axis tfjs' op takes). */
 function softmaxImpl(args: KernelArgs, backend: NativeBackend): tf.TensorInfo | undefined {
   const { logits } = args.inputs as Record<string, tf.TensorInfo | undefined>;
@@ -1097,6 +1115,7 @@ const OVERRIDES: Record<
   UnsortedSegmentSum: segmentSumImpl,
   Transpose: transposeImpl,
   Softmax: softmaxImpl,
+  Cast: castImpl,
   Tile: tileImpl,
   Slice: sliceImpl,
   SplitV: splitImpl,
