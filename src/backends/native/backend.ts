@@ -540,10 +540,7 @@ function maxPoolGradImpl(args: KernelArgs, backend: NativeBackend): tf.TensorInf
  * That covers a scalar, a full operand, trailing dimensions (a bias: leading axes broadcast) and one
  * block of broadcast axes between kept ones (`[B, T, 1]` or `[B, 1, C]` against `[B, T, C]`).
  */
-function repeatPattern(
-  s: readonly number[],
-  outShape: readonly number[],
-): { period: number; inner: number; mid: number } | undefined {
+function repeatPattern(s: readonly number[], outShape: readonly number[]): Layout | undefined {
   const n = shapeSize(s);
   if (n === 1) return { period: 1, inner: 1, mid: 1 };
   const padded = [...new Array<number>(Math.max(0, outShape.length - s.length)).fill(1), ...s];
@@ -560,32 +557,19 @@ function repeatPattern(
   return j >= 0 ? undefined : { period: n, inner, mid };
 }
 
-function binaryImpl(name: string, args: KernelArgs, backend: NativeBackend): tf.TensorInfo | undefined {
-  const { a, b } = args.inputs as Record<string, tf.TensorInfo | undefined>;
-  const op = BINARY_OPS[name];
-  if (!a || !b || op === undefined) return undefined;
-  const av = f32(backend, a);
-  const bv = f32(backend, b);
-  if (!av || !bv) return undefined;
-  let outShape: number[];
-  try {
-    outShape = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
-  } catch {
-    return undefined; // the cpu kernel throws the proper error
-  }
-  const pa = repeatPattern(a.shape, outShape);
-  const pb = repeatPattern(b.shape, outShape);
-  if (pa === undefined || pb === undefined) return undefined;
-  const y = backend.pool.take(shapeSize(outShape));
-  if (y.length > 0) backend.addon.binary(op, av, pa.period, bv, pb.period, y, pa.mid, pb.mid, pa.inner, pb.inner);
-  return out(backend, outShape, y);
-}
+type Layout = { period: number; inner: number; mid: number };
 
-/** Comparisons of float32 operands (broadcast as binaryImpl does) into bool. */
-function compareImpl(name: string, args: KernelArgs, backend: NativeBackend): tf.TensorInfo | undefined {
+/**
+ * The float32 operands a and b of a binary kernel with their broadcast layouts and the output
+ * shape, when the native kernels can walk them (else undefined: the cpu kernel runs, and throws
+ * tfjs' error on shapes that do not broadcast).
+ */
+function broadcastOperands(
+  args: KernelArgs,
+  backend: NativeBackend,
+): { av: Float32Array; bv: Float32Array; pa: Layout; pb: Layout; outShape: number[] } | undefined {
   const { a, b } = args.inputs as Record<string, tf.TensorInfo | undefined>;
-  const op = COMPARE_OPS[name];
-  if (!a || !b || op === undefined) return undefined;
+  if (!a || !b) return undefined;
   const av = f32(backend, a);
   const bv = f32(backend, b);
   if (!av || !bv) return undefined;
@@ -597,10 +581,28 @@ function compareImpl(name: string, args: KernelArgs, backend: NativeBackend): tf
   }
   const pa = repeatPattern(a.shape, outShape);
   const pb = repeatPattern(b.shape, outShape);
-  if (pa === undefined || pb === undefined) return undefined;
-  const y = new Uint8Array(shapeSize(outShape));
-  if (y.length > 0) backend.addon.compare(op, av, pa.period, pa.mid, bv, pb.period, pb.mid, y, pa.inner, pb.inner);
-  return backend.makeTensorInfo(outShape, 'bool', y);
+  return pa && pb ? { av, bv, pa, pb, outShape } : undefined;
+}
+
+function binaryImpl(name: string, args: KernelArgs, backend: NativeBackend): tf.TensorInfo | undefined {
+  const op = BINARY_OPS[name];
+  const o = op === undefined ? undefined : broadcastOperands(args, backend);
+  if (op === undefined || !o) return undefined;
+  const y = backend.pool.take(shapeSize(o.outShape));
+  if (y.length > 0)
+    backend.addon.binary(op, o.av, o.pa.period, o.bv, o.pb.period, y, o.pa.mid, o.pb.mid, o.pa.inner, o.pb.inner);
+  return out(backend, o.outShape, y);
+}
+
+/** Comparisons of float32 operands (broadcast as binaryImpl does) into bool. */
+function compareImpl(name: string, args: KernelArgs, backend: NativeBackend): tf.TensorInfo | undefined {
+  const op = COMPARE_OPS[name];
+  const o = op === undefined ? undefined : broadcastOperands(args, backend);
+  if (op === undefined || !o) return undefined;
+  const y = new Uint8Array(shapeSize(o.outShape));
+  if (y.length > 0)
+    backend.addon.compare(op, o.av, o.pa.period, o.pa.mid, o.bv, o.pb.period, o.pb.mid, y, o.pa.inner, o.pb.inner);
+  return backend.makeTensorInfo(o.outShape, 'bool', y);
 }
 
 /** Select (where) with a bool condition and float32 branches of one shape. */
