@@ -48,6 +48,20 @@ function expectSame(fn: () => tf.Tensor[], tol: number): void {
   });
 }
 
+/** Saves `m` in memory, disposes it, and loads it back with `backend` active. */
+async function reloadOn(m: tf.LayersModel, backend: string): Promise<tf.LayersModel> {
+  let artifacts: tf.io.ModelArtifacts | undefined;
+  await m.save(
+    tf.io.withSaveHandler(async (a) => {
+      artifacts = a;
+      return { modelArtifactsInfo: { dateSaved: new Date(0), modelTopologyType: 'JSON' } };
+    }),
+  );
+  m.dispose();
+  tf.setBackend(backend);
+  return tf.loadLayersModel(tf.io.fromMemory(artifacts as tf.io.ModelArtifacts));
+}
+
 /** Fused calls of every cell so far. */
 function fusedTotal(): number {
   return fusedCalls.lstm + fusedCalls.gru + fusedCalls.simpleRnn;
@@ -399,16 +413,7 @@ describe('fused GRU and SimpleRNN on native match tfjs on cpu', () => {
       tf.setBackend(from);
       const m = tagger();
       const expected = tf.tidy(() => (m.predict(ids) as tf.Tensor).dataSync().slice());
-      let artifacts: tf.io.ModelArtifacts | undefined;
-      await m.save(
-        tf.io.withSaveHandler(async (a) => {
-          artifacts = a;
-          return { modelArtifactsInfo: { dateSaved: new Date(0), modelTopologyType: 'JSON' } };
-        }),
-      );
-      m.dispose();
-      tf.setBackend(to);
-      const loaded = await tf.loadLayersModel(tf.io.fromMemory(artifacts as tf.io.ModelArtifacts));
+      const loaded = await reloadOn(m, to);
       const got = tf.tidy(() => (loaded.predict(ids) as tf.Tensor).dataSync().slice());
       expect(relErr(got, expected), `${from} -> ${to}`).toBeLessThan(1e-5);
       loaded.dispose();
@@ -527,16 +532,7 @@ describe("Keras 3's GRU (reset after, models/gru.ts): fused on native, the cell'
       const m = tf.sequential({ layers: [tf.layers.inputLayer({ inputShape: [T, I] }), keras3Gru({}, 191)] });
       const xt = tf.tensor3d(x, [B, T, I]);
       const expected = tf.tidy(() => (m.predict(xt) as tf.Tensor).dataSync().slice());
-      let artifacts: tf.io.ModelArtifacts | undefined;
-      await m.save(
-        tf.io.withSaveHandler(async (a) => {
-          artifacts = a;
-          return { modelArtifactsInfo: { dateSaved: new Date(0), modelTopologyType: 'JSON' } };
-        }),
-      );
-      m.dispose();
-      tf.setBackend('cpu');
-      const loaded = await tf.loadLayersModel(tf.io.fromMemory(artifacts as tf.io.ModelArtifacts));
+      const loaded = await reloadOn(m, 'cpu');
       const got = tf.tidy(() => (loaded.predict(xt) as tf.Tensor).dataSync().slice());
       expect(relErr(got, expected)).toBeLessThan(1e-5);
       loaded.dispose();
