@@ -252,6 +252,30 @@ napi_value MaxPoolGrad(napi_env env, napi_callback_info info) {
   });
 }
 
+// avgPool(x, y, geom) with geom.out_c == geom.in_c
+napi_value AvgPool(napi_env env, napi_callback_info info) {
+  return call(env, info, "avgPool", 3, [](const Args& a) {
+    F32 x = a.f32(0, "x"), y = a.f32(1, "y");
+    const tfg::ConvGeom g = a.geom(2);
+    if (g.out_c != g.in_c) throw ArgError{"out channels must equal in channels"};
+    need(x, in_size(g), "x");
+    need(y, out_size(g), "y");
+    tfg::avg_pool(g, x.p, y.p);
+  });
+}
+
+// avgPoolGrad(dy, dx, geom)
+napi_value AvgPoolGrad(napi_env env, napi_callback_info info) {
+  return call(env, info, "avgPoolGrad", 3, [](const Args& a) {
+    F32 dy = a.f32(0, "dy"), dx = a.f32(1, "dx");
+    const tfg::ConvGeom g = a.geom(2);
+    if (g.out_c != g.in_c) throw ArgError{"out channels must equal in channels"};
+    need(dy, out_size(g), "dy");
+    need(dx, in_size(g), "dx");
+    tfg::avg_pool_grad(g, dy.p, dx.p);
+  });
+}
+
 // geom: [batch, inH, inW, channels, outH, outW, alignCorners, halfPixelCenters]
 tfg::ResizeGeom get_resize_geom(napi_env env, napi_value v) {
   bool is_ta = false;
@@ -507,6 +531,8 @@ NAPI_MODULE_INIT() {
       {"conv2dBackpropFilter", nullptr, Conv2DBackpropFilter, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"maxPool", nullptr, MaxPool, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"maxPoolGrad", nullptr, MaxPoolGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"avgPool", nullptr, AvgPool, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"avgPoolGrad", nullptr, AvgPoolGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"resizeNearest", nullptr, ResizeNearest, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"resizeNearestGrad", nullptr, ResizeNearestGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"binary", nullptr, Binary, nullptr, nullptr, nullptr, napi_default, nullptr},

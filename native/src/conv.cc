@@ -241,4 +241,69 @@ void max_pool_grad(const ConvGeom& g, const float* dy, const float* x, float* dx
   });
 }
 
+// Average over the window's in-bounds pixels (padding not counted), summed and divided in double
+// and rounded once, as tfjs's cpu pool does.
+void avg_pool(const ConvGeom& g, const float* x, float* y) {
+  const int c = g.in_c;
+  pool_run(g.batch, [&](int b) {
+    thread_local std::vector<double> acc;
+    acc.resize(c);
+    const float* xb = x + 1LL * b * g.in_h * g.in_w * c;
+    float* yb = y + 1LL * b * g.out_h * g.out_w * c;
+    for (int oh = 0; oh < g.out_h; oh++)
+      for (int ow = 0; ow < g.out_w; ow++) {
+        std::fill(acc.begin(), acc.end(), 0.0);
+        int count = 0;
+        for (int kh = 0; kh < g.k_h; kh++) {
+          const int ih = oh * g.stride_h - g.pad_top + kh;
+          if (ih < 0 || ih >= g.in_h) continue;
+          for (int kw = 0; kw < g.k_w; kw++) {
+            const int iw = ow * g.stride_w - g.pad_left + kw;
+            if (iw < 0 || iw >= g.in_w) continue;
+            const float* s = xb + (1LL * ih * g.in_w + iw) * c;
+            for (int d = 0; d < c; d++) acc[d] += s[d];
+            count++;
+          }
+        }
+        float* o = yb + (1LL * oh * g.out_w + ow) * c;
+        for (int d = 0; d < c; d++) o[d] = static_cast<float>(acc[d] / count);
+      }
+  });
+}
+
+// Every input pixel gets the dy of each window that covers it (output rows and columns ascending, as
+// tfjs's cpu kernel visits them), times 1 / (window size): tfjs divides by the whole window here even
+// where the forward counted only in-bounds pixels.
+void avg_pool_grad(const ConvGeom& g, const float* dy, float* dx) {
+  const int c = g.in_c;
+  const double mult = 1.0 / (static_cast<double>(g.k_h) * g.k_w);
+  // First output index whose window reaches input index i: windows start at o * s - pad.
+  auto first_out = [](int i, int pad, int k, int s) {
+    const int num = i + pad - k + 1;
+    return num <= 0 ? 0 : (num + s - 1) / s;
+  };
+  pool_run(g.batch, [&](int b) {
+    thread_local std::vector<double> acc;
+    acc.resize(c);
+    const float* dyb = dy + 1LL * b * g.out_h * g.out_w * c;
+    float* dxb = dx + 1LL * b * g.in_h * g.in_w * c;
+    for (int ih = 0; ih < g.in_h; ih++) {
+      const int oh0 = first_out(ih, g.pad_top, g.k_h, g.stride_h);
+      const int oh1 = std::min(g.out_h - 1, (ih + g.pad_top) / g.stride_h);
+      for (int iw = 0; iw < g.in_w; iw++) {
+        const int ow0 = first_out(iw, g.pad_left, g.k_w, g.stride_w);
+        const int ow1 = std::min(g.out_w - 1, (iw + g.pad_left) / g.stride_w);
+        std::fill(acc.begin(), acc.end(), 0.0);
+        for (int oh = oh0; oh <= oh1; oh++)
+          for (int ow = ow0; ow <= ow1; ow++) {
+            const float* s = dyb + (1LL * oh * g.out_w + ow) * c;
+            for (int d = 0; d < c; d++) acc[d] += s[d];
+          }
+        float* o = dxb + (1LL * ih * g.in_w + iw) * c;
+        for (int d = 0; d < c; d++) o[d] = static_cast<float>(acc[d] * mult);
+      }
+    }
+  });
+}
+
 }  // namespace tfg

@@ -30,5 +30,9 @@ void conv2d_backprop_filter(const ConvGeom& g, const float* x, const float* dy, 
 void max_pool(const ConvGeom& g, const float* x, float* y);
 /** Max-pool gradient: dy routed to the first maximum of each window, as tfjs's cpu backend does. */
 void max_pool_grad(const ConvGeom& g, const float* dy, const float* x, float* dx);
+/** Average pooling over the in-bounds part of each window (tfjs's cpu semantics). */
+void avg_pool(const ConvGeom& g, const float* x, float* y);
+/** Its gradient as tfjs's cpu kernel computes it (dy sums over covering windows / window size). */
+void avg_pool_grad(const ConvGeom& g, const float* dy, float* dx);
 
 }  // namespace tfg

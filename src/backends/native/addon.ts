@@ -46,6 +46,10 @@ export interface NativeAddon {
   maxPool(x: Float32Array, y: Float32Array, geom: Int32Array): void;
   /** Max-pool gradient, routed to each window's first maximum. */
   maxPoolGrad(dy: Float32Array, x: Float32Array, dx: Float32Array, geom: Int32Array): void;
+  /** Average pooling (in-bounds pixels of each window), NHWC; geometry as maxPool. */
+  avgPool(x: Float32Array, y: Float32Array, geom: Int32Array): void;
+  /** Its gradient as tfjs's cpu kernel computes it (covering windows' dy / window size). */
+  avgPoolGrad(dy: Float32Array, dx: Float32Array, geom: Int32Array): void;
   /**
    * NHWC nearest-neighbour resize; geom = [batch, inH, inW, channels, outH, outW, alignCorners,
    * halfPixelCenters] (flags 0/1), source pixels picked as tfjs's cpu kernel picks them.
@@ -171,6 +175,8 @@ const ADDON_FUNCTIONS: ReadonlyArray<keyof NativeAddon> = [
   'conv2dBackpropFilter',
   'maxPool',
   'maxPoolGrad',
+  'avgPool',
+  'avgPoolGrad',
   'resizeNearest',
   'resizeNearestGrad',
   'binary',

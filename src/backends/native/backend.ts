@@ -31,6 +31,8 @@ export const NATIVE_KERNELS = [
   'Conv2DBackpropFilter',
   'MaxPool',
   'MaxPoolGrad',
+  'AvgPool',
+  'AvgPoolGrad',
   // Element-wise ops and bias-gradient sums: with the GEMMs native, the optimizer's update of
   // a 1.2M-weight dense layer in pure JS dominated the Catch DQN step.
   'Add',
@@ -520,6 +522,28 @@ function maxPoolImpl(args: KernelArgs, backend: NativeBackend): tf.TensorInfo | 
   const y = backend.pool.take(shapeSize(info.outShape));
   backend.addon.maxPool(xv, y, convGeometry(info));
   return out(backend, info.outShape, y);
+}
+
+function avgPoolImpl(args: KernelArgs, backend: NativeBackend): tf.TensorInfo | undefined {
+  const { x } = args.inputs as Record<string, tf.TensorInfo | undefined>;
+  if (!x) return undefined;
+  const xv = f32(backend, x);
+  const info = poolInfoFor(x.shape, args.attrs as unknown as tf.MaxPoolAttrs);
+  if (!xv || !info) return undefined;
+  const y = backend.pool.take(shapeSize(info.outShape));
+  if (y.length > 0) backend.addon.avgPool(xv, y, convGeometry(info));
+  return out(backend, info.outShape, y);
+}
+
+function avgPoolGradImpl(args: KernelArgs, backend: NativeBackend): tf.TensorInfo | undefined {
+  const { dy, input } = args.inputs as Record<string, tf.TensorInfo | undefined>;
+  if (!dy || !input) return undefined;
+  const dyv = f32(backend, dy);
+  const info = poolInfoFor(input.shape, args.attrs as unknown as tf.MaxPoolAttrs);
+  if (!dyv || !info) return undefined;
+  const dx = backend.pool.take(shapeSize(input.shape));
+  if (dx.length > 0) backend.addon.avgPoolGrad(dyv, dx, convGeometry(info));
+  return out(backend, [...input.shape], dx);
 }
 
 function maxPoolGradImpl(args: KernelArgs, backend: NativeBackend): tf.TensorInfo | undefined {
@@ -1110,6 +1134,8 @@ const OVERRIDES: Record<
   Conv2DBackpropFilter: conv2dBackpropFilterImpl,
   MaxPool: maxPoolImpl,
   MaxPoolGrad: maxPoolGradImpl,
+  AvgPool: avgPoolImpl,
+  AvgPoolGrad: avgPoolGradImpl,
   Sum: sumImpl,
   Max: maxImpl,
   Mean: meanImpl,
