@@ -164,50 +164,65 @@ void gemm_force_portable(bool on) { g_force_portable = on; }
 
 const char* gemm_kernel_name() { return pick_kernel() == kernel_portable ? "portable" : "avx2+fma"; }
 
-void gemm_serial(int m, int n, int k, MatView a, MatView b, float* c, std::ptrdiff_t ldc, bool accumulate) {
-  if (m <= 0 || n <= 0) return;
-  if (k <= 0) {
-    if (!accumulate)
-      for (int i = 0; i < m; i++) std::memset(c + i * ldc, 0, sizeof(float) * n);
-    return;
+namespace {
+
+// C[0:mc, 0:nc] (+)= A block x B block from a packed B (kc x nc slivers) and A's rows starting at
+// `a`, packing A in MC-row blocks into `apack`: the body shared by the serial GEMM and the threads of
+// the parallel one.
+void block_product(int mc, int nc, int kc, const float* a, std::ptrdiff_t ars, std::ptrdiff_t acs, const float* bpack,
+                   float* c, std::ptrdiff_t ldc, bool load, Kernel kern, std::vector<float>& apack) {
+  float tile[MR * NR];
+  apack.resize(static_cast<size_t>(MC) * kc);
+  for (int ic = 0; ic < mc; ic += MC) {
+    const int mcb = std::min(MC, mc - ic);
+    pack_a(mcb, kc, a + ic * ars, ars, acs, apack.data());
+    for (int jr = 0; jr < nc; jr += NR) {
+      const int nr = std::min(NR, nc - jr);
+      const float* bp = bpack + static_cast<size_t>(jr) * kc;
+      for (int ir = 0; ir < mcb; ir += MR) {
+        const int mr = std::min(MR, mcb - ir);
+        const float* ap = apack.data() + static_cast<size_t>(ir) * kc;
+        float* cp = c + (ic + ir) * ldc + jr;
+        if (mr == MR && nr == NR) {
+          kern(kc, ap, bp, cp, ldc, load);
+        } else {
+          // Edge tile: same arithmetic into a scratch tile, then copy the valid part.
+          kern(kc, ap, bp, tile, NR, false);
+          for (int i = 0; i < mr; i++)
+            for (int j = 0; j < nr; j++) {
+              float* d = cp + i * ldc + j;
+              *d = load ? *d + tile[i * NR + j] : tile[i * NR + j];
+            }
+        }
+      }
+    }
   }
+}
+
+// k <= 0: C = 0 unless accumulating.
+bool empty_product(int m, int n, int k, float* c, std::ptrdiff_t ldc, bool accumulate) {
+  if (m <= 0 || n <= 0) return true;
+  if (k > 0) return false;
+  if (!accumulate)
+    for (int i = 0; i < m; i++) std::memset(c + i * ldc, 0, sizeof(float) * n);
+  return true;
+}
+
+}  // namespace
+
+void gemm_serial(int m, int n, int k, MatView a, MatView b, float* c, std::ptrdiff_t ldc, bool accumulate) {
+  if (empty_product(m, n, k, c, ldc, accumulate)) return;
   const Kernel kern = pick_kernel();
   Scratch& s = scratch();
   const int ncmax = std::min(NC, (n + NR - 1) / NR * NR);
   const int kcmax = std::min(KC, k);
   s.b.resize(static_cast<size_t>(ncmax) * kcmax);
-  s.a.resize(static_cast<size_t>(MC) * kcmax);
-  float tile[MR * NR];
   for (int jc = 0; jc < n; jc += NC) {
     const int nc = std::min(NC, n - jc);
     for (int pc = 0; pc < k; pc += KC) {
       const int kc = std::min(KC, k - pc);
-      const bool load = accumulate || pc > 0;
       pack_b(kc, nc, b.p + pc * b.rs + jc * b.cs, b.rs, b.cs, s.b.data());
-      for (int ic = 0; ic < m; ic += MC) {
-        const int mc = std::min(MC, m - ic);
-        pack_a(mc, kc, a.p + ic * a.rs + pc * a.cs, a.rs, a.cs, s.a.data());
-        for (int jr = 0; jr < nc; jr += NR) {
-          const int nr = std::min(NR, nc - jr);
-          const float* bp = s.b.data() + static_cast<size_t>(jr) * kc;
-          for (int ir = 0; ir < mc; ir += MR) {
-            const int mr = std::min(MR, mc - ir);
-            const float* ap = s.a.data() + static_cast<size_t>(ir) * kc;
-            float* cp = c + (ic + ir) * ldc + jc + jr;
-            if (mr == MR && nr == NR) {
-              kern(kc, ap, bp, cp, ldc, load);
-            } else {
-              // Edge tile: same arithmetic into a scratch tile, then copy the valid part.
-              kern(kc, ap, bp, tile, NR, false);
-              for (int i = 0; i < mr; i++)
-                for (int j = 0; j < nr; j++) {
-                  float* d = cp + i * ldc + j;
-                  *d = load ? *d + tile[i * NR + j] : tile[i * NR + j];
-                }
-            }
-          }
-        }
-      }
+      block_product(m, nc, kc, a.p + pc * a.cs, a.rs, a.cs, s.b.data(), c + jc, ldc, accumulate || pc > 0, kern, s.a);
     }
   }
 }
@@ -302,26 +317,62 @@ void gemm(int m, int n, int k, MatView a, MatView b, float* c, std::ptrdiff_t ld
     gemm_serial(m, n, k, a, b, c, ldc, accumulate);
     return;
   }
-  // Split the larger of m and n in whole micro-tiles; a few more parts than threads balances
-  // uneven tiles without making the redundant packing of the other operand costly.
+  // Split the larger of m and n in whole micro-tiles. Splitting m, the threads share one packed B
+  // per (column, depth) block (packing it per thread cost as much as a third of a 128 x 128 x 784
+  // product); splitting n, each packs its own columns of B and all of A.
   const bool split_m = (m / MR) >= (n / NR);
   const int unit = split_m ? MR : NR;
   const int extent = split_m ? m : n;
   const int units = (extent + unit - 1) / unit;
-  int parts = std::min(units, t * 2);
+  int parts = std::min(units, split_m ? t : t * 2);
   if (parts < 1) parts = 1;
-  pool_run(parts, [&](int i) {
+  auto range = [&](int i, int& lo, int& hi) {
     const int u0 = static_cast<int>(static_cast<long long>(units) * i / parts);
     const int u1 = static_cast<int>(static_cast<long long>(units) * (i + 1) / parts);
-    const int lo = u0 * unit;
-    const int hi = std::min(extent, u1 * unit);
-    if (hi <= lo) return;
-    if (split_m) {
-      gemm_serial(hi - lo, n, k, MatView{a.p + lo * a.rs, a.rs, a.cs}, b, c + lo * ldc, ldc, accumulate);
-    } else {
-      gemm_serial(m, hi - lo, k, a, MatView{b.p + lo * b.cs, b.rs, b.cs}, c + lo, ldc, accumulate);
+    lo = u0 * unit;
+    hi = std::min(extent, u1 * unit);
+  };
+  if (!split_m) {
+    pool_run(parts, [&](int i) {
+      int lo, hi;
+      range(i, lo, hi);
+      if (hi > lo) gemm_serial(m, hi - lo, k, a, MatView{b.p + lo * b.cs, b.rs, b.cs}, c + lo, ldc, accumulate);
+    });
+    return;
+  }
+  if (empty_product(m, n, k, c, ldc, accumulate)) return;
+  const Kernel kern = pick_kernel();
+  thread_local std::vector<float> bpack;
+  const int ncmax = std::min(NC, (n + NR - 1) / NR * NR);
+  bpack.resize(static_cast<size_t>(ncmax) * std::min(KC, k));
+  for (int jc = 0; jc < n; jc += NC) {
+    const int nc = std::min(NC, n - jc);
+    for (int pc = 0; pc < k; pc += KC) {
+      const int kc = std::min(KC, k - pc);
+      // A plain pointer: inside the tasks `bpack` would name each thread's own (empty) vector.
+      float* packed = bpack.data();
+      // The threads pack B's slivers between them (each sliver is written by one of them), then
+      // multiply their rows of A with all of it.
+      const int slivers = (nc + NR - 1) / NR;
+      const int pack_parts = std::min(parts, slivers);
+      const float* bsrc = b.p + pc * b.rs + jc * b.cs;
+      pool_run(pack_parts, [&, packed](int i) {
+        const int s0 = static_cast<int>(static_cast<long long>(slivers) * i / pack_parts);
+        const int s1 = static_cast<int>(static_cast<long long>(slivers) * (i + 1) / pack_parts);
+        const int j0 = s0 * NR;
+        const int j1 = std::min(nc, s1 * NR);
+        if (j1 > j0) pack_b(kc, j1 - j0, bsrc + j0 * b.cs, b.rs, b.cs, packed + static_cast<size_t>(j0) * kc);
+      });
+      const bool load = accumulate || pc > 0;
+      pool_run(parts, [&, packed](int i) {
+        int lo, hi;
+        range(i, lo, hi);
+        if (hi <= lo) return;
+        block_product(hi - lo, nc, kc, a.p + lo * a.rs + pc * a.cs, a.rs, a.cs, packed, c + lo * ldc + jc, ldc, load,
+                      kern, scratch().a);
+      });
     }
-  });
+  }
 }
 
 }  // namespace tfg
