@@ -21,6 +21,9 @@ import { cifar10CnnExample } from './ch3/cifar10-cnn.js';
 import { cifar10PredictExample } from './ch3/cifar10-predict.js';
 import { mnistLenetExample } from './ch3/mnist-lenet.js';
 import { vgg16Example } from './ch3/vgg16.js';
+import { airQualityRegressionExample } from './ch7/air-quality-regression.js';
+import { customLayersExample } from './ch7/custom-layers.js';
+import { functionalApiExample } from './ch7/functional-api.js';
 import type { ExampleDef } from './example.js';
 
 /** The registry, in book order. */
@@ -34,6 +37,10 @@ export const EXAMPLES: readonly ExampleDef[] = [
   cifar10CnnExample,
   cifar10PredictExample,
   vgg16Example,
+  // Chapter 7: Additional Deep Learning Models
+  functionalApiExample,
+  airQualityRegressionExample,
+  customLayersExample,
 ];
 
 /** The example named `name`, or undefined. */

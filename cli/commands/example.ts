@@ -45,6 +45,8 @@ interface ExampleFlags {
   labels?: string;
   fractions?: number[];
   logdir?: string;
+  missing?: string;
+  out?: string;
 }
 
 /** One entry per example: name, chapter, description, the book's figure per variant. */
@@ -164,6 +166,8 @@ async function runExample(name: string, flags: ExampleFlags, argv: readonly stri
     ...(flags.image !== undefined ? { images: flags.image } : {}),
     ...(flags.labels !== undefined ? { labels: flags.labels } : {}),
     ...(flags.fractions !== undefined ? { fractions: flags.fractions } : {}),
+    ...(flags.missing !== undefined ? { missing: flags.missing } : {}),
+    ...(flags.out !== undefined ? { out: flags.out } : {}),
   };
   let tensorboard: TensorBoardSink | undefined;
   if (flags.logdir !== undefined) {
@@ -227,6 +231,14 @@ export function register(program: Command): void {
     .option('--image <file>', 'image to classify (PNG; repeatable)', collect)
     .option('--logdir <dir>', 'write TensorBoard events and training.csv (per-epoch metrics) there')
     .option('--labels <file>', 'vgg16: class names, one per line (ImageNet order)')
+    .option(
+      '--missing <how>',
+      "air-quality-regression: -200 readings as values (book, the book's script) or as missing, filled with the column mean (mean)",
+    )
+    .option(
+      '--out <file>',
+      'air-quality-regression: write the test predictions there as CSV, and their plot beside it as SVG (default runs/air-quality-regression/predictions.csv)',
+    )
     .addOption(
       new Option('--fractions <list>', 'mnist-lenet shrinking: training-set fractions, e.g. 1,0.1,0.05').argParser(
         fractionsArg,
