@@ -14,7 +14,10 @@ const IN = 784;
 const HIDDEN = 32;
 const OUT = 10;
 
-/** `func-api-seq.py`: `Sequential([Dense(32, input_dim=784), Activation("sigmoid"), Dense(10), Activation("softmax")])`. */
+/**
+ * `func-api-seq.py`: `Sequential([Dense(32, input_dim=784), Activation("sigmoid"), Dense(10),
+ * Activation("softmax")])`.
+ */
 export function sequentialMlp(rng: Rng): tf.Sequential {
   const init = new SeededInit(rng);
   return tf.sequential({

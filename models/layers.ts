@@ -88,7 +88,8 @@ export class LocalResponseNormalization extends tf.layers.Layer {
     this.alpha = args.alpha ?? BOOK_LRN.alpha;
     this.beta = args.beta ?? BOOK_LRN.beta;
     this.k = args.k ?? BOOK_LRN.k;
-    if (!Number.isInteger(this.n) || this.n < 1) throw new RangeError(`LRN n must be a positive integer, got ${this.n}`);
+    if (!Number.isInteger(this.n) || this.n < 1)
+      throw new RangeError(`LRN n must be a positive integer, got ${this.n}`);
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
@@ -98,9 +99,25 @@ export class LocalResponseNormalization extends tf.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor {
     return tf.tidy(() => {
       const x = single(inputs);
-      if (x.rank !== 4) throw new Error(`LocalResponseNormalization expects rank-4 input, got shape [${x.shape.join(', ')}]`);
-      const pooled = tf.avgPool(tf.square(x) as tf.Tensor4D, this.n, 1, 'same');
-      const summed = tf.sum(pooled, 3, true); // broadcast back over the channels by the division
+      if (x.rank !== 4)
+        throw new Error(`LocalResponseNormalization expects rank-4 input, got shape [${x.shape.join(', ')}]`);
+      // The channel sum of per-channel n x n averages is the n x n average of the channel sum
+      // (every channel has the same in-image pixel count), so pool one channel. The window sum
+      // comes from a "valid" pool over explicitly zero-padded input, divided by the in-image
+      // count: tfjs' "same" average pool divides by that count going forward but by n*n in its
+      // gradient, which would make the gradient wrong at the borders.
+      const summedSquares = tf.sum(tf.square(x), 3, true) as tf.Tensor4D;
+      const before = Math.floor((this.n - 1) / 2);
+      const pads: Array<[number, number]> = [
+        [0, 0],
+        [before, this.n - 1 - before],
+        [before, this.n - 1 - before],
+        [0, 0],
+      ];
+      const windowSum = (t: tf.Tensor4D): tf.Tensor4D =>
+        tf.mul(tf.avgPool(tf.pad(t, pads), this.n, 1, 'valid'), this.n * this.n);
+      const count = windowSum(tf.onesLike(summedSquares));
+      const summed = tf.div(windowSum(summedSquares), count);
       const denom = tf.pow(tf.add(this.k, tf.mul(this.alpha, summed)), this.beta);
       return tf.div(x, denom);
     });
@@ -142,5 +159,24 @@ export function testLayer(layer: tf.layers.Layer, x: tf.Tensor): tf.Tensor {
     });
   } finally {
     model.dispose();
+  }
+}
+
+/**
+ * Disposes `model` and the weights of every layer in it, including a layer applied more than
+ * once (a shared encoder): tfjs counts one reference per call of a layer, and the model's own
+ * `dispose` releases only one, which would leave a shared layer's weights behind. Only for a
+ * model whose layers no other live model uses.
+ */
+export function disposeModelAndSharedLayers(model: tf.LayersModel): void {
+  model.dispose();
+  for (const layer of model.layers) {
+    for (;;) {
+      try {
+        if (layer.dispose().refCountAfterDispose <= 0) break;
+      } catch {
+        break; // already disposed
+      }
+    }
   }
 }

@@ -7,7 +7,12 @@
  * is saved and loaded back (the classes are registered for serialization). Nothing is trained.
  */
 import * as tf from '@tensorflow/tfjs';
-import { EuclideanDistance, LocalResponseNormalization, testLayer } from '../../models/layers.js';
+import {
+  disposeModelAndSharedLayers,
+  EuclideanDistance,
+  LocalResponseNormalization,
+  testLayer,
+} from '../../models/layers.js';
 import { SeededInit } from '../../models/init.js';
 import { modelSummary } from '../../models/summary.js';
 import { Rng } from '../../src/rng/rng.js';
@@ -69,7 +74,10 @@ export const customLayersExample: ExampleDef = {
     const log = o.log;
     const rand = (shape: number[]): tf.Tensor => {
       const n = shape.reduce((a, d) => a * d, 1);
-      return tf.tensor(Float32Array.from({ length: n }, () => rng.uniform(-1, 1)), shape);
+      return tf.tensor(
+        Float32Array.from({ length: n }, () => rng.uniform(-1, 1)),
+        shape,
+      );
     };
     const results: Record<string, number> = {};
     const owned: tf.Tensor[] = [];
@@ -83,7 +91,17 @@ export const customLayersExample: ExampleDef = {
       const lrn = new LocalResponseNormalization();
       const cases: Array<[string, tf.layers.Layer, tf.Tensor, () => tf.Tensor]> = [
         ['Dropout(0.5)', tf.layers.dropout({ rate: 0.5 }), flatIn, () => flatIn.clone()], // identity when predicting
-        ['ZeroPadding2D((1, 1))', tf.layers.zeroPadding2d({ padding: [1, 1] }), padIn, () => tf.pad(padIn, [[1, 1], [1, 1], [0, 0]])],
+        [
+          'ZeroPadding2D((1, 1))',
+          tf.layers.zeroPadding2d({ padding: [1, 1] }),
+          padIn,
+          () =>
+            tf.pad(padIn, [
+              [1, 1],
+              [1, 1],
+              [0, 0],
+            ]),
+        ],
         ['Reshape((2, 3))', tf.layers.reshape({ targetShape: [2, 3] }), flatIn, () => tf.reshape(flatIn, [2, 3])],
         [
           'LocalResponseNormalization(n=5, alpha=0.0005, beta=0.75, k=2)',
@@ -99,13 +117,19 @@ export const customLayersExample: ExampleDef = {
         got.dispose();
         want.dispose();
         results[label] = d;
-        log.write(`test_layer ${label}: input ${x.shape.join('x')}, max difference from expected ${d.toExponential(2)}\n`);
+        log.write(
+          `test_layer ${label}: input ${x.shape.join('x')}, max difference from expected ${d.toExponential(2)}\n`,
+        );
       }
 
       // the Lambda-style layer between two branches: a tiny siamese pair of Dense encoders
       const left = tf.input({ shape: [4], name: 'left' });
       const right = tf.input({ shape: [4], name: 'right' });
-      const encoder = tf.layers.dense({ units: 3, name: 'encoder', kernelInitializer: new SeededInit(rng).glorotUniform() });
+      const encoder = tf.layers.dense({
+        units: 3,
+        name: 'encoder',
+        kernelInitializer: new SeededInit(rng).glorotUniform(),
+      });
       const dist = new EuclideanDistance({ name: 'distance' }).apply([
         encoder.apply(left) as tf.SymbolicTensor,
         encoder.apply(right) as tf.SymbolicTensor,
@@ -132,7 +156,9 @@ export const customLayersExample: ExampleDef = {
       });
       owned.push(distWant);
       results['EuclideanDistance'] = maxAbsDiff(d0, distWant);
-      log.write(`EuclideanDistance of the two encodings: ${Array.from(d0.dataSync(), (v) => v.toFixed(4)).join(', ')}\n`);
+      log.write(
+        `EuclideanDistance of the two encodings: ${Array.from(d0.dataSync(), (v) => v.toFixed(4)).join(', ')}\n`,
+      );
 
       // save and load through memory: the registered classes are rebuilt from model.json
       let artifacts: tf.io.ModelArtifacts | undefined;
@@ -150,7 +176,9 @@ export const customLayersExample: ExampleDef = {
       owned.push(d1, l1);
       results['save/load'] = Math.max(maxAbsDiff(d0, d1), maxAbsDiff(l0, l1));
       const layerClasses = loaded.layers.map((l) => l.getClassName());
-      log.write(`saved and loaded: layers ${layerClasses.join(', ')}; max difference ${results['save/load'].toExponential(2)}\n`);
+      log.write(
+        `saved and loaded: layers ${layerClasses.join(', ')}; max difference ${results['save/load'].toExponential(2)}\n`,
+      );
 
       const passed = Object.values(results).filter((d) => d <= TOLERANCE).length;
       log.write(`\n${passed}/${Object.keys(results).length} checks hold\n`);
@@ -161,9 +189,11 @@ export const customLayersExample: ExampleDef = {
           testLayerDropout: (results['Dropout(0.5)'] ?? Infinity) <= TOLERANCE,
           testLayerZeroPadding2D: (results['ZeroPadding2D((1, 1))'] ?? Infinity) <= TOLERANCE,
           testLayerReshape: (results['Reshape((2, 3))'] ?? Infinity) <= TOLERANCE,
-          testLayerLrn: (results['LocalResponseNormalization(n=5, alpha=0.0005, beta=0.75, k=2)'] ?? Infinity) <= TOLERANCE,
+          testLayerLrn:
+            (results['LocalResponseNormalization(n=5, alpha=0.0005, beta=0.75, k=2)'] ?? Infinity) <= TOLERANCE,
           euclideanDistance: (results['EuclideanDistance'] ?? Infinity) <= TOLERANCE,
-          saveLoad: (results['save/load'] ?? Infinity) <= TOLERANCE && layerClasses.includes('LocalResponseNormalization'),
+          saveLoad:
+            (results['save/load'] ?? Infinity) <= TOLERANCE && layerClasses.includes('LocalResponseNormalization'),
           checksPassed: passed,
           checks: Object.keys(results).length,
         },
@@ -171,7 +201,7 @@ export const customLayersExample: ExampleDef = {
       };
     } finally {
       for (const t of owned) t.dispose();
-      for (const m of models) m.dispose();
+      for (const m of models) disposeModelAndSharedLayers(m);
     }
   },
 };

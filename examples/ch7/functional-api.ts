@@ -34,7 +34,10 @@ function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
 
 function uniform(rng: Rng, shape: number[]): tf.Tensor {
   const n = shape.reduce((p, d) => p * d, 1);
-  return tf.tensor(Float32Array.from({ length: n }, () => rng.uniform(0, 1)), shape);
+  return tf.tensor(
+    Float32Array.from({ length: n }, () => rng.uniform(0, 1)),
+    shape,
+  );
 }
 
 /** `tfgym example functional-api`. */
@@ -64,7 +67,8 @@ export const functionalApiExample: ExampleDef = {
       // 1. Sequential and functional: same parameter count; same predictions with the same weights
       const seqParams = countParams(seq).total;
       const funParams = countParams(fun).total;
-      fun.setWeights(seq.getWeights());
+      // getWeights returns fresh tensors (variable reads): tidy frees them once assigned
+      tf.tidy(() => fun.setWeights(seq.getWeights()));
       const x = uniform(rng, [BATCH, FUNCTIONAL_MLP.inputs]);
       owned.push(x);
       const diff = tf.tidy(() => maxAbsDiff(seq.predict(x) as tf.Tensor, fun.predict(x) as tf.Tensor));
@@ -88,12 +92,17 @@ export const functionalApiExample: ExampleDef = {
       const sharedParams = countParams(shared).total;
       const dense1Params = FUNCTIONAL_MLP.inputs * FUNCTIONAL_MLP.hidden + FUNCTIONAL_MLP.hidden;
       const sharedInbound = sharedDense.inboundNodes.length;
+      // the same input on both sides: the shared Dense gives the same activations to both branches
+      const probe = tf.model({
+        inputs: shared.inputs,
+        outputs: [sharedDense.getOutputAt(0), sharedDense.getOutputAt(1)] as tf.SymbolicTensor[],
+      });
       const sharedSame = tf.tidy(() => {
-        // the same input on both sides: the shared Dense gives the same activations to both branches
-        const probe = tf.model({ inputs: shared.inputs, outputs: [sharedDense.getOutputAt(0), sharedDense.getOutputAt(1)] as tf.SymbolicTensor[] });
         const [a, b] = probe.predict([x, x]) as tf.Tensor[];
         return a && b ? maxAbsDiff(a, b) : NaN;
       });
+      // the probe holds a reference to the shared layers: release it, the weights stay with `shared`
+      probe.dispose();
       log.write(
         `Shared layer: applied ${sharedInbound} times, ${sharedParams} parameters (= 2 x ${seqParams} - ${dense1Params}); same input -> activations differ by ${sharedSame}\n`,
       );
@@ -150,8 +159,8 @@ export const functionalApiExample: ExampleDef = {
       };
     } finally {
       for (const t of owned) t.dispose();
-      // td holds fun as a layer: disposing fun disposes its weights once
-      for (const m of [seq, fun, multi, shared]) m.dispose();
+      // td holds fun as one of its layers: disposing td disposes fun's weights with it
+      for (const m of [td, seq, multi, shared]) m.dispose();
     }
   },
 };

@@ -75,8 +75,7 @@ export function parseAirQualityCsv(text: string, name = AIR_QUALITY_FILE): AirQu
     const where = `${name} line ${i + 1}`;
     if (blankRows > 0) throw new AirQualityFormatError(`${where}: a record after ${blankRows} blank row(s)`);
     const f = line.split(';');
-    if (f.length < named)
-      throw new AirQualityFormatError(`${where}: ${f.length} fields, expected at least ${named}`);
+    if (f.length < named) throw new AirQualityFormatError(`${where}: ${f.length} fields, expected at least ${named}`);
     dates.push(f[0] ?? '');
     times.push(f[1] ?? '');
     for (let c = 2; c < named; c++) values.push(parseNumber(f[c] ?? '', `${where}, column ${header[c] ?? c}`));

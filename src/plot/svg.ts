@@ -75,8 +75,7 @@ export function linePlotSvg(p: LinePlot): string {
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
     `<rect width="${width}" height="${height}" fill="white"/>`,
   ];
-  if (p.title)
-    parts.push(`<text x="${width / 2}" y="22" text-anchor="middle" font-size="15">${esc(p.title)}</text>`);
+  if (p.title) parts.push(`<text x="${width / 2}" y="22" text-anchor="middle" font-size="15">${esc(p.title)}</text>`);
   // axes and ticks
   parts.push(`<g stroke="#444" fill="none"><rect x="${m.left}" y="${m.top}" width="${w}" height="${h}"/></g>`);
   for (const t of niceTicks(lo, hi)) {

@@ -157,6 +157,9 @@ describe('example --quick smoke runs (in-process, no tensor leaks)', () => {
     ['cifar10-cnn', 'deep-augmented'],
     ['cifar10-predict', 'default'],
     ['vgg16', 'default'],
+    ['functional-api', 'default'],
+    ['air-quality-regression', 'default', { out: join(tmp, 'air-quality', 'predictions.csv') }],
+    ['custom-layers', 'default'],
   ];
   it('covers every example', () => {
     expect(new Set(cases.map((c) => c[0]))).toEqual(new Set(EXAMPLES.map((e) => e.name)));
@@ -179,6 +182,10 @@ describe('example --quick smoke runs (in-process, no tensor leaks)', () => {
         // Quick: a headless VGG16 on a 32x32 image; block4_pool halves it four times.
         expect(r.metrics['features']).toMatchObject({ image: 'chelsea-cat.png', shape: [1, 2, 2, 512] });
         expect(o.text()).toMatch(/^\d+ block4_pool \(None, 2, 2, 512\)$/m);
+      } else if (name === 'functional-api' || name === 'custom-layers') {
+        expect(r.metrics['checksPassed']).toBe(r.metrics['checks']);
+      } else if (name === 'air-quality-regression') {
+        for (const k of ['trainMse', 'valMse', 'testMse']) expect(Number.isFinite(r.metrics[k])).toBe(true);
       } else if (variant === 'shrinking') {
         const rows = r.metrics['rows'] as Array<{ lenet: number; mlp: number }>;
         expect(rows).toHaveLength(1);
