@@ -46,6 +46,10 @@ export interface ExampleOptions {
   fractions?: number[];
   /** alice-char-rnn: sample the generated characters at this temperature (default: greedy). */
   temperature?: number;
+  /** air-quality-regression: `-200` readings as values (`book`, default) or as missing (`mean`). */
+  missing?: string;
+  /** air-quality-regression: the predictions CSV (the SVG plot goes beside it). */
+  out?: string;
   /** Where the Keras-like log goes. */
   log: TextSink;
   /** Download progress (bytes so far, total) when a dataset is fetched into the cache. */

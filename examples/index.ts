@@ -25,6 +25,9 @@ import { aliceCharRnnExample } from './ch6/alice-char-rnn.js';
 import { electricityLstmExample } from './ch6/electricity-lstm.js';
 import { posTaggingExample } from './ch6/pos-tagging.js';
 import { sentimentLstmExample } from './ch6/sentiment-lstm.js';
+import { airQualityRegressionExample } from './ch7/air-quality-regression.js';
+import { customLayersExample } from './ch7/custom-layers.js';
+import { functionalApiExample } from './ch7/functional-api.js';
 import type { ExampleDef } from './example.js';
 
 /** The registry, in book order. */
@@ -43,6 +46,10 @@ export const EXAMPLES: readonly ExampleDef[] = [
   sentimentLstmExample,
   posTaggingExample,
   electricityLstmExample,
+  // Chapter 7: Additional Deep Learning Models
+  functionalApiExample,
+  airQualityRegressionExample,
+  customLayersExample,
 ];
 
 /** The example named `name`, or undefined. */

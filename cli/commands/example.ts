@@ -48,6 +48,8 @@ interface ExampleFlags {
   temperature?: number;
   cell?: string;
   stateful?: boolean;
+  missing?: string;
+  out?: string;
 }
 
 /** One entry per example: name, chapter, description, the book's figure per variant. */
@@ -187,6 +189,8 @@ async function runExample(name: string, flags: ExampleFlags, argv: readonly stri
     ...(flags.labels !== undefined ? { labels: flags.labels } : {}),
     ...(flags.fractions !== undefined ? { fractions: flags.fractions } : {}),
     ...(flags.temperature !== undefined ? { temperature: flags.temperature } : {}),
+    ...(flags.missing !== undefined ? { missing: flags.missing } : {}),
+    ...(flags.out !== undefined ? { out: flags.out } : {}),
   };
   let tensorboard: TensorBoardSink | undefined;
   if (flags.logdir !== undefined) {
@@ -256,6 +260,14 @@ export function register(program: Command): void {
       '--temperature <t>',
       "alice-char-rnn: sample the generated characters at this temperature (default: greedy, the book's)",
       floatArg(1e-6, 100),
+    )
+    .option(
+      '--missing <how>',
+      "air-quality-regression: -200 readings as values (book, the book's script) or as missing, filled with the column mean (mean)",
+    )
+    .option(
+      '--out <file>',
+      'air-quality-regression: write the test predictions there as CSV, and their plot beside it as SVG (default runs/air-quality-regression/predictions.csv)',
     )
     .addOption(
       new Option('--fractions <list>', 'mnist-lenet shrinking: training-set fractions, e.g. 1,0.1,0.05').argParser(

@@ -194,6 +194,9 @@ describe('example --quick smoke runs (in-process, no tensor leaks)', () => {
     ['pos-tagging', 'bilstm'],
     ['electricity-lstm', 'stateless'],
     ['electricity-lstm', 'stateful'],
+    ['functional-api', 'default'],
+    ['air-quality-regression', 'default', { out: join(tmp, 'air-quality', 'predictions.csv') }],
+    ['custom-layers', 'default'],
   ];
   it('covers every example', () => {
     expect(new Set(cases.map((c) => c[0]))).toEqual(new Set(EXAMPLES.map((e) => e.name)));
@@ -234,6 +237,10 @@ describe('example --quick smoke runs (in-process, no tensor leaks)', () => {
         // Stateful: whole batches of 96 (quick: two to train, one to test).
         if (variant === 'stateful') expect(r.settings).toMatchObject({ trainSamples: 192, testSamples: 96 });
         expect(o.text()).toMatch(/^MSE: \d\.\d{3}, RMSE: \d\.\d{3}/m);
+      } else if (name === 'functional-api' || name === 'custom-layers') {
+        expect(r.metrics['checksPassed']).toBe(r.metrics['checks']);
+      } else if (name === 'air-quality-regression') {
+        for (const k of ['trainMse', 'valMse', 'testMse']) expect(Number.isFinite(r.metrics[k])).toBe(true);
       } else if (variant === 'shrinking') {
         const rows = r.metrics['rows'] as Array<{ lenet: number; mlp: number }>;
         expect(rows).toHaveLength(1);
