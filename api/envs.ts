@@ -90,6 +90,17 @@ export {
 } from '../envs/catch/index.js';
 export { BsuiteCatchEnv, makeBsuiteCatch, type BsuiteCatchOptions } from '../envs/bsuite-catch/index.js';
 export {
+  AcrobotEnv,
+  CartPoleEnv,
+  MountainCarEnv,
+  acrobotGame,
+  cartpoleGame,
+  mountainCarGame,
+  type AcrobotOptions,
+  type CartPoleOptions,
+  type MountainCarOptions,
+} from '../envs/classic-control/index.js';
+export {
   MINATAR_DEFAULT_OPTIONS,
   MINATAR_GAMES,
   MinAtarEnv,

@@ -11,6 +11,7 @@ import { registeredIds } from '../src/core/registry.js';
 // --- env modules (append here) ---
 import './bsuite-catch/index.js';
 import './catch/index.js';
+import './classic-control/index.js';
 import './minatar/index.js';
 
 /** Ensures all built-in envs are registered (the imports above did it) and returns their ids. */

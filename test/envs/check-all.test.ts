@@ -9,10 +9,13 @@ import type { RenderMode } from '../../src/core/env.js';
 const ids = loadBuiltinEnvs();
 
 describe('checkEnv on every registered env', () => {
-  it('registers the built-in envs: Catch, bsuite Catch and the five MinAtar games in three variants', () => {
+  it('registers the built-in envs: Catch, bsuite Catch, classic control and the five MinAtar games in three variants', () => {
     const games = ['Asterix', 'Breakout', 'Freeway', 'Seaquest', 'SpaceInvaders'];
     const expected = [
+      'Acrobot-v1',
+      'CartPole-v1',
       'Catch-v0',
+      'MountainCar-v0',
       'bsuite/Catch-v0',
       ...games.flatMap((g) => ['v0', 'v1', 'pixels-v1'].map((v) => `MinAtar/${g}-${v}`)),
     ];
