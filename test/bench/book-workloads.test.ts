@@ -80,7 +80,10 @@ describe.skipIf(!have)('the book-net bench workloads, small, on native', () => {
     // Distinct latents: with two equal ones, the generator's BatchNormalization sees zero variance
     // and passes no gradient back (cpu's comes out as rounding noise, native's as exact zeros).
     const rng = new Rng(4);
-    const z = tf.tensor2d(Float32Array.from({ length: 200 }, () => rng.uniform(-1, 1)), [2, 100]);
+    const z = tf.tensor2d(
+      Float32Array.from({ length: 200 }, () => rng.uniform(-1, 1)),
+      [2, 100],
+    );
     await gd.trainOnBatch(z, tf.ones([2, 1]));
     z.dispose();
     d.trainable = true;
