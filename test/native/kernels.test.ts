@@ -220,63 +220,39 @@ describe('native kernels match cpu', () => {
     }
   });
 
-  itNative('maxPool and its gradient: sizes 1-4, strides 1-4, both paddings, batch 1 and 33', () => {
-    const rng = new Rng(23);
-    for (let t = 0; t < 24; t++) {
-      const batch = t % 4 === 2 ? 33 : 1;
-      const h = 3 + rng.nextInt(12);
-      const w = 3 + rng.nextInt(12);
-      const c = 1 + rng.nextInt(6);
-      const size = 1 + rng.nextInt(Math.min(4, h, w));
-      const stride = 1 + (t % 4);
-      const pad = t % 2 ? 'same' : 'valid';
-      const x = randomData(batch * h * w * c, rng);
-      const xt0 = tf.tensor4d(x, [batch, h, w, c]);
-      const shape = tf.maxPool(xt0, size, stride, pad).shape;
-      xt0.dispose();
-      const r = randomData(
-        shape.reduce((a, b) => a * b, 1),
-        rng,
-      );
-      expectSame(() => {
-        const xt = tf.tensor4d(x, [batch, h, w, c]);
-        const y = tf.maxPool(xt, size, stride, pad);
-        const g = tf.grad((a: tf.Tensor) =>
-          tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, size, stride, pad), tf.tensor(r, shape))),
-        )(xt);
-        return [y, g];
-      });
-    }
-  });
-
-  itNative('avgPool and its gradient: rectangular windows 1-4, strides 1-4, both paddings, batch 1 and 33', () => {
-    const rng = new Rng(24);
-    for (let t = 0; t < 24; t++) {
-      const batch = t % 4 === 2 ? 33 : 1;
-      const h = 3 + rng.nextInt(12);
-      const w = 3 + rng.nextInt(12);
-      const c = 1 + rng.nextInt(6);
-      const size: [number, number] = [1 + rng.nextInt(Math.min(4, h)), 1 + rng.nextInt(Math.min(4, w))];
-      const stride = 1 + (t % 4);
-      const pad = t % 2 ? 'same' : 'valid';
-      const x = randomData(batch * h * w * c, rng);
-      const xt0 = tf.tensor4d(x, [batch, h, w, c]);
-      const shape = tf.avgPool(xt0, size, stride, pad).shape;
-      xt0.dispose();
-      const r = randomData(
-        shape.reduce((a, b) => a * b, 1),
-        rng,
-      );
-      expectSame(() => {
-        const xt = tf.tensor4d(x, [batch, h, w, c]);
-        const y = tf.avgPool(xt, size, stride, pad);
-        const g = tf.grad((a: tf.Tensor) =>
-          tf.sum(tf.mul(tf.avgPool(a as tf.Tensor4D, size, stride, pad), tf.tensor(r, shape))),
-        )(xt);
-        return [y, g];
-      });
-    }
-  });
+  for (const [name, pool, seed] of [
+    ['maxPool', tf.maxPool, 23],
+    ['avgPool', tf.avgPool, 24],
+  ] as const) {
+    itNative(`${name} and its gradient: windows 1-4 (rectangular), strides 1-4, both paddings, batch 1 and 33`, () => {
+      const rng = new Rng(seed);
+      for (let t = 0; t < 24; t++) {
+        const batch = t % 4 === 2 ? 33 : 1;
+        const h = 3 + rng.nextInt(12);
+        const w = 3 + rng.nextInt(12);
+        const c = 1 + rng.nextInt(6);
+        const size: [number, number] = [1 + rng.nextInt(Math.min(4, h)), 1 + rng.nextInt(Math.min(4, w))];
+        const stride = 1 + (t % 4);
+        const pad = t % 2 ? 'same' : 'valid';
+        const x = randomData(batch * h * w * c, rng);
+        const xt0 = tf.tensor4d(x, [batch, h, w, c]);
+        const shape = pool(xt0, size, stride, pad).shape;
+        xt0.dispose();
+        const r = randomData(
+          shape.reduce((a, b) => a * b, 1),
+          rng,
+        );
+        expectSame(() => {
+          const xt = tf.tensor4d(x, [batch, h, w, c]);
+          const y = pool(xt, size, stride, pad);
+          const g = tf.grad((a: tf.Tensor) =>
+            tf.sum(tf.mul(pool(a as tf.Tensor4D, size, stride, pad), tf.tensor(r, shape))),
+          )(xt);
+          return [y, g];
+        });
+      }
+    });
+  }
 
   itNative('element-wise ops (same shape, scalar, bias broadcast) and leading-axis sums', () => {
     const rng = new Rng(24);
