@@ -3,7 +3,7 @@
  * and `tfgym bench` (the CLI parses its flags with commander and calls {@link benchMain}).
  */
 import { BACKEND_CHOICES } from '../src/backends/index.js';
-import { formatTable, runBench, type BenchResult } from './harness.js';
+import { formatTable, runBench, WARM_MS, type BenchResult } from './harness.js';
 import { runPytorchPeer } from './pytorch-peer.js';
 import { WORKLOADS } from './workloads.js';
 
@@ -49,6 +49,8 @@ export async function benchMain(o: BenchCliOptions): Promise<BenchResult[]> {
     // The PyTorch peer is not a tfjs backend: it runs after, in a subprocess (bench/pytorch-peer.ts).
     backends: backends.filter((b) => b !== 'pytorch'),
     reps: o.reps,
+    // Steady state unless a repetition count was forced (smoke runs).
+    warmMs: o.reps === undefined ? WARM_MS : 0,
     log: (l) => process.stderr.write(`${l}\n`),
     onResult: (r) => {
       if (o.json) process.stdout.write(`${JSON.stringify(r)}\n`);

@@ -8,6 +8,10 @@ import * as tf from '@tensorflow/tfjs';
 import { probeBackend, useBackend, type ConcreteBackend } from '../src/backends/index.js';
 
 /** One prepared instance of a workload on one backend. */
+/** Warm-up by time after the counted warm-ups, capped in runs (both peers use the same rule). */
+export const WARM_MS = 1000;
+export const WARM_MAX_RUNS = 200;
+
 export interface PreparedWorkload {
   /** One timed unit of work (a train step, a forward pass...). Must wait for its results (dataSync/await data). */
   run(): void | Promise<void>;
@@ -87,6 +91,11 @@ export interface BenchOptions {
   reps?: number;
   /** Clock in milliseconds (injected: core code does not reach for globals). */
   now?: () => number;
+  /**
+   * After the counted warm-ups, go on warming for this long (at most WARM_MAX_RUNS runs): the CLI
+   * uses WARM_MS; default 0 (tests).
+   */
+  warmMs?: number;
 }
 
 /** Times each workload on each available backend, side by side, and returns all results. */
@@ -114,6 +123,12 @@ export async function runBench(workloads: readonly Workload[], opts: BenchOption
         prepared = await w.setup(b);
         const warm = w.warmup?.(b) ?? 2;
         for (let i = 0; i < warm; i++) await prepared.run();
+        // Then until the steady state: V8 optimizes the JS around the kernels only after some
+        // hundreds of calls, and the first steps fill the buffer pool (a small net's median over 20
+        // steps after 3 warm-ups came out twice its steady-state time). The PyTorch peer warms the same.
+        const warmStart = now();
+        const warmMs = opts.warmMs ?? 0;
+        for (let i = 0; i < WARM_MAX_RUNS && now() - warmStart < warmMs; i++) await prepared.run();
         const reps = opts.reps ?? w.reps?.(b) ?? 10;
         const times: number[] = [];
         for (let i = 0; i < reps; i++) {

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """PyTorch peer of tfgym's compute bench (bench/pytorch-peer.ts runs it).
 
-Reads one JSON object on stdin: {"workloads": [{"name", "spec" | "book" | "gemm", "reps", "warmup"}],
+Reads one JSON object on stdin: {"workloads": [{"name", "spec" | "book" | "gemm", "reps", "warmup", "warmMs"}],
 "threads": [1, 2]} and prints one JSON line per (workload, threads):
 {"workload", "threads", "times": [ms...]}. The nets mirror bench/compute-workloads.ts exactly
 (same layers, batch, optimizer, loss); PyTorch uses its native NCHW layout. Seeds are fixed.
@@ -291,6 +291,12 @@ def main():
         for w in req["workloads"]:
             fn = gemm_fn(w["gemm"]) if "gemm" in w else book_fn(w["book"]) if "book" in w else train_step_fn(w["spec"])
             for _ in range(w["warmup"]):
+                fn()
+            # Then by time, as the tfjs side does (bench/harness.ts WARM_MS, WARM_MAX_RUNS).
+            warm_start = time.perf_counter()
+            for _ in range(200):
+                if (time.perf_counter() - warm_start) * 1000 >= w.get("warmMs", 0):
+                    break
                 fn()
             times = []
             for _ in range(w["reps"]):

@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
-import { median, type BenchResult } from './harness.js';
+import { median, WARM_MS, type BenchResult } from './harness.js';
 import { BOOK_NET_SPECS } from './book-nets.js';
 import { NET_SPECS } from './compute-workloads.js';
 
@@ -63,7 +63,14 @@ export function runPytorchPeer(
   const workloads = known.map((name) => {
     const w = PEER_WORKLOADS[name] as { spec?: string; book?: string; gemm?: number; reps: number; warmup: number };
     const net = w.spec ? { spec: NET_SPECS[w.spec] } : w.book ? { book: BOOK_NET_SPECS[w.book] } : { gemm: w.gemm };
-    return { name, reps: reps ?? w.reps, warmup: reps === undefined ? w.warmup : Math.min(w.warmup, 1), ...net };
+    // The same time-based warm-up as the tfjs side (harness.ts), unless the repetitions are forced.
+    return {
+      name,
+      reps: reps ?? w.reps,
+      warmup: reps === undefined ? w.warmup : Math.min(w.warmup, 1),
+      warmMs: reps === undefined ? WARM_MS : 0,
+      ...net,
+    };
   });
   // One process per thread count: the BLAS under torch sizes its own pool from the environment.
   let stdout = '';
