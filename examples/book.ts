@@ -43,6 +43,11 @@ export interface BookExample {
   readonly chapterTitle: string;
   /** Why the book's setting cannot run on the data shipped with tfgym (RESULTS.md says so), if it cannot. */
   readonly dataHere?: string;
+  /**
+   * For examples without an accuracy figure: the result-line metrics RESULTS.md tabulates (key in
+   * `metrics`, column label, `pct` or `num`), the first also per seed.
+   */
+  readonly metrics?: readonly { readonly key: string; readonly label: string; readonly format: 'pct' | 'num' }[];
   readonly variants: Readonly<Record<string, BookVariant>>;
 }
 

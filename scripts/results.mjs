@@ -229,6 +229,86 @@ function accuracyTable(name, ex, lines, notes) {
   return out;
 }
 
+/** A metric's value as its `format` (book.json `metrics`) says: a percentage or 4 significant digits. */
+function metricText(format, x) {
+  return format === 'pct' ? pct(x) : Number(x).toPrecision(4);
+}
+
+/** Mean ± std over seeds of one metric, in its format. */
+function metricMeanCell(format, values) {
+  const { mean, std, n } = meanStd(values);
+  if (n === 0) return 'not yet run';
+  const spread = n >= 2 ? ` ± ${format === 'pct' ? (std * 100).toFixed(2) : std.toPrecision(2)}` : '';
+  return `${metricText(format, mean)}${spread} (${n} seed${n === 1 ? '' : 's'}${n < 3 ? ', fewer than 3' : ''})`;
+}
+
+/**
+ * The table of an example whose results are other metrics than a test accuracy with a book figure
+ * (book.json `metrics`: key, label, format): every variant at the book's settings, each metric's
+ * mean over seeds, the first metric per seed.
+ */
+function metricsTable(name, ex, lines, notes) {
+  const metrics = ex.metrics;
+  const first = metrics[0];
+  const out = [
+    row([
+      'variant (book script)',
+      'epochs',
+      ...metrics.map((m) => `${cell(m.label)}, mean ± std`),
+      `${cell(first.label)} per seed`,
+      'backend',
+      'wall time per run',
+      'commit',
+      'command',
+    ]),
+    row(['---', '---:', ...metrics.map(() => '---:'), '---', '---', '---:', '---', '---']),
+  ];
+  for (const [vname, variant] of Object.entries(ex.variants)) {
+    const label = `\`${vname}\` (${cell(variant.script.replace(/^Chapter\d+\//, ''))})`;
+    const epochs = variant.settings.epochs;
+    const matching = lines.filter((l) => l.variant === vname);
+    if (matching.length === 0) {
+      const run = toRun(name, vname, epochs, ex.chapter, epochs);
+      const why = ex.dataHere ? 'not run: needs the full data set' : 'not yet run';
+      out.push(
+        row([
+          label,
+          String(epochs ?? '-'),
+          ...metrics.map(() => why),
+          '-',
+          '-',
+          '-',
+          '-',
+          ex.dataHere ? `${cell(ex.dataHere)}; ${run}` : run,
+        ]),
+      );
+      continue;
+    }
+    for (const [backend, group] of groupBy(matching, (l) => l.backend)) {
+      const { kept, dropped } = perSeed(group);
+      notes.dropped += dropped;
+      out.push(
+        row([
+          label,
+          String(kept[0].epochs),
+          ...metrics.map((m) =>
+            metricMeanCell(
+              m.format,
+              kept.map((l) => l.metrics[m.key]),
+            ),
+          ),
+          seedsCell(kept, (l) => metricText(first.format, l.metrics[first.key])),
+          backend,
+          wallCell(kept),
+          commitsCell(kept),
+          commandsCell(kept),
+        ]),
+      );
+    }
+  }
+  return out;
+}
+
 /** The per-fraction table of a `table: shrinking` variant. */
 function shrinkingTable(name, vname, lines, notes, chapter) {
   const out = [
@@ -288,12 +368,14 @@ function shrinkingMeans(lines) {
 }
 
 /** Lines at other settings than the book's: never in the main tables. */
-function otherTable(others) {
+function otherTable(others, metric) {
+  const key = metric?.key ?? 'testAccuracy';
+  const format = metric?.format ?? 'pct';
   const out = [
     row([
       'variant',
       'differs from the book',
-      'tfgym test acc., mean ± std',
+      metric ? `${cell(metric.label)}, mean ± std` : 'tfgym test acc., mean ± std',
       'per seed',
       'backend',
       'wall time per run',
@@ -309,14 +391,19 @@ function otherTable(others) {
     const { kept } = perSeed(group.map((o) => o.line));
     const first = group[0];
     const shrinking = kept.every((l) => Array.isArray(l.metrics.rows));
-    const value = shrinking ? shrinkingMeans(kept) : meanCell(kept.map((l) => l.metrics.testAccuracy));
+    const value = shrinking
+      ? shrinkingMeans(kept)
+      : metricMeanCell(
+          format,
+          kept.map((l) => l.metrics[key]),
+        );
     const perSeedText = shrinking
       ? seedsCell(kept, (l) =>
           l.metrics.rows
             .map((r) => `${+(r.fraction * 100).toFixed(2)}%: LeNet ${pct(r.lenet)} / dense ${pct(r.mlp)}`)
             .join(', '),
         )
-      : seedsCell(kept, (l) => pct(l.metrics.testAccuracy));
+      : seedsCell(kept, (l) => metricText(format, l.metrics[key]));
     out.push(
       row([
         `\`${first.line.variant}\``,
@@ -352,6 +439,8 @@ export function renderRegion(name, book, allLines) {
   const parts = [];
   if (Object.values(ex.variants).some((v) => v.figures.length > 0))
     parts.push(accuracyTable(name, ex, main, notes).join('\n'));
+  else if (Array.isArray(ex.metrics) && ex.metrics.length > 0)
+    parts.push(metricsTable(name, ex, main, notes).join('\n'));
   for (const [vname, variant] of Object.entries(ex.variants)) {
     if (variant.table !== 'shrinking') continue;
     parts.push(
@@ -360,7 +449,7 @@ export function renderRegion(name, book, allLines) {
   }
   if (others.length > 0) {
     parts.push(
-      `**Runs at other settings than the book's** (not comparable with the book's figures):\n\n${otherTable(others).join('\n')}`,
+      `**Runs at other settings than the book's** (not comparable with the book's figures):\n\n${otherTable(others, ex.metrics?.[0]).join('\n')}`,
     );
   }
   const foot = [

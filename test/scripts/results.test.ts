@@ -218,3 +218,59 @@ describe('scripts/results.mjs on hand-made result lines', () => {
     expect(unknown.err).toMatch(/"gan", which results\/book.json does not list/);
   });
 });
+
+describe('scripts/results.mjs: examples without a book figure tabulate their own metrics', () => {
+  it('each metric as mean ± std over seeds, the first per seed, not-yet-run variants', () => {
+    const root = join(tmp, 'metrics');
+    mkdirSync(join(root, 'results'), { recursive: true });
+    const settings = { epochs: 3, batchSize: 8, optimizer: 'adam' };
+    const book = {
+      examples: {
+        gen: {
+          chapter: 9,
+          chapterTitle: 'Toys',
+          metrics: [
+            { key: 'trainLoss', label: 'final loss', format: 'num' },
+            { key: 'tokenAccuracy', label: 'token accuracy', format: 'pct' },
+          ],
+          variants: {
+            a: { script: 'Chapter09/gen_a.py', settings, figures: [] },
+            b: { script: 'Chapter09/gen_b.py', settings, figures: [] },
+          },
+        },
+      },
+    };
+    const genLine = (seed: number, trainLoss: number, tokenAccuracy: number): string =>
+      JSON.stringify({
+        example: 'gen',
+        variant: 'a',
+        chapter: 9,
+        metrics: { trainLoss, tokenAccuracy },
+        epochs: 3,
+        batchSize: 8,
+        seed,
+        quick: false,
+        settings,
+        backend: 'cpu',
+        tfgymVersion: '0.1.0',
+        commit: 'abc1234',
+        dirty: false,
+        wallSeconds: 5,
+        command: `tfgym example gen --variant a --seed ${seed} --results results/ch9.jsonl`,
+        date: '2025-01-02T00:00:00.000Z',
+      });
+    writeFileSync(join(root, 'results', 'book.json'), JSON.stringify(book));
+    writeFileSync(join(root, 'results', 'ch9.jsonl'), `${genLine(1, 1.5, 0.5)}\n${genLine(2, 2.5, 0.7)}\n`);
+    writeFileSync(join(root, 'RESULTS.md'), '<!-- BEGIN results gen -->\n<!-- END results gen -->\n');
+    const r = generator('--root', root);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const doc = readFileSync(join(root, 'RESULTS.md'), 'utf8');
+    expect(doc).toContain('| final loss, mean ± std | token accuracy, mean ± std | final loss per seed |');
+    const rowA = doc.split('\n').find((l) => l.startsWith('| `a`'));
+    expect(rowA).toContain(`| 2.000 ± ${Math.SQRT1_2.toPrecision(2)} (2 seeds, fewer than 3) |`);
+    expect(rowA).toContain(`| ${pct(0.6)} ± ${(Math.SQRT2 * 10).toFixed(2)} (2 seeds, fewer than 3) |`);
+    expect(rowA).toContain('1: 1.500; 2: 2.500');
+    expect(doc.split('\n').find((l) => l.startsWith('| `b`'))).toContain('| not yet run | not yet run |');
+  });
+});
