@@ -23,14 +23,15 @@ inline int patch_of(const ConvGeom& g) { return g.k_h * g.k_w * g.in_c; }
 
 // One im2col row per output pixel: the k_h x k_w x in_c input patch, zeros outside the image.
 // NHWC makes every (kh, kw) a contiguous copy of in_c floats.
-void im2col_rows(const ConvGeom& g, const float* x, float* col, long long r0, long long r1) {
+// Rows [r0, r1) into col, row r at col + (r - base) * kp.
+void im2col_rows(const ConvGeom& g, const float* x, float* col, long long r0, long long r1, long long base) {
   const int kp = patch_of(g);
   const size_t cbytes = sizeof(float) * g.in_c;
   for (long long r = r0; r < r1; r++) {
     const int ow = static_cast<int>(r % g.out_w);
     const int oh = static_cast<int>((r / g.out_w) % g.out_h);
     const int b = static_cast<int>(r / (1LL * g.out_w * g.out_h));
-    float* dst = col + r * kp;
+    float* dst = col + (r - base) * kp;
     const float* xb = x + 1LL * b * g.in_h * g.in_w * g.in_c;
     const int iw0 = ow * g.stride_w - g.pad_left;
     // With dilation 1 and the whole window inside the row, a patch row (k_w x in_c floats) is
@@ -54,13 +55,26 @@ void im2col_rows(const ConvGeom& g, const float* x, float* col, long long r0, lo
   }
 }
 
-// Parallel im2col: rows are independent.
-void im2col(const ConvGeom& g, const float* x, float* col) {
-  const long long rows = rows_of(g);
+// Parallel im2col of rows [r0, r1) into col (row r0 first): rows are independent.
+void im2col_range(const ConvGeom& g, const float* x, float* col, long long r0, long long r1) {
+  const long long rows = r1 - r0;
   const int t = pool_threads();
   const int parts = (rows * patch_of(g) < 65536 || t <= 1) ? 1 : t;
-  pool_run(parts, [&](int i) { im2col_rows(g, x, col, rows * i / parts, rows * (i + 1) / parts); });
+  pool_run(parts, [&](int i) { im2col_rows(g, x, col, r0 + rows * i / parts, r0 + rows * (i + 1) / parts, r0); });
 }
+
+// Images per im2col block: about 4 MB of patches (L2/L3-sized), at least 2 images so the col2im
+// of a block still has an image per thread. Fixed by the geometry alone, so results do not
+// depend on the thread count.
+int images_per_block(const ConvGeom& g) {
+  const long long per_image = 1LL * g.out_h * g.out_w * patch_of(g);
+  const long long target = (4LL << 20) / static_cast<long long>(sizeof(float));
+  long long n = per_image > 0 ? target / per_image : g.batch;
+  if (n < 2) n = 2;
+  if (n > g.batch) n = g.batch;
+  return n < 1 ? 1 : static_cast<int>(n);
+}
+
 
 bool is_pointwise(const ConvGeom& g) {
   return g.k_h == 1 && g.k_w == 1 && g.stride_h == 1 && g.stride_w == 1 && g.pad_top == 0 && g.pad_left == 0;
@@ -113,17 +127,28 @@ void conv2d(const ConvGeom& g, const float* x, const float* w, float* y, const f
             float alpha) {
   const long long rows = rows_of(g);
   const int kp = patch_of(g);
-  const float* col = x;
-  if (!is_pointwise(g)) {
+  if (is_pointwise(g)) {
+    gemm(static_cast<int>(rows), g.out_c, kp, MatView{x, kp, 1}, MatView{w, g.out_c, 1}, y, g.out_c, false);
+  } else {
+    // y (rows x out_c) = col (rows x kp) * w (kp x out_c), a block of images at a time: the whole
+    // batch's im2col matrix ran to hundreds of megabytes (a DCGAN generator's 5x5 conv over 128
+    // images of 28 x 28 x 64: 640 MB), written once and read back from memory.
+    const int per = images_per_block(g);
     std::vector<float>& buf = col_buffer();
-    buf.resize(static_cast<size_t>(rows) * kp);
-    im2col(g, x, buf.data());
-    col = buf.data();
+    buf.resize(static_cast<size_t>(per) * g.out_h * g.out_w * kp);
+    for (int b0 = 0; b0 < g.batch; b0 += per) {
+      const int nb = std::min(per, g.batch - b0);
+      const long long r0 = 1LL * b0 * g.out_h * g.out_w, r1 = r0 + 1LL * nb * g.out_h * g.out_w;
+      im2col_range(g, x, buf.data(), r0, r1);
+      gemm(static_cast<int>(r1 - r0), g.out_c, kp, MatView{buf.data(), kp, 1}, MatView{w, g.out_c, 1}, y + r0 * g.out_c,
+           g.out_c, false);
+    }
   }
-  // y (rows x out_c) = col (rows x kp) * w (kp x out_c): HWIO filters are already that matrix.
-  gemm(static_cast<int>(rows), g.out_c, kp, MatView{col, kp, 1}, MatView{w, g.out_c, 1}, y, g.out_c, false);
   epilogue(y, static_cast<int>(rows), g.out_c, bias, bias_len, act, alpha);
 }
+
+// Scatters the patch gradients of images [b0, b0 + nb) (dcol, block-relative rows) into dx.
+static void col2im_images(const ConvGeom& g, const float* dcol, float* dx, int b0, int nb);
 
 void conv2d_backprop_input(const ConvGeom& g, const float* dy, const float* w, float* dx) {
   const long long rows = rows_of(g);
@@ -133,16 +158,30 @@ void conv2d_backprop_input(const ConvGeom& g, const float* dy, const float* w, f
     gemm(static_cast<int>(rows), kp, g.out_c, MatView{dy, g.out_c, 1}, MatView{w, 1, g.out_c}, dx, kp, false);
     return;
   }
-  // dcol (rows x kp) = dy (rows x out_c) * w^T, then col2im scatters patches back into dx.
+  // dcol (rows x kp) = dy (rows x out_c) * w^T, then col2im scatters patches back into dx; a block
+  // of images at a time, as conv2d does.
+  const int per = images_per_block(g);
+  const long long pix = 1LL * g.out_h * g.out_w;
   std::vector<float>& buf = col_buffer();
-  buf.resize(static_cast<size_t>(rows) * kp);
+  buf.resize(static_cast<size_t>(per) * pix * kp);
   float* dcol = buf.data();
-  gemm(static_cast<int>(rows), kp, g.out_c, MatView{dy, g.out_c, 1}, MatView{w, 1, g.out_c}, dcol, kp, false);
   std::memset(dx, 0, sizeof(float) * img * g.batch);
+  for (int b0 = 0; b0 < g.batch; b0 += per) {
+    const int nb = std::min(per, g.batch - b0);
+    gemm(static_cast<int>(nb * pix), kp, g.out_c, MatView{dy + b0 * pix * g.out_c, g.out_c, 1}, MatView{w, 1, g.out_c},
+         dcol, kp, false);
+    col2im_images(g, dcol, dx, b0, nb);
+  }
+}
+
+static void col2im_images(const ConvGeom& g, const float* dcol, float* dx, int b0, int nb) {
+  const int kp = patch_of(g);
+  const long long img = 1LL * g.in_h * g.in_w * g.in_c;
   // One image per task: images never overlap, and within one the scatter order is fixed.
-  pool_run(g.batch, [&](int b) {
+  pool_run(nb, [&](int i) {
+    const int b = b0 + i;
     float* dxb = dx + img * b;
-    const float* src = dcol + 1LL * b * g.out_h * g.out_w * kp;
+    const float* src = dcol + 1LL * i * g.out_h * g.out_w * kp;
     for (int oh = 0; oh < g.out_h; oh++)
       for (int ow = 0; ow < g.out_w; ow++, src += kp)
         for (int kh = 0; kh < g.k_h; kh++) {
@@ -162,18 +201,28 @@ void conv2d_backprop_input(const ConvGeom& g, const float* dy, const float* w, f
 void conv2d_backprop_filter(const ConvGeom& g, const float* x, const float* dy, float* dw) {
   const long long rows = rows_of(g);
   const int kp = patch_of(g);
-  const float* col = x;
-  if (!is_pointwise(g)) {
-    std::vector<float>& buf = col_buffer();
-    buf.resize(static_cast<size_t>(rows) * kp);
-    im2col(g, x, buf.data());
-    col = buf.data();
-  }
   // dw (kp x out_c) = col^T (kp x rows) * dy (rows x out_c): the long reduction runs over
   // every output pixel of the batch, split across threads by rows of dw, never by pixels.
   // (The transposed product dw^T = dy^T col packs col in contiguous runs but measured slower:
   // its 32-row output wastes a third of the 6-row micro-tiles.)
-  gemm(kp, g.out_c, static_cast<int>(rows), MatView{col, 1, kp}, MatView{dy, g.out_c, 1}, dw, g.out_c, false);
+  if (is_pointwise(g)) {
+    gemm(kp, g.out_c, static_cast<int>(rows), MatView{x, 1, kp}, MatView{dy, g.out_c, 1}, dw, g.out_c, false);
+    return;
+  }
+  // A block of images at a time, accumulated in block order (fixed: the result does not depend on
+  // the thread count).
+  const int per = images_per_block(g);
+  const long long pix = 1LL * g.out_h * g.out_w;
+  std::vector<float>& buf = col_buffer();
+  buf.resize(static_cast<size_t>(per) * pix * kp);
+  for (int b0 = 0; b0 < g.batch; b0 += per) {
+    const int nb = std::min(per, g.batch - b0);
+    const long long r0 = b0 * pix, r1 = r0 + nb * pix;
+    im2col_range(g, x, buf.data(), r0, r1);
+    gemm(kp, g.out_c, static_cast<int>(r1 - r0), MatView{buf.data(), 1, kp}, MatView{dy + r0 * g.out_c, g.out_c, 1}, dw,
+         g.out_c, b0 > 0);
+  }
+  if (g.batch == 0) std::memset(dw, 0, sizeof(float) * kp * g.out_c);
 }
 
 void max_pool(const ConvGeom& g, const float* x, float* y) {
