@@ -299,6 +299,141 @@ void skinny(int m, int j0, int j1, int k, MatView a, MatView b, float* c, std::p
 
 }  // namespace
 
+namespace {
+
+// Narrow products: C has at most kNarrowCols columns (a convolution with one output channel, its
+// filter gradient). The 6 x 16 micro-tiles would compute 16 columns to keep one; these loops do
+// only the n wanted, each C element summed over p in order.
+constexpr int kNarrowCols = 4;
+
+#if defined(__x86_64__)
+// Rows of A contiguous (a.cs == 1): per row, n dot products with B's columns (copied contiguous
+// into `bcols`, n x k). Eight partial sums per dot product, added in a fixed order.
+__attribute__((target("avx2,fma"))) void narrow_dot_avx2(int i0, int i1, int n, int k, MatView a, const float* bcols,
+                                                         float* c, std::ptrdiff_t ldc, bool accumulate) {
+  for (int i = i0; i < i1; i++) {
+    const float* ai = a.p + i * a.rs;
+    for (int j = 0; j < n; j++) {
+      const float* bj = bcols + static_cast<size_t>(j) * k;
+      __m256 acc = _mm256_setzero_ps();
+      int p = 0;
+      for (; p + 8 <= k; p += 8) acc = _mm256_fmadd_ps(_mm256_loadu_ps(ai + p), _mm256_loadu_ps(bj + p), acc);
+      alignas(32) float lanes[8];
+      _mm256_store_ps(lanes, acc);
+      float s = ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
+      for (; p < k; p++) s = __builtin_fmaf(ai[p], bj[p], s);
+      float* cij = c + i * ldc + j;
+      *cij = accumulate ? *cij + s : s;
+    }
+  }
+}
+
+#endif
+
+void narrow_dot_portable(int i0, int i1, int n, int k, MatView a, const float* bcols, float* c, std::ptrdiff_t ldc,
+                         bool accumulate) {
+  for (int i = i0; i < i1; i++) {
+    const float* ai = a.p + i * a.rs;
+    for (int j = 0; j < n; j++) {
+      const float* bj = bcols + static_cast<size_t>(j) * k;
+      float s = 0.f;
+      for (int p = 0; p < k; p++) s = __builtin_fmaf(ai[p], bj[p], s);
+      float* cij = c + i * ldc + j;
+      *cij = accumulate ? *cij + s : s;
+    }
+  }
+}
+
+#if defined(__x86_64__)
+// Columns of A contiguous (a.rs == 1: a transposed operand, as the filter gradient's col^T): C's
+// rows i0..i1 as axpy updates over p, C[i, j] += A[i, p] B[p, j], vectorized along i.
+__attribute__((target("avx2,fma"))) void narrow_axpy_avx2(int i0, int i1, int n, int k, MatView a, MatView b, float* c,
+                                                          std::ptrdiff_t ldc, bool accumulate, float* acc) {
+  const int len = i1 - i0;
+  for (int j = 0; j < n; j++) {
+    float* accj = acc + static_cast<size_t>(j) * len;
+    for (int i = 0; i < len; i++) accj[i] = accumulate ? c[(i0 + i) * ldc + j] : 0.f;
+  }
+  for (int p = 0; p < k; p++) {
+    const float* ap = a.p + p * a.cs + i0;
+    for (int j = 0; j < n; j++) {
+      const __m256 bv = _mm256_set1_ps(b.p[p * b.rs + j * b.cs]);
+      const float bs = b.p[p * b.rs + j * b.cs];
+      float* accj = acc + static_cast<size_t>(j) * len;
+      int i = 0;
+      for (; i + 8 <= len; i += 8)
+        _mm256_storeu_ps(accj + i, _mm256_fmadd_ps(_mm256_loadu_ps(ap + i), bv, _mm256_loadu_ps(accj + i)));
+      for (; i < len; i++) accj[i] = __builtin_fmaf(ap[i], bs, accj[i]);
+    }
+  }
+  for (int j = 0; j < n; j++) {
+    const float* accj = acc + static_cast<size_t>(j) * len;
+    for (int i = 0; i < len; i++) c[(i0 + i) * ldc + j] = accj[i];
+  }
+}
+
+#endif
+
+void narrow_axpy_portable(int i0, int i1, int n, int k, MatView a, MatView b, float* c, std::ptrdiff_t ldc,
+                          bool accumulate, float* acc) {
+  const int len = i1 - i0;
+  for (int j = 0; j < n; j++)
+    for (int i = 0; i < len; i++) acc[static_cast<size_t>(j) * len + i] = accumulate ? c[(i0 + i) * ldc + j] : 0.f;
+  for (int p = 0; p < k; p++) {
+    const float* ap = a.p + p * a.cs + i0;
+    for (int j = 0; j < n; j++) {
+      const float bs = b.p[p * b.rs + j * b.cs];
+      float* accj = acc + static_cast<size_t>(j) * len;
+      for (int i = 0; i < len; i++) accj[i] = __builtin_fmaf(ap[i], bs, accj[i]);
+    }
+  }
+  for (int j = 0; j < n; j++)
+    for (int i = 0; i < len; i++) c[(i0 + i) * ldc + j] = acc[static_cast<size_t>(j) * len + i];
+}
+
+// Whether narrow() takes this product, and then does it (rows split over the pool; each C element
+// is computed by one task in a fixed order, so the thread count changes nothing).
+bool narrow(int m, int n, int k, MatView a, MatView b, float* c, std::ptrdiff_t ldc, bool accumulate) {
+  if (n > kNarrowCols || n <= 0 || m <= 0 || k <= 0 || (a.cs != 1 && a.rs != 1)) return false;
+#if defined(__x86_64__)
+  const bool avx2 = pick_kernel() == kernel_avx2;
+#endif
+  const int t = pool_threads();
+  const int parts = (t <= 1 || 2.0 * m * n * k < 2e5) ? 1 : std::min(t, (m + 7) / 8);
+  if (a.cs == 1) {
+    std::vector<float> bcols(static_cast<size_t>(n) * k);
+    for (int j = 0; j < n; j++)
+      for (int p = 0; p < k; p++) bcols[static_cast<size_t>(j) * k + p] = b.p[p * b.rs + j * b.cs];
+    pool_run(parts, [&](int q) {
+      const int i0 = static_cast<int>(1LL * m * q / parts), i1 = static_cast<int>(1LL * m * (q + 1) / parts);
+#if defined(__x86_64__)
+      if (avx2) return narrow_dot_avx2(i0, i1, n, k, a, bcols.data(), c, ldc, accumulate);
+#endif
+      narrow_dot_portable(i0, i1, n, k, a, bcols.data(), c, ldc, accumulate);
+    });
+  } else {
+    // Row blocks of C small enough that their accumulators stay in L1 while p runs.
+    constexpr int kBlock = 512;
+    pool_run(parts, [&](int q) {
+      const int r0 = static_cast<int>(1LL * m * q / parts), r1 = static_cast<int>(1LL * m * (q + 1) / parts);
+      std::vector<float> acc(static_cast<size_t>(n) * kBlock);
+      for (int i0 = r0; i0 < r1; i0 += kBlock) {
+        const int i1 = std::min(r1, i0 + kBlock);
+#if defined(__x86_64__)
+        if (avx2) {
+          narrow_axpy_avx2(i0, i1, n, k, a, b, c, ldc, accumulate, acc.data());
+          continue;
+        }
+#endif
+        narrow_axpy_portable(i0, i1, n, k, a, b, c, ldc, accumulate, acc.data());
+      }
+    });
+  }
+  return true;
+}
+
+}  // namespace
+
 void gemm(int m, int n, int k, MatView a, MatView b, float* c, std::ptrdiff_t ldc, bool accumulate) {
   const int t = pool_threads();
   if (m <= kSkinnyRows && b.cs == 1 && k > 0 && n > 0) {
@@ -311,6 +446,7 @@ void gemm(int m, int n, int k, MatView a, MatView b, float* c, std::ptrdiff_t ld
     });
     return;
   }
+  if (narrow(m, n, k, a, b, c, ldc, accumulate)) return;
   const double flops = 2.0 * m * n * (k > 0 ? k : 1);
   // Below ~200 kFLOP a parallel region costs more than it saves.
   if (t <= 1 || flops < 2e5) {
