@@ -48,8 +48,13 @@ export interface ExampleOptions {
   temperature?: number;
   /** air-quality-regression: `-200` readings as values (`book`, default) or as missing (`mean`). */
   missing?: string;
-  /** air-quality-regression: the predictions CSV (the SVG plot goes beside it). */
+  /**
+   * air-quality-regression: the predictions CSV (the SVG plot goes beside it); word2vec-skipgram
+   * and word2vec-cbow: the word vectors, in word2vec text format.
+   */
   out?: string;
+  /** sentiment-cnn word2vec variants: word vectors in word2vec text format (`word2vec-skipgram --out`). */
+  vectors?: string;
   /** Where the Keras-like log goes. */
   log: TextSink;
   /** Download progress (bytes so far, total) when a dataset is fetched into the cache. */

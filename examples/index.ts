@@ -21,6 +21,9 @@ import { cifar10CnnExample } from './ch3/cifar10-cnn.js';
 import { cifar10PredictExample } from './ch3/cifar10-predict.js';
 import { mnistLenetExample } from './ch3/mnist-lenet.js';
 import { vgg16Example } from './ch3/vgg16.js';
+import { sentimentCnnExample } from './ch5/sentiment-cnn.js';
+import { word2vecCbowExample } from './ch5/word2vec-cbow.js';
+import { word2vecSkipgramExample } from './ch5/word2vec-skipgram.js';
 import { aliceCharRnnExample } from './ch6/alice-char-rnn.js';
 import { electricityLstmExample } from './ch6/electricity-lstm.js';
 import { posTaggingExample } from './ch6/pos-tagging.js';
@@ -41,6 +44,10 @@ export const EXAMPLES: readonly ExampleDef[] = [
   cifar10CnnExample,
   cifar10PredictExample,
   vgg16Example,
+  // Chapter 5: Word Embeddings
+  word2vecSkipgramExample,
+  word2vecCbowExample,
+  sentimentCnnExample,
   // Chapter 6: Recurrent Neural Network — RNN
   aliceCharRnnExample,
   sentimentLstmExample,

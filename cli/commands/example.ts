@@ -1,5 +1,5 @@
 /**
- * `tfgym example list` and `tfgym example NAME [--variant V] ...`: the book's Chapters 1-3 and 6
+ * `tfgym example list` and `tfgym example NAME [--variant V] ...`: the book's Chapters 1-3 and 5-7
  * networks trained and evaluated with the book's settings, next to the book's figures.
  * `--results FILE` appends the run's result line (see `examples/results.ts`) for RESULTS.md.
  */
@@ -23,6 +23,7 @@ import {
   type ExampleOptions,
   type ExampleOutcome,
 } from '../../examples/example.js';
+import { sentimentCnnVariant } from '../../examples/ch5/sentiment-cnn.js';
 import { EXAMPLES, findExample } from '../../examples/index.js';
 import { appendResultLine, resultLine } from '../../examples/results.js';
 import { CliError, UsageError } from '../errors.js';
@@ -50,6 +51,10 @@ interface ExampleFlags {
   stateful?: boolean;
   missing?: string;
   out?: string;
+  corpus?: string;
+  embeddings?: string;
+  trainable?: string;
+  vectors?: string;
 }
 
 /** One entry per example: name, chapter, description, the book's figure per variant. */
@@ -151,12 +156,46 @@ async function runExample(name: string, flags: ExampleFlags, argv: readonly stri
     throw new UsageError('--stateful is an option of electricity-lstm');
   if (flags.temperature !== undefined && name !== 'alice-char-rnn')
     throw new UsageError('--temperature is an option of alice-char-rnn');
-  const alias = flags.cell ?? (flags.stateful === true ? 'stateful' : undefined);
-  if (alias !== undefined && flags.variant !== undefined && flags.variant !== alias)
+  const word2vec = name === 'word2vec-skipgram' || name === 'word2vec-cbow';
+  if (flags.corpus !== undefined && !word2vec)
+    throw new UsageError('--corpus is an option of word2vec-skipgram and word2vec-cbow');
+  for (const [flag, v] of [
+    ['--embeddings', flags.embeddings],
+    ['--trainable', flags.trainable],
+    ['--vectors', flags.vectors],
+  ] as const)
+    if (v !== undefined && name !== 'sentiment-cnn') throw new UsageError(`${flag} is an option of sentiment-cnn`);
+  if (flags.trainable !== undefined && flags.trainable !== 'true' && flags.trainable !== 'false')
+    throw new UsageError(`--trainable must be true or false, got "${flags.trainable}"`);
+  // sentiment-cnn: --embeddings, --trainable and --variant transfer together name one variant.
+  let cnnVariant: string | undefined;
+  if (
+    name === 'sentiment-cnn' &&
+    (flags.embeddings !== undefined || flags.trainable !== undefined || flags.variant === 'transfer')
+  ) {
+    try {
+      cnnVariant = sentimentCnnVariant(
+        flags.embeddings ?? (flags.variant === 'transfer' ? 'glove' : 'scratch'),
+        flags.trainable !== 'false',
+        flags.variant === 'transfer',
+      );
+    } catch (e) {
+      throw new UsageError(e instanceof Error ? e.message : String(e));
+    }
+  }
+  const alias = flags.cell ?? (flags.stateful === true ? 'stateful' : undefined) ?? flags.corpus ?? cnnVariant;
+  if (alias !== undefined && flags.variant !== undefined && flags.variant !== alias && cnnVariant === undefined)
     throw new UsageError(
-      `--variant ${flags.variant} contradicts ${flags.cell !== undefined ? '--cell' : '--stateful'}`,
+      `--variant ${flags.variant} contradicts ${flags.cell !== undefined ? '--cell' : flags.corpus !== undefined ? '--corpus' : '--stateful'}`,
     );
-  const variant = flags.variant ?? alias ?? ex.defaultVariant;
+  if (
+    cnnVariant !== undefined &&
+    flags.variant !== undefined &&
+    flags.variant !== 'transfer' &&
+    flags.variant !== cnnVariant
+  )
+    throw new UsageError(`--variant ${flags.variant} contradicts --embeddings / --trainable`);
+  const variant = cnnVariant ?? flags.variant ?? alias ?? ex.defaultVariant;
   try {
     checkVariant(name, variant, ex.variants);
   } catch (e) {
@@ -191,6 +230,7 @@ async function runExample(name: string, flags: ExampleFlags, argv: readonly stri
     ...(flags.temperature !== undefined ? { temperature: flags.temperature } : {}),
     ...(flags.missing !== undefined ? { missing: flags.missing } : {}),
     ...(flags.out !== undefined ? { out: flags.out } : {}),
+    ...(flags.vectors !== undefined ? { vectors: flags.vectors } : {}),
   };
   let tensorboard: TensorBoardSink | undefined;
   if (flags.logdir !== undefined) {
@@ -231,7 +271,7 @@ function commandLine(cmd: Command): string[] {
 export function register(program: Command): void {
   const cmd = program
     .command('example')
-    .description("train and evaluate the networks of the book's chapters 1-3 and 6 (`tfgym example list`)")
+    .description("train and evaluate the networks of the book's chapters 1-3 and 5-7 (`tfgym example list`)")
     .argument('<name>', 'example name, or "list"')
     .option('--variant <v>', 'variant of the example (see list)')
     .option('--epochs <n>', "epochs (default: the book's)", intArg(1, 100000))
@@ -267,7 +307,20 @@ export function register(program: Command): void {
     )
     .option(
       '--out <file>',
-      'air-quality-regression: write the test predictions there as CSV, and their plot beside it as SVG (default runs/air-quality-regression/predictions.csv)',
+      'air-quality-regression: write the test predictions there as CSV, and their plot beside it as SVG (default runs/air-quality-regression/predictions.csv); word2vec-skipgram, word2vec-cbow: write the word vectors there (word2vec text format)',
+    )
+    .option('--corpus <c>', 'word2vec-skipgram, word2vec-cbow: alice | wikitext-2 (same as --variant)')
+    .option(
+      '--embeddings <e>',
+      'sentiment-cnn: scratch | word2vec | glove (with --trainable and --variant transfer, names the variant)',
+    )
+    .option(
+      '--trainable <b>',
+      'sentiment-cnn: fine-tune the pretrained embeddings (true, default) or freeze them (false)',
+    )
+    .option(
+      '--vectors <file>',
+      'sentiment-cnn word2vec variants: word vectors in word2vec text format (word2vec-skipgram --out)',
     )
     .addOption(
       new Option('--fractions <list>', 'mnist-lenet shrinking: training-set fractions, e.g. 1,0.1,0.05').argParser(

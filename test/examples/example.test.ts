@@ -187,6 +187,18 @@ describe('example --quick smoke runs (in-process, no tensor leaks)', () => {
     ['cifar10-cnn', 'deep-augmented'],
     ['cifar10-predict', 'default'],
     ['vgg16', 'default'],
+    ['word2vec-skipgram', 'alice', { out: join(tmp, 'w2v', 'vectors.txt') }],
+    ['word2vec-skipgram', 'wikitext-2'],
+    ['word2vec-cbow', 'alice'],
+    ['word2vec-cbow', 'wikitext-2', { out: join(tmp, 'w2v', 'cbow.txt') }],
+    // The word2vec variants read the vectors that the skip-gram case above wrote.
+    ...['scratch', 'word2vec', 'glove', 'word2vec-frozen', 'glove-frozen', 'transfer-word2vec', 'transfer-glove'].map(
+      (v): [string, string, Partial<ExampleOptions>] => [
+        'sentiment-cnn',
+        v,
+        { vectors: join(tmp, 'w2v', 'vectors.txt') },
+      ],
+    ),
     ['alice-char-rnn', 'default', { temperature: 0.5 }],
     ['sentiment-lstm', 'default'],
     ['pos-tagging', 'gru'],
@@ -241,6 +253,19 @@ describe('example --quick smoke runs (in-process, no tensor leaks)', () => {
         expect(r.metrics['checksPassed']).toBe(r.metrics['checks']);
       } else if (name === 'air-quality-regression') {
         for (const k of ['trainMse', 'valMse', 'testMse']) expect(Number.isFinite(r.metrics[k])).toBe(true);
+      } else if (name.startsWith('word2vec-')) {
+        expect(Number.isFinite(r.metrics.trainLoss)).toBe(true);
+        expect(r.settings).toMatchObject({ vocabularySize: 5000, embedSize: 300, windowSize: 1, trainSamples: 160 });
+        const sims = r.metrics['similarities'] as Record<string, number | null>;
+        expect(Object.keys(sims)).toEqual(['girl-woman', 'girl-man', 'girl-car', 'bus-car']);
+        // Alice has no car and no bus: reported as absent, not guessed.
+        if (variant === 'alice') expect(sims['bus-car']).toBeNull();
+        expect(o.text()).toMatch(/^woman => \S+ -?\d\.\d{3}/m);
+        if (extra?.out !== undefined) {
+          const head = readFileSync(extra.out, 'utf8').split('\n', 2);
+          expect(head[0]).toMatch(/^\d+ 300$/);
+          expect(head[1]?.split(' ')).toHaveLength(301);
+        }
       } else if (variant === 'shrinking') {
         const rows = r.metrics['rows'] as Array<{ lenet: number; mlp: number }>;
         expect(rows).toHaveLength(1);
@@ -258,6 +283,13 @@ describe('example --quick smoke runs (in-process, no tensor leaks)', () => {
         expect(r.settings).toMatchObject({ tags: 46, maxlen: 250 });
       }
       if (name === 'sentiment-lstm') expect(r.settings).toMatchObject({ vocabularySize: 2002, maxlen: 40 });
+      if (name === 'sentiment-cnn') {
+        const trainable = !variant.endsWith('-frozen') && !variant.startsWith('transfer-');
+        expect(r.settings).toMatchObject({ maxlen: 42, trainable });
+        if (variant !== 'scratch') expect(r.metrics['vectorCoverage']).toBeGreaterThan(0);
+        // The shipped GloVe sample: 100 words, of which 93 occur in the UMich sentences.
+        if (variant.includes('glove')) expect(r.metrics['wordsCovered']).toBe(93);
+      }
     });
   }
 
