@@ -231,7 +231,13 @@ function accuracyTable(name, ex, lines, notes) {
 
 /** A metric's value as its `format` (book.json `metrics`) says: a percentage or 4 significant digits. */
 function metricText(format, x) {
+  if (x === null || x === undefined || Number.isNaN(x)) return 'n/a';
   return format === 'pct' ? pct(x) : Number(x).toPrecision(4);
+}
+
+/** A result line's metric by key; a dotted key reaches into an object (`similarities.girl-woman`). */
+function metricValue(line, key) {
+  return key.split('.').reduce((o, k) => (o === null || o === undefined ? undefined : o[k]), line.metrics);
 }
 
 /** Mean ± std over seeds of one metric, in its format. */
@@ -294,10 +300,10 @@ function metricsTable(name, ex, lines, notes) {
           ...metrics.map((m) =>
             metricMeanCell(
               m.format,
-              kept.map((l) => l.metrics[m.key]),
+              kept.map((l) => metricValue(l, m.key)).filter((x) => typeof x === 'number'),
             ),
           ),
-          seedsCell(kept, (l) => metricText(first.format, l.metrics[first.key])),
+          seedsCell(kept, (l) => metricText(first.format, metricValue(l, first.key))),
           backend,
           wallCell(kept),
           commitsCell(kept),
@@ -395,7 +401,7 @@ function otherTable(others, metric) {
       ? shrinkingMeans(kept)
       : metricMeanCell(
           format,
-          kept.map((l) => l.metrics[key]),
+          kept.map((l) => metricValue(l, key)).filter((x) => typeof x === 'number'),
         );
     const perSeedText = shrinking
       ? seedsCell(kept, (l) =>
@@ -403,7 +409,7 @@ function otherTable(others, metric) {
             .map((r) => `${+(r.fraction * 100).toFixed(2)}%: LeNet ${pct(r.lenet)} / dense ${pct(r.mlp)}`)
             .join(', '),
         )
-      : seedsCell(kept, (l) => metricText(format, l.metrics[key]));
+      : seedsCell(kept, (l) => metricText(format, metricValue(l, key)));
     out.push(
       row([
         `\`${first.line.variant}\``,
