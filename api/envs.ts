@@ -68,6 +68,12 @@ export {
   type VectorResetOptions,
   type VectorStepResult,
 } from '../src/core/vector-env.js';
+export {
+  AsyncVectorEnv,
+  AsyncVectorEnvError,
+  spaceFromJSON,
+  type AsyncVectorEnvOptions,
+} from '../src/core/async-vector-env.js';
 export { EnvCheckError, checkEnv, type CheckEnvOptions, type CheckEnvReport } from '../src/core/env-checker.js';
 export {
   EnvStream,

@@ -2,7 +2,11 @@
  * Env stepping and replay workloads (no tfjs): how fast the pure-JS games step with their frames
  * drawn and the replay memory assembles batches, since an agent's loop is never faster than them.
  */
+import '../envs/index.js';
 import { CatchEnv } from '../envs/catch/env.js';
+import { AsyncVectorEnv } from '../src/core/async-vector-env.js';
+import { make } from '../src/core/registry.js';
+import { SyncVectorEnv } from '../src/core/vector-env.js';
 import { ReplayMemory } from '../src/replay/index.js';
 import { Rng } from '../src/rng/rng.js';
 import { JS_BACKEND, type Workload } from './harness.js';
@@ -47,6 +51,54 @@ function catchWorkload(rgb: boolean): Workload {
     warmup: () => 1,
   };
 }
+
+/** Vector steps per timed run of the vector-env workloads (each steps N envs). */
+const VECTOR_STEPS_PER_RUN = 2_000;
+
+/**
+ * `CartPole-v1` in a vector env of `n` envs, stepped in this thread (`SyncVectorEnv`) or in worker
+ * threads (`AsyncVectorEnv`, one worker per env up to the cores): the rate is env steps per second
+ * (N per vector step). CartPole's step is a few hundred nanoseconds, so this measures the vector
+ * env's own overhead, the worst case for worker threads: the wake-up round trip is paid per vector step.
+ */
+function vectorWorkload(kind: 'sync' | 'async', n: number): Workload {
+  return {
+    name: `cartpole-vec-${kind}-${n}`,
+    description: `CartPole-v1 x${n}, ${kind === 'sync' ? 'SyncVectorEnv' : 'AsyncVectorEnv (worker_threads)'}: ${VECTOR_STEPS_PER_RUN} vector steps, random actions, next-step autoreset`,
+    backends: [JS_BACKEND],
+    setup() {
+      const venv =
+        kind === 'sync'
+          ? new SyncVectorEnv(Array.from({ length: n }, () => () => make<Float32Array, number>('CartPole-v1')))
+          : new AsyncVectorEnv<Float32Array, number>('CartPole-v1', { numEnvs: n });
+      const rng = new Rng(5);
+      const actions = Array.from({ length: VECTOR_STEPS_PER_RUN }, () =>
+        Int32Array.from({ length: n }, () => rng.nextInt(2)),
+      );
+      venv.reset({ seed: 5 });
+      let sink = 0;
+      return {
+        run() {
+          for (let i = 0; i < VECTOR_STEPS_PER_RUN; i++) sink += venv.step(actions[i] as Int32Array)[1][0] as number;
+        },
+        dispose() {
+          if (sink < 0) throw new Error('unreachable');
+          venv.close();
+        },
+        items: VECTOR_STEPS_PER_RUN * n,
+        itemName: 'steps',
+      };
+    },
+    reps: () => 3,
+    warmup: () => 1,
+  };
+}
+
+/** CartPole-v1 vector envs, sync and async, for N = 1, 2, 4, 8. */
+export const VECTOR_WORKLOADS: Workload[] = [1, 2, 4, 8].flatMap((n) => [
+  vectorWorkload('sync', n),
+  vectorWorkload('async', n),
+]);
 
 /** Catch-v0 stepping with the observation frame drawn every step. */
 export const catchStep = catchWorkload(false);

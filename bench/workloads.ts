@@ -8,7 +8,7 @@ import { Rng } from '../src/rng/rng.js';
 import type { Workload } from './harness.js';
 import { BOOK_NET_WORKLOADS } from './book-nets.js';
 import { COMPUTE_WORKLOADS } from './compute-workloads.js';
-import { catchStep, catchStepRgb, replaySampleBook } from './env-workloads.js';
+import { VECTOR_WORKLOADS, catchStep, catchStepRgb, replaySampleBook } from './env-workloads.js';
 import { MINATAR_WORKLOADS } from './minatar-speed.js';
 
 /** Fills a tensor of the given shape with seeded uniform values in [-1, 1). */
@@ -94,6 +94,7 @@ export const WORKLOADS: Workload[] = [
   catchStep,
   catchStepRgb,
   replaySampleBook,
+  ...VECTOR_WORKLOADS,
   ...MINATAR_WORKLOADS,
   ...COMPUTE_WORKLOADS,
   ...BOOK_NET_WORKLOADS,

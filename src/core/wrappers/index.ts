@@ -20,3 +20,7 @@ export {
 export { ClipReward } from './transform-reward.js';
 export { StickyAction } from './stateful-action.js';
 export { AtariPreprocessing, EpisodicLife, NoopReset, type AtariPreprocessingOptions } from './atari-preprocessing.js';
+export { NormalizeObservation, type NormalizeObservationState } from './stateful-observation.js';
+export { NormalizeReward, type NormalizeRewardState } from './stateful-reward.js';
+export { FlattenObservation, MaskVelocity, VELOCITY_INDICES } from './transform-observation.js';
+export { RunningMeanStd, type RunningMeanStdState } from './utils.js';

@@ -1,11 +1,12 @@
 /**
  * Observation wrappers that keep state across steps (Gymnasium's `stateful_observation`):
- * `FrameStack` (the last k observations, concatenated along the last, channel, axis) and
- * `MaxAndSkip`.
+ * `FrameStack` (the last k observations, concatenated along the last, channel, axis),
+ * `MaxAndSkip` and `NormalizeObservation`.
  */
 import type { Env, Info, ResetOptions, Space, StepResult } from '../env.js';
 import { allocTyped, Box, type AnyTypedArray } from '../spaces.js';
-import { requireBox, Wrapper } from './wrapper.js';
+import { RunningMeanStd, type RunningMeanStdState } from './utils.js';
+import { ObservationWrapper, requireBox, Wrapper } from './wrapper.js';
 
 /** How the stack is filled at reset: copies of the first observation (`'reset'`) or zeros (`'zero'`). */
 export type FramePadding = 'reset' | 'zero';
@@ -146,5 +147,85 @@ export class MaxAndSkip<T extends AnyTypedArray, Act> extends Wrapper<T, Act> {
       }
     }
     return [out, total, terminated, truncated, info];
+  }
+}
+
+/** What {@link NormalizeObservation.getState} returns: the running statistics, as plain JSON data. */
+export type NormalizeObservationState = RunningMeanStdState;
+
+/**
+ * Normalizes each observation component to zero mean and unit variance with running statistics
+ * (Gymnasium 1.x's `NormalizeObservation`): every observation first updates a
+ * {@link RunningMeanStd} (unless {@link NormalizeObservation.updateRunningMean} is false, e.g. for
+ * evaluation), then becomes `float32((obs - mean) / sqrt(var + epsilon))`. The observation space is
+ * `Box(-inf, inf, shape, float32)`.
+ *
+ * For float32 observations (the classic-control envs) the statistics are float32 and every
+ * operation is rounded as numpy rounds it, so outputs equal Gymnasium's bit for bit; for other
+ * dtypes numpy promotes the statistics to float64, and so does this wrapper.
+ *
+ * The statistics persist across episodes (that is their point), so two runs with the same seed
+ * differ unless the statistics are frozen: `checkEnv` passes with `updateRunningMean = false`.
+ * {@link NormalizeObservation.getState} / {@link NormalizeObservation.setState} save and restore
+ * them for checkpoints. The returned observation is a buffer the wrapper reuses.
+ */
+export class NormalizeObservation<Act> extends ObservationWrapper<Float32Array, Act, AnyTypedArray> {
+  /** Whether observations update the statistics (Gymnasium's `update_running_mean`). */
+  updateRunningMean = true;
+  /** The running statistics of the raw observations. */
+  readonly obsRms: RunningMeanStd;
+  private readonly space: Box<'float32'>;
+  private readonly out: Float32Array;
+  private readonly f32: boolean;
+  /** `epsilon` as the variance's dtype sees it (numpy casts the Python float into float32 arrays). */
+  private readonly eps: number;
+
+  constructor(
+    env: Env<AnyTypedArray, Act>,
+    readonly epsilon = 1e-8,
+  ) {
+    super(env);
+    if (!(epsilon >= 0) || !Number.isFinite(epsilon))
+      throw new RangeError(`NormalizeObservation: epsilon must be a non-negative number. Received: ${String(epsilon)}`);
+    const box = requireBox(env.observationSpace, 'NormalizeObservation');
+    this.space = new Box(-Infinity, Infinity, box.shape, 'float32');
+    this.f32 = box.dtype === 'float32';
+    this.obsRms = new RunningMeanStd(box.size, this.f32);
+    this.eps = this.f32 ? Math.fround(epsilon) : epsilon;
+    this.out = new Float32Array(box.size);
+  }
+
+  override get observationSpace(): Space<Float32Array> {
+    return this.space;
+  }
+
+  observation(obs: AnyTypedArray): Float32Array {
+    const rms = this.obsRms;
+    if (this.updateRunningMean) rms.update(obs);
+    const out = this.out;
+    const m = rms.mean;
+    const v = rms.var;
+    if (this.f32) {
+      const f = Math.fround;
+      for (let i = 0; i < out.length; i++) {
+        // Float32Array stores round the division to float32, numpy's last float32 operation.
+        out[i] = f((obs[i] as number) - (m[i] as number)) / f(Math.sqrt(f((v[i] as number) + this.eps)));
+      }
+    } else {
+      for (let i = 0; i < out.length; i++) {
+        out[i] = ((obs[i] as number) - (m[i] as number)) / Math.sqrt((v[i] as number) + this.eps);
+      }
+    }
+    return out;
+  }
+
+  /** The running statistics as plain data (for checkpoints). */
+  getState(): NormalizeObservationState {
+    return this.obsRms.getState();
+  }
+
+  /** Restores {@link NormalizeObservation.getState}; throws when it does not fit this observation shape. */
+  setState(s: NormalizeObservationState): void {
+    this.obsRms.setState(s, 'NormalizeObservation');
   }
 }

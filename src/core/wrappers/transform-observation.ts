@@ -1,12 +1,13 @@
 /**
  * Wrappers that transform each observation on its own (Gymnasium's `transform_observation`):
- * `TransformObservation`, and for uint8 HWC frames `GrayScale`, `Resize` and `ScaleObservation`.
+ * `TransformObservation`, `FlattenObservation`, for uint8 HWC frames `GrayScale`, `Resize` and
+ * `ScaleObservation`, and RL Zoo's `MaskVelocity`.
  * The image ones write into one buffer they own and return it: an observation is valid until the
  * wrapper's next `reset`/`step` (copy it to keep it).
  */
 import type { Env, Space } from '../env.js';
 import { createResizer, type Interpolation, type Resizer } from '../../image/resize.js';
-import { Box, shapeSize } from '../spaces.js';
+import { allocTyped, Box, Discrete, MultiDiscrete, shapeSize, type AnyTypedArray } from '../spaces.js';
 import { ObservationWrapper, requireBox } from './wrapper.js';
 
 /**
@@ -139,5 +140,114 @@ export class TransformObservation<Obs, Act, InnerObs> extends ObservationWrapper
 
   observation(obs: InnerObs): Obs {
     return this.fn(obs);
+  }
+}
+
+/**
+ * Flattens observations to one axis (Gymnasium's `FlattenObservation`, i.e. `spaces.flatten`):
+ * a `Box` of shape `[...]` becomes `Box([size])` with the same bounds and dtype (the typed array
+ * is already in C order, so the observation itself is passed through unchanged); a `Discrete(n)`
+ * observation becomes its one-hot `Box(0, 1, [n], int32)`, and a `MultiDiscrete` the concatenation
+ * of its components' one-hots, as Gymnasium flattens them. One-hots are written into a reused buffer.
+ */
+export class FlattenObservation<Act> extends ObservationWrapper<AnyTypedArray, Act, unknown> {
+  private readonly space: Box;
+  /** Offsets of each discrete component's one-hot (null for a Box). */
+  private readonly oneHot: { starts: readonly number[]; offsets: readonly number[]; out: Int32Array } | null;
+
+  constructor(env: Env<unknown, Act>) {
+    super(env);
+    const os = env.observationSpace;
+    if (os instanceof Box) {
+      this.space = new Box(os.low, os.high, [os.size], os.dtype);
+      this.oneHot = null;
+    } else if (os instanceof Discrete || os instanceof MultiDiscrete) {
+      const nvec = os instanceof Discrete ? [os.n] : os.nvec;
+      const starts = os instanceof Discrete ? [os.start] : os.start;
+      const offsets: number[] = [];
+      let total = 0;
+      for (const n of nvec) {
+        offsets.push(total);
+        total += n;
+      }
+      this.space = new Box(0, 1, [total], 'int32');
+      this.oneHot = { starts: [...starts], offsets, out: new Int32Array(total) };
+    } else {
+      throw new TypeError(
+        `FlattenObservation needs a Box, Discrete or MultiDiscrete observation space. Received: ${os.toString()}`,
+      );
+    }
+  }
+
+  override get observationSpace(): Space<AnyTypedArray> {
+    return this.space as unknown as Space<AnyTypedArray>;
+  }
+
+  observation(obs: unknown): AnyTypedArray {
+    const oh = this.oneHot;
+    if (oh === null) return obs as AnyTypedArray;
+    oh.out.fill(0);
+    const values: ArrayLike<number> = typeof obs === 'number' ? [obs] : (obs as Int32Array);
+    for (let j = 0; j < oh.offsets.length; j++) {
+      oh.out[(oh.offsets[j] as number) + (values[j] as number) - (oh.starts[j] as number)] = 1;
+    }
+    return oh.out;
+  }
+}
+
+/**
+ * Velocity components per env id (RL Zoo's `MaskVelocityWrapper.velocity_indices`, for the envs
+ * registered here): cart and pole velocities of CartPole, the car's velocity of MountainCar, the two
+ * joint velocities of Acrobot.
+ */
+export const VELOCITY_INDICES: Readonly<Record<string, readonly number[]>> = Object.freeze({
+  'CartPole-v1': Object.freeze([1, 3]),
+  'MountainCar-v0': Object.freeze([1]),
+  'Acrobot-v1': Object.freeze([4, 5]),
+});
+
+/**
+ * Zeroes the velocity components of a classic-control observation, making the env partially
+ * observable (RL Zoo's `MaskVelocityWrapper`, used to benchmark recurrent policies): the policy must
+ * infer velocities from successive positions. `envId` picks the components from
+ * {@link VELOCITY_INDICES}; other ids throw, as RL Zoo does, since which components are velocities
+ * is a fact about the env, not something to guess. The space is unchanged (0 lies within every
+ * velocity bound). Observations are written into a reused buffer.
+ */
+export class MaskVelocity<Act> extends ObservationWrapper<AnyTypedArray, Act, AnyTypedArray> {
+  /** The zeroed components. */
+  readonly indices: readonly number[];
+  private readonly out: AnyTypedArray;
+
+  constructor(
+    env: Env<AnyTypedArray, Act>,
+    readonly envId: string,
+  ) {
+    super(env);
+    const idx = Object.prototype.hasOwnProperty.call(VELOCITY_INDICES, envId) ? VELOCITY_INDICES[envId] : undefined;
+    if (idx === undefined) {
+      throw new RangeError(
+        `MaskVelocity: velocity masking is not implemented for '${envId}'. Supported: ${Object.keys(VELOCITY_INDICES).join(', ')}`,
+      );
+    }
+    const box = requireBox(env.observationSpace, 'MaskVelocity');
+    if (idx.some((i) => i >= box.size)) {
+      throw new TypeError(
+        `MaskVelocity: '${envId}' masks indices ${idx.join(', ')}, but observations have ${box.size} components`,
+      );
+    }
+    this.indices = idx;
+    this.out = allocTyped(box.dtype, box.size);
+  }
+
+  override get observationSpace(): Space<AnyTypedArray> {
+    return this.env.observationSpace;
+  }
+
+  observation(obs: AnyTypedArray): AnyTypedArray {
+    const out = this.out;
+    out.set(obs);
+    for (const i of this.indices) out[i] = 0;
+    return out;
   }
 }
