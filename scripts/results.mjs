@@ -240,10 +240,10 @@ function metricValue(line, key) {
   return key.split('.').reduce((o, k) => (o === null || o === undefined ? undefined : o[k]), line.metrics);
 }
 
-/** Mean ± std over seeds of one metric, in its format. */
-function metricMeanCell(format, values) {
+/** Mean ± std over seeds of one metric, in its format (`n/a` when runs exist but none has it). */
+function metricMeanCell(format, values, ran = false) {
   const { mean, std, n } = meanStd(values);
-  if (n === 0) return 'not yet run';
+  if (n === 0) return ran ? 'n/a' : 'not yet run';
   const spread = n >= 2 ? ` ± ${format === 'pct' ? (std * 100).toFixed(2) : std.toPrecision(2)}` : '';
   return `${metricText(format, mean)}${spread} (${n} seed${n === 1 ? '' : 's'}${n < 3 ? ', fewer than 3' : ''})`;
 }
@@ -301,6 +301,7 @@ function metricsTable(name, ex, lines, notes) {
             metricMeanCell(
               m.format,
               kept.map((l) => metricValue(l, m.key)).filter((x) => typeof x === 'number'),
+              kept.length > 0,
             ),
           ),
           seedsCell(kept, (l) => metricText(first.format, metricValue(l, first.key))),
