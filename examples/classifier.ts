@@ -65,6 +65,56 @@ export interface TrainResult {
   trainSeconds: number;
 }
 
+/** What {@link fitAndEvaluate} needs besides the model and the tensors. */
+export interface FitSpec {
+  epochs: number;
+  batchSize: number;
+  /** Hold out the last fraction of the training data for validation (Keras' `validation_split`). */
+  validationSplit?: number;
+  /** Or validate on these tensors (the text examples validate on their test split, as the book's do). */
+  validationData?: [tf.Tensor, tf.Tensor];
+  /** Shuffles the training examples each epoch. */
+  rng: Rng;
+  log: TextSink;
+  callbacks?: Callback[];
+  /** Transforms each epoch's training inputs (augmentation); see `FitOptions.transformEpoch`. */
+  transformEpoch?: (x: tf.Tensor, epoch: number) => tf.Tensor;
+  /** False: no progress log (inner runs). */
+  verbose?: boolean;
+}
+
+/**
+ * `model.fit(X, Y, ...)` with the progress log, then `model.evaluate(X_test, Y_test)`: the loss and
+ * accuracy of the test tensors and the training wall time. The caller owns the tensors.
+ */
+export async function fitAndEvaluate(
+  model: tf.LayersModel,
+  xTrain: tf.Tensor,
+  yTrain: tf.Tensor,
+  xTest: tf.Tensor,
+  yTest: tf.Tensor,
+  s: FitSpec,
+): Promise<TrainResult> {
+  const t0 = performance.now();
+  const history = await fit(model, xTrain, yTrain, {
+    epochs: s.epochs,
+    batchSize: s.batchSize,
+    ...(s.validationSplit !== undefined ? { validationSplit: s.validationSplit } : {}),
+    ...(s.validationData ? { validationData: s.validationData } : {}),
+    rng: s.rng,
+    callbacks: [...(s.verbose === false ? [] : [new ProgressLogger(s.log)]), ...(s.callbacks ?? [])],
+    ...(s.transformEpoch ? { transformEpoch: s.transformEpoch } : {}),
+  });
+  const trainSeconds = (performance.now() - t0) / 1000;
+  const logs = evaluate(model, xTest, yTest, s.batchSize);
+  return {
+    history,
+    testLoss: logs['loss'] ?? NaN,
+    testAccuracy: logs['acc'] ?? logs['accuracy'] ?? NaN,
+    trainSeconds,
+  };
+}
+
 /**
  * The book's protocol: `model.fit(X, Y, validation_split=...)` (last examples held out, shuffled
  * each epoch), then `model.evaluate(X_test, Y_test)`. Pixels are scaled to [0, 1] (`X /= 255`),
@@ -76,23 +126,7 @@ export async function trainAndEvaluate(s: TrainSpec): Promise<TrainResult> {
   const xTest = imagesToTensor(s.test.images, s.test.count, s.inputShape);
   const yTest = oneHotLabels(s.test.labels, s.numClasses);
   try {
-    const t0 = performance.now();
-    const history = await fit(s.model, xTrain, yTrain, {
-      epochs: s.epochs,
-      batchSize: s.batchSize,
-      validationSplit: s.validationSplit,
-      rng: s.rng,
-      callbacks: [...(s.verbose === false ? [] : [new ProgressLogger(s.log)]), ...(s.callbacks ?? [])],
-      ...(s.transformEpoch ? { transformEpoch: s.transformEpoch } : {}),
-    });
-    const trainSeconds = (performance.now() - t0) / 1000;
-    const logs = evaluate(s.model, xTest, yTest, s.batchSize);
-    return {
-      history,
-      testLoss: logs['loss'] ?? NaN,
-      testAccuracy: logs['acc'] ?? logs['accuracy'] ?? NaN,
-      trainSeconds,
-    };
+    return await fitAndEvaluate(s.model, xTrain, yTrain, xTest, yTest, s);
   } finally {
     xTrain.dispose();
     yTrain.dispose();

@@ -14,12 +14,11 @@
  */
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { ProgressLogger } from '../../models/callbacks.js';
 import { dropout, spatialDropout1d } from '../../models/dropout.js';
-import { evaluate, fit } from '../../models/fit.js';
 import { SeededInit } from '../../models/init.js';
 import { disposeModelAndOptimizer, makeOptimizer } from '../../models/optimizers.js';
 import { modelSummary } from '../../models/summary.js';
+import { fitAndEvaluate } from '../classifier.js';
 import { DataNotFoundError } from '../../src/data/datasets.js';
 import { pathExists, readText } from '../../src/io/files.js';
 import { Rng } from '../../src/rng/rng.js';
@@ -270,18 +269,19 @@ export const sentimentCnnExample: ExampleDef = {
     try {
       o.log.write(`${modelSummary(model)}\n`);
       model.compile({ optimizer: makeOptimizer('adam'), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
-      const t0 = performance.now();
-      const history = await fit(model, xTrain, yTrain, {
+      const {
+        history,
+        trainSeconds,
+        testLoss: score,
+        testAccuracy: acc,
+      } = await fitAndEvaluate(model, xTrain, yTrain, xTest, yTest, {
         epochs,
         batchSize,
         validationData: [xTest, yTest],
         rng,
-        callbacks: [new ProgressLogger(o.log), ...(o.callbacks ?? [])],
+        log: o.log,
+        ...(o.callbacks ? { callbacks: o.callbacks } : {}),
       });
-      const trainSeconds = (performance.now() - t0) / 1000;
-      const logs = evaluate(model, xTest, yTest, batchSize);
-      const score = logs['loss'] ?? NaN;
-      const acc = logs['acc'] ?? logs['accuracy'] ?? NaN;
       o.log.write(`Test score: ${score.toFixed(3)}, accuracy: ${acc.toFixed(3)}\n`);
       const last = (k: string): number | undefined => history.history[k]?.at(-1);
       return {

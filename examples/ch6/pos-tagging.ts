@@ -14,12 +14,11 @@
  */
 import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { ProgressLogger } from '../../models/callbacks.js';
 import { spatialDropout1d } from '../../models/dropout.js';
-import { evaluate, fit } from '../../models/fit.js';
 import { SeededInit } from '../../models/init.js';
 import { disposeModelAndOptimizer, makeOptimizer } from '../../models/optimizers.js';
 import { modelSummary } from '../../models/summary.js';
+import { fitAndEvaluate } from '../classifier.js';
 import { isDirectory } from '../../src/io/files.js';
 import { DataNotFoundError } from '../../src/data/datasets.js';
 import { Rng } from '../../src/rng/rng.js';
@@ -215,18 +214,19 @@ export const posTaggingExample: ExampleDef = {
       o.log.write(`${modelSummary(model)}\n`);
       model.compile({ optimizer: makeOptimizer('adam'), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
 
-      const t0 = performance.now();
-      const history = await fit(model, xTrain, yTrain, {
+      const {
+        history,
+        trainSeconds,
+        testLoss: score,
+        testAccuracy: acc,
+      } = await fitAndEvaluate(model, xTrain, yTrain, xTest, yTest, {
         epochs,
         batchSize,
         validationData: [xTest, yTest],
         rng,
-        callbacks: [new ProgressLogger(o.log), ...(o.callbacks ?? [])],
+        log: o.log,
+        ...(o.callbacks ? { callbacks: o.callbacks } : {}),
       });
-      const trainSeconds = (performance.now() - t0) / 1000;
-      const logs = evaluate(model, xTest, yTest, batchSize);
-      const score = logs['loss'] ?? NaN;
-      const acc = logs['acc'] ?? logs['accuracy'] ?? NaN;
       const pred = tf.tidy(() => tf.argMax(model.predict(xTest, { batchSize }) as tf.Tensor, -1));
       const predIds = await pred.data();
       pred.dispose();

@@ -8,12 +8,11 @@
  * (`train_test_split(test_size=0.2, random_state=42)`), then evaluated on it.
  */
 import * as tf from '@tensorflow/tfjs';
-import { ProgressLogger } from '../../models/callbacks.js';
 import { spatialDropout1d } from '../../models/dropout.js';
-import { evaluate, fit } from '../../models/fit.js';
 import { SeededInit } from '../../models/init.js';
 import { disposeModelAndOptimizer, makeOptimizer } from '../../models/optimizers.js';
 import { modelSummary } from '../../models/summary.js';
+import { fitAndEvaluate } from '../classifier.js';
 import { readText } from '../../src/io/files.js';
 import { Rng } from '../../src/rng/rng.js';
 import { padSequences, wordTokenize } from '../../src/text/index.js';
@@ -141,18 +140,19 @@ export const sentimentLstmExample: ExampleDef = {
       model.compile({ optimizer: makeOptimizer('adam'), loss: 'binaryCrossentropy', metrics: ['accuracy'] });
 
       // fit, validating on the test split as the book does, then evaluate on it
-      const t0 = performance.now();
-      const history = await fit(model, xTrain, yTrain, {
+      const {
+        history,
+        trainSeconds,
+        testLoss: score,
+        testAccuracy: acc,
+      } = await fitAndEvaluate(model, xTrain, yTrain, xTest, yTest, {
         epochs,
         batchSize,
         validationData: [xTest, yTest],
         rng,
-        callbacks: [new ProgressLogger(o.log), ...(o.callbacks ?? [])],
+        log: o.log,
+        ...(o.callbacks ? { callbacks: o.callbacks } : {}),
       });
-      const trainSeconds = (performance.now() - t0) / 1000;
-      const logs = evaluate(model, xTest, yTest, batchSize);
-      const score = logs['loss'] ?? NaN;
-      const acc = logs['acc'] ?? logs['accuracy'] ?? NaN;
       o.log.write(`Test score: ${score.toFixed(3)}, accuracy: ${acc.toFixed(3)}\n`);
 
       // five test sentences: prediction, label, words
