@@ -62,6 +62,37 @@ async function reloadOn(m: tf.LayersModel, backend: string): Promise<tf.LayersMo
   return tf.loadLayersModel(tf.io.fromMemory(artifacts as tf.io.ModelArtifacts));
 }
 
+/**
+ * Trains a fresh model from `build` 4 steps (Adam's slots made by the first) on cpu and on native:
+ * the native run takes the fused `cell` path, neither grows the tensor count after the first step,
+ * and both end at the same weights (1e-4 relative).
+ */
+async function expectTrainsAlike(
+  build: () => tf.LayersModel,
+  data: () => [tf.Tensor, tf.Tensor],
+  cell: keyof typeof fusedCalls,
+): Promise<void> {
+  const trained: Record<string, number[][]> = {};
+  for (const backend of ['cpu', 'native']) {
+    tf.setBackend(backend);
+    const m = build();
+    const [xs, ys] = data();
+    const fusedBefore = fusedCalls[cell];
+    await m.trainOnBatch(xs, ys); // creates the optimizer's slots
+    if (backend === 'native') expect(fusedCalls[cell], 'the fused path ran').toBeGreaterThan(fusedBefore);
+    const before = tf.memory().numTensors;
+    for (let step = 1; step < 4; step++) await m.trainOnBatch(xs, ys);
+    expect(tf.memory().numTensors, `${backend}: no tensor growth`).toBe(before);
+    trained[backend] = m.getWeights().map((w) => Array.from(w.dataSync()));
+    tf.dispose([xs, ys]);
+    m.dispose();
+  }
+  const cpu = trained['cpu'] ?? [];
+  const native = trained['native'] ?? [];
+  expect(native.length).toBe(cpu.length);
+  cpu.forEach((w, i) => expect(relErr(native[i] ?? [], w), `weight ${i}`).toBeLessThan(1e-4));
+}
+
 /** Fused calls of every cell so far. */
 function fusedTotal(): number {
   return fusedCalls.lstm + fusedCalls.gru + fusedCalls.simpleRnn;
@@ -198,24 +229,7 @@ describe('fused LSTM on native matches tfjs on cpu', () => {
     const rng = new Rng(6);
     const ids = Array.from({ length: 16 * 7 }, () => rng.nextInt(50));
     const labels = Array.from({ length: 16 }, () => rng.nextInt(2));
-    const trained: Record<string, number[][]> = {};
-    for (const backend of ['cpu', 'native']) {
-      tf.setBackend(backend);
-      const m = build();
-      const xs = tf.tensor2d(ids, [16, 7]);
-      const ys = tf.tensor2d(labels, [16, 1]);
-      await m.trainOnBatch(xs, ys); // creates the optimizer's slots
-      const before = tf.memory().numTensors;
-      for (let step = 1; step < 4; step++) await m.trainOnBatch(xs, ys);
-      expect(tf.memory().numTensors, `${backend}: no tensor growth`).toBe(before);
-      trained[backend] = m.getWeights().map((w) => Array.from(w.dataSync()));
-      tf.dispose([xs, ys]);
-      m.dispose();
-    }
-    const cpu = trained['cpu'] ?? [];
-    const native = trained['native'] ?? [];
-    expect(native.length).toBe(cpu.length);
-    cpu.forEach((w, i) => expect(relErr(native[i] ?? [], w), `weight ${i}`).toBeLessThan(1e-4));
+    await expectTrainsAlike(build, () => [tf.tensor2d(ids, [16, 7]), tf.tensor2d(labels, [16, 1])], 'lstm');
   });
 });
 
@@ -378,26 +392,14 @@ describe('fused GRU and SimpleRNN on native match tfjs on cpu', () => {
     // Pre-padded id sequences (0 = padding, masked by the embedding) and one-hot tags.
     const ids = Array.from({ length: 12 * 7 }, (_, i) => (i % 7 < (i * 3) % 4 ? 0 : 1 + rng.nextInt(29)));
     const tags = Array.from({ length: 12 * 7 }, () => rng.nextInt(4));
-    const trained: Record<string, number[][]> = {};
-    for (const backend of ['cpu', 'native']) {
-      tf.setBackend(backend);
-      const m = tagger();
-      const xs = tf.tensor2d(ids, [12, 7]);
-      const ys = tf.tidy(() => tf.reshape(tf.oneHot(tf.tensor1d(tags, 'int32'), 4), [12, 7, 4]));
-      const before0 = fusedCalls.gru;
-      await m.trainOnBatch(xs, ys); // creates the optimizer's slots
-      if (backend === 'native') expect(fusedCalls.gru).toBeGreaterThan(before0);
-      const before = tf.memory().numTensors;
-      for (let step = 1; step < 4; step++) await m.trainOnBatch(xs, ys);
-      expect(tf.memory().numTensors, `${backend}: no tensor growth`).toBe(before);
-      trained[backend] = m.getWeights().map((w) => Array.from(w.dataSync()));
-      tf.dispose([xs, ys]);
-      m.dispose();
-    }
-    const cpu = trained['cpu'] ?? [];
-    const native = trained['native'] ?? [];
-    expect(native.length).toBe(cpu.length);
-    cpu.forEach((w, i) => expect(relErr(native[i] ?? [], w), `weight ${i}`).toBeLessThan(1e-4));
+    await expectTrainsAlike(
+      tagger,
+      () => [
+        tf.tensor2d(ids, [12, 7]),
+        tf.tidy(() => tf.reshape(tf.oneHot(tf.tensor1d(tags, 'int32'), 4), [12, 7, 4])),
+      ],
+      'gru',
+    );
   });
 
   itNative('a model saved on native loads and predicts identically on cpu, and the reverse', async () => {
