@@ -1,7 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { buildCharVocab, charWindows, decodeChars, oneHotChars, oneHotWindows } from '../../src/text/chars.js';
 import { WordVectors, buildEmbeddingMatrix } from '../../src/text/embeddings.js';
+import { sharedDataset } from './shared-data.js';
 
 describe('character vocabularies (the book char-RNN)', () => {
   it('sorted distinct characters, index maps both ways, code points not UTF-16 units', () => {
@@ -30,8 +31,7 @@ describe('character vocabularies (the book char-RNN)', () => {
 
 // Relative to the repo: CI clones the repo with shared/ beside it.
 const ALICE = '../shared/datasets/alice-in-wonderland/alice_in_wonderland.txt';
-const haveAlice = existsSync(ALICE);
-if (!haveAlice) console.warn(`skipping: shared dataset ${ALICE} is absent (clone shared/ beside the repo)`);
+const haveAlice = sharedDataset(ALICE);
 
 describe.skipIf(!haveAlice)('character vocabulary of Alice (the book alice_chargen_rnn.py preprocessing)', () => {
   it('42 characters over 142,554 (the same as Python: strip, lower, drop non-ASCII and blank lines, join)', () => {

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -16,6 +16,7 @@ import {
   readWord2VecFile,
   writeWord2VecFile,
 } from '../../src/text/word2vec.js';
+import { sharedDataset } from './shared-data.js';
 
 // Relative to the repo: CI clones the repo with shared/ beside it.
 const SHARED = '../shared/datasets';
@@ -25,12 +26,7 @@ const LD250 = join(SHARED, 'electricity-ld2011-2014/LD_250.npy');
 const tmp = mkdtempSync(join(tmpdir(), 'tfgym-text-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-/** Whether a shared dataset is present; logs why its tests are skipped when not. */
-function have(path: string): boolean {
-  if (existsSync(path)) return true;
-  console.warn(`skipping: shared dataset ${path} is absent (clone shared/ beside the repo)`);
-  return false;
-}
+const have = sharedDataset;
 
 /** The values of a non-int64 array as numbers. */
 function nums(a: NpyArray): number[] {

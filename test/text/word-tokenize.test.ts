@@ -1,6 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { sentTokenize, treebankWordTokenize, wordTokenize } from '../../src/text/word-tokenize.js';
+import { sharedDataset } from './shared-data.js';
 
 // Expected tokens were worked out by hand from NLTK's word_tokenize rules (NLTKWordTokenizer after
 // sent_tokenize; NLTK is not installed here to run), except where the tokenizer documents a
@@ -200,8 +201,7 @@ describe('sentTokenize (Punkt-like rules)', () => {
 
 // Relative to the repo: CI clones the repo with shared/ beside it.
 const UMICH = '../shared/datasets/umich-si650/umich-sentiment-train.txt';
-const haveUmich = existsSync(UMICH);
-if (!haveUmich) console.warn(`skipping: shared dataset ${UMICH} is absent (clone shared/ beside the repo)`);
+const haveUmich = sharedDataset(UMICH);
 
 describe.skipIf(!haveUmich)('UMich sentences as in the book umich_sentiment_lstm.py', () => {
   it('longest sentence 42 tokens (the book prints maxlen 42); 2,270 distinct tokens', () => {
