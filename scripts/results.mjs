@@ -126,10 +126,7 @@ const code = (s) => `\`${cell(s)}\``;
 
 /** `97.74% ± 0.08 (5 seeds)`, saying so below 3 seeds. */
 export function meanCell(values) {
-  const { mean, std, n } = meanStd(values);
-  if (n === 0) return 'not yet run';
-  const spread = n >= 2 ? ` ± ${(std * 100).toFixed(2)}` : '';
-  return `${pct(mean)}${spread} (${n} seed${n === 1 ? '' : 's'}${n < 3 ? ', fewer than 3' : ''})`;
+  return metricMeanCell('pct', values);
 }
 
 function commitsCell(lines) {
