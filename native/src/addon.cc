@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 
 #include "conv.h"
 #include "elementwise.h"
@@ -35,15 +36,21 @@ bool is_nullish(napi_env env, napi_value v) {
   return t == napi_null || t == napi_undefined;
 }
 
-F32 get_f32(napi_env env, napi_value v, const char* what) {
+// The data and length of a typed array of `type`, else an ArgError naming `expected`.
+std::pair<void*, size_t> get_typed(napi_env env, napi_value v, napi_typedarray_type type, const char* what,
+                                   const char* expected) {
   bool is_ta = false;
   napi_is_typedarray(env, v, &is_ta);
-  if (!is_ta) throw ArgError{std::string(what) + " must be a Float32Array"};
-  napi_typedarray_type type;
+  napi_typedarray_type actual;
   size_t len = 0;
   void* data = nullptr;
-  napi_get_typedarray_info(env, v, &type, &len, &data, nullptr, nullptr);
-  if (type != napi_float32_array) throw ArgError{std::string(what) + " must be a Float32Array"};
+  if (is_ta) napi_get_typedarray_info(env, v, &actual, &len, &data, nullptr, nullptr);
+  if (!is_ta || actual != type) throw ArgError{std::string(what) + " must be a " + expected};
+  return {data, len};
+}
+
+F32 get_f32(napi_env env, napi_value v, const char* what) {
+  auto [data, len] = get_typed(env, v, napi_float32_array, what, "Float32Array");
   return F32{static_cast<float*>(data), len};
 }
 
@@ -54,14 +61,7 @@ struct U8 {
 };
 
 U8 get_u8(napi_env env, napi_value v, const char* what) {
-  bool is_ta = false;
-  napi_is_typedarray(env, v, &is_ta);
-  if (!is_ta) throw ArgError{std::string(what) + " must be a Uint8Array"};
-  napi_typedarray_type type;
-  size_t len = 0;
-  void* data = nullptr;
-  napi_get_typedarray_info(env, v, &type, &len, &data, nullptr, nullptr);
-  if (type != napi_uint8_array) throw ArgError{std::string(what) + " must be a Uint8Array"};
+  auto [data, len] = get_typed(env, v, napi_uint8_array, what, "Uint8Array");
   return U8{static_cast<unsigned char*>(data), len};
 }
 
@@ -84,15 +84,15 @@ bool get_bool(napi_env env, napi_value v) {
 }
 
 // geom: [batch, inH, inW, inC, outH, outW, outC, kH, kW, strideH, strideW, padTop, padLeft, dilH, dilW]
+// An Int32Array of exactly n geometry values.
+const int32_t* get_geom_values(napi_env env, napi_value v, size_t n) {
+  auto [data, len] = get_typed(env, v, napi_int32_array, "geometry", ("Int32Array of " + std::to_string(n)).c_str());
+  if (len != n) throw ArgError{"geometry must be an Int32Array of " + std::to_string(n)};
+  return static_cast<const int32_t*>(data);
+}
+
 tfg::ConvGeom get_geom(napi_env env, napi_value v) {
-  bool is_ta = false;
-  napi_is_typedarray(env, v, &is_ta);
-  napi_typedarray_type type;
-  size_t len = 0;
-  void* data = nullptr;
-  if (is_ta) napi_get_typedarray_info(env, v, &type, &len, &data, nullptr, nullptr);
-  if (!is_ta || type != napi_int32_array || len != 15) throw ArgError{"geometry must be an Int32Array of 15"};
-  const int32_t* q = static_cast<const int32_t*>(data);
+  const int32_t* q = get_geom_values(env, v, 15);
   tfg::ConvGeom g{q[0], q[1], q[2], q[3], q[4], q[5], q[6], q[7], q[8], q[9], q[10], q[11], q[12], q[13], q[14]};
   for (int i = 0; i < 15; i++)
     if (q[i] < 0 || (i >= 7 && i != 11 && i != 12 && q[i] == 0)) throw ArgError{"bad conv geometry"};
@@ -227,24 +227,34 @@ napi_value Conv2DBackpropFilter(napi_env env, napi_callback_info info) {
   });
 }
 
-// maxPool(x, y, geom) with geom.out_c == geom.in_c
-napi_value MaxPool(napi_env env, napi_callback_info info) {
-  return call(env, info, "maxPool", 3, [](const Args& a) {
+// A pooling geometry: a conv geometry whose output channels are its input channels.
+tfg::ConvGeom pool_geom(const Args& a, int i) {
+  const tfg::ConvGeom g = a.geom(i);
+  if (g.out_c != g.in_c) throw ArgError{"out channels must equal in channels"};
+  return g;
+}
+
+// A pooling forward binding: (x, y, geom).
+napi_value pool_forward(napi_env env, napi_callback_info info, const char* name,
+                        void (*pool)(const tfg::ConvGeom&, const float*, float*)) {
+  return call(env, info, name, 3, [pool](const Args& a) {
     F32 x = a.f32(0, "x"), y = a.f32(1, "y");
-    const tfg::ConvGeom g = a.geom(2);
-    if (g.out_c != g.in_c) throw ArgError{"out channels must equal in channels"};
+    const tfg::ConvGeom g = pool_geom(a, 2);
     need(x, in_size(g), "x");
     need(y, out_size(g), "y");
-    tfg::max_pool(g, x.p, y.p);
+    pool(g, x.p, y.p);
   });
 }
+
+// maxPool(x, y, geom) and avgPool(x, y, geom)
+napi_value MaxPool(napi_env env, napi_callback_info info) { return pool_forward(env, info, "maxPool", tfg::max_pool); }
+napi_value AvgPool(napi_env env, napi_callback_info info) { return pool_forward(env, info, "avgPool", tfg::avg_pool); }
 
 // maxPoolGrad(dy, x, dx, geom)
 napi_value MaxPoolGrad(napi_env env, napi_callback_info info) {
   return call(env, info, "maxPoolGrad", 4, [](const Args& a) {
     F32 dy = a.f32(0, "dy"), x = a.f32(1, "x"), dx = a.f32(2, "dx");
-    const tfg::ConvGeom g = a.geom(3);
-    if (g.out_c != g.in_c) throw ArgError{"out channels must equal in channels"};
+    const tfg::ConvGeom g = pool_geom(a, 3);
     need(dy, out_size(g), "dy");
     need(x, in_size(g), "x");
     need(dx, in_size(g), "dx");
@@ -252,24 +262,11 @@ napi_value MaxPoolGrad(napi_env env, napi_callback_info info) {
   });
 }
 
-// avgPool(x, y, geom) with geom.out_c == geom.in_c
-napi_value AvgPool(napi_env env, napi_callback_info info) {
-  return call(env, info, "avgPool", 3, [](const Args& a) {
-    F32 x = a.f32(0, "x"), y = a.f32(1, "y");
-    const tfg::ConvGeom g = a.geom(2);
-    if (g.out_c != g.in_c) throw ArgError{"out channels must equal in channels"};
-    need(x, in_size(g), "x");
-    need(y, out_size(g), "y");
-    tfg::avg_pool(g, x.p, y.p);
-  });
-}
-
 // avgPoolGrad(dy, dx, geom)
 napi_value AvgPoolGrad(napi_env env, napi_callback_info info) {
   return call(env, info, "avgPoolGrad", 3, [](const Args& a) {
     F32 dy = a.f32(0, "dy"), dx = a.f32(1, "dx");
-    const tfg::ConvGeom g = a.geom(2);
-    if (g.out_c != g.in_c) throw ArgError{"out channels must equal in channels"};
+    const tfg::ConvGeom g = pool_geom(a, 2);
     need(dy, out_size(g), "dy");
     need(dx, in_size(g), "dx");
     tfg::avg_pool_grad(g, dy.p, dx.p);
@@ -278,14 +275,7 @@ napi_value AvgPoolGrad(napi_env env, napi_callback_info info) {
 
 // geom: [batch, inH, inW, channels, outH, outW, alignCorners, halfPixelCenters]
 tfg::ResizeGeom get_resize_geom(napi_env env, napi_value v) {
-  bool is_ta = false;
-  napi_is_typedarray(env, v, &is_ta);
-  napi_typedarray_type type;
-  size_t len = 0;
-  void* data = nullptr;
-  if (is_ta) napi_get_typedarray_info(env, v, &type, &len, &data, nullptr, nullptr);
-  if (!is_ta || type != napi_int32_array || len != 8) throw ArgError{"geometry must be an Int32Array of 8"};
-  const int32_t* q = static_cast<const int32_t*>(data);
+  const int32_t* q = get_geom_values(env, v, 8);
   for (int i = 0; i < 6; i++)
     if (q[i] < 0 || (i != 0 && i != 3 && q[i] == 0)) throw ArgError{"bad resize geometry"};
   return tfg::ResizeGeom{q[0], q[1], q[2], q[3], q[4], q[5], q[6] != 0, q[7] != 0};
