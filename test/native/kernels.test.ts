@@ -322,6 +322,48 @@ describe('native kernels match cpu', () => {
     });
   });
 
+  itNative(
+    'tanh and sigmoid (vectorized float forms): every element within 5e-7 (about 4 float ulps) of tfjs, NaN, +-0, +-Inf',
+    () => {
+      // Lengths off a multiple of 8 exercise the scalar tail; the values cross the tanh series
+      // threshold (0.25), the clamp of exp (|x| > 87) and the saturation of both.
+      const special = [
+        0, -0, 1e-30, -1e-8, 1e-4, 0.2499999, 0.25, 0.2500001, -0.7, 1, 4.5, 9, 20, -20, 87, 88, 100, -100,
+      ];
+      const rng = new Rng(77);
+      const x = Float32Array.from([
+        ...special,
+        NaN,
+        Infinity,
+        -Infinity,
+        ...Array.from({ length: 70_003 }, () => rng.uniform(-12, 12) * rng.uniform(0, 1) ** 3),
+      ]);
+      for (const op of [tf.tanh, tf.sigmoid]) {
+        const [ref] = runOn('cpu', () => op(tf.tensor1d(x)));
+        const [got] = runOn('native', () => op(tf.tensor1d(x)));
+        const r = ref?.values ?? [];
+        const g = got?.values ?? [];
+        expect(g.length).toBe(x.length);
+        let worst = 0;
+        for (let i = 0; i < x.length; i++) {
+          const a = r[i] ?? NaN;
+          const b = g[i] ?? NaN;
+          if (Number.isNaN(a)) {
+            expect(b, `${op.name}(${x[i]})`).toBeNaN();
+            continue;
+          }
+          // Relative, with an absolute floor where the value underflows (sigmoid below -87).
+          const err = Math.abs(a - b) / Math.max(Math.abs(a), 1e-30);
+          if (Math.abs(a) > 1e-30) worst = Math.max(worst, err);
+          else expect(Math.abs(b)).toBeLessThan(1e-37);
+          if (x[i] === 0 && op === tf.tanh)
+            expect(Object.is(b, a), `tanh(${Object.is(x[i], -0) ? '-0' : '0'})`).toBe(true);
+        }
+        expect(worst, op.name).toBeLessThan(5e-7);
+      }
+    },
+  );
+
   itNative('gather: every axis, index shapes of rank 0-2, repeats, float32/int32/bool, and its gradient', () => {
     const rng = new Rng(21);
     for (const shape of [[7], [5, 3], [4, 6, 5], [3, 1, 4, 2]]) {
