@@ -140,6 +140,8 @@ function summary(o: ExampleOutcome, chapter: number): string {
   if (acc === undefined && typeof rmse === 'number') return `test RMSE ${rmse.toFixed(4)} (scaled) ${epochs}`;
   if (acc === undefined && typeof o.metrics.trainLoss === 'number')
     return `training loss ${o.metrics.trainLoss.toFixed(4)} ${epochs}`;
+  const picture = o.metrics['out'];
+  if (acc === undefined && typeof picture === 'string') return `picture written to ${picture}`;
   if (acc === undefined) return 'done';
   // The book's figure at these epochs, else its first one: either way its epochs are said.
   const figures = bookVariant(o.example, o.variant)?.figures ?? [];
