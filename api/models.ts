@@ -74,6 +74,14 @@ export { countParams, modelSummary, type ParamCounts } from '../models/summary.j
 export { SeededInit, type Initializer } from '../models/init.js';
 export { SeededDropout, dropout, type SeededDropoutArgs } from '../models/dropout.js';
 export { KERAS2_DEFAULTS, KerasAdam, KerasRMSprop } from '../models/keras-optimizers.js';
+export {
+  minimizeLbfgs,
+  type LbfgsIteration,
+  type LbfgsOptions,
+  type LbfgsResult,
+  type LbfgsStop,
+  type Objective,
+} from '../models/lbfgs.js';
 export { imagesToTensor, oneHotLabels } from '../models/data-tensors.js';
 export { ModelArgumentError } from '../models/validate.js';
 export { fileSystemHandler, loadModel, saveModel } from '../src/io/model-io.js';

@@ -30,7 +30,9 @@ import { posTaggingExample } from './ch6/pos-tagging.js';
 import { sentimentLstmExample } from './ch6/sentiment-lstm.js';
 import { airQualityRegressionExample } from './ch7/air-quality-regression.js';
 import { customLayersExample } from './ch7/custom-layers.js';
+import { deepDreamExample } from './ch7/deep-dream.js';
 import { functionalApiExample } from './ch7/functional-api.js';
+import { styleTransferExample } from './ch7/style-transfer.js';
 import type { ExampleDef } from './example.js';
 
 /** The registry, in book order. */
@@ -57,6 +59,8 @@ export const EXAMPLES: readonly ExampleDef[] = [
   functionalApiExample,
   airQualityRegressionExample,
   customLayersExample,
+  deepDreamExample,
+  styleTransferExample,
 ];
 
 /** The example named `name`, or undefined. */

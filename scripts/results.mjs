@@ -302,7 +302,7 @@ function metricsTable(name, ex, lines, notes) {
       out.push(
         row([
           label,
-          String(kept[0].epochs),
+          String(kept[0].epochs ?? '-'),
           ...metrics.map((m) =>
             metricMeanCell(
               m.format,

@@ -55,6 +55,10 @@ interface ExampleFlags {
   embeddings?: string;
   trainable?: string;
   vectors?: string;
+  content?: string;
+  style?: string;
+  size?: number;
+  iterations?: number;
 }
 
 /** One entry per example: name, chapter, description, the book's figure per variant. */
@@ -136,6 +140,8 @@ function summary(o: ExampleOutcome, chapter: number): string {
   if (acc === undefined && typeof rmse === 'number') return `test RMSE ${rmse.toFixed(4)} (scaled) ${epochs}`;
   if (acc === undefined && typeof o.metrics.trainLoss === 'number')
     return `training loss ${o.metrics.trainLoss.toFixed(4)} ${epochs}`;
+  const picture = o.metrics['out'];
+  if (acc === undefined && typeof picture === 'string') return `picture written to ${picture}`;
   if (acc === undefined) return 'done';
   // The book's figure at these epochs, else its first one: either way its epochs are said.
   const figures = bookVariant(o.example, o.variant)?.figures ?? [];
@@ -165,6 +171,17 @@ async function runExample(name: string, flags: ExampleFlags, argv: readonly stri
     ['--vectors', flags.vectors],
   ] as const)
     if (v !== undefined && name !== 'sentiment-cnn') throw new UsageError(`${flag} is an option of sentiment-cnn`);
+  const art = name === 'deep-dream' || name === 'style-transfer';
+  for (const [flag, v] of [
+    ['--size', flags.size],
+    ['--iterations', flags.iterations],
+  ] as const)
+    if (v !== undefined && !art) throw new UsageError(`${flag} is an option of deep-dream and style-transfer`);
+  for (const [flag, v] of [
+    ['--content', flags.content],
+    ['--style', flags.style],
+  ] as const)
+    if (v !== undefined && name !== 'style-transfer') throw new UsageError(`${flag} is an option of style-transfer`);
   if (flags.trainable !== undefined && flags.trainable !== 'true' && flags.trainable !== 'false')
     throw new UsageError(`--trainable must be true or false, got "${flags.trainable}"`);
   // sentiment-cnn: --embeddings, --trainable and --variant transfer together name one variant.
@@ -231,6 +248,10 @@ async function runExample(name: string, flags: ExampleFlags, argv: readonly stri
     ...(flags.missing !== undefined ? { missing: flags.missing } : {}),
     ...(flags.out !== undefined ? { out: flags.out } : {}),
     ...(flags.vectors !== undefined ? { vectors: flags.vectors } : {}),
+    ...(flags.content !== undefined ? { content: flags.content } : {}),
+    ...(flags.style !== undefined ? { style: flags.style } : {}),
+    ...(flags.size !== undefined ? { size: flags.size } : {}),
+    ...(flags.iterations !== undefined ? { iterations: flags.iterations } : {}),
   };
   let tensorboard: TensorBoardSink | undefined;
   if (flags.logdir !== undefined) {
@@ -290,8 +311,27 @@ export function register(program: Command): void {
     )
     .option('--save <dir>', 'save the trained model there (tfjs layers format)')
     .option('--model <dir>', 'cifar10-predict: the saved model to load')
-    .option('--weights <path>', 'vgg16, vgg16-features: model.json of a Keras VGG16 converted to tfjs layers format')
-    .option('--image <file>', 'image to classify (PNG; repeatable)', collect)
+    .option(
+      '--weights <path>',
+      'vgg16, vgg16-features, deep-dream, style-transfer: model.json of a Keras VGG16 converted to tfjs layers format',
+    )
+    .option(
+      '--image <file>',
+      'image to classify (PNG or JPEG; repeatable); deep-dream: the picture to dream on',
+      collect,
+    )
+    .option('--content <file>', 'style-transfer: the content picture (PNG or JPEG)')
+    .option('--style <file>', 'style-transfer: the style picture (PNG or JPEG)')
+    .option(
+      '--size <n>',
+      "deep-dream: the picture's longer side (default: its own size); style-transfer: side of the square picture (default 400)",
+      intArg(32, 4096),
+    )
+    .option(
+      '--iterations <n>',
+      'deep-dream: gradient-ascent steps per layer (default 3); style-transfer: L-BFGS iterations (default 100)',
+      intArg(1, 1000000),
+    )
     .option('--logdir <dir>', 'write TensorBoard events and training.csv (per-epoch metrics) there')
     .option('--labels <file>', 'vgg16: class names, one per line (ImageNet order)')
     .option('--cell <c>', 'pos-tagging: the recurrent cell, gru | lstm | bilstm (same as --variant)')
@@ -307,7 +347,7 @@ export function register(program: Command): void {
     )
     .option(
       '--out <file>',
-      'air-quality-regression: write the test predictions there as CSV, and their plot beside it as SVG (default runs/air-quality-regression/predictions.csv); word2vec-skipgram, word2vec-cbow: write the word vectors there (word2vec text format)',
+      'air-quality-regression: write the test predictions there as CSV, and their plot beside it as SVG (default runs/air-quality-regression/predictions.csv); word2vec-skipgram, word2vec-cbow: write the word vectors there (word2vec text format); deep-dream, style-transfer: the PNG picture (default runs/<example>/...)',
     )
     .option('--corpus <c>', 'word2vec-skipgram, word2vec-cbow: alice | wikitext-2 (same as --variant)')
     .option(
