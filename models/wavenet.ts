@@ -185,7 +185,8 @@ export function wavenetDilationsOf(model: tf.LayersModel): number[] {
     const m = /^dilated_conv_(\d+)_tanh_s(\d+)$/.exec(l.name);
     if (m) stages.push({ d: Number(m[1]), s: Number(m[2]) });
   }
-  if (stages.length === 0) throw new ModelArgumentError(`model "${model.name}" has no WaveNet stages (dilated_conv_*_tanh_s*)`);
+  if (stages.length === 0)
+    throw new ModelArgumentError(`model "${model.name}" has no WaveNet stages (dilated_conv_*_tanh_s*)`);
   // Stacks in order, dilations growing within a stack.
   stages.sort((a, b) => a.s - b.s || a.d - b.d);
   return stages.map((x) => x.d);
@@ -306,12 +307,13 @@ function convWeights(model: tf.LayersModel, name: string, kernelSize: number): C
 /** `out += W[tap]^T v` for a kernel `[k][in][out]` (the loop order reads W row by row). */
 function addMatVec(out: Float32Array, w: ConvWeights, tap: number, v: Float32Array): void {
   const n = w.outChannels;
+  const k = w.kernel;
   const base = tap * w.inChannels * n;
   for (let i = 0; i < w.inChannels; i++) {
     const vi = v[i] ?? 0;
     if (vi === 0) continue;
     const row = base + i * n;
-    for (let o = 0; o < n; o++) out[o] = (out[o] ?? 0) + vi * (w.kernel[row + o] ?? 0);
+    for (let o = 0; o < n; o++) out[o] = (out[o] ?? 0) + vi * (k[row + o] ?? 0);
   }
 }
 

@@ -47,6 +47,7 @@ interface ExampleFlags {
   fractions?: number[];
   logdir?: string;
   temperature?: number;
+  seconds?: number;
   cell?: string;
   stateful?: boolean;
   missing?: string;
@@ -154,8 +155,9 @@ async function runExample(name: string, flags: ExampleFlags, argv: readonly stri
   if (flags.cell !== undefined && name !== 'pos-tagging') throw new UsageError('--cell is an option of pos-tagging');
   if (flags.stateful === true && name !== 'electricity-lstm')
     throw new UsageError('--stateful is an option of electricity-lstm');
-  if (flags.temperature !== undefined && name !== 'alice-char-rnn')
-    throw new UsageError('--temperature is an option of alice-char-rnn');
+  if (flags.temperature !== undefined && name !== 'alice-char-rnn' && name !== 'wavenet')
+    throw new UsageError('--temperature is an option of alice-char-rnn and wavenet');
+  if (flags.seconds !== undefined && name !== 'wavenet') throw new UsageError('--seconds is an option of wavenet');
   const word2vec = name === 'word2vec-skipgram' || name === 'word2vec-cbow';
   if (flags.corpus !== undefined && !word2vec)
     throw new UsageError('--corpus is an option of word2vec-skipgram and word2vec-cbow');
@@ -228,6 +230,7 @@ async function runExample(name: string, flags: ExampleFlags, argv: readonly stri
     ...(flags.labels !== undefined ? { labels: flags.labels } : {}),
     ...(flags.fractions !== undefined ? { fractions: flags.fractions } : {}),
     ...(flags.temperature !== undefined ? { temperature: flags.temperature } : {}),
+    ...(flags.seconds !== undefined ? { seconds: flags.seconds } : {}),
     ...(flags.missing !== undefined ? { missing: flags.missing } : {}),
     ...(flags.out !== undefined ? { out: flags.out } : {}),
     ...(flags.vectors !== undefined ? { vectors: flags.vectors } : {}),
@@ -298,8 +301,13 @@ export function register(program: Command): void {
     .option('--stateful', 'electricity-lstm: the stateful LSTM (same as --variant stateful)')
     .option(
       '--temperature <t>',
-      "alice-char-rnn: sample the generated characters at this temperature (default: greedy, the book's)",
+      "alice-char-rnn: sample the generated characters at this temperature (default: greedy, the book's); wavenet: the generated samples (default 1, the book's)",
       floatArg(1e-6, 100),
+    )
+    .option(
+      '--seconds <s>',
+      "wavenet: seconds of audio to generate after training (default: the variant's, book 1, small 2)",
+      floatArg(1e-3, 3600),
     )
     .option(
       '--missing <how>',
@@ -307,7 +315,7 @@ export function register(program: Command): void {
     )
     .option(
       '--out <file>',
-      'air-quality-regression: write the test predictions there as CSV, and their plot beside it as SVG (default runs/air-quality-regression/predictions.csv); word2vec-skipgram, word2vec-cbow: write the word vectors there (word2vec text format)',
+      'air-quality-regression: write the test predictions there as CSV, and their plot beside it as SVG (default runs/air-quality-regression/predictions.csv); word2vec-skipgram, word2vec-cbow: write the word vectors there (word2vec text format); wavenet: write the generated audio there (16-bit WAV; default runs/wavenet/VARIANT-seedS.wav)',
     )
     .option('--corpus <c>', 'word2vec-skipgram, word2vec-cbow: alice | wikitext-2 (same as --variant)')
     .option(

@@ -40,7 +40,7 @@ function predict(model: tf.LayersModel, seq: Int32Array, bins = BINS): Float32Ar
     const x = tf.oneHot(tf.tensor2d(seq, [1, seq.length], 'int32'), bins).toFloat();
     return model.predict(x) as tf.Tensor;
   });
-  const data = flat.dataSync();
+  const data = flat.dataSync() as Float32Array;
   flat.dispose();
   return Array.from({ length: seq.length }, (_, t) => data.slice(t * bins, (t + 1) * bins));
 }
