@@ -2,7 +2,8 @@
  * The Chapter 4 `wavenet` example: its data preparation (fragments, split, baselines), seeded
  * generation, and `--quick` runs of both variants that write a WAV which decodes.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -16,6 +17,7 @@ import {
   WAVENET_SETTINGS,
 } from '../../examples/ch4/wavenet.js';
 import { ExampleArgumentError, type ExampleOptions } from '../../examples/example.js';
+import type { ResultLine } from '../../examples/results.js';
 import { findExample } from '../../examples/index.js';
 import { receptiveField, wavenet, WavenetGenerator } from '../../models/wavenet.js';
 import { useBackend } from '../../src/backends/index.js';
@@ -168,5 +170,43 @@ describe.skipIf(!have)('wavenet --quick', () => {
     mkdirSync(join(empty, 'ljspeech-sample', 'wavs'), { recursive: true });
     await expect(example().run(options('small', { dataDir: empty }))).rejects.toThrow(DataNotFoundError);
     expect(wavenetDefaultOut('small', 3)).toBe(join('runs', 'wavenet', 'small-seed3.wav'));
+  });
+});
+
+describe.skipIf(!have)('tfgym example wavenet (CLI)', () => {
+  function tfgym(...args: string[]) {
+    const r = spawnSync(process.execPath, ['bin/tfgym.js', ...args], {
+      encoding: 'utf8',
+      env: { ...process.env, TFGYM_BACKEND: '', TFGYM_DATA: '' },
+    });
+    return { code: r.status, out: r.stdout, err: r.stderr };
+  }
+
+  it('--json: the result line names the WAV written at --out; --seconds belongs to wavenet only', () => {
+    const out = join(tmp, 'cli', 'gen.wav');
+    const r = tfgym(
+      'example',
+      'wavenet',
+      '--quick',
+      '--json',
+      '--data-dir',
+      DATA,
+      '--out',
+      out,
+      '--seconds',
+      '0.02',
+      '--temperature',
+      '0.8',
+    );
+    expect(r.code).toBe(0);
+    const line = JSON.parse(r.out.trim().split('\n').at(-1) ?? '') as ResultLine;
+    expect(line).toMatchObject({ example: 'wavenet', variant: 'small', chapter: 4, quick: true });
+    expect(line.metrics).toMatchObject({ samplePath: out, sampleSeconds: 0.02 });
+    expect(line.settings).toMatchObject({ temperature: 0.8, seconds: 0.02 });
+    expect(existsSync(out)).toBe(true);
+    expect(decodeWav(readFileSync(out)).samples.length).toBe(80);
+    const bad = tfgym('example', 'mnist-mlp', '--seconds', '2');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--seconds is an option of wavenet/);
   });
 });
