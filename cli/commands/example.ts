@@ -1,5 +1,5 @@
 /**
- * `tfgym example list` and `tfgym example NAME [--variant V] ...`: the book's Chapters 1-3 and 5-7
+ * `tfgym example list` and `tfgym example NAME [--variant V] ...`: the book's Chapters 1-7
  * networks trained and evaluated with the book's settings, next to the book's figures.
  * `--results FILE` appends the run's result line (see `examples/results.ts`) for RESULTS.md.
  */
@@ -274,7 +274,7 @@ function commandLine(cmd: Command): string[] {
 export function register(program: Command): void {
   const cmd = program
     .command('example')
-    .description("train and evaluate the networks of the book's chapters 1-3 and 5-7 (`tfgym example list`)")
+    .description("train and evaluate the networks of the book's chapters 1-7 (`tfgym example list`)")
     .argument('<name>', 'example name, or "list"')
     .option('--variant <v>', 'variant of the example (see list)')
     .option('--epochs <n>', "epochs (default: the book's)", intArg(1, 100000))
