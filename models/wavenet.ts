@@ -208,7 +208,7 @@ export interface StepMetrics {
   accuracy: number;
 }
 
-function checkBatch(b: FragmentBatch, skip: number): void {
+function checkBatch(model: tf.LayersModel, b: FragmentBatch, skip: number): void {
   checkPositiveInt('batch', b.batch);
   checkPositiveInt('length', b.length);
   if (b.ids.length !== b.batch * (b.length + 1))
@@ -217,6 +217,11 @@ function checkBatch(b: FragmentBatch, skip: number): void {
     );
   if (!Number.isInteger(skip) || skip < 0 || skip >= b.length)
     throw new ModelArgumentError(invalidValueMessage('skip', `an integer in [0, ${b.length})`, skip));
+  // An out-of-range level would one-hot to a row of zeros: a silent wrong input.
+  const bins = model.outputs[0]?.shape[2] ?? 0;
+  for (const q of b.ids)
+    if (q < 0 || q >= bins)
+      throw new ModelArgumentError(invalidValueMessage('ids', `levels in [0, ${bins})`, `a level ${q}`));
 }
 
 /**
@@ -247,7 +252,7 @@ export function wavenetTrainStep(
   b: FragmentBatch,
   skip: number,
 ): StepMetrics {
-  checkBatch(b, skip);
+  checkBatch(model, b, skip);
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
   let acc: tf.Scalar | undefined;
   const loss = optimizer.minimize(
@@ -269,7 +274,7 @@ export function wavenetTrainStep(
 
 /** Loss and accuracy of a batch without training (same scoring as {@link wavenetTrainStep}). */
 export function wavenetEvaluate(model: tf.LayersModel, b: FragmentBatch, skip: number): StepMetrics {
-  checkBatch(b, skip);
+  checkBatch(model, b, skip);
   const [l, a] = tf.tidy(() => batchLoss(model, b, skip, false));
   try {
     return { loss: l.dataSync()[0] ?? NaN, accuracy: a.dataSync()[0] ?? NaN };

@@ -165,6 +165,9 @@ describe('train and evaluation steps', () => {
     expect(m.accuracy).toBeCloseTo(hits / n, 6);
     expect(() => wavenetEvaluate(model, b, L)).toThrow(/`skip`, expected an integer in \[0, 24\)/);
     expect(() => wavenetEvaluate(model, { ...b, batch: 3 }, skip)).toThrow(/`ids`/);
+    const bad = b.ids.slice();
+    bad[5] = BINS;
+    expect(() => wavenetEvaluate(model, { ...b, ids: bad }, skip)).toThrow(/levels in \[0, 16\)/);
     model.dispose();
   });
 
