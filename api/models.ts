@@ -36,6 +36,20 @@ export { ResetAfterGRU, ResetAfterGRUCell, gruResetAfter, type ResetAfterGruArgs
 export { CIFAR10_CNN_ARCHS, cifar10Cnn, type Cifar10CnnArch, type Cifar10CnnOptions } from '../models/cifar10-cnn.js';
 export { VGG16_BGR_MEAN, copyWeightsByName, vgg16, vgg16Preprocess, type Vgg16Options } from '../models/vgg16.js';
 export {
+  BOOK_WAVENET,
+  BOOK_WAVENET_PARAMS,
+  WavenetGenerator,
+  receptiveField,
+  wavenet,
+  wavenetDilations,
+  wavenetDilationsOf,
+  wavenetEvaluate,
+  wavenetTrainStep,
+  type FragmentBatch,
+  type StepMetrics,
+  type WavenetOptions,
+} from '../models/wavenet.js';
+export {
   evaluate as evaluateModel,
   fit,
   labelsOf,
@@ -50,6 +64,7 @@ export {
   CsvLogger,
   EarlyStopping,
   LearningRateScheduler,
+  ReduceLROnPlateau,
   ModelCheckpoint,
   ProgressLogger,
   TensorBoard,
@@ -58,12 +73,14 @@ export {
   type EarlyStoppingOptions,
   type ModelCheckpointOptions,
   type MonitorMode,
+  type ReduceLROnPlateauOptions,
   type TextSink,
 } from '../models/callbacks.js';
 export {
   DEFAULT_LEARNING_RATES,
   OPTIMIZER_NAMES,
   disposeModelAndOptimizer,
+  disposeOptimizer,
   getLearningRate,
   makeOptimizer,
   setLearningRate,

@@ -44,14 +44,19 @@ export interface ExampleOptions {
   labels?: string;
   /** Fraction list for the shrinking-training-set study. */
   fractions?: number[];
-  /** alice-char-rnn: sample the generated characters at this temperature (default: greedy). */
+  /**
+   * alice-char-rnn: sample the generated characters at this temperature (default: greedy);
+   * wavenet: the generated samples' (default 1, the book's).
+   */
   temperature?: number;
+  /** wavenet: seconds of audio to generate after training. */
+  seconds?: number;
   /** air-quality-regression: `-200` readings as values (`book`, default) or as missing (`mean`). */
   missing?: string;
   /**
    * air-quality-regression: the predictions CSV (the SVG plot goes beside it); word2vec-skipgram
    * and word2vec-cbow: the word vectors, in word2vec text format; deep-dream and style-transfer:
-   * the PNG picture.
+   * the PNG picture; wavenet: the generated WAV.
    */
   out?: string;
   /** sentiment-cnn word2vec variants: word vectors in word2vec text format (`word2vec-skipgram --out`). */

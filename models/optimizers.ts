@@ -68,5 +68,14 @@ export function disposeModelAndOptimizer(model: tf.LayersModel): void {
   // tfjs disposes the optimizer itself only when it built it from a name.
   const owned = modelOwnsOptimizer(model);
   model.dispose();
-  if (opt && !owned) opt.dispose();
+  if (opt && !owned) disposeOptimizer(opt);
+}
+
+/**
+ * Disposes an optimizer completely: tfjs 4.22's MomentumOptimizer.dispose frees its momentum
+ * scalar and accumulators but not the learning-rate scalar of its SGDOptimizer base.
+ */
+export function disposeOptimizer(opt: tf.Optimizer): void {
+  opt.dispose();
+  if (opt.getClassName() === 'Momentum') tf.SGDOptimizer.prototype.dispose.call(opt);
 }

@@ -1,5 +1,5 @@
 /**
- * `tfgym example list` and `tfgym example NAME [--variant V] ...`: the book's Chapters 1-3 and 5-7
+ * `tfgym example list` and `tfgym example NAME [--variant V] ...`: the book's Chapters 1-7
  * networks trained and evaluated with the book's settings, next to the book's figures.
  * `--results FILE` appends the run's result line (see `examples/results.ts`) for RESULTS.md.
  */
@@ -47,6 +47,7 @@ interface ExampleFlags {
   fractions?: number[];
   logdir?: string;
   temperature?: number;
+  seconds?: number;
   cell?: string;
   stateful?: boolean;
   missing?: string;
@@ -160,8 +161,9 @@ async function runExample(name: string, flags: ExampleFlags, argv: readonly stri
   if (flags.cell !== undefined && name !== 'pos-tagging') throw new UsageError('--cell is an option of pos-tagging');
   if (flags.stateful === true && name !== 'electricity-lstm')
     throw new UsageError('--stateful is an option of electricity-lstm');
-  if (flags.temperature !== undefined && name !== 'alice-char-rnn')
-    throw new UsageError('--temperature is an option of alice-char-rnn');
+  if (flags.temperature !== undefined && name !== 'alice-char-rnn' && name !== 'wavenet')
+    throw new UsageError('--temperature is an option of alice-char-rnn and wavenet');
+  if (flags.seconds !== undefined && name !== 'wavenet') throw new UsageError('--seconds is an option of wavenet');
   const word2vec = name === 'word2vec-skipgram' || name === 'word2vec-cbow';
   if (flags.corpus !== undefined && !word2vec)
     throw new UsageError('--corpus is an option of word2vec-skipgram and word2vec-cbow');
@@ -245,6 +247,7 @@ async function runExample(name: string, flags: ExampleFlags, argv: readonly stri
     ...(flags.labels !== undefined ? { labels: flags.labels } : {}),
     ...(flags.fractions !== undefined ? { fractions: flags.fractions } : {}),
     ...(flags.temperature !== undefined ? { temperature: flags.temperature } : {}),
+    ...(flags.seconds !== undefined ? { seconds: flags.seconds } : {}),
     ...(flags.missing !== undefined ? { missing: flags.missing } : {}),
     ...(flags.out !== undefined ? { out: flags.out } : {}),
     ...(flags.vectors !== undefined ? { vectors: flags.vectors } : {}),
@@ -292,7 +295,7 @@ function commandLine(cmd: Command): string[] {
 export function register(program: Command): void {
   const cmd = program
     .command('example')
-    .description("train and evaluate the networks of the book's chapters 1-3 and 5-7 (`tfgym example list`)")
+    .description("train and evaluate the networks of the book's chapters 1-7 (`tfgym example list`)")
     .argument('<name>', 'example name, or "list"')
     .option('--variant <v>', 'variant of the example (see list)')
     .option('--epochs <n>', "epochs (default: the book's)", intArg(1, 100000))
@@ -338,8 +341,13 @@ export function register(program: Command): void {
     .option('--stateful', 'electricity-lstm: the stateful LSTM (same as --variant stateful)')
     .option(
       '--temperature <t>',
-      "alice-char-rnn: sample the generated characters at this temperature (default: greedy, the book's)",
+      "alice-char-rnn: sample the generated characters at this temperature (default: greedy, the book's); wavenet: the generated samples (default 1, the book's)",
       floatArg(1e-6, 100),
+    )
+    .option(
+      '--seconds <s>',
+      "wavenet: seconds of audio to generate after training (default: the variant's, book 1, small 2)",
+      floatArg(1e-3, 3600),
     )
     .option(
       '--missing <how>',
@@ -347,7 +355,7 @@ export function register(program: Command): void {
     )
     .option(
       '--out <file>',
-      'air-quality-regression: write the test predictions there as CSV, and their plot beside it as SVG (default runs/air-quality-regression/predictions.csv); word2vec-skipgram, word2vec-cbow: write the word vectors there (word2vec text format); deep-dream, style-transfer: the PNG picture (default runs/<example>/...)',
+      'air-quality-regression: write the test predictions there as CSV, and their plot beside it as SVG (default runs/air-quality-regression/predictions.csv); word2vec-skipgram, word2vec-cbow: write the word vectors there (word2vec text format); deep-dream, style-transfer: the PNG picture (default runs/<example>/...); wavenet: write the generated audio there (16-bit WAV; default runs/wavenet/VARIANT-seedS.wav)',
     )
     .option('--corpus <c>', 'word2vec-skipgram, word2vec-cbow: alice | wikitext-2 (same as --variant)')
     .option(

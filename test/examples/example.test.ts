@@ -223,6 +223,7 @@ describe('example --quick smoke runs (in-process, no tensor leaks)', () => {
     ['cifar10-cnn', 'deep-augmented'],
     ['cifar10-predict', 'default'],
     ['vgg16', 'default'],
+    ['wavenet', 'small', { out: join(tmp, 'wavenet', 'small.wav') }],
     ['word2vec-skipgram', 'alice', { out: join(tmp, 'w2v', 'vectors.txt') }],
     ['word2vec-skipgram', 'wikitext-2'],
     ['word2vec-cbow', 'alice'],
