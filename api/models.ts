@@ -90,7 +90,7 @@ export { accuracy, confusionMatrix, formatConfusionMatrix } from '../models/metr
 export { countParams, modelSummary, type ParamCounts } from '../models/summary.js';
 export { SeededInit, type Initializer } from '../models/init.js';
 export { SeededDropout, dropout, type SeededDropoutArgs } from '../models/dropout.js';
-export { KERAS2_DEFAULTS, KerasAdam, KerasRMSprop } from '../models/keras-optimizers.js';
+export { KERAS2_DEFAULTS, KerasAdadelta, KerasAdam, KerasRMSprop } from '../models/keras-optimizers.js';
 export {
   minimizeLbfgs,
   type LbfgsIteration,

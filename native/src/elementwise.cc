@@ -264,6 +264,46 @@ void rmsprop_range(float* __restrict__ w, const float* __restrict__ g, float* __
   }
 }
 
+// tfjs: acc = m * acc + g; w = c * acc + w, or with Nesterov w = c * (g + acc * m) + w.
+template <bool nesterov>
+void momentum_range(float* __restrict__ w, const float* __restrict__ g, float* __restrict__ acc_, const float* c,
+                    std::size_t lo, std::size_t hi) {
+  const float m = c[0], nlr = c[1];
+  for (std::size_t i = lo; i < hi; i++) {
+    const float gi = g[i];
+    const float acc = m * acc_[i] + gi;
+    acc_[i] = acc;
+    if constexpr (nesterov) {
+      w[i] = nlr * (gi + acc * m) + w[i];
+    } else {
+      w[i] = nlr * acc + w[i];
+    }
+  }
+}
+
+// Adadelta (Zeiler 2012). tfjs: the step divides by the accumulated squared gradient before
+// this step's update; Keras 2.0: after it, and p - lr * update where tfjs adds update * -lr
+// (the same number: negation is exact).
+template <bool keras>
+void adadelta_range(float* __restrict__ w, const float* __restrict__ g, float* __restrict__ ag_,
+                    float* __restrict__ au_, const float* c, std::size_t lo, std::size_t hi) {
+  const float rho = c[0], orho = c[1], eps = c[2], nlr = c[3];
+  for (std::size_t i = lo; i < hi; i++) {
+    const float gi = g[i];
+    const float ag = ag_[i] * rho + (gi * gi) * orho;
+    float upd;
+    if constexpr (keras) {
+      upd = (gi * std::sqrt(au_[i] + eps)) / std::sqrt(ag + eps);
+    } else {
+      upd = (std::sqrt(au_[i] + eps) / std::sqrt(ag_[i] + eps)) * gi;
+    }
+    const float au = au_[i] * rho + (upd * upd) * orho;
+    ag_[i] = ag;
+    au_[i] = au;
+    w[i] = upd * nlr + w[i];
+  }
+}
+
 }  // namespace
 
 void optimizer_update(int rule, float* w, const float* g, float* s0, float* s1, float* s2, const float* c, std::size_t n) {
@@ -278,6 +318,14 @@ void optimizer_update(int rule, float* w, const float* g, float* s0, float* s1, 
       return parallel_chunks(n, [&](std::size_t lo, std::size_t hi) { rmsprop_range<false>(w, g, s0, s1, s2, c, lo, hi); });
     case kRmsPropCentered:
       return parallel_chunks(n, [&](std::size_t lo, std::size_t hi) { rmsprop_range<true>(w, g, s0, s1, s2, c, lo, hi); });
+    case kMomentum:
+      return parallel_chunks(n, [&](std::size_t lo, std::size_t hi) { momentum_range<false>(w, g, s0, c, lo, hi); });
+    case kNesterov:
+      return parallel_chunks(n, [&](std::size_t lo, std::size_t hi) { momentum_range<true>(w, g, s0, c, lo, hi); });
+    case kAdadelta:
+      return parallel_chunks(n, [&](std::size_t lo, std::size_t hi) { adadelta_range<false>(w, g, s0, s1, c, lo, hi); });
+    case kAdadeltaKeras:
+      return parallel_chunks(n, [&](std::size_t lo, std::size_t hi) { adadelta_range<true>(w, g, s0, s1, c, lo, hi); });
     default: return;
   }
 }
