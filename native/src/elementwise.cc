@@ -62,6 +62,40 @@ std::size_t Broadcast::index(std::size_t i) const {
 
 namespace {
 
+// Broadcast::index(i) for i = start, start + 1, ...: the divisions once, then counters. With
+// q = i / (inner * mid), r = i % inner and m = (i / inner) % mid, index = (q * inner + r) % period;
+// base = (q * inner) % period advances by inner (mod period) each time m wraps.
+class BroadcastWalk {
+ public:
+  BroadcastWalk(const Broadcast& b, std::size_t start)
+      : inner_(b.inner), mid_(b.mid), period_(b.period), r_(start % b.inner), m_((start / b.inner) % b.mid),
+        base_(((start / (b.inner * b.mid)) * b.inner) % b.period) {}
+  std::size_t at() const {
+    const std::size_t k = base_ + r_;
+    return k >= period_ ? k % period_ : k;
+  }
+  void next() {
+    if (++r_ < inner_) return;
+    r_ = 0;
+    if (++m_ < mid_) return;
+    m_ = 0;
+    base_ = (base_ + inner_) % period_;
+  }
+  // With inner == 1 the index stays the same for mid consecutive elements: how many are left
+  // from here, and a jump over `k` of them (k <= run_left()).
+  std::size_t run_left() const { return mid_ - m_; }
+  void skip_in_run(std::size_t k) {
+    m_ += k;
+    if (m_ == mid_) {
+      m_ = 0;
+      base_ = (base_ + 1) % period_;
+    }
+  }
+
+ private:
+  std::size_t inner_, mid_, period_, r_, m_, base_;
+};
+
 template <typename Op>
 void binary_op(const float* a, const Broadcast& ba, const float* b, const Broadcast& bb, float* out, std::size_t n,
                Op op) {
@@ -69,9 +103,36 @@ void binary_op(const float* a, const Broadcast& ba, const float* b, const Broadc
     parallel_chunks(n, [&](std::size_t lo, std::size_t hi) { binary_range(a, ba.period, b, bb.period, out, lo, hi, op); });
     return;
   }
-  // An operand broadcast along a block of axes ([B, T, 1] or [B, 1, C] against [B, T, C]).
+  // One operand whole, the other repeating each value over a run ([B, C] against [B, 1], the
+  // softmax and cross-entropy broadcasts): one value per run, a plain loop over the run.
+  const bool a_whole = ba.simple() && ba.period >= n, b_whole = bb.simple() && bb.period >= n;
+  if ((a_whole && bb.inner == 1) || (b_whole && ba.inner == 1)) {
+    parallel_chunks(n, [&](std::size_t lo, std::size_t hi) {
+      BroadcastWalk w(a_whole ? bb : ba, lo);
+      for (std::size_t i = lo; i < hi;) {
+        const std::size_t k = std::min(hi - i, w.run_left());
+        if (a_whole) {
+          const float y = b[w.at()];
+          for (std::size_t j = i; j < i + k; j++) out[j] = op(a[j], y);
+        } else {
+          const float x = a[w.at()];
+          for (std::size_t j = i; j < i + k; j++) out[j] = op(x, b[j]);
+        }
+        w.skip_in_run(k);
+        i += k;
+      }
+    });
+    return;
+  }
+  // Otherwise an operand broadcast along a block of axes ([B, 1, C] against [B, T, C]): walk both
+  // operands with counters (BroadcastWalk), no division per element.
   parallel_chunks(n, [&](std::size_t lo, std::size_t hi) {
-    for (std::size_t i = lo; i < hi; i++) out[i] = op(a[ba.index(i)], b[bb.index(i)]);
+    BroadcastWalk wa(ba, lo), wb(bb, lo);
+    for (std::size_t i = lo; i < hi; i++) {
+      out[i] = op(a[wa.at()], b[wb.at()]);
+      wa.next();
+      wb.next();
+    }
   });
 }
 
@@ -162,7 +223,12 @@ void compare(int op, const float* a, const Broadcast& ba, const float* b, const 
         const float y = b[0];
         for (std::size_t i = lo; i < hi; i++) out[i] = pred(a[i], y) ? 1 : 0;
       } else {
-        for (std::size_t i = lo; i < hi; i++) out[i] = pred(a[ba.index(i)], b[bb.index(i)]) ? 1 : 0;
+        BroadcastWalk wa(ba, lo), wb(bb, lo);
+        for (std::size_t i = lo; i < hi; i++) {
+          out[i] = pred(a[wa.at()], b[wb.at()]) ? 1 : 0;
+          wa.next();
+          wb.next();
+        }
       }
     });
   };

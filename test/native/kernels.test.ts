@@ -449,6 +449,21 @@ describe('native kernels match cpu', () => {
       // A middle broadcast ([B, 1, C], a global max-pool gradient's).
       tf.add(tf.tensor(a, [3, 5, 7]), tf.tensor(a.slice(0, 21), [3, 1, 7])),
     ]);
+    // Large enough to split over threads, so chunks start inside a run of a repeated value and
+    // inside a broadcast block; the repeating operand wraps (period shorter than its rows).
+    const big = randomData(33 * 3 * 1003, rng);
+    const rows = randomData(99, rng);
+    expectSame(() => {
+      const x = tf.tensor(big, [33, 3, 1003]);
+      return [
+        tf.div(x, tf.tensor(rows, [33, 3, 1])),
+        tf.sub(tf.tensor(rows, [33, 3, 1]), x),
+        tf.mul(x, tf.tensor(rows.slice(0, 3), [3, 1])),
+        tf.add(x, tf.tensor(big.slice(0, 33 * 1003), [33, 1, 1003])),
+        tf.cast(tf.greater(x, tf.tensor(rows, [33, 3, 1])), 'float32'),
+        tf.cast(tf.lessEqual(tf.tensor(big.slice(0, 33 * 1003), [33, 1, 1003]), x), 'float32'),
+      ];
+    });
     const xData = randomData(4 * 3 * 5 * 6, rng);
     expectSame(() => {
       const x = tf.tensor(xData, [4, 3, 5, 1, 6]);
