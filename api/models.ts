@@ -45,6 +45,7 @@ export {
   type NoisyActivation,
   type NoisyDenseArgs,
 } from '../models/noisy-dense.js';
+export { CategoricalQ, categoricalPolicyModel, type CategoricalQArgs } from '../models/categorical-q.js';
 export { CIFAR10_CNN_ARCHS, cifar10Cnn, type Cifar10CnnArch, type Cifar10CnnOptions } from '../models/cifar10-cnn.js';
 export { VGG16_BGR_MEAN, copyWeightsByName, vgg16, vgg16Preprocess, type Vgg16Options } from '../models/vgg16.js';
 export {
