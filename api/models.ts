@@ -33,6 +33,19 @@ export {
 } from '../models/mnist-mlp.js';
 export { LENET_BOOK, lenet, type LeNetOptions } from '../models/lenet.js';
 export { ResetAfterGRU, ResetAfterGRUCell, gruResetAfter, type ResetAfterGruArgs } from '../models/gru.js';
+export {
+  NOISY_ACTIVATIONS,
+  NOISY_SIGMA0,
+  NoisyDense,
+  noiseShape,
+  noisyDense,
+  noisyLayers,
+  resetModelNoise,
+  setModelNoisy,
+  type NoisyActivation,
+  type NoisyDenseArgs,
+} from '../models/noisy-dense.js';
+export { CategoricalQ, categoricalPolicyModel, type CategoricalQArgs } from '../models/categorical-q.js';
 export { CIFAR10_CNN_ARCHS, cifar10Cnn, type Cifar10CnnArch, type Cifar10CnnOptions } from '../models/cifar10-cnn.js';
 export { VGG16_BGR_MEAN, copyWeightsByName, vgg16, vgg16Preprocess, type Vgg16Options } from '../models/vgg16.js';
 export {
