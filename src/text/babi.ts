@@ -70,7 +70,9 @@ export function parseBabi(text: string, name = 'bAbI text'): BabiStory[] {
     }
     const fields = rest.split('\t');
     if (fields.length !== 3)
-      throw new TextFormatError(`${at}: a question needs "question<TAB>answer<TAB>facts", found ${fields.length} fields`);
+      throw new TextFormatError(
+        `${at}: a question needs "question<TAB>answer<TAB>facts", found ${fields.length} fields`,
+      );
     const [question = '', answer = '', facts = ''] = fields;
     const supportingFacts = facts
       .trim()

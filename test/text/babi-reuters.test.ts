@@ -77,24 +77,27 @@ describe('bAbI task files', () => {
     expect(() => parseBabi('1 A.\n2 Where?\t\t1\n')).toThrow(TextFormatError);
   });
 
-  it.skipIf(!sharedDataset(BABI))('reads the shared task 1 files: 1,000 / 10,000 questions in stories of 15 lines', () => {
-    const file = (set: string, split: string): string => join(BABI, set, `qa1_single-supporting-fact_${split}.txt`);
-    for (const [set, split, n] of [
-      ['en', 'train', 1000],
-      ['en', 'test', 1000],
-      ['en-10k', 'train', 10000],
-    ] as const) {
-      const stories = readBabiFile(file(set, split));
-      expect(stories).toHaveLength(n / 5);
-      expect(stories.every((s) => s.lines.length === 15)).toBe(true);
-      const book = babiSamples(stories, 'since-last-question');
-      expect(book).toHaveLength(n);
-      // task 1: every whole story holds its answer; the book's two-statement window often does not
-      expect(babiSamples(stories, 'whole-story').every((s) => s.supported)).toBe(true);
-      expect(book.every((s) => s.story.length === 2)).toBe(true);
-      if (set === 'en' && split === 'test') expect(book.filter((s) => s.supported)).toHaveLength(708);
-    }
-  });
+  it.skipIf(!sharedDataset(BABI))(
+    'reads the shared task 1 files: 1,000 / 10,000 questions in stories of 15 lines',
+    () => {
+      const file = (set: string, split: string): string => join(BABI, set, `qa1_single-supporting-fact_${split}.txt`);
+      for (const [set, split, n] of [
+        ['en', 'train', 1000],
+        ['en', 'test', 1000],
+        ['en-10k', 'train', 10000],
+      ] as const) {
+        const stories = readBabiFile(file(set, split));
+        expect(stories).toHaveLength(n / 5);
+        expect(stories.every((s) => s.lines.length === 15)).toBe(true);
+        const book = babiSamples(stories, 'since-last-question');
+        expect(book).toHaveLength(n);
+        // task 1: every whole story holds its answer; the book's two-statement window often does not
+        expect(babiSamples(stories, 'whole-story').every((s) => s.supported)).toBe(true);
+        expect(book.every((s) => s.story.length === 2)).toBe(true);
+        if (set === 'en' && split === 'test') expect(book.filter((s) => s.supported)).toHaveLength(708);
+      }
+    },
+  );
 });
 
 const SGML = `<!DOCTYPE lewis SYSTEM "lewis.dtd">
