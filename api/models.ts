@@ -33,6 +33,14 @@ export {
 } from '../models/mnist-mlp.js';
 export { LENET_BOOK, lenet, type LeNetOptions } from '../models/lenet.js';
 export { ResetAfterGRU, ResetAfterGRUCell, gruResetAfter, type ResetAfterGruArgs } from '../models/gru.js';
+export { bidirectional, recurrent, type CellKind, type MergeMode, type RecurrentArgs } from '../models/recurrent.js';
+export { MEMORY_NETWORK_BOOK, memoryNetwork, type MemoryNetworkOptions } from '../models/memory-network.js';
+export {
+  SENTENCE_AUTOENCODER_BOOK,
+  sentenceAutoencoder,
+  type SentenceAutoencoder,
+  type SentenceAutoencoderOptions,
+} from '../models/sentence-autoencoder.js';
 export { CIFAR10_CNN_ARCHS, cifar10Cnn, type Cifar10CnnArch, type Cifar10CnnOptions } from '../models/cifar10-cnn.js';
 export { VGG16_BGR_MEAN, copyWeightsByName, vgg16, vgg16Preprocess, type Vgg16Options } from '../models/vgg16.js';
 export {
@@ -43,6 +51,7 @@ export {
   type Callback,
   type FitOptions,
   type History,
+  type Inputs,
   type Logs,
   type TrainContext,
 } from '../models/fit.js';
