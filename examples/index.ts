@@ -29,8 +29,10 @@ import { electricityLstmExample } from './ch6/electricity-lstm.js';
 import { posTaggingExample } from './ch6/pos-tagging.js';
 import { sentimentLstmExample } from './ch6/sentiment-lstm.js';
 import { airQualityRegressionExample } from './ch7/air-quality-regression.js';
+import { babiMemnetExample } from './ch7/babi-memnet.js';
 import { customLayersExample } from './ch7/custom-layers.js';
 import { functionalApiExample } from './ch7/functional-api.js';
+import { sentenceAutoencoderExample } from './ch7/sentence-autoencoder.js';
 import type { ExampleDef } from './example.js';
 
 /** The registry, in book order. */
@@ -56,6 +58,8 @@ export const EXAMPLES: readonly ExampleDef[] = [
   // Chapter 7: Additional Deep Learning Models
   functionalApiExample,
   airQualityRegressionExample,
+  sentenceAutoencoderExample,
+  babiMemnetExample,
   customLayersExample,
 ];
 
