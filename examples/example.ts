@@ -50,7 +50,8 @@ export interface ExampleOptions {
   missing?: string;
   /**
    * air-quality-regression: the predictions CSV (the SVG plot goes beside it); word2vec-skipgram
-   * and word2vec-cbow: the word vectors, in word2vec text format.
+   * and word2vec-cbow: the word vectors, in word2vec text format; sentence-autoencoder: the
+   * cosine-similarity histogram (SVG; `loss.svg` goes beside it).
    */
   out?: string;
   /** sentiment-cnn word2vec variants: word vectors in word2vec text format (`word2vec-skipgram --out`). */

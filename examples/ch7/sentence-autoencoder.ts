@@ -79,8 +79,15 @@ export function hasAnyCategory(d: ReutersDocument): boolean {
   return Object.values(d.categories).some((l) => l.length > 0);
 }
 
-/** C0 control characters and DEL, except the whitespace ones. */
-const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/g;
+/** Drops C0 control characters and DEL, except tab, line feed and carriage return. */
+function dropControl(s: string): string {
+  let out = '';
+  for (const c of s) {
+    const code = c.charCodeAt(0);
+    if ((code >= 0x20 && code !== 0x7f) || c === '\t' || c === '\n' || c === '\r') out += c;
+  }
+  return out;
+}
 
 /**
  * The text `sent-thoughts-parse.py` writes for a document: `title + ". " + body` with the body's
@@ -89,7 +96,7 @@ const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/g;
  */
 export function documentText(d: ReutersDocument): string {
   const body = d.body.replace(/\s+/g, ' ');
-  return asciiOnly(`${d.title}. ${body}`.replace(/\n/g, '')).replace(CONTROL, '');
+  return dropControl(asciiOnly(`${d.title}. ${body}`.replace(/\n/g, '')));
 }
 
 /** Whether a token is a number: digits, possibly with `,` `.` `-` `/` between them. */
