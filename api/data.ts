@@ -1,9 +1,9 @@
 /**
  * `tfgym/data`: dataset loaders (MNIST, Fashion-MNIST, CIFAR-10) that read a local folder or
  * download once into a checksummed cache, and the file formats behind them (IDX, CIFAR batches,
- * PNG, tar), plus the book's image augmentation, and the text utilities of Chapters 5-6 (Keras'
+ * PNG, tar), plus the book's image augmentation, and the text utilities of Chapters 5-7 (Keras'
  * Tokenizer and sequence helpers, an NLTK-like tokenizer, word vectors, word2vec / GloVe / `.npy` /
- * Penn Treebank readers). Tensor-free: loaders return typed arrays.
+ * Penn Treebank / bAbI / Reuters-21578 SGML readers). Tensor-free: loaders return typed arrays.
  * @module
  */
 export {
@@ -108,3 +108,21 @@ export {
   type TaggedWord,
   type TreeNode,
 } from '../src/text/treebank.js';
+export {
+  babiSamples,
+  parseBabi,
+  readBabiFile,
+  type BabiQuestion,
+  type BabiSample,
+  type BabiStatement,
+  type BabiStory,
+  type BabiStoryScope,
+} from '../src/text/babi.js';
+export {
+  decodeSgmlEntities,
+  parseReutersSgml,
+  readReutersDir,
+  readReutersSgml,
+  type ReutersCategories,
+  type ReutersDocument,
+} from '../src/text/reuters.js';

@@ -46,6 +46,14 @@ export {
   type NoisyDenseArgs,
 } from '../models/noisy-dense.js';
 export { CategoricalQ, categoricalPolicyModel, type CategoricalQArgs } from '../models/categorical-q.js';
+export { bidirectional, recurrent, type CellKind, type MergeMode, type RecurrentArgs } from '../models/recurrent.js';
+export { MEMORY_NETWORK_BOOK, memoryNetwork, type MemoryNetworkOptions } from '../models/memory-network.js';
+export {
+  SENTENCE_AUTOENCODER_BOOK,
+  sentenceAutoencoder,
+  type SentenceAutoencoder,
+  type SentenceAutoencoderOptions,
+} from '../models/sentence-autoencoder.js';
 export { CIFAR10_CNN_ARCHS, cifar10Cnn, type Cifar10CnnArch, type Cifar10CnnOptions } from '../models/cifar10-cnn.js';
 export { VGG16_BGR_MEAN, copyWeightsByName, vgg16, vgg16Preprocess, type Vgg16Options } from '../models/vgg16.js';
 export {
@@ -70,6 +78,7 @@ export {
   type Callback,
   type FitOptions,
   type History,
+  type Inputs,
   type Logs,
   type TrainContext,
 } from '../models/fit.js';

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ProgressLogger, type TextSink } from '../models/callbacks.js';
 import { imagesToTensor, oneHotLabels } from '../models/data-tensors.js';
-import { evaluate, fit, type Callback, type History } from '../models/fit.js';
+import { evaluate, fit, type Callback, type History, type Inputs } from '../models/fit.js';
 import { loadCifar10, loadMnist, takeSplit, type ImageDataset, type ImageSplit } from '../src/data/datasets.js';
 import type { Rng } from '../src/rng/rng.js';
 import { QUICK, type ExampleMetrics, type ExampleOptions } from './example.js';
@@ -72,7 +72,7 @@ export interface FitSpec {
   /** Hold out the last fraction of the training data for validation (Keras' `validation_split`). */
   validationSplit?: number;
   /** Or validate on these tensors (the text examples validate on their test split, as the book's do). */
-  validationData?: [tf.Tensor, tf.Tensor];
+  validationData?: [Inputs, tf.Tensor];
   /** Shuffles the training examples each epoch. */
   rng: Rng;
   log: TextSink;
@@ -89,9 +89,9 @@ export interface FitSpec {
  */
 export async function fitAndEvaluate(
   model: tf.LayersModel,
-  xTrain: tf.Tensor,
+  xTrain: Inputs,
   yTrain: tf.Tensor,
-  xTest: tf.Tensor,
+  xTest: Inputs,
   yTest: tf.Tensor,
   s: FitSpec,
 ): Promise<TrainResult> {

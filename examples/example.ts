@@ -56,7 +56,8 @@ export interface ExampleOptions {
   /**
    * air-quality-regression: the predictions CSV (the SVG plot goes beside it); word2vec-skipgram
    * and word2vec-cbow: the word vectors, in word2vec text format; deep-dream and style-transfer:
-   * the PNG picture; wavenet: the generated WAV.
+   * the PNG picture; wavenet: the generated WAV; sentence-autoencoder: the cosine-similarity
+   * histogram (SVG; `loss.svg` goes beside it).
    */
   out?: string;
   /** sentiment-cnn word2vec variants: word vectors in word2vec text format (`word2vec-skipgram --out`). */

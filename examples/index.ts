@@ -30,9 +30,11 @@ import { electricityLstmExample } from './ch6/electricity-lstm.js';
 import { posTaggingExample } from './ch6/pos-tagging.js';
 import { sentimentLstmExample } from './ch6/sentiment-lstm.js';
 import { airQualityRegressionExample } from './ch7/air-quality-regression.js';
+import { babiMemnetExample } from './ch7/babi-memnet.js';
 import { customLayersExample } from './ch7/custom-layers.js';
 import { deepDreamExample } from './ch7/deep-dream.js';
 import { functionalApiExample } from './ch7/functional-api.js';
+import { sentenceAutoencoderExample } from './ch7/sentence-autoencoder.js';
 import { styleTransferExample } from './ch7/style-transfer.js';
 import type { ExampleDef } from './example.js';
 
@@ -61,6 +63,8 @@ export const EXAMPLES: readonly ExampleDef[] = [
   // Chapter 7: Additional Deep Learning Models
   functionalApiExample,
   airQualityRegressionExample,
+  sentenceAutoencoderExample,
+  babiMemnetExample,
   customLayersExample,
   deepDreamExample,
   styleTransferExample,

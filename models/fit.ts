@@ -51,7 +51,7 @@ export interface FitOptions {
   /** Fraction of the data, taken from the END as Keras does, held out for validation. */
   validationSplit?: number;
   /** Explicit validation data (wins over `validationSplit`); not disposed by fit. */
-  validationData?: readonly [tf.Tensor, tf.Tensor];
+  validationData?: readonly [Inputs, tf.Tensor];
   /** Shuffle the training examples before each epoch (default true). */
   shuffle?: boolean;
   /** Drives the shuffling (default `new Rng(0)`, so runs repeat). */
@@ -62,7 +62,7 @@ export interface FitOptions {
   initialEpoch?: number;
   /**
    * Transforms one epoch's (shuffled) training inputs before training, e.g. augmentation.
-   * Returns a new tensor that fit disposes; must not dispose its argument.
+   * Returns a new tensor that fit disposes; must not dispose its argument. Single-input models only.
    */
   transformEpoch?: (x: tf.Tensor, epoch: number) => tf.Tensor;
 }
@@ -73,20 +73,27 @@ export interface History {
   history: Record<string, number[]>;
 }
 
-function firstDim(t: tf.Tensor): number {
-  return t.shape[0] ?? 0;
+/** A model's inputs: one tensor, or one per input of a multi-input model (same first dimension). */
+export type Inputs = tf.Tensor | tf.Tensor[];
+
+function firstDim(t: Inputs): number {
+  return (Array.isArray(t) ? t[0] : t)?.shape[0] ?? 0;
+}
+
+/** `f` applied to every input tensor. */
+function mapInputs(x: Inputs, f: (t: tf.Tensor) => tf.Tensor): Inputs {
+  return Array.isArray(x) ? x.map(f) : f(x);
+}
+
+function disposeInputs(x: Inputs): void {
+  tf.dispose(x);
 }
 
 /**
- * Trains `model` (compiled) on `x`, `y`. Inputs are not disposed; every tensor fit makes is.
- * Validation metrics appear as `val_<name>` in the logs.
+ * Trains `model` (compiled) on `x`, `y`; `x` is an array for a multi-input model. Inputs are not
+ * disposed; every tensor fit makes is. Validation metrics appear as `val_<name>` in the logs.
  */
-export async function fit(
-  model: tf.LayersModel,
-  x: tf.Tensor,
-  y: tf.Tensor,
-  options: FitOptions = {},
-): Promise<History> {
+export async function fit(model: tf.LayersModel, x: Inputs, y: tf.Tensor, options: FitOptions = {}): Promise<History> {
   const epochs = checkPositiveInt('epochs', options.epochs ?? 1);
   const batchSize = checkPositiveInt('batchSize', options.batchSize ?? 32);
   const split = checkRate('validationSplit', options.validationSplit ?? 0);
@@ -94,6 +101,15 @@ export async function fit(
   const n = firstDim(x);
   if (n !== firstDim(y)) {
     throw new ModelArgumentError(invalidValueMessage('y', `as many examples as x (${n})`, `${firstDim(y)} examples`));
+  }
+  if (Array.isArray(x)) {
+    const other = x.find((t) => firstDim(t) !== n);
+    if (other)
+      throw new ModelArgumentError(
+        invalidValueMessage('x', `inputs of ${n} examples each`, `${firstDim(other)} examples`),
+      );
+    if (options.transformEpoch)
+      throw new ModelArgumentError(invalidValueMessage('transformEpoch', 'a single-input model', `${x.length} inputs`));
   }
   const rng = options.rng ?? new Rng(0);
   const shuffle = options.shuffle ?? true;
@@ -105,16 +121,16 @@ export async function fit(
     throw new ModelArgumentError(
       invalidValueMessage('validationSplit', 'a split leaving at least one training example', split),
     );
-  const owned: tf.Tensor[] = [];
+  const owned: Inputs[] = [];
   let xTrain = x;
   let yTrain = y;
-  let val: [tf.Tensor, tf.Tensor] | undefined;
+  let val: [Inputs, tf.Tensor] | undefined;
   if (options.validationData) {
     val = [options.validationData[0], options.validationData[1]];
   } else if (nTrain < n) {
-    xTrain = tf.slice(x, 0, nTrain);
+    xTrain = mapInputs(x, (t) => tf.slice(t, 0, nTrain));
     yTrain = tf.slice(y, 0, nTrain);
-    const xVal = tf.slice(x, nTrain);
+    const xVal = mapInputs(x, (t) => tf.slice(t, nTrain));
     const yVal = tf.slice(y, nTrain);
     owned.push(xTrain, yTrain, xVal, yVal);
     val = [xVal, yVal];
@@ -142,11 +158,11 @@ export async function fit(
         const order = Array.from({ length: nTrain }, (_, i) => i);
         rng.shuffle(order);
         const idx = tf.tensor1d(order, 'int32');
-        xs = tf.gather(xTrain, idx);
+        xs = mapInputs(xTrain, (t) => tf.gather(t, idx));
         ys = tf.gather(yTrain, idx);
         idx.dispose();
       }
-      if (options.transformEpoch) {
+      if (options.transformEpoch && !Array.isArray(xs)) {
         const t = options.transformEpoch(xs, epoch);
         if (xs !== xTrain) xs.dispose();
         xs = t;
@@ -177,7 +193,7 @@ export async function fit(
         validationData: val,
         callbacks: batchCallbacks,
       });
-      if (xs !== xTrain) xs.dispose();
+      if (xs !== xTrain) disposeInputs(xs);
       if (ys !== yTrain) ys.dispose();
       const logs: Logs = {};
       for (const [k, values] of Object.entries(h.history)) {
@@ -191,13 +207,13 @@ export async function fit(
     }
     for (const cb of callbacks) await cb.onTrainEnd?.(lastLogs, ctx);
   } finally {
-    for (const t of owned) t.dispose();
+    for (const t of owned) disposeInputs(t);
   }
   return history;
 }
 
 /** Loss and metrics on a test set: `{loss, acc}` (names as in the fit logs). */
-export function evaluate(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor, batchSize = 32): Logs {
+export function evaluate(model: tf.LayersModel, x: Inputs, y: tf.Tensor, batchSize = 32): Logs {
   checkPositiveInt('batchSize', batchSize);
   const out = model.evaluate(x, y, { batchSize, verbose: 0 });
   const scalars = Array.isArray(out) ? out : [out];
@@ -214,7 +230,7 @@ export function evaluate(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor, batc
 }
 
 /** Argmax class of every example, predicted in batches; no tensors left behind. */
-export function predictClasses(model: tf.LayersModel, x: tf.Tensor, batchSize = 32): Int32Array {
+export function predictClasses(model: tf.LayersModel, x: Inputs, batchSize = 32): Int32Array {
   const t = tf.tidy(() => {
     const p = model.predict(x, { batchSize });
     return tf.argMax(Array.isArray(p) ? (p[0] as tf.Tensor) : p, -1);

@@ -60,11 +60,29 @@ export class SeededInit {
   /**
    * Keras' default recurrent-kernel initialiser (`orthogonal`, gain 1). tfjs warns on every
    * matrix over 2,000 elements that the QR may be slow; a recurrent kernel of 64 x 256 takes
-   * milliseconds, so the warning is raised out of reach.
+   * milliseconds, so the warning is raised out of reach. Above {@link ORTHOGONAL_FAST_ABOVE}
+   * elements tfjs' QR (hundreds of small ops per column) takes tens of seconds (45 s for the
+   * 512 x 2,048 kernel of an LSTM 512): there the QR of the same seeded normal matrix is done
+   * in float64 ({@link orthogonalFromNormal}, a second), which gives tfjs' Q up to float32 rounding.
    */
   orthogonal(): Initializer {
-    const init = tf.initializers.orthogonal({ seed: this.seed() });
+    const seed = this.seed();
+    const init = tf.initializers.orthogonal({ seed });
     (init as unknown as { ELEMENTS_WARN_SLOW: number }).ELEMENTS_WARN_SLOW = Number.MAX_SAFE_INTEGER;
+    const stock = init.apply.bind(init);
+    // Patched on the instance, so the initialiser still serialises as Keras' `Orthogonal`.
+    init.apply = (shape: number[], dtype?: tf.DataType): tf.Tensor => {
+      const rows = shape.slice(0, -1).reduce((a, b) => a * b, 1);
+      const cols = shape[shape.length - 1] ?? 1;
+      if (shape.length < 2 || rows * cols <= ORTHOGONAL_FAST_ABOVE) return stock(shape, dtype);
+      // the matrix tfjs draws: normal [max, min], float32, this seed
+      const normal = tf.tidy(() =>
+        tf.randomNormal([Math.max(rows, cols), Math.min(rows, cols)], 0, 1, 'float32', seed).dataSync(),
+      );
+      const q = orthogonalFromNormal(normal, Math.max(rows, cols), Math.min(rows, cols), rows < cols);
+      // a rank-deficient draw (probability 0) is left to tfjs' QR
+      return q ? tf.tensor(q, shape, dtype ?? 'float32') : stock(shape, dtype);
+    };
     return init;
   }
 
@@ -77,4 +95,75 @@ export class SeededInit {
   zeros(): Initializer {
     return tf.initializers.zeros();
   }
+}
+
+/**
+ * Weight matrices above this many elements get their orthogonal initial values from
+ * {@link orthogonalFromNormal} rather than tfjs' QR. Every recurrent kernel of the book's
+ * Chapter 6 models has at most 16,384 elements (64 x 256, 128 x 128), so their initial weights
+ * stay tfjs' own, bit for bit.
+ */
+export const ORTHOGONAL_FAST_ABOVE = 16384;
+
+/**
+ * What tfjs' (and Keras') `Orthogonal` makes of a normal matrix `a` (`[m, n]` row-major,
+ * m >= n): the thin Q of its QR factorisation with the signs that make R's diagonal positive (the
+ * unique such Q, whatever the algorithm), transposed to `[n, m]` when `transpose` (a kernel with
+ * fewer rows than columns). Returns float32, row-major, or undefined if `a` is rank-deficient.
+ *
+ * Cholesky QR in float64: `R = chol(A^T A)` (upper, positive diagonal), `Q = A R^-1`. Its error
+ * grows with the square of A's condition number, which for a Gaussian matrix of m >= n is about
+ * `(sqrt(m) + sqrt(n)) / (sqrt(m) - sqrt(n))` (3 for 2,048 x 512; larger only for nearly square
+ * ones, where float64 still leaves far more digits than the float32 result keeps).
+ */
+export function orthogonalFromNormal(
+  a: ArrayLike<number>,
+  m: number,
+  n: number,
+  transpose: boolean,
+): Float32Array | undefined {
+  if (m < n) throw new RangeError(`orthogonalFromNormal: expected rows >= cols, got ${m} x ${n}`);
+  const x = Float64Array.from(a);
+  // G = A^T A, upper triangle, one row of A at a time (contiguous inner loops)
+  const g = new Float64Array(n * n);
+  for (let i = 0; i < m; i++) {
+    const row = i * n;
+    for (let p = 0; p < n; p++) {
+      const ap = x[row + p] as number;
+      if (ap === 0) continue;
+      const gp = p * n;
+      for (let q = p; q < n; q++) g[gp + q] = (g[gp + q] as number) + ap * (x[row + q] as number);
+    }
+  }
+  // G = L L^T with L = R^T lower triangular, stored row-major (row j holds R's column j)
+  const l = new Float64Array(n * n);
+  for (let j = 0; j < n; j++) {
+    for (let k = 0; k <= j; k++) {
+      let sum = g[k * n + j] as number;
+      for (let p = 0; p < k; p++) sum -= (l[j * n + p] as number) * (l[k * n + p] as number);
+      if (k === j) {
+        if (!(sum > 0)) return undefined;
+        l[j * n + j] = Math.sqrt(sum);
+      } else {
+        l[j * n + k] = sum / (l[k * n + k] as number);
+      }
+    }
+  }
+  // each row q of Q solves q R = a, i.e. q[j] = (a[j] - q[:j] . L[j, :j]) / L[j, j]
+  const out = new Float32Array(m * n);
+  const q = new Float64Array(n);
+  for (let i = 0; i < m; i++) {
+    const row = i * n;
+    for (let j = 0; j < n; j++) {
+      const lj = j * n;
+      let sum = x[row + j] as number;
+      for (let p = 0; p < j; p++) sum -= (q[p] as number) * (l[lj + p] as number);
+      q[j] = sum / (l[lj + j] as number);
+    }
+    for (let j = 0; j < n; j++) {
+      if (transpose) out[j * m + i] = q[j] as number;
+      else out[row + j] = q[j] as number;
+    }
+  }
+  return out;
 }

@@ -173,7 +173,12 @@ function toRun(example, variant, epochs, chapter, defaultEpochs) {
   return `to run: ${code(`tfgym example ${example}${v}${e} --seed S --results results/ch${chapter}.jsonl`)}`;
 }
 
-/** The accuracy table of the variants with book figures. */
+/** The book's figure, or `-` for a variant the book gives none for. */
+function bookCell(fig) {
+  return fig.testAccuracy === undefined ? '-' : pct(fig.testAccuracy);
+}
+
+/** The accuracy table: every variant at each book figure's epochs (a figure-less one at its settings' epochs). */
 function accuracyTable(name, ex, lines, notes) {
   const out = [
     row([
@@ -190,8 +195,10 @@ function accuracyTable(name, ex, lines, notes) {
     row(['---', '---:', '---:', '---:', '---', '---', '---:', '---', '---']),
   ];
   for (const [vname, variant] of Object.entries(ex.variants)) {
-    if (variant.figures.length === 0) continue;
-    for (const fig of variant.figures) {
+    if (variant.table) continue;
+    // A variant without a book figure (another data set, say) is listed at its settings' epochs.
+    const figures = variant.figures.length > 0 ? variant.figures : [{ epochs: variant.settings.epochs }];
+    for (const fig of figures) {
       const matching = lines.filter((l) => l.variant === vname && l.epochs === fig.epochs);
       const label = `\`${vname}\` (${cell(variant.script.replace(/^Chapter\d+\//, ''))})`;
       if (matching.length === 0) {
@@ -201,7 +208,7 @@ function accuracyTable(name, ex, lines, notes) {
           row([
             label,
             String(fig.epochs),
-            pct(fig.testAccuracy),
+            bookCell(fig),
             ex.dataHere ? 'not run: needs the full data set' : 'not yet run',
             '-',
             '-',
@@ -220,7 +227,7 @@ function accuracyTable(name, ex, lines, notes) {
           row([
             label,
             String(fig.epochs),
-            pct(fig.testAccuracy),
+            bookCell(fig),
             meanCell(accs),
             seedsCell(kept, (l) => pct(l.metrics.testAccuracy)),
             backend,

@@ -14,6 +14,7 @@ import { CifarFormatError } from '../../src/data/cifar.js';
 import { DownloadError } from '../../src/data/get-file.js';
 import { IdxFormatError } from '../../src/data/idx.js';
 import { ImageFormatError } from '../../src/data/png.js';
+import { TextFormatError } from '../../src/text/errors.js';
 import { bookVariant, loadBook } from '../../examples/book.js';
 import {
   checkVariant,
@@ -123,7 +124,7 @@ async function runMapped(run: () => Promise<ExampleOutcome>): Promise<ExampleOut
     ) {
       throw new UsageError(e.message);
     }
-    if (e instanceof IdxFormatError || e instanceof CifarFormatError)
+    if (e instanceof IdxFormatError || e instanceof CifarFormatError || e instanceof TextFormatError)
       throw new CliError(`corrupt data file: ${e.message}`);
     if (e instanceof DownloadError) throw new CliError(e.message);
     throw e;
@@ -355,7 +356,7 @@ export function register(program: Command): void {
     )
     .option(
       '--out <file>',
-      'air-quality-regression: write the test predictions there as CSV, and their plot beside it as SVG (default runs/air-quality-regression/predictions.csv); word2vec-skipgram, word2vec-cbow: write the word vectors there (word2vec text format); deep-dream, style-transfer: the PNG picture (default runs/<example>/...); wavenet: write the generated audio there (16-bit WAV; default runs/wavenet/VARIANT-seedS.wav)',
+      'air-quality-regression: write the test predictions there as CSV, and their plot beside it as SVG (default runs/air-quality-regression/predictions.csv); word2vec-skipgram, word2vec-cbow: write the word vectors there (word2vec text format); deep-dream, style-transfer: the PNG picture (default runs/<example>/...); wavenet: write the generated audio there (16-bit WAV; default runs/wavenet/VARIANT-seedS.wav); sentence-autoencoder: the cosine-similarity histogram (SVG), the loss curve beside it as loss.svg (default runs/sentence-autoencoder/cosine-similarity.svg)',
     )
     .option('--corpus <c>', 'word2vec-skipgram, word2vec-cbow: alice | wikitext-2 (same as --variant)')
     .option(

@@ -1,13 +1,10 @@
 /**
  * What the Chapter 6 examples share: finding their data files in the data folder, the
  * vocabulary the book builds from word counts (`collections.Counter.most_common`), sklearn's
- * `train_test_split` with a seeded shuffle, and the seeded recurrent layers (Keras 2 defaults:
- * Glorot-uniform kernels, orthogonal recurrent kernels, hard-sigmoid gates, tfjs' too).
+ * `train_test_split` with a seeded shuffle, and (re-exported from `models/recurrent.ts`) the seeded
+ * recurrent layers.
  */
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
-import { seededDropoutFunc } from '../../models/dropout.js';
-import { SeededInit } from '../../models/init.js';
 import { pathExists } from '../../src/io/files.js';
 import { DataNotFoundError } from '../../src/data/datasets.js';
 import type { Rng } from '../../src/rng/rng.js';
@@ -92,77 +89,8 @@ export function takeRows<T extends Int32Array | Float32Array>(data: T, rowSize: 
   return out;
 }
 
-/** The recurrent cells of Chapter 6. */
-export type CellKind = 'simpleRnn' | 'lstm' | 'gru';
-
-/** Options of {@link recurrent}. */
-export interface RecurrentArgs {
-  units: number;
-  returnSequences?: boolean;
-  dropout?: number;
-  recurrentDropout?: number;
-  stateful?: boolean;
-  inputShape?: number[];
-  batchInputShape?: number[];
-}
-
-/**
- * A Keras 2 recurrent layer with seeded initial weights (`init`) and dropout masks (`rng`):
- * tfjs' defaults are Keras 2's except that its initialisers and dropout masks are unseeded.
- */
-export function recurrent(kind: CellKind, a: RecurrentArgs, init: SeededInit, rng: Rng): tf.layers.Layer {
-  const args = {
-    units: a.units,
-    returnSequences: a.returnSequences ?? false,
-    kernelInitializer: init.glorotUniform(),
-    recurrentInitializer: init.orthogonal(),
-    dropout: a.dropout ?? 0,
-    recurrentDropout: a.recurrentDropout ?? 0,
-    dropoutFunc: seededDropoutFunc(rng),
-    ...(a.stateful ? { stateful: true } : {}),
-    ...(a.inputShape ? { inputShape: a.inputShape } : {}),
-    ...(a.batchInputShape ? { batchInputShape: a.batchInputShape } : {}),
-  };
-  switch (kind) {
-    case 'simpleRnn':
-      return tf.layers.simpleRNN(args);
-    case 'lstm':
-      return tf.layers.lstm(args);
-    case 'gru':
-      return tf.layers.gru(args);
-  }
-}
-
-/** The parts of a tfjs RNN layer and cell that {@link bidirectional} re-seeds. */
-interface RnnInternals {
-  cell: {
-    kernelInitializer: unknown;
-    recurrentInitializer: unknown;
-    dropoutFunc: unknown;
-  };
-}
-
-/**
- * Keras' `Bidirectional(layer)` (merge mode `concat`) over a {@link recurrent} layer. tfjs
- * clones the wrapped layer through its config, which drops the seeded `dropoutFunc` and gives
- * both directions the same initialiser seeds (identical starting weights): each direction gets
- * its own initialisers and mask stream back before the layer is built.
- */
-export function bidirectional(kind: CellKind, a: RecurrentArgs, init: SeededInit, rng: Rng): tf.layers.Layer {
-  const { inputShape, ...inner } = a;
-  const bi = tf.layers.bidirectional({
-    layer: recurrent(kind, inner, init, rng) as tf.RNN,
-    mergeMode: 'concat',
-    ...(inputShape ? { inputShape } : {}),
-  });
-  const dirs = bi as unknown as { forwardLayer: RnnInternals; backwardLayer: RnnInternals };
-  for (const layer of [dirs.forwardLayer, dirs.backwardLayer]) {
-    layer.cell.kernelInitializer = init.glorotUniform();
-    layer.cell.recurrentInitializer = init.orthogonal();
-    layer.cell.dropoutFunc = seededDropoutFunc(rng.fork());
-  }
-  return bi;
-}
+/** The seeded recurrent layers live in `models/recurrent.ts`; the Chapter 6 examples import them from here. */
+export { bidirectional, recurrent, type CellKind, type RecurrentArgs } from '../../models/recurrent.js';
 
 /** `0.1234`, or `n/a` for a missing value. */
 export function fmt(x: number | undefined, digits = 4): string {

@@ -1,7 +1,8 @@
 /**
- * Text utilities of the book's Chapters 5-6: Keras' tokenizer and sequence helpers, an
+ * Text utilities of the book's Chapters 5-7: Keras' tokenizer and sequence helpers, an
  * NLTK-like word and sentence tokenizer, character vocabularies, word-vector queries and the
- * file formats around them (word2vec, GloVe, `.npy`, Penn Treebank `.mrg`). Tensor-free.
+ * file formats around them (word2vec, GloVe, `.npy`, Penn Treebank `.mrg`, bAbI tasks,
+ * Reuters-21578 SGML). Tensor-free.
  * @module
  */
 export { TextFormatError } from './errors.js';
@@ -65,3 +66,21 @@ export {
   type TaggedWord,
   type TreeNode,
 } from './treebank.js';
+export {
+  babiSamples,
+  parseBabi,
+  readBabiFile,
+  type BabiQuestion,
+  type BabiSample,
+  type BabiStatement,
+  type BabiStory,
+  type BabiStoryScope,
+} from './babi.js';
+export {
+  decodeSgmlEntities,
+  parseReutersSgml,
+  readReutersDir,
+  readReutersSgml,
+  type ReutersCategories,
+  type ReutersDocument,
+} from './reuters.js';

@@ -4,9 +4,20 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bookFrame } from '../../examples/ch7/air-quality-regression.js';
+import {
+  NUM,
+  documentText,
+  isNumberToken,
+  rowCosines,
+  sentenceEmbeddings,
+  sentenceTokens,
+} from '../../examples/ch7/sentence-autoencoder.js';
 import type { ExampleOptions } from '../../examples/example.js';
 import { findExample } from '../../examples/index.js';
 import { useBackend } from '../../src/backends/index.js';
+import { Rng } from '../../src/rng/rng.js';
+import { WordVectors } from '../../src/text/embeddings.js';
+import { parseReutersSgml } from '../../src/text/reuters.js';
 
 const DATA = '../shared/datasets';
 const tmp = mkdtempSync(join(tmpdir(), 'tfgym-ch7-'));
@@ -102,5 +113,114 @@ describe('chapter 7 examples', () => {
   it('air-quality-regression refuses an unknown --missing', async () => {
     const ex = findExample('air-quality-regression');
     await expect(ex?.run(options({ missing: 'zero' }))).rejects.toThrow(/Unknown --missing "zero".*book, mean/);
+  });
+
+  it("babi-memnet --quick: the book's two-statement stories, the test file, the first 10 predictions", async () => {
+    const { r, text } = await run('babi-memnet', { variant: '1k' });
+    expect(r.metrics.testAccuracy).toBeGreaterThanOrEqual(0);
+    expect(r.metrics.testAccuracy).toBeLessThanOrEqual(1);
+    // 708 of the 1,000 test questions have their supporting statement in the book's window
+    expect(r.metrics['supportedFraction']).toBe(0.708);
+    expect(r.settings).toMatchObject({
+      trainSamples: 160,
+      testSamples: 64,
+      dataSet: 'en',
+      story: 'since-last-question',
+      // PAD + 21 words: 4 names, 5 verbs, to, the, 6 places, where, is, '.', '?'
+      vocabularySize: 22,
+      storyMaxlen: 14,
+      questionMaxlen: 4,
+      optimizer: 'rmsprop',
+      batchSize: 32,
+    });
+    expect(text).toContain('qa1_single-supporting-fact_test.txt');
+    expect(text).toContain("the book's get_data reads the training file for both sets");
+    expect(text).toMatch(/Epoch 1\/1.*loss: .* - acc: .* - val_loss: .* - val_acc: /);
+    expect(text).toContain('story\tquestion\tanswer\tprediction\n');
+    // story (two sentences), question, answer, prediction
+    const rows = text.match(/^[a-z ]+ \. [a-z ]+ \.\twhere is [a-z]+ \?\t[a-z]+\t[a-z]+$/gm) ?? [];
+    expect(rows).toHaveLength(10);
+  });
+
+  it('babi-memnet whole-story and 10k variants: longer stories that always hold the answer; the 10k file', async () => {
+    const whole = await run('babi-memnet', { variant: '1k-whole-story' });
+    expect(whole.r.metrics['supportedFraction']).toBe(1);
+    expect(whole.r.settings['storyMaxlen']).toBeGreaterThan(14);
+    expect(whole.r.settings['story']).toBe('whole-story');
+    const big = await run('babi-memnet', { variant: '10k' });
+    expect(big.r.settings).toMatchObject({ dataSet: 'en-10k', trainSamples: 160, vocabularySize: 22 });
+    expect(big.text).toContain('10000 training and 1000 test questions (en-10k)');
+  });
+
+  it("sentence-autoencoder text: the book's document text, number tokens, word vectors, cosines", () => {
+    const [doc] = parseReutersSgml(
+      '<REUTERS NEWID="1"><TEXT><TITLE>OIL &lt;BP> UP\n</TITLE><BODY>Prices rose 1,750 dlrs,\n   or 5.93 pct.\n Reuter\n&#3;</BODY></TEXT></REUTERS>',
+    );
+    if (!doc) throw new Error('no document');
+    expect(documentText(doc)).toBe('OIL <BP> UP. Prices rose 1,750 dlrs, or 5.93 pct. Reuter ');
+    expect(sentenceTokens('Prices rose 1,750 dlrs on 02-26, or -5.93 pct.')).toEqual([
+      'prices',
+      'rose',
+      NUM,
+      'dlrs',
+      'on',
+      NUM,
+      ',',
+      'or',
+      NUM,
+      'pct',
+      '.',
+    ]);
+    for (const w of ['1987', '1,750', '5.93', '02/26', '-1']) expect(isNumberToken(w)).toBe(true);
+    for (const w of ['1st', 'u.s.', '3-for-2', '.', ',', '--']) expect(isNumberToken(w)).toBe(false);
+
+    const glove = new WordVectors(['the', 'oil'], Float32Array.from([1, 2, 3, 5]), 2);
+    const e = sentenceEmbeddings(['PAD', 'UNK', 'oil', 'zinc', 'the'], glove, new Rng(1));
+    expect(e).toMatchObject({ dim: 2, covered: 2, words: 3 });
+    expect(Array.from(e.matrix.subarray(0, 2))).toEqual([0, 0]);
+    for (const v of e.matrix.subarray(2, 4)) expect(Math.abs(v)).toBeLessThanOrEqual(1);
+    expect(Array.from(e.matrix.subarray(4, 6))).toEqual([3, 5]);
+    expect(Array.from(e.matrix.subarray(8, 10))).toEqual([1, 2]);
+    // zinc: drawn around the sample's per-dimension mean (2, 3.5), std (1, 1.5)
+    expect(Math.abs((e.matrix[6] ?? 0) - 2)).toBeLessThan(5);
+
+    const c = rowCosines(Float32Array.from([1, 0, 1, 1, 0, 0]), Float32Array.from([2, 0, -1, -1, 1, 1]), 2);
+    expect(Array.from(c)).toEqual([1, -1, 0]);
+  });
+
+  it('sentence-autoencoder --quick: MSE per epoch, 32 cosines, histogram and loss SVGs at --out', async () => {
+    const out = join(tmp, 'ae', 'cos.svg');
+    const { r, text } = await run('sentence-autoencoder', { out });
+    expect(r.settings).toMatchObject({
+      trainSamples: 64,
+      testSamples: 32,
+      vocabularySize: 5000,
+      sequenceLength: 50,
+      embedSize: 100,
+      latentSize: 512,
+      optimizer: 'sgd',
+      batchSize: 64,
+      out,
+    });
+    expect(text).toContain('1000 documents, 878 with a category (the book\'s "topics")');
+    expect(r.metrics['wordsCovered']).toBeGreaterThan(80);
+    expect(r.metrics['wordsCovered']).toBeLessThanOrEqual(100);
+    for (const k of ['trainLoss', 'valLoss'] as const) expect(r.metrics[k]).toBeGreaterThan(0);
+    const cos = r.metrics['cosine'] as { count: number; min: number; max: number; median: number; inBookRange: number };
+    expect(cos.count).toBe(32);
+    expect(cos.min).toBeGreaterThanOrEqual(-1);
+    expect(cos.max).toBeLessThanOrEqual(1);
+    expect(text.match(/^-?\d\.\d{4}$/gm)).toHaveLength(11);
+    expect(text).toMatch(/^1\t\d\.\d{4}\t\d\.\d{4}$/m);
+    const svg = readFileSync(out, 'utf8');
+    const counts = [...svg.matchAll(/data-count="(\d+)"/g)].map((m) => Number(m[1]));
+    expect(counts).toHaveLength(10);
+    expect(counts.reduce((a, b) => a + b, 0)).toBe(32);
+    expect(readFileSync(join(tmp, 'ae', 'loss.svg'), 'utf8').match(/<path d="M/g)).toHaveLength(2);
+  });
+
+  it('sentence-autoencoder refuses an --out that is not an SVG file', async () => {
+    const ex = findExample('sentence-autoencoder');
+    await expect(ex?.run(options({ out: join(tmp, 'x.csv') }))).rejects.toThrow(/--out names the histogram's SVG/);
   });
 });

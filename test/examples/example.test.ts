@@ -245,6 +245,11 @@ describe('example --quick smoke runs (in-process, no tensor leaks)', () => {
     ['electricity-lstm', 'stateful'],
     ['functional-api', 'default'],
     ['air-quality-regression', 'default', { out: join(tmp, 'air-quality', 'predictions.csv') }],
+    ['sentence-autoencoder', 'default', { out: join(tmp, 'autoencoder', 'cosine.svg') }],
+    ['babi-memnet', '1k'],
+    ['babi-memnet', '10k'],
+    ['babi-memnet', '1k-whole-story'],
+    ['babi-memnet', '10k-whole-story'],
     ['custom-layers', 'default'],
     ['deep-dream', 'default', { out: join(tmp, 'dream', 'grid.png'), iterations: 1 }],
     ['style-transfer', 'default', { out: join(tmp, 'style', 'result.png'), iterations: 1 }],
@@ -297,6 +302,9 @@ describe('example --quick smoke runs (in-process, no tensor leaks)', () => {
         expect(r.metrics['features']).toBe('random-lsuv');
       } else if (name === 'air-quality-regression') {
         for (const k of ['trainMse', 'valMse', 'testMse']) expect(Number.isFinite(r.metrics[k])).toBe(true);
+      } else if (name === 'sentence-autoencoder') {
+        expect(Number.isFinite(r.metrics.trainLoss)).toBe(true);
+        expect(r.metrics['cosine']).toMatchObject({ count: 32 });
       } else if (name.startsWith('word2vec-')) {
         expect(Number.isFinite(r.metrics.trainLoss)).toBe(true);
         expect(r.settings).toMatchObject({ vocabularySize: 5000, embedSize: 300, windowSize: 1, trainSamples: 160 });

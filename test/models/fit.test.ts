@@ -230,6 +230,44 @@ describe('fit / evaluate', () => {
     x.dispose();
     y.dispose();
   });
+
+  it('multi-input models: inputs shuffled and split together, evaluate and predictClasses take arrays', async () => {
+    // y = sign(a - b) class: learnable only if the two inputs of an example stay together
+    const rng = new Rng(8);
+    const n = 128;
+    const av = Float32Array.from({ length: n }, () => rng.uniform(-1, 1));
+    const bv = Float32Array.from({ length: n }, () => rng.uniform(-1, 1));
+    const a = tf.tensor2d(av, [n, 1]);
+    const b = tf.tensor2d(bv, [n, 1]);
+    const y = tf
+      .oneHot(
+        tf.tensor1d(
+          Array.from(av, (v, i) => (v > (bv[i] ?? 0) ? 1 : 0)),
+          'int32',
+        ),
+        2,
+      )
+      .toFloat();
+    const ia = tf.input({ shape: [1] });
+    const ib = tf.input({ shape: [1] });
+    const joined = tf.layers.concatenate().apply([ia, ib]) as tf.SymbolicTensor;
+    const out = tf.layers.dense({ units: 2, activation: 'softmax' }).apply(joined) as tf.SymbolicTensor;
+    const m = tf.model({ inputs: [ia, ib], outputs: out });
+    m.compile({ optimizer: tf.train.adam(0.05), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+    try {
+      await fit(m, [a, b], y, { epochs: 1, batchSize: 32 });
+      const before = tf.memory().numTensors;
+      const h = await fit(m, [a, b], y, { epochs: 30, batchSize: 16, validationSplit: 0.25, rng: new Rng(2) });
+      expect(tf.memory().numTensors).toBe(before);
+      expect(h.history['val_acc']?.at(-1)).toBeGreaterThan(0.9);
+      expect(evaluate(m, [a, b], y)['acc']).toBeGreaterThan(0.9);
+      expect(predictClasses(m, [a, b])).toHaveLength(n);
+      await expect(fit(m, [a, b], y, { transformEpoch: (t) => t })).rejects.toThrow(/`transformEpoch`/);
+    } finally {
+      m.dispose();
+      tf.dispose([a, b, y]);
+    }
+  });
 });
 
 describe('confusion matrix', () => {

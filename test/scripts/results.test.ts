@@ -24,7 +24,10 @@ describe('RESULTS.md', () => {
   });
 });
 
-/** A small book: variant `a` with a figure at 10 epochs, `b` never run, `s` a shrinking study. */
+/**
+ * A small book: variant `a` with a figure at 10 epochs, `b` never run, `c` without a book figure
+ * (another data set, say), `s` a shrinking study.
+ */
 const BOOK = {
   examples: {
     toy: {
@@ -54,6 +57,18 @@ const BOOK = {
             testSamples: 100,
           },
           figures: [{ epochs: 10, testAccuracy: 0.5, cite: 'test' }],
+        },
+        c: {
+          script: 'Chapter09/toy_a.py on more data',
+          settings: {
+            epochs: 10,
+            batchSize: 128,
+            optimizer: 'sgd',
+            validationSplit: 0.2,
+            trainSamples: 1000,
+            testSamples: 100,
+          },
+          figures: [],
         },
         s: {
           script: 'Chapter09/toy_a.py',
@@ -137,6 +152,9 @@ describe('scripts/results.mjs on hand-made result lines', () => {
     line({ seed: 4, acc: 0.99, quick: true }),
     line({ seed: 1, acc: 0.8, epochs: 5 }),
     line({ seed: 1, acc: 0.7, trainSamples: 300 }),
+    line({ variant: 'c', seed: 1, acc: 0.6 }),
+    line({ variant: 'c', seed: 2, acc: 0.64 }),
+    line({ variant: 'c', seed: 3, acc: 0.66, epochs: 4 }),
     line({
       variant: 's',
       seed: 1,
@@ -174,6 +192,10 @@ describe('scripts/results.mjs on hand-made result lines', () => {
     expect(rowA).toContain('--seed S');
     expect(rowA).toContain('1m01s');
     expect(doc.split('\n').find((l) => l.startsWith('| `b`'))).toContain('| not yet run |');
+    // A variant without a book figure: a row at its settings' epochs, '-' for the book's figure.
+    const rowsC = doc.split('\n').filter((l) => l.startsWith('| `c` ('));
+    expect(rowsC).toHaveLength(1);
+    expect(rowsC[0]).toContain(`| 10 | - | ${pct(0.62)} ± ${(Math.SQRT2 * 2).toFixed(2)} (2 seeds, fewer than 3) |`);
 
     // The shrinking study: per fraction, 2 seeds, said to be fewer than 3.
     const full = doc.split('\n').find((l) => l.startsWith('| 1,000 (100%)'));
@@ -185,6 +207,7 @@ describe('scripts/results.mjs on hand-made result lines', () => {
     const other = doc.slice(doc.indexOf("Runs at other settings than the book's"));
     expect(other).toContain('5 epochs (book: 10)');
     expect(other).toContain('300 training images (book: 1,000)');
+    expect(other).toContain('4 epochs (book: 10)');
     expect(other).toContain(`${pct(0.8)} (1 seed, fewer than 3)`);
     expect(rowA).not.toContain(pct(0.8));
     expect(doc).not.toContain(pct(0.99)); // the --quick line
