@@ -30,10 +30,12 @@ export const TORSOS = ['mlp', 'book', 'minatar', 'nature', 'cnn'] as const;
 export type TorsoKind = (typeof TORSOS)[number];
 
 /** Weight initialisation schemes. */
-export const INITS = ['glorot', 'he', 'normal'] as const;
+export const INITS = ['glorot', 'he', 'normal', 'torch'] as const;
 /**
  * `glorot`: Keras' default (Glorot uniform, zero bias). `he`: He uniform (PyTorch-like).
  * `normal`: Keras 2's `"normal"` string, i.e. RandomNormal(mean 0, stddev 0.05), as the book uses.
+ * `torch`: PyTorch's default for `nn.Linear` and `nn.Conv2d` (`reset_parameters`: Kaiming uniform
+ * with a = sqrt(5), i.e. weights and biases uniform in +-1/sqrt(fanIn)), as CleanRL's networks get.
  */
 export type InitKind = (typeof INITS)[number];
 
@@ -103,7 +105,20 @@ function initializer(kind: InitKind, init: SeededInit): Initializer {
       return init.heUniform();
     case 'normal':
       return init.randomNormal(0, 0.05);
+    case 'torch':
+      // Kaiming uniform, a = sqrt(5): bound sqrt(6 / ((1 + a^2) fanIn)) = sqrt(3 * (1/3) / fanIn).
+      return init.varianceScaling(1 / 3, 'fanIn', 'uniform');
   }
+}
+
+/**
+ * The bias initialiser of `kind` for a layer with `fanIn` inputs per unit: zeros, except for
+ * `torch` (uniform in +-1/sqrt(fanIn), its seed drawn right after the layer's kernel seed).
+ */
+function biasInitializer(kind: InitKind, init: SeededInit, fanIn: number): Initializer {
+  if (kind !== 'torch') return init.zeros();
+  const bound = 1 / Math.sqrt(fanIn);
+  return init.randomUniform(-bound, bound);
 }
 
 /** Output side of a conv with this padding, or throws when the input is too small. */
@@ -195,36 +210,41 @@ export function buildQNetwork(opts: QNetworkOptions): tf.LayersModel {
     x = tf.layers
       .averagePooling2d({ name: 'input_pool', poolSize: pool, strides: pool, padding: 'valid' })
       .apply(x) as tf.SymbolicTensor;
+  /** Inputs per unit of a dense layer on `x` (its last dimension). */
+  const fanIn = (t: tf.SymbolicTensor): number => t.shape[t.shape.length - 1] as number;
+  /** Kernel, then bias initialiser of a dense layer on `t` (kernel seed first, as for every init). */
+  const denseInits = (t: tf.SymbolicTensor): { kernelInitializer: Initializer; biasInitializer: Initializer } => {
+    const kernelInitializer = initializer(init, seeded);
+    return { kernelInitializer, biasInitializer: biasInitializer(init, seeded, fanIn(t)) };
+  };
   conv.forEach((c, i) => {
+    const kernelSize = kernelSizeOf(c, x.shape[1] as number);
+    const kernelInitializer = initializer(init, seeded);
     x = tf.layers
       .conv2d({
         name: `conv${i + 1}`,
         filters: c.filters,
-        kernelSize: kernelSizeOf(c, x.shape[1] as number),
+        kernelSize,
         strides: c.stride,
         padding: c.padding ?? 'valid',
         activation: 'relu',
-        kernelInitializer: initializer(init, seeded),
-        biasInitializer: 'zeros',
+        kernelInitializer,
+        biasInitializer: biasInitializer(init, seeded, fanIn(x) * kernelSize[0] * kernelSize[1]),
       })
       .apply(x) as tf.SymbolicTensor;
   });
   if (inputShape.length > 1) x = tf.layers.flatten({ name: 'flatten' }).apply(x) as tf.SymbolicTensor;
   hidden.forEach((units, i) => {
     x = tf.layers
-      .dense({ name: `dense${i + 1}`, units, activation: 'relu', kernelInitializer: initializer(init, seeded) })
+      .dense({ name: `dense${i + 1}`, units, activation: 'relu', ...denseInits(x) })
       .apply(x) as tf.SymbolicTensor;
   });
 
   let q: tf.SymbolicTensor;
   const fixed: Array<{ layer: tf.layers.Layer; kernel: () => tf.Tensor }> = [];
   if (opts.dueling) {
-    const v = tf.layers
-      .dense({ name: 'value', units: 1, kernelInitializer: initializer(init, seeded) })
-      .apply(x) as tf.SymbolicTensor;
-    const a = tf.layers
-      .dense({ name: 'advantage', units: numActions, kernelInitializer: initializer(init, seeded) })
-      .apply(x) as tf.SymbolicTensor;
+    const v = tf.layers.dense({ name: 'value', units: 1, ...denseInits(x) }).apply(x) as tf.SymbolicTensor;
+    const a = tf.layers.dense({ name: 'advantage', units: numActions, ...denseInits(x) }).apply(x) as tf.SymbolicTensor;
     // A - mean(A) = A (I - J/n): a fixed linear map.
     const centre = tf.layers.dense({ name: 'advantage_centred', units: numActions, useBias: false, trainable: false });
     // V broadcast to every action: V * ones(1, n).
@@ -238,9 +258,7 @@ export function buildQNetwork(opts: QNetworkOptions): tf.LayersModel {
     });
     fixed.push({ layer: spread, kernel: () => tf.ones([1, numActions]) });
   } else {
-    q = tf.layers
-      .dense({ name: 'q', units: numActions, kernelInitializer: initializer(init, seeded) })
-      .apply(x) as tf.SymbolicTensor;
+    q = tf.layers.dense({ name: 'q', units: numActions, ...denseInits(x) }).apply(x) as tf.SymbolicTensor;
   }
   const model = tf.model({
     inputs: input,

@@ -308,7 +308,8 @@ export class AsyncVectorEnv<Obs = unknown, Act = unknown> implements VectorEnv<O
   reset(opts: VectorResetOptions = {}): [AnyTypedArray, Info[]] {
     this.checkOpen();
     const mask = checkResetArgs(opts, this.numEnvs);
-    if (mask !== null && !this.started) throw new Error('reset: the first reset must reset every sub-env (no resetMask)');
+    if (mask !== null && !this.started)
+      throw new Error('reset: the first reset must reset every sub-env (no resetMask)');
     for (const s of this.slots) {
       const seeds: (number | undefined)[] = [];
       for (let i = s.start; i < s.start + s.count; i++) seeds.push(seedOf(opts.seed, i));
@@ -344,7 +345,9 @@ export class AsyncVectorEnv<Obs = unknown, Act = unknown> implements VectorEnv<O
       }
     }
     this.command(CMD_STEP, 'step');
-    if (disabled) for (let i = 0; i < this.numEnvs; i++) this.ended[i] = (this.terminated[i] as number) | (this.truncated[i] as number);
+    if (disabled)
+      for (let i = 0; i < this.numEnvs; i++)
+        this.ended[i] = (this.terminated[i] as number) | (this.truncated[i] as number);
     return [this.obs, this.rewards, this.terminated, this.truncated, this.infos];
   }
 

@@ -216,7 +216,8 @@ export class SyncVectorEnv<Obs, Act> implements VectorEnv<Obs, Act> {
    */
   reset(opts: VectorResetOptions = {}): [AnyTypedArray, Info[]] {
     const mask = checkResetArgs(opts, this.numEnvs);
-    if (mask !== null && !this.started) throw new Error('reset: the first reset must reset every sub-env (no resetMask)');
+    if (mask !== null && !this.started)
+      throw new Error('reset: the first reset must reset every sub-env (no resetMask)');
     const infos: Info[] = [];
     for (let i = 0; i < this.numEnvs; i++) {
       if (mask !== null && !mask[i]) {

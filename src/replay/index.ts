@@ -2,3 +2,4 @@
 export * from './replay-memory.js';
 export * from './prioritized.js';
 export * from './sum-tree.js';
+export * from './multi-env.js';

@@ -112,7 +112,11 @@ describe('SyncVectorEnv', () => {
     venv.step([0, 0]);
     const [obs, r, term] = venv.step([0, 0]);
     // Env 0 (2 steps long) ended; its row holds its final observation.
-    expect([Array.from(obs), Array.from(r), Array.from(term)]).toEqual([[px(o0, 2), px(o1, 2)], [-2, -2], [1, 0]]);
+    expect([Array.from(obs), Array.from(r), Array.from(term)]).toEqual([
+      [px(o0, 2), px(o1, 2)],
+      [-2, -2],
+      [1, 0],
+    ]);
     expect(() => venv.step([0, 0])).toThrow(/sub-env 0 ended on an earlier step; in 'disabled' autoreset mode/);
     // Reset env 0 alone, with a seed of the caller's choosing: env 1 keeps its state and row.
     const [after, infos] = venv.reset({ seed: [99, 12345], resetMask: [true, false] });
@@ -120,7 +124,11 @@ describe('SyncVectorEnv', () => {
     expect(Array.from(after)).toEqual([px(o99, 0), px(o1, 2)]);
     expect(infos).toEqual([{ t: 0, offset: o99 }, {}]);
     const [next, r2, term2] = venv.step([0, 0]);
-    expect([Array.from(next), Array.from(r2), Array.from(term2)]).toEqual([[px(o99, 1), px(o1, 3)], [1.5, 0], [0, 1]]);
+    expect([Array.from(next), Array.from(r2), Array.from(term2)]).toEqual([
+      [px(o99, 1), px(o1, 3)],
+      [1.5, 0],
+      [0, 1],
+    ]);
     // Every action reached its env: no step was swallowed by an autoreset.
     expect(toys[0]!.actions).toHaveLength(3);
     expect(toys[1]!.actions).toHaveLength(3);
