@@ -44,7 +44,7 @@ export class MultiEnvReplay {
     }
   }
 
-  /** The capacity of each env's column for a memory of `capacity` shared by `numEnvs` envs (SB3: `buffer_size // n_envs`). */
+  /** Each env's column capacity in a memory of `capacity` shared by `numEnvs` envs (SB3: `buffer_size // n_envs`). */
   static columnCapacityFor(capacity: number, numEnvs: number): number {
     return Math.max(1, Math.floor(capacity / numEnvs));
   }
