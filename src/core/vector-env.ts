@@ -115,9 +115,10 @@ export function batchSpace(space: Space<unknown>, n: number): Space<unknown> {
     return new MultiDiscrete(new Array<number>(n).fill(space.n), new Array<number>(n).fill(space.start));
   }
   if (space instanceof Box) {
-    const tile = (v: Float64Array): number[] => {
-      const out: number[] = [];
-      for (let i = 0; i < n; i++) out.push(...v);
+    // Copied in place: spreading an image-sized bound into push() overflows the call stack.
+    const tile = (v: Float64Array): Float64Array => {
+      const out = new Float64Array(v.length * n);
+      for (let i = 0; i < n; i++) out.set(v, i * v.length);
       return out;
     };
     return new Box(tile(space.low), tile(space.high), [n, ...space.shape], space.dtype);

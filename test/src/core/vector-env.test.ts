@@ -173,6 +173,13 @@ describe('SyncVectorEnv', () => {
     expect(() => v.reset({ seed: [1] })).toThrow(/seed array must have 2 entries/);
   });
 
+  it('batches image-sized Box spaces (bounds copied, not spread)', () => {
+    const s = batchSpace(new Box(0, 255, [400, 400, 3], 'uint8'), 3) as Box;
+    expect(s.shape).toEqual([3, 400, 400, 3]);
+    expect(s.high.length).toBe(3 * 480_000);
+    expect(s.high[3 * 480_000 - 1]).toBe(255);
+  });
+
   it.each([
     [new Discrete(3, 1), 2, 'MultiDiscrete([3, 3], start=[1, 1])'],
     [new Box(-1, 1, [2], 'float32'), 3, 'Box(-1, 1, [3, 2], float32)'],
