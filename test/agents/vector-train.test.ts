@@ -2,7 +2,7 @@
 // normalizer statistics), sync and async vector envs giving the same trajectories, env-step
 // counting of training rounds and target syncs, tabular-q and random over N envs, tensor hygiene,
 // and DQN with --num-envs 4 solving CartPole.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -19,7 +19,7 @@ import { MemorySink, nullSink, TAGS } from '../../src/metrics/sink.js';
 import { Rng } from '../../src/rng/rng.js';
 import { DqnAgent } from '../../agents/dqn.js';
 import { resolveDqnConfig, type DqnConfig } from '../../agents/dqn-config.js';
-import { train as trainRun } from '../../agents/run.js';
+import { evaluate as evaluateRun, train as trainRun } from '../../agents/run.js';
 import { ConfigError } from '../../agents/config.js';
 import { RunOptionsError } from '../../src/io/run-dir.js';
 import { train, type TrainEvent, type TypedEnv, type TypedVectorEnv } from '../../agents/trainer.js';
@@ -178,6 +178,35 @@ describe('DQN over N envs: exact resume', () => {
       venv.close();
       agent.dispose();
     }
+  });
+});
+
+describe('normalization statistics reach the evaluations', () => {
+  it('the final greedy evaluation, tfgym eval of the latest checkpoint and of best/ all normalize as in training', async () => {
+    const runDir = join(dir, 'normalized');
+    const r = await trainRun({
+      agent: 'dqn',
+      env: 'CartPole-v1',
+      config: { ...TINY, normalizeObservation: true, normalizeReward: true },
+      numEnvs: 2,
+      seed: 4,
+      totalSteps: 200,
+      evalEvery: 100,
+      evalEpisodes: 3,
+      finalEvalEpisodes: 3,
+      runDir,
+    });
+    const latest = await evaluateRun({ runDir, model: 'latest', epsilon: 0, episodes: 3 });
+    expect(latest.returns).toEqual(r.finalEval?.returns);
+    const best = JSON.parse(readFileSync(join(runDir, 'best', 'eval.json'), 'utf8')) as Record<string, unknown>;
+    const stats = best['observationStats'] as { count: number; mean: number[] };
+    expect(stats.mean).toHaveLength(4);
+    expect(stats.count).toBeGreaterThan(100);
+    const fromBest = await evaluateRun({ runDir, model: 'best', episodes: 3 });
+    expect(fromBest.returns).toHaveLength(3);
+    // Without the statistics the best model cannot be played as trained: a clear error.
+    writeFileSync(join(runDir, 'best', 'eval.json'), JSON.stringify({ ...best, observationStats: undefined }));
+    await expect(evaluateRun({ runDir, model: 'best', episodes: 1 })).rejects.toThrow(/no observation statistics/);
   });
 });
 
