@@ -36,6 +36,9 @@ export {
   type CifarBatch,
 } from '../src/data/cifar.js';
 export { ImageFormatError, decodePng, resizeRgb, type RgbImage } from '../src/data/png.js';
+export { decodeJpeg, isJpeg } from '../src/data/jpeg.js';
+export { encodePng, writePng } from '../src/data/png-encode.js';
+export { decodeImage, readImage } from '../src/data/image.js';
 export { readTar, type TarEntry } from '../src/data/tar.js';
 export { BOOK_CIFAR_AUGMENTATION, augmentImages, type AugmentOptions } from '../src/data/augment.js';
 export { TextFormatError } from '../src/text/errors.js';

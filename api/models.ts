@@ -33,8 +33,35 @@ export {
 } from '../models/mnist-mlp.js';
 export { LENET_BOOK, lenet, type LeNetOptions } from '../models/lenet.js';
 export { ResetAfterGRU, ResetAfterGRUCell, gruResetAfter, type ResetAfterGruArgs } from '../models/gru.js';
+export {
+  NOISY_ACTIVATIONS,
+  NOISY_SIGMA0,
+  NoisyDense,
+  noiseShape,
+  noisyDense,
+  noisyLayers,
+  resetModelNoise,
+  setModelNoisy,
+  type NoisyActivation,
+  type NoisyDenseArgs,
+} from '../models/noisy-dense.js';
+export { CategoricalQ, categoricalPolicyModel, type CategoricalQArgs } from '../models/categorical-q.js';
 export { CIFAR10_CNN_ARCHS, cifar10Cnn, type Cifar10CnnArch, type Cifar10CnnOptions } from '../models/cifar10-cnn.js';
 export { VGG16_BGR_MEAN, copyWeightsByName, vgg16, vgg16Preprocess, type Vgg16Options } from '../models/vgg16.js';
+export {
+  BOOK_WAVENET,
+  BOOK_WAVENET_PARAMS,
+  WavenetGenerator,
+  receptiveField,
+  wavenet,
+  wavenetDilations,
+  wavenetDilationsOf,
+  wavenetEvaluate,
+  wavenetTrainStep,
+  type FragmentBatch,
+  type StepMetrics,
+  type WavenetOptions,
+} from '../models/wavenet.js';
 export {
   evaluate as evaluateModel,
   fit,
@@ -50,6 +77,7 @@ export {
   CsvLogger,
   EarlyStopping,
   LearningRateScheduler,
+  ReduceLROnPlateau,
   ModelCheckpoint,
   ProgressLogger,
   TensorBoard,
@@ -58,12 +86,14 @@ export {
   type EarlyStoppingOptions,
   type ModelCheckpointOptions,
   type MonitorMode,
+  type ReduceLROnPlateauOptions,
   type TextSink,
 } from '../models/callbacks.js';
 export {
   DEFAULT_LEARNING_RATES,
   OPTIMIZER_NAMES,
   disposeModelAndOptimizer,
+  disposeOptimizer,
   getLearningRate,
   makeOptimizer,
   setLearningRate,
@@ -73,7 +103,15 @@ export { accuracy, confusionMatrix, formatConfusionMatrix } from '../models/metr
 export { countParams, modelSummary, type ParamCounts } from '../models/summary.js';
 export { SeededInit, type Initializer } from '../models/init.js';
 export { SeededDropout, dropout, type SeededDropoutArgs } from '../models/dropout.js';
-export { KERAS2_DEFAULTS, KerasAdam, KerasRMSprop } from '../models/keras-optimizers.js';
+export { KERAS2_DEFAULTS, KerasAdadelta, KerasAdam, KerasRMSprop } from '../models/keras-optimizers.js';
+export {
+  minimizeLbfgs,
+  type LbfgsIteration,
+  type LbfgsOptions,
+  type LbfgsResult,
+  type LbfgsStop,
+  type Objective,
+} from '../models/lbfgs.js';
 export { imagesToTensor, oneHotLabels } from '../models/data-tensors.js';
 export { ModelArgumentError } from '../models/validate.js';
 export { fileSystemHandler, loadModel, saveModel } from '../src/io/model-io.js';

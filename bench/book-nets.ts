@@ -1,12 +1,13 @@
 /**
  * The book's networks that are not a plain stack of layers, as bench workloads: the skip-gram
- * (two inputs merged by a dot product, Ch5), WaveNet (residual and skip connections, Ch7) and
+ * (two inputs merged by a dot product, Ch5), WaveNet (residual and skip connections, Ch4) and
  * the DCGAN (two models and three calls per step, Ch4). Each is described by a small spec that
  * the PyTorch peer (bench/pytorch-peer.py) reads too, so both sides build the same net; sizes
  * are parameters so tests and the kernel audit can build small versions.
  */
 import * as tf from '@tensorflow/tfjs';
 import { shapeSize } from '../src/core/spaces.js';
+import { wavenet as wavenetModel } from '../models/wavenet.js';
 import { Rng } from '../src/rng/rng.js';
 import { seededTensor } from './compute-workloads.js';
 import type { PreparedWorkload, Workload } from './harness.js';
@@ -20,13 +21,10 @@ export interface SkipgramSpec {
 }
 
 /**
- * WaveNet as basveeling/wavenet builds it (the book's layer dump): a causal Conv1D (kernel 2, with
- * bias), then one gated stage per dilation (tanh and sigmoid causal convs, kernel 2, no bias;
- * their product feeds a 1x1 residual conv added to the stage input and a 1x1 skip conv, no bias),
- * sum of skips, relu, 1x1 conv, relu, 1x1 conv, softmax over `bins` at every step; categorical
- * cross-entropy against the next sample; SGD lr 0.001, momentum 0.9, Nesterov (basveeling's
- * default). The last stage's residual conv is left out: its output reaches nothing, so Keras'
- * model (and its parameter count, 4,129,536 for the book's sizes) does not contain it.
+ * WaveNet as basveeling/wavenet builds it (the book's layer dump; the network is
+ * `models/wavenet.ts`'s): a causal Conv1D, one gated stage per dilation with residual and skip
+ * 1x1 convs, softmax over `bins` at every step; categorical cross-entropy against the next
+ * sample; SGD lr 0.001, momentum 0.9, Nesterov (basveeling's default).
  */
 export interface WavenetSpec {
   net: 'wavenet';
@@ -68,9 +66,6 @@ export const BOOK_NET_SPECS: Readonly<Record<string, BookNetSpec>> = {
   dcgan: { net: 'dcgan', batch: 128, latent: 100 },
 };
 
-/** The parameter count of the book's WaveNet summary (Ch7). */
-export const BOOK_WAVENET_PARAMS = 4_129_536;
-
 function glorot(rng: Rng): ReturnType<typeof tf.initializers.glorotUniform> {
   return tf.initializers.glorotUniform({ seed: rng.nextSeed() });
 }
@@ -100,74 +95,12 @@ export function buildSkipgram(s: SkipgramSpec, rng: Rng): tf.LayersModel {
   return tf.model({ inputs: [word, context], outputs: out });
 }
 
-/** Left zero-padding of `[B, T, C]` along time: with a `valid` conv after it, a causal conv. */
-class CausalPad extends tf.layers.Layer {
-  static readonly className = 'TfgymCausalPad';
-
-  constructor(private readonly amount: number) {
-    super({});
-  }
-
-  override computeOutputShape(s: tf.Shape | tf.Shape[]): tf.Shape {
-    const [b = null, t = null, c = null] = (Array.isArray(s[0]) ? s[0] : s) as tf.Shape;
-    return [b, t === null ? null : t + this.amount, c];
-  }
-
-  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
-    const x = Array.isArray(inputs) ? (inputs[0] as tf.Tensor) : inputs;
-    return tf.pad(x, [
-      [0, 0],
-      [this.amount, 0],
-      [0, 0],
-    ]);
-  }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), amount: this.amount };
-  }
-}
-
-/** The WaveNet model: input `[B, length, bins]` one-hot, output `[B, length, bins]` softmax. */
+/**
+ * The WaveNet model: input `[B, length, bins]` one-hot, output `[B, length, bins]` softmax; the
+ * factory of `models/wavenet.ts`, which the `wavenet` example trains too.
+ */
 export function buildWavenet(s: WavenetSpec, rng: Rng): tf.LayersModel {
-  // tfjs' Conv1D refuses `causal` padding: pad on the left, then a `valid` conv.
-  const causal = (
-    x: tf.SymbolicTensor,
-    dilation: number,
-    useBias: boolean,
-    activation: 'linear' | 'tanh' | 'sigmoid',
-  ): tf.SymbolicTensor => {
-    const padded = new CausalPad(dilation).apply(x) as tf.SymbolicTensor;
-    return tf.layers
-      .conv1d({
-        filters: s.filters,
-        kernelSize: 2,
-        dilationRate: dilation,
-        padding: 'valid',
-        useBias,
-        activation,
-        kernelInitializer: glorot(rng),
-      })
-      .apply(padded) as tf.SymbolicTensor;
-  };
-  const pointwise = (x: tf.SymbolicTensor, filters: number, useBias: boolean): tf.SymbolicTensor =>
-    tf.layers.conv1d({ filters, kernelSize: 1, useBias, kernelInitializer: glorot(rng) }).apply(x) as tf.SymbolicTensor;
-  const input = tf.input({ shape: [s.length, s.bins] });
-  let out = causal(input, 1, true, 'linear');
-  const skips: tf.SymbolicTensor[] = [];
-  s.dilations.forEach((d, i) => {
-    const gate = tf.layers
-      .multiply()
-      .apply([causal(out, d, false, 'tanh'), causal(out, d, false, 'sigmoid')]) as tf.SymbolicTensor;
-    // The last stage's residual output reaches nothing (see WavenetSpec): not built.
-    if (i < s.dilations.length - 1)
-      out = tf.layers.add().apply([out, pointwise(gate, s.filters, false)]) as tf.SymbolicTensor;
-    skips.push(pointwise(gate, s.filters, false));
-  });
-  let y = skips.length > 1 ? (tf.layers.add().apply(skips) as tf.SymbolicTensor) : (skips[0] ?? out);
-  y = tf.layers.activation({ activation: 'relu' }).apply(y) as tf.SymbolicTensor;
-  y = tf.layers.activation({ activation: 'relu' }).apply(pointwise(y, s.bins, true)) as tf.SymbolicTensor;
-  y = tf.layers.activation({ activation: 'softmax' }).apply(pointwise(y, s.bins, true)) as tf.SymbolicTensor;
-  return tf.model({ inputs: input, outputs: y });
+  return wavenetModel({ fragmentLength: s.length, bins: s.bins, filters: s.filters, dilations: s.dilations, rng });
 }
 
 /**
@@ -428,7 +361,7 @@ export const skipgram = bookWorkload(
  */
 export const wavenet = bookWorkload(
   'wavenet',
-  'Ch7 WaveNet train step: 1152x256 one-hot, causal conv 256, 10 gated stages (dilations 1-512), 1x1 convs, softmax 256; batch 2, SGD Nesterov',
+  'Ch4 WaveNet train step: 1152x256 one-hot, causal conv 256, 10 gated stages (dilations 1-512), 1x1 convs, softmax 256; batch 2, SGD Nesterov',
   ['wasm', 'native', 'tensorflow'],
   3,
   1,

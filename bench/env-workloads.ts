@@ -52,40 +52,75 @@ function catchWorkload(rgb: boolean): Workload {
   };
 }
 
-/** Vector steps per timed run of the vector-env workloads (each steps N envs). */
-const VECTOR_STEPS_PER_RUN = 2_000;
+/** An env of the vector-env workloads: its id, make options and action count. */
+interface VectorEnvCase {
+  /** Workload name prefix. */
+  readonly label: string;
+  readonly id: string;
+  readonly options: Record<string, unknown>;
+  readonly actions: number;
+  readonly about: string;
+  /** Vector steps per timed run (fewer for dear steps, so that N = 8 stays a few seconds). */
+  readonly vectorSteps: number;
+}
 
 /**
- * `CartPole-v1` in a vector env of `n` envs, stepped in this thread (`SyncVectorEnv`) or in worker
- * threads (`AsyncVectorEnv`, one worker per env up to the cores): the rate is env steps per second
- * (N per vector step). CartPole's step is a few hundred nanoseconds, so this measures the vector
- * env's own overhead, the worst case for worker threads: the wake-up round trip is paid per vector step.
+ * The vector-env cases, from the cheapest step to the dearest: CartPole (a few hundred
+ * nanoseconds: the vector env's own overhead, the worst case for worker threads, which pay a
+ * wake-up round trip per vector step), MinAtar Breakout (10x10x4 boolean frames), and the book's
+ * Catch (400x400 frames drawn, resized to 80x80 and stacked by 4 every step: tens of microseconds).
  */
-function vectorWorkload(kind: 'sync' | 'async', n: number): Workload {
+const VECTOR_CASES: readonly VectorEnvCase[] = [
+  { label: 'cartpole', id: 'CartPole-v1', options: {}, actions: 2, about: 'CartPole-v1', vectorSteps: 2_000 },
+  {
+    label: 'breakout',
+    id: 'MinAtar/Breakout-v1',
+    options: {},
+    actions: 3,
+    about: 'MinAtar/Breakout-v1',
+    vectorSteps: 2_000,
+  },
+  {
+    label: 'catch-book',
+    id: 'Catch-v0',
+    options: { book: true },
+    actions: 3,
+    about: "Catch-v0 with the book's preprocessing (80x80x4 stacks)",
+    vectorSteps: 200,
+  },
+];
+
+/**
+ * One env of {@link VECTOR_CASES} in a vector env of `n` envs, stepped in this thread
+ * (`SyncVectorEnv`) or in worker threads (`AsyncVectorEnv`, one worker per env up to the cores):
+ * the rate is env steps per second (N per vector step).
+ */
+function vectorWorkload(c: VectorEnvCase, kind: 'sync' | 'async', n: number): Workload {
   return {
-    name: `cartpole-vec-${kind}-${n}`,
-    description: `CartPole-v1 x${n}, ${kind === 'sync' ? 'SyncVectorEnv' : 'AsyncVectorEnv (worker_threads)'}: ${VECTOR_STEPS_PER_RUN} vector steps, random actions, next-step autoreset`,
+    name: `${c.label}-vec-${kind}-${n}`,
+    description: `${c.about} x${n}, ${kind === 'sync' ? 'SyncVectorEnv' : 'AsyncVectorEnv (worker_threads)'}: ${c.vectorSteps} vector steps, random actions, next-step autoreset`,
     backends: [JS_BACKEND],
     setup() {
       const venv =
         kind === 'sync'
-          ? new SyncVectorEnv(Array.from({ length: n }, () => () => make<Float32Array, number>('CartPole-v1')))
-          : new AsyncVectorEnv<Float32Array, number>('CartPole-v1', { numEnvs: n });
+          ? new SyncVectorEnv(Array.from({ length: n }, () => () => make<ArrayLike<number>, number>(c.id, c.options)))
+          : new AsyncVectorEnv<ArrayLike<number>, number>(c.id, { numEnvs: n, envOptions: c.options });
       const rng = new Rng(5);
-      const actions = Array.from({ length: VECTOR_STEPS_PER_RUN }, () =>
-        Int32Array.from({ length: n }, () => rng.nextInt(2)),
+      const actions = Array.from({ length: c.vectorSteps }, () =>
+        Int32Array.from({ length: n }, () => rng.nextInt(c.actions)),
       );
       venv.reset({ seed: 5 });
       let sink = 0;
       return {
         run() {
-          for (let i = 0; i < VECTOR_STEPS_PER_RUN; i++) sink += venv.step(actions[i] as Int32Array)[1][0] as number;
+          for (let i = 0; i < c.vectorSteps; i++) sink += venv.step(actions[i] as Int32Array)[1][0] as number;
         },
         dispose() {
-          if (sink < 0) throw new Error('unreachable');
+          // Rewards may be negative (Catch's -1): only a non-number would be wrong.
+          if (Number.isNaN(sink)) throw new Error('reward sum is NaN');
           venv.close();
         },
-        items: VECTOR_STEPS_PER_RUN * n,
+        items: c.vectorSteps * n,
         itemName: 'steps',
       };
     },
@@ -94,11 +129,10 @@ function vectorWorkload(kind: 'sync' | 'async', n: number): Workload {
   };
 }
 
-/** CartPole-v1 vector envs, sync and async, for N = 1, 2, 4, 8. */
-export const VECTOR_WORKLOADS: Workload[] = [1, 2, 4, 8].flatMap((n) => [
-  vectorWorkload('sync', n),
-  vectorWorkload('async', n),
-]);
+/** Vector envs, sync and async, for N = 1, 2, 4, 8, on CartPole, MinAtar Breakout and the book's Catch. */
+export const VECTOR_WORKLOADS: Workload[] = VECTOR_CASES.flatMap((c) =>
+  [1, 2, 4, 8].flatMap((n) => [vectorWorkload(c, 'sync', n), vectorWorkload(c, 'async', n)]),
+);
 
 /** Catch-v0 stepping with the observation frame drawn every step. */
 export const catchStep = catchWorkload(false);

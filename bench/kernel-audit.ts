@@ -337,7 +337,7 @@ export const AUDIT_NETS: AuditNet[] = [
   },
   {
     name: 'wavenet',
-    description: 'Ch7 WaveNet, small: 64 steps x 32 bins, 32 filters, dilations 1, 2, 4, 8; batch 2, SGD',
+    description: 'Ch4 WaveNet, small: 64 steps x 32 bins, 32 filters, dilations 1, 2, 4, 8; batch 2, SGD',
     prepare: (seed) =>
       prepareWavenet({ net: 'wavenet', length: 64, bins: 32, filters: 32, dilations: [1, 2, 4, 8], batch: 2 }, seed),
   },

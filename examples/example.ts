@@ -36,7 +36,7 @@ export interface ExampleOptions {
   save?: string;
   /** A saved model to load (cifar10-predict). */
   model?: string;
-  /** Weights file (vgg16: a converted Keras model.json). */
+  /** Weights file (vgg16, vgg16-features, deep-dream, style-transfer: a converted Keras model.json). */
   weights?: string;
   /** Image files to classify. */
   images?: string[];
@@ -44,17 +44,31 @@ export interface ExampleOptions {
   labels?: string;
   /** Fraction list for the shrinking-training-set study. */
   fractions?: number[];
-  /** alice-char-rnn: sample the generated characters at this temperature (default: greedy). */
+  /**
+   * alice-char-rnn: sample the generated characters at this temperature (default: greedy);
+   * wavenet: the generated samples' (default 1, the book's).
+   */
   temperature?: number;
+  /** wavenet: seconds of audio to generate after training. */
+  seconds?: number;
   /** air-quality-regression: `-200` readings as values (`book`, default) or as missing (`mean`). */
   missing?: string;
   /**
    * air-quality-regression: the predictions CSV (the SVG plot goes beside it); word2vec-skipgram
-   * and word2vec-cbow: the word vectors, in word2vec text format.
+   * and word2vec-cbow: the word vectors, in word2vec text format; deep-dream and style-transfer:
+   * the PNG picture; wavenet: the generated WAV.
    */
   out?: string;
   /** sentiment-cnn word2vec variants: word vectors in word2vec text format (`word2vec-skipgram --out`). */
   vectors?: string;
+  /** style-transfer: the content picture (PNG or JPEG). */
+  content?: string;
+  /** style-transfer: the style picture (PNG or JPEG). */
+  style?: string;
+  /** deep-dream: the picture's longer side in pixels; style-transfer: the side of the square picture. */
+  size?: number;
+  /** deep-dream: gradient-ascent steps per layer; style-transfer: L-BFGS iterations. */
+  iterations?: number;
   /** Where the Keras-like log goes. */
   log: TextSink;
   /** Download progress (bytes so far, total) when a dataset is fetched into the cache. */

@@ -1,7 +1,8 @@
 /** Shared by the VGG16 examples (Chapters 2 and 3): converted weights and photos as VGG16 inputs. */
 import * as tf from '@tensorflow/tfjs';
 import { copyWeightsByName } from '../models/vgg16.js';
-import { decodePng, resizeRgb } from '../src/data/png.js';
+import { decodeImage } from '../src/data/image.js';
+import { resizeRgb } from '../src/data/png.js';
 import { pathExists, readBytes } from '../src/io/files.js';
 import { loadModel } from '../src/io/model-io.js';
 import { ExampleArgumentError } from './example.js';
@@ -35,10 +36,10 @@ export async function loadVgg16Weights(model: tf.LayersModel, path: string): Pro
 }
 
 /**
- * A PNG resized to `side`x`side` (224 for VGG16, as `load_img(target_size=(224, 224))`), as a
+ * A PNG or JPEG resized to `side`x`side` (224 for VGG16, as `load_img(target_size=(224, 224))`), as a
  * `[1, side, side, 3]` float RGB tensor in [0, 255]; the caller disposes it.
  */
 export function loadPngTensor(file: string, side = 224): tf.Tensor4D {
-  const img = resizeRgb(decodePng(readBytes(file), file), side, side);
+  const img = resizeRgb(decodeImage(readBytes(file), file), side, side);
   return tf.tensor4d(Float32Array.from(img.data), [1, side, side, 3]);
 }

@@ -21,6 +21,7 @@ import { cifar10CnnExample } from './ch3/cifar10-cnn.js';
 import { cifar10PredictExample } from './ch3/cifar10-predict.js';
 import { mnistLenetExample } from './ch3/mnist-lenet.js';
 import { vgg16Example } from './ch3/vgg16.js';
+import { wavenetExample } from './ch4/wavenet.js';
 import { sentimentCnnExample } from './ch5/sentiment-cnn.js';
 import { word2vecCbowExample } from './ch5/word2vec-cbow.js';
 import { word2vecSkipgramExample } from './ch5/word2vec-skipgram.js';
@@ -30,7 +31,9 @@ import { posTaggingExample } from './ch6/pos-tagging.js';
 import { sentimentLstmExample } from './ch6/sentiment-lstm.js';
 import { airQualityRegressionExample } from './ch7/air-quality-regression.js';
 import { customLayersExample } from './ch7/custom-layers.js';
+import { deepDreamExample } from './ch7/deep-dream.js';
 import { functionalApiExample } from './ch7/functional-api.js';
+import { styleTransferExample } from './ch7/style-transfer.js';
 import type { ExampleDef } from './example.js';
 
 /** The registry, in book order. */
@@ -44,6 +47,8 @@ export const EXAMPLES: readonly ExampleDef[] = [
   cifar10CnnExample,
   cifar10PredictExample,
   vgg16Example,
+  // Chapter 4: Generative Adversarial Networks and WaveNet
+  wavenetExample,
   // Chapter 5: Word Embeddings
   word2vecSkipgramExample,
   word2vecCbowExample,
@@ -57,6 +62,8 @@ export const EXAMPLES: readonly ExampleDef[] = [
   functionalApiExample,
   airQualityRegressionExample,
   customLayersExample,
+  deepDreamExample,
+  styleTransferExample,
 ];
 
 /** The example named `name`, or undefined. */

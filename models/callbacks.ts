@@ -341,3 +341,84 @@ export class TensorBoard implements Callback {
     this.sink.flush();
   }
 }
+
+/** Options of {@link ReduceLROnPlateau} (Keras 2.0's defaults). */
+export interface ReduceLROnPlateauOptions {
+  /** Quantity watched (default `val_loss`). */
+  monitor?: string;
+  /** The rate is multiplied by this on a plateau (default 0.1). */
+  factor?: number;
+  /** Epochs without improvement before the rate is cut (default 10). */
+  patience?: number;
+  mode?: MonitorMode;
+  /** Smallest change that counts as an improvement (Keras 2.0's `epsilon`, default 1e-4). */
+  minDelta?: number;
+  /** Epochs after a cut during which no plateau is counted (default 0). */
+  cooldown?: number;
+  /** Lower bound of the rate (default 0). */
+  minLr?: number;
+  /** Called after each cut (e.g. to print it). */
+  onReduce?: (epoch: number, lr: number) => void;
+}
+
+/**
+ * Keras 2.0's ReduceLROnPlateau: when the monitored quantity has not improved by `minDelta` for
+ * `patience` epochs, the optimizer's rate is multiplied by `factor` (not below `minLr`), then
+ * `cooldown` epochs pass before waiting starts again. Logs the rate as `lr` each epoch. Counts
+ * as Keras 2.0 does: the first cut comes at the `patience + 1`-th epoch without improvement;
+ * after a cut the wait restarts at 1, so (without cooldown) the next comes `patience` epochs later.
+ */
+export class ReduceLROnPlateau implements Callback {
+  private best = 0;
+  private wait = 0;
+  private cooldownCounter = 0;
+  private readonly mode: 'min' | 'max';
+
+  constructor(private readonly opts: ReduceLROnPlateauOptions = {}) {
+    this.mode = resolveMode(
+      checkOneOf('mode', opts.mode ?? 'auto', ['auto', 'min', 'max'] as const),
+      opts.monitor ?? 'val_loss',
+    );
+    const factor = opts.factor ?? 0.1;
+    if (!(factor > 0 && factor < 1)) throw new RangeError(`ReduceLROnPlateau: factor must be in (0, 1), got ${factor}`);
+    checkNonNegativeInt('patience', opts.patience ?? 10);
+    checkNonNegativeInt('cooldown', opts.cooldown ?? 0);
+    checkNonNegativeFloat('minDelta', opts.minDelta ?? 1e-4);
+    checkNonNegativeFloat('minLr', opts.minLr ?? 0);
+  }
+
+  onTrainBegin(): void {
+    this.wait = 0;
+    this.cooldownCounter = 0;
+    this.best = this.mode === 'min' ? Infinity : -Infinity;
+  }
+
+  onEpochEnd(epoch: number, logs: Logs, ctx: TrainContext): void {
+    const opt = ctx.model.optimizer;
+    const lr = getLearningRate(opt);
+    if (lr === undefined) throw new Error('ReduceLROnPlateau: this optimizer has no learning rate to reduce.');
+    logs['lr'] = lr;
+    const value = logs[this.opts.monitor ?? 'val_loss'];
+    if (value === undefined || Number.isNaN(value)) return;
+    const delta = this.opts.minDelta ?? 1e-4;
+    if (this.cooldownCounter > 0) {
+      this.cooldownCounter--;
+      this.wait = 0;
+    }
+    const improved = this.mode === 'min' ? value < this.best - delta : value > this.best + delta;
+    if (improved) {
+      this.best = value;
+      this.wait = 0;
+    } else if (this.cooldownCounter === 0) {
+      const minLr = this.opts.minLr ?? 0;
+      if (this.wait >= (this.opts.patience ?? 10) && lr > minLr + minLr * 1e-4) {
+        const next = Math.max(lr * (this.opts.factor ?? 0.1), minLr);
+        setLearningRate(opt, next);
+        this.cooldownCounter = this.opts.cooldown ?? 0;
+        this.wait = 0;
+        this.opts.onReduce?.(epoch, next);
+      }
+      this.wait++;
+    }
+  }
+}

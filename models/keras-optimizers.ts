@@ -12,22 +12,35 @@
  *   when its epsilon is `epsilon / sqrt(1 - beta2^t)`: {@link KerasAdam} sets that before every
  *   step and runs tfjs' update (so the native backend's fused Adam still applies).
  *
- * Both stay subclasses of tfjs' classes: slot variables, `getWeights`/`setWeights`, disposal and
+ * - Adadelta. Keras 2.0: `a = rho * a + (1 - rho) * g^2; update = g * sqrt(d + epsilon) /
+ *   sqrt(a + epsilon); p -= lr * update; d = rho * d + (1 - rho) * update^2`, lr 1.0, rho 0.95,
+ *   epsilon 1e-8. tfjs divides by the accumulator *before* this step's gradient enters it, so
+ *   its first step moves every weight by `lr * g` (the full gradient at lr 1.0) where Keras'
+ *   moves it by about `sqrt(epsilon / (1 - rho))`: {@link KerasAdadelta} applies Keras' rule
+ *   (fused into one pass per weight on the native backend).
+ *
+ * All stay subclasses of tfjs' classes: slot variables, `getWeights`/`setWeights`, disposal and
  * learning-rate schedules work as for tfjs' own.
  */
 import * as tf from '@tensorflow/tfjs';
-import { adamInternals, rmsPropInternals } from '../src/backends/optimizer-internals.js';
+import {
+  adadeltaInternals,
+  adamInternals,
+  rmsPropInternals,
+  tryFusedStep,
+} from '../src/backends/optimizer-internals.js';
 import { checkPositiveFloat, checkRate } from './validate.js';
 
 type VariableGradients = Parameters<tf.Optimizer['applyGradients']>[0];
 
 /**
  * Keras 2.0's defaults: `RMSprop(lr=0.001, rho=0.9, epsilon=1e-8)`, `Adam(lr=0.001, beta_1=0.9, beta_2=0.999,
- * epsilon=1e-8)`.
+ * epsilon=1e-8)`, `Adadelta(lr=1.0, rho=0.95, epsilon=1e-8)`.
  */
 export const KERAS2_DEFAULTS = {
   rmsprop: { learningRate: 0.001, rho: 0.9, epsilon: 1e-8 },
   adam: { learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 },
+  adadelta: { learningRate: 1.0, rho: 0.95, epsilon: 1e-8 },
 } as const;
 
 /** The (name, gradient) pairs of an `applyGradients` argument, in order. */
@@ -106,5 +119,50 @@ export class KerasAdam extends tf.AdamOptimizer {
 
   override getConfig(): tf.serialization.ConfigDict {
     return { ...super.getConfig(), epsilon: this.kerasEpsilon };
+  }
+}
+
+/** Keras 2.0's Adadelta (Zeiler 2012; the accumulator updated before it divides the step). */
+export class KerasAdadelta extends tf.AdadeltaOptimizer {
+  constructor(
+    learningRate: number = KERAS2_DEFAULTS.adadelta.learningRate,
+    rho: number = KERAS2_DEFAULTS.adadelta.rho,
+    epsilon: number = KERAS2_DEFAULTS.adadelta.epsilon,
+  ) {
+    super(
+      checkPositiveFloat('learningRate', learningRate),
+      checkRate('rho', rho),
+      checkPositiveFloat('epsilon', epsilon),
+    );
+  }
+
+  override applyGradients(variableGradients: VariableGradients): void {
+    if (tryFusedStep('keras-adadelta', this, variableGradients)) return;
+    const self = adadeltaInternals(this);
+    gradientList(variableGradients).forEach(([name, gradient], i) => {
+      const value = tf.engine().registeredVariables[name];
+      if (value === undefined) return;
+      // tfjs' slot layout (by position, `<var>/accum_grad` and `<var>/accum_var`), made for every
+      // variable with or without a gradient, so getWeights/setWeights are tfjs'.
+      const a = (self.accumulatedGrads[i] ??= {
+        originalName: `${name}/accum_grad`,
+        variable: tf.tidy(() => tf.zerosLike(value).variable(false)),
+      }).variable;
+      const d = (self.accumulatedUpdates[i] ??= {
+        originalName: `${name}/accum_var`,
+        variable: tf.tidy(() => tf.zerosLike(value).variable(false)),
+      }).variable;
+      if (gradient === undefined) return;
+      tf.tidy(() => {
+        // Float32 ops in the order of the native backend's fused rule, so both give the same bits.
+        const newA = tf.add(tf.mul(a, self.rho), tf.mul(tf.square(gradient), 1 - self.rho));
+        const update = tf.div(tf.mul(gradient, tf.sqrt(tf.add(d, self.epsilon))), tf.sqrt(tf.add(newA, self.epsilon)));
+        const newD = tf.add(tf.mul(d, self.rho), tf.mul(tf.square(update), 1 - self.rho));
+        a.assign(newA);
+        d.assign(newD);
+        value.assign(tf.add(tf.mul(update, -self.learningRate), value));
+      });
+    });
+    self.incrementIterations();
   }
 }

@@ -5,24 +5,25 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { learningRateOf, modelOwnsOptimizer, setLearningRateField } from '../src/backends/optimizer-internals.js';
-import { KerasAdam, KerasRMSprop } from './keras-optimizers.js';
+import { KerasAdadelta, KerasAdam, KerasRMSprop } from './keras-optimizers.js';
 import { checkOneOf, checkPositiveFloat } from './validate.js';
 
 /** Optimizer names used by the book's examples. */
-export const OPTIMIZER_NAMES = ['sgd', 'rmsprop', 'adam'] as const;
+export const OPTIMIZER_NAMES = ['sgd', 'rmsprop', 'adam', 'adadelta'] as const;
 /** One of {@link OPTIMIZER_NAMES}. */
 export type OptimizerName = (typeof OPTIMIZER_NAMES)[number];
 
-/** Keras 2 default learning rates: SGD 0.01, RMSprop 0.001, Adam 0.001. */
+/** Keras 2 default learning rates: SGD 0.01, RMSprop 0.001, Adam 0.001, Adadelta 1.0. */
 export const DEFAULT_LEARNING_RATES: Readonly<Record<OptimizerName, number>> = {
   sgd: 0.01,
   rmsprop: 0.001,
   adam: 0.001,
+  adadelta: 1.0,
 };
 
 /**
  * A fresh optimizer as `keras.optimizers.<Name>()` would build it.
- * @param name sgd | rmsprop | adam
+ * @param name sgd | rmsprop | adam | adadelta
  * @param learningRate defaults to Keras' value for that optimizer
  */
 export function makeOptimizer(name: string, learningRate?: number): tf.Optimizer {
@@ -37,6 +38,9 @@ export function makeOptimizer(name: string, learningRate?: number): tf.Optimizer
     case 'adam':
       // Keras 2.0's Adam (0.9, 0.999, epsilon 1e-8 on the uncorrected sqrt(v)).
       return new KerasAdam(lr);
+    case 'adadelta':
+      // Keras 2.0's Adadelta (rho 0.95, epsilon 1e-8, the new accumulator in the step).
+      return new KerasAdadelta(lr);
   }
 }
 
@@ -68,5 +72,14 @@ export function disposeModelAndOptimizer(model: tf.LayersModel): void {
   // tfjs disposes the optimizer itself only when it built it from a name.
   const owned = modelOwnsOptimizer(model);
   model.dispose();
-  if (opt && !owned) opt.dispose();
+  if (opt && !owned) disposeOptimizer(opt);
+}
+
+/**
+ * Disposes an optimizer completely: tfjs 4.22's MomentumOptimizer.dispose frees its momentum
+ * scalar and accumulators but not the learning-rate scalar of its SGDOptimizer base.
+ */
+export function disposeOptimizer(opt: tf.Optimizer): void {
+  opt.dispose();
+  if (opt.getClassName() === 'Momentum') tf.SGDOptimizer.prototype.dispose.call(opt);
 }

@@ -16,12 +16,21 @@
  * layers with fixed, non-trainable kernels. The model stays a plain tfjs layers model that
  * any tfjs program can load.
  *
+ * Rainbow's heads (Hessel et al. 2018), each an option: `numAtoms` > 1 makes the output C51's
+ * logits `[batch, numActions, numAtoms]` (Bellemare et al. 2017; softmax over the atoms and the
+ * loss in `agents/distributional-loss.ts`), the dueling combination then applied per atom to the
+ * logits as Rainbow does (the fixed maps act on the action axis, moved last by `permute` layers);
+ * `noisy` makes the dense layers after the torso and the head {@link NoisyDense} layers
+ * (Fortunato et al. 2018, factorised noise, their own initialisation), which need tfgym's layer
+ * registered to load (importing `models/noisy-dense.ts`).
+ *
  * Layers get explicit names (`conv1`, `dense1`, `q`, ...) so saved weight names are stable,
  * and every initialiser its own seed drawn from an {@link Rng} in layer order.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../src/rng/rng.js';
 import { SeededInit, type Initializer } from './init.js';
+import { NoisyDense, NOISY_SIGMA0 } from './noisy-dense.js';
 import { checkOneOf, checkPositiveInt, invalidValueMessage, ModelArgumentError } from './validate.js';
 
 /** Names of the built-in torsos. */
@@ -68,6 +77,15 @@ export interface QNetworkOptions {
   readonly conv?: readonly ConvSpec[];
   /** Dueling head. Default false. */
   readonly dueling?: boolean;
+  /**
+   * Atoms of C51's return distribution per action (Bellemare et al. 2017: 51); 1 (default): one
+   * Q-value per action, output `[batch, numActions]`; above 1: logits `[batch, numActions, numAtoms]`.
+   */
+  readonly numAtoms?: number;
+  /** Noisy dense layers after the torso and in the head (Fortunato et al. 2018). Default false. */
+  readonly noisy?: boolean;
+  /** Initial noise scale sigma0 of the noisy layers (default 0.5, the paper's). */
+  readonly noisySigma0?: number;
   /** Initialisation. Default `glorot`. */
   readonly init?: InitKind;
   /** Source of the initialisers' seeds; without one tfjs draws unseeded weights. */
@@ -151,7 +169,29 @@ export function buildQNetwork(opts: QNetworkOptions): tf.LayersModel {
       invalidValueMessage('inputShape', 'a non-empty shape of positive integers', inputShape),
     );
   }
+  const numAtoms = checkPositiveInt('numAtoms', opts.numAtoms ?? 1);
+  const noisy = opts.noisy === true;
   const seeded = new SeededInit(opts.rng);
+  /** A dense layer after the torso: tfjs' Dense, or NoisyDense (its own init) when `noisy`. */
+  /** A dense layer on `on` (its last dimension is the fan-in of `torch` biases); kernel seed first, then bias seed. */
+  const dense = (
+    name: string,
+    units: number,
+    activation: 'relu' | 'linear',
+    on: tf.SymbolicTensor,
+  ): tf.layers.Layer => {
+    if (noisy)
+      return new NoisyDense({ name, units, activation, rng: opts.rng, sigma0: opts.noisySigma0 ?? NOISY_SIGMA0 });
+    const kernelInitializer = initializer(init, seeded);
+    const fanIn = on.shape[on.shape.length - 1] as number;
+    return tf.layers.dense({
+      name,
+      units,
+      activation,
+      kernelInitializer,
+      biasInitializer: biasInitializer(init, seeded, fanIn),
+    });
+  };
   const defaultHidden = torso === 'mlp' ? [64, 64] : torso === 'minatar' ? [128] : torso === 'cnn' ? [256] : [512];
   const hidden = [...(opts.hiddenSizes ?? defaultHidden)];
   hidden.forEach((u) => checkPositiveInt('units', u));
@@ -210,13 +250,6 @@ export function buildQNetwork(opts: QNetworkOptions): tf.LayersModel {
     x = tf.layers
       .averagePooling2d({ name: 'input_pool', poolSize: pool, strides: pool, padding: 'valid' })
       .apply(x) as tf.SymbolicTensor;
-  /** Inputs per unit of a dense layer on `x` (its last dimension). */
-  const fanIn = (t: tf.SymbolicTensor): number => t.shape[t.shape.length - 1] as number;
-  /** Kernel, then bias initialiser of a dense layer on `t` (kernel seed first, as for every init). */
-  const denseInits = (t: tf.SymbolicTensor): { kernelInitializer: Initializer; biasInitializer: Initializer } => {
-    const kernelInitializer = initializer(init, seeded);
-    return { kernelInitializer, biasInitializer: biasInitializer(init, seeded, fanIn(t)) };
-  };
   conv.forEach((c, i) => {
     const kernelSize = kernelSizeOf(c, x.shape[1] as number);
     const kernelInitializer = initializer(init, seeded);
@@ -229,41 +262,56 @@ export function buildQNetwork(opts: QNetworkOptions): tf.LayersModel {
         padding: c.padding ?? 'valid',
         activation: 'relu',
         kernelInitializer,
-        biasInitializer: biasInitializer(init, seeded, fanIn(x) * kernelSize[0] * kernelSize[1]),
+        biasInitializer: biasInitializer(init, seeded, (x.shape[3] as number) * kernelSize[0] * kernelSize[1]),
       })
       .apply(x) as tf.SymbolicTensor;
   });
   if (inputShape.length > 1) x = tf.layers.flatten({ name: 'flatten' }).apply(x) as tf.SymbolicTensor;
   hidden.forEach((units, i) => {
-    x = tf.layers
-      .dense({ name: `dense${i + 1}`, units, activation: 'relu', ...denseInits(x) })
-      .apply(x) as tf.SymbolicTensor;
+    x = dense(`dense${i + 1}`, units, 'relu', x).apply(x) as tf.SymbolicTensor;
   });
 
+  const apply = (layer: tf.layers.Layer, t: tf.SymbolicTensor | tf.SymbolicTensor[]): tf.SymbolicTensor =>
+    layer.apply(t) as tf.SymbolicTensor;
+  /** `[batch, numActions * numAtoms]` -> `[batch, numActions, numAtoms]` (C51) or unchanged. */
+  const atoms = (t: tf.SymbolicTensor, name: string, rows: number): tf.SymbolicTensor =>
+    numAtoms > 1 ? apply(tf.layers.reshape({ name, targetShape: [rows, numAtoms] }), t) : t;
+  /** Swaps the action and atom axes of `[batch, rows, numAtoms]` (C51 only). */
+  const swap = (t: tf.SymbolicTensor, name: string): tf.SymbolicTensor =>
+    numAtoms > 1 ? apply(tf.layers.permute({ name, dims: [2, 1] }), t) : t;
   let q: tf.SymbolicTensor;
   const fixed: Array<{ layer: tf.layers.Layer; kernel: () => tf.Tensor }> = [];
   if (opts.dueling) {
-    const v = tf.layers.dense({ name: 'value', units: 1, ...denseInits(x) }).apply(x) as tf.SymbolicTensor;
-    const a = tf.layers.dense({ name: 'advantage', units: numActions, ...denseInits(x) }).apply(x) as tf.SymbolicTensor;
-    // A - mean(A) = A (I - J/n): a fixed linear map.
+    const v = atoms(apply(dense('value', numAtoms, 'linear', x), x), 'value_atoms', 1);
+    const a = atoms(apply(dense('advantage', numActions * numAtoms, 'linear', x), x), 'advantage_atoms', numActions);
+    // A - mean(A) = A (I - J/n): a fixed linear map (per atom, on the action axis moved last).
     const centre = tf.layers.dense({ name: 'advantage_centred', units: numActions, useBias: false, trainable: false });
     // V broadcast to every action: V * ones(1, n).
     const spread = tf.layers.dense({ name: 'value_spread', units: numActions, useBias: false, trainable: false });
-    const ac = centre.apply(a) as tf.SymbolicTensor;
-    const vs = spread.apply(v) as tf.SymbolicTensor;
-    q = tf.layers.add({ name: 'q' }).apply([vs, ac]) as tf.SymbolicTensor;
+    const ac = apply(centre, swap(a, 'advantage_by_atom'));
+    const vs = apply(spread, swap(v, 'value_by_atom'));
+    if (numAtoms > 1) {
+      const sum = apply(tf.layers.add({ name: 'q_by_atom' }), [vs, ac]);
+      q = apply(tf.layers.permute({ name: 'q', dims: [2, 1] }), sum);
+    } else {
+      q = apply(tf.layers.add({ name: 'q' }), [vs, ac]);
+    }
     fixed.push({
       layer: centre,
       kernel: () => tf.sub(tf.eye(numActions), tf.fill([numActions, numActions], 1 / numActions)),
     });
     fixed.push({ layer: spread, kernel: () => tf.ones([1, numActions]) });
+  } else if (numAtoms > 1) {
+    q = atoms(apply(dense('q_logits', numActions * numAtoms, 'linear', x), x), 'q', numActions);
   } else {
-    q = tf.layers.dense({ name: 'q', units: numActions, ...denseInits(x) }).apply(x) as tf.SymbolicTensor;
+    q = apply(dense('q', numActions, 'linear', x), x);
   }
   const model = tf.model({
     inputs: input,
     outputs: q,
-    name: opts.name ?? `q_${torso}${opts.dueling ? '_dueling' : ''}`,
+    name:
+      opts.name ??
+      `q_${torso}${opts.dueling ? '_dueling' : ''}${numAtoms > 1 ? `_c51x${numAtoms}` : ''}${noisy ? '_noisy' : ''}`,
   });
   for (const f of fixed) {
     const k = tf.tidy(f.kernel);

@@ -7,7 +7,7 @@
 // them stays as written. With --check nothing is written: the exit code is 1 when RESULTS.md
 // differs from what would be written (or a region is missing), 0 otherwise.
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Thrown for bad input files: printed as one line, exit code 1. */
@@ -97,6 +97,15 @@ function differences(line, variant) {
     d.push(`validation split ${st.validationSplit} (book: ${s.validationSplit})`);
   if (s.optimizer !== undefined && st.optimizer !== s.optimizer)
     d.push(`optimizer ${st.optimizer} (book: ${s.optimizer})`);
+  // Pretrained word vectors: the book's files are not here, so runs read others; say which, and
+  // how much of the vocabulary they cover (the number that decides how much they can help).
+  if (s.vectors !== undefined && basename(String(st.vectors ?? '')) !== s.vectors) {
+    const cov = line.metrics?.vectorCoverage;
+    const covText = typeof cov === 'number' ? `, covering ${(cov * 100).toFixed(1)}% of the vocabulary` : '';
+    d.push(
+      `vectors ${st.vectors === undefined ? 'none' : basename(String(st.vectors))}${covText} (book: ${s.vectors})`,
+    );
+  }
   return d;
 }
 
@@ -293,7 +302,7 @@ function metricsTable(name, ex, lines, notes) {
       out.push(
         row([
           label,
-          String(kept[0].epochs),
+          String(kept[0].epochs ?? '-'),
           ...metrics.map((m) =>
             metricMeanCell(
               m.format,

@@ -1,5 +1,5 @@
 /**
- * `tfgym example list` and `tfgym example NAME [--variant V] ...`: the book's Chapters 1-3 and 5-7
+ * `tfgym example list` and `tfgym example NAME [--variant V] ...`: the book's Chapters 1-7
  * networks trained and evaluated with the book's settings, next to the book's figures.
  * `--results FILE` appends the run's result line (see `examples/results.ts`) for RESULTS.md.
  */
@@ -47,6 +47,7 @@ interface ExampleFlags {
   fractions?: number[];
   logdir?: string;
   temperature?: number;
+  seconds?: number;
   cell?: string;
   stateful?: boolean;
   missing?: string;
@@ -55,6 +56,10 @@ interface ExampleFlags {
   embeddings?: string;
   trainable?: string;
   vectors?: string;
+  content?: string;
+  style?: string;
+  size?: number;
+  iterations?: number;
 }
 
 /** One entry per example: name, chapter, description, the book's figure per variant. */
@@ -136,6 +141,8 @@ function summary(o: ExampleOutcome, chapter: number): string {
   if (acc === undefined && typeof rmse === 'number') return `test RMSE ${rmse.toFixed(4)} (scaled) ${epochs}`;
   if (acc === undefined && typeof o.metrics.trainLoss === 'number')
     return `training loss ${o.metrics.trainLoss.toFixed(4)} ${epochs}`;
+  const picture = o.metrics['out'];
+  if (acc === undefined && typeof picture === 'string') return `picture written to ${picture}`;
   if (acc === undefined) return 'done';
   // The book's figure at these epochs, else its first one: either way its epochs are said.
   const figures = bookVariant(o.example, o.variant)?.figures ?? [];
@@ -154,8 +161,9 @@ async function runExample(name: string, flags: ExampleFlags, argv: readonly stri
   if (flags.cell !== undefined && name !== 'pos-tagging') throw new UsageError('--cell is an option of pos-tagging');
   if (flags.stateful === true && name !== 'electricity-lstm')
     throw new UsageError('--stateful is an option of electricity-lstm');
-  if (flags.temperature !== undefined && name !== 'alice-char-rnn')
-    throw new UsageError('--temperature is an option of alice-char-rnn');
+  if (flags.temperature !== undefined && name !== 'alice-char-rnn' && name !== 'wavenet')
+    throw new UsageError('--temperature is an option of alice-char-rnn and wavenet');
+  if (flags.seconds !== undefined && name !== 'wavenet') throw new UsageError('--seconds is an option of wavenet');
   const word2vec = name === 'word2vec-skipgram' || name === 'word2vec-cbow';
   if (flags.corpus !== undefined && !word2vec)
     throw new UsageError('--corpus is an option of word2vec-skipgram and word2vec-cbow');
@@ -165,6 +173,17 @@ async function runExample(name: string, flags: ExampleFlags, argv: readonly stri
     ['--vectors', flags.vectors],
   ] as const)
     if (v !== undefined && name !== 'sentiment-cnn') throw new UsageError(`${flag} is an option of sentiment-cnn`);
+  const art = name === 'deep-dream' || name === 'style-transfer';
+  for (const [flag, v] of [
+    ['--size', flags.size],
+    ['--iterations', flags.iterations],
+  ] as const)
+    if (v !== undefined && !art) throw new UsageError(`${flag} is an option of deep-dream and style-transfer`);
+  for (const [flag, v] of [
+    ['--content', flags.content],
+    ['--style', flags.style],
+  ] as const)
+    if (v !== undefined && name !== 'style-transfer') throw new UsageError(`${flag} is an option of style-transfer`);
   if (flags.trainable !== undefined && flags.trainable !== 'true' && flags.trainable !== 'false')
     throw new UsageError(`--trainable must be true or false, got "${flags.trainable}"`);
   // sentiment-cnn: --embeddings, --trainable and --variant transfer together name one variant.
@@ -228,9 +247,14 @@ async function runExample(name: string, flags: ExampleFlags, argv: readonly stri
     ...(flags.labels !== undefined ? { labels: flags.labels } : {}),
     ...(flags.fractions !== undefined ? { fractions: flags.fractions } : {}),
     ...(flags.temperature !== undefined ? { temperature: flags.temperature } : {}),
+    ...(flags.seconds !== undefined ? { seconds: flags.seconds } : {}),
     ...(flags.missing !== undefined ? { missing: flags.missing } : {}),
     ...(flags.out !== undefined ? { out: flags.out } : {}),
     ...(flags.vectors !== undefined ? { vectors: flags.vectors } : {}),
+    ...(flags.content !== undefined ? { content: flags.content } : {}),
+    ...(flags.style !== undefined ? { style: flags.style } : {}),
+    ...(flags.size !== undefined ? { size: flags.size } : {}),
+    ...(flags.iterations !== undefined ? { iterations: flags.iterations } : {}),
   };
   let tensorboard: TensorBoardSink | undefined;
   if (flags.logdir !== undefined) {
@@ -271,7 +295,7 @@ function commandLine(cmd: Command): string[] {
 export function register(program: Command): void {
   const cmd = program
     .command('example')
-    .description("train and evaluate the networks of the book's chapters 1-3 and 5-7 (`tfgym example list`)")
+    .description("train and evaluate the networks of the book's chapters 1-7 (`tfgym example list`)")
     .argument('<name>', 'example name, or "list"')
     .option('--variant <v>', 'variant of the example (see list)')
     .option('--epochs <n>', "epochs (default: the book's)", intArg(1, 100000))
@@ -290,16 +314,40 @@ export function register(program: Command): void {
     )
     .option('--save <dir>', 'save the trained model there (tfjs layers format)')
     .option('--model <dir>', 'cifar10-predict: the saved model to load')
-    .option('--weights <path>', 'vgg16, vgg16-features: model.json of a Keras VGG16 converted to tfjs layers format')
-    .option('--image <file>', 'image to classify (PNG; repeatable)', collect)
+    .option(
+      '--weights <path>',
+      'vgg16, vgg16-features, deep-dream, style-transfer: model.json of a Keras VGG16 converted to tfjs layers format',
+    )
+    .option(
+      '--image <file>',
+      'image to classify (PNG or JPEG; repeatable); deep-dream: the picture to dream on',
+      collect,
+    )
+    .option('--content <file>', 'style-transfer: the content picture (PNG or JPEG)')
+    .option('--style <file>', 'style-transfer: the style picture (PNG or JPEG)')
+    .option(
+      '--size <n>',
+      "deep-dream: the picture's longer side (default: its own size); style-transfer: side of the square picture (default 400)",
+      intArg(32, 4096),
+    )
+    .option(
+      '--iterations <n>',
+      'deep-dream: gradient-ascent steps per layer (default 3); style-transfer: L-BFGS iterations (default 100)',
+      intArg(1, 1000000),
+    )
     .option('--logdir <dir>', 'write TensorBoard events and training.csv (per-epoch metrics) there')
     .option('--labels <file>', 'vgg16: class names, one per line (ImageNet order)')
     .option('--cell <c>', 'pos-tagging: the recurrent cell, gru | lstm | bilstm (same as --variant)')
     .option('--stateful', 'electricity-lstm: the stateful LSTM (same as --variant stateful)')
     .option(
       '--temperature <t>',
-      "alice-char-rnn: sample the generated characters at this temperature (default: greedy, the book's)",
+      "alice-char-rnn: sample the generated characters at this temperature (default: greedy, the book's); wavenet: the generated samples (default 1, the book's)",
       floatArg(1e-6, 100),
+    )
+    .option(
+      '--seconds <s>',
+      "wavenet: seconds of audio to generate after training (default: the variant's, book 1, small 2)",
+      floatArg(1e-3, 3600),
     )
     .option(
       '--missing <how>',
@@ -307,7 +355,7 @@ export function register(program: Command): void {
     )
     .option(
       '--out <file>',
-      'air-quality-regression: write the test predictions there as CSV, and their plot beside it as SVG (default runs/air-quality-regression/predictions.csv); word2vec-skipgram, word2vec-cbow: write the word vectors there (word2vec text format)',
+      'air-quality-regression: write the test predictions there as CSV, and their plot beside it as SVG (default runs/air-quality-regression/predictions.csv); word2vec-skipgram, word2vec-cbow: write the word vectors there (word2vec text format); deep-dream, style-transfer: the PNG picture (default runs/<example>/...); wavenet: write the generated audio there (16-bit WAV; default runs/wavenet/VARIANT-seedS.wav)',
     )
     .option('--corpus <c>', 'word2vec-skipgram, word2vec-cbow: alice | wikitext-2 (same as --variant)')
     .option(

@@ -3,14 +3,17 @@
  *
  * Observation: the screen after the step, `Uint8Array` of shape `[size, size, 1]` (HWC, white
  * 255 on black 0). The array is reused by the next `reset`/`step` (copy it to keep it), so the
- * steady-state loop allocates no frames.
+ * steady-state loop allocates no frames. With `hideBallAfter` k > 0, observations after the first
+ * k leave the ball out; `render()` (for people) and `info` always show the true positions.
  */
 import { BaseEnv } from '../../src/core/env-base.js';
 import type { EnvMetadata, Info, RenderMode, RgbFrame, StepResult } from '../../src/core/env.js';
 import { Box, Discrete } from '../../src/core/spaces.js';
 import {
+  ballVisible,
   CATCH_ACTIONS,
   catchGeometry,
+  checkHideBallAfter,
   initial,
   observe,
   render,
@@ -24,6 +27,11 @@ import {
 export interface CatchOptions {
   /** Screen side in pixels: 400 (the book's, default), 200, 80 or 40; the rules scale exactly. */
   size?: number;
+  /**
+   * Memory variant: observations show the ball only in the first `hideBallAfter` frames (the reset
+   * frame included), then the paddle alone. 0 (default) never hides it.
+   */
+  hideBallAfter?: number;
   /** `rgb_array`, `ansi` or null (default). */
   renderMode?: RenderMode | null;
 }
@@ -35,6 +43,8 @@ export class CatchEnv extends BaseEnv<Uint8Array, number> {
   readonly metadata: EnvMetadata;
   /** Every length of the game. */
   readonly geometry: CatchGeometry;
+  /** Frames that show the ball (0 = all). */
+  readonly hideBallAfter: number;
   private state: CatchState;
   private readonly frame: Uint8Array;
   private rgb: Uint8Array | null = null;
@@ -43,6 +53,7 @@ export class CatchEnv extends BaseEnv<Uint8Array, number> {
     super(opts.renderMode ?? null);
     const g = catchGeometry(opts.size ?? 400);
     this.geometry = g;
+    this.hideBallAfter = checkHideBallAfter(opts.hideBallAfter ?? 0);
     this.observationSpace = new Box(0, 255, [g.size, g.size, 1], 'uint8');
     this.metadata = {
       renderModes: ['rgb_array', 'ansi'],
@@ -64,13 +75,18 @@ export class CatchEnv extends BaseEnv<Uint8Array, number> {
 
   protected resetEpisode(): [Uint8Array, Info] {
     this.state = initial(this.geometry, this.rng);
-    return [observe(this.geometry, this.state, this.frame), this.info()];
+    return [this.observation(), this.info()];
   }
 
   protected stepEpisode(action: number): StepResult<Uint8Array> {
     const t = transition(this.geometry, this.state, action);
     this.state = t.state;
-    return [observe(this.geometry, t.state, this.frame), t.reward, t.terminated, false, this.info()];
+    return [this.observation(), t.reward, t.terminated, false, this.info()];
+  }
+
+  private observation(): Uint8Array {
+    const g = this.geometry;
+    return observe(g, this.state, this.frame, ballVisible(g, this.state, this.hideBallAfter));
   }
 
   private info(): Info {

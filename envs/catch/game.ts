@@ -9,6 +9,11 @@
  * (action 0/2; 1 stays). Moving left past 0 puts it at 20, right past 350 at 330 (the book's
  * "bounce"). After the ball moves, if its y >= 340 the episode ends with +1 when the ball's and
  * paddle's rectangles overlap strictly on both axes (pygame's `colliderect`), else -1.
+ *
+ * Memory variant (not in the book): with `hideBallAfter = k > 0` the observation shows the ball
+ * only in the first k frames (the reset frame and those after steps 1 .. k-1); from then on only
+ * the paddle is drawn, so the catch must be planned from a remembered position (a recurrent
+ * agent's test, as in Hausknecht & Stone 2015's partially observable games).
  */
 import type { Rng } from '../../src/rng/rng.js';
 
@@ -71,6 +76,24 @@ export interface CatchTransition {
   readonly terminated: boolean;
 }
 
+/** Steps taken since the reset, read off the ball's height (it falls one `ballSpeed` per step). */
+export function stepsTaken(g: CatchGeometry, s: CatchState): number {
+  return Math.round((s.ballY - g.ceilingY) / g.ballSpeed);
+}
+
+/** Checks a `hideBallAfter` value: a non-negative integer (0 = the ball is never hidden). */
+export function checkHideBallAfter(k: number): number {
+  if (!Number.isInteger(k) || k < 0) {
+    throw new RangeError(`Catch hideBallAfter must be a non-negative integer (0 = never hide). Received: ${String(k)}`);
+  }
+  return k;
+}
+
+/** Whether the observation of state `s` shows the ball: always for `hideBallAfter` 0, else in the first k frames. */
+export function ballVisible(g: CatchGeometry, s: CatchState, hideBallAfter: number): boolean {
+  return hideBallAfter === 0 || stepsTaken(g, s) < hideBallAfter;
+}
+
 /** Action indices: 0 left, 1 stay, 2 right. */
 export const CATCH_ACTIONS = ['left', 'stay', 'right'] as const;
 
@@ -130,26 +153,34 @@ function fillRect(out: Uint8Array, size: number, channels: number, x: number, y:
   for (let r = y0; r < y1; r++) out.fill(255, (r * size + x0) * channels, (r * size + x1) * channels);
 }
 
-function draw(g: CatchGeometry, s: CatchState, out: Uint8Array, channels: number, what: string): Uint8Array {
+function draw(
+  g: CatchGeometry,
+  s: CatchState,
+  out: Uint8Array,
+  channels: number,
+  what: string,
+  showBall: boolean,
+): Uint8Array {
   const n = g.size * g.size * channels;
   if (out.length !== n) throw new RangeError(`${what}: out must have ${n} bytes. Received: ${out.length}`);
   out.fill(0);
-  fillRect(out, g.size, channels, s.ballX, s.ballY, g.ball, g.ball);
+  if (showBall) fillRect(out, g.size, channels, s.ballX, s.ballY, g.ball, g.ball);
   fillRect(out, g.size, channels, s.paddleX, g.floorY, g.paddleWidth, g.paddleHeight);
   return out;
 }
 
 /**
  * Draws the screen into `out` (`size * size` bytes, row-major, one channel): black 0, ball and
- * paddle white 255, clipped at the screen edge as pygame draws. Returns `out`.
+ * paddle white 255, clipped at the screen edge as pygame draws. Returns `out`. `showBall` false
+ * leaves the ball out (the memory variant, see {@link ballVisible}).
  */
-export function observe(g: CatchGeometry, s: CatchState, out: Uint8Array): Uint8Array {
-  return draw(g, s, out, 1, 'observe');
+export function observe(g: CatchGeometry, s: CatchState, out: Uint8Array, showBall = true): Uint8Array {
+  return draw(g, s, out, 1, 'observe', showBall);
 }
 
 /** Draws the screen as RGB into `out` (`size * size * 3` bytes, HWC). Returns `out`. */
 export function render(g: CatchGeometry, s: CatchState, out: Uint8Array): Uint8Array {
-  return draw(g, s, out, 3, 'render');
+  return draw(g, s, out, 3, 'render', true);
 }
 
 /** The board as text (`#` paddle, `o` ball, `.` empty), one character per `cell` pixels, for `ansi` rendering. */

@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ProgressLogger } from '../../models/callbacks.js';
 import { fit } from '../../models/fit.js';
 import { SeededInit } from '../../models/init.js';
-import { disposeModelAndOptimizer } from '../../models/optimizers.js';
+import { disposeModelAndOptimizer, makeOptimizer } from '../../models/optimizers.js';
 import { modelSummary } from '../../models/summary.js';
 import { Rng } from '../../src/rng/rng.js';
 import { writeWord2VecFile } from '../../src/text/index.js';
@@ -36,10 +36,10 @@ const BATCH_SIZE = 128;
 
 /**
  * Keras 2.0's `Adadelta()` (the script's `optimizer="adadelta"`): lr 1.0, rho 0.95, epsilon
- * 1e-8, both inside the square roots, which is tfjs' rule too.
+ * 1e-8 (tfjs' own Adadelta differs: its first step moves every weight by the full gradient).
  */
 export function kerasAdadelta(): tf.Optimizer {
-  return tf.train.adadelta(1.0, 0.95, 1e-8);
+  return makeOptimizer('adadelta');
 }
 
 /** The CBOW model: `[batch, 2 * window]` context ids -> softmax over the vocabulary. */

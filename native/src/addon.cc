@@ -392,11 +392,11 @@ napi_value SumRows(napi_env env, napi_callback_info info) {
 napi_value OptimizerUpdate(napi_env env, napi_callback_info info) {
   return call(env, info, "optimizerUpdate", 7, [](const Args& a) {
     const int rule = a.i32(0, "rule");
-    if (rule < tfg::kSgd || rule > tfg::kRmsPropCentered) throw ArgError{"unknown rule"};
+    if (rule < tfg::kSgd || rule > tfg::kLastRule) throw ArgError{"unknown rule"};
     F32 w = a.f32(1, "w"), g = a.f32(2, "g"), c = a.f32(6, "coefs");
     need(g, static_cast<long long>(w.n), "g");
     if (c.n < static_cast<size_t>(tfg::kUpdateCoefs[rule])) throw ArgError{"too few coefficients"};
-    const int slots = rule == tfg::kSgd ? 0 : rule == tfg::kRmsPropCentered ? 3 : 2;
+    const int slots = tfg::kUpdateSlots[rule];
     F32 s[3];
     for (int i = 0; i < slots; i++) {
       s[i] = a.f32(3 + i, "slot");

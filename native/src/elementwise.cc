@@ -1,6 +1,8 @@
 // Element-wise kernels. Arithmetic matches tfjs's cpu backend bit for bit where it can: +, -,
 // *, / and sqrt of two floats computed in double and rounded equal the float operation, and
-// transcendental functions are evaluated in double like JS's Math functions. Work is split
+// transcendental functions are evaluated in double like JS's Math functions, except tanh and
+// sigmoid: the activations of conv nets and gated units, millions per step, take vmath.h's
+// vectorized float forms (~1e-7 relative from tfjs' values, which double then round). Work is split
 // into contiguous chunks over the pool; each element is written by exactly one task.
 #include "elementwise.h"
 
@@ -9,6 +11,7 @@
 #include <vector>
 
 #include "pool.h"
+#include "vmath.h"
 
 namespace tfg {
 namespace {
@@ -59,6 +62,40 @@ std::size_t Broadcast::index(std::size_t i) const {
 
 namespace {
 
+// Broadcast::index(i) for i = start, start + 1, ...: the divisions once, then counters. With
+// q = i / (inner * mid), r = i % inner and m = (i / inner) % mid, index = (q * inner + r) % period;
+// base = (q * inner) % period advances by inner (mod period) each time m wraps.
+class BroadcastWalk {
+ public:
+  BroadcastWalk(const Broadcast& b, std::size_t start)
+      : inner_(b.inner), mid_(b.mid), period_(b.period), r_(start % b.inner), m_((start / b.inner) % b.mid),
+        base_(((start / (b.inner * b.mid)) * b.inner) % b.period) {}
+  std::size_t at() const {
+    const std::size_t k = base_ + r_;
+    return k >= period_ ? k % period_ : k;
+  }
+  void next() {
+    if (++r_ < inner_) return;
+    r_ = 0;
+    if (++m_ < mid_) return;
+    m_ = 0;
+    base_ = (base_ + inner_) % period_;
+  }
+  // With inner == 1 the index stays the same for mid consecutive elements: how many are left
+  // from here, and a jump over `k` of them (k <= run_left()).
+  std::size_t run_left() const { return mid_ - m_; }
+  void skip_in_run(std::size_t k) {
+    m_ += k;
+    if (m_ == mid_) {
+      m_ = 0;
+      base_ = (base_ + 1) % period_;
+    }
+  }
+
+ private:
+  std::size_t inner_, mid_, period_, r_, m_, base_;
+};
+
 template <typename Op>
 void binary_op(const float* a, const Broadcast& ba, const float* b, const Broadcast& bb, float* out, std::size_t n,
                Op op) {
@@ -66,9 +103,36 @@ void binary_op(const float* a, const Broadcast& ba, const float* b, const Broadc
     parallel_chunks(n, [&](std::size_t lo, std::size_t hi) { binary_range(a, ba.period, b, bb.period, out, lo, hi, op); });
     return;
   }
-  // An operand broadcast along a block of axes ([B, T, 1] or [B, 1, C] against [B, T, C]).
+  // One operand whole, the other repeating each value over a run ([B, C] against [B, 1], the
+  // softmax and cross-entropy broadcasts): one value per run, a plain loop over the run.
+  const bool a_whole = ba.simple() && ba.period >= n, b_whole = bb.simple() && bb.period >= n;
+  if ((a_whole && bb.inner == 1) || (b_whole && ba.inner == 1)) {
+    parallel_chunks(n, [&](std::size_t lo, std::size_t hi) {
+      BroadcastWalk w(a_whole ? bb : ba, lo);
+      for (std::size_t i = lo; i < hi;) {
+        const std::size_t k = std::min(hi - i, w.run_left());
+        if (a_whole) {
+          const float y = b[w.at()];
+          for (std::size_t j = i; j < i + k; j++) out[j] = op(a[j], y);
+        } else {
+          const float x = a[w.at()];
+          for (std::size_t j = i; j < i + k; j++) out[j] = op(x, b[j]);
+        }
+        w.skip_in_run(k);
+        i += k;
+      }
+    });
+    return;
+  }
+  // Otherwise an operand broadcast along a block of axes ([B, 1, C] against [B, T, C]): walk both
+  // operands with counters (BroadcastWalk), no division per element.
   parallel_chunks(n, [&](std::size_t lo, std::size_t hi) {
-    for (std::size_t i = lo; i < hi; i++) out[i] = op(a[ba.index(i)], b[bb.index(i)]);
+    BroadcastWalk wa(ba, lo), wb(bb, lo);
+    for (std::size_t i = lo; i < hi; i++) {
+      out[i] = op(a[wa.at()], b[wb.at()]);
+      wa.next();
+      wb.next();
+    }
   });
 }
 
@@ -77,6 +141,25 @@ void unary_op(const float* x, float* out, std::size_t n, Op op) {
   parallel_chunks(n, [&](std::size_t lo, std::size_t hi) {
     for (std::size_t i = lo; i < hi; i++) out[i] = op(x[i]);
   });
+}
+
+// tanh (Code 1) or sigmoid (Code 2) over [lo, hi): 8 lanes at a time, the scalar form for the tail.
+template <int Code>
+__attribute__((target("avx2,fma"))) void activation_avx2(const float* x, float* out, std::size_t lo, std::size_t hi) {
+  std::size_t i = lo;
+  for (; i + 8 <= hi; i += 8) {
+    const __m256 v = _mm256_loadu_ps(x + i);
+    _mm256_storeu_ps(out + i, Code == 1 ? vm_tanh8(v) : vm_sigmoid8(v));
+  }
+  for (; i < hi; i++) out[i] = Code == 1 ? vm_tanh(x[i]) : vm_sigmoid(x[i]);
+}
+
+template <int Code>
+void activation_op(const float* x, float* out, std::size_t n) {
+  if (!vm_have_avx2()) {
+    return unary_op(x, out, n, [](float v) { return Code == 1 ? vm_tanh(v) : vm_sigmoid(v); });
+  }
+  parallel_chunks(n, [&](std::size_t lo, std::size_t hi) { activation_avx2<Code>(x, out, lo, hi); });
 }
 
 }  // namespace
@@ -112,9 +195,8 @@ void unary(int op, const float* x, float* out, std::size_t n, float alpha) {
     case kLog: return unary_op(x, out, n, [](float v) { return static_cast<float>(std::log(static_cast<double>(v))); });
     case kAbs: return unary_op(x, out, n, [](float v) { return std::fabs(v); });
     case kRsqrt: return unary_op(x, out, n, [](float v) { return static_cast<float>(1.0 / std::sqrt(static_cast<double>(v))); });
-    case kSigmoidU:
-      return unary_op(x, out, n, [](float v) { return static_cast<float>(1.0 / (1.0 + std::exp(-static_cast<double>(v)))); });
-    case kTanh: return unary_op(x, out, n, [](float v) { return static_cast<float>(std::tanh(static_cast<double>(v))); });
+    case kSigmoidU: return activation_op<2>(x, out, n);
+    case kTanh: return activation_op<1>(x, out, n);
     case kLeakyReluU: return unary_op(x, out, n, [alpha](float v) { return v < 0.f ? alpha * v : v; });
     // As tfjs: x >= 0 ? x : exp(x) - 1, exp in double.
     case kEluU: return unary_op(x, out, n, [](float v) { return v >= 0.f ? v : static_cast<float>(std::exp(static_cast<double>(v)) - 1.0); });
@@ -141,7 +223,12 @@ void compare(int op, const float* a, const Broadcast& ba, const float* b, const 
         const float y = b[0];
         for (std::size_t i = lo; i < hi; i++) out[i] = pred(a[i], y) ? 1 : 0;
       } else {
-        for (std::size_t i = lo; i < hi; i++) out[i] = pred(a[ba.index(i)], b[bb.index(i)]) ? 1 : 0;
+        BroadcastWalk wa(ba, lo), wb(bb, lo);
+        for (std::size_t i = lo; i < hi; i++) {
+          out[i] = pred(a[wa.at()], b[wb.at()]) ? 1 : 0;
+          wa.next();
+          wb.next();
+        }
       }
     });
   };
@@ -243,6 +330,46 @@ void rmsprop_range(float* __restrict__ w, const float* __restrict__ g, float* __
   }
 }
 
+// tfjs: acc = m * acc + g; w = c * acc + w, or with Nesterov w = c * (g + acc * m) + w.
+template <bool nesterov>
+void momentum_range(float* __restrict__ w, const float* __restrict__ g, float* __restrict__ acc_, const float* c,
+                    std::size_t lo, std::size_t hi) {
+  const float m = c[0], nlr = c[1];
+  for (std::size_t i = lo; i < hi; i++) {
+    const float gi = g[i];
+    const float acc = m * acc_[i] + gi;
+    acc_[i] = acc;
+    if constexpr (nesterov) {
+      w[i] = nlr * (gi + acc * m) + w[i];
+    } else {
+      w[i] = nlr * acc + w[i];
+    }
+  }
+}
+
+// Adadelta (Zeiler 2012). tfjs: the step divides by the accumulated squared gradient before
+// this step's update; Keras 2.0: after it, and p - lr * update where tfjs adds update * -lr
+// (the same number: negation is exact).
+template <bool keras>
+void adadelta_range(float* __restrict__ w, const float* __restrict__ g, float* __restrict__ ag_,
+                    float* __restrict__ au_, const float* c, std::size_t lo, std::size_t hi) {
+  const float rho = c[0], orho = c[1], eps = c[2], nlr = c[3];
+  for (std::size_t i = lo; i < hi; i++) {
+    const float gi = g[i];
+    const float ag = ag_[i] * rho + (gi * gi) * orho;
+    float upd;
+    if constexpr (keras) {
+      upd = (gi * std::sqrt(au_[i] + eps)) / std::sqrt(ag + eps);
+    } else {
+      upd = (std::sqrt(au_[i] + eps) / std::sqrt(ag_[i] + eps)) * gi;
+    }
+    const float au = au_[i] * rho + (upd * upd) * orho;
+    ag_[i] = ag;
+    au_[i] = au;
+    w[i] = upd * nlr + w[i];
+  }
+}
+
 }  // namespace
 
 void optimizer_update(int rule, float* w, const float* g, float* s0, float* s1, float* s2, const float* c, std::size_t n) {
@@ -257,6 +384,14 @@ void optimizer_update(int rule, float* w, const float* g, float* s0, float* s1, 
       return parallel_chunks(n, [&](std::size_t lo, std::size_t hi) { rmsprop_range<false>(w, g, s0, s1, s2, c, lo, hi); });
     case kRmsPropCentered:
       return parallel_chunks(n, [&](std::size_t lo, std::size_t hi) { rmsprop_range<true>(w, g, s0, s1, s2, c, lo, hi); });
+    case kMomentum:
+      return parallel_chunks(n, [&](std::size_t lo, std::size_t hi) { momentum_range<false>(w, g, s0, c, lo, hi); });
+    case kNesterov:
+      return parallel_chunks(n, [&](std::size_t lo, std::size_t hi) { momentum_range<true>(w, g, s0, c, lo, hi); });
+    case kAdadelta:
+      return parallel_chunks(n, [&](std::size_t lo, std::size_t hi) { adadelta_range<false>(w, g, s0, s1, c, lo, hi); });
+    case kAdadeltaKeras:
+      return parallel_chunks(n, [&](std::size_t lo, std::size_t hi) { adadelta_range<true>(w, g, s0, s1, c, lo, hi); });
     default: return;
   }
 }

@@ -46,9 +46,21 @@ void unary(int op, const float* x, float* out, std::size_t n, float alpha);
 void sum_rows(const float* x, float* out, std::size_t rows, std::size_t cols);
 
 /** Optimizer update rules, same numbering as the JS side (src/native-optimizers.ts). */
-enum UpdateRule { kSgd = 0, kAdam = 1, kRmsProp = 2, kRmsPropCentered = 3 };
+enum UpdateRule {
+  kSgd = 0,
+  kAdam = 1,
+  kRmsProp = 2,
+  kRmsPropCentered = 3,
+  kMomentum = 4,
+  kNesterov = 5,
+  kAdadelta = 6,
+  kAdadeltaKeras = 7,
+  kLastRule = kAdadeltaKeras
+};
 /** How many coefficients each rule takes (see optimizer_update). */
-constexpr int kUpdateCoefs[] = {1, 8, 5, 5};
+constexpr int kUpdateCoefs[] = {1, 8, 5, 5, 2, 2, 4, 4};
+/** How many slots each rule updates. */
+constexpr int kUpdateSlots[] = {0, 2, 2, 3, 1, 1, 2, 2};
 
 /**
  * One optimizer step over n weights, in place: w (weights), g (gradient), s0..s2 (the rule's
@@ -57,6 +69,10 @@ constexpr int kUpdateCoefs[] = {1, 8, 5, 5};
  *   adam:    c = [b1, 1-b1, b2, 1-b2, 1-b1^t, 1-b2^t, eps, -lr]; s0 = m, s1 = v
  *   rmsprop: c = [decay, 1-decay, momentum, lr, eps];  s0 = mean square, s1 = moment,
  *            s2 = mean gradient (centered only)
+ *   momentum, nesterov: c = [momentum, -lr];           s0 = accumulation
+ *   adadelta (tfjs' rule: the step uses the accumulated gradient before this one's update),
+ *   adadelta keras (Keras 2.0's: after it): c = [rho, 1-rho, eps, -lr]; s0 = accumulated
+ *            squared gradient, s1 = accumulated squared update
  * Each formula is evaluated in the order and float32 rounding of tfjs's own optimizer, so the
  * result equals the cpu backend's bit for bit.
  */

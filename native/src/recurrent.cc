@@ -12,49 +12,17 @@
 #include "elementwise.h"
 #include "gemm.h"
 #include "pool.h"
+#include "vmath.h"
 
 namespace tfg {
 namespace {
 
-// exp(x) for the gates, in a form the compiler vectorizes (glibc's tanhf/expf are scalar calls, ~17 ns
-// a tanh: three quarters of a char-RNN forward). x = n ln2 + r with |r| <= ln2 / 2 (ln2 split in a
-// high part exact in float and a low part, so n ln2 loses nothing), e^r by its Taylor series to r^7
-// (truncation below 3e-9 relative), 2^n put in the exponent bits. Relative error ~1e-7 (float
-// rounding); x is clamped to [-87, 88], where e^x stays a normal float.
-__attribute__((always_inline)) inline float gate_exp(float x) {
-  x = x < -87.f ? -87.f : (x > 88.f ? 88.f : x);
-  const float n = std::floor(x * 1.44269504088896341f + 0.5f);
-  const float r = (x - n * 0.693145751953125f) - n * 1.428606820309417232e-06f;
-  float p = 1.f / 5040.f;
-  p = p * r + 1.f / 720.f;
-  p = p * r + 1.f / 120.f;
-  p = p * r + 1.f / 24.f;
-  p = p * r + 1.f / 6.f;
-  p = p * r + 0.5f;
-  p = p * r + 1.f;
-  p = p * r + 1.f;
-  const std::int32_t bits = (static_cast<std::int32_t>(n) + 127) << 23;
-  float scale;
-  std::memcpy(&scale, &bits, sizeof scale);
-  return p * scale;
-}
-
-// tanh(x) = sign(x) (1 - 2 / (e^{2|x|} + 1)): absolute error ~1e-7 (relative near 0, where the
-// subtraction cancels, still ~1e-7 absolute); |x| >= 9 gives +-1 as float tanh does.
-__attribute__((always_inline)) inline float gate_tanh(float x) {
-  const float ax = x < 0.f ? -x : x;
-  const float t = 1.f - 2.f / (gate_exp(2.f * ax) + 1.f);
-  return x < 0.f ? -t : t;
-}
-
-__attribute__((always_inline)) inline float gate_sigmoid(float x) { return 1.f / (1.f + gate_exp(-x)); }
-
 template <int Code>
 __attribute__((always_inline)) inline float activate_one(float v) {
   if constexpr (Code == 1) {
-    return gate_tanh(v);
+    return vm_tanh(v);
   } else if constexpr (Code == 2) {
-    return gate_sigmoid(v);
+    return vm_sigmoid(v);
   } else if constexpr (Code == 3) {
     const float h = 0.2f * v + 0.5f;
     return h < 0.f ? 0.f : (h > 1.f ? 1.f : h);
@@ -70,35 +38,17 @@ void activate_base(const float* x, float* y, int n) {
   for (int k = 0; k < n; k++) y[k] = activate_one<Code>(x[k]);
 }
 
-// The exponential of gate_exp on 8 floats, the same operations in the same order (no FMA).
-__attribute__((target("avx2,fma"))) inline __m256 gate_exp8(__m256 x) {
-  x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-87.f)), _mm256_set1_ps(88.f));
-  const __m256 n = _mm256_floor_ps(_mm256_add_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)), _mm256_set1_ps(0.5f)));
-  const __m256 r = _mm256_sub_ps(_mm256_sub_ps(x, _mm256_mul_ps(n, _mm256_set1_ps(0.693145751953125f))),
-                                 _mm256_mul_ps(n, _mm256_set1_ps(1.428606820309417232e-06f)));
-  __m256 p = _mm256_set1_ps(1.f / 5040.f);
-  const float coef[] = {1.f / 720.f, 1.f / 120.f, 1.f / 24.f, 1.f / 6.f, 0.5f, 1.f, 1.f};
-  for (float c : coef) p = _mm256_add_ps(_mm256_mul_ps(p, r), _mm256_set1_ps(c));
-  const __m256i bits = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
-  return _mm256_mul_ps(p, _mm256_castsi256_ps(bits));
-}
-
 template <int Code>
 __attribute__((target("avx2,fma"))) void activate_avx2(const float* x, float* y, int n) {
   int k = 0;
   if constexpr (Code == 1 || Code == 2) {
-    const __m256 one = _mm256_set1_ps(1.f);
-    const __m256 sign = _mm256_set1_ps(-0.f);
     for (; k + 8 <= n; k += 8) {
       const __m256 v = _mm256_loadu_ps(x + k);
       __m256 out;
       if constexpr (Code == 1) {
-        const __m256 ax = _mm256_andnot_ps(sign, v);
-        const __m256 e = gate_exp8(_mm256_add_ps(ax, ax));
-        const __m256 t = _mm256_sub_ps(one, _mm256_div_ps(_mm256_set1_ps(2.f), _mm256_add_ps(e, one)));
-        out = _mm256_or_ps(t, _mm256_and_ps(v, sign));
+        out = vm_tanh8(v);
       } else {
-        out = _mm256_div_ps(one, _mm256_add_ps(one, gate_exp8(_mm256_xor_ps(v, sign))));
+        out = vm_sigmoid8(v);
       }
       _mm256_storeu_ps(y + k, out);
     }
@@ -108,7 +58,7 @@ __attribute__((target("avx2,fma"))) void activate_avx2(const float* x, float* y,
 
 // y = act(x) over [0, n).
 void activate(int code, const float* x, float* y, int n) {
-  static const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  const bool avx2 = vm_have_avx2();
   switch (code) {
     case 1: return avx2 ? activate_avx2<1>(x, y, n) : activate_base<1>(x, y, n);
     case 2: return avx2 ? activate_avx2<2>(x, y, n) : activate_base<2>(x, y, n);

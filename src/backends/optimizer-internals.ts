@@ -49,6 +49,54 @@ export interface RmsPropInternals extends OptimizerInternals {
   accumulatedMeanGrads: Array<OptimizerSlot | undefined>;
 }
 
+/** tf.MomentumOptimizer's fields (SGD with momentum; Nesterov 1983 / Sutskever et al. 2013). */
+export interface MomentumInternals extends SgdInternals {
+  momentum: number;
+  useNesterov: boolean;
+  accumulations: Array<OptimizerSlot | undefined>;
+}
+
+/** tf.AdadeltaOptimizer's fields (Zeiler 2012). */
+export interface AdadeltaInternals extends OptimizerInternals {
+  learningRate: number;
+  rho: number;
+  epsilon: number;
+  accumulatedGrads: Array<OptimizerSlot | undefined>;
+  accumulatedUpdates: Array<OptimizerSlot | undefined>;
+}
+
+/** The internals of a momentum optimizer. */
+export function momentumInternals(opt: tf.MomentumOptimizer): MomentumInternals {
+  return opt as unknown as MomentumInternals;
+}
+
+/** The internals of an Adadelta optimizer. */
+export function adadeltaInternals(opt: tf.AdadeltaOptimizer): AdadeltaInternals {
+  return opt as unknown as AdadeltaInternals;
+}
+
+/** An optimizer's `applyGradients` argument. */
+export type VariableGradients = Parameters<tf.Optimizer['applyGradients']>[0];
+
+/**
+ * A fused step a backend offers for an update rule tfjs has no class for (e.g. Keras 2.0's
+ * Adadelta): applies it to every pair and returns true, or returns false (changing nothing) when
+ * it cannot, and the optimizer then runs its own tfjs ops.
+ */
+export type FusedStep = (opt: tf.Optimizer, variableGradients: VariableGradients) => boolean;
+
+const fusedSteps = new Map<string, FusedStep>();
+
+/** Registers the fused step of a named rule (the native backend does, for the rules it fuses). */
+export function registerFusedStep(rule: string, step: FusedStep): void {
+  fusedSteps.set(rule, step);
+}
+
+/** Runs the registered fused step of `rule`, if any; true when it applied the update. */
+export function tryFusedStep(rule: string, opt: tf.Optimizer, variableGradients: VariableGradients): boolean {
+  return fusedSteps.get(rule)?.(opt, variableGradients) ?? false;
+}
+
 /** The internals of an SGD optimizer. */
 export function sgdInternals(opt: tf.SGDOptimizer): SgdInternals {
   return opt as unknown as SgdInternals;

@@ -11,6 +11,8 @@
  * - {@link muLawEncode} / {@link muLawDecode}: mu = 255, 256 levels, the WaveNet paper's
  *   companding and the quantisation of basveeling/wavenet (the Keras WaveNet the book uses).
  */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { readBytes, writeFileAtomic } from '../io/files.js';
 
 /** Thrown for files this reader cannot read; the message says what was found. */
@@ -153,6 +155,14 @@ export function readWav(path: string): WavAudio {
   return decodeWav(readBytes(path), path);
 }
 
+/** The `.wav` files of a folder (any case of the extension), by name: a flat folder of clips. */
+export function listWavFiles(dir: string): string[] {
+  return readdirSync(dir)
+    .filter((f) => /\.wav$/i.test(f))
+    .sort()
+    .map((f) => join(dir, f));
+}
+
 /** Writes mono samples as a 16-bit PCM WAV file, atomically. */
 export function writeWav(path: string, samples: ArrayLike<number>, sampleRate: number): void {
   writeFileAtomic(path, encodeWav(samples, sampleRate));
@@ -174,12 +184,25 @@ function blackman(u: number): number {
   return 0.42 - 0.5 * Math.cos(t) + 0.08 * Math.cos(2 * t);
 }
 
+/** Most distinct phases for which {@link resample} tabulates its kernel. */
+const MAX_PHASES = 4096;
+
+function gcd(a: number, b: number): number {
+  while (b !== 0) [a, b] = [b, a % b];
+  return a;
+}
+
 /**
  * Resamples `samples` from `fromRate` to `toRate` by windowed-sinc interpolation (Blackman
  * window, 16 zero crossings a side). Output sample `i` is the band-limited signal at input time
  * `i * fromRate / toRate`; when `toRate < fromRate` the sinc is widened so its cutoff is the new
  * Nyquist frequency, which low-passes the signal and keeps higher frequencies from aliasing.
  * The signal is taken as zero outside the clip. Output length: `round(length * toRate / fromRate)`.
+ *
+ * With integer rates the fractional input time repeats every `toRate / gcd(fromRate, toRate)`
+ * outputs (80 for 22,050 -> 4,000 Hz, 1 for 22,050 -> 4,410 Hz): the kernel's weights are then
+ * computed once per phase instead of once per tap (the same sums, a sine and two cosines fewer
+ * per multiply-add).
  */
 export function resample(samples: ArrayLike<number>, fromRate: number, toRate: number): Float32Array {
   if (!(fromRate > 0) || !(toRate > 0) || !Number.isFinite(fromRate) || !Number.isFinite(toRate))
@@ -191,15 +214,38 @@ export function resample(samples: ArrayLike<number>, fromRate: number, toRate: n
   const step = fromRate / toRate; // input samples per output sample
   const scale = Math.min(1, toRate / fromRate); // cutoff as a fraction of the input Nyquist
   const half = SINC_ZEROS / scale; // window half-width in input samples
+  const weight = (d: number): number => scale * sinc(scale * d) * blackman(d / half);
+  const phases = Number.isInteger(fromRate) && Number.isInteger(toRate) ? toRate / gcd(fromRate, toRate) : Infinity;
+  if (phases <= MAX_PHASES) {
+    // Output i sits at input time m + r / toRate (i * fromRate = m * toRate + r); r is a multiple
+    // of g = toRate / phases, so phase r / g holds the weights of offsets j = first .. from m.
+    const g = toRate / phases;
+    const tables = Array.from({ length: phases }, (_, p) => {
+      const f = (p * g) / toRate;
+      const first = Math.ceil(f - half);
+      const last = Math.floor(f + half);
+      return { first, w: Float64Array.from({ length: last - first + 1 }, (_, j) => weight(f - (first + j))) };
+    });
+    for (let i = 0; i < outLen; i++) {
+      const num = i * fromRate;
+      const m = Math.floor(num / toRate);
+      const table = tables[(num - m * toRate) / g];
+      if (!table) throw new Error('unreachable: phase out of range');
+      const k0 = m + table.first;
+      const lo = Math.max(0, -k0);
+      const hi = Math.min(table.w.length - 1, n - 1 - k0);
+      let acc = 0;
+      for (let j = lo; j <= hi; j++) acc += (samples[k0 + j] ?? 0) * (table.w[j] ?? 0);
+      out[i] = acc;
+    }
+    return out;
+  }
   for (let i = 0; i < outLen; i++) {
     const t = i * step;
     const lo = Math.max(0, Math.ceil(t - half));
     const hi = Math.min(n - 1, Math.floor(t + half));
     let acc = 0;
-    for (let k = lo; k <= hi; k++) {
-      const d = t - k;
-      acc += (samples[k] ?? 0) * scale * sinc(scale * d) * blackman(d / half);
-    }
+    for (let k = lo; k <= hi; k++) acc += (samples[k] ?? 0) * weight(t - k);
     out[i] = acc;
   }
   return out;

@@ -38,11 +38,7 @@ const SPLIT_WORDS: readonly Rule[] = [
   [/(^|\s)(lem)(me)(?=\s)/gi, '$1$2 $3'],
   [/(^|\s)(more)(['\u2019\ue000]n)(?=\s)/gi, '$1$2 $3'],
   [/(^|\s)(wan)(na)(?=\s)/gi, '$1$2 $3'],
-  [/(^|\s)(['\u2019\ue000]t)(is|was)(?=\s)/gi, '$1$2 $3'],
 ];
-
-/** Words that legitimately start with an apostrophe (elisions), left whole. */
-const ELISIONS = /^['\u2019\ue000](?:tis|twas|t|em|cause|til|bout|n|s)\b/i;
 
 /** Abbreviations that never end a sentence (lower case, without the final period). */
 export const DEFAULT_ABBREVIATIONS: readonly string[] = [
@@ -113,9 +109,11 @@ export const DEFAULT_ABBREVIATIONS: readonly string[] = [
  *
  * Differences from NLTK (deliberate): a sentence-final letter-dot abbreviation keeps its
  * period and gets another token (`the U.S.` -> `the U.S. .`, as the Penn Treebank itself
- * writes it; NLTK gives `U.S .`); an ASCII `'` opening a word (`'Hello` in Alice) is split off
- * (NLTK leaves `'Hello`); a `’` between letters is an apostrophe (`don’t` -> `do n’t`; NLTK
- * splits every `’` off as a quote).
+ * writes it; NLTK gives `U.S .`); a `’` between letters is an apostrophe (`don’t` -> `do n’t`;
+ * NLTK splits every `’` off as a quote); a byte-order mark is whitespace (NLTK keeps it glued to
+ * the first word). Checked against NLTK 3.10's `NLTKWordTokenizer` on every UMich SI650 sentence
+ * and 400 Alice paragraphs (test/fixtures/nltk-word-tokenize.json, from
+ * scripts/fixtures/nltk-word-tokenize.py): identical apart from these.
  */
 export function treebankWordTokenize(sentence: string): string[] {
   // Mark apostrophes between word characters so the quote rules below leave them alone.
@@ -125,12 +123,14 @@ export function treebankWordTokenize(sentence: string): string[] {
   t = t.replace(/\u2019/g, ' \u2019 ');
   t = finalPeriod(t);
   t = ` ${t.replace(/\s+/g, ' ')} `;
-  // Opening single quote before a word, except elisions like 'tis and 'em.
-  t = t.replace(/ '(?=\p{L})(\S*)/gu, (m: string, rest: string) => (ELISIONS.test(`'${rest}`) ? m : ` ' ${rest}`));
-  // Clitics and closing single quotes; the lookahead is the padding space after each token.
+  // An opening single quote before a word is a token of its own, elisions too ('Tis -> ' Tis,
+  // 'em -> ' em), as NLTK 3.10 splits them.
+  t = t.replace(/ '(?=\p{L})/gu, " ' ");
+  // A closing single quote first, so that a clitic before it splits too (won't' -> wo n't ');
+  // then the clitics; the lookahead is the padding space after each token.
+  t = t.replace(/([^'\s])' /g, "$1 ' ");
   t = t.replace(/([^'\s])('|\ue000)(s|m|d|ll|re|ve)(?= )/gi, '$1 $2$3');
   t = t.replace(/([^'\s])(n)('|\ue000)(t)(?= )/gi, '$1 $2$3$4');
-  t = t.replace(/([^'\s])' /g, "$1 ' ");
   for (const [re, rep] of SPLIT_WORDS) t = t.replace(re, rep);
   return t
     .replace(/\ue000/g, '\u2019')

@@ -4,12 +4,12 @@ import { useBackend } from '../../src/backends/index.js';
 import { Rng } from '../../src/rng/rng.js';
 import {
   BOOK_NET_SPECS,
-  BOOK_WAVENET_PARAMS,
   buildWavenet,
   dilatedConvGradientError,
   prepareBookNet,
   type WavenetSpec,
 } from '../../bench/book-nets.js';
+import { BOOK_WAVENET_PARAMS } from '../../models/wavenet.js';
 import { NET_SPECS, prepareTrainStep, type NetSpec } from '../../bench/compute-workloads.js';
 import { runBench, type BenchError, type Workload } from '../../bench/harness.js';
 import { AUDIT_NETS, auditNet, formatAuditTable } from '../../bench/kernel-audit.js';

@@ -5,7 +5,7 @@ import { make, registeredIds, spec } from '../../src/core/registry.js';
 describe('Catch envs in the registry', () => {
   it('both ids are registered with their options', () => {
     expect(registeredIds()).toEqual(expect.arrayContaining(['Catch-v0', 'bsuite/Catch-v0']));
-    expect(spec('Catch-v0').defaultOptions).toEqual({ size: 400, book: false });
+    expect(spec('Catch-v0').defaultOptions).toEqual({ size: 400, book: false, hideBallAfter: 0 });
     expect(spec('bsuite/Catch-v0').defaultOptions).toEqual({ rows: 10, columns: 5 });
   });
 

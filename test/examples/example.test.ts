@@ -9,6 +9,7 @@ import { loadBook } from '../../examples/book.js';
 import { ExampleArgumentError, type ExampleOptions } from '../../examples/example.js';
 import { EXAMPLES, findExample } from '../../examples/index.js';
 import type { ResultLine } from '../../examples/results.js';
+import { decodePng } from '../../src/data/png.js';
 
 // Relative to the repo: CI clones the repo with shared/ beside it.
 const DATA = '../shared/datasets';
@@ -165,6 +166,41 @@ describe('tfgym example (CLI): the Chapter 6 options', () => {
   });
 });
 
+describe('tfgym example (CLI): the Chapter 7 picture options', () => {
+  it('style-transfer takes --content/--style/--iterations and writes --out; other examples refuse them', () => {
+    const out = join(tmp, 'cli-style.png');
+    const r = tfgym(
+      'example',
+      'style-transfer',
+      '--content',
+      join(DATA, 'images', 'rocket.jpg'),
+      '--style',
+      join(DATA, 'images', 'starry-night-van-gogh.jpg'),
+      '--iterations',
+      '1',
+      '--out',
+      out,
+      '--quick',
+      '--json',
+    );
+    expect(r.err).not.toMatch(/\n\s+at /);
+    expect(r.code).toBe(0);
+    const line = JSON.parse(r.out) as ResultLine;
+    expect(line).toMatchObject({ example: 'style-transfer', chapter: 7, quick: true });
+    expect(line.settings).toMatchObject({ iterations: 1, content: join(DATA, 'images', 'rocket.jpg') });
+    expect(decodePng(new Uint8Array(readFileSync(out))).width).toBe(32);
+    const a = tfgym('example', 'deep-dream', '--content', 'x.png', '--backend', 'cpu');
+    expect(a.code).toBe(2);
+    expect(a.err).toMatch(/--content is an option of style-transfer/);
+    const b = tfgym('example', 'mnist-mlp', '--size', '64', '--backend', 'cpu');
+    expect(b.code).toBe(2);
+    expect(b.err).toMatch(/--size is an option of deep-dream and style-transfer/);
+    const c = tfgym('example', 'deep-dream', '--image', join(DATA, 'images', 'SOURCE.md'), '--backend', 'cpu');
+    expect(c.code).toBe(2);
+    expect(c.err).toMatch(/SOURCE.md: not a PNG or JPEG file/);
+  });
+});
+
 describe('--seed drives initialisation, shuffling and dropout', () => {
   it('the same seed repeats a run exactly; another seed changes it', async () => {
     const ex = findExample('mnist-mlp');
@@ -187,6 +223,7 @@ describe('example --quick smoke runs (in-process, no tensor leaks)', () => {
     ['cifar10-cnn', 'deep-augmented'],
     ['cifar10-predict', 'default'],
     ['vgg16', 'default'],
+    ['wavenet', 'small', { out: join(tmp, 'wavenet', 'small.wav') }],
     ['word2vec-skipgram', 'alice', { out: join(tmp, 'w2v', 'vectors.txt') }],
     ['word2vec-skipgram', 'wikitext-2'],
     ['word2vec-cbow', 'alice'],
@@ -209,6 +246,8 @@ describe('example --quick smoke runs (in-process, no tensor leaks)', () => {
     ['functional-api', 'default'],
     ['air-quality-regression', 'default', { out: join(tmp, 'air-quality', 'predictions.csv') }],
     ['custom-layers', 'default'],
+    ['deep-dream', 'default', { out: join(tmp, 'dream', 'grid.png'), iterations: 1 }],
+    ['style-transfer', 'default', { out: join(tmp, 'style', 'result.png'), iterations: 1 }],
   ];
   it('covers every example', () => {
     expect(new Set(cases.map((c) => c[0]))).toEqual(new Set(EXAMPLES.map((e) => e.name)));
@@ -251,6 +290,11 @@ describe('example --quick smoke runs (in-process, no tensor leaks)', () => {
         expect(o.text()).toMatch(/^MSE: \d\.\d{3}, RMSE: \d\.\d{3}/m);
       } else if (name === 'functional-api' || name === 'custom-layers') {
         expect(r.metrics['checksPassed']).toBe(r.metrics['checks']);
+      } else if (name === 'deep-dream' || name === 'style-transfer') {
+        // Pictures, no score: the PNG is written and decodes (test/examples/ch7-art.test.ts checks more).
+        const png = decodePng(new Uint8Array(readFileSync(extra?.out ?? '')));
+        expect(png.width).toBeGreaterThanOrEqual(32);
+        expect(r.metrics['features']).toBe('random-lsuv');
       } else if (name === 'air-quality-regression') {
         for (const k of ['trainMse', 'valMse', 'testMse']) expect(Number.isFinite(r.metrics[k])).toBe(true);
       } else if (name.startsWith('word2vec-')) {

@@ -54,6 +54,25 @@ function kerasAdam(grads: number[][], lr = 0.001, b1 = 0.9, b2 = 0.999, eps = 1e
   return p;
 }
 
+/**
+ * Keras 2.0 Adadelta: a = rho a + (1 - rho) g^2; u = g sqrt(d + eps) / sqrt(a + eps); p -= lr u;
+ * d = rho d + (1 - rho) u^2.
+ */
+function kerasAdadelta(grads: number[][], lr = 1.0, rho = 0.95, eps = 1e-8): number[] {
+  const p = SCALES.map(() => 0);
+  const a = SCALES.map(() => 0);
+  const d = SCALES.map(() => 0);
+  for (const g of grads) {
+    g.forEach((gi, i) => {
+      a[i] = rho * (a[i] ?? 0) + (1 - rho) * gi * gi;
+      const u = (gi * Math.sqrt((d[i] ?? 0) + eps)) / Math.sqrt((a[i] ?? 0) + eps);
+      p[i] = (p[i] ?? 0) - lr * u;
+      d[i] = rho * (d[i] ?? 0) + (1 - rho) * u * u;
+    });
+  }
+  return p;
+}
+
 let counter = 0;
 /** Runs `opt` over the gradients on a zero-initialised variable; returns the final values. */
 function run(opt: tf.Optimizer, grads: number[][]): number[] {
@@ -95,6 +114,15 @@ describe.each(backends)('Keras 2.0 optimizers on %s', (backend) => {
     const ref = kerasAdam(grads);
     expect(worstRelative(run(makeOptimizer('adam'), grads), ref)).toBeLessThan(1e-4);
     expect(worstRelative(run(tf.train.adam(0.001, 0.9, 0.999, 1e-8), grads), ref)).toBeGreaterThan(0.1);
+  });
+
+  it('makeOptimizer("adadelta") follows Keras 2.0 Adadelta at every gradient scale; tfjs\' own rule does not', async () => {
+    await useBackend(backend as 'cpu');
+    const grads = gradients(3);
+    const ref = kerasAdadelta(grads);
+    expect(worstRelative(run(makeOptimizer('adadelta'), grads), ref)).toBeLessThan(1e-4);
+    // tfjs divides by the accumulator before this step's gradient enters it: its first step is lr * g.
+    expect(worstRelative(run(tf.train.adadelta(1.0, 0.95, 1e-8), grads), ref)).toBeGreaterThan(0.1);
   });
 });
 

@@ -322,6 +322,48 @@ describe('native kernels match cpu', () => {
     });
   });
 
+  itNative(
+    'tanh and sigmoid (vectorized float forms): every element within 5e-7 (about 4 float ulps) of tfjs, NaN, +-0, +-Inf',
+    () => {
+      // Lengths off a multiple of 8 exercise the scalar tail; the values cross the tanh series
+      // threshold (0.25), the clamp of exp (|x| > 87) and the saturation of both.
+      const special = [
+        0, -0, 1e-30, -1e-8, 1e-4, 0.2499999, 0.25, 0.2500001, -0.7, 1, 4.5, 9, 20, -20, 87, 88, 100, -100,
+      ];
+      const rng = new Rng(77);
+      const x = Float32Array.from([
+        ...special,
+        NaN,
+        Infinity,
+        -Infinity,
+        ...Array.from({ length: 70_003 }, () => rng.uniform(-12, 12) * rng.uniform(0, 1) ** 3),
+      ]);
+      for (const op of [tf.tanh, tf.sigmoid]) {
+        const [ref] = runOn('cpu', () => op(tf.tensor1d(x)));
+        const [got] = runOn('native', () => op(tf.tensor1d(x)));
+        const r = ref?.values ?? [];
+        const g = got?.values ?? [];
+        expect(g.length).toBe(x.length);
+        let worst = 0;
+        for (let i = 0; i < x.length; i++) {
+          const a = r[i] ?? NaN;
+          const b = g[i] ?? NaN;
+          if (Number.isNaN(a)) {
+            expect(b, `${op.name}(${x[i]})`).toBeNaN();
+            continue;
+          }
+          // Relative, with an absolute floor where the value underflows (sigmoid below -87).
+          const err = Math.abs(a - b) / Math.max(Math.abs(a), 1e-30);
+          if (Math.abs(a) > 1e-30) worst = Math.max(worst, err);
+          else expect(Math.abs(b)).toBeLessThan(1e-37);
+          if (x[i] === 0 && op === tf.tanh)
+            expect(Object.is(b, a), `tanh(${Object.is(x[i], -0) ? '-0' : '0'})`).toBe(true);
+        }
+        expect(worst, op.name).toBeLessThan(5e-7);
+      }
+    },
+  );
+
   itNative('gather: every axis, index shapes of rank 0-2, repeats, float32/int32/bool, and its gradient', () => {
     const rng = new Rng(21);
     for (const shape of [[7], [5, 3], [4, 6, 5], [3, 1, 4, 2]]) {
@@ -407,6 +449,21 @@ describe('native kernels match cpu', () => {
       // A middle broadcast ([B, 1, C], a global max-pool gradient's).
       tf.add(tf.tensor(a, [3, 5, 7]), tf.tensor(a.slice(0, 21), [3, 1, 7])),
     ]);
+    // Large enough to split over threads, so chunks start inside a run of a repeated value and
+    // inside a broadcast block; the repeating operand wraps (period shorter than its rows).
+    const big = randomData(33 * 3 * 1003, rng);
+    const rows = randomData(99, rng);
+    expectSame(() => {
+      const x = tf.tensor(big, [33, 3, 1003]);
+      return [
+        tf.div(x, tf.tensor(rows, [33, 3, 1])),
+        tf.sub(tf.tensor(rows, [33, 3, 1]), x),
+        tf.mul(x, tf.tensor(rows.slice(0, 3), [3, 1])),
+        tf.add(x, tf.tensor(big.slice(0, 33 * 1003), [33, 1, 1003])),
+        tf.cast(tf.greater(x, tf.tensor(rows, [33, 3, 1])), 'float32'),
+        tf.cast(tf.lessEqual(tf.tensor(big.slice(0, 33 * 1003), [33, 1, 1003]), x), 'float32'),
+      ];
+    });
     const xData = randomData(4 * 3 * 5 * 6, rng);
     expectSame(() => {
       const x = tf.tensor(xData, [4, 3, 5, 1, 6]);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
+import { KerasAdadelta } from '../../models/keras-optimizers.js';
 import { useBackend } from '../../src/backends/index.js';
 import { shapeSize } from '../../src/core/spaces.js';
 import { Rng } from '../../src/rng/rng.js';
@@ -14,6 +15,12 @@ const OPTIMIZERS: Record<string, () => tf.Optimizer> = {
   rmsprop: () => tf.train.rmsprop(0.003, 0.9, 0.5, 1e-5),
   // tfgym's DQN passes a negative epsilon to tfjs's centered RMSProp (agents/dqn.ts).
   'rmsprop centered': () => tf.train.rmsprop(2.5e-4, 0.95, 0, -0.01, true),
+  momentum: () => tf.train.momentum(0.02, 0.8),
+  // keras-dcgan's and WaveNet's SGD(momentum=0.9, nesterov=True).
+  nesterov: () => tf.train.momentum(5e-4, 0.9, true),
+  adadelta: () => tf.train.adadelta(0.5, 0.9, 1e-6),
+  // Keras 2.0's rule (models/keras-optimizers.ts): tfjs ops on cpu, the fused step on native.
+  'keras adadelta': () => new KerasAdadelta(1.0, 0.95, 1e-8),
 };
 
 const SHAPES = [[7, 5], [5], [3, 3, 2, 4], [1]];

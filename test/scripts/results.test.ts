@@ -274,3 +274,57 @@ describe('scripts/results.mjs: examples without a book figure tabulate their own
     expect(doc.split('\n').find((l) => l.startsWith('| `b`'))).toContain('| not yet run | not yet run |');
   });
 });
+
+describe('scripts/results.mjs: pretrained vectors other than the book’s', () => {
+  it('puts the run among the other settings, naming the vectors and their coverage', () => {
+    const root = join(tmp, 'vectors');
+    mkdirSync(join(root, 'results'), { recursive: true });
+    const settings = { epochs: 10, batchSize: 64, optimizer: 'adam', vectors: 'Big-vectors.bin' };
+    const book = {
+      examples: {
+        vec: {
+          chapter: 9,
+          chapterTitle: 'Toys',
+          variants: {
+            w: { script: 'Chapter09/w.py', settings, figures: [{ epochs: 10, testAccuracy: 0.99, cite: 't' }] },
+          },
+        },
+      },
+    };
+    const vecLine = (seed: number, vectors: string | undefined): string =>
+      JSON.stringify({
+        example: 'vec',
+        variant: 'w',
+        chapter: 9,
+        metrics: { testAccuracy: 0.9, vectorCoverage: 0.125 },
+        epochs: 10,
+        batchSize: 64,
+        seed,
+        quick: false,
+        settings: { ...settings, vectors },
+        backend: 'cpu',
+        tfgymVersion: '0.1.0',
+        commit: 'abc1234',
+        dirty: false,
+        wallSeconds: 5,
+        command: `tfgym example vec --variant w --seed ${seed} --results results/ch9.jsonl`,
+        date: '2025-01-02T00:00:00.000Z',
+      });
+    writeFileSync(join(root, 'results', 'book.json'), JSON.stringify(book));
+    writeFileSync(
+      join(root, 'results', 'ch9.jsonl'),
+      `${vecLine(1, 'runs/small-vectors.txt')}\n${vecLine(2, '/data/Big-vectors.bin')}\n`,
+    );
+    writeFileSync(join(root, 'RESULTS.md'), '<!-- BEGIN results vec -->\n<!-- END results vec -->\n');
+    const r = generator('--root', root);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const doc = readFileSync(join(root, 'RESULTS.md'), 'utf8');
+    const [main, other] = doc.split("Runs at other settings than the book's");
+    // The book's own file (any folder) is the book's setting: the main row, seed 2 only.
+    expect(main).toContain('| 90.00% (1 seed, fewer than 3) |');
+    expect(main).toContain('2: 90.00%');
+    expect(other).toContain('vectors small-vectors.txt, covering 12.5% of the vocabulary (book: Big-vectors.bin)');
+    expect(other).toContain('1: 90.00%');
+  });
+});

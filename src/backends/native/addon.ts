@@ -146,7 +146,8 @@ export interface NativeAddon {
   ): void;
   /**
    * One optimizer step in place over w and the rule's slots: rule 0 sgd, 1 adam, 2 rmsprop,
-   * 3 centered rmsprop; slots and float32 coefficients as in native/src/elementwise.h.
+   * 3 centered rmsprop, 4 momentum, 5 Nesterov momentum, 6 adadelta (tfjs), 7 adadelta (Keras
+   * 2.0); slots and float32 coefficients as in native/src/elementwise.h.
    */
   optimizerUpdate(
     rule: number,

@@ -1,11 +1,13 @@
 /**
  * Fused, in-place optimizer steps for the `native` backend.
  *
- * tfjs's optimizers update each weight with 5-14 element-wise ops (Adam: 14), each allocating a
+ * tfjs's optimizers update each weight with 4-14 element-wise ops (Adam: 14), each allocating a
  * fresh result array. For the book's Catch net that is ~14 passes and ~10 new 4.7 MB arrays per
  * step over its 2304x512 dense kernel, most of the cost being page faults on new memory: more
  * than all its convolutions. On `native`, `applyGradients` of tfjs's own {@link tf.SGDOptimizer},
- * {@link tf.AdamOptimizer} and {@link tf.RMSPropOptimizer} (including centered) instead run one
+ * {@link tf.MomentumOptimizer} (including Nesterov), {@link tf.AdamOptimizer},
+ * {@link tf.RMSPropOptimizer} (including centered) and {@link tf.AdadeltaOptimizer}, and the
+ * `keras-adadelta` fused step (Keras 2.0's Adadelta, models/keras-optimizers.ts), instead run one
  * addon pass per weight that updates the weight and its slots in place, with the same float32
  * arithmetic in the same order, so results equal the cpu backend's bit for bit (tested).
  * Everything else about those optimizers (slot variables and their names, `getWeights`,
@@ -18,11 +20,30 @@
  * or to another tensor ever changes under it.
  */
 import * as tf from '@tensorflow/tfjs';
-import { adamInternals, rmsPropInternals, sgdInternals, type OptimizerSlot } from '../optimizer-internals.js';
+import {
+  adadeltaInternals,
+  adamInternals,
+  momentumInternals,
+  registerFusedStep,
+  rmsPropInternals,
+  sgdInternals,
+  type AdadeltaInternals,
+  type OptimizerSlot,
+  type VariableGradients,
+} from '../optimizer-internals.js';
 import type { NativeAddon } from './addon.js';
 
 /** Update rules, numbered as in native/src/elementwise.h. */
-const RULE = { sgd: 0, adam: 1, rmsprop: 2, rmspropCentered: 3 } as const;
+const RULE = {
+  sgd: 0,
+  adam: 1,
+  rmsprop: 2,
+  rmspropCentered: 3,
+  momentum: 4,
+  nesterov: 5,
+  adadelta: 6,
+  adadeltaKeras: 7,
+} as const;
 
 /** What the native backend offers this module (kept structural to avoid an import cycle). */
 export interface InPlaceHost {
@@ -34,7 +55,6 @@ export interface InPlaceHost {
 /** Buffers owned by in-place updates: the backend copies them before handing them out. */
 export const adoptedBuffers = new WeakSet<ArrayBufferLike>();
 
-type VariableGradients = Parameters<tf.Optimizer['applyGradients']>[0];
 /**
  * The variable's float32 buffer, private to it (adopted: no other tensor or view shares it), or
  * undefined when it is not plain float32 data.
@@ -118,8 +138,9 @@ function forEachPair(
 let installed = false;
 
 /**
- * Makes tfjs's SGD, Adam and RMSProp optimizers run fused in-place updates whenever `isActive()`
- * (the native backend is the current one). Idempotent.
+ * Makes tfjs's SGD, momentum, Adam, RMSProp and Adadelta optimizers (and the registered
+ * `keras-adadelta` step) run fused in-place updates whenever `isActive()` (the native backend is
+ * the current one). Idempotent.
  */
 export function installNativeOptimizers(isActive: () => InPlaceHost | undefined): void {
   if (installed) return;
@@ -183,6 +204,63 @@ export function installNativeOptimizers(isActive: () => InPlaceHost | undefined)
     }
     adamOriginal.call(this, variableGradients);
   };
+
+  const momentum = tf.MomentumOptimizer.prototype;
+  const momentumOriginal = momentum.applyGradients;
+  type MomentumGradients = Parameters<tf.MomentumOptimizer['applyGradients']>[0];
+  momentum.applyGradients = function (this: tf.MomentumOptimizer, variableGradients: MomentumGradients): void {
+    const host = isActive();
+    const self = momentumInternals(this);
+    if (host) {
+      // tfjs' scalars: m = scalar(momentum), c = scalar(-learningRate), both float32.
+      const coefs = Float32Array.of(self.momentum, -self.learningRate);
+      const rule = self.useNesterov ? RULE.nesterov : RULE.momentum;
+      const slotsFor = (i: number, value: tf.Variable): tf.Variable[] => [
+        (self.accumulations[i] ??= zeroSlot(value, 'momentum')).variable,
+      ];
+      const done = forEachPair(host, variableGradients, slotsFor, (w, g, [acc]) =>
+        host.addon.optimizerUpdate(rule, w, g, acc ?? null, null, null, coefs),
+      );
+      if (done) {
+        self.incrementIterations();
+        return;
+      }
+    }
+    momentumOriginal.call(this, variableGradients);
+  };
+
+  /** Adadelta's fused step by `rule` (tfjs' or Keras 2.0's); false when the buffers are not plain float32. */
+  const adadeltaStep = (
+    host: InPlaceHost,
+    self: AdadeltaInternals,
+    rule: number,
+    variableGradients: VariableGradients,
+  ): boolean => {
+    const coefs = Float32Array.of(self.rho, 1 - self.rho, self.epsilon, -self.learningRate);
+    const slotsFor = (i: number, value: tf.Variable): tf.Variable[] => [
+      (self.accumulatedGrads[i] ??= zeroSlot(value, 'accum_grad')).variable,
+      (self.accumulatedUpdates[i] ??= zeroSlot(value, 'accum_var')).variable,
+    ];
+    const done = forEachPair(host, variableGradients, slotsFor, (w, g, [ag, au]) =>
+      host.addon.optimizerUpdate(rule, w, g, ag ?? null, au ?? null, null, coefs),
+    );
+    if (done) self.incrementIterations();
+    return done;
+  };
+
+  const adadelta = tf.AdadeltaOptimizer.prototype;
+  const adadeltaOriginal = adadelta.applyGradients;
+  type AdadeltaGradients = Parameters<tf.AdadeltaOptimizer['applyGradients']>[0];
+  adadelta.applyGradients = function (this: tf.AdadeltaOptimizer, variableGradients: AdadeltaGradients): void {
+    const host = isActive();
+    if (host && adadeltaStep(host, adadeltaInternals(this), RULE.adadelta, variableGradients)) return;
+    adadeltaOriginal.call(this, variableGradients);
+  };
+  registerFusedStep('keras-adadelta', (opt, variableGradients) => {
+    const host = isActive();
+    if (!host || !(opt instanceof tf.AdadeltaOptimizer)) return false;
+    return adadeltaStep(host, adadeltaInternals(opt), RULE.adadeltaKeras, variableGradients);
+  });
 
   const rms = tf.RMSPropOptimizer.prototype;
   const rmsOriginal = rms.applyGradients;

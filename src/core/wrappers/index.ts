@@ -6,7 +6,7 @@ export {
   type EpisodeStatistics,
   type RecordEpisodeStatisticsOptions,
 } from './common.js';
-export { FrameStack, MaxAndSkip, type FramePadding } from './stateful-observation.js';
+export { FrameDrop, FrameStack, MaxAndSkip, type FramePadding } from './stateful-observation.js';
 export {
   GrayScale,
   Resize,

@@ -1,9 +1,10 @@
 /**
  * Observation wrappers that keep state across steps (Gymnasium's `stateful_observation`):
  * `FrameStack` (the last k observations, concatenated along the last, channel, axis),
- * `MaxAndSkip` and `NormalizeObservation`.
+ * `MaxAndSkip` and `NormalizeObservation`, and `FrameDrop` (observations blanked at random).
  */
 import type { Env, Info, ResetOptions, Space, StepResult } from '../env.js';
+import { Rng } from '../../rng/rng.js';
 import { allocTyped, Box, type AnyTypedArray } from '../spaces.js';
 import { RunningMeanStd, type RunningMeanStdState } from './utils.js';
 import { ObservationWrapper, requireBox, Wrapper } from './wrapper.js';
@@ -227,5 +228,76 @@ export class NormalizeObservation<Act> extends ObservationWrapper<Float32Array, 
   /** Restores {@link NormalizeObservation.getState}; throws when it does not fit this observation shape. */
   setState(s: NormalizeObservationState): void {
     this.obsRms.setState(s, 'NormalizeObservation');
+  }
+}
+
+/**
+ * With probability `p`, replaces an observation by zeros (every value 0): a partially observable
+ * env for recurrent agents, as Hausknecht & Stone (2015)'s "flickering" Atari games, where each
+ * frame is blanked with p = 0.5. Reset observations can be dropped too. Where 0 lies outside the
+ * inner space's bounds the space is widened to include it; otherwise it is unchanged.
+ *
+ * Randomness: the `rng` given, or `new Rng(0)`; `reset({seed})` replaces it with a stream derived
+ * from the seed (the second `fork()` of `new Rng(seed)`: not the env's own `Rng(seed)` nor
+ * `StickyAction`'s first fork, so stacking both keeps them independent). One draw per
+ * observation, so the stream position depends only on the number of resets and steps.
+ */
+export class FrameDrop<T extends AnyTypedArray, Act> extends Wrapper<T, Act> {
+  private rng: Rng;
+  private readonly zeros: T;
+  private readonly space: Space<T>;
+  private lastDropped = false;
+
+  constructor(
+    env: Env<T, Act>,
+    readonly p: number,
+    rng?: Rng,
+  ) {
+    super(env);
+    if (!(p >= 0 && p < 1)) throw new RangeError(`FrameDrop: p must be in [0, 1). Received: ${String(p)}`);
+    const box = requireBox(env.observationSpace, 'FrameDrop');
+    this.rng = rng ?? new Rng(0);
+    this.zeros = allocTyped(box.dtype, box.size) as T;
+    let inside = true;
+    for (let i = 0; i < box.size && inside; i++) inside = (box.low[i] as number) <= 0 && (box.high[i] as number) >= 0;
+    const widened = (): Box => {
+      const low = Array.from(box.low, (v) => Math.min(v, 0));
+      const high = Array.from(box.high, (v) => Math.max(v, 0));
+      return new Box(low, high, box.shape, box.dtype);
+    };
+    this.space = (inside ? box : widened()) as unknown as Space<T>;
+  }
+
+  override get observationSpace(): Space<T> {
+    return this.space;
+  }
+
+  /** Whether the last observation returned was dropped (replaced by zeros). */
+  get dropped(): boolean {
+    return this.lastDropped;
+  }
+
+  override reset(opts?: ResetOptions): [T, Info] {
+    if (opts?.seed !== undefined) {
+      const r = new Rng(opts.seed);
+      r.fork();
+      this.rng = r.fork();
+    }
+    const [obs, info] = this.env.reset(opts);
+    return [this.observation(obs), info];
+  }
+
+  override step(action: Act): StepResult<T> {
+    const out = this.env.step(action);
+    out[0] = this.observation(out[0]);
+    return out;
+  }
+
+  private observation(obs: T): T {
+    this.lastDropped = this.rng.nextFloat() < this.p;
+    if (!this.lastDropped) return obs;
+    // Cleared every time: a caller may have written into the buffer it was given last time.
+    this.zeros.fill(0);
+    return this.zeros;
   }
 }
