@@ -2,6 +2,11 @@
  * What the training loop needs from an agent. Agents save their state as an `AgentSnapshot`
  * (plain data, defined with the checkpoint format in `src/io/snapshot.ts`); writing snapshots to
  * disk is `src/io/checkpoints.ts`' job, and agents never touch the file system.
+ *
+ * An agent is built for `numEnvs` envs stepped in lockstep (a vector env; 1 for a single env):
+ * {@link Agent.actBatch} chooses all their actions at once, and {@link Agent.observe} /
+ * {@link Agent.endEpisode} name the env, so that whatever follows one env's sequence of steps
+ * (n-step returns, exploration options) stays per env.
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../src/rng/rng.js';
@@ -35,9 +40,16 @@ export interface Agent {
   epsilon(step: number, episodes: number): number;
   /** The next action, epsilon-greedy on the agent's values; see {@link ActOptions}. */
   act(obs: AnyTypedArray, epsilon: number, options?: ActOptions): number;
+  /**
+   * The next actions of `n` envs (`obs` holds their observations one after another) into `out`:
+   * env by env, the exploration draws {@link Agent.act} would make, in env order, and the values
+   * of all `n` observations from one batched evaluation when any env acts greedily. With `n = 1`
+   * it draws and returns exactly what `act` would.
+   */
+  actBatch(obs: AnyTypedArray, n: number, epsilon: number, out: Int32Array, options?: ActOptions): void;
   /** Action values for one observation (for greedy play and the viewer's Q bars). */
   qValues(obs: AnyTypedArray): Float32Array;
-  /** Learns from (or stores) one transition. */
+  /** Learns from (or stores) one transition of env `env` (default 0). */
   observe(
     obs: AnyTypedArray,
     action: number,
@@ -45,11 +57,16 @@ export interface Agent {
     nextObs: AnyTypedArray,
     terminated: boolean,
     truncated: boolean,
+    env?: number,
   ): void;
-  /** Announces an episode boundary that no terminal transition marked. */
-  endEpisode(): void;
-  /** Called after every env step; returns scalars when it trained. */
-  train(step: number, episodes: number): UpdateInfo | null;
+  /** Announces an episode boundary of env `env` (default 0) that no terminal transition marked. */
+  endEpisode(env?: number): void;
+  /**
+   * Called after every env step, or every vector step (`n` env steps, one per env; default 1);
+   * returns scalars when it trained.
+   * @param step env steps taken so far, over all envs
+   */
+  train(step: number, episodes: number, n?: number): UpdateInfo | null;
   /** The greedy policy network, when there is one (saved as the best model). */
   policyModel(): tf.LayersModel | null;
   /** State for a checkpoint. */

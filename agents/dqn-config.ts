@@ -1,7 +1,7 @@
 /**
  * The DQN config: one typed object whose every field documents its default and its source,
- * the presets (the book's Chapter 8 setup, Nature DQN, MinAtar, a tuned Catch setup), and
- * their validation. The agent itself is `dqn.ts`.
+ * the presets (the book's Chapter 8 setup, Nature DQN, MinAtar, a tuned Catch setup, CleanRL's
+ * `dqn.py`, RL Zoo's CartPole), and their validation. The agent itself is `dqn.ts`.
  */
 import { INITS, TORSOS, type InitKind, type TorsoKind } from '../models/q-networks.js';
 import { defaultsOf, resolveConfig, type ConfigDescriptor, type Preset } from './config.js';
@@ -37,6 +37,7 @@ export interface DqnConfig extends EpsilonConfig {
   trainFrequency: number;
   gradientSteps: number;
   targetUpdateInterval: number;
+  targetUpdateUnit: 'update' | 'step';
   tau: number;
   doubleDqn: boolean;
   nStep: number;
@@ -47,6 +48,8 @@ export interface DqnConfig extends EpsilonConfig {
   evalEpsilon: number;
   ezGreedyMu: number;
   rewardClip: boolean;
+  normalizeObservation: boolean;
+  normalizeReward: boolean;
 }
 
 /**
@@ -166,8 +169,17 @@ export const DQN_CONFIG: ConfigDescriptor<DqnConfig> = {
     type: 'int',
     default: 50,
     min: 0,
-    doc: 'gradient steps between target syncs (0 = no target network)',
+    doc: 'target syncs every this many gradient steps or env steps (see target-update-unit; 0 = no target network)',
     source: "CleanRL's 500 env steps at train frequency 10",
+  },
+  targetUpdateUnit: {
+    type: 'enum',
+    choices: ['update', 'step'],
+    default: 'update',
+    doc:
+      'what target-update-interval counts: gradient steps (Mnih et al. 2015) or env steps over all envs ' +
+      "(CleanRL's target_network_frequency, SB3's target_update_interval)",
+    source: 'Mnih et al. 2015',
   },
   tau: {
     type: 'float',
@@ -258,6 +270,20 @@ export const DQN_CONFIG: ConfigDescriptor<DqnConfig> = {
     doc: 'clip rewards to [-1, 1] before storing',
     source: 'Mnih et al. 2015',
   },
+  normalizeObservation: {
+    type: 'bool',
+    default: false,
+    doc:
+      'normalize observations with running mean and variance over all envs (kept in checkpoints; frozen for ' +
+      'evaluation)',
+    source: "Gymnasium 1.x's NormalizeObservation",
+  },
+  normalizeReward: {
+    type: 'bool',
+    default: false,
+    doc: 'scale rewards by the running std of the discounted return (gamma) per env, before storing',
+    source: "Gymnasium 1.x's NormalizeReward",
+  },
 };
 
 /**
@@ -344,6 +370,78 @@ export const DQN_PRESETS: Readonly<Record<string, Preset<DqnConfig>>> = {
       epsilonStart: 1,
       epsilonEnd: 0.1,
       explorationFraction: 0.02,
+    },
+  },
+  cleanrl: {
+    description:
+      "CleanRL's dqn.py defaults (Huang et al. 2022, JMLR 23(274); vwxyzjn/cleanrl, cleanrl/dqn.py): MLP 120-84 " +
+      "(ReLU) with PyTorch's default init, Adam 2.5e-4, MSE, gamma 0.99, replay 10,000, batch 128, epsilon 1 -> " +
+      '0.05 over the first 50% of the budget (their total_timesteps 500,000: run with --total-steps 500000), ' +
+      'training every 10 env steps from 10,000, target network every 500 env steps with tau 1 (a hard copy).',
+    overrides: {
+      network: 'mlp',
+      hiddenSizes: [120, 84],
+      init: 'torch',
+      optimizer: 'adam',
+      learningRate: 2.5e-4,
+      optimizerEpsilon: 1e-8,
+      loss: 'mse',
+      maxGradNorm: 0,
+      gamma: 0.99,
+      bufferSize: 10_000,
+      batchSize: 128,
+      epsilonStart: 1,
+      epsilonEnd: 0.05,
+      explorationFraction: 0.5,
+      epsilonDecay: 'linear',
+      epsilonUnit: 'step',
+      learningStarts: 10_000,
+      trainFrequency: 10,
+      gradientSteps: 1,
+      targetUpdateInterval: 500,
+      targetUpdateUnit: 'step',
+      tau: 1,
+      doubleDqn: false,
+      nStep: 1,
+      prioritized: false,
+      evalEpsilon: 0.05,
+    },
+  },
+  cartpole: {
+    description:
+      "RL Baselines3 Zoo's tuned DQN for CartPole-v1 (DLR-RM/rl-baselines3-zoo, hyperparams/dqn.yml; Raffin 2020): " +
+      'MLP 256-256, Adam 2.3e-3, Huber loss with gradients clipped to norm 10 (SB3 DQN), gamma 0.99, replay ' +
+      '100,000, batch 64, learning from 1,000 env steps, a round of 128 gradient steps every 256 env steps, target ' +
+      'network every 10 env steps, epsilon 1 -> 0.04 over the first 16% of the budget. Run with --total-steps 50000 ' +
+      '(their n_timesteps). trainFrequency counts env steps over all envs (SB3 counts vector steps: with N envs ' +
+      'SB3 trains every 256 N transitions).',
+    overrides: {
+      network: 'mlp',
+      hiddenSizes: [256, 256],
+      init: 'torch',
+      optimizer: 'adam',
+      learningRate: 2.3e-3,
+      optimizerEpsilon: 1e-8,
+      loss: 'huber',
+      maxGradNorm: 10,
+      gamma: 0.99,
+      bufferSize: 100_000,
+      batchSize: 64,
+      learningStarts: 1000,
+      trainFrequency: 256,
+      gradientSteps: 128,
+      targetUpdateInterval: 10,
+      targetUpdateUnit: 'step',
+      tau: 1,
+      epsilonStart: 1,
+      epsilonEnd: 0.04,
+      explorationFraction: 0.16,
+      epsilonDecay: 'linear',
+      epsilonUnit: 'step',
+      doubleDqn: false,
+      nStep: 1,
+      prioritized: false,
+      evalEpsilon: 0,
     },
   },
   catch: {

@@ -11,6 +11,12 @@
  *    target-network syncing;
  * 6. checkpoint state: weights, optimizer slots, counters, RNG and (optionally) the replay.
  *
+ * With N envs in lockstep (a vector env) the agent chooses their N actions from one batched
+ * forward pass ({@link DqnAgent.actBatch}), keeps one replay column and one εz-greedy option per
+ * env (so n-step returns and truncation bootstrapping follow each env's own steps) and samples
+ * them as one memory ({@link MultiEnvReplay}). `learningStarts`, `trainFrequency` and (in the
+ * `step` unit) `targetUpdateInterval` count env steps over all envs; see {@link DqnAgent.train}.
+ *
  * The pure pieces ({@link tdTargets}, {@link huber}, {@link clipByGlobalNorm},
  * {@link makeOptimizer}) follow the class, in the same order.
  *
@@ -25,6 +31,7 @@ import { at, inputDivisor, shapeSize, type AnyTypedArray } from '../src/core/spa
 import { Rng, type RngState } from '../src/rng/rng.js';
 import {
   annealedBeta,
+  MultiEnvReplay,
   PrioritizedReplayMemory,
   ReplayMemory,
   type ReplayBatch,
@@ -39,7 +46,14 @@ import { buildQNetwork, type ConvSpec } from '../models/q-networks.js';
 import type { ActOptions, Agent, UpdateInfo } from './agent.js';
 import type { DqnConfig } from './dqn-config.js';
 import { argmax, epsilonGreedy, EzGreedy, type EzGreedyState } from './exploration.js';
-import { budgetProgress, epsilonAt, epsilonScheduleOf, type Budget, type EpsilonSchedule } from './schedules.js';
+import {
+  budgetProgress,
+  epsilonAt,
+  epsilonScheduleOf,
+  multiplesPassed,
+  type Budget,
+  type EpsilonSchedule,
+} from './schedules.js';
 
 /** What the agent needs to know about the env. */
 export interface DqnEnvInfo {
@@ -68,18 +82,24 @@ export interface DqnState {
     /** Adam's running [beta1^t, beta2^t] (null for other optimizers). */
     readonly accBeta: readonly [number, number] | null;
   };
-  readonly replay: ReplayState | null;
-  /** εz-greedy's running option (absent in older checkpoints and when it is off). */
-  readonly ez?: EzGreedyState | null;
+  /** One state per env's replay column (null: the replay was not saved). */
+  readonly replay: ReplayState[] | null;
+  /** εz-greedy's running option per env (absent in older checkpoints, null when it is off). */
+  readonly ez?: EzGreedyState[] | null;
 }
 
-/** The JSON part of a DQN snapshot, as read back (every field checked before use). */
+/**
+ * The JSON part of a DQN snapshot, as read back (every field checked before use). One env keeps
+ * the single-env layout (`replay` and `ez` objects, blobs `replay.NAME`), so older checkpoints
+ * resume; N envs store arrays (`replays`, `ez`) and blobs `replay.E.NAME`.
+ */
 interface DqnSnapshotJson {
   updates?: number;
   rng?: RngState;
   optimizer?: { name?: string; specs?: tf.io.WeightsManifestEntry[]; accBeta?: readonly number[] | null };
   replay?: ReplayState['meta'] | null;
-  ez?: EzGreedyState | null;
+  replays?: Array<ReplayState['meta']> | null;
+  ez?: EzGreedyState | EzGreedyState[] | null;
 }
 
 /** Tensors that leave the loss's tidy scope (see {@link DqnAgent.tdLoss}); whoever made them disposes them. */
@@ -161,7 +181,12 @@ export class DqnAgent implements Agent {
   /** Null when `targetUpdateInterval` is 0 (the online net bootstraps itself, as in the book). */
   readonly target: tf.LayersModel | null;
   readonly optimizer: tf.Optimizer;
+  /** The replay memory shared by the envs (one column per env). */
+  readonly memory: MultiEnvReplay;
+  /** Env 0's replay column: the whole memory when there is one env. */
   readonly replay: ReplayMemory;
+  /** Envs stepped in lockstep that feed this agent. */
+  readonly numEnvs: number;
   /** Gradient steps taken. */
   updates = 0;
   private readonly rng: Rng;
@@ -173,8 +198,8 @@ export class DqnAgent implements Agent {
   private readonly inputShape: number[];
   /** Q_online(s', ·) of a batch, for double DQN. */
   private readonly nextQOnline: Float32Array;
-  /** εz-greedy's running option, when `ezGreedyMu` > 0. */
-  private readonly ez: EzGreedy | null;
+  /** εz-greedy's running option of each env, when `ezGreedyMu` > 0 (else empty). */
+  private readonly ez: EzGreedy[];
 
   // -------------------------------------------------------------------------------------------
   // 1. The network
@@ -184,15 +209,27 @@ export class DqnAgent implements Agent {
    * @param rng the agent's own stream (exploration, replay sampling, weight init)
    * @param budget total steps and/or episodes (epsilon decays over a fraction of it, prioritized
    *   replay's beta anneals over all of it)
+   * @param numEnvs envs stepped in lockstep that feed the agent; the replay gives each
+   *   `floor(bufferSize / numEnvs)` transitions (SB3's `buffer_size // n_envs`)
    */
-  constructor(config: DqnConfig, env: DqnEnvInfo, rng: Rng, budget: Budget) {
+  constructor(config: DqnConfig, env: DqnEnvInfo, rng: Rng, budget: Budget, numEnvs = 1) {
+    if (!Number.isInteger(numEnvs) || numEnvs < 1) {
+      throw new RangeError(`numEnvs must be a positive integer. Received: ${String(numEnvs)}`);
+    }
+    const column = MultiEnvReplay.columnCapacityFor(config.bufferSize, numEnvs);
+    if (config.nStep > column) {
+      throw new RangeError(
+        `nStep (${config.nStep}) must not exceed each env's share of the replay, floor(bufferSize / numEnvs) = ${column}`,
+      );
+    }
     this.config = config;
     this.env = env;
     this.numActions = env.numActions;
+    this.numEnvs = numEnvs;
     this.rng = rng;
     this.budget = { ...budget };
     this.schedule = epsilonScheduleOf(config, budget);
-    this.ez = config.ezGreedyMu > 1 ? new EzGreedy(config.ezGreedyMu) : null;
+    this.ez = config.ezGreedyMu > 1 ? Array.from({ length: numEnvs }, () => new EzGreedy(config.ezGreedyMu)) : [];
     // Conv torsos and pooling see images (a channel added to 2-D frames); a plain MLP sees a flat vector.
     const image = config.network !== 'mlp' || config.inputPool > 1;
     const frames = env.obsShape.length === 2 ? [...env.obsShape, 1] : [...env.obsShape];
@@ -229,17 +266,21 @@ export class DqnAgent implements Agent {
     this.optimizer = makeOptimizer(config);
 
     const replayOpts = {
-      capacity: config.bufferSize,
+      capacity: column,
       obsShape: env.obsShape,
       obsDtype: env.obsDtype,
       frameStack: env.frameStack,
       nStep: config.nStep,
       gamma: config.gamma,
     };
-    this.replay = config.prioritized
-      ? new PrioritizedReplayMemory({ ...replayOpts, alpha: config.perAlpha, priorityEpsilon: config.perEpsilon })
-      : new ReplayMemory(replayOpts);
-    this.batch = this.replay.createBatch(config.batchSize);
+    const columns = Array.from({ length: numEnvs }, () =>
+      config.prioritized
+        ? new PrioritizedReplayMemory({ ...replayOpts, alpha: config.perAlpha, priorityEpsilon: config.perEpsilon })
+        : new ReplayMemory(replayOpts),
+    );
+    this.memory = new MultiEnvReplay(columns);
+    this.replay = columns[0] as ReplayMemory;
+    this.batch = this.memory.createBatch(config.batchSize);
     this.targets = new Float32Array(config.batchSize);
     this.nextQOnline = new Float32Array(config.batchSize * env.numActions);
   }
@@ -251,8 +292,13 @@ export class DqnAgent implements Agent {
 
   /** Q(obs, ·) for one observation. */
   qValues(obs: AnyTypedArray): Float32Array {
+    return this.qBatch(obs, 1);
+  }
+
+  /** Q(obs_i, ·) for `n` observations, from one forward pass: row i is `[i * numActions, (i + 1) * numActions)`. */
+  qBatch(obs: AnyTypedArray, n: number): Float32Array {
     return tf.tidy(() => {
-      const q = this.online.apply(this.toInput(obs, 1)) as tf.Tensor;
+      const q = this.online.apply(this.toInput(obs, n)) as tf.Tensor;
       return q.dataSync() as Float32Array;
     });
   }
@@ -288,11 +334,28 @@ export class DqnAgent implements Agent {
     const rng = options.rng ?? this.rng;
     // The random stream never depends on Q (see epsilonGreedy / EzGreedy.select).
     const q = (): Float32Array => this.qValues(obs);
-    if (this.ez && options.extended !== false) return this.ez.select(q, this.numActions, epsilon, rng);
+    const ez = this.ez[0];
+    if (ez && options.extended !== false) return ez.select(q, this.numActions, epsilon, rng);
     return epsilonGreedy(q, this.numActions, epsilon, rng);
   }
 
-  /** Stores a transition (rewards clipped first when `rewardClip`). */
+  /**
+   * {@link DqnAgent.act} for `n` envs at once (env i with its own εz-greedy option): the draws
+   * are made env by env, in order, and Q of all `n` observations comes from one forward pass,
+   * run at most once, when the first env acts greedily.
+   */
+  actBatch(obs: AnyTypedArray, n: number, epsilon: number, out: Int32Array, options: ActOptions = {}): void {
+    const rng = options.rng ?? this.rng;
+    const A = this.numActions;
+    let q: Float32Array | null = null;
+    for (let i = 0; i < n; i++) {
+      const row = (): Float32Array => (q ??= this.qBatch(obs, n)).subarray(i * A, (i + 1) * A);
+      const ez = this.ez[i];
+      out[i] = ez && options.extended !== false ? ez.select(row, A, epsilon, rng) : epsilonGreedy(row, A, epsilon, rng);
+    }
+  }
+
+  /** Stores a transition of env `env` (rewards clipped first when `rewardClip`). */
   observe(
     obs: AnyTypedArray,
     action: number,
@@ -300,16 +363,17 @@ export class DqnAgent implements Agent {
     nextObs: AnyTypedArray,
     terminated: boolean,
     truncated: boolean,
+    env = 0,
   ): void {
     const r = this.config.rewardClip ? Math.max(-1, Math.min(1, reward)) : reward;
-    this.replay.add(obs, action, r, nextObs, terminated, truncated);
-    if (terminated || truncated) this.ez?.endEpisode();
+    this.memory.add(env, obs, action, r, nextObs, terminated, truncated);
+    if (terminated || truncated) this.ez[env]?.endEpisode();
   }
 
-  /** Marks an episode boundary that no terminal transition announced (e.g. an interrupted episode). */
-  endEpisode(): void {
-    this.replay.endEpisode();
-    this.ez?.endEpisode();
+  /** Marks an episode boundary of env `env` that no terminal transition announced (e.g. an interrupted episode). */
+  endEpisode(env = 0): void {
+    this.memory.endEpisode(env);
+    this.ez[env]?.endEpisode();
   }
 
   // -------------------------------------------------------------------------------------------
@@ -360,24 +424,43 @@ export class DqnAgent implements Agent {
   // -------------------------------------------------------------------------------------------
 
   /**
-   * Called after every env step: trains `gradientSteps` times every `trainFrequency` steps once
-   * warm-up is over and the replay holds a batch. Returns null when it did not train.
-   * @param step env steps taken so far (including this one)
+   * Called after every env step, or every vector step of `n` env steps: once warm-up is over,
+   * one training round of `gradientSteps` gradient steps for every multiple of `trainFrequency`
+   * env steps passed since the last call, and with `targetUpdateUnit: 'step'` one target sync
+   * for every multiple of `targetUpdateInterval` passed (after the round, as CleanRL's `dqn.py`
+   * does). With one env that is "every `trainFrequency`-th step".
+   *
+   * Everything counts env steps, summed over the envs, so a config keeps its gradient steps per
+   * transition, and its target period, whatever the number of envs (CleanRL's `global_step`).
+   * Stable-Baselines3 counts `learning_starts` and `target_update_interval` the same way but
+   * `train_freq` in vector steps (`collect_rollouts` counts one step per call of `env.step` on
+   * all `n_envs`), so SB3 with N envs trains N times less often per transition: its setting
+   * `train_freq = F` with N envs is `trainFrequency = N * F` here.
+   * Returns null when it did not train.
+   * @param step env steps taken so far (including these), over all envs
    * @param episodes episodes finished so far
+   * @param n env steps since the last call (the number of envs; default 1)
    */
-  train(step: number, episodes: number): UpdateInfo | null {
+  train(step: number, episodes: number, n = 1): UpdateInfo | null {
     const c = this.config;
-    if (this.warmingUp(step, episodes) || step % c.trainFrequency !== 0 || this.replay.size < 1) return null;
+    if (this.warmingUp(step, episodes) || this.memory.size < 1) return null;
+    const rounds = multiplesPassed(step, n, c.trainFrequency);
     let loss = 0;
     let q = 0;
-    for (let g = 0; g < c.gradientSteps; g++) {
+    const steps = rounds * c.gradientSteps;
+    for (let g = 0; g < steps; g++) {
       const r = this.gradientStep(step, episodes);
       loss += r.loss;
       q += r.q;
       this.updates++;
-      if (this.target && this.updates % c.targetUpdateInterval === 0) this.syncTarget(c.tau);
+      if (this.target && c.targetUpdateUnit === 'update' && this.updates % c.targetUpdateInterval === 0) {
+        this.syncTarget(c.tau);
+      }
     }
-    return { loss: loss / c.gradientSteps, q: q / c.gradientSteps, updates: this.updates };
+    if (this.target && c.targetUpdateUnit === 'step') {
+      for (let s = multiplesPassed(step, n, c.targetUpdateInterval); s > 0; s--) this.syncTarget(c.tau);
+    }
+    return steps === 0 ? null : { loss: loss / steps, q: q / steps, updates: this.updates };
   }
 
   /**
@@ -394,10 +477,9 @@ export class DqnAgent implements Agent {
   /** One gradient step on a sampled batch. */
   private gradientStep(step: number, episodes: number): { loss: number; q: number } {
     const c = this.config;
-    const b =
-      this.replay instanceof PrioritizedReplayMemory
-        ? this.replay.samplePrioritized(this.batch, this.rng, this.perBeta(step, episodes))
-        : this.replay.sample(this.batch, this.rng);
+    const b = this.memory.isPrioritized
+      ? this.memory.samplePrioritized(this.batch, this.rng, this.perBeta(step, episodes))
+      : this.memory.sample(this.batch, this.rng);
     this.computeTargets(b);
     const kept: KeptTensors = { td: null, q: null };
     try {
@@ -412,9 +494,7 @@ export class DqnAgent implements Agent {
         return at(value.dataSync(), 0);
       });
       const q = kept.q ? at(kept.q.dataSync(), 0) : NaN;
-      if (this.replay instanceof PrioritizedReplayMemory && kept.td) {
-        this.replay.updatePriorities(b.slots, kept.td.dataSync());
-      }
+      if (this.memory.isPrioritized && kept.td) this.memory.updatePriorities(b.slots, kept.td.dataSync());
       return { loss, q };
     } finally {
       // The kept tensors outlive the tidy scope, so they are freed here, also when the step throws.
@@ -455,8 +535,8 @@ export class DqnAgent implements Agent {
       online: await modelArtifacts(this.online),
       target: this.target ? await modelArtifacts(this.target) : null,
       optimizer: { specs: enc.specs, data: enc.data, accBeta: adamAccBeta(this.optimizer) },
-      replay: withReplay ? this.replay.getState() : null,
-      ez: this.ez ? this.ez.getState() : null,
+      replay: withReplay ? this.memory.getState() : null,
+      ez: this.ez.length > 0 ? this.ez.map((e) => e.getState()) : null,
     };
   }
 
@@ -483,20 +563,25 @@ export class DqnAgent implements Agent {
     if (s.optimizer.accBeta) setAdamAccBeta(this.optimizer, s.optimizer.accBeta);
     this.updates = s.updates;
     this.rng.setState(s.rng);
-    if (s.replay) this.replay.setState(s.replay);
-    if (this.ez) this.ez.setState(s.ez ?? { action: 0, left: 0 });
+    if (s.replay) this.memory.setState(s.replay);
+    this.ez.forEach((e, i) => e.setState(s.ez?.[i] ?? { action: 0, left: 0 }));
   }
 
   /** {@link DqnAgent.getState} as a generic snapshot (JSON + models + typed arrays). */
   async snapshot(withReplay: boolean): Promise<AgentSnapshot> {
     const st = await this.getState(withReplay);
     const blobs: Record<string, SnapshotArray> = { optimizer: new Uint8Array(st.optimizer.data) };
-    if (st.replay) for (const [k, v] of Object.entries(st.replay.arrays)) blobs[`replay.${k}`] = v;
+    const single = this.numEnvs === 1;
+    st.replay?.forEach((col, e) => {
+      for (const [k, v] of Object.entries(col.arrays)) blobs[single ? `replay.${k}` : `replay.${e}.${k}`] = v;
+    });
     const models: Record<string, tf.io.ModelArtifacts> = { online: st.online };
     if (st.target) models['target'] = st.target;
     const optimizer = { name: this.config.optimizer, specs: st.optimizer.specs, accBeta: st.optimizer.accBeta };
-    const replay = st.replay?.meta ?? null;
-    const json: DqnSnapshotJson = { updates: st.updates, rng: st.rng, optimizer, replay, ez: st.ez ?? null };
+    const metas = st.replay?.map((col) => col.meta) ?? null;
+    const json: DqnSnapshotJson = single
+      ? { updates: st.updates, rng: st.rng, optimizer, replay: metas?.[0] ?? null, ez: st.ez?.[0] ?? null }
+      : { updates: st.updates, rng: st.rng, optimizer, replays: metas, ez: st.ez ?? null };
     return { kind: this.name, json: { ...json }, models, blobs };
   }
 
@@ -513,14 +598,26 @@ export class DqnAgent implements Agent {
       const saved = String(j.optimizer.name);
       throw new CheckpointError(`the checkpoint used optimizer '${saved}', the config says '${this.config.optimizer}'`);
     }
-    let replay: ReplayState | null = null;
-    if (j.replay) {
-      const arrays: ReplayState['arrays'] = {};
-      for (const [k, v] of Object.entries(s.blobs)) if (k.startsWith('replay.')) arrays[k.slice('replay.'.length)] = v;
-      replay = { meta: j.replay, arrays };
+    const metas = j.replays ?? (j.replay ? [j.replay] : null);
+    const saved = metas?.length ?? (Array.isArray(j.ez) ? j.ez.length : 1);
+    if (saved !== this.numEnvs) {
+      throw new CheckpointError(`the checkpoint's agent was trained on ${saved} env(s), this one on ${this.numEnvs}`);
     }
-    const actions = replay?.arrays['actions'];
-    if (actions) {
+    let replay: ReplayState[] | null = null;
+    if (metas) {
+      replay = metas.map((meta, e) => {
+        const prefix = j.replays ? `replay.${e}.` : 'replay.';
+        const arrays: ReplayState['arrays'] = {};
+        for (const [k, v] of Object.entries(s.blobs)) {
+          const rest = k.startsWith(prefix) ? k.slice(prefix.length) : null;
+          if (rest !== null && !rest.includes('.')) arrays[rest] = v;
+        }
+        return { meta, arrays };
+      });
+    }
+    for (const col of replay ?? []) {
+      const actions = col.arrays['actions'];
+      if (!actions) continue;
       // A CRC proves the bytes are those written, not that they make sense for this env.
       for (let i = 0; i < actions.length; i++) {
         const a = actions[i] ?? 0;
@@ -531,6 +628,7 @@ export class DqnAgent implements Agent {
         }
       }
     }
+    const ez = j.ez === undefined || j.ez === null ? null : Array.isArray(j.ez) ? j.ez : [j.ez];
     const data = opt.buffer.slice(opt.byteOffset, opt.byteOffset + opt.byteLength) as ArrayBuffer;
     const acc = j.optimizer.accBeta;
     const accBeta = Array.isArray(acc) && acc.length === 2 ? ([at(acc, 0), at(acc, 1)] as const) : null;
@@ -542,7 +640,7 @@ export class DqnAgent implements Agent {
         target: s.models['target'] ?? null,
         optimizer: { specs: j.optimizer.specs, data, accBeta },
         replay,
-        ez: j.ez ?? null,
+        ez,
       });
     } catch (e) {
       // Everything setState refuses comes from the checkpoint's data: say so, in one line.

@@ -72,7 +72,9 @@ export function makeAgentEnv(
 /**
  * {@link makeAgentEnv} with the pipeline a run's resolved agent config names (`preprocess`,
  * `frameSize`, `frameStack`; absent ones take makeAgentEnv's defaults), so training, evaluation
- * and watching build the same env.
+ * and watching build the same env. With `normalizeObservation` the env stays as it is (the
+ * training loop and the policies normalize, see `agents/normalize.ts`) and the agent is told it
+ * sees float32 observations that need no scaling.
  */
 export function makeRunEnv(
   id: string,
@@ -80,7 +82,33 @@ export function makeRunEnv(
   config: Readonly<Record<string, unknown>>,
 ): AgentEnv {
   const num = (k: string): number | undefined => (typeof config[k] === 'number' ? config[k] : undefined);
-  return makeAgentEnv(id, options, (config['preprocess'] ?? 'none') as Preprocess, num('frameSize'), num('frameStack'));
+  const made = makeAgentEnv(
+    id,
+    options,
+    (config['preprocess'] ?? 'none') as Preprocess,
+    num('frameSize'),
+    num('frameStack'),
+  );
+  if (config['normalizeObservation'] !== true) return made;
+  if (made.frameStack) {
+    made.env.close();
+    // Each stacked position would get its own statistics, so a frame would not equal itself one step later.
+    throw new RangeError(
+      `${id}: normalizeObservation needs unstacked observations; it cannot be combined with the book preprocessing`,
+    );
+  }
+  return { ...made, obsDtype: 'float32', obsDivisor: 1 };
+}
+
+/**
+ * Whether a run's observations are normalized and, if so, whether their statistics are float32
+ * (float32 observations): what a policy on raw observations needs (`normalizingPolicy`).
+ */
+export function observationNormalization(
+  config: Readonly<Record<string, unknown>>,
+  env: AgentEnv,
+): { readonly float32: boolean } | null {
+  return config['normalizeObservation'] === true ? { float32: env.env.observationSpace.dtype === 'float32' } : null;
 }
 
 /** Re-exported: the scaling rule lives with the spaces (the DQN agent uses it too). */

@@ -37,6 +37,12 @@ export class RandomAgent implements Agent {
     return (options.rng ?? this.rng).nextInt(this.numActions);
   }
 
+  /** Uniform actions for `n` envs, in env order. */
+  actBatch(_obs: AnyTypedArray, n: number, _epsilon: number, out: Int32Array, options: ActOptions = {}): void {
+    const rng = options.rng ?? this.rng;
+    for (let i = 0; i < n; i++) out[i] = rng.nextInt(this.numActions);
+  }
+
   /** All zeros: a random policy has no preferences. */
   qValues(): Float32Array {
     return this.zeros;

@@ -42,8 +42,11 @@ export interface AgentSpec<C> {
   readonly presets: Readonly<Record<string, Preset<C>>>;
   /** Defaults, then the preset, then each layer, validated; throws for an unknown preset, key or bad value. */
   resolve(preset: string | undefined, ...layers: ConfigLayers): C;
-  /** A new agent for an env; throws a RangeError when the config does not suit the env or budget. */
-  create(config: C, env: AgentEnv, rng: Rng, budget: Budget): Agent;
+  /**
+   * A new agent for an env, fed by `numEnvs` envs stepped in lockstep (default 1); throws a
+   * RangeError when the config does not suit the env, the budget or the number of envs.
+   */
+  create(config: C, env: AgentEnv, rng: Rng, budget: Budget, numEnvs?: number): Agent;
   /** Epsilon of evaluations during training and of `tfgym eval` by default. */
   evalEpsilon(config: C): number;
   /** Where a trained run's policy comes from. */
@@ -65,8 +68,8 @@ export interface AgentEntry {
   readonly presets: Readonly<Record<string, { readonly description: string }>>;
   /** See {@link AgentSpec.resolve}; every error is a {@link ConfigError}. */
   resolve(preset: string | undefined, ...layers: ConfigLayers): AgentConfig;
-  /** Validates `config` (a {@link ConfigError} when it does not resolve) and creates the agent. */
-  create(config: AgentConfig, env: AgentEnv, rng: Rng, budget: Budget): Agent;
+  /** Validates `config` (a {@link ConfigError} when it does not resolve), then {@link AgentSpec.create}. */
+  create(config: AgentConfig, env: AgentEnv, rng: Rng, budget: Budget, numEnvs?: number): Agent;
   /** See {@link AgentSpec.evalEpsilon}. */
   evalEpsilon(config: AgentConfig): number;
   /** See {@link AgentSpec.policy}. */
@@ -96,7 +99,7 @@ export function defineAgent<C extends object>(spec: AgentSpec<C>): AgentEntry {
     presets: spec.presets,
     // A plain copy of the typed config: data from here on, until `typed` resolves it again.
     resolve: (preset, ...layers) => Object.fromEntries(Object.entries(resolve(preset, layers))),
-    create: (config, env, rng, budget) => spec.create(typed(config), env, rng, budget),
+    create: (config, env, rng, budget, numEnvs) => spec.create(typed(config), env, rng, budget, numEnvs),
     evalEpsilon: (config) => spec.evalEpsilon(typed(config)),
     policy: spec.policy,
   };
@@ -118,7 +121,7 @@ export const AGENTS: readonly AgentEntry[] = [
     descriptor: DQN_CONFIG,
     presets: DQN_PRESETS,
     resolve: resolveDqnConfig,
-    create: (c, e, rng, budget) => {
+    create: (c, e, rng, budget, numEnvs = 1) => {
       const info: DqnEnvInfo = {
         obsShape: e.obsShape,
         obsDtype: e.obsDtype,
@@ -128,7 +131,7 @@ export const AGENTS: readonly AgentEntry[] = [
       };
       const available = totalmem();
       for (const n of dqnMemoryNeeds(c, info)) checkMemory(n.key, n.value, n.bytes, n.what, available, n.elements);
-      return new DqnAgent(c, info, rng, budget);
+      return new DqnAgent(c, info, rng, budget, numEnvs);
     },
     evalEpsilon: (c) => c.evalEpsilon,
     policy: { network: 'online' },

@@ -19,7 +19,10 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { Subject } from 'rxjs';
 import { useBackend, type BackendChoice, type BackendSelection } from '../src/backends/index.js';
+import { AsyncVectorEnv } from '../src/core/async-vector-env.js';
 import { countsWins, EnvError, type EnvOptionValue } from '../src/core/registry.js';
+import { SyncVectorEnv } from '../src/core/vector-env.js';
+import type { RunningMeanStdState } from '../src/core/wrappers/utils.js';
 import type { AnyTypedArray } from '../src/core/spaces.js';
 import {
   CheckpointError,
@@ -37,23 +40,32 @@ import {
   defaultRunDir,
   hasBestModel,
   hasRunConfig,
+  readBestInfo,
   readRunConfig,
   runMetricsSink,
   RunDirError,
   RunOptionsError,
   writeRunConfig,
   type RunConfig,
+  type VectorKind,
 } from '../src/io/run-dir.js';
 import { TeeSink, type MetricsSink } from '../src/metrics/sink.js';
 import { Rng } from '../src/rng/rng.js';
 import type { Agent } from './agent.js';
 import { ConfigError } from './config.js';
-import { makeRunEnv, type AgentEnv } from './envs.js';
+import { makeRunEnv, observationNormalization, type AgentEnv } from './envs.js';
 import { evaluate as playEpisodes, type EvalResult, type QPolicy } from './evaluate.js';
+import { normalizingPolicy } from './normalize.js';
 import { agentNames, agentSpec, type AgentEntry } from './registry.js';
-import { train as runTrainer, type TrainEvent, type TrainResult } from './trainer.js';
+import {
+  train as runTrainer,
+  type NormalizeOptions,
+  type TrainEvent,
+  type TrainResult,
+  type TypedVectorEnv,
+} from './trainer.js';
 
-export { RunDirError, RunOptionsError, type RunConfig } from '../src/io/run-dir.js';
+export { RunDirError, RunOptionsError, type RunConfig, type VectorKind } from '../src/io/run-dir.js';
 
 /** Seed of evaluation episodes (`EVAL_SEED + i`), the same for every run so evaluations compare. */
 export const EVAL_SEED = 1_000_000;
@@ -80,6 +92,18 @@ export interface TrainRunOptions {
   readonly config?: Readonly<Record<string, unknown>>;
   /** Run seed: the agent's stream (weights, exploration, replay) and the episode seeds. Default 1. */
   readonly seed?: number;
+  /**
+   * Envs stepped in lockstep (a vector env): one batched action choice per vector step, one
+   * shared replay. Budgets, evaluation and checkpoint periods count env steps over all envs. New
+   * runs only. Default 1.
+   */
+  readonly numEnvs?: number;
+  /**
+   * How the envs run: `'sync'` (one after another in this thread) or `'async'` (worker threads,
+   * `AsyncVectorEnv`; envs without the book preprocessing). Both give the same trajectories. New
+   * runs only. Default `'sync'`.
+   */
+  readonly vector?: VectorKind;
   /**
    * Budget in env steps (give this or `episodes`; both: whichever ends first). On resume, default: the saved budget.
    */
@@ -266,7 +290,9 @@ export async function train(options: TrainRunOptions): Promise<TrainRunResult> {
     if (options.runDir === undefined) throw new RunOptionsError('resume needs the runDir of the run to continue');
     runDir = options.runDir;
     checkRunDirPath(runDir);
-    const refused = (['env', 'envOptions', 'preset', 'config'] as const).filter((k) => options[k] !== undefined);
+    const refused = (['env', 'envOptions', 'preset', 'config', 'numEnvs', 'vector'] as const).filter(
+      (k) => options[k] !== undefined,
+    );
     if (refused.length > 0)
       throw new RunOptionsError(`a resumed run continues with its saved settings; drop ${refused.join(', ')}`);
     const saved = readResolvedRunConfig(runDir);
@@ -283,6 +309,12 @@ export async function train(options: TrainRunOptions): Promise<TrainRunResult> {
       throw new RunOptionsError('give a budget: totalSteps or episodes');
     const config = spec.resolve(options.preset, options.config);
     const seed = options.seed ?? 1;
+    const numEnvs = options.numEnvs ?? 1;
+    if (!Number.isInteger(numEnvs) || numEnvs < 1)
+      throw new RunOptionsError(`numEnvs must be a positive integer. Received: ${String(options.numEnvs)}`);
+    const vector = options.vector ?? 'sync';
+    if (vector !== 'sync' && vector !== 'async')
+      throw new RunOptionsError(`vector must be 'sync' or 'async'. Received: ${String(options.vector)}`);
     const now = new Date(clock());
     runDir = options.runDir ?? defaultRunDir(options.env, spec.name, seed, now);
     checkRunDirPath(runDir);
@@ -301,22 +333,38 @@ export async function train(options: TrainRunOptions): Promise<TrainRunResult> {
       evalEpisodes: options.evalEpisodes ?? DEFAULT_EVAL_EPISODES,
       checkpointEvery: options.checkpointEvery ?? 0,
       saveReplay: options.saveReplay ?? false,
+      numEnvs,
+      vector,
       config,
       createdAt: now.toISOString(),
     };
   }
 
-  const envs = {
-    train: buildEnv(
-      run.env,
-      options.renderTraining ? { ...run.envOptions, renderMode: 'rgb_array' } : run.envOptions,
-      run.config,
-    ),
-    eval: buildEnv(run.env, run.envOptions, run.config),
-  };
+  // One env in this thread, or a vector env; the eval env also tells the agent what it will see.
+  const inThread = run.numEnvs === 1 && run.vector === 'sync';
+  if (!inThread && options.renderTraining)
+    throw new RunOptionsError(
+      `a live view of training needs one env in this thread; this run steps ${run.numEnvs} env(s) ${run.vector === 'async' ? 'in worker threads' : 'in lockstep'}`,
+    );
+  const evalEnv = buildEnv(run.env, run.envOptions, run.config);
+  let trainEnv: AgentEnv | null = null;
+  let vectorEnv: TypedVectorEnv | null = null;
+  try {
+    if (inThread) {
+      const opts = options.renderTraining ? { ...run.envOptions, renderMode: 'rgb_array' } : run.envOptions;
+      trainEnv = buildEnv(run.env, opts, run.config);
+    } else {
+      vectorEnv = buildVectorEnv(run);
+    }
+  } catch (e) {
+    evalEnv.env.close();
+    throw e;
+  }
+  const envs = { train: trainEnv ?? evalEnv, eval: evalEnv };
   const closeEnvs = (): void => {
-    envs.train.env.close();
-    envs.eval.env.close();
+    trainEnv?.env.close();
+    vectorEnv?.close();
+    evalEnv.env.close();
   };
   let agent: Agent;
   let backend: BackendSelection | null;
@@ -365,13 +413,23 @@ export async function train(options: TrainRunOptions): Promise<TrainRunResult> {
     if (e.type === 'start') started = true;
   });
   const countWins = countsWins(run.env);
+  const obsNorm = observationNormalization(run.config, envs.eval);
+  const normalize: NormalizeOptions | undefined =
+    obsNorm !== null || run.config['normalizeReward'] === true
+      ? {
+          observation: obsNorm !== null,
+          reward: run.config['normalizeReward'] === true,
+          gamma: typeof run.config['gamma'] === 'number' ? run.config['gamma'] : 0.99,
+        }
+      : undefined;
   let result: TrainResult;
   let finalEval: FinalEval | null = null;
   try {
     try {
       result = await runTrainer({
         agent,
-        env: envs.train.env,
+        env: vectorEnv ?? envs.train.env,
+        normalize,
         evalEnv: envs.eval.env,
         seed: loopSeed,
         totalSteps: run.budget.totalSteps,
@@ -404,7 +462,9 @@ export async function train(options: TrainRunOptions): Promise<TrainRunResult> {
     const episodes = options.finalEvalEpisodes ?? run.evalEpisodes;
     if (result.reason === 'budget' && episodes > 0) {
       // Greedy: the agent's own choices, the number a user wants (the random agent plays at random anyway).
-      const res = playEpisodes(agent, envs.eval.env, { episodes, epsilon: 0, seed: EVAL_SEED, countWins });
+      const stats = result.observationStats;
+      const policy = obsNorm !== null && stats !== null ? normalizingPolicy(agent, stats, obsNorm.float32) : agent;
+      const res = playEpisodes(policy, envs.eval.env, { episodes, epsilon: 0, seed: EVAL_SEED, countWins });
       finalEval = { ...res, epsilon: spec.policy === 'none' ? 1 : 0, seed: EVAL_SEED };
     }
   } finally {
@@ -417,10 +477,43 @@ export async function train(options: TrainRunOptions): Promise<TrainRunResult> {
   return { ...result, runDir, run, finalEval };
 }
 
+/**
+ * The vector env of a run with several envs (or an async one): `SyncVectorEnv` over envs built
+ * like the eval env, or `AsyncVectorEnv`, whose workers make their envs with `make(id, options)`
+ * (so no book preprocessing); both in `'disabled'` autoreset mode, the loop resetting by mask.
+ */
+function buildVectorEnv(run: RunConfig): TypedVectorEnv {
+  if (run.vector === 'async') {
+    const preprocess = run.config['preprocess'] ?? 'none';
+    if (preprocess !== 'none')
+      throw new RunOptionsError(
+        `async envs are made in worker threads with make(id, options), without the '${String(preprocess)}' ` +
+          'preprocessing; use vector sync',
+      );
+    return new AsyncVectorEnv<AnyTypedArray, number>(run.env, {
+      numEnvs: run.numEnvs,
+      envOptions: { ...run.envOptions },
+      autoresetMode: 'disabled',
+    });
+  }
+  const made: AgentEnv[] = [];
+  try {
+    for (let i = 0; i < run.numEnvs; i++) made.push(buildEnv(run.env, run.envOptions, run.config));
+  } catch (e) {
+    for (const m of made) m.env.close();
+    throw e;
+  }
+  return new SyncVectorEnv(
+    made.map((m) => m.env),
+    { autoresetMode: 'disabled' },
+  );
+}
+
 /** The agent for a run; a RangeError (a config that does not suit the env or budget) becomes a {@link ConfigError}. */
 function createAgent(spec: AgentEntry, run: RunConfig, env: AgentEnv, rng: Rng): Agent {
   try {
-    return spec.create(run.config, env, rng, { steps: run.budget.totalSteps, episodes: run.budget.episodes });
+    const budget = { steps: run.budget.totalSteps, episodes: run.budget.episodes };
+    return spec.create(run.config, env, rng, budget, run.numEnvs);
   } catch (e) {
     if (e instanceof RangeError && !(e instanceof ConfigError)) throw new ConfigError(e.message);
     throw e;
@@ -481,14 +574,35 @@ export async function loadRunPolicy(
       env.env.close();
     },
   });
+  const obsNorm = observationNormalization(run.config, env);
+  /** The network's policy on raw observations: normalized first with the statistics it was saved with. */
+  const networkPolicy = (model: tf.LayersModel, stats: unknown, where: string): QPolicy => {
+    const policy = modelPolicy(model, env.numActions, env.obsDivisor);
+    if (obsNorm === null) return policy;
+    if (stats === null || typeof stats !== 'object')
+      throw new CheckpointError(`${where} holds no observation statistics, and the run normalizes observations`);
+    try {
+      return normalizingPolicy(policy, stats as RunningMeanStdState, obsNorm.float32);
+    } catch (e) {
+      throw new CheckpointError(`${where}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  };
   try {
     const n = env.numActions;
     if (spec.policy === 'none')
       return made({ numActions: n, qValues: () => new Float32Array(n), alwaysRandom: true }, 'random policy');
     const network = typeof spec.policy === 'object' ? spec.policy.network : null;
     if (network !== null && which !== 'latest' && hasBestModel(runDir)) {
+      const stats = obsNorm === null ? null : readBestInfo(runDir)['observationStats'];
       const model = await loadModelChecked(bestModelDir(runDir));
-      return made(modelPolicy(model, n, env.obsDivisor), bestModelDir(runDir), () => model.dispose());
+      try {
+        return made(networkPolicy(model, stats, join(bestModelDir(runDir), 'eval.json')), bestModelDir(runDir), () =>
+          model.dispose(),
+        );
+      } catch (e) {
+        model.dispose();
+        throw e;
+      }
     }
     if (which === 'best')
       throw new RunDirError(`${runDir} has no best model (train with evaluations, --eval-every N, to keep one)`);
@@ -498,8 +612,14 @@ export async function loadRunPolicy(
     // The source names the fallback, so a reader of the result sees which checkpoint played.
     const cpSource = latest.fallback ? `${cpDir} (${latest.fallback})` : cpDir;
     if (network !== null) {
+      const stats = obsNorm === null ? null : (readCheckpoint(cpDir).trainer.normalizer?.observation ?? null);
       const model = await loadModelChecked(join(cpDir, network));
-      return made(modelPolicy(model, n, env.obsDivisor), cpSource, () => model.dispose());
+      try {
+        return made(networkPolicy(model, stats, cpDir), cpSource, () => model.dispose());
+      } catch (e) {
+        model.dispose();
+        throw e;
+      }
     }
     const cp = readCheckpoint(cpDir);
     const agent = spec.create(run.config, env, new Rng(0), { steps: 1, episodes: 1 });

@@ -127,3 +127,13 @@ export function budgetProgress(budget: Budget, steps: number, episodes: number):
   }
   return bySteps ?? byEpisodes ?? { t: 0, duration: 0 };
 }
+
+/**
+ * How many multiples of `every` lie in `(step - n, step]`: the training rounds, target syncs,
+ * evaluations or checkpoints due after `n` more env steps brought the count to `step`. 1 or 0 for `n = 1`
+ * (`step % every === 0`); `every` of 0 never fires.
+ */
+export function multiplesPassed(step: number, n: number, every: number): number {
+  if (every <= 0) return 0;
+  return Math.floor(step / every) - Math.floor((step - n) / every);
+}

@@ -117,6 +117,12 @@ export class TabularQAgent implements Agent {
     return epsilonGreedy(() => this.qValues(obs), this.numActions, epsilon, options.rng ?? this.rng);
   }
 
+  /** {@link TabularQAgent.act} for each of `n` envs, in env order (a table needs no batching). */
+  actBatch(obs: AnyTypedArray, n: number, epsilon: number, out: Int32Array, options: ActOptions = {}): void {
+    const size = obs.length / n;
+    for (let i = 0; i < n; i++) out[i] = this.act(obs.subarray(i * size, (i + 1) * size), epsilon, options);
+  }
+
   qValues(obs: AnyTypedArray): Float32Array {
     const r = this.table.get(keyOf(obs));
     if (r) this.scratch.set(r);

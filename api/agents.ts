@@ -76,8 +76,16 @@ export {
   type TrainEvent,
   type TrainOptions as TrainLoopOptions,
   type TrainResult as TrainLoopResult,
+  type NormalizeOptions,
   type TypedEnv,
+  type TypedVectorEnv,
 } from '../agents/trainer.js';
+export {
+  ObservationNormalizer,
+  RewardNormalizer,
+  normalizingPolicy,
+  type RewardNormalizerState,
+} from '../agents/normalize.js';
 export {
   EZ_MAX_DURATION,
   EzGreedy,
@@ -91,6 +99,7 @@ export {
   epsilonScheduleOf,
   exponentialValue,
   linearValue,
+  multiplesPassed,
   scheduleValue,
   validateSchedule,
   type EpsilonSchedule,

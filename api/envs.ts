@@ -61,9 +61,11 @@ export {
 } from '../src/core/spaces.js';
 export * from '../src/core/wrappers/index.js';
 export {
+  AUTORESET_MODES,
   SyncVectorEnv,
   batchSpace,
   type AutoresetMode,
+  type VectorEnv,
   type SyncVectorEnvOptions,
   type VectorResetOptions,
   type VectorStepResult,

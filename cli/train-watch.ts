@@ -68,6 +68,8 @@ export function streamTraining(server: ViewerServer, envId: string, events: Subj
   return events.subscribe((e) => {
     switch (e.type) {
       case 'start':
+        // `tfgym train --watch` refuses several envs, so there is one env to show.
+        if (e.env === null) return;
         agent = e.agent;
         server.setHello(trainHello(envId, e.env));
         tv = new TrainingViewer(server, e.env.renderMode === 'rgb_array' ? e.env : null, { envId });

@@ -39,10 +39,12 @@ export const TORSOS = ['mlp', 'book', 'minatar', 'nature', 'cnn'] as const;
 export type TorsoKind = (typeof TORSOS)[number];
 
 /** Weight initialisation schemes. */
-export const INITS = ['glorot', 'he', 'normal'] as const;
+export const INITS = ['glorot', 'he', 'normal', 'torch'] as const;
 /**
  * `glorot`: Keras' default (Glorot uniform, zero bias). `he`: He uniform (PyTorch-like).
  * `normal`: Keras 2's `"normal"` string, i.e. RandomNormal(mean 0, stddev 0.05), as the book uses.
+ * `torch`: PyTorch's default for `nn.Linear` and `nn.Conv2d` (`reset_parameters`: Kaiming uniform
+ * with a = sqrt(5), i.e. weights and biases uniform in +-1/sqrt(fanIn)), as CleanRL's networks get.
  */
 export type InitKind = (typeof INITS)[number];
 
@@ -121,7 +123,20 @@ function initializer(kind: InitKind, init: SeededInit): Initializer {
       return init.heUniform();
     case 'normal':
       return init.randomNormal(0, 0.05);
+    case 'torch':
+      // Kaiming uniform, a = sqrt(5): bound sqrt(6 / ((1 + a^2) fanIn)) = sqrt(3 * (1/3) / fanIn).
+      return init.varianceScaling(1 / 3, 'fanIn', 'uniform');
   }
+}
+
+/**
+ * The bias initialiser of `kind` for a layer with `fanIn` inputs per unit: zeros, except for
+ * `torch` (uniform in +-1/sqrt(fanIn), its seed drawn right after the layer's kernel seed).
+ */
+function biasInitializer(kind: InitKind, init: SeededInit, fanIn: number): Initializer {
+  if (kind !== 'torch') return init.zeros();
+  const bound = 1 / Math.sqrt(fanIn);
+  return init.randomUniform(-bound, bound);
 }
 
 /** Output side of a conv with this padding, or throws when the input is too small. */
@@ -158,10 +173,25 @@ export function buildQNetwork(opts: QNetworkOptions): tf.LayersModel {
   const noisy = opts.noisy === true;
   const seeded = new SeededInit(opts.rng);
   /** A dense layer after the torso: tfjs' Dense, or NoisyDense (its own init) when `noisy`. */
-  const dense = (name: string, units: number, activation: 'relu' | 'linear'): tf.layers.Layer =>
-    noisy
-      ? new NoisyDense({ name, units, activation, rng: opts.rng, sigma0: opts.noisySigma0 ?? NOISY_SIGMA0 })
-      : tf.layers.dense({ name, units, activation, kernelInitializer: initializer(init, seeded) });
+  /** A dense layer on `on` (its last dimension is the fan-in of `torch` biases); kernel seed first, then bias seed. */
+  const dense = (
+    name: string,
+    units: number,
+    activation: 'relu' | 'linear',
+    on: tf.SymbolicTensor,
+  ): tf.layers.Layer => {
+    if (noisy)
+      return new NoisyDense({ name, units, activation, rng: opts.rng, sigma0: opts.noisySigma0 ?? NOISY_SIGMA0 });
+    const kernelInitializer = initializer(init, seeded);
+    const fanIn = on.shape[on.shape.length - 1] as number;
+    return tf.layers.dense({
+      name,
+      units,
+      activation,
+      kernelInitializer,
+      biasInitializer: biasInitializer(init, seeded, fanIn),
+    });
+  };
   const defaultHidden = torso === 'mlp' ? [64, 64] : torso === 'minatar' ? [128] : torso === 'cnn' ? [256] : [512];
   const hidden = [...(opts.hiddenSizes ?? defaultHidden)];
   hidden.forEach((u) => checkPositiveInt('units', u));
@@ -221,22 +251,24 @@ export function buildQNetwork(opts: QNetworkOptions): tf.LayersModel {
       .averagePooling2d({ name: 'input_pool', poolSize: pool, strides: pool, padding: 'valid' })
       .apply(x) as tf.SymbolicTensor;
   conv.forEach((c, i) => {
+    const kernelSize = kernelSizeOf(c, x.shape[1] as number);
+    const kernelInitializer = initializer(init, seeded);
     x = tf.layers
       .conv2d({
         name: `conv${i + 1}`,
         filters: c.filters,
-        kernelSize: kernelSizeOf(c, x.shape[1] as number),
+        kernelSize,
         strides: c.stride,
         padding: c.padding ?? 'valid',
         activation: 'relu',
-        kernelInitializer: initializer(init, seeded),
-        biasInitializer: 'zeros',
+        kernelInitializer,
+        biasInitializer: biasInitializer(init, seeded, (x.shape[3] as number) * kernelSize[0] * kernelSize[1]),
       })
       .apply(x) as tf.SymbolicTensor;
   });
   if (inputShape.length > 1) x = tf.layers.flatten({ name: 'flatten' }).apply(x) as tf.SymbolicTensor;
   hidden.forEach((units, i) => {
-    x = dense(`dense${i + 1}`, units, 'relu').apply(x) as tf.SymbolicTensor;
+    x = dense(`dense${i + 1}`, units, 'relu', x).apply(x) as tf.SymbolicTensor;
   });
 
   const apply = (layer: tf.layers.Layer, t: tf.SymbolicTensor | tf.SymbolicTensor[]): tf.SymbolicTensor =>
@@ -250,8 +282,8 @@ export function buildQNetwork(opts: QNetworkOptions): tf.LayersModel {
   let q: tf.SymbolicTensor;
   const fixed: Array<{ layer: tf.layers.Layer; kernel: () => tf.Tensor }> = [];
   if (opts.dueling) {
-    const v = atoms(apply(dense('value', numAtoms, 'linear'), x), 'value_atoms', 1);
-    const a = atoms(apply(dense('advantage', numActions * numAtoms, 'linear'), x), 'advantage_atoms', numActions);
+    const v = atoms(apply(dense('value', numAtoms, 'linear', x), x), 'value_atoms', 1);
+    const a = atoms(apply(dense('advantage', numActions * numAtoms, 'linear', x), x), 'advantage_atoms', numActions);
     // A - mean(A) = A (I - J/n): a fixed linear map (per atom, on the action axis moved last).
     const centre = tf.layers.dense({ name: 'advantage_centred', units: numActions, useBias: false, trainable: false });
     // V broadcast to every action: V * ones(1, n).
@@ -270,9 +302,9 @@ export function buildQNetwork(opts: QNetworkOptions): tf.LayersModel {
     });
     fixed.push({ layer: spread, kernel: () => tf.ones([1, numActions]) });
   } else if (numAtoms > 1) {
-    q = atoms(apply(dense('q_logits', numActions * numAtoms, 'linear'), x), 'q', numActions);
+    q = atoms(apply(dense('q_logits', numActions * numAtoms, 'linear', x), x), 'q', numActions);
   } else {
-    q = apply(dense('q', numActions, 'linear'), x);
+    q = apply(dense('q', numActions, 'linear', x), x);
   }
   const model = tf.model({
     inputs: input,

@@ -29,6 +29,8 @@ export interface TrainFlags {
   preset?: string;
   config?: string;
   seed: number;
+  numEnvs?: number;
+  vector?: 'sync' | 'async';
   totalSteps?: number;
   episodes?: number;
   runDir?: string;
@@ -100,6 +102,8 @@ export async function trainCommand(
       ...(flags.config ? ['--config'] : []),
       ...(flags.env ? ['--env'] : []),
       ...(flags.envOption ? ['--env-option'] : []),
+      ...(flags.numEnvs !== undefined ? ['--num-envs'] : []),
+      ...(flags.vector !== undefined ? ['--vector'] : []),
     ];
     if (refused.length > 0)
       throw new UsageError(`--resume continues with the run's saved config; drop ${refused.join(', ')}`);
@@ -107,6 +111,10 @@ export async function trainCommand(
     if (!flags.env) throw new UsageError('--env ID is required (e.g. --env bsuite/Catch-v0)');
     if (flags.totalSteps === undefined && flags.episodes === undefined)
       throw new UsageError('give a budget: --total-steps N or --episodes N');
+    if (flags['watch'] && (flags.numEnvs ?? 1) > 1)
+      throw new UsageError('--watch shows one env: drop --num-envs, or watch the trained run with tfgym watch');
+    if (flags['watch'] && flags.vector === 'async')
+      throw new UsageError('--watch renders the env in this thread: drop --vector async');
     // Flags override the file; both are validated together by the agent's resolve.
     config = { ...(flags.config ? readConfigFile(flags.config) : {}), ...hyper };
     envOptions = flags.envOption ? parseOptions(flags.env, flags.envOption) : undefined;
@@ -139,6 +147,8 @@ export async function trainCommand(
       preset: flags.preset,
       config,
       seed: flags.seed,
+      numEnvs: flags.numEnvs,
+      vector: flags.vector,
       totalSteps: flags.totalSteps,
       episodes: flags.episodes,
       runDir: flags.runDir,
@@ -173,6 +183,11 @@ export async function trainCommand(
         out.write(
           `run dir: ${runDir}${resumedAt ? ` (resuming at step ${resumedAt.step}, episode ${resumedAt.episode})` : ''}\n`,
         );
+        if (run.numEnvs > 1 || run.vector === 'async')
+          out.write(
+            `envs: ${run.numEnvs} in lockstep (${run.vector === 'async' ? 'worker threads' : 'this thread'}); ` +
+              'steps, periods and budgets count env steps over all envs\n',
+          );
         out.write(`config: ${JSON.stringify(run.config)}\n`);
         const { totalSteps, episodes } = run.budget;
         if (totalSteps !== undefined && episodes !== undefined)
@@ -235,6 +250,17 @@ export function register(program: Command): void {
       )
       .option('--config <file>', 'JSON file of hyperparameters (flags override it)')
       .option('--seed <n>', 'run seed (agent, episodes, weights)', intArg(0), 1)
+      .option(
+        '--num-envs <n>',
+        'envs stepped in lockstep: one batched action choice per step, one shared replay (default 1)',
+        intArg(1, 1024),
+      )
+      .addOption(
+        new Option(
+          '--vector <kind>',
+          'how --num-envs envs run: sync (this thread) or async (worker threads); same trajectories (default sync)',
+        ).choices(['sync', 'async']),
+      )
       .option('--total-steps <n>', 'budget in env steps', intArg(1))
       .option('--episodes <n>', 'budget in episodes', intArg(1))
       .option('--run-dir <dir>', 'run directory (default runs/<env>__<agent>__<seed>__<time>)')

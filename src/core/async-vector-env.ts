@@ -38,7 +38,17 @@ import {
   type JsonNumber,
   type SpaceJSON,
 } from './spaces.js';
-import { batchSpace, type AutoresetMode, type VectorResetOptions, type VectorStepResult } from './vector-env.js';
+import {
+  AUTORESET_MODES,
+  batchSpace,
+  checkResetArgs,
+  endedSubEnvError,
+  seedOf,
+  type AutoresetMode,
+  type VectorEnv,
+  type VectorResetOptions,
+  type VectorStepResult,
+} from './vector-env.js';
 import {
   CMD,
   CMD_ATTACH,
@@ -150,7 +160,7 @@ interface Slot {
 }
 
 /** Runs N envs in worker threads, in lockstep (Gymnasium's `AsyncVectorEnv`); see the module doc. */
-export class AsyncVectorEnv<Obs = unknown, Act = unknown> {
+export class AsyncVectorEnv<Obs = unknown, Act = unknown> implements VectorEnv<Obs, Act> {
   readonly envId: string;
   readonly numEnvs: number;
   readonly numWorkers: number;
@@ -174,6 +184,8 @@ export class AsyncVectorEnv<Obs = unknown, Act = unknown> {
   private readonly terminated: Uint8Array;
   private readonly truncated: Uint8Array;
   private readonly infos: Info[] = [];
+  /** `'disabled'` mode: sub-envs that ended and were not reset yet (stepping them is refused here, not in a worker). */
+  private readonly ended: Uint8Array;
   private seq = 1;
   private started = false;
   private closed = false;
@@ -187,9 +199,12 @@ export class AsyncVectorEnv<Obs = unknown, Act = unknown> {
       throw new RangeError(`AsyncVectorEnv: numWorkers must be an integer in [1, ${n}]. Received: ${String(w)}`);
     }
     this.autoresetMode = opts.autoresetMode ?? 'next-step';
-    if (this.autoresetMode !== 'next-step' && this.autoresetMode !== 'same-step') {
-      throw new RangeError(`autoresetMode must be 'next-step' or 'same-step'. Received: ${String(opts.autoresetMode)}`);
+    if (!AUTORESET_MODES.includes(this.autoresetMode)) {
+      throw new RangeError(
+        `autoresetMode must be 'next-step', 'same-step' or 'disabled'. Received: ${String(opts.autoresetMode)}`,
+      );
     }
+    this.ended = new Uint8Array(n);
     this.timeoutMs = opts.timeoutMs ?? 60_000;
     if (!(this.timeoutMs > 0))
       throw new RangeError(`AsyncVectorEnv: timeoutMs must be positive. Received: ${String(opts.timeoutMs)}`);
@@ -286,31 +301,24 @@ export class AsyncVectorEnv<Obs = unknown, Act = unknown> {
     this.command(CMD_ATTACH, 'attach');
   }
 
-  /** Resets every sub-env; returns the batched observation and the per-env infos. */
+  /**
+   * Resets every sub-env (or, after a first full reset, only those of `resetMask`); returns the
+   * batched observation and the per-env infos (`{}` for the sub-envs the mask leaves alone).
+   */
   reset(opts: VectorResetOptions = {}): [AnyTypedArray, Info[]] {
     this.checkOpen();
-    const { seed } = opts;
-    if (Array.isArray(seed) && seed.length !== this.numEnvs) {
-      throw new RangeError(`reset: seed array must have ${this.numEnvs} entries. Received: ${seed.length}`);
-    }
-    if (seed !== undefined && typeof seed === 'number' && !Number.isInteger(seed)) {
-      throw new RangeError(`reset: seed must be an integer. Received: ${String(seed)}`);
-    }
+    const mask = checkResetArgs(opts, this.numEnvs);
+    if (mask !== null && !this.started)
+      throw new Error('reset: the first reset must reset every sub-env (no resetMask)');
     for (const s of this.slots) {
       const seeds: (number | undefined)[] = [];
-      for (let i = s.start; i < s.start + s.count; i++) {
-        seeds.push(
-          seed === undefined
-            ? undefined
-            : typeof seed === 'number'
-              ? seed + i
-              : (seed as readonly (number | undefined)[])[i],
-        );
-      }
-      const msg: ResetMessage = { type: 'reset', seeds, options: opts.options };
+      for (let i = s.start; i < s.start + s.count; i++) seeds.push(seedOf(opts.seed, i));
+      const slice = mask === null ? null : Array.from(mask.subarray(s.start, s.start + s.count), (m) => m === 1);
+      const msg: ResetMessage = { type: 'reset', seeds, options: opts.options, mask: slice };
       s.port.postMessage(msg);
     }
     const infos = this.command(CMD_RESET, 'reset');
+    for (let i = 0; i < this.numEnvs; i++) if (mask === null || mask[i]) this.ended[i] = 0;
     this.started = true;
     return [this.obs, infos.slice()];
   }
@@ -322,6 +330,8 @@ export class AsyncVectorEnv<Obs = unknown, Act = unknown> {
     if (actions.length !== this.numEnvs) {
       throw new RangeError(`step: expected ${this.numEnvs} actions. Received: ${actions.length}`);
     }
+    const disabled = this.autoresetMode === 'disabled';
+    if (disabled) for (let i = 0; i < this.numEnvs; i++) if (this.ended[i]) throw endedSubEnvError(i);
     const buf = this.actions;
     if (this.actDiscrete) {
       for (let i = 0; i < this.numEnvs; i++) buf[i] = actions[i] as number;
@@ -335,6 +345,9 @@ export class AsyncVectorEnv<Obs = unknown, Act = unknown> {
       }
     }
     this.command(CMD_STEP, 'step');
+    if (disabled)
+      for (let i = 0; i < this.numEnvs; i++)
+        this.ended[i] = (this.terminated[i] as number) | (this.truncated[i] as number);
     return [this.obs, this.rewards, this.terminated, this.truncated, this.infos];
   }
 

@@ -89,6 +89,8 @@ export interface ResetMessage {
   type: 'reset';
   seeds: (number | undefined)[];
   options: Record<string, unknown> | undefined;
+  /** The worker's slice of `resetMask` (null: reset all of its envs). */
+  mask: boolean[] | null;
 }
 
 /** Worker -> main after a reset or step with non-empty infos. */

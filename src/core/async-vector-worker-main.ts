@@ -176,10 +176,19 @@ export async function runWorker(init: WorkerInit): Promise<void> {
       if (cmd === CMD_RESET) {
         const r = receiveMessageOnPort(port)?.message as ResetMessage | undefined;
         if (r === undefined || r.type !== 'reset') throw new Error('reset command without its seeds');
-        [localObs, infos] = venv.reset({ seed: r.seeds, options: r.options }) as [AnyTypedArray, Info[]];
-        rewards.fill(0, init.start, init.start + init.count);
-        terminated.fill(0, init.start, init.start + init.count);
-        truncated.fill(0, init.start, init.start + init.count);
+        // A slice the mask leaves entirely alone has nothing to do (its rows stay as they are).
+        if (r.mask !== null && !r.mask.includes(true)) {
+          finish(STATUS_OK);
+          continue;
+        }
+        const resetMask = r.mask ?? undefined;
+        [localObs, infos] = venv.reset({ seed: r.seeds, options: r.options, resetMask }) as [AnyTypedArray, Info[]];
+        for (let i = 0; i < init.count; i++) {
+          if (r.mask !== null && !r.mask[i]) continue;
+          rewards[init.start + i] = 0;
+          terminated[init.start + i] = 0;
+          truncated[init.start + i] = 0;
+        }
       } else if (cmd === CMD_STEP) {
         for (let i = 0; i < init.count; i++) {
           const g = init.start + i;

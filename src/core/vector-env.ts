@@ -1,6 +1,6 @@
 /**
  * `SyncVectorEnv`: N envs stepped one after another in this thread, with batched observations
- * in one typed array and Gymnasium's autoreset modes.
+ * in one typed array and Gymnasium 1.1's three autoreset modes.
  *
  * - `'next-step'` (default, Gymnasium 1.x): when sub-env i ends on step t, step t+1 resets it
  *   instead of stepping it (its action is ignored) and returns the reset observation, reward 0,
@@ -8,6 +8,13 @@
  * - `'same-step'`: an ending sub-env is reset within the same step; the returned observation is
  *   the reset observation, and the final observation (a copy) and final step info are kept in
  *   `infos[i].finalObs` / `infos[i].finalInfo` (`infos[i]` is otherwise the reset info).
+ * - `'disabled'`: nothing resets by itself; the caller resets the ended sub-envs with
+ *   `reset({ resetMask })` (Gymnasium 1.1's `reset_mask`), each with a seed of its choosing,
+ *   before the next step (stepping an ended sub-env throws). tfgym's trainer uses it: it seeds
+ *   every episode, so a checkpoint can rebuild each sub-env from its episode's seed and actions.
+ *
+ * `reset({ resetMask })` resets only the sub-envs whose mask entry is true, in every mode; the
+ * others keep their state and their row of the batched observation.
  *
  * Buffers: the batched observation, rewards, flags and the `infos` array of `step` are reused,
  * valid until the next `reset`/`step`; copy them to keep them. Only `same-step` episode ends allocate (the final obs
@@ -16,8 +23,11 @@
 import type { DType, Env, Info, Space } from './env.js';
 import { allocTyped, Box, Discrete, MultiDiscrete, shapeSize, type AnyTypedArray } from './spaces.js';
 
-/** Gymnasium's autoreset modes. */
-export type AutoresetMode = 'next-step' | 'same-step';
+/** Gymnasium 1.1's autoreset modes (`AutoresetMode.NEXT_STEP`, `SAME_STEP`, `DISABLED`). */
+export type AutoresetMode = 'next-step' | 'same-step' | 'disabled';
+
+/** Every {@link AutoresetMode}, for validation. */
+export const AUTORESET_MODES: readonly AutoresetMode[] = ['next-step', 'same-step', 'disabled'];
 
 /** `[obs, rewards, terminated, truncated, infos]` for all sub-envs (flags are 0/1). */
 export type VectorStepResult = [
@@ -37,6 +47,66 @@ export interface SyncVectorEnvOptions {
 export interface VectorResetOptions {
   seed?: number | readonly (number | undefined)[];
   options?: Record<string, unknown>;
+  /**
+   * Reset only the sub-envs whose entry is true (or non-zero): Gymnasium 1.1's `reset_mask`, how
+   * a `'disabled'`-mode caller resets its ended sub-envs. Default: all of them.
+   */
+  resetMask?: ArrayLike<boolean | number>;
+}
+
+/**
+ * What `SyncVectorEnv` and `AsyncVectorEnv` share (Gymnasium's `VectorEnv`): code that takes
+ * either (the trainer) types its argument with this.
+ */
+export interface VectorEnv<Obs = unknown, Act = unknown> {
+  readonly numEnvs: number;
+  readonly autoresetMode: AutoresetMode;
+  /** Space of one sub-env's observation. */
+  readonly singleObservationSpace: Space<Obs>;
+  /** Space of one sub-env's action. */
+  readonly singleActionSpace: Space<Act>;
+  /** Space of the batched observation (`[N, ...shape]`). */
+  readonly observationSpace: Space<unknown>;
+  /** Space of the batched actions. */
+  readonly actionSpace: Space<unknown>;
+  /** Resets every sub-env (or those of `resetMask`): the batched observation and per-env infos. */
+  reset(opts?: VectorResetOptions): [AnyTypedArray, Info[]];
+  /** Steps every sub-env with its action, autoresetting as the mode says. */
+  step(actions: ArrayLike<Act>): VectorStepResult;
+  /** Closes every sub-env. */
+  close(): void;
+}
+
+/** Checks a reset's `seed` and `resetMask` against `numEnvs`; returns the mask as 0/1 flags (null: every sub-env). */
+export function checkResetArgs(opts: VectorResetOptions, numEnvs: number): Uint8Array | null {
+  const { seed, resetMask } = opts;
+  if (Array.isArray(seed) && seed.length !== numEnvs) {
+    throw new RangeError(`reset: seed array must have ${numEnvs} entries. Received: ${seed.length}`);
+  }
+  if (seed !== undefined && typeof seed === 'number' && !Number.isInteger(seed)) {
+    throw new RangeError(`reset: seed must be an integer. Received: ${String(seed)}`);
+  }
+  if (resetMask === undefined) return null;
+  if (resetMask === null || typeof resetMask !== 'object' || resetMask.length !== numEnvs) {
+    const got = resetMask === null || typeof resetMask !== 'object' ? String(resetMask) : resetMask.length;
+    throw new RangeError(`reset: resetMask must have ${numEnvs} entries. Received: ${got}`);
+  }
+  const mask = new Uint8Array(numEnvs);
+  for (let i = 0; i < numEnvs; i++) mask[i] = resetMask[i] ? 1 : 0;
+  return mask;
+}
+
+/** The seed a reset gives sub-env `i`: `seed + i` for a number, `seed[i]` for an array. */
+export function seedOf(seed: VectorResetOptions['seed'], i: number): number | undefined {
+  if (seed === undefined) return undefined;
+  return typeof seed === 'number' ? seed + i : (seed as readonly (number | undefined)[])[i];
+}
+
+/** The error of a `'disabled'`-mode step on a sub-env that ended and was not reset. */
+export function endedSubEnvError(i: number): Error {
+  return new Error(
+    `step: sub-env ${i} ended on an earlier step; in 'disabled' autoreset mode reset it first (reset({ resetMask }))`,
+  );
 }
 
 /** The space of N stacked elements of `space` (Gymnasium's `batch_space`). */
@@ -45,9 +115,10 @@ export function batchSpace(space: Space<unknown>, n: number): Space<unknown> {
     return new MultiDiscrete(new Array<number>(n).fill(space.n), new Array<number>(n).fill(space.start));
   }
   if (space instanceof Box) {
-    const tile = (v: Float64Array): number[] => {
-      const out: number[] = [];
-      for (let i = 0; i < n; i++) out.push(...v);
+    // Copied in place: spreading an image-sized bound into push() overflows the call stack.
+    const tile = (v: Float64Array): Float64Array => {
+      const out = new Float64Array(v.length * n);
+      for (let i = 0; i < n; i++) out.set(v, i * v.length);
       return out;
     };
     return new Box(tile(space.low), tile(space.high), [n, ...space.shape], space.dtype);
@@ -71,7 +142,7 @@ function copyObs(obs: unknown): unknown {
 }
 
 /** Runs N envs in lockstep in this thread (Gymnasium's `SyncVectorEnv`). */
-export class SyncVectorEnv<Obs, Act> {
+export class SyncVectorEnv<Obs, Act> implements VectorEnv<Obs, Act> {
   readonly numEnvs: number;
   readonly autoresetMode: AutoresetMode;
   /** Space of one sub-env's observation. */
@@ -87,6 +158,7 @@ export class SyncVectorEnv<Obs, Act> {
   private readonly rewards: Float64Array;
   private readonly terminated: Uint8Array;
   private readonly truncated: Uint8Array;
+  /** Sub-envs whose episode ended: reset on the next step (`next-step`) or by the caller (`disabled`). */
   private readonly autoreset: Uint8Array;
   private readonly infos: Info[] = [];
   private started = false;
@@ -97,8 +169,10 @@ export class SyncVectorEnv<Obs, Act> {
     this.envs = envs.map((e) => (typeof e === 'function' ? e() : e));
     this.numEnvs = this.envs.length;
     this.autoresetMode = opts.autoresetMode ?? 'next-step';
-    if (this.autoresetMode !== 'next-step' && this.autoresetMode !== 'same-step') {
-      throw new RangeError(`autoresetMode must be 'next-step' or 'same-step'. Received: ${String(opts.autoresetMode)}`);
+    if (!AUTORESET_MODES.includes(this.autoresetMode)) {
+      throw new RangeError(
+        `autoresetMode must be 'next-step', 'same-step' or 'disabled'. Received: ${String(opts.autoresetMode)}`,
+      );
     }
     const first = this.envs[0] as Env<Obs, Act>;
     this.singleObservationSpace = first.observationSpace;
@@ -137,30 +211,31 @@ export class SyncVectorEnv<Obs, Act> {
     else this.obs.set(obs as unknown as ArrayLike<number>, i * this.obsSize);
   }
 
-  /** Resets every sub-env; returns the batched observation and the per-env infos. */
+  /**
+   * Resets every sub-env (or, after a first full reset, only those of `resetMask`); returns the
+   * batched observation and the per-env infos (`{}` for the sub-envs the mask leaves alone).
+   */
   reset(opts: VectorResetOptions = {}): [AnyTypedArray, Info[]] {
-    const { seed } = opts;
-    if (Array.isArray(seed) && seed.length !== this.numEnvs) {
-      throw new RangeError(`reset: seed array must have ${this.numEnvs} entries. Received: ${seed.length}`);
-    }
+    const mask = checkResetArgs(opts, this.numEnvs);
+    if (mask !== null && !this.started)
+      throw new Error('reset: the first reset must reset every sub-env (no resetMask)');
     const infos: Info[] = [];
     for (let i = 0; i < this.numEnvs; i++) {
-      const s =
-        seed === undefined
-          ? undefined
-          : typeof seed === 'number'
-            ? seed + i
-            : (seed as readonly (number | undefined)[])[i];
+      if (mask !== null && !mask[i]) {
+        infos.push({});
+        continue;
+      }
+      const s = seedOf(opts.seed, i);
       const [o, info] = (this.envs[i] as Env<Obs, Act>).reset(
         s === undefined ? { options: opts.options } : { seed: s, options: opts.options },
       );
       this.write(i, o);
       infos.push(info);
+      this.autoreset[i] = 0;
+      this.rewards[i] = 0;
+      this.terminated[i] = 0;
+      this.truncated[i] = 0;
     }
-    this.autoreset.fill(0);
-    this.rewards.fill(0);
-    this.terminated.fill(0);
-    this.truncated.fill(0);
     this.started = true;
     return [this.obs, infos];
   }
@@ -170,6 +245,9 @@ export class SyncVectorEnv<Obs, Act> {
     if (!this.started) throw new Error('Cannot call step() before reset()');
     if (actions.length !== this.numEnvs) {
       throw new RangeError(`step: expected ${this.numEnvs} actions. Received: ${actions.length}`);
+    }
+    if (this.autoresetMode === 'disabled') {
+      for (let i = 0; i < this.numEnvs; i++) if (this.autoreset[i]) throw endedSubEnvError(i);
     }
     const infos = this.infos;
     infos.length = 0;
@@ -190,7 +268,8 @@ export class SyncVectorEnv<Obs, Act> {
       this.terminated[i] = term ? 1 : 0;
       this.truncated[i] = trunc ? 1 : 0;
       if (term || trunc) {
-        if (this.autoresetMode === 'next-step') {
+        // next-step resets it on the next step; disabled leaves that to the caller.
+        if (this.autoresetMode !== 'same-step') {
           this.write(i, o);
           this.autoreset[i] = 1;
           infos.push(info);

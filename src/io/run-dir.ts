@@ -67,11 +67,18 @@ export interface RunConfig {
   readonly evalEpisodes: number;
   readonly checkpointEvery: number;
   readonly saveReplay: boolean;
+  /** Envs stepped in lockstep (1: a single env). */
+  readonly numEnvs: number;
+  /** How N > 1 envs run: `sync` (one after another in this thread) or `async` (worker threads). */
+  readonly vector: VectorKind;
   /** The agent config, every field resolved. */
   readonly config: Record<string, unknown>;
   /** ISO time the run began. */
   readonly createdAt: string;
 }
+
+/** How a run's envs are stepped when there are several: in this thread, or in worker threads. */
+export type VectorKind = 'sync' | 'async';
 
 function timestamp(d: Date): string {
   const p = (n: number) => String(n).padStart(2, '0');
@@ -177,6 +184,8 @@ export function readRunConfig(runDir: string): RunConfig {
     evalEpisodes: num('evalEpisodes', 100),
     checkpointEvery: num('checkpointEvery', 0),
     saveReplay: j['saveReplay'] === true,
+    numEnvs: Number.isInteger(j['numEnvs']) && (j['numEnvs'] as number) >= 1 ? (j['numEnvs'] as number) : 1,
+    vector: j['vector'] === 'async' ? 'async' : 'sync',
     config: j['config'],
     createdAt: typeof j['createdAt'] === 'string' ? j['createdAt'] : '',
   };
@@ -191,6 +200,18 @@ export function writeRunConfig(runDir: string, run: RunConfig): void {
 /** The folder of a run's best model. */
 export function bestModelDir(runDir: string): string {
   return join(runDir, BEST_DIR);
+}
+
+/**
+ * The best model's `eval.json` (its evaluation, and the observation statistics it was evaluated
+ * with when the run normalizes observations); a {@link RunDirError} when it cannot be read.
+ */
+export function readBestInfo(runDir: string): Record<string, unknown> {
+  const p = join(runDir, BEST_DIR, 'eval.json');
+  if (!pathExists(p)) throw new RunDirError(`${runDir} has no ${BEST_DIR}/eval.json`);
+  const j = parseJson(p);
+  if (!isRecord(j)) throw new RunDirError(`${p} is corrupt: not a JSON object`);
+  return j;
 }
 
 /** Whether a run kept a best model (trained with evaluations). */

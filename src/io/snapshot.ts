@@ -7,6 +7,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { RngState } from '../rng/rng.js';
 import type { AnyTypedArray } from '../core/spaces.js';
+import type { RunningMeanStdState } from '../core/wrappers/utils.js';
 
 /** A typed array saved as is (optimizer slots, replay memory, Q-tables): the dtypes spaces use. */
 export type SnapshotArray = AnyTypedArray;
@@ -23,14 +24,39 @@ export interface AgentSnapshot {
   readonly blobs: Record<string, SnapshotArray>;
 }
 
+/** One env's current episode: the seed of its reset, the actions taken in it so far, its return so far. */
+export interface EnvEpisodeState {
+  seed: number;
+  actions: number[];
+  return: number;
+}
+
+/** The loop's normalization statistics (see `agents/normalize.ts`), when the run normalizes. */
+export interface NormalizerState {
+  /** Observation statistics, or null when observations are not normalized. */
+  observation: RunningMeanStdState | null;
+  /** Discounted-return statistics and each env's accumulator, or null when rewards are not normalized. */
+  reward: (RunningMeanStdState & { returns: number[] }) | null;
+  /**
+   * Each env's current observation as the agent saw it (normalized with the statistics of the
+   * step that produced it), or null: a resumed run continues from exactly these.
+   */
+  observations: number[][] | null;
+}
+
 /** Counters and streams of the training loop itself. */
 export interface TrainerState {
+  /** Env steps taken, over all envs. */
   step: number;
   episode: number;
-  /** Seed of the current episode's reset, and the actions taken in it so far (for exact resume). */
+  /** Seed of (env 0's) current episode's reset, and the actions taken in it so far (for exact resume). */
   episodeSeed: number;
   episodeActions: number[];
   episodeReturn: number;
+  /** With several envs in lockstep: every env's current episode (env 0's is also in the fields above). */
+  envs?: EnvEpisodeState[];
+  /** Normalization statistics, when the run normalizes observations or rewards. */
+  normalizer?: NormalizerState;
   rng: RngState;
   /** Returns of the last (up to) 100 episodes. */
   recentReturns: number[];

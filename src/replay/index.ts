@@ -2,5 +2,6 @@
 export * from './replay-memory.js';
 export * from './prioritized.js';
 export * from './sum-tree.js';
+export * from './multi-env.js';
 export * from './sequence-replay.js';
 export * from './prioritized-sequence.js';

@@ -25,7 +25,7 @@ export class PrioritizedReplayMemory extends ReplayMemory {
   /** Holds p_i^alpha per slot (0 for empty slots). */
   readonly tree: SumTree;
   /** Largest raw priority (|delta| + eps) seen so far; new transitions get it. */
-  private maxPriority = 1;
+  private maxP = 1;
 
   constructor(opts: PrioritizedOptions) {
     super(opts);
@@ -39,7 +39,7 @@ export class PrioritizedReplayMemory extends ReplayMemory {
   }
 
   protected override onAdd(slot: number): void {
-    this.tree.set(slot, Math.pow(this.maxPriority, this.alpha));
+    this.tree.set(slot, Math.pow(this.maxP, this.alpha));
   }
 
   protected override onEvict(slot: number): void {
@@ -73,6 +73,16 @@ export class PrioritizedReplayMemory extends ReplayMemory {
     return batch;
   }
 
+  /** The largest raw priority seen so far (new transitions get it). */
+  get maxPriority(): number {
+    return this.maxP;
+  }
+
+  /** Raises the largest priority to `p` (a memory shared by several envs keeps one maximum). */
+  raiseMaxPriority(p: number): void {
+    if (p > this.maxP) this.maxP = p;
+  }
+
   /** Sets the priorities of sampled `slots` to (|tdErrors| + eps)^alpha. */
   updatePriorities(slots: ArrayLike<number>, tdErrors: ArrayLike<number>): void {
     for (let i = 0; i < slots.length; i++) {
@@ -80,13 +90,13 @@ export class PrioritizedReplayMemory extends ReplayMemory {
       // A slot evicted since it was sampled keeps priority 0.
       if (this.tree.get(slot) === 0) continue;
       const p = Math.abs(at(tdErrors, i)) + this.priorityEpsilon;
-      if (p > this.maxPriority) this.maxPriority = p;
+      if (p > this.maxP) this.maxP = p;
       this.tree.set(slot, Math.pow(p, this.alpha));
     }
   }
 
   protected override extraState(): Record<string, number> {
-    return { maxPriority: this.maxPriority };
+    return { maxPriority: this.maxP };
   }
 
   protected override extraArrays(): Record<string, Float64Array> {
@@ -94,7 +104,7 @@ export class PrioritizedReplayMemory extends ReplayMemory {
   }
 
   protected override restoreExtra(extra: Record<string, number>): void {
-    this.maxPriority = extra['maxPriority'] ?? 1;
+    this.maxP = extra['maxPriority'] ?? 1;
   }
 }
 

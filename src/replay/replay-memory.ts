@@ -267,6 +267,19 @@ export class ReplayMemory {
     return batch;
   }
 
+  /**
+   * Fills row `b` of `batch` with the `k`-th transition held (0 = the oldest) and its n-step
+   * return: how a memory shared by several envs ({@link MultiEnvReplay}) samples from this one.
+   */
+  fillAt(batch: ReplayBatch, b: number, k: number): void {
+    this.fill(batch, b, this.tail + k);
+  }
+
+  /** Fills row `b` of `batch` with the transition in `slot` (a slot a priority tree returned). */
+  fillSlot(batch: ReplayBatch, b: number, slot: number): void {
+    this.fill(batch, b, this.idOfSlot(slot));
+  }
+
   /** Copies frame `c` of `obs` into the frame ring (evicting transitions whose frames it overwrites). */
   private pushFrame(obs: AnyTypedArray, c: number): void {
     const f = this.frameHead;

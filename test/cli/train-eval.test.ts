@@ -146,6 +146,59 @@ describe('tfgym train / eval (tiny budgets)', () => {
     expect(r.out).toMatch(/done: 150 steps/);
   });
 
+  it('--num-envs N --vector async trains on N envs in worker threads, saves them in config.json, resumes with them', () => {
+    const vr = join(dir, 'vec');
+    const args = ['--env', 'CartPole-v1', '--learning-starts', '30', '--batch-size', '8', '--hidden-sizes', '8'];
+    const r = tfgym(
+      'train',
+      'dqn',
+      ...args,
+      '--num-envs',
+      '3',
+      '--vector',
+      'async',
+      '--total-steps',
+      '90',
+      '--final-eval-episodes',
+      '2',
+      '--save-replay',
+      '--run-dir',
+      vr,
+      '--backend',
+      'cpu',
+    );
+    expect(r.err).not.toMatch(/\n\s+at /);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/envs: 3 in lockstep \(worker threads\); steps, periods and budgets count env steps/);
+    expect(r.out).toMatch(/config: \{.*"hiddenSizes":\[8\]/);
+    expect(r.out).toMatch(/done: 90 steps/);
+    const cfg = JSON.parse(readFileSync(join(vr, 'config.json'), 'utf8')) as Record<string, unknown>;
+    expect([cfg['numEnvs'], cfg['vector']]).toEqual([3, 'async']);
+    const refused = tfgym('train', 'dqn', '--resume', '--run-dir', vr, '--num-envs', '2');
+    expect(refused.code).toBe(2);
+    expect(refused.err).toMatch(/drop --num-envs/);
+    const more = tfgym('train', 'dqn', '--resume', '--run-dir', vr, '--total-steps', '120', '--backend', 'cpu');
+    expect(more.code).toBe(0);
+    expect(more.out).toMatch(/resuming at step 90/);
+    expect(more.out).toMatch(/done: 120 steps/);
+    const e = tfgym('eval', '--run-dir', vr, '--episodes', '2', '--json', '--backend', 'cpu');
+    expect(e.code).toBe(0);
+    const w = tfgym(
+      'train',
+      'dqn',
+      ...args,
+      '--num-envs',
+      '2',
+      '--total-steps',
+      '10',
+      '--watch',
+      '--run-dir',
+      join(dir, 'w'),
+    );
+    expect(w.code).toBe(2);
+    expect(w.err).toMatch(/--watch shows one env/);
+  });
+
   it('bad values and unknown envs exit 2 with one line', () => {
     const a = tfgym(
       'train',

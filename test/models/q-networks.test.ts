@@ -92,6 +92,42 @@ describe('Q-network factories', () => {
     b.dispose();
   });
 
+  it('"torch" init is PyTorch\'s nn.Linear / nn.Conv2d default: weights and biases uniform in +-1/sqrt(fanIn)', () => {
+    const m = buildQNetwork({
+      inputShape: [6, 6, 2],
+      numActions: 3,
+      torso: 'cnn',
+      conv: [{ filters: 8, kernel: 3, stride: 1 }],
+      hiddenSizes: [120, 84],
+      init: 'torch',
+      rng: new Rng(7),
+    });
+    // Fan-in per layer: conv 3*3*2, dense1 the flattened 4*4*8, dense2 120, q 84.
+    const fanIns = [18, 18, 128, 128, 120, 120, 84, 84];
+    m.getWeights().forEach((w, i) => {
+      const v = Array.from(w.dataSync());
+      const bound = 1 / Math.sqrt(fanIns[i] as number);
+      expect(Math.max(...v.map(Math.abs)), `weight ${i}`).toBeLessThanOrEqual(bound);
+      // Spread over the whole interval (uniform: the largest |value| is close to the bound).
+      expect(Math.max(...v.map(Math.abs)), `weight ${i}`).toBeGreaterThan(bound * (v.length > 50 ? 0.9 : 0.5));
+    });
+    // Seeded: the same Rng gives the same weights, biases included.
+    const again = buildQNetwork({
+      inputShape: [6, 6, 2],
+      numActions: 3,
+      torso: 'cnn',
+      conv: [{ filters: 8, kernel: 3, stride: 1 }],
+      hiddenSizes: [120, 84],
+      init: 'torch',
+      rng: new Rng(7),
+    });
+    expect(again.getWeights().map((w) => Array.from(w.dataSync()))).toEqual(
+      m.getWeights().map((w) => Array.from(w.dataSync())),
+    );
+    m.dispose();
+    again.dispose();
+  });
+
   it('dueling head computes V + A - mean(A), with only V and A trainable', () => {
     const m = buildQNetwork({ inputShape: [5], numActions: 3, hiddenSizes: [8], dueling: true, rng: new Rng(1) });
     const names = m.trainableWeights.map((w) => w.originalName);

@@ -53,6 +53,54 @@ describe('AsyncVectorEnv', () => {
     compare('bsuite/Catch-v0', 3, mode, 200, 2);
   });
 
+  it("equals SyncVectorEnv in 'disabled' mode, the ended sub-envs reset by mask with fresh seeds", () => {
+    const n = 5;
+    const sync = new SyncVectorEnv(
+      Array.from({ length: n }, () => () => make('CartPole-v1')),
+      { autoresetMode: 'disabled' },
+    );
+    const asyncEnv = new AsyncVectorEnv('CartPole-v1', { numEnvs: n, autoresetMode: 'disabled', numWorkers: 2 });
+    try {
+      const [so] = sync.reset({ seed: 3 });
+      const [ao] = asyncEnv.reset({ seed: 3 });
+      expect(Array.from(ao)).toEqual(Array.from(so));
+      const rng = new Rng(11);
+      let resets = 0;
+      for (let t = 0; t < 200; t++) {
+        const actions = Array.from({ length: n }, () => rng.nextInt(2));
+        const s = sync.step(actions);
+        const a = asyncEnv.step(actions);
+        for (let k = 0; k < 4; k++)
+          expect(Array.from(a[k] as ArrayLike<number>)).toEqual(Array.from(s[k] as ArrayLike<number>));
+        const mask = Array.from({ length: n }, (_, i) => (s[2][i] as number) + (s[3][i] as number) > 0);
+        if (mask.some(Boolean)) {
+          const seeds = mask.map((m) => (m ? rng.nextSeed() : undefined));
+          const [so2, si] = sync.reset({ seed: seeds, resetMask: mask });
+          const [ao2, ai] = asyncEnv.reset({ seed: seeds, resetMask: mask });
+          expect(Array.from(ao2)).toEqual(Array.from(so2));
+          expect(ai).toEqual(si);
+          // The flag arrays are live buffers: both cleared the reset sub-envs' flags, and only theirs.
+          expect(Array.from(a[2])).toEqual(Array.from(s[2]));
+          expect(mask.some((m, i) => m && (a[2][i] as number) + (a[3][i] as number) > 0)).toBe(false);
+          resets++;
+        }
+      }
+      expect(resets).toBeGreaterThan(3);
+      const ended = new Array<boolean>(n).fill(false);
+      // Step until one ends, then refuse to step it: checked on the main thread, the env stays usable.
+      for (let t = 0; t < 600 && !ended.some(Boolean); t++) {
+        const a = asyncEnv.step(new Array<number>(n).fill(0));
+        for (let i = 0; i < n; i++) ended[i] = (a[2][i] as number) + (a[3][i] as number) > 0;
+      }
+      expect(() => asyncEnv.step(new Array<number>(n).fill(0))).toThrow(/ended on an earlier step/);
+      asyncEnv.reset({ seed: 1 });
+      expect(() => asyncEnv.step(new Array<number>(n).fill(0))).not.toThrow();
+    } finally {
+      asyncEnv.close();
+      sync.close();
+    }
+  });
+
   it('seeds with arrays, passes envOptions and accepts a seedless reset', () => {
     const v = new AsyncVectorEnv('CartPole-v1', { numEnvs: 2, numWorkers: 1, envOptions: { maxEpisodeSteps: 3 } });
     try {

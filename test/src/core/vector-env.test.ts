@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SyncVectorEnv, batchSpace } from '../../../src/core/vector-env.js';
+import { SyncVectorEnv, batchSpace, type AutoresetMode } from '../../../src/core/vector-env.js';
 import { Box, Discrete, MultiDiscrete } from '../../../src/core/spaces.js';
 import { Rng } from '../../../src/rng/rng.js';
 import { BaseEnv } from '../../../src/core/env-base.js';
@@ -31,7 +31,7 @@ function offsets(seed: number, n: number): number[] {
   return Array.from({ length: n }, () => r.nextInt(256));
 }
 
-function make(mode: 'next-step' | 'same-step'): { venv: SyncVectorEnv<Uint8Array, number>; toys: ToyEnv[] } {
+function make(mode: AutoresetMode): { venv: SyncVectorEnv<Uint8Array, number>; toys: ToyEnv[] } {
   const toys = [
     new ToyEnv({ height: 1, width: 1, channels: 1, length: 2 }),
     new ToyEnv({ height: 1, width: 1, channels: 1, length: 3 }),
@@ -104,6 +104,47 @@ describe('SyncVectorEnv', () => {
     }
   });
 
+  it("'disabled' never resets by itself: the caller resets ended sub-envs with resetMask and a seed", () => {
+    const { venv, toys } = make('disabled');
+    venv.reset({ seed: 10 });
+    const [o0] = offsets(10, 1) as [number];
+    const [o1] = offsets(11, 1) as [number];
+    venv.step([0, 0]);
+    const [obs, r, term] = venv.step([0, 0]);
+    // Env 0 (2 steps long) ended; its row holds its final observation.
+    expect([Array.from(obs), Array.from(r), Array.from(term)]).toEqual([
+      [px(o0, 2), px(o1, 2)],
+      [-2, -2],
+      [1, 0],
+    ]);
+    expect(() => venv.step([0, 0])).toThrow(/sub-env 0 ended on an earlier step; in 'disabled' autoreset mode/);
+    // Reset env 0 alone, with a seed of the caller's choosing: env 1 keeps its state and row.
+    const [after, infos] = venv.reset({ seed: [99, 12345], resetMask: [true, false] });
+    const [o99] = offsets(99, 1) as [number];
+    expect(Array.from(after)).toEqual([px(o99, 0), px(o1, 2)]);
+    expect(infos).toEqual([{ t: 0, offset: o99 }, {}]);
+    const [next, r2, term2] = venv.step([0, 0]);
+    expect([Array.from(next), Array.from(r2), Array.from(term2)]).toEqual([
+      [px(o99, 1), px(o1, 3)],
+      [1.5, 0],
+      [0, 1],
+    ]);
+    // Every action reached its env: no step was swallowed by an autoreset.
+    expect(toys[0]!.actions).toHaveLength(3);
+    expect(toys[1]!.actions).toHaveLength(3);
+  });
+
+  it('resetMask resets only the masked sub-envs in the autoreset modes too, and is checked', () => {
+    const { venv } = make('next-step');
+    expect(() => venv.reset({ resetMask: [true, false] })).toThrow(/first reset must reset every sub-env/);
+    venv.reset({ seed: 10 });
+    venv.step([0, 0]);
+    const [obs] = venv.reset({ seed: 50, resetMask: [0, 1] });
+    const [o0] = offsets(10, 1) as [number];
+    expect(Array.from(obs)).toEqual([px(o0, 1), px(offsets(51, 1)[0] as number, 0)]);
+    expect(() => venv.reset({ resetMask: [true] })).toThrow(/resetMask must have 2 entries. Received: 1/);
+  });
+
   it('batches Discrete observations into an Int32Array', () => {
     const v = new SyncVectorEnv([() => new Counter(), () => new Counter()], { autoresetMode: 'same-step' });
     const [obs] = v.reset();
@@ -130,6 +171,13 @@ describe('SyncVectorEnv', () => {
     v.reset();
     expect(() => v.step([0])).toThrow(/expected 2 actions/);
     expect(() => v.reset({ seed: [1] })).toThrow(/seed array must have 2 entries/);
+  });
+
+  it('batches image-sized Box spaces (bounds copied, not spread)', () => {
+    const s = batchSpace(new Box(0, 255, [400, 400, 3], 'uint8'), 3) as Box;
+    expect(s.shape).toEqual([3, 400, 400, 3]);
+    expect(s.high.length).toBe(3 * 480_000);
+    expect(s.high[3 * 480_000 - 1]).toBe(255);
   });
 
   it.each([
