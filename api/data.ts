@@ -35,7 +35,8 @@ export {
   parseCifarBatch,
   type CifarBatch,
 } from '../src/data/cifar.js';
-export { ImageFormatError, decodePng, resizeRgb, type RgbImage } from '../src/data/png.js';
+export { ImageFormatError, decodePng, encodePng, resizeRgb, type RawImage, type RgbImage } from '../src/data/png.js';
+export { imageGrid, type GridOptions, type PixelRange } from '../src/image/grid.js';
 export { readTar, type TarEntry } from '../src/data/tar.js';
 export { BOOK_CIFAR_AUGMENTATION, augmentImages, type AugmentOptions } from '../src/data/augment.js';
 export { TextFormatError } from '../src/text/errors.js';

@@ -36,6 +36,29 @@ export { ResetAfterGRU, ResetAfterGRUCell, gruResetAfter, type ResetAfterGruArgs
 export { CIFAR10_CNN_ARCHS, cifar10Cnn, type Cifar10CnnArch, type Cifar10CnnOptions } from '../models/cifar10-cnn.js';
 export { VGG16_BGR_MEAN, copyWeightsByName, vgg16, vgg16Preprocess, type Vgg16Options } from '../models/vgg16.js';
 export {
+  CIFAR_GAN_REGULARIZATION,
+  GAN_IMAGE_SHAPES,
+  GAN_LATENT_DIM,
+  cifarGanDiscriminator,
+  cifarGanGenerator,
+  convGanDiscriminator,
+  convGanGenerator,
+  dcganDiscriminator,
+  dcganGenerator,
+  type ConvGanDiscriminatorOptions,
+  type DiscriminatorOptions,
+  type GeneratorOptions,
+} from '../models/gan.js';
+export {
+  AdversarialModel,
+  GAN_TARGETS,
+  PLAYERS,
+  type AdversarialLosses,
+  type AdversarialModelArgs,
+  type Player,
+  type PlayerLosses,
+} from '../models/adversarial.js';
+export {
   evaluate as evaluateModel,
   fit,
   labelsOf,
@@ -64,6 +87,7 @@ export {
   DEFAULT_LEARNING_RATES,
   OPTIMIZER_NAMES,
   disposeModelAndOptimizer,
+  disposeOptimizer,
   getLearningRate,
   makeOptimizer,
   setLearningRate,

@@ -6,6 +6,8 @@
  * are parameters so tests and the kernel audit can build small versions.
  */
 import * as tf from '@tensorflow/tfjs';
+import { dcganDiscriminator, dcganGenerator } from '../models/gan.js';
+import { disposeOptimizer } from '../models/optimizers.js';
 import { shapeSize } from '../src/core/spaces.js';
 import { Rng } from '../src/rng/rng.js';
 import { seededTensor } from './compute-workloads.js';
@@ -212,58 +214,17 @@ export interface Dcgan {
  * accumulators but not the learning-rate scalar of its SGDOptimizer base (one tensor per optimizer).
  */
 export function disposeMomentum(opt: tf.MomentumOptimizer): void {
-  opt.dispose();
-  tf.SGDOptimizer.prototype.dispose.call(opt);
+  disposeOptimizer(opt);
 }
 
 /**
- * Builds and compiles the DCGAN as keras-dcgan does: the discriminator compiled while trainable,
- * the combined model compiled while it is not (so only the generator's weights are collected).
+ * Builds and compiles the DCGAN as keras-dcgan does (the nets of `models/gan.ts`): the
+ * discriminator compiled while trainable, the combined model compiled while it is not (so only
+ * the generator's weights are collected).
  */
 export function buildDcgan(s: DcganSpec, rng: Rng): Dcgan {
-  const g = tf.sequential({
-    layers: [
-      tf.layers.dense({ inputShape: [s.latent], units: 1024, activation: 'tanh', kernelInitializer: glorot(rng) }),
-      tf.layers.dense({ units: 128 * 7 * 7, kernelInitializer: glorot(rng) }),
-      tf.layers.batchNormalization(),
-      tf.layers.activation({ activation: 'tanh' }),
-      tf.layers.reshape({ targetShape: [7, 7, 128] }),
-      tf.layers.upSampling2d({ size: [2, 2] }),
-      tf.layers.conv2d({
-        filters: 64,
-        kernelSize: 5,
-        padding: 'same',
-        activation: 'tanh',
-        kernelInitializer: glorot(rng),
-      }),
-      tf.layers.upSampling2d({ size: [2, 2] }),
-      tf.layers.conv2d({
-        filters: 1,
-        kernelSize: 5,
-        padding: 'same',
-        activation: 'tanh',
-        kernelInitializer: glorot(rng),
-      }),
-    ],
-  });
-  const d = tf.sequential({
-    layers: [
-      tf.layers.conv2d({
-        inputShape: [28, 28, 1],
-        filters: 64,
-        kernelSize: 5,
-        padding: 'same',
-        activation: 'tanh',
-        kernelInitializer: glorot(rng),
-      }),
-      tf.layers.maxPooling2d({ poolSize: 2 }),
-      tf.layers.conv2d({ filters: 128, kernelSize: 5, activation: 'tanh', kernelInitializer: glorot(rng) }),
-      tf.layers.maxPooling2d({ poolSize: 2 }),
-      tf.layers.flatten(),
-      tf.layers.dense({ units: 1024, activation: 'tanh', kernelInitializer: glorot(rng) }),
-      tf.layers.dense({ units: 1, activation: 'sigmoid', kernelInitializer: glorot(rng) }),
-    ],
-  });
+  const g = dcganGenerator({ latentDim: s.latent, rng });
+  const d = dcganDiscriminator({ rng });
   const optimizers: [tf.MomentumOptimizer, tf.MomentumOptimizer] = [
     tf.train.momentum(5e-4, 0.9, true),
     tf.train.momentum(5e-4, 0.9, true),

@@ -50,9 +50,12 @@ export interface ExampleOptions {
   missing?: string;
   /**
    * air-quality-regression: the predictions CSV (the SVG plot goes beside it); word2vec-skipgram
-   * and word2vec-cbow: the word vectors, in word2vec text format.
+   * and word2vec-cbow: the word vectors, in word2vec text format; the GANs: the folder of the
+   * sample grids and the loss history.
    */
   out?: string;
+  /** The GANs: save a grid of generated images every this many batches. */
+  sampleEvery?: number;
   /** sentiment-cnn word2vec variants: word vectors in word2vec text format (`word2vec-skipgram --out`). */
   vectors?: string;
   /** Where the Keras-like log goes. */
