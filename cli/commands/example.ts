@@ -320,7 +320,7 @@ export function register(program: Command): void {
     )
     .option(
       '--out <file>',
-      'air-quality-regression: write the test predictions there as CSV, and their plot beside it as SVG (default runs/air-quality-regression/predictions.csv); word2vec-skipgram, word2vec-cbow: write the word vectors there (word2vec text format); mnist-dcgan, mnist-gan, cifar10-gan: the folder of the sample grids (PNG) and the loss history (CSV) (default runs/NAME)',
+      'air-quality-regression: write the test predictions there as CSV, and their plot beside it as SVG (default runs/air-quality-regression/predictions.csv); word2vec-skipgram, word2vec-cbow: write the word vectors there (word2vec text format); mnist-dcgan, mnist-gan, cifar10-gan: the folder of the sample grids (PNG) and the loss history (CSV) (default runs/NAME/seed-S)',
     )
     .option(
       '--sample-every <n>',

@@ -29,9 +29,12 @@ export function gridSide(o: ExampleOptions): number {
   return o.quick ? GAN_QUICK.gridSide : 10;
 }
 
-/** The folder the samples and the loss history go to: `--out`, else `runs/<example>`. */
+/**
+ * The folder the samples and the loss history go to: `--out`, else `runs/<example>/seed-<seed>`
+ * (one folder per seed, so the runs of several seeds keep their pictures).
+ */
 export function outDir(o: ExampleOptions, example: string): string {
-  return o.out ?? join('runs', example);
+  return o.out ?? join('runs', example, `seed-${o.seed}`);
 }
 
 /** `--sample-every N` (batches), checked; undefined when not given. */

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { outDir } from '../../examples/ch4/common.js';
 import { ExampleArgumentError, type ExampleOptions } from '../../examples/example.js';
 import { findExample } from '../../examples/index.js';
 import type { ResultLine } from '../../examples/results.js';
@@ -91,6 +92,11 @@ describe('mnist-dcgan', () => {
     const png = decodePng(new Uint8Array(readFileSync(join(tmp, 'a', '0_0.png'))));
     expect([png.width, png.height]).toEqual([112, 112]);
     expect(readdirSync(join(tmp, 'a')).sort()).toEqual(['0_0.png', '0_1.png', 'losses.csv']);
+  });
+
+  it('writes under runs/NAME/seed-S without --out, so the seeds keep their own pictures', () => {
+    expect(outDir(options({ seed: 7 }), 'mnist-dcgan')).toBe(join('runs', 'mnist-dcgan', 'seed-7'));
+    expect(outDir(options({ seed: 7, out: 'x' }), 'mnist-dcgan')).toBe('x');
   });
 
   it('refuses a bad --sample-every and a batch larger than the training images', async () => {
