@@ -35,9 +35,10 @@ export {
   parseCifarBatch,
   type CifarBatch,
 } from '../src/data/cifar.js';
-export { ImageFormatError, decodePng, resizeRgb, type RgbImage } from '../src/data/png.js';
+export { ImageFormatError, decodePng, encodePng, resizeRgb, type RawImage, type RgbImage } from '../src/data/png.js';
+export { imageGrid, type GridOptions, type PixelRange } from '../src/image/grid.js';
 export { decodeJpeg, isJpeg } from '../src/data/jpeg.js';
-export { encodePng, writePng } from '../src/data/png-encode.js';
+export { writePng } from '../src/data/png-encode.js';
 export { decodeImage, readImage } from '../src/data/image.js';
 export { readTar, type TarEntry } from '../src/data/tar.js';
 export { BOOK_CIFAR_AUGMENTATION, augmentImages, type AugmentOptions } from '../src/data/augment.js';

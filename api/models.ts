@@ -71,6 +71,29 @@ export {
   type WavenetOptions,
 } from '../models/wavenet.js';
 export {
+  CIFAR_GAN_REGULARIZATION,
+  GAN_IMAGE_SHAPES,
+  GAN_LATENT_DIM,
+  cifarGanDiscriminator,
+  cifarGanGenerator,
+  convGanDiscriminator,
+  convGanGenerator,
+  dcganDiscriminator,
+  dcganGenerator,
+  type ConvGanDiscriminatorOptions,
+  type DiscriminatorOptions,
+  type GeneratorOptions,
+} from '../models/gan.js';
+export {
+  AdversarialModel,
+  GAN_TARGETS,
+  PLAYERS,
+  type AdversarialLosses,
+  type AdversarialModelArgs,
+  type Player,
+  type PlayerLosses,
+} from '../models/adversarial.js';
+export {
   evaluate as evaluateModel,
   fit,
   labelsOf,

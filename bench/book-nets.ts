@@ -6,6 +6,8 @@
  * are parameters so tests and the kernel audit can build small versions.
  */
 import * as tf from '@tensorflow/tfjs';
+import { dcganDiscriminator, dcganGenerator } from '../models/gan.js';
+import { disposeOptimizer } from '../models/optimizers.js';
 import { shapeSize } from '../src/core/spaces.js';
 import { wavenet as wavenetModel } from '../models/wavenet.js';
 import { Rng } from '../src/rng/rng.js';
@@ -141,62 +143,13 @@ export interface Dcgan {
 }
 
 /**
- * Disposes a momentum optimizer completely: tfjs' MomentumOptimizer.dispose frees its momentum and
- * accumulators but not the learning-rate scalar of its SGDOptimizer base (one tensor per optimizer).
- */
-export function disposeMomentum(opt: tf.MomentumOptimizer): void {
-  opt.dispose();
-  tf.SGDOptimizer.prototype.dispose.call(opt);
-}
-
-/**
- * Builds and compiles the DCGAN as keras-dcgan does: the discriminator compiled while trainable,
- * the combined model compiled while it is not (so only the generator's weights are collected).
+ * Builds and compiles the DCGAN as keras-dcgan does (the nets of `models/gan.ts`): the
+ * discriminator compiled while trainable, the combined model compiled while it is not (so only
+ * the generator's weights are collected).
  */
 export function buildDcgan(s: DcganSpec, rng: Rng): Dcgan {
-  const g = tf.sequential({
-    layers: [
-      tf.layers.dense({ inputShape: [s.latent], units: 1024, activation: 'tanh', kernelInitializer: glorot(rng) }),
-      tf.layers.dense({ units: 128 * 7 * 7, kernelInitializer: glorot(rng) }),
-      tf.layers.batchNormalization(),
-      tf.layers.activation({ activation: 'tanh' }),
-      tf.layers.reshape({ targetShape: [7, 7, 128] }),
-      tf.layers.upSampling2d({ size: [2, 2] }),
-      tf.layers.conv2d({
-        filters: 64,
-        kernelSize: 5,
-        padding: 'same',
-        activation: 'tanh',
-        kernelInitializer: glorot(rng),
-      }),
-      tf.layers.upSampling2d({ size: [2, 2] }),
-      tf.layers.conv2d({
-        filters: 1,
-        kernelSize: 5,
-        padding: 'same',
-        activation: 'tanh',
-        kernelInitializer: glorot(rng),
-      }),
-    ],
-  });
-  const d = tf.sequential({
-    layers: [
-      tf.layers.conv2d({
-        inputShape: [28, 28, 1],
-        filters: 64,
-        kernelSize: 5,
-        padding: 'same',
-        activation: 'tanh',
-        kernelInitializer: glorot(rng),
-      }),
-      tf.layers.maxPooling2d({ poolSize: 2 }),
-      tf.layers.conv2d({ filters: 128, kernelSize: 5, activation: 'tanh', kernelInitializer: glorot(rng) }),
-      tf.layers.maxPooling2d({ poolSize: 2 }),
-      tf.layers.flatten(),
-      tf.layers.dense({ units: 1024, activation: 'tanh', kernelInitializer: glorot(rng) }),
-      tf.layers.dense({ units: 1, activation: 'sigmoid', kernelInitializer: glorot(rng) }),
-    ],
-  });
+  const g = dcganGenerator({ latentDim: s.latent, rng });
+  const d = dcganDiscriminator({ rng });
   const optimizers: [tf.MomentumOptimizer, tf.MomentumOptimizer] = [
     tf.train.momentum(5e-4, 0.9, true),
     tf.train.momentum(5e-4, 0.9, true),
@@ -260,7 +213,7 @@ export function prepareWavenet(s: WavenetSpec, seed: number): PreparedWorkload {
     // forward regression still shows, free everything, and say why there is no timing.
     tf.tidy(() => (model.predict(x) as tf.Tensor).dataSync());
     model.dispose();
-    disposeMomentum(opt);
+    disposeOptimizer(opt);
     tf.dispose([x, y]);
     throw new Error(
       `forward pass ran, but the train step needs the gradient of a dilated Conv1D, which ${tf.getBackend()} does not have yet (${refused})`,
@@ -277,7 +230,7 @@ export function prepareWavenet(s: WavenetSpec, seed: number): PreparedWorkload {
     },
     dispose() {
       model.dispose();
-      disposeMomentum(opt);
+      disposeOptimizer(opt);
       tf.dispose([x, y]);
     },
     flops: 3 * 2 * s.batch * wavenetForwardMacs(s),
@@ -316,7 +269,7 @@ export function prepareDcgan(s: DcganSpec, seed: number): PreparedWorkload {
     dispose() {
       // gd holds g and d as its layers: disposing it disposes them (and it owns no optimizer).
       gd.dispose();
-      optimizers.forEach(disposeMomentum);
+      optimizers.forEach(disposeOptimizer);
       tf.dispose([real, noiseD, noiseG, yD, yG]);
     },
     flops: 2 * s.batch * (macs.g + 3 * 2 * macs.d + 3 * (macs.g + macs.d)),

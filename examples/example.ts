@@ -57,9 +57,12 @@ export interface ExampleOptions {
    * air-quality-regression: the predictions CSV (the SVG plot goes beside it); word2vec-skipgram
    * and word2vec-cbow: the word vectors, in word2vec text format; deep-dream and style-transfer:
    * the PNG picture; wavenet: the generated WAV; sentence-autoencoder: the cosine-similarity
-   * histogram (SVG; `loss.svg` goes beside it).
+   * histogram (SVG; `loss.svg` goes beside it); the GANs: the folder of the sample grids and the
+   * loss history.
    */
   out?: string;
+  /** The GANs: save a grid of generated images every this many batches. */
+  sampleEvery?: number;
   /** sentiment-cnn word2vec variants: word vectors in word2vec text format (`word2vec-skipgram --out`). */
   vectors?: string;
   /** style-transfer: the content picture (PNG or JPEG). */

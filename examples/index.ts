@@ -1,8 +1,8 @@
 /**
  * Every `tfgym example`, in book order: `tfgym example list` prints this list.
  *
- * Adding an example of the book (say Chapter 4's `dcgan.py`):
- * 1. Write `examples/ch4/dcgan.ts` exporting one {@link ExampleDef}: its name, chapter, the
+ * Adding an example of the book (say Chapter 4's `wavenet.py`):
+ * 1. Write `examples/ch4/wavenet.ts` exporting one {@link ExampleDef}: its name, chapter, the
  *    book's script, variants, `defaults(variant)` (the book's epochs, batch size, optimizer, ...)
  *    and `run(options)`, which reads top to bottom like the script (data, model from
  *    `models/`, fit, evaluate, report) and returns the metrics and the settings it ran with.
@@ -21,6 +21,9 @@ import { cifar10CnnExample } from './ch3/cifar10-cnn.js';
 import { cifar10PredictExample } from './ch3/cifar10-predict.js';
 import { mnistLenetExample } from './ch3/mnist-lenet.js';
 import { vgg16Example } from './ch3/vgg16.js';
+import { cifar10GanExample } from './ch4/cifar10-gan.js';
+import { mnistDcganExample } from './ch4/mnist-dcgan.js';
+import { mnistGanExample } from './ch4/mnist-gan.js';
 import { wavenetExample } from './ch4/wavenet.js';
 import { sentimentCnnExample } from './ch5/sentiment-cnn.js';
 import { word2vecCbowExample } from './ch5/word2vec-cbow.js';
@@ -50,6 +53,9 @@ export const EXAMPLES: readonly ExampleDef[] = [
   cifar10PredictExample,
   vgg16Example,
   // Chapter 4: Generative Adversarial Networks and WaveNet
+  mnistDcganExample,
+  mnistGanExample,
+  cifar10GanExample,
   wavenetExample,
   // Chapter 5: Word Embeddings
   word2vecSkipgramExample,

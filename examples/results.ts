@@ -75,10 +75,17 @@ function round6(x: number): number {
   return Number.isFinite(x) ? Number(x.toPrecision(6)) : x;
 }
 
+/** Every number of a metric value rounded by {@link round6}, inside objects and arrays too (a GAN's `finalLoss`). */
+function roundValue(v: unknown): unknown {
+  if (typeof v === 'number') return round6(v);
+  if (Array.isArray(v)) return v.map(roundValue);
+  if (typeof v === 'object' && v !== null)
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, roundValue(x)]));
+  return v;
+}
+
 function roundMetrics(m: ExampleMetrics): ExampleMetrics {
-  const out: ExampleMetrics = {};
-  for (const [k, v] of Object.entries(m)) out[k] = typeof v === 'number' ? round6(v) : v;
-  return out;
+  return roundValue(m) as ExampleMetrics;
 }
 
 /** The result line of a run. */

@@ -29,7 +29,7 @@ import {
   rmsPropInternals,
   tryFusedStep,
 } from '../src/backends/optimizer-internals.js';
-import { checkPositiveFloat, checkRate } from './validate.js';
+import { checkNonNegativeFloat, checkPositiveFloat, checkRate } from './validate.js';
 
 type VariableGradients = Parameters<tf.Optimizer['applyGradients']>[0];
 
@@ -88,16 +88,26 @@ export class KerasRMSprop extends tf.RMSPropOptimizer {
   }
 }
 
-/** Keras 2.0's Adam (bias correction folded into the step size, epsilon added to sqrt(v)). */
+/**
+ * Keras 2.0's Adam (bias correction folded into the step size, epsilon added to sqrt(v)), with
+ * Keras' optional time-based `decay`: step k (0-based) uses `lr / (1 + decay * k)` (the book's
+ * GANs: `Adam(1e-4, decay=1e-4)`). With a decay, the rate is set from the initial one before
+ * every step, so a learning-rate setter's value lasts one step only.
+ */
 export class KerasAdam extends tf.AdamOptimizer {
   /** Keras' epsilon; tfjs' `epsilon` field is rescaled from it before each step. */
   readonly kerasEpsilon: number;
+  /** Keras' `decay` (0: a constant rate). */
+  readonly decay: number;
+  /** The rate at step 0, which `decay` divides. */
+  readonly initialLearningRate: number;
 
   constructor(
     learningRate: number = KERAS2_DEFAULTS.adam.learningRate,
     beta1: number = KERAS2_DEFAULTS.adam.beta1,
     beta2: number = KERAS2_DEFAULTS.adam.beta2,
     epsilon: number = KERAS2_DEFAULTS.adam.epsilon,
+    decay = 0,
   ) {
     super(
       checkPositiveFloat('learningRate', learningRate),
@@ -106,10 +116,14 @@ export class KerasAdam extends tf.AdamOptimizer {
       checkPositiveFloat('epsilon', epsilon),
     );
     this.kerasEpsilon = epsilon;
+    this.decay = checkNonNegativeFloat('decay', decay);
+    this.initialLearningRate = learningRate;
   }
 
   override applyGradients(variableGradients: Parameters<tf.AdamOptimizer['applyGradients']>[0]): void {
     const self = adamInternals(this);
+    // Keras 2.0: lr *= 1 / (1 + decay * iterations), iterations counted before this step.
+    if (this.decay > 0) self.learningRate = this.initialLearningRate / (1 + this.decay * this.iterations);
     // Step t (1-based) of this call: lr * m_hat / (sqrt(v_hat) + eps / sqrt(1 - beta2^t)) is
     // exactly Keras 2.0's lr_t * m / (sqrt(v) + eps).
     const t = this.iterations + 1;
@@ -118,7 +132,11 @@ export class KerasAdam extends tf.AdamOptimizer {
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), epsilon: this.kerasEpsilon };
+    return {
+      ...super.getConfig(),
+      epsilon: this.kerasEpsilon,
+      ...(this.decay > 0 ? { learningRate: this.initialLearningRate, decay: this.decay } : {}),
+    };
   }
 }
 

@@ -64,6 +64,16 @@ export function setLearningRate(opt: tf.Optimizer, lr: number): void {
 }
 
 /**
+ * Disposes an optimizer completely. tfjs' `MomentumOptimizer.dispose` frees its momentum and
+ * accumulators but not the learning-rate scalar of its `SGDOptimizer` base (one tensor each).
+ */
+export function disposeOptimizer(opt: tf.Optimizer): void {
+  opt.dispose();
+  // By class name: tfjs' duck-typed Symbol.hasInstance makes every optimizer an SGDOptimizer.
+  if ((opt.constructor as { className?: string }).className === 'Momentum') tf.SGDOptimizer.prototype.dispose.call(opt);
+}
+
+/**
  * Disposes a model and its optimizer's state. `model.dispose()` alone keeps an optimizer that
  * was passed to `compile` as an object (tfjs treats it as the caller's), with its slot variables.
  */
@@ -73,13 +83,4 @@ export function disposeModelAndOptimizer(model: tf.LayersModel): void {
   const owned = modelOwnsOptimizer(model);
   model.dispose();
   if (opt && !owned) disposeOptimizer(opt);
-}
-
-/**
- * Disposes an optimizer completely: tfjs 4.22's MomentumOptimizer.dispose frees its momentum
- * scalar and accumulators but not the learning-rate scalar of its SGDOptimizer base.
- */
-export function disposeOptimizer(opt: tf.Optimizer): void {
-  opt.dispose();
-  if (opt.getClassName() === 'Momentum') tf.SGDOptimizer.prototype.dispose.call(opt);
 }

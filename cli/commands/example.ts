@@ -53,6 +53,7 @@ interface ExampleFlags {
   stateful?: boolean;
   missing?: string;
   out?: string;
+  sampleEvery?: number;
   corpus?: string;
   embeddings?: string;
   trainable?: string;
@@ -131,13 +132,20 @@ async function runMapped(run: () => Promise<ExampleOutcome>): Promise<ExampleOut
   }
 }
 
+/** The example names of Chapter 4's GANs (`--sample-every` is theirs). */
+const GAN_EXAMPLES = new Set(EXAMPLES.filter((e) => e.chapter === 4).map((e) => e.name));
+
 /**
  * `test accuracy 97.74% after 20 epochs (book, ch1: 97.93% after 20)`; for examples without an
- * accuracy their headline measure (test RMSE, final training loss), else `done`.
+ * accuracy their headline measure (test RMSE, final training loss, a GAN's two losses), else `done`.
  */
 function summary(o: ExampleOutcome, chapter: number): string {
   const acc = o.metrics.testAccuracy;
   const epochs = `after ${o.settings.epochs ?? '?'} epochs`;
+  const gLoss = o.metrics['generatorLoss'];
+  const dLoss = o.metrics['discriminatorLoss'];
+  if (acc === undefined && typeof gLoss === 'number' && typeof dLoss === 'number')
+    return `generator loss ${gLoss.toFixed(4)}, discriminator loss ${dLoss.toFixed(4)} ${epochs}; samples in ${String(o.metrics['samplesDir'])}`;
   const rmse = o.metrics['testRmse'];
   if (acc === undefined && typeof rmse === 'number') return `test RMSE ${rmse.toFixed(4)} (scaled) ${epochs}`;
   if (acc === undefined && typeof o.metrics.trainLoss === 'number')
@@ -165,6 +173,10 @@ async function runExample(name: string, flags: ExampleFlags, argv: readonly stri
   if (flags.temperature !== undefined && name !== 'alice-char-rnn' && name !== 'wavenet')
     throw new UsageError('--temperature is an option of alice-char-rnn and wavenet');
   if (flags.seconds !== undefined && name !== 'wavenet') throw new UsageError('--seconds is an option of wavenet');
+  if (flags.sampleEvery !== undefined && !GAN_EXAMPLES.has(name))
+    throw new UsageError(`--sample-every is an option of ${[...GAN_EXAMPLES].join(', ')}`);
+  if (flags.logdir !== undefined && GAN_EXAMPLES.has(name))
+    throw new UsageError(`--logdir does not apply to ${name}: its losses go to a CSV file under --out`);
   const word2vec = name === 'word2vec-skipgram' || name === 'word2vec-cbow';
   if (flags.corpus !== undefined && !word2vec)
     throw new UsageError('--corpus is an option of word2vec-skipgram and word2vec-cbow');
@@ -251,6 +263,7 @@ async function runExample(name: string, flags: ExampleFlags, argv: readonly stri
     ...(flags.seconds !== undefined ? { seconds: flags.seconds } : {}),
     ...(flags.missing !== undefined ? { missing: flags.missing } : {}),
     ...(flags.out !== undefined ? { out: flags.out } : {}),
+    ...(flags.sampleEvery !== undefined ? { sampleEvery: flags.sampleEvery } : {}),
     ...(flags.vectors !== undefined ? { vectors: flags.vectors } : {}),
     ...(flags.content !== undefined ? { content: flags.content } : {}),
     ...(flags.style !== undefined ? { style: flags.style } : {}),
@@ -356,7 +369,12 @@ export function register(program: Command): void {
     )
     .option(
       '--out <file>',
-      'air-quality-regression: write the test predictions there as CSV, and their plot beside it as SVG (default runs/air-quality-regression/predictions.csv); word2vec-skipgram, word2vec-cbow: write the word vectors there (word2vec text format); deep-dream, style-transfer: the PNG picture (default runs/<example>/...); wavenet: write the generated audio there (16-bit WAV; default runs/wavenet/VARIANT-seedS.wav); sentence-autoencoder: the cosine-similarity histogram (SVG), the loss curve beside it as loss.svg (default runs/sentence-autoencoder/cosine-similarity.svg)',
+      'air-quality-regression: write the test predictions there as CSV, and their plot beside it as SVG (default runs/air-quality-regression/predictions.csv); word2vec-skipgram, word2vec-cbow: write the word vectors there (word2vec text format); deep-dream, style-transfer: the PNG picture (default runs/<example>/...); wavenet: write the generated audio there (16-bit WAV; default runs/wavenet/VARIANT-seedS.wav); sentence-autoencoder: the cosine-similarity histogram (SVG), the loss curve beside it as loss.svg (default runs/sentence-autoencoder/cosine-similarity.svg); mnist-dcgan, mnist-gan, cifar10-gan: the folder of the sample grids (PNG) and the loss history (CSV) (default runs/NAME/seed-S)',
+    )
+    .option(
+      '--sample-every <n>',
+      'mnist-dcgan, mnist-gan, cifar10-gan: save a grid of generated images every n batches (mnist-dcgan default 20, as dcgan.py; the others: once per epoch)',
+      intArg(1, 1 << 30),
     )
     .option('--corpus <c>', 'word2vec-skipgram, word2vec-cbow: alice | wikitext-2 (same as --variant)')
     .option(

@@ -13,6 +13,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { oneLine } from '../io/errors.js';
 import { installDilatedConvGrad } from './dilated-conv-grad.js';
+import { installResizeNearestGrad } from './resize-nearest-grad.js';
 import { nativeProvider } from './native/backend.js';
 import { patchWasmBackend } from './wasm-patch.js';
 import {
@@ -188,6 +189,8 @@ export async function useBackend(choice: BackendChoice): Promise<BackendSelectio
   }
   // tfjs refuses gradients of dilated convolutions on every backend (WaveNet's Conv1D stack).
   installDilatedConvGrad();
+  // tfjs' cpu gradient of UpSampling2D (nearest resize) is wrong for batches of two or more.
+  installResizeNearestGrad();
   const sel = await resolveBackend(choice);
   const tfName = providers.get(sel.name)?.tfName ?? sel.name;
   const ok = await tf.setBackend(tfName);

@@ -1,8 +1,11 @@
 /**
  * A small PNG decoder (non-interlaced, 8 or 16 bits per channel, grey / RGB / palette / alpha)
- * producing RGB bytes: enough for the example images without an image library dependency.
+ * producing RGB bytes, and an encoder of 8-bit grey and RGB images (the GAN examples' sample
+ * grids): enough for the examples without an image library dependency. Bytes in, bytes out;
+ * files are read and written by the callers through `src/io`.
  */
-import { inflateSync } from 'node:zlib';
+import { deflateSync, inflateSync } from 'node:zlib';
+import { crc32 } from '../metrics/crc32c.js';
 
 /** An RGB image: `height * width * 3` bytes, row-major. */
 export interface RgbImage {
@@ -24,6 +27,103 @@ function paeth(a: number, b: number, c: number): number {
   const pb = Math.abs(p - b);
   const pc = Math.abs(p - c);
   return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+}
+
+/** An 8-bit image to encode: `height * width * channels` bytes, row-major, channels interleaved. */
+export interface RawImage {
+  readonly width: number;
+  readonly height: number;
+  /** 1: grey, 3: RGB. */
+  readonly channels: 1 | 3;
+  readonly data: Uint8Array;
+}
+
+/** The value a PNG filter predicts from the left (a), upper (b) and upper-left (c) bytes. */
+function predictor(filter: number, a: number, b: number, c: number): number {
+  switch (filter) {
+    case 1:
+      return a;
+    case 2:
+      return b;
+    case 3:
+      return (a + b) >> 1;
+    case 4:
+      return paeth(a, b, c);
+    default:
+      return 0;
+  }
+}
+
+/** One PNG chunk: length, type, body, CRC-32 of type and body. */
+function chunk(type: string, body: Uint8Array): Uint8Array {
+  const out = new Uint8Array(12 + body.length);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, body.length);
+  for (let i = 0; i < 4; i++) out[4 + i] = type.charCodeAt(i);
+  out.set(body, 8);
+  view.setUint32(8 + body.length, crc32(out.subarray(4, 8 + body.length)));
+  return out;
+}
+
+/**
+ * Encodes an 8-bit grey or RGB image as a PNG file (non-interlaced). Each row gets the filter
+ * (None, Sub, Up, Average or Paeth) whose output has the smallest sum of absolute values, the
+ * PNG specification's suggested heuristic, then the rows are deflated with zlib.
+ */
+export function encodePng(img: RawImage): Uint8Array {
+  const { width, height, channels, data } = img;
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1)
+    throw new RangeError(`encodePng: width and height must be positive integers, got ${width} x ${height}`);
+  if (channels !== 1 && channels !== 3)
+    throw new RangeError(`encodePng: channels must be 1 or 3, got ${String(channels)}`);
+  const stride = width * channels;
+  if (data.length !== height * stride)
+    throw new RangeError(
+      `encodePng: ${width} x ${height} x ${channels} needs ${height * stride} bytes, got ${data.length}`,
+    );
+  const raw = new Uint8Array(height * (stride + 1));
+  const candidate = new Uint8Array(stride);
+  for (let y = 0; y < height; y++) {
+    const row = y * stride;
+    let best = Infinity;
+    for (let filter = 0; filter <= 4; filter++) {
+      let cost = 0;
+      for (let x = 0; x < stride; x++) {
+        const r = data[row + x] ?? 0;
+        const a = x >= channels ? (data[row + x - channels] ?? 0) : 0;
+        const b = y > 0 ? (data[row - stride + x] ?? 0) : 0;
+        const c = x >= channels && y > 0 ? (data[row - stride + x - channels] ?? 0) : 0;
+        const v = (r - predictor(filter, a, b, c)) & 0xff;
+        candidate[x] = v;
+        cost += v < 128 ? v : 256 - v;
+      }
+      if (cost < best) {
+        best = cost;
+        raw[y * (stride + 1)] = filter;
+        raw.set(candidate, y * (stride + 1) + 1);
+      }
+    }
+  }
+  const header = new Uint8Array(13);
+  const h = new DataView(header.buffer);
+  h.setUint32(0, width);
+  h.setUint32(4, height);
+  header[8] = 8; // bit depth
+  header[9] = channels === 1 ? 0 : 2; // colour type: grey or RGB
+  // compression 0 (deflate), filter method 0 (adaptive), interlace 0 (none)
+  const parts = [
+    new Uint8Array(SIGNATURE),
+    chunk('IHDR', header),
+    chunk('IDAT', new Uint8Array(deflateSync(raw, { level: 9 }))),
+    chunk('IEND', new Uint8Array(0)),
+  ];
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let off = 0;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.length;
+  }
+  return out;
 }
 
 /** Decodes a PNG file to RGB (alpha is dropped, palette expanded, grey replicated). */
@@ -79,6 +179,7 @@ export function decodePng(bytes: Uint8Array, name = 'PNG file'): RgbImage {
   const px = new Uint8Array(height * stride);
   for (let y = 0; y < height; y++) {
     const filter = raw[y * (stride + 1)] ?? 0;
+    if (filter > 4) throw new ImageFormatError(`${name}: bad filter type ${filter} on row ${y}`);
     const src = y * (stride + 1) + 1;
     const dst = y * stride;
     for (let x = 0; x < stride; x++) {
@@ -86,26 +187,7 @@ export function decodePng(bytes: Uint8Array, name = 'PNG file'): RgbImage {
       const a = x >= bpp ? (px[dst + x - bpp] ?? 0) : 0;
       const b = y > 0 ? (px[dst - stride + x] ?? 0) : 0;
       const c = x >= bpp && y > 0 ? (px[dst - stride + x - bpp] ?? 0) : 0;
-      let v: number;
-      switch (filter) {
-        case 0:
-          v = r;
-          break;
-        case 1:
-          v = r + a;
-          break;
-        case 2:
-          v = r + b;
-          break;
-        case 3:
-          v = r + ((a + b) >> 1);
-          break;
-        case 4:
-          v = r + paeth(a, b, c);
-          break;
-        default:
-          throw new ImageFormatError(`${name}: bad filter type ${filter} on row ${y}`);
-      }
+      const v = r + predictor(filter, a, b, c);
       px[dst + x] = v & 0xff;
     }
   }

@@ -104,6 +104,12 @@ describe('result lines', () => {
     });
     expect(l.command).toBe("tfgym example mnist-mlp --variant adam --image 'my cat.png'");
     expect(l.metrics.testAccuracy).toBe(0.979312);
+    // Numbers inside metric objects and arrays are rounded alike (a GAN's finalLoss, per-fraction rows).
+    const nested = resultLine(
+      { ...outcome, metrics: { finalLoss: { generator: 0.7113644480705261 }, rows: [{ acc: 0.1234567891, n: 3 }] } },
+      ctx,
+    );
+    expect(nested.metrics).toEqual({ finalLoss: { generator: 0.711364 }, rows: [{ acc: 0.123457, n: 3 }] });
   });
 
   it('append as whole lines; a file whose last line lost its newline gets one first', () => {

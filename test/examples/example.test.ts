@@ -56,9 +56,9 @@ describe('tfgym example (CLI)', () => {
   });
 
   it('unknown example / variant / data folder, a missing --model: exit 2 with one line naming the problem', () => {
-    const a = tfgym('example', 'mnist-gan');
+    const a = tfgym('example', 'mnist-vae');
     expect(a.code).toBe(2);
-    expect(a.err).toMatch(/Unknown example "mnist-gan"/);
+    expect(a.err).toMatch(/Unknown example "mnist-vae"/);
     const b = tfgym('example', 'mnist-mlp', '--variant', 'v9', '--backend', 'cpu');
     expect(b.code).toBe(2);
     expect(b.err).toMatch(/Unknown variant "v9" for mnist-mlp \(--variant\)\. Choose one of: simple, hidden/);
@@ -223,6 +223,9 @@ describe('example --quick smoke runs (in-process, no tensor leaks)', () => {
     ['cifar10-cnn', 'deep-augmented'],
     ['cifar10-predict', 'default'],
     ['vgg16', 'default'],
+    ['mnist-dcgan', 'default', { out: join(tmp, 'mnist-dcgan') }],
+    ['mnist-gan', 'default', { out: join(tmp, 'mnist-gan') }],
+    ['cifar10-gan', 'default', { out: join(tmp, 'cifar10-gan') }],
     ['wavenet', 'small', { out: join(tmp, 'wavenet', 'small.wav') }],
     ['word2vec-skipgram', 'alice', { out: join(tmp, 'w2v', 'vectors.txt') }],
     ['word2vec-skipgram', 'wikitext-2'],
@@ -293,6 +296,28 @@ describe('example --quick smoke runs (in-process, no tensor leaks)', () => {
         // Stateful: whole batches of 96 (quick: two to train, one to test).
         if (variant === 'stateful') expect(r.settings).toMatchObject({ trainSamples: 192, testSamples: 96 });
         expect(o.text()).toMatch(/^MSE: \d\.\d{3}, RMSE: \d\.\d{3}/m);
+      } else if (name.endsWith('gan')) {
+        // Quick: two batches of 16; a grid of the batch (4 x 4) after each for mnist-dcgan, one of
+        // 4 x 4 samples (10 x 10 in full runs) at the epoch's end for the keras-adversarial ones.
+        const m = r.metrics as Record<string, unknown>;
+        const final = m['finalLoss'] as { generator: number; discriminator: number };
+        for (const v of [final.generator, final.discriminator]) expect(Number.isFinite(v)).toBe(true);
+        expect(m).toMatchObject({ generatorLoss: final.generator, discriminatorLoss: final.discriminator });
+        const png = decodePng(new Uint8Array(readFileSync(String(m['lastSample']))));
+        const side = { 'mnist-dcgan': 4 * 28, 'mnist-gan': 4 * 28, 'cifar10-gan': 4 * 32 }[name];
+        expect([png.width, png.height]).toEqual([side, side]);
+        expect(m['sampleCount']).toBe(name === 'mnist-dcgan' ? 2 : 1);
+        const csv = readFileSync(String(m['lossHistory']), 'utf8').split('\n');
+        expect(csv[0]).toBe(
+          name === 'mnist-dcgan'
+            ? 'epoch,batch,d_loss,g_loss'
+            : 'epoch,loss,generator_loss,generator_yfake_loss,generator_yreal_loss,discriminator_loss,' +
+                'discriminator_yfake_loss,discriminator_yreal_loss,val_loss,val_generator_loss,' +
+                'val_generator_yfake_loss,val_generator_yreal_loss,val_discriminator_loss,' +
+                'val_discriminator_yfake_loss,val_discriminator_yreal_loss',
+        );
+        expect(csv).toHaveLength(name === 'mnist-dcgan' ? 4 : 3); // header, rows, final newline
+        expect(r.settings).toMatchObject({ trainSamples: 32, batchSize: 16, epochs: 1 });
       } else if (name === 'functional-api' || name === 'custom-layers') {
         expect(r.metrics['checksPassed']).toBe(r.metrics['checks']);
       } else if (name === 'deep-dream' || name === 'style-transfer') {

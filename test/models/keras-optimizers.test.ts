@@ -38,13 +38,14 @@ function kerasRmsprop(grads: number[][], lr = 0.001, rho = 0.9, eps = 1e-8): num
 }
 
 /** Keras 2.0 Adam: lr_t = lr sqrt(1 - b2^t) / (1 - b1^t); p -= lr_t m / (sqrt(v) + eps). */
-function kerasAdam(grads: number[][], lr = 0.001, b1 = 0.9, b2 = 0.999, eps = 1e-8): number[] {
+function kerasAdam(grads: number[][], lr = 0.001, b1 = 0.9, b2 = 0.999, eps = 1e-8, decay = 0): number[] {
   const p = SCALES.map(() => 0);
   const m = SCALES.map(() => 0);
   const v = SCALES.map(() => 0);
   grads.forEach((g, k) => {
     const t = k + 1;
-    const lrT = (lr * Math.sqrt(1 - b2 ** t)) / (1 - b1 ** t);
+    // decay > 0: lr *= 1 / (1 + decay * iterations), iterations = k before this step.
+    const lrT = ((lr / (1 + decay * k)) * Math.sqrt(1 - b2 ** t)) / (1 - b1 ** t);
     g.forEach((gi, i) => {
       m[i] = b1 * (m[i] ?? 0) + (1 - b1) * gi;
       v[i] = b2 * (v[i] ?? 0) + (1 - b2) * gi * gi;
@@ -124,6 +125,15 @@ describe.each(backends)('Keras 2.0 optimizers on %s', (backend) => {
     // tfjs divides by the accumulator before this step's gradient enters it: its first step is lr * g.
     expect(worstRelative(run(tf.train.adadelta(1.0, 0.95, 1e-8), grads), ref)).toBeGreaterThan(0.1);
   });
+
+  it("KerasAdam's decay follows Keras 2.0 (lr / (1 + decay * iterations)); without it the steps differ", async () => {
+    await useBackend(backend as 'cpu');
+    const grads = gradients(3);
+    // The book's GANs: Adam(1e-4, decay=1e-4) and Adam(1e-3, decay=1e-4); a large decay shows over six steps.
+    const ref = kerasAdam(grads, 1e-3, 0.9, 0.999, 1e-8, 0.5);
+    expect(worstRelative(run(new KerasAdam(1e-3, 0.9, 0.999, 1e-8, 0.5), grads), ref)).toBeLessThan(1e-4);
+    expect(worstRelative(run(new KerasAdam(1e-3), grads), ref)).toBeGreaterThan(0.1);
+  });
 });
 
 describe('Keras 2.0 optimizer objects', () => {
@@ -161,5 +171,7 @@ describe('Keras 2.0 optimizer objects', () => {
       beta2: 0.999,
       epsilon: 1e-8,
     });
+    expect(new KerasAdam(1e-4, 0.9, 0.999, 1e-8, 1e-4).getConfig()).toMatchObject({ learningRate: 1e-4, decay: 1e-4 });
+    expect(() => new KerasAdam(1e-4, 0.9, 0.999, 1e-8, -1)).toThrow(/`decay`, expected .*Received: decay=-1/);
   });
 });
