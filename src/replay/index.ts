@@ -5,3 +5,4 @@ export * from './sum-tree.js';
 export * from './multi-env.js';
 export * from './sequence-replay.js';
 export * from './prioritized-sequence.js';
+export * from './proportional.js';

@@ -10,7 +10,8 @@
 import { at } from '../core/spaces.js';
 import type { Rng } from '../rng/rng.js';
 import { SequenceReplay, type SequenceBatch, type SequenceReplayOptions } from './sequence-replay.js';
-import { SumTree } from './sum-tree.js';
+import { ProportionalPriorities } from './proportional.js';
+import type { SumTree } from './sum-tree.js';
 
 /** Options of a {@link PrioritizedSequenceReplay}. */
 export interface PrioritizedSequenceOptions extends SequenceReplayOptions {
@@ -22,29 +23,34 @@ export interface PrioritizedSequenceOptions extends SequenceReplayOptions {
 
 /** Sequence replay with proportional priorities in a {@link SumTree}; same interface as {@link SequenceReplay}. */
 export class PrioritizedSequenceReplay extends SequenceReplay {
-  readonly alpha: number;
-  readonly priorityEpsilon: number;
-  /** Holds p_i^alpha per sequence slot (0 for empty slots). */
-  readonly tree: SumTree;
-  private maxPriority = 1;
+  private readonly priorities: ProportionalPriorities;
 
   constructor(opts: PrioritizedSequenceOptions) {
     super(opts);
-    this.alpha = opts.alpha ?? 0.9;
-    this.priorityEpsilon = opts.priorityEpsilon ?? 1e-6;
-    if (!(this.alpha >= 0)) {
-      const alpha = String(this.alpha);
-      throw new RangeError(`Received an invalid value for \`alpha\`; expected >= 0. Received: alpha=${alpha}`);
-    }
-    this.tree = new SumTree(this.capacity);
+    this.priorities = new ProportionalPriorities(this.capacity, opts.alpha ?? 0.9, opts.priorityEpsilon ?? 1e-6);
+  }
+
+  /** Priority exponent alpha. */
+  get alpha(): number {
+    return this.priorities.alpha;
+  }
+
+  /** Added to every priority so none is 0. */
+  get priorityEpsilon(): number {
+    return this.priorities.priorityEpsilon;
+  }
+
+  /** Holds p_i^alpha per sequence slot (0 for empty slots). */
+  get tree(): SumTree {
+    return this.priorities.tree;
   }
 
   protected override onAdd(slot: number): void {
-    this.tree.set(slot, Math.pow(this.maxPriority, this.alpha));
+    this.priorities.added(slot);
   }
 
   protected override onEvict(slot: number): void {
-    this.tree.set(slot, 0);
+    this.priorities.evicted(slot);
   }
 
   /** Proportional sampling with beta = 1 weights. */
@@ -54,44 +60,28 @@ export class PrioritizedSequenceReplay extends SequenceReplay {
 
   /** Draws `batch.size` sequences proportionally to priority (stratified) and sets importance weights for `beta`. */
   samplePrioritized(batch: SequenceBatch, rng: Rng, beta: number): SequenceBatch {
-    const n = this.size;
-    if (n === 0) throw new Error('SequenceReplay.sample: no complete sequence stored yet');
-    const total = this.tree.total();
-    const seg = total / batch.size;
-    let maxW = 0;
-    for (let b = 0; b < batch.size; b++) {
-      const slot = this.tree.find(Math.min((b + rng.nextFloat()) * seg, total * (1 - 1e-12)));
-      this.fill(batch, b, this.idOfSlot(slot));
-      const w = Math.pow(n * (this.tree.get(slot) / total), -beta);
-      batch.weights[b] = w;
-      if (w > maxW) maxW = w;
-    }
-    for (let b = 0; b < batch.size; b++) batch.weights[b] = at(batch.weights, b) / maxW;
+    if (this.size === 0) throw new Error('SequenceReplay.sample: no complete sequence stored yet');
+    this.priorities.draw(rng, beta, this.size, batch.size, batch.weights, (b, slot) =>
+      this.fill(batch, b, this.idOfSlot(slot)),
+    );
     return batch;
   }
 
   /** Sets the priorities of sampled `slots` to (priority + eps)^alpha (see {@link sequencePriorities}). */
   updatePriorities(slots: ArrayLike<number>, priorities: ArrayLike<number>): void {
-    for (let i = 0; i < slots.length; i++) {
-      const slot = at(slots, i);
-      // A sequence dropped since it was sampled keeps priority 0.
-      if (this.tree.get(slot) === 0) continue;
-      const p = Math.abs(at(priorities, i)) + this.priorityEpsilon;
-      if (p > this.maxPriority) this.maxPriority = p;
-      this.tree.set(slot, Math.pow(p, this.alpha));
-    }
+    this.priorities.update(slots, priorities);
   }
 
   protected override extraState(): Record<string, number> {
-    return { maxPriority: this.maxPriority };
+    return this.priorities.state();
   }
 
   protected override extraArrays(): Record<string, Float64Array> {
-    return { tree: this.tree.nodes };
+    return { tree: this.priorities.tree.nodes };
   }
 
   protected override restoreExtra(extra: Record<string, number>): void {
-    this.maxPriority = extra['maxPriority'] ?? 1;
+    this.priorities.restore(extra);
   }
 }
 
