@@ -61,3 +61,11 @@ export async function initBackend(flag: string | undefined, quiet = false): Prom
   if (!quiet) process.stderr.write(`${describeSelection(sel)}\n`);
   return sel;
 }
+
+/** The command line as typed after `tfgym` (commander keeps it on the root program), for result lines. */
+export function typedArgs(cmd: Command): string[] {
+  let root = cmd;
+  while (root.parent) root = root.parent;
+  const raw = (root as unknown as { rawArgs?: unknown }).rawArgs;
+  return Array.isArray(raw) && raw.every((a) => typeof a === 'string') ? raw : process.argv.slice(2);
+}

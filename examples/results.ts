@@ -4,8 +4,8 @@
  * it: the command, seed, settings, backend, tfgym version and git commit, wall time and date.
  * `scripts/results.mjs` builds RESULTS.md's tables from these lines only.
  */
-import { cpus } from 'node:os';
 import { appendLineDurable } from '../src/io/files.js';
+import { commandLine, machineInfo, round6, roundValue, type MachineInfo } from '../src/io/result-lines.js';
 import { gitInfo, packageVersion, type GitInfo } from '../src/io/package.js';
 
 import type { ExampleMetrics, ExampleOutcome, RunSettings } from './example.js';
@@ -35,14 +35,12 @@ export interface ResultLine {
   command: string;
   /** ISO 8601, UTC, when the run ended. */
   date: string;
-  machine: { cpus: number; cpuModel: string; node: string; platform: string };
+  machine: MachineInfo;
   history?: Record<string, number[]>;
 }
 
 /** Quotes one command-line argument for a POSIX shell when it needs it. */
-export function shellQuote(arg: string): string {
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
-}
+export { shellQuote } from '../src/io/result-lines.js';
 
 /** Everything about a run that the example itself does not know. */
 export interface RunContext {
@@ -57,31 +55,7 @@ export interface RunContext {
   date?: Date;
   git?: GitInfo;
   version?: string;
-  machine?: ResultLine['machine'];
-}
-
-function thisMachine(): ResultLine['machine'] {
-  const c = cpus();
-  return {
-    cpus: c.length,
-    cpuModel: c[0]?.model.trim() ?? 'unknown',
-    node: process.version,
-    platform: `${process.platform}-${process.arch}`,
-  };
-}
-
-/** Rounds to 6 significant digits: float32 metrics carry no more, and lines stay short. */
-function round6(x: number): number {
-  return Number.isFinite(x) ? Number(x.toPrecision(6)) : x;
-}
-
-/** Every number of a metric value rounded by {@link round6}, inside objects and arrays too (a GAN's `finalLoss`). */
-function roundValue(v: unknown): unknown {
-  if (typeof v === 'number') return round6(v);
-  if (Array.isArray(v)) return v.map(roundValue);
-  if (typeof v === 'object' && v !== null)
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, roundValue(x)]));
-  return v;
+  machine?: MachineInfo;
 }
 
 function roundMetrics(m: ExampleMetrics): ExampleMetrics {
@@ -106,9 +80,9 @@ export function resultLine(outcome: ExampleOutcome, ctx: RunContext): ResultLine
     commit: git.commit,
     dirty: git.dirty,
     wallSeconds: Math.round(ctx.wallSeconds * 10) / 10,
-    command: ['tfgym', ...ctx.argv].map(shellQuote).join(' '),
+    command: commandLine(ctx.argv),
     date: (ctx.date ?? new Date()).toISOString(),
-    machine: ctx.machine ?? thisMachine(),
+    machine: ctx.machine ?? machineInfo(),
   };
   if (outcome.history)
     line.history = Object.fromEntries(Object.entries(outcome.history).map(([k, v]) => [k, v.map(round6)]));

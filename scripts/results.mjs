@@ -1,11 +1,14 @@
 #!/usr/bin/env node
 // `npm run results [-- --check] [-- --root DIR]`: writes the generated tables of RESULTS.md from
 // the result lines in results/*.jsonl (one per `tfgym example ... --results FILE` run) and the
-// book's figures in results/book.json. Every number in a table comes from a result line; a row
-// with no line says "not yet run". Only the regions between `<!-- BEGIN results NAME -->` and
-// `<!-- END results NAME -->` (NAME: an example of book.json) are rewritten, so the prose around
-// them stays as written. With --check nothing is written: the exit code is 1 when RESULTS.md
-// differs from what would be written (or a region is missing), 0 otherwise.
+// book's figures in results/book.json, and the reinforcement-learning tables from
+// results/train/*.jsonl (`tfgym train ... --results FILE`) with their rows and references in
+// results/rl.json. Every number in a table comes from a result line; a row with no line says
+// "not yet run". Only the regions between `<!-- BEGIN results NAME -->` and
+// `<!-- END results NAME -->` (NAME: an example of book.json), and `<!-- BEGIN train-results
+// NAME -->` ... (NAME: a table of rl.json) are rewritten, so the prose around them stays as
+// written. With --check nothing is written: the exit code is 1 when RESULTS.md differs from
+// what would be written (or a region is missing), 0 otherwise.
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -494,14 +497,181 @@ export function renderRegion(name, book, allLines) {
 
 const REGION = /<!-- BEGIN results ([\w.-]+)[^>]*-->\n[\s\S]*?<!-- END results \1 -->/g;
 
+const REQUIRED_TRAIN = [
+  'kind',
+  'agent',
+  'env',
+  'preset',
+  'seed',
+  'numEnvs',
+  'totalSteps',
+  'steps',
+  'finalEval',
+  'backend',
+  'commit',
+  'wallSeconds',
+  'stepsPerSecond',
+  'command',
+  'date',
+];
+
+/** Every `tfgym train --results` line of the .jsonl files in `dir` (results/train/), each with its origin. */
+export function readTrainLines(dir) {
+  if (!existsSync(dir)) return [];
+  const out = [];
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith('.jsonl'))
+    .sort()) {
+    readFileSync(join(dir, file), 'utf8')
+      .split('\n')
+      .forEach((raw, i) => {
+        if (raw.trim() === '') return;
+        const at = `train/${file}:${i + 1}`;
+        let line;
+        try {
+          line = JSON.parse(raw);
+        } catch (e) {
+          throw new ResultsError(`${at}: not a JSON object (${e.message})`);
+        }
+        const missing = REQUIRED_TRAIN.filter((k) => !(k in line));
+        if (missing.length > 0) throw new ResultsError(`${at}: missing ${missing.join(', ')}`);
+        if (line.kind !== 'train') throw new ResultsError(`${at}: kind "${line.kind}", expected "train"`);
+        out.push({ ...line, at });
+      });
+  }
+  return out;
+}
+
+/** A return as the tables print it: 2 decimals. */
+const ret = (x) => (Number.isFinite(x) ? x.toFixed(2) : 'n/a');
+
+/** `488.69 ± 16.11 (3 seeds)`, saying so below 3 seeds. */
+function returnCell(values) {
+  const { mean, std, n } = meanStd(values);
+  if (n === 0) return 'not yet run';
+  const tail = `(${n} seed${n === 1 ? '' : 's'}${n < 3 ? ', fewer than 3' : ''})`;
+  return n < 2 ? `${ret(mean)} ${tail}` : `${ret(mean)} ± ${ret(std)} ${tail}`;
+}
+
+/** The generated text of one reinforcement-learning table (results/rl.json `tables.NAME`). */
+export function renderTrainRegion(name, rl, allLines) {
+  const spec = rl.tables?.[name];
+  if (!spec)
+    throw new ResultsError(`RESULTS.md has a region for train table "${name}", which results/rl.json does not list`);
+  const notes = { dropped: 0 };
+  const out = [
+    row([
+      'env',
+      'agent, preset',
+      'env steps',
+      'reference return (source)',
+      'tfgym return, mean ± std',
+      'return per seed',
+      'evaluation',
+      'training return (last 100 episodes), mean',
+      'wall time per run',
+      'env steps/s',
+      'backend',
+      'commit',
+      'command',
+    ]),
+    row(['---', '---', '---:', '---:', '---:', '---', '---', '---:', '---:', '---:', '---', '---', '---']),
+  ];
+  for (const r of spec.rows) {
+    const matching = allLines.filter(
+      (l) =>
+        l.agent === r.agent &&
+        l.env === r.env &&
+        (l.preset ?? null) === (r.preset ?? null) &&
+        l.totalSteps === r.totalSteps &&
+        (l.numEnvs ?? 1) === (r.numEnvs ?? 1) &&
+        l.finalEval !== null,
+    );
+    const { kept, dropped } = perSeed(matching);
+    notes.dropped += dropped;
+    const ref = r.reference
+      ? `${ret(r.reference.return)}${r.reference.std !== undefined ? ` ± ${ret(r.reference.std)}` : ''} (${cell(r.reference.source)})`
+      : '-';
+    const who = `${r.agent}${r.preset ? `, \`${r.preset}\`` : ''}${(r.numEnvs ?? 1) > 1 ? `, ${r.numEnvs} envs` : ''}`;
+    if (kept.length === 0) {
+      out.push(
+        row([
+          r.env,
+          who,
+          thousands(r.totalSteps),
+          ref,
+          'not yet run',
+          '-',
+          '-',
+          '-',
+          '-',
+          '-',
+          '-',
+          '-',
+          `to run: ${code(`tfgym train ${r.agent} --env ${r.env}${r.preset ? ` --preset ${r.preset}` : ''}${(r.numEnvs ?? 1) > 1 ? ` --num-envs ${r.numEnvs}` : ''} --total-steps ${r.totalSteps} --seed S --results results/train/${name}.jsonl`)}`,
+        ]),
+      );
+      continue;
+    }
+    const evals = [...new Set(kept.map((l) => `${l.finalEval.episodes} episodes, epsilon ${l.finalEval.epsilon}`))];
+    out.push(
+      row([
+        r.env,
+        who,
+        thousands(r.totalSteps),
+        ref,
+        returnCell(kept.map((l) => l.finalEval.meanReturn)),
+        seedsCell(kept, (l) => ret(l.finalEval.meanReturn)),
+        evals.join('; '),
+        ret(meanStd(kept.map((l) => l.meanReturn100 ?? NaN)).mean),
+        wallCell(kept),
+        thousands(Math.round(meanStd(kept.map((l) => l.stepsPerSecond)).mean)),
+        [...new Set(kept.map((l) => l.backend))].join(', '),
+        commitsCell(kept),
+        commandsCell(kept),
+      ]),
+    );
+  }
+  const foot = [
+    `Generated by \`npm run results\` from \`results/train/*.jsonl\` and \`results/rl.json\`; edit those, not this table.`,
+  ];
+  const machines = [
+    ...new Set(
+      allLines
+        .filter((l) => l.machine)
+        .map((l) => `${l.machine.cpus} x ${l.machine.cpuModel} (${l.machine.platform}, node ${l.machine.node})`),
+    ),
+  ];
+  if (machines.length > 0) foot.push(`Wall times measured on: ${machines.map(cell).join('; ')}.`);
+  if (notes.dropped > 0)
+    foot.push(
+      `${notes.dropped} older line${notes.dropped === 1 ? '' : 's'} for an already listed seed ignored (the latest counts).`,
+    );
+  return `${out.join('\n')}\n\n${foot.join(' ')}`;
+}
+
+const TRAIN_REGION = /<!-- BEGIN train-results ([\w.-]+)[^>]*-->\n[\s\S]*?<!-- END train-results \1 -->/g;
+
 /** RESULTS.md with every region regenerated; throws when a region is missing or unknown. */
-export function renderDocument(doc, book, lines) {
+export function renderDocument(doc, book, lines, rl = { tables: {} }, trainLines = []) {
   const seen = new Set();
-  const text = doc.replace(REGION, (whole, name) => {
-    seen.add(name);
-    const begin = whole.slice(0, whole.indexOf('\n'));
-    return `${begin}\n${renderRegion(name, book, lines)}\n<!-- END results ${name} -->`;
-  });
+  const seenTrain = new Set();
+  const text = doc
+    .replace(REGION, (whole, name) => {
+      seen.add(name);
+      const begin = whole.slice(0, whole.indexOf('\n'));
+      return `${begin}\n${renderRegion(name, book, lines)}\n<!-- END results ${name} -->`;
+    })
+    .replace(TRAIN_REGION, (whole, name) => {
+      seenTrain.add(name);
+      const begin = whole.slice(0, whole.indexOf('\n'));
+      return `${begin}\n${renderTrainRegion(name, rl, trainLines)}\n<!-- END train-results ${name} -->`;
+    });
+  const missingTrain = Object.keys(rl.tables ?? {}).filter((n) => !seenTrain.has(n));
+  if (missingTrain.length > 0)
+    throw new ResultsError(
+      `RESULTS.md has no region for train table ${missingTrain.join(', ')} (add <!-- BEGIN train-results NAME --> ... <!-- END train-results NAME -->)`,
+    );
   const needed = Object.entries(book.examples).filter(([, ex]) =>
     Object.values(ex.variants).some((v) => v.figures.length > 0 || v.table),
   );
@@ -525,12 +695,15 @@ export function main(argv, root) {
   try {
     const book = JSON.parse(readFileSync(bookPath, 'utf8'));
     const lines = readLines(join(root, 'results'));
+    const rlPath = join(root, 'results', 'rl.json');
+    const rl = existsSync(rlPath) ? JSON.parse(readFileSync(rlPath, 'utf8')) : { tables: {} };
+    const trainLines = readTrainLines(join(root, 'results', 'train'));
     const doc = readFileSync(docPath, 'utf8');
-    const next = renderDocument(doc, book, lines);
+    const next = renderDocument(doc, book, lines, rl, trainLines);
     const where = relative(process.cwd(), docPath) || docPath;
     if (check) {
       if (next === doc) {
-        process.stdout.write(`${where} is up to date (${lines.length} result lines)\n`);
+        process.stdout.write(`${where} is up to date (${lines.length + trainLines.length} result lines)\n`);
         return 0;
       }
       const a = doc.split('\n');
@@ -544,7 +717,7 @@ export function main(argv, root) {
     }
     if (next !== doc) writeFileSync(docPath, next);
     process.stdout.write(
-      `${where}: tables ${next === doc ? 'already up to date' : 'written'} from ${lines.length} result lines\n`,
+      `${where}: tables ${next === doc ? 'already up to date' : 'written'} from ${lines.length + trainLines.length} result lines\n`,
     );
     return 0;
   } catch (e) {

@@ -28,7 +28,7 @@ import { sentimentCnnVariant } from '../../examples/ch5/sentiment-cnn.js';
 import { EXAMPLES, findExample } from '../../examples/index.js';
 import { appendResultLine, resultLine } from '../../examples/results.js';
 import { CliError, UsageError } from '../errors.js';
-import { addBackendOption, floatArg, initBackend, intArg } from '../options.js';
+import { addBackendOption, floatArg, initBackend, intArg, typedArgs } from '../options.js';
 
 interface ExampleFlags {
   variant?: string;
@@ -298,13 +298,6 @@ async function runExample(name: string, flags: ExampleFlags, argv: readonly stri
   );
 }
 
-/** The command line as typed after `tfgym` (commander keeps it on the root program). */
-function commandLine(cmd: Command): string[] {
-  const root = cmd.parent ?? cmd;
-  const raw = (root as unknown as { rawArgs?: unknown }).rawArgs;
-  return Array.isArray(raw) && raw.every((a) => typeof a === 'string') ? raw : process.argv.slice(2);
-}
-
 /** Registers `example`. */
 export function register(program: Command): void {
   const cmd = program
@@ -400,6 +393,6 @@ export function register(program: Command): void {
       process.stdout.write(listExamples());
       return;
     }
-    await runExample(name, flags, commandLine(cmd));
+    await runExample(name, flags, typedArgs(cmd));
   });
 }

@@ -10,14 +10,18 @@ import { Option, type Command } from 'commander';
 import { Subject } from 'rxjs';
 import { fieldHelp, kebabCase } from '../../agents/config.js';
 import { AGENTS, type AgentEntry } from '../../agents/registry.js';
+import { trainResultLine } from '../../agents/results.js';
 import { DEFAULT_EVAL_EPISODES, EVAL_SEED, train, type TrainRunResult } from '../../agents/run.js';
 import type { TrainEvent } from '../../agents/trainer.js';
 import { parseOptions } from '../../src/core/registry.js';
 import { probeBackend } from '../../src/backends/index.js';
 import { BACKEND_CHOICES, type ConcreteBackend } from '../../src/backends/provider.js';
+import { appendLineDurable } from '../../src/io/files.js';
+import { gitInfo, packageVersion } from '../../src/io/package.js';
+import { machineInfo } from '../../src/io/result-lines.js';
 import { readRunConfig } from '../../src/io/run-dir.js';
 import { UsageError } from '../errors.js';
-import { backendRequest, collectKeyValue, intArg, addBackendOption } from '../options.js';
+import { backendRequest, collectKeyValue, intArg, addBackendOption, typedArgs } from '../options.js';
 import { attachProgress } from '../progress.js';
 import { addWatchOptions, runWatched, type WatchHooks } from '../train-watch.js';
 import type { ViewerFlags } from '../viewer-options.js';
@@ -42,6 +46,8 @@ export interface TrainFlags {
   saveReplay?: boolean;
   quiet?: boolean;
   backend?: string;
+  /** Append the run's result line to this JSON Lines file when it finishes. */
+  results?: string;
   [hyper: string]: unknown;
 }
 
@@ -90,7 +96,9 @@ export async function trainCommand(
   spec: AgentEntry,
   flags: TrainFlags,
   hooks: Partial<WatchHooks> = {},
+  argv: readonly string[] = process.argv.slice(2),
 ): Promise<TrainRunResult> {
+  const started = performance.now();
   const hyper = hyperFlags(spec, flags);
   let config: Record<string, unknown> | undefined;
   let envOptions: ReturnType<typeof parseOptions> | undefined;
@@ -220,6 +228,23 @@ export async function trainCommand(
       );
     if (result.checkpointPath) out.write(`checkpoint: ${result.checkpointPath}\n`);
   }
+  if (flags.results !== undefined) {
+    if (result.reason === 'interrupted') {
+      process.stderr.write(`no result line: the run was interrupted (resume it with --resume to finish it)\n`);
+    } else {
+      const line = trainResultLine(result, {
+        wallSeconds: (performance.now() - started) / 1000,
+        argv,
+        resumed: flags.resume === true,
+        git: gitInfo(),
+        version: packageVersion(),
+        machine: machineInfo(),
+        date: new Date(),
+      });
+      appendLineDurable(flags.results, JSON.stringify(line));
+      process.stderr.write(`result line appended to ${flags.results}\n`);
+    }
+  }
   if (result.reason === 'interrupted') process.exitCode = 130;
   return result;
 }
@@ -279,7 +304,11 @@ export function register(program: Command): void {
       )
       .option('--checkpoint-every <n>', 'checkpoint every N env steps (always at the end and on Ctrl-C)', intArg(0), 0)
       .option('--save-replay', 'include the replay memory in checkpoints (needed for an exact --resume)')
-      .option('--quiet', 'no progress output');
+      .option('--quiet', 'no progress output')
+      .option(
+        '--results <file>',
+        'when the run finishes, append its result line (final evaluation, wall time, command) to this JSON Lines file, e.g. results/train/classic-control.jsonl',
+      );
     if (Object.keys(spec.presets).length > 0) {
       const help = Object.entries(spec.presets)
         .map(([n, p]) => `${n}: ${p.description.split(':')[0]}`)
@@ -290,9 +319,10 @@ export function register(program: Command): void {
     addWatchOptions(cmd);
     addConfigFlags(cmd, spec);
     cmd.action(async (flags: TrainFlags) => {
+      const argv = typedArgs(cmd);
       if (flags['watch'])
-        await runWatched(flags as TrainFlags & ViewerFlags, (hooks) => trainCommand(spec, flags, hooks));
-      else await trainCommand(spec, flags);
+        await runWatched(flags as TrainFlags & ViewerFlags, (hooks) => trainCommand(spec, flags, hooks, argv));
+      else await trainCommand(spec, flags, {}, argv);
     });
   }
 }

@@ -346,3 +346,55 @@ describe('tfgym train / eval (tiny budgets)', () => {
     expect(r.code).toBe(0);
   });
 });
+
+describe('tfgym train --results', () => {
+  it('appends one result line when the run finishes, with its final evaluation and provenance', () => {
+    const results = join(dir, 'results', 'train.jsonl');
+    const args = [
+      'train',
+      'random',
+      '--env',
+      'CartPole-v1',
+      '--total-steps',
+      '300',
+      '--final-eval-episodes',
+      '4',
+      '--run-dir',
+      join(dir, 'random-results'),
+      '--seed',
+      '5',
+      '--quiet',
+      '--results',
+      results,
+    ];
+    const r = tfgym(...args);
+    expect(r.err).not.toMatch(/\n\s+at /);
+    expect(r.code).toBe(0);
+    expect(r.err).toContain(`result line appended to ${results}`);
+    const lines = readFileSync(results, 'utf8').trim().split('\n');
+    expect(lines).toHaveLength(1);
+    const line = JSON.parse(lines[0] ?? '{}') as Record<string, unknown> & {
+      finalEval: { episodes: number; meanReturn: number; epsilon: number; seed: number };
+    };
+    expect(line).toMatchObject({
+      kind: 'train',
+      agent: 'random',
+      env: 'CartPole-v1',
+      preset: null,
+      seed: 5,
+      numEnvs: 1,
+      totalSteps: 300,
+      steps: 300,
+      resumed: false,
+      command: `tfgym ${args.join(' ')}`,
+    });
+    expect(line.finalEval.episodes).toBe(4);
+    expect(line.finalEval.seed).toBe(1_000_000);
+    // CartPole pays 1 a step and a random policy lasts at least 8 steps.
+    expect(line.finalEval.meanReturn).toBeGreaterThanOrEqual(8);
+    expect(line['wallSeconds']).toBeGreaterThan(0);
+    expect(line['stepsPerSecond']).toBeGreaterThan(0);
+    expect(typeof line['commit']).toBe('string');
+    expect(line['machine']).toHaveProperty('cpus');
+  });
+});

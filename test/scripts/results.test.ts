@@ -351,3 +351,97 @@ describe('scripts/results.mjs: pretrained vectors other than the book’s', () =
     expect(other).toContain('1: 90.00%');
   });
 });
+
+describe('scripts/results.mjs: reinforcement-learning tables from `tfgym train --results` lines', () => {
+  const rl = {
+    tables: {
+      cc: {
+        rows: [
+          {
+            agent: 'dqn',
+            env: 'CartPole-v1',
+            preset: 'cartpole',
+            totalSteps: 50000,
+            reference: { return: 500, std: 0, source: 'Zoo' },
+          },
+          { agent: 'dqn', env: 'Acrobot-v1', preset: 'cleanrl', totalSteps: 500000 },
+        ],
+      },
+    },
+  };
+  const trainLine = (seed: number, meanReturn: number, extra: Record<string, unknown> = {}): string =>
+    JSON.stringify({
+      kind: 'train',
+      agent: 'dqn',
+      env: 'CartPole-v1',
+      preset: 'cartpole',
+      seed,
+      numEnvs: 1,
+      totalSteps: 50000,
+      steps: 50000,
+      meanReturn100: 450,
+      finalEval: { episodes: 100, meanReturn, stdReturn: 0, wins: null, epsilon: 0, seed: 1000000 },
+      backend: 'native',
+      commit: 'abc1234',
+      dirty: false,
+      wallSeconds: 90,
+      stepsPerSecond: 555,
+      command: `tfgym train dqn --env CartPole-v1 --preset cartpole --total-steps 50000 --seed ${seed}`,
+      date: '2025-01-02T00:00:00.000Z',
+      ...extra,
+    });
+
+  function setupRl(name: string, lines: string[], doc: string): string {
+    const root = join(tmp, name);
+    mkdirSync(join(root, 'results', 'train'), { recursive: true });
+    writeFileSync(join(root, 'results', 'book.json'), JSON.stringify({ examples: {} }));
+    writeFileSync(join(root, 'results', 'rl.json'), JSON.stringify(rl));
+    writeFileSync(join(root, 'results', 'train', 'cc.jsonl'), lines.map((l) => `${l}\n`).join(''));
+    writeFileSync(join(root, 'RESULTS.md'), doc);
+    return root;
+  }
+
+  it('each row: mean ± std of the final evaluations over seeds, per seed, rate, and not-yet-run rows', () => {
+    const root = setupRl(
+      'rl',
+      [
+        trainLine(1, 480),
+        trainLine(2, 500),
+        trainLine(3, 490),
+        // Another step budget and another preset: not this row.
+        trainLine(4, 100, { totalSteps: 10000 }),
+        trainLine(5, 100, { preset: 'cleanrl' }),
+      ],
+      'Prose.\n\n<!-- BEGIN train-results cc -->\nstale\n<!-- END train-results cc -->\n',
+    );
+    const r = generator('--root', root);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const doc = readFileSync(join(root, 'RESULTS.md'), 'utf8');
+    expect(doc).not.toContain('stale');
+    const cart = doc.split('\n').find((l) => l.startsWith('| CartPole-v1'));
+    expect(cart).toContain('| 500.00 ± 0.00 (Zoo) | 490.00 ± 10.00 (3 seeds) | 1: 480.00; 2: 500.00; 3: 490.00 |');
+    expect(cart).toContain('| 100 episodes, epsilon 0 | 450.00 | 1m30s | 555 | native |');
+    expect(cart).toContain('--seed S');
+    const acro = doc.split('\n').find((l) => l.startsWith('| Acrobot-v1'));
+    expect(acro).toContain('| - | not yet run | - | - | - | - | - | - | - | to run:');
+    expect(acro).toContain('to run: `tfgym train dqn --env Acrobot-v1 --preset cleanrl --total-steps 500000 --seed S');
+    expect(generator('--root', root, '--check').code).toBe(0);
+  });
+
+  it('refuses a table without its region and a line that is not a train line', () => {
+    const noRegion = generator('--root', setupRl('rl-no-region', [trainLine(1, 1)], '# nothing\n'));
+    expect(noRegion.code).toBe(1);
+    expect(noRegion.err).toMatch(/no region for train table cc/);
+    const bad = generator(
+      '--root',
+      setupRl(
+        'rl-bad',
+        [trainLine(1, 1, { kind: 'example' })],
+        '<!-- BEGIN train-results cc -->\n<!-- END train-results cc -->\n',
+      ),
+    );
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/train\/cc.jsonl:1: kind "example"/);
+  });
+});

@@ -1,0 +1,111 @@
+/**
+ * Result lines of training runs: `tfgym train ... --results FILE` appends one JSON object per
+ * finished run (`results/train/*.jsonl`), holding the trained agent's greedy evaluation, the
+ * budget, the wall time and rate, and everything needed to repeat it (command, seed, preset,
+ * resolved config, backend, commit). `scripts/results.mjs` builds RESULTS.md's reinforcement
+ * learning tables from these lines only.
+ */
+import type { GitInfo } from '../src/io/package.js';
+import { commandLine, roundValue, type MachineInfo } from '../src/io/result-lines.js';
+import type { TrainRunResult } from './run.js';
+
+/** One finished `tfgym train` run, as written to a results file. */
+export interface TrainResultLine {
+  readonly kind: 'train';
+  readonly agent: string;
+  readonly env: string;
+  readonly envOptions: Record<string, unknown>;
+  readonly preset: string | null;
+  readonly seed: number;
+  readonly numEnvs: number;
+  readonly vector: 'sync' | 'async';
+  /** The step budget (env steps over all envs), or null when the run had an episode budget only. */
+  readonly totalSteps: number | null;
+  /** The episode budget, or null. */
+  readonly episodeBudget: number | null;
+  /** Env steps and episodes trained. */
+  readonly steps: number;
+  readonly episodes: number;
+  /** Mean training return over the last 100 episodes (exploration on). */
+  readonly meanReturn100: number;
+  /** The evaluation after training (`finalEvalEpisodes` episodes at the run's eval epsilon), or null. */
+  readonly finalEval: {
+    episodes: number;
+    meanReturn: number;
+    stdReturn: number;
+    wins: number | null;
+    epsilon: number;
+    seed: number;
+  } | null;
+  /** True when this session resumed the run: its wall time covers only the resumed part. */
+  readonly resumed: boolean;
+  /** Seconds of this session, start to end (the final evaluation included). */
+  readonly wallSeconds: number;
+  /** Env steps per second of wall time. */
+  readonly stepsPerSecond: number;
+  readonly backend: string;
+  readonly tfgymVersion: string;
+  readonly commit: string;
+  readonly dirty: boolean | null;
+  readonly command: string;
+  /** ISO 8601, UTC, when the run ended. */
+  readonly date: string;
+  readonly machine: MachineInfo;
+  /** The agent config, every field resolved. */
+  readonly config: Record<string, unknown>;
+}
+
+/** What the run itself does not know: its wall time, command line and provenance. */
+export interface TrainLineContext {
+  readonly wallSeconds: number;
+  /** The arguments after `tfgym`, e.g. `['train', 'dqn', '--env', 'CartPole-v1']`. */
+  readonly argv: readonly string[];
+  readonly resumed: boolean;
+  readonly git: GitInfo;
+  readonly version: string;
+  readonly machine: MachineInfo;
+  readonly date: Date;
+}
+
+/** The result line of a finished training run. */
+export function trainResultLine(result: TrainRunResult, ctx: TrainLineContext): TrainResultLine {
+  const { run } = result;
+  const fe = result.finalEval;
+  const r = (x: number): number => roundValue(x) as number;
+  return {
+    kind: 'train',
+    agent: run.agent,
+    env: run.env,
+    envOptions: run.envOptions,
+    preset: run.preset,
+    seed: run.seed,
+    numEnvs: run.numEnvs,
+    vector: run.vector,
+    totalSteps: run.budget.totalSteps ?? null,
+    episodeBudget: run.budget.episodes ?? null,
+    steps: result.steps,
+    episodes: result.episodes,
+    meanReturn100: r(result.meanReturn100),
+    finalEval: fe
+      ? {
+          episodes: fe.episodes,
+          meanReturn: r(fe.meanReturn),
+          stdReturn: r(fe.stdReturn),
+          wins: fe.wins,
+          epsilon: fe.epsilon,
+          seed: fe.seed,
+        }
+      : null,
+    resumed: ctx.resumed,
+    wallSeconds: Math.round(ctx.wallSeconds * 1000) / 1000,
+    stepsPerSecond: Math.round(result.steps / Math.max(ctx.wallSeconds, 1e-9)),
+    backend: run.backend,
+    tfgymVersion: ctx.version,
+    commit: ctx.git.commit,
+    dirty: ctx.git.dirty,
+    command: commandLine(ctx.argv),
+    date: ctx.date.toISOString(),
+    machine: ctx.machine,
+    config: run.config,
+  };
+}

@@ -1,0 +1,49 @@
+/**
+ * What every result line shares, whatever ran (`tfgym example`, `tfgym train`): the machine it
+ * ran on, the command line as a shell would take it, numbers rounded to what float32 carries.
+ * `scripts/results.mjs` builds RESULTS.md's tables from such lines only.
+ */
+import { cpus } from 'node:os';
+
+/** The machine a run measured its wall time on. */
+export interface MachineInfo {
+  cpus: number;
+  cpuModel: string;
+  node: string;
+  platform: string;
+}
+
+/** This machine. */
+export function machineInfo(): MachineInfo {
+  const c = cpus();
+  return {
+    cpus: c.length,
+    cpuModel: c[0]?.model.trim() ?? 'unknown',
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+  };
+}
+
+/** Quotes one command-line argument for a POSIX shell when it needs it. */
+export function shellQuote(arg: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+/** `tfgym ARGS...` as a shell would take it. */
+export function commandLine(argv: readonly string[]): string {
+  return ['tfgym', ...argv].map(shellQuote).join(' ');
+}
+
+/** Rounds to 6 significant digits: float32 metrics carry no more, and lines stay short. */
+export function round6(x: number): number {
+  return Number.isFinite(x) ? Number(x.toPrecision(6)) : x;
+}
+
+/** Every number of a value rounded by {@link round6}, inside objects and arrays too. */
+export function roundValue(v: unknown): unknown {
+  if (typeof v === 'number') return round6(v);
+  if (Array.isArray(v)) return v.map(roundValue);
+  if (typeof v === 'object' && v !== null)
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, roundValue(x)]));
+  return v;
+}
