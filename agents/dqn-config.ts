@@ -21,6 +21,11 @@ export interface DqnConfig extends EpsilonConfig {
   inputPool: number;
   init: InitKind;
   dueling: boolean;
+  numAtoms: number;
+  vMin: number;
+  vMax: number;
+  noisy: boolean;
+  noisySigma0: number;
   gamma: number;
   learningRate: number;
   optimizer: 'adam' | 'rmsprop' | 'sgd';
@@ -107,6 +112,28 @@ export const DQN_CONFIG: ConfigDescriptor<DqnConfig> = {
   },
   init: { type: 'enum', choices: INITS, default: 'glorot', doc: 'weight initialisation', source: 'Keras default' },
   dueling: { type: 'bool', default: false, doc: 'dueling head Q = V + A - mean(A)', source: 'Wang et al. 2016' },
+  numAtoms: {
+    type: 'int',
+    default: 1,
+    min: 1,
+    doc: 'atoms of the categorical return distribution (1: expected Q-values; C51: 51, cross-entropy loss)',
+    source: 'Bellemare et al. 2017',
+  },
+  vMin: { type: 'float', default: -10, doc: 'lowest atom of the return distribution', source: 'Bellemare et al. 2017' },
+  vMax: { type: 'float', default: 10, doc: 'highest atom of the return distribution', source: 'Bellemare et al. 2017' },
+  noisy: {
+    type: 'bool',
+    default: false,
+    doc: 'factorised Gaussian NoisyDense layers in the head, resampled per acting step and per update (set epsilon to 0 to explore by noise alone)',
+    source: 'Fortunato et al. 2018',
+  },
+  noisySigma0: {
+    type: 'float',
+    default: 0.5,
+    min: 0,
+    doc: 'initial noise scale sigma0 (sigma = sigma0 / sqrt(fan-in))',
+    source: 'Fortunato et al. 2018',
+  },
   gamma: { type: 'float', default: 0.99, min: 0, max: 1, doc: 'discount factor', source: 'CleanRL' },
   learningRate: { type: 'float', default: 2.5e-4, min: 0, doc: 'optimizer learning rate', source: 'CleanRL' },
   optimizer: {
@@ -516,6 +543,15 @@ export function resolveDqnConfig(
     throw new RangeError(
       `ezGreedyMu must be 0 (plain epsilon-greedy) or greater than 1. Received: ezGreedyMu=${c.ezGreedyMu}`,
     );
+  }
+  if (c.numAtoms > 1 && !(c.vMin < c.vMax)) {
+    throw new RangeError(
+      `a categorical return distribution needs vMin < vMax. Received: numAtoms=${c.numAtoms}, vMin=${c.vMin}, vMax=${c.vMax}`,
+    );
+  }
+  if (c.numAtoms > 1 && c.loss === 'huber') {
+    // C51 minimises the cross-entropy to the projected target; a TD loss has no meaning there.
+    throw new RangeError('loss applies to expected Q-values only: with numAtoms > 1 the loss is the cross-entropy');
   }
   if (c.nStep > c.bufferSize) {
     throw new RangeError(

@@ -42,9 +42,13 @@ import { adamAccBeta, setAdamAccBeta } from '../src/backends/optimizer-internals
 import { loadWeightsInto, modelArtifacts } from '../src/io/model-io.js';
 import type { AgentSnapshot, SnapshotArray } from '../src/io/snapshot.js';
 import { CheckpointError, ModelFileError } from '../src/io/errors.js';
+import { categoricalPolicyModel } from '../models/categorical-q.js';
+import { resetModelNoise, setModelNoisy } from '../models/noisy-dense.js';
 import { buildQNetwork, type ConvSpec } from '../models/q-networks.js';
 import type { ActOptions, Agent, UpdateInfo } from './agent.js';
 import type { DqnConfig } from './dqn-config.js';
+import { categoricalSupport, categoricalTargets, type CategoricalSupport } from './distributional.js';
+import { categoricalLoss, categoricalProbs, categoricalQValues } from './distributional-loss.js';
 import { argmax, epsilonGreedy, EzGreedy, type EzGreedyState } from './exploration.js';
 import {
   budgetProgress,
@@ -86,6 +90,8 @@ export interface DqnState {
   readonly replay: ReplayState[] | null;
   /** εz-greedy's running option per env (absent in older checkpoints, null when it is off). */
   readonly ez?: EzGreedyState[] | null;
+  /** The noise stream of noisy nets (absent in older checkpoints, null when `noisy` is off). */
+  readonly noiseRng?: RngState | null;
 }
 
 /**
@@ -100,11 +106,12 @@ interface DqnSnapshotJson {
   replay?: ReplayState['meta'] | null;
   replays?: Array<ReplayState['meta']> | null;
   ez?: EzGreedyState | EzGreedyState[] | null;
+  noiseRng?: RngState | null;
 }
 
 /** Tensors that leave the loss's tidy scope (see {@link DqnAgent.tdLoss}); whoever made them disposes them. */
 interface KeptTensors {
-  /** Q(s, a) - y per transition: the new priorities. */
+  /** Q(s, a) - y per transition (C51: the KL divergence to the target): the new priorities. */
   td: tf.Tensor | null;
   /** Mean Q(s, a) over the batch (a scalar), for the logs. */
   q: tf.Tensor | null;
@@ -200,6 +207,19 @@ export class DqnAgent implements Agent {
   private readonly nextQOnline: Float32Array;
   /** εz-greedy's running option of each env, when `ezGreedyMu` > 0 (else empty). */
   private readonly ez: EzGreedy[];
+  /** C51's atoms, when `numAtoms` > 1 (else null: the network outputs Q-values). */
+  private readonly support: CategoricalSupport | null;
+  /**
+   * The network that outputs Q-values: the online network itself, or for C51 a view of it whose
+   * last layer takes the distribution means (shares its layers; never disposed on its own).
+   */
+  private readonly policy: tf.LayersModel;
+  /** Noisy nets' own stream (a fork made only when `noisy`, so other configs keep their draws). */
+  private readonly noiseRng: Rng | null;
+  /** C51's projected target distributions of a batch, `[batch, numAtoms]`. */
+  private readonly targetDist: Float32Array;
+  /** C51's next-state probabilities of the target network, `[batch, numActions, numAtoms]`. */
+  private readonly nextProbs: Float32Array;
 
   // -------------------------------------------------------------------------------------------
   // 1. The network
@@ -250,12 +270,18 @@ export class DqnAgent implements Agent {
         hiddenSizes: config.hiddenSizes,
         conv: convSpecs,
         dueling: config.dueling,
+        numAtoms: config.numAtoms,
+        noisy: config.noisy,
+        noisySigma0: config.noisySigma0,
         init: config.init,
         inputPool: config.inputPool,
         rng: seedRng,
         name,
       });
     this.online = build('q_online', rng);
+    this.support = config.numAtoms > 1 ? categoricalSupport(config.numAtoms, config.vMin, config.vMax) : null;
+    this.policy = this.support ? categoricalPolicyModel(this.online, this.support) : this.online;
+    this.noiseRng = config.noisy ? rng.fork() : null;
     if (config.targetUpdateInterval > 0) {
       // Its own initial weights are overwritten at once: a fixed seed keeps `rng` untouched.
       this.target = build('q_target', new Rng(0));
@@ -283,24 +309,50 @@ export class DqnAgent implements Agent {
     this.batch = this.memory.createBatch(config.batchSize);
     this.targets = new Float32Array(config.batchSize);
     this.nextQOnline = new Float32Array(config.batchSize * env.numActions);
+    this.targetDist = new Float32Array(this.support ? config.batchSize * config.numAtoms : 0);
+    this.nextProbs = new Float32Array(this.support ? config.batchSize * env.numActions * config.numAtoms : 0);
   }
 
-  /** The online network (greedy policy). */
+  /**
+   * The greedy policy's network, outputting Q-values (C51: the distribution means; noisy nets:
+   * the mean weights, noise off), for evaluation and saving.
+   */
   policyModel(): tf.LayersModel {
-    return this.online;
+    this.setNoise(false);
+    return this.policy;
   }
 
-  /** Q(obs, ·) for one observation. */
+  /** Q(obs, ·) for one observation (noise off). */
   qValues(obs: AnyTypedArray): Float32Array {
     return this.qBatch(obs, 1);
   }
 
   /** Q(obs_i, ·) for `n` observations, from one forward pass: row i is `[i * numActions, (i + 1) * numActions)`. */
   qBatch(obs: AnyTypedArray, n: number): Float32Array {
+    this.setNoise(false);
+    return this.forwardQ(obs, n);
+  }
+
+  /** Q-values of `n` observations from the policy network, as its noise is now. */
+  private forwardQ(obs: AnyTypedArray, n: number): Float32Array {
     return tf.tidy(() => {
-      const q = this.online.apply(this.toInput(obs, n)) as tf.Tensor;
+      const q = this.policy.apply(this.toInput(obs, n)) as tf.Tensor;
       return q.dataSync() as Float32Array;
     });
+  }
+
+  /**
+   * Noisy nets: `on` switches the noise on in the online (and target) network and draws fresh
+   * noise for them (the paper resamples for every acting step and every update); off, the
+   * networks use their mean weights. Nothing happens without `noisy`.
+   */
+  private setNoise(on: boolean, resample = false): void {
+    const rng = this.noiseRng;
+    if (!rng) return;
+    for (const m of this.target ? [this.online, this.target] : [this.online]) {
+      setModelNoisy(m, on);
+      if (on && resample) resetModelNoise(m, rng);
+    }
   }
 
   /** A batch of observations as the network's input tensor (divided by `obsDivisor`); the caller disposes it. */
@@ -332,8 +384,11 @@ export class DqnAgent implements Agent {
    */
   act(obs: AnyTypedArray, epsilon: number, options: ActOptions = {}): number {
     const rng = options.rng ?? this.rng;
+    // Fresh noise for every acting step, drawn whether or not this step explores, so the noise
+    // stream never depends on the exploration draws.
+    this.setNoise(true, true);
     // The random stream never depends on Q (see epsilonGreedy / EzGreedy.select).
-    const q = (): Float32Array => this.qValues(obs);
+    const q = (): Float32Array => this.forwardQ(obs, 1);
     const ez = this.ez[0];
     if (ez && options.extended !== false) return ez.select(q, this.numActions, epsilon, rng);
     return epsilonGreedy(q, this.numActions, epsilon, rng);
@@ -347,9 +402,10 @@ export class DqnAgent implements Agent {
   actBatch(obs: AnyTypedArray, n: number, epsilon: number, out: Int32Array, options: ActOptions = {}): void {
     const rng = options.rng ?? this.rng;
     const A = this.numActions;
+    this.setNoise(true, true);
     let q: Float32Array | null = null;
     for (let i = 0; i < n; i++) {
-      const row = (): Float32Array => (q ??= this.qBatch(obs, n)).subarray(i * A, (i + 1) * A);
+      const row = (): Float32Array => (q ??= this.forwardQ(obs, n)).subarray(i * A, (i + 1) * A);
       const ez = this.ez[i];
       out[i] = ez && options.extended !== false ? ez.select(row, A, epsilon, rng) : epsilonGreedy(row, A, epsilon, rng);
     }
@@ -380,8 +436,37 @@ export class DqnAgent implements Agent {
   // 3. TD targets
   // -------------------------------------------------------------------------------------------
 
-  /** Fills `this.targets` for batch `b`: bootstrap values on the backend, the targets by {@link tdTargets}. */
+  /**
+   * Fills `this.targets` for batch `b`: bootstrap values on the backend, the targets by
+   * {@link tdTargets}; for C51 `this.targetDist` by {@link categoricalTargets} (the target
+   * network's next-state distributions projected onto the atoms). Noisy nets draw fresh noise
+   * for this update first (online and target independently, as in the paper).
+   */
   private computeTargets(b: ReplayBatch): void {
+    this.setNoise(true, true);
+    const support = this.support;
+    if (support) {
+      tf.tidy(() => {
+        const next = this.toInput(b.nextObs, b.size);
+        this.nextProbs.set(categoricalProbs((this.target ?? this.online).apply(next) as tf.Tensor).dataSync());
+        let qOnline: Float32Array | null = null;
+        if (this.config.doubleDqn) {
+          qOnline = this.nextQOnline;
+          qOnline.set(categoricalQValues(this.online.apply(next) as tf.Tensor, support).dataSync());
+        }
+        categoricalTargets(
+          b.rewards,
+          b.discounts,
+          b.terminated,
+          this.nextProbs,
+          qOnline,
+          this.numActions,
+          support,
+          this.targetDist,
+        );
+      });
+      return;
+    }
     tf.tidy(() => {
       const next = this.toInput(b.nextObs, b.size);
       const qTarget = ((this.target ?? this.online).apply(next) as tf.Tensor).dataSync();
@@ -410,6 +495,16 @@ export class DqnAgent implements Agent {
     weights: tf.Tensor,
     kept: KeptTensors,
   ): tf.Scalar {
+    if (this.support) {
+      // C51: the importance-weighted cross-entropy to the projected target; the KL divergence
+      // (the same gradient, 0 at a perfect fit) is the new priority, as in Rainbow.
+      const logits = this.online.apply(obs) as tf.Tensor;
+      const r = categoricalLoss(logits, actions, targets, weights);
+      kept.td = tf.keep(r.kl);
+      const qa = tf.sum(tf.mul(categoricalQValues(logits, this.support), tf.oneHot(actions, this.numActions)), 1);
+      kept.q = tf.keep(tf.mean(qa));
+      return r.loss;
+    }
     const qAll = this.online.apply(obs) as tf.Tensor;
     const qa = tf.sum(tf.mul(qAll, tf.oneHot(actions, this.numActions)), 1);
     const td = tf.sub(qa, targets);
@@ -486,7 +581,9 @@ export class DqnAgent implements Agent {
       const loss = tf.tidy(() => {
         const obs = this.toInput(b.obs, b.size);
         const actions = tf.tensor1d(b.actions, 'int32');
-        const targets = tf.tensor1d(this.targets, 'float32');
+        const targets = this.support
+          ? tf.tensor2d(this.targetDist, [b.size, this.support.numAtoms], 'float32')
+          : tf.tensor1d(this.targets, 'float32');
         const weights = tf.tensor1d(b.weights, 'float32');
         const vars = this.online.trainableWeights.map((w) => w.read() as tf.Variable);
         const { value, grads } = tf.variableGrads(() => this.tdLoss(obs, actions, targets, weights, kept), vars);
@@ -537,6 +634,7 @@ export class DqnAgent implements Agent {
       optimizer: { specs: enc.specs, data: enc.data, accBeta: adamAccBeta(this.optimizer) },
       replay: withReplay ? this.memory.getState() : null,
       ez: this.ez.length > 0 ? this.ez.map((e) => e.getState()) : null,
+      noiseRng: this.noiseRng ? this.noiseRng.getState() : null,
     };
   }
 
@@ -565,6 +663,10 @@ export class DqnAgent implements Agent {
     this.rng.setState(s.rng);
     if (s.replay) this.memory.setState(s.replay);
     this.ez.forEach((e, i) => e.setState(s.ez?.[i] ?? { action: 0, left: 0 }));
+    if (this.noiseRng) {
+      if (!s.noiseRng) throw new CheckpointError('the checkpoint has no noise state but this config uses noisy nets');
+      this.noiseRng.setState(s.noiseRng);
+    }
   }
 
   /** {@link DqnAgent.getState} as a generic snapshot (JSON + models + typed arrays). */
@@ -582,6 +684,7 @@ export class DqnAgent implements Agent {
     const json: DqnSnapshotJson = single
       ? { updates: st.updates, rng: st.rng, optimizer, replay: metas?.[0] ?? null, ez: st.ez?.[0] ?? null }
       : { updates: st.updates, rng: st.rng, optimizer, replays: metas, ez: st.ez ?? null };
+    if (st.noiseRng) json.noiseRng = st.noiseRng;
     return { kind: this.name, json: { ...json }, models, blobs };
   }
 
@@ -641,6 +744,7 @@ export class DqnAgent implements Agent {
         optimizer: { specs: j.optimizer.specs, data, accBeta },
         replay,
         ez,
+        noiseRng: j.noiseRng ?? null,
       });
     } catch (e) {
       // Everything setState refuses comes from the checkpoint's data: say so, in one line.

@@ -49,3 +49,39 @@ describe('DQN learns bsuite Catch', () => {
     agent.dispose();
   });
 });
+
+describe('Rainbow heads learn bsuite Catch', () => {
+  it('C51 + noisy nets (no epsilon: the noise explores) reach mean return >= 0.9 in 2,000 steps', async () => {
+    const backend = process.env['TFGYM_BACKEND'];
+    await useBackend(backend && backend !== '' ? (backend as 'cpu') : 'auto');
+    const env = make('bsuite/Catch-v0') as TypedEnv;
+    const evalEnv = make('bsuite/Catch-v0') as TypedEnv;
+    const totalSteps = 2000;
+    const cfg = resolveDqnConfig(undefined, {
+      hiddenSizes: [64],
+      learningRate: 2e-3,
+      bufferSize: 5000,
+      batchSize: 32,
+      learningStarts: 200,
+      trainFrequency: 1,
+      targetUpdateInterval: 100,
+      // Catch's returns are -1 or 1: atoms over [-1, 1] (Bellemare et al. use [-10, 10] for Atari).
+      numAtoms: 11,
+      vMin: -1,
+      vMax: 1,
+      noisy: true,
+      epsilonStart: 0,
+      epsilonEnd: 0,
+      evalEpsilon: 0,
+    });
+    const info = { obsShape: env.observationSpace.shape, obsDtype: env.observationSpace.dtype, numActions: 3 };
+    const agent = new DqnAgent(cfg, info, new Rng(1), { steps: totalSteps });
+    await train({ agent, env, seed: 1, totalSteps, sink: new MemorySink(), clock: () => 0 });
+    const res = evaluate(agent, evalEnv, { episodes: 100, epsilon: 0, seed: 12345, countWins: true });
+    // Q-values are the distribution means: inside the atoms' range.
+    const q = agent.qValues(Float32Array.from(evalEnv.reset({ seed: 3 })[0] as Float32Array));
+    expect(Array.from(q).every((v) => v >= -1 - 1e-5 && v <= 1 + 1e-5)).toBe(true);
+    expect(res.meanReturn).toBeGreaterThanOrEqual(0.9);
+    agent.dispose();
+  });
+});

@@ -127,6 +127,10 @@ describe('checkpoints and exact resume', () => {
       'centered RMSprop + dueling + Huber + clipping + soft target',
       { optimizer: 'rmsprop', rmspropCentered: true, dueling: true, loss: 'huber', maxGradNorm: 1, tau: 0.5 },
     ],
+    [
+      'C51 + noisy nets + dueling + double + PER + 3-step (Rainbow)',
+      { numAtoms: 11, vMin: -2, vMax: 2, noisy: true, dueling: true, doubleDqn: true, prioritized: true, nStep: 3 },
+    ],
   ];
   // On `native` too: its fused optimizers update weights in place, and hard target copies
   // share storage with the online weights until the next update (copy-on-write).
@@ -187,9 +191,12 @@ describe('checkpoints and exact resume', () => {
 });
 
 describe('tensor hygiene', () => {
-  it('no tensor growth across many updates (after the optimizer made its slots)', async () => {
+  it.each([
+    ['double + PER + clipping', {}],
+    ['C51 + noisy nets', { numAtoms: 11, vMin: -2, vMax: 2, noisy: true }],
+  ])('no tensor growth across many updates (after the optimizer made its slots): %s', async (_name, extra) => {
     const env = make('bsuite/Catch-v0') as TypedEnv;
-    const cfg = resolveDqnConfig(undefined, tiny, { doubleDqn: true, prioritized: true, maxGradNorm: 5 });
+    const cfg = resolveDqnConfig(undefined, tiny, { doubleDqn: true, prioritized: true, maxGradNorm: 5 }, extra);
     const agent = new DqnAgent(cfg, envInfo(env), new Rng(1), { steps: 1000 });
     const rng = new Rng(2);
     let [obs] = env.reset({ seed: 1 });
