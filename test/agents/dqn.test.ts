@@ -324,3 +324,47 @@ describe('tabular Q-learning', () => {
     expect(agent.states).toBeLessThanOrEqual(250);
   });
 });
+
+describe('the minatar-rainbow preset (Obando-Ceron & Castro 2021)', () => {
+  it('has the cited settings and trains a MinAtar game with all six components, leaking nothing', async () => {
+    // The conv net with 51 atoms is slow on the pure-JS cpu backend: native when built.
+    await useBackend(nativeOk ? 'native' : 'cpu');
+    const cfg = resolveDqnConfig('minatar-rainbow', { learningStarts: 50, bufferSize: 1000 });
+    expect(cfg).toMatchObject({
+      numAtoms: 51,
+      vMin: -100,
+      vMax: 100,
+      noisy: true,
+      dueling: true,
+      doubleDqn: true,
+      prioritized: true,
+      nStep: 3,
+      learningRate: 1e-4,
+      optimizerEpsilon: 3.125e-4,
+      trainFrequency: 4,
+      targetUpdateInterval: 1000,
+      targetUpdateUnit: 'step',
+    });
+    const env = make('MinAtar/Breakout-v1') as TypedEnv;
+    const info = { obsShape: env.observationSpace.shape, obsDtype: env.observationSpace.dtype, numActions: 3 };
+    const agent = new DqnAgent(cfg, info, new Rng(4), { steps: 200 });
+    let o = Float32Array.from(env.reset({ seed: 1 })[0] as ArrayLike<number>);
+    let before = 0;
+    for (let i = 1; i <= 200; i++) {
+      const a = agent.act(o, agent.epsilon(i - 1, 0));
+      const [n, r, te, tr] = env.step(a);
+      const no = Float32Array.from(n as ArrayLike<number>);
+      agent.observe(o, a, r, no, te, tr);
+      o = te || tr ? Float32Array.from(env.reset({ seed: i })[0] as ArrayLike<number>) : no;
+      agent.train(i, 0);
+      if (i === 100) before = tf.memory().numTensors;
+    }
+    expect(agent.updates).toBe((200 - 48) / 4);
+    expect(tf.memory().numTensors).toBe(before);
+    const q = agent.qValues(o);
+    expect(q.length).toBe(3);
+    expect(Array.from(q).every((v) => Math.abs(v) <= 100)).toBe(true);
+    agent.dispose();
+    await useBackend('cpu');
+  });
+});
