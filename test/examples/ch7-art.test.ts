@@ -24,8 +24,7 @@ import {
   preprocess,
   scaleToUnitActivations,
 } from '../../examples/ch7/vgg-image.js';
-import type { ExampleOptions } from '../../examples/example.js';
-import { findExample } from '../../examples/index.js';
+import { DATA, runQuick } from './quick-run.js';
 import { vgg16 } from '../../models/vgg16.js';
 import { useBackend } from '../../src/backends/index.js';
 import { decodePng } from '../../src/data/png.js';
@@ -33,7 +32,6 @@ import { saveModel } from '../../src/io/model-io.js';
 import { Rng } from '../../src/rng/rng.js';
 import { sharedDataset } from '../text/shared-data.js';
 
-const DATA = '../shared/datasets';
 const haveImages = sharedDataset(join(DATA, 'images', 'starry-night-van-gogh.jpg'));
 const tmp = mkdtempSync(join(tmpdir(), 'tfgym-ch7-art-'));
 beforeAll(async () => {
@@ -241,28 +239,7 @@ describe('fallback features and pictures', () => {
   });
 });
 
-function options(extra: Partial<ExampleOptions> = {}): ExampleOptions & { text: () => string } {
-  let text = '';
-  return {
-    variant: 'default',
-    quick: true,
-    seed: 1,
-    dataDir: DATA,
-    log: { write: (s: string) => void (text += s), isTTY: false },
-    text: () => text,
-    ...extra,
-  };
-}
-
-async function run(name: string, extra: Partial<ExampleOptions> = {}) {
-  const ex = findExample(name);
-  if (!ex) throw new Error(name);
-  const o = options(extra);
-  const before = tf.memory().numTensors;
-  const r = await ex.run(o);
-  expect(tf.memory().numTensors).toBe(before);
-  return { r, text: o.text() };
-}
+const run = runQuick;
 
 const png = (path: string) => decodePng(new Uint8Array(readFileSync(path)), path);
 

@@ -1,7 +1,6 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bookFrame } from '../../examples/ch7/air-quality-regression.js';
 import {
@@ -14,40 +13,20 @@ import {
 } from '../../examples/ch7/sentence-autoencoder.js';
 import type { ExampleOptions } from '../../examples/example.js';
 import { findExample } from '../../examples/index.js';
+import { DATA, quickOptions, runQuick } from './quick-run.js';
 import { useBackend } from '../../src/backends/index.js';
 import { Rng } from '../../src/rng/rng.js';
 import { WordVectors } from '../../src/text/embeddings.js';
 import { parseReutersSgml } from '../../src/text/reuters.js';
 
-const DATA = '../shared/datasets';
 const tmp = mkdtempSync(join(tmpdir(), 'tfgym-ch7-'));
 beforeAll(async () => {
   await useBackend('auto');
 });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-function options(extra: Partial<ExampleOptions> = {}): ExampleOptions & { text: () => string } {
-  let text = '';
-  return {
-    variant: 'default',
-    quick: true,
-    seed: 1,
-    dataDir: DATA,
-    log: { write: (s: string) => void (text += s), isTTY: false },
-    text: () => text,
-    ...extra,
-  };
-}
-
-async function run(name: string, extra: Partial<ExampleOptions> = {}) {
-  const ex = findExample(name);
-  if (!ex) throw new Error(name);
-  const o = options(extra);
-  const before = tf.memory().numTensors;
-  const r = await ex.run(o);
-  expect(tf.memory().numTensors).toBe(before);
-  return { r, text: o.text() };
-}
+const options = (extra: Partial<ExampleOptions> = {}) => quickOptions('default', extra);
+const run = runQuick;
 
 describe('chapter 7 examples', () => {
   it('functional-api: Sequential = functional, two in/out, shared layer once, TimeDistributed(model)', async () => {

@@ -10,9 +10,9 @@ import { ExampleArgumentError, type ExampleOptions } from '../../examples/exampl
 import { EXAMPLES, findExample } from '../../examples/index.js';
 import type { ResultLine } from '../../examples/results.js';
 import { decodePng } from '../../src/data/png.js';
+import { DATA, quickOptions } from './quick-run.js';
 
 // Relative to the repo: CI clones the repo with shared/ beside it.
-const DATA = '../shared/datasets';
 const tmp = mkdtempSync(join(tmpdir(), 'tfgym-example-'));
 beforeAll(async () => {
   // The fastest backend present (native, else patched wasm, else cpu): conv gradients on the
@@ -29,18 +29,7 @@ function tfgym(...args: string[]) {
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
-function options(variant: string, extra: Partial<ExampleOptions> = {}): ExampleOptions & { text: () => string } {
-  let text = '';
-  return {
-    variant,
-    quick: true,
-    seed: 1,
-    dataDir: DATA,
-    log: { write: (s: string) => void (text += s), isTTY: false },
-    text: () => text,
-    ...extra,
-  };
-}
+const options = quickOptions;
 
 describe('tfgym example (CLI)', () => {
   it('list shows every example with its chapter, script and the book figures from results/book.json', () => {

@@ -16,7 +16,7 @@ import {
   wavenetDefaultOut,
   WAVENET_SETTINGS,
 } from '../../examples/ch4/wavenet.js';
-import { ExampleArgumentError, type ExampleOptions } from '../../examples/example.js';
+import { ExampleArgumentError } from '../../examples/example.js';
 import type { ResultLine } from '../../examples/results.js';
 import { findExample } from '../../examples/index.js';
 import { receptiveField, wavenet, WavenetGenerator } from '../../models/wavenet.js';
@@ -25,8 +25,8 @@ import { DataNotFoundError } from '../../src/data/datasets.js';
 import { decodeWav, listWavFiles, MU_LAW_LEVELS } from '../../src/data/wav.js';
 import { Rng } from '../../src/rng/rng.js';
 import { sharedDataset } from '../text/shared-data.js';
+import { DATA, quickOptions } from './quick-run.js';
 
-const DATA = '../shared/datasets';
 const CLIPS = join(DATA, 'ljspeech-sample', 'wavs');
 const have = sharedDataset(CLIPS);
 const tmp = mkdtempSync(join(tmpdir(), 'tfgym-wavenet-'));
@@ -35,18 +35,7 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-function options(variant: string, extra: Partial<ExampleOptions> = {}): ExampleOptions & { text: () => string } {
-  let text = '';
-  return {
-    variant,
-    quick: true,
-    seed: 1,
-    dataDir: DATA,
-    log: { write: (s: string) => void (text += s), isTTY: false },
-    text: () => text,
-    ...extra,
-  };
-}
+const options = quickOptions;
 
 const example = () => {
   const ex = findExample('wavenet');
