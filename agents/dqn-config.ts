@@ -403,9 +403,9 @@ export const DQN_PRESETS: Readonly<Record<string, Preset<DqnConfig>>> = {
     description:
       'Obando-Ceron & Castro (2021), Revisiting Rainbow, MinAtar configs (Dopamine JAX, ' +
       'revisiting_rainbow/Configs/rainbow_<game>.gin): all six Rainbow components - C51 with 51 atoms in ' +
-      '[-100, 100], noisy nets, dueling, double DQN, prioritized replay, 3-step returns - on MinAtar\'s network ' +
+      "[-100, 100], noisy nets, dueling, double DQN, prioritized replay, 3-step returns - on MinAtar's network " +
       '(conv 16 3x3 + dense 128), Adam 1e-4 (eps 3.125e-4), gamma 0.99, replay 100k, batch 32, training every 4 ' +
-      'steps from 1,000, target every 1,000 steps, epsilon 1 -> 0.01 over 250k steps (Dopamine\'s linear decay: ' +
+      "steps from 1,000, target every 1,000 steps, epsilon 1 -> 0.01 over 250k steps (Dopamine's linear decay: " +
       'explorationFraction 0.025 of their 10M steps; with --total-steps 1000000 pass --exploration-fraction 0.25). ' +
       "Dopamine's replay uses priorities sqrt(loss) (alpha 0.5) and fixed importance weights 1/sqrt(P) (beta " +
       '0.5); tfgym anneals beta from 0.5 to 1 over the budget.',
