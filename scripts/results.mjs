@@ -54,8 +54,11 @@ const REQUIRED = [
   'date',
 ];
 
-/** Every result line of the .jsonl files in `dir` (sorted by file name), each with its origin. */
-export function readLines(dir) {
+/**
+ * Every result line of the .jsonl files in `dir` (sorted by file name), each with its origin
+ * (`prefix` + file:line), checked to hold the `required` keys.
+ */
+export function readLines(dir, required = REQUIRED, prefix = '') {
   if (!existsSync(dir)) return [];
   const out = [];
   for (const file of readdirSync(dir)
@@ -64,14 +67,14 @@ export function readLines(dir) {
     const text = readFileSync(join(dir, file), 'utf8');
     text.split('\n').forEach((raw, i) => {
       if (raw.trim() === '') return;
-      const at = `${file}:${i + 1}`;
+      const at = `${prefix}${file}:${i + 1}`;
       let line;
       try {
         line = JSON.parse(raw);
       } catch (e) {
         throw new ResultsError(`${at}: not a JSON object (${e.message})`);
       }
-      const missing = REQUIRED.filter((k) => !(k in line));
+      const missing = required.filter((k) => !(k in line));
       if (missing.length > 0) throw new ResultsError(`${at}: missing ${missing.join(', ')}`);
       out.push({ ...line, at });
     });
@@ -517,29 +520,11 @@ const REQUIRED_TRAIN = [
 
 /** Every `tfgym train --results` line of the .jsonl files in `dir` (results/train/), each with its origin. */
 export function readTrainLines(dir) {
-  if (!existsSync(dir)) return [];
-  const out = [];
-  for (const file of readdirSync(dir)
-    .filter((f) => f.endsWith('.jsonl'))
-    .sort()) {
-    readFileSync(join(dir, file), 'utf8')
-      .split('\n')
-      .forEach((raw, i) => {
-        if (raw.trim() === '') return;
-        const at = `train/${file}:${i + 1}`;
-        let line;
-        try {
-          line = JSON.parse(raw);
-        } catch (e) {
-          throw new ResultsError(`${at}: not a JSON object (${e.message})`);
-        }
-        const missing = REQUIRED_TRAIN.filter((k) => !(k in line));
-        if (missing.length > 0) throw new ResultsError(`${at}: missing ${missing.join(', ')}`);
-        if (line.kind !== 'train') throw new ResultsError(`${at}: kind "${line.kind}", expected "train"`);
-        out.push({ ...line, at });
-      });
+  const lines = readLines(dir, REQUIRED_TRAIN, 'train/');
+  for (const line of lines) {
+    if (line.kind !== 'train') throw new ResultsError(`${line.at}: kind "${line.kind}", expected "train"`);
   }
-  return out;
+  return lines;
 }
 
 /** A return as the tables print it: 2 decimals. */
