@@ -10,6 +10,18 @@ import { resolveDqnConfig } from '../../agents/dqn-config.js';
 import { train, type TypedEnv } from '../../agents/trainer.js';
 import { evaluate } from '../../agents/evaluate.js';
 
+/** The small-MLP bsuite Catch settings both learning tests share. */
+const CATCH_SETTINGS = {
+  hiddenSizes: [64],
+  learningRate: 2e-3,
+  bufferSize: 5000,
+  batchSize: 32,
+  learningStarts: 200,
+  trainFrequency: 1,
+  targetUpdateInterval: 100,
+  evalEpsilon: 0,
+};
+
 describe('DQN learns bsuite Catch', () => {
   it('reaches mean return >= 0.9 in 2,000 steps (small MLP, fastest backend)', async () => {
     const backend = process.env['TFGYM_BACKEND'];
@@ -19,17 +31,10 @@ describe('DQN learns bsuite Catch', () => {
     // 2,000 steps (about 220 episodes) solve it on cpu, wasm and native alike (same trajectory).
     const totalSteps = 2000;
     const cfg = resolveDqnConfig(undefined, {
-      hiddenSizes: [64],
-      learningRate: 2e-3,
-      bufferSize: 5000,
-      batchSize: 32,
-      learningStarts: 200,
-      trainFrequency: 1,
-      targetUpdateInterval: 100,
+      ...CATCH_SETTINGS,
       epsilonStart: 1,
       epsilonEnd: 0.05,
       explorationFraction: 0.3,
-      evalEpsilon: 0,
     });
     const info = { obsShape: env.observationSpace.shape, obsDtype: env.observationSpace.dtype, numActions: 3 };
     const agent = new DqnAgent(cfg, info, new Rng(1), { steps: totalSteps });
@@ -58,13 +63,7 @@ describe('Rainbow heads learn bsuite Catch', () => {
     const evalEnv = make('bsuite/Catch-v0') as TypedEnv;
     const totalSteps = 2000;
     const cfg = resolveDqnConfig(undefined, {
-      hiddenSizes: [64],
-      learningRate: 2e-3,
-      bufferSize: 5000,
-      batchSize: 32,
-      learningStarts: 200,
-      trainFrequency: 1,
-      targetUpdateInterval: 100,
+      ...CATCH_SETTINGS,
       // Catch's returns are -1 or 1: atoms over [-1, 1] (Bellemare et al. use [-10, 10] for Atari).
       numAtoms: 11,
       vMin: -1,
@@ -72,7 +71,6 @@ describe('Rainbow heads learn bsuite Catch', () => {
       noisy: true,
       epsilonStart: 0,
       epsilonEnd: 0,
-      evalEpsilon: 0,
     });
     const info = { obsShape: env.observationSpace.shape, obsDtype: env.observationSpace.dtype, numActions: 3 };
     const agent = new DqnAgent(cfg, info, new Rng(1), { steps: totalSteps });
