@@ -53,6 +53,66 @@ export interface TrainResultLine {
   readonly machine: MachineInfo;
   /** The agent config, every field resolved. */
   readonly config: Record<string, unknown>;
+  /** The learning curve, from the run's `metrics.jsonl` (absent in lines written before it existed). */
+  readonly curve?: ReturnCurve;
+}
+
+/**
+ * A learning curve small enough for a result line: the env-step budget cut into equal bins, and
+ * per bin the mean training return (exploration on) of the episodes that ended in it.
+ */
+export interface ReturnCurve {
+  /** Env steps per bin; bin `i` covers steps `(i * binSteps, (i + 1) * binSteps]`. */
+  readonly binSteps: number;
+  /** Mean return per bin; null for a bin in which no episode ended. */
+  readonly meanReturn: readonly (number | null)[];
+  /** Episodes that ended per bin. */
+  readonly episodes: readonly number[];
+}
+
+/** Bins of a {@link ReturnCurve} unless asked otherwise: fine enough to see the dips, small in a line. */
+export const CURVE_BINS = 50;
+
+/**
+ * The {@link ReturnCurve} of `(step, return)` pairs (one per finished episode, `step` the env
+ * step it ended at) over `totalSteps` steps. Episodes logged again (a resumed run replays the steps after its last
+ * checkpoint, so its records go back in step) replace the earlier records from that step on.
+ */
+export function returnCurve(
+  points: readonly (readonly [number, number])[],
+  totalSteps: number,
+  bins = CURVE_BINS,
+): ReturnCurve {
+  if (!(Number.isInteger(totalSteps) && totalSteps > 0) || !(Number.isInteger(bins) && bins > 0)) {
+    throw new RangeError(`returnCurve: totalSteps and bins must be positive integers (got ${totalSteps}, ${bins})`);
+  }
+  const byStep = new Map<number, number[]>();
+  let lastStep = -Infinity;
+  for (const [step, value] of points) {
+    // A step at or below one already seen starts a replayed stretch: drop what it replaces.
+    if (step < lastStep) for (const s of [...byStep.keys()]) if (s >= step) byStep.delete(s);
+    lastStep = step;
+    const list = byStep.get(step);
+    if (list) list.push(value);
+    else byStep.set(step, [value]);
+  }
+  const binSteps = Math.ceil(totalSteps / bins);
+  const sums = new Array<number>(bins).fill(0);
+  const counts = new Array<number>(bins).fill(0);
+  for (const [step, values] of byStep) {
+    const b = Math.min(bins - 1, Math.max(0, Math.ceil(step / binSteps) - 1));
+    for (const v of values) {
+      sums[b] = (sums[b] as number) + v;
+      counts[b] = (counts[b] as number) + 1;
+    }
+  }
+  return {
+    binSteps,
+    meanReturn: sums.map((s, i) =>
+      (counts[i] as number) > 0 ? (roundValue(s / (counts[i] as number)) as number) : null,
+    ),
+    episodes: counts,
+  };
 }
 
 /** What the run itself does not know: its wall time, command line and provenance. */
@@ -65,6 +125,8 @@ export interface TrainLineContext {
   readonly version: string;
   readonly machine: MachineInfo;
   readonly date: Date;
+  /** The run's learning curve, when its metrics could be read. */
+  readonly curve?: ReturnCurve;
 }
 
 /** The result line of a finished training run. */
@@ -107,5 +169,6 @@ export function trainResultLine(result: TrainRunResult, ctx: TrainLineContext): 
     date: ctx.date.toISOString(),
     machine: ctx.machine,
     config: run.config,
+    ...(ctx.curve ? { curve: ctx.curve } : {}),
   };
 }

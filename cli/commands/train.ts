@@ -10,7 +10,7 @@ import { Option, type Command } from 'commander';
 import { Subject } from 'rxjs';
 import { fieldHelp, kebabCase } from '../../agents/config.js';
 import { AGENTS, type AgentEntry } from '../../agents/registry.js';
-import { trainResultLine } from '../../agents/results.js';
+import { returnCurve, trainResultLine } from '../../agents/results.js';
 import { DEFAULT_EVAL_EPISODES, EVAL_SEED, train, type TrainRunResult } from '../../agents/run.js';
 import type { TrainEvent } from '../../agents/trainer.js';
 import { parseOptions } from '../../src/core/registry.js';
@@ -19,7 +19,8 @@ import { BACKEND_CHOICES, type ConcreteBackend } from '../../src/backends/provid
 import { appendLineDurable } from '../../src/io/files.js';
 import { gitInfo, packageVersion } from '../../src/io/package.js';
 import { machineInfo } from '../../src/io/result-lines.js';
-import { readRunConfig } from '../../src/io/run-dir.js';
+import { readRunConfig, readScalarSeries } from '../../src/io/run-dir.js';
+import { TAGS } from '../../src/metrics/sink.js';
 import { UsageError } from '../errors.js';
 import { backendRequest, collectKeyValue, intArg, addBackendOption, typedArgs } from '../options.js';
 import { attachProgress } from '../progress.js';
@@ -232,8 +233,13 @@ export async function trainCommand(
     if (result.reason === 'interrupted') {
       process.stderr.write(`no result line: the run was interrupted (resume it with --resume to finish it)\n`);
     } else {
+      const wallSeconds = (performance.now() - started) / 1000;
+      // The curve's x axis is the step budget (or the steps run, for an episode budget).
+      const returns = readScalarSeries(result.runDir, TAGS.episodicReturn);
+      const span = result.run.budget.totalSteps ?? result.steps;
       const line = trainResultLine(result, {
-        wallSeconds: (performance.now() - started) / 1000,
+        wallSeconds,
+        curve: returns.length > 0 && span > 0 ? returnCurve(returns, span) : undefined,
         argv,
         resumed: flags.resume === true,
         git: gitInfo(),

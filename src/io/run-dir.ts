@@ -191,6 +191,29 @@ export function readRunConfig(runDir: string): RunConfig {
   };
 }
 
+/**
+ * The `(step, value)` records of one scalar tag in a run's `metrics.jsonl`, in file order; empty
+ * when the file is missing. Lines that are not records of `tag` (or a torn last line after a
+ * crash) are skipped.
+ */
+export function readScalarSeries(runDir: string, tag: string): [number, number][] {
+  const p = join(runDir, METRICS_JSONL_FILE);
+  if (!pathExists(p)) return [];
+  const out: [number, number][] = [];
+  for (const line of readText(p).split('\n')) {
+    if (!line.includes(tag)) continue;
+    let r: unknown;
+    try {
+      r = JSON.parse(line);
+    } catch {
+      continue;
+    }
+    if (isRecord(r) && r['tag'] === tag && typeof r['step'] === 'number' && typeof r['value'] === 'number')
+      out.push([r['step'], r['value']]);
+  }
+  return out;
+}
+
 /** Writes `config.json` (atomically, creating the directory). */
 export function writeRunConfig(runDir: string, run: RunConfig): void {
   ensureDir(runDir);
