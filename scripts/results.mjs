@@ -638,7 +638,7 @@ export function curveSvg(title, lines, reference) {
   const out = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
     `<rect width="${W}" height="${H}" fill="white"/>`,
-    `<text x="${W / 2}" y="22" text-anchor="middle" font-size="15">${esc(title)}</text>`,
+    `<text x="${W / 2}" y="18" text-anchor="middle" font-size="15">${esc(title)}</text>`,
   ];
   const dy = tickStep(yMax - yMin, 6);
   for (let y = Math.ceil(yMin / dy) * dy; y <= yMax; y += dy) {
@@ -676,12 +676,13 @@ export function curveSvg(title, lines, reference) {
       `<line x1="${m.l}" x2="${m.l + pw}" y1="${Y(reference.return)}" y2="${Y(reference.return)}" stroke="#d62728" stroke-dasharray="6 4"/>`,
     );
     out.push(
-      `<text x="${m.l + pw - 4}" y="${(+Y(reference.return) - 4).toFixed(1)}" text-anchor="end" fill="#d62728">${esc(reference.source)}: ${ret(reference.return)}</text>`,
+      // Below the line when it is in the upper half (where the curves usually end), above it otherwise.
+      `<text x="${m.l + pw - 4}" y="${(+Y(reference.return) + (reference.return > (yMin + yMax) / 2 ? 14 : -4)).toFixed(1)}" text-anchor="end" fill="#d62728">${esc(reference.source)}: ${ret(reference.return)}</text>`,
     );
   }
   const legend = lines.map((l, i) => `<tspan fill="${colours[i % colours.length]}">seed ${l.seed}</tspan>`).join(' ');
   out.push(
-    `<text x="${m.l + 6}" y="${m.t + 16}">${legend}${same && lines.length > 1 ? ' <tspan fill="#08519c">mean over seeds</tspan>' : ''}</text>`,
+    `<text x="${m.l}" y="${m.t - 6}">${legend}${same && lines.length > 1 ? ' <tspan fill="#08519c">mean over seeds</tspan>' : ''}</text>`,
   );
   out.push('</svg>');
   return `${out.join('\n')}\n`;
