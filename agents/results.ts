@@ -36,6 +36,10 @@ export interface TrainResultLine {
     wins: number | null;
     epsilon: number;
     seed: number;
+    /** The model played (absent in older lines: the trained agent). */
+    model?: 'final' | 'best';
+    /** For the best model: the env step of the evaluation that chose it. */
+    bestStep?: number;
   } | null;
   /** True when this session resumed the run: its wall time covers only the resumed part. */
   readonly resumed: boolean;
@@ -156,6 +160,8 @@ export function trainResultLine(result: TrainRunResult, ctx: TrainLineContext): 
           wins: fe.wins,
           epsilon: fe.epsilon,
           seed: fe.seed,
+          model: fe.model,
+          ...(fe.bestStep !== undefined ? { bestStep: fe.bestStep } : {}),
         }
       : null,
     resumed: ctx.resumed,

@@ -552,7 +552,8 @@ function rowLines(r, allLines) {
       (l.preset ?? null) === (r.preset ?? null) &&
       l.totalSteps === r.totalSteps &&
       (l.numEnvs ?? 1) === (r.numEnvs ?? 1) &&
-      l.finalEval !== null,
+      l.finalEval !== null &&
+      (l.finalEval.model ?? 'final') === (r.finalModel ?? 'final'),
   );
   return perSeed(matching);
 }
@@ -593,6 +594,7 @@ export function curvePath(table, r) {
     r.preset ?? 'defaults',
     `${r.totalSteps}`,
     (r.numEnvs ?? 1) > 1 ? `${r.numEnvs}envs` : '',
+    r.finalModel === 'best' ? 'best' : '',
   ]
     .filter(Boolean)
     .join('-');
@@ -736,7 +738,7 @@ export function renderTrainRegion(name, rl, allLines, peerLines = []) {
     const ref = r.reference
       ? `${ret(r.reference.return)}${r.reference.std !== undefined ? ` ± ${ret(r.reference.std)}` : ''} (${cell(r.reference.source)})`
       : '-';
-    const who = `${r.agent}${r.preset ? `, \`${r.preset}\`` : ''}${(r.numEnvs ?? 1) > 1 ? `, ${r.numEnvs} envs` : ''}`;
+    const who = `${r.agent}${r.preset ? `, \`${r.preset}\`` : ''}${(r.numEnvs ?? 1) > 1 ? `, ${r.numEnvs} envs` : ''}${r.finalModel === 'best' ? ', best evaluated model' : ''}`;
     if (kept.length === 0) {
       out.push(
         row([
@@ -753,12 +755,22 @@ export function renderTrainRegion(name, rl, allLines, peerLines = []) {
           '-',
           '-',
           '-',
-          `to run: ${code(`tfgym train ${r.agent} --env ${r.env}${r.preset ? ` --preset ${r.preset}` : ''}${(r.numEnvs ?? 1) > 1 ? ` --num-envs ${r.numEnvs}` : ''} --total-steps ${r.totalSteps} --seed S --results results/train/${name}.jsonl`)}`,
+          `to run: ${code(`tfgym train ${r.agent} --env ${r.env}${r.preset ? ` --preset ${r.preset}` : ''}${(r.numEnvs ?? 1) > 1 ? ` --num-envs ${r.numEnvs}` : ''} --total-steps ${r.totalSteps}${r.flags ? ` ${r.flags}` : ''} --seed S --results results/train/${name}.jsonl`)}`,
         ]),
       );
       continue;
     }
-    const evals = [...new Set(kept.map((l) => `${l.finalEval.episodes} episodes, epsilon ${l.finalEval.epsilon}`))];
+    const evals = [
+      ...new Set(
+        kept.map(
+          (l) =>
+            `${l.finalEval.episodes} episodes, epsilon ${l.finalEval.epsilon}${l.finalEval.model === 'best' ? ', the model of the best periodic evaluation' : ''}`,
+        ),
+      ),
+    ];
+    const chosen = kept.filter((l) => l.finalEval.bestStep !== undefined);
+    if (chosen.length > 0)
+      evals.push(`chosen at step ${chosen.map((l) => thousands(l.finalEval.bestStep)).join(', ')}`);
     out.push(
       row([
         r.env,

@@ -42,6 +42,8 @@ export interface TrainFlags {
   resume?: boolean;
   evalEvery: number;
   evalEpisodes: number;
+  evalSeed?: number;
+  finalModel?: 'final' | 'best';
   finalEvalEpisodes?: number;
   checkpointEvery: number;
   saveReplay?: boolean;
@@ -164,6 +166,8 @@ export async function trainCommand(
       resume: flags.resume,
       evalEvery: flags.evalEvery,
       evalEpisodes: flags.evalEpisodes,
+      evalSeed: flags.evalSeed,
+      finalModel: flags.finalModel,
       finalEvalEpisodes: flags.finalEvalEpisodes,
       checkpointEvery: flags.checkpointEvery,
       saveReplay: flags.saveReplay,
@@ -225,7 +229,7 @@ export async function trainCommand(
     const fe = result.finalEval;
     if (fe)
       out.write(
-        `greedy evaluation of the trained agent (${fe.episodes} episodes, seeds ${fe.seed}..${fe.seed + fe.episodes - 1}): ${evalLine(fe)}\n`,
+        `greedy evaluation of ${fe.model === 'best' ? `the best model (evaluation at step ${fe.bestStep ?? '?'})` : 'the trained agent'} (${fe.episodes} episodes, seeds ${fe.seed}..${fe.seed + fe.episodes - 1}): ${evalLine(fe)}\n`,
       );
     if (result.checkpointPath) out.write(`checkpoint: ${result.checkpointPath}\n`);
   }
@@ -303,6 +307,17 @@ export function register(program: Command): void {
         0,
       )
       .option('--eval-episodes <n>', 'episodes per evaluation', intArg(1), DEFAULT_EVAL_EPISODES)
+      .option(
+        '--eval-seed <n>',
+        `evaluations play seeds N+i (default ${EVAL_SEED}, the final evaluation's; another base keeps the choice of the best model off the episodes that measure it)`,
+        intArg(0),
+      )
+      .addOption(
+        new Option(
+          '--final-model <which>',
+          'model of the final evaluation: final (the trained agent) or best (the best evaluation\'s, kept with --eval-every) (default final)',
+        ).choices(['final', 'best']),
+      )
       .option(
         '--final-eval-episodes <n>',
         `episodes of the greedy evaluation after training, seeds ${EVAL_SEED}+i (default: --eval-episodes; 0 = none)`,

@@ -65,6 +65,10 @@ export interface RunConfig {
   readonly budget: { totalSteps?: number; episodes?: number };
   readonly evalEvery: number;
   readonly evalEpisodes: number;
+  /** Periodic evaluations play seeds `evalSeed + i` (absent: the final evaluation's, 1,000,000). */
+  readonly evalSeed?: number;
+  /** Which model the final evaluation plays: the trained one, or the best periodic one (absent: `final`). */
+  readonly finalModel?: 'final' | 'best';
   readonly checkpointEvery: number;
   readonly saveReplay: boolean;
   /** Envs stepped in lockstep (1: a single env). */
@@ -182,6 +186,8 @@ export function readRunConfig(runDir: string): RunConfig {
     },
     evalEvery: num('evalEvery', 0),
     evalEpisodes: num('evalEpisodes', 100),
+    ...(typeof j['evalSeed'] === 'number' ? { evalSeed: j['evalSeed'] } : {}),
+    ...(j['finalModel'] === 'best' || j['finalModel'] === 'final' ? { finalModel: j['finalModel'] } : {}),
     checkpointEvery: num('checkpointEvery', 0),
     saveReplay: j['saveReplay'] === true,
     numEnvs: Number.isInteger(j['numEnvs']) && (j['numEnvs'] as number) >= 1 ? (j['numEnvs'] as number) : 1,

@@ -411,6 +411,10 @@ describe('scripts/results.mjs: reinforcement-learning tables from `tfgym train -
         // Another step budget and another preset: not this row.
         trainLine(4, 100, { totalSteps: 10000 }),
         trainLine(5, 100, { preset: 'cleanrl' }),
+        // The best periodic model's evaluation: a row of its own (finalModel 'best').
+        trainLine(6, 100, {
+          finalEval: { episodes: 100, meanReturn: 100, stdReturn: 0, wins: null, epsilon: 0, seed: 1, model: 'best' },
+        }),
       ],
       'Prose.\n\n<!-- BEGIN train-results cc -->\nstale\n<!-- END train-results cc -->\n',
     );
