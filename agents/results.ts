@@ -7,7 +7,7 @@
  */
 import type { GitInfo } from '../src/io/package.js';
 import { commandLine, roundValue, type MachineInfo } from '../src/io/result-lines.js';
-import type { TrainRunResult } from './run.js';
+import type { FinalEval, TrainRunResult } from './run.js';
 
 /** One finished `tfgym train` run, as written to a results file. */
 export interface TrainResultLine {
@@ -28,19 +28,10 @@ export interface TrainResultLine {
   readonly episodes: number;
   /** Mean training return over the last 100 episodes (exploration on). */
   readonly meanReturn100: number;
-  /** The evaluation after training (`finalEvalEpisodes` episodes at the run's eval epsilon), or null. */
-  readonly finalEval: {
-    episodes: number;
-    meanReturn: number;
-    stdReturn: number;
-    wins: number | null;
-    epsilon: number;
-    seed: number;
-    /** The model played (absent in older lines: the trained agent). */
-    model?: 'final' | 'best';
-    /** For the best model: the env step of the evaluation that chose it. */
-    bestStep?: number;
-  } | null;
+  /** The greedy evaluation after training (`finalEvalEpisodes` episodes), or null. */
+  readonly finalEval: ResultEval | null;
+  /** When `finalEval` played the best periodic model: the trained agent's evaluation on the same episodes. */
+  readonly trainedEval?: ResultEval;
   /** True when this session resumed the run: its wall time covers only the resumed part. */
   readonly resumed: boolean;
   /** Seconds of this session, start to end (the final evaluation included). */
@@ -119,6 +110,34 @@ export function returnCurve(
   };
 }
 
+/** An evaluation as a result line holds it. */
+export interface ResultEval {
+  readonly episodes: number;
+  readonly meanReturn: number;
+  readonly stdReturn: number;
+  readonly wins: number | null;
+  readonly epsilon: number;
+  readonly seed: number;
+  /** The model played (absent in older lines: the trained agent). */
+  readonly model?: 'final' | 'best';
+  /** For the best model: the env step of the evaluation that chose it. */
+  readonly bestStep?: number;
+}
+
+function resultEval(fe: FinalEval): ResultEval {
+  const r = (x: number): number => roundValue(x) as number;
+  return {
+    episodes: fe.episodes,
+    meanReturn: r(fe.meanReturn),
+    stdReturn: r(fe.stdReturn),
+    wins: fe.wins,
+    epsilon: fe.epsilon,
+    seed: fe.seed,
+    model: fe.model,
+    ...(fe.bestStep !== undefined ? { bestStep: fe.bestStep } : {}),
+  };
+}
+
 /** What the run itself does not know: its wall time, command line and provenance. */
 export interface TrainLineContext {
   readonly wallSeconds: number;
@@ -152,18 +171,8 @@ export function trainResultLine(result: TrainRunResult, ctx: TrainLineContext): 
     steps: result.steps,
     episodes: result.episodes,
     meanReturn100: r(result.meanReturn100),
-    finalEval: fe
-      ? {
-          episodes: fe.episodes,
-          meanReturn: r(fe.meanReturn),
-          stdReturn: r(fe.stdReturn),
-          wins: fe.wins,
-          epsilon: fe.epsilon,
-          seed: fe.seed,
-          model: fe.model,
-          ...(fe.bestStep !== undefined ? { bestStep: fe.bestStep } : {}),
-        }
-      : null,
+    finalEval: fe ? resultEval(fe) : null,
+    ...(result.trainedEval ? { trainedEval: resultEval(result.trainedEval) } : {}),
     resumed: ctx.resumed,
     wallSeconds: Math.round(ctx.wallSeconds * 1000) / 1000,
     stepsPerSecond: Math.round(result.steps / Math.max(ctx.wallSeconds, 1e-9)),

@@ -200,6 +200,11 @@ export interface TrainRunResult extends TrainResult {
   readonly run: RunConfig;
   /** The greedy evaluation after training; null when interrupted or `finalEvalEpisodes` is 0. */
   readonly finalEval: FinalEval | null;
+  /**
+   * When `finalEval` played the best model: the same evaluation of the trained agent, so one run
+   * reports both (null otherwise).
+   */
+  readonly trainedEval: FinalEval | null;
 }
 
 /** Options of {@link evaluate}. */
@@ -442,6 +447,7 @@ export async function train(options: TrainRunOptions): Promise<TrainRunResult> {
       : undefined;
   let result: TrainResult;
   let finalEval: FinalEval | null = null;
+  let trainedEval: FinalEval | null = null;
   try {
     try {
       result = await runTrainer({
@@ -483,13 +489,16 @@ export async function train(options: TrainRunOptions): Promise<TrainRunResult> {
       const stats = result.observationStats;
       const policy = obsNorm !== null && stats !== null ? normalizingPolicy(agent, stats, obsNorm.float32) : agent;
       const epsilon = spec.policy === 'none' ? 1 : 0;
+      const res = playEpisodes(policy, envs.eval.env, { episodes, epsilon: 0, seed: EVAL_SEED, countWins });
+      finalEval = { ...res, epsilon, seed: EVAL_SEED, model: 'final' };
       if (run.finalModel === 'best' && hasBestModel(runDir)) {
         const best = await loadRunPolicy(runDir, 'best');
         try {
-          const res = playEpisodes(best.policy, best.env.env, { episodes, epsilon: 0, seed: EVAL_SEED, countWins });
+          const bestRes = playEpisodes(best.policy, best.env.env, { episodes, epsilon: 0, seed: EVAL_SEED, countWins });
           const at = readBestInfo(runDir)['step'];
+          trainedEval = finalEval;
           finalEval = {
-            ...res,
+            ...bestRes,
             epsilon,
             seed: EVAL_SEED,
             model: 'best',
@@ -498,9 +507,6 @@ export async function train(options: TrainRunOptions): Promise<TrainRunResult> {
         } finally {
           best.dispose();
         }
-      } else {
-        const res = playEpisodes(policy, envs.eval.env, { episodes, epsilon: 0, seed: EVAL_SEED, countWins });
-        finalEval = { ...res, epsilon, seed: EVAL_SEED, model: 'final' };
       }
     }
   } finally {
@@ -510,7 +516,7 @@ export async function train(options: TrainRunOptions): Promise<TrainRunResult> {
     agent.dispose();
     closeEnvs();
   }
-  return { ...result, runDir, run, finalEval };
+  return { ...result, runDir, run, finalEval, trainedEval };
 }
 
 /**

@@ -543,6 +543,18 @@ function returnCell(values) {
   return n < 2 ? `${ret(mean)} ${tail}` : `${ret(mean)} ± ${ret(std)} ${tail}`;
 }
 
+/**
+ * The evaluation of a line that a row shows: its final evaluation when it played the model the row
+ * asks for (`finalModel`, default the trained agent), else the trained agent's evaluation that a
+ * best-model run also records (`trainedEval`), else null.
+ */
+function evalOf(l, r) {
+  const want = r.finalModel ?? 'final';
+  if (l.finalEval && (l.finalEval.model ?? 'final') === want) return l.finalEval;
+  if (want === 'final' && l.trainedEval) return l.trainedEval;
+  return null;
+}
+
 /** The lines of one row of a train table that count: the latest per seed, with a final evaluation. */
 function rowLines(r, allLines) {
   const matching = allLines.filter(
@@ -552,8 +564,7 @@ function rowLines(r, allLines) {
       (l.preset ?? null) === (r.preset ?? null) &&
       l.totalSteps === r.totalSteps &&
       (l.numEnvs ?? 1) === (r.numEnvs ?? 1) &&
-      l.finalEval !== null &&
-      (l.finalEval.model ?? 'final') === (r.finalModel ?? 'final'),
+      evalOf(l, r) !== null,
   );
   return perSeed(matching);
 }
@@ -696,7 +707,8 @@ export function curveFiles(rl, allLines) {
   for (const [name, spec] of Object.entries(rl.tables ?? {})) {
     for (const r of spec.rows) {
       const { kept } = rowLines(r, allLines);
-      if (kept.length === 0 || !kept.every((l) => l.curve)) continue;
+      // A best-model row shows the same runs as the trained agent's row: one picture for both.
+      if (r.finalModel === 'best' || kept.length === 0 || !kept.every((l) => l.curve)) continue;
       const who = `${r.agent}${r.preset ? ` --preset ${r.preset}` : ''}${(r.numEnvs ?? 1) > 1 ? ` --num-envs ${r.numEnvs}` : ''}`;
       files.set(curvePath(name, r), curveSvg(`${r.env}: ${who}, ${thousands(r.totalSteps)} steps`, kept, r.reference));
     }
@@ -733,7 +745,7 @@ export function renderTrainRegion(name, rl, allLines, peerLines = []) {
   for (const r of spec.rows) {
     const { kept, dropped } = rowLines(r, allLines);
     notes.dropped += dropped;
-    if (kept.length > 0 && kept.every((l) => l.curve))
+    if (r.finalModel !== 'best' && kept.length > 0 && kept.every((l) => l.curve))
       pictures.push(`![${r.env}, ${r.preset ?? r.agent}](${curvePath(name, r)})`);
     const ref = r.reference
       ? `${ret(r.reference.return)}${r.reference.std !== undefined ? ` ± ${ret(r.reference.std)}` : ''} (${cell(r.reference.source)})`
@@ -764,21 +776,21 @@ export function renderTrainRegion(name, rl, allLines, peerLines = []) {
       ...new Set(
         kept.map(
           (l) =>
-            `${l.finalEval.episodes} episodes, epsilon ${l.finalEval.epsilon}${l.finalEval.model === 'best' ? ', the model of the best periodic evaluation' : ''}`,
+            `${evalOf(l, r).episodes} episodes, epsilon ${evalOf(l, r).epsilon}${evalOf(l, r).model === 'best' ? ', the model of the best periodic evaluation' : ''}`,
         ),
       ),
     ];
-    const chosen = kept.filter((l) => l.finalEval.bestStep !== undefined);
+    const chosen = kept.filter((l) => evalOf(l, r).bestStep !== undefined);
     if (chosen.length > 0)
-      evals.push(`chosen at step ${chosen.map((l) => thousands(l.finalEval.bestStep)).join(', ')}`);
+      evals.push(`chosen at step ${chosen.map((l) => thousands(evalOf(l, r).bestStep)).join(', ')}`);
     out.push(
       row([
         r.env,
         who,
         thousands(r.totalSteps),
         ref,
-        returnCell(kept.map((l) => l.finalEval.meanReturn)),
-        seedsCell(kept, (l) => ret(l.finalEval.meanReturn)),
+        returnCell(kept.map((l) => evalOf(l, r).meanReturn)),
+        seedsCell(kept, (l) => ret(evalOf(l, r).meanReturn)),
         evals.join('; '),
         ret(meanStd(kept.map((l) => l.meanReturn100 ?? NaN)).mean),
         wallCell(kept),

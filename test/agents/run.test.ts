@@ -166,6 +166,9 @@ describe('train() and evaluate() as library functions', () => {
     // The same episodes as `tfgym eval` of the best model, greedy.
     const again = await evaluate({ runDir, model: 'best', epsilon: 0, episodes: 7 });
     expect(again.returns).toEqual(fe?.returns);
+    // The trained agent is measured on the same episodes too.
+    const trained = await evaluate({ runDir, model: 'latest', epsilon: 0, episodes: 7 });
+    expect(r.trainedEval).toMatchObject({ model: 'final', seed: EVAL_SEED, returns: trained.returns });
     // The periodic evaluations played seeds 2,000,000 + i (at the run's eval epsilon): the best
     // model played there again gives the best recorded return.
     const there = await evaluate({ runDir, model: 'best', episodes: 5, seed: 2_000_000 });

@@ -411,7 +411,8 @@ describe('scripts/results.mjs: reinforcement-learning tables from `tfgym train -
         // Another step budget and another preset: not this row.
         trainLine(4, 100, { totalSteps: 10000 }),
         trainLine(5, 100, { preset: 'cleanrl' }),
-        // The best periodic model's evaluation: a row of its own (finalModel 'best').
+        // The best periodic model's evaluation: a row of its own (finalModel 'best'); without the
+        // trained agent's evaluation (trainedEval), not one of this row.
         trainLine(6, 100, {
           finalEval: { episodes: 100, meanReturn: 100, stdReturn: 0, wins: null, epsilon: 0, seed: 1, model: 'best' },
         }),
@@ -466,6 +467,33 @@ describe('scripts/results.mjs: reinforcement-learning tables from `tfgym train -
     const stale = generator('--root', root, '--check');
     expect(stale.code).toBe(1);
     expect(stale.err).toContain(svgPath);
+  });
+
+  it("a best-model run counts in the best-model row, and in the trained agent's row through its trainedEval", () => {
+    const ev = (meanReturn: number, model: string) => ({
+      episodes: 100,
+      meanReturn,
+      stdReturn: 0,
+      wins: null,
+      epsilon: 0,
+      seed: 1000000,
+      model,
+    });
+    const root = setupRl(
+      'rl-best',
+      [trainLine(1, 0, { finalEval: { ...ev(500, 'best'), bestStep: 45000 }, trainedEval: ev(153.5, 'final') })],
+      '<!-- BEGIN train-results cc -->\n<!-- END train-results cc -->\n',
+    );
+    const base = rl.tables.cc.rows[0];
+    const rows = [base, { ...base, finalModel: 'best' }];
+    writeFileSync(join(root, 'results', 'rl.json'), JSON.stringify({ tables: { cc: { rows } } }));
+    expect(generator('--root', root).err).toBe('');
+    const lines = readFileSync(join(root, 'RESULTS.md'), 'utf8').split('\n');
+    const trained = lines.find((l) => l.startsWith('| CartPole-v1 | dqn, `cartpole` |'));
+    const best = lines.find((l) => l.startsWith('| CartPole-v1 | dqn, `cartpole`, best evaluated model |'));
+    expect(trained).toContain('| 1: 153.50 |');
+    expect(best).toContain('| 1: 500.00 |');
+    expect(best).toContain('the model of the best periodic evaluation; chosen at step 45,000');
   });
 
   it('refuses a table without its region and a line that is not a train line', () => {
