@@ -56,6 +56,8 @@ import { ConfigError } from './config.js';
 import { makeRunEnv, observationNormalization, type AgentEnv } from './envs.js';
 import { evaluate as playEpisodes, type EvalResult, type QPolicy } from './evaluate.js';
 import { normalizingPolicy } from './normalize.js';
+import { RecurrentQPolicy } from './drqn.js';
+import { recurrentStateSpec } from '../models/recurrent-q.js';
 import { agentNames, agentSpec, type AgentEntry } from './registry.js';
 import {
   train as runTrainer,
@@ -522,9 +524,12 @@ function createAgent(spec: AgentEntry, run: RunConfig, env: AgentEnv, rng: Rng):
 
 /**
  * A Q-network as a policy: observations are scaled like in training (`obsDivisor`, see
- * `makeAgentEnv`) and reshaped to the model's input.
+ * `makeAgentEnv`) and reshaped to the model's input. A recurrent Q-network (DRQN's, with state
+ * inputs) becomes a {@link RecurrentQPolicy}: one step per call from its carried state, zeroed by
+ * `reset()` at every episode start.
  */
 export function modelPolicy(model: tf.LayersModel, numActions: number, obsDivisor: number): QPolicy {
+  if (recurrentStateSpec(model) !== null) return new RecurrentQPolicy(model, numActions, obsDivisor);
   const inShape = (model.inputs[0]?.shape ?? []).slice(1).map((d) => d ?? 1);
   return {
     numActions,
