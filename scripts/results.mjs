@@ -543,6 +543,48 @@ function returnCell(values) {
   return n < 2 ? `${ret(mean)} ${tail}` : `${ret(mean)} ± ${ret(std)} ${tail}`;
 }
 
+/** JSON equality of plain data (options and config values: numbers, strings, booleans, lists). */
+const sameData = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * Whether a result line belongs to a table row: the same agent, env, preset, budget (`totalSteps`,
+ * or `episodes` for a budget in episodes) and number of envs, exactly the row's env options (none
+ * when the row names none), and the row's `config` values (a subset of the line's resolved config:
+ * the flags that set the row apart, e.g. a frame stack).
+ */
+function rowMatches(r, l) {
+  return (
+    l.agent === r.agent &&
+    l.env === r.env &&
+    (l.preset ?? null) === (r.preset ?? null) &&
+    l.totalSteps === (r.totalSteps ?? null) &&
+    (r.episodes === undefined || l.episodeBudget === r.episodes) &&
+    (l.numEnvs ?? 1) === (r.numEnvs ?? 1) &&
+    sameData(l.envOptions ?? {}, r.envOptions ?? {}) &&
+    Object.entries(r.config ?? {}).every(([k, v]) => sameData(l.config?.[k], v)) &&
+    l.finalEval !== null
+  );
+}
+
+/** `--flag value` for each entry (camelCase keys to kebab-case flags), as the CLI takes them. */
+function flagsOf(config) {
+  return Object.entries(config ?? {}).map(
+    ([k, v]) => ` --${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} ${Array.isArray(v) ? v.join(',') : v}`,
+  );
+}
+
+/** The row's run command with the seed as S (what a row nobody has run yet suggests). */
+function rowCommand(r, name) {
+  const opts = Object.entries(r.envOptions ?? {}).map(([k, v]) => ` --env-option ${k}=${v}`);
+  const budget = r.totalSteps !== undefined && r.totalSteps !== null ? ` --total-steps ${r.totalSteps}` : '';
+  const episodes = r.episodes !== undefined ? ` --episodes ${r.episodes}` : '';
+  return (
+    `tfgym train ${r.agent} --env ${r.env}${opts.join('')}${r.preset ? ` --preset ${r.preset}` : ''}` +
+    `${flagsOf(r.config).join('')}${(r.numEnvs ?? 1) > 1 ? ` --num-envs ${r.numEnvs}` : ''}${budget}${episodes}` +
+    ` --seed S --results results/train/${name}.jsonl`
+  );
+}
+
 /** The generated text of one reinforcement-learning table (results/rl.json `tables.NAME`). */
 export function renderTrainRegion(name, rl, allLines) {
   const spec = rl.tables?.[name];
@@ -568,27 +610,29 @@ export function renderTrainRegion(name, rl, allLines) {
     row(['---', '---', '---:', '---:', '---:', '---', '---', '---:', '---:', '---:', '---', '---', '---']),
   ];
   for (const r of spec.rows) {
-    const matching = allLines.filter(
-      (l) =>
-        l.agent === r.agent &&
-        l.env === r.env &&
-        (l.preset ?? null) === (r.preset ?? null) &&
-        l.totalSteps === r.totalSteps &&
-        (l.numEnvs ?? 1) === (r.numEnvs ?? 1) &&
-        l.finalEval !== null,
-    );
+    const matching = allLines.filter((l) => rowMatches(r, l));
     const { kept, dropped } = perSeed(matching);
     notes.dropped += dropped;
     const ref = r.reference
       ? `${ret(r.reference.return)}${r.reference.std !== undefined ? ` ± ${ret(r.reference.std)}` : ''} (${cell(r.reference.source)})`
       : '-';
-    const who = `${r.agent}${r.preset ? `, \`${r.preset}\`` : ''}${(r.numEnvs ?? 1) > 1 ? `, ${r.numEnvs} envs` : ''}`;
+    const who =
+      `${r.agent}${r.preset ? `, \`${r.preset}\`` : ''}${flagsOf(r.config)
+        .map((f) => `, \`${f.trim()}\``)
+        .join('')}` + `${(r.numEnvs ?? 1) > 1 ? `, ${r.numEnvs} envs` : ''}`;
+    const env = `${r.env}${Object.entries(r.envOptions ?? {})
+      .map(([k, v]) => `, ${k}=${v}`)
+      .join('')}`;
+    const budget =
+      r.totalSteps !== undefined && r.totalSteps !== null
+        ? thousands(r.totalSteps)
+        : `${thousands(r.episodes)} episodes`;
     if (kept.length === 0) {
       out.push(
         row([
-          r.env,
+          env,
           who,
-          thousands(r.totalSteps),
+          budget,
           ref,
           'not yet run',
           '-',
@@ -598,7 +642,7 @@ export function renderTrainRegion(name, rl, allLines) {
           '-',
           '-',
           '-',
-          `to run: ${code(`tfgym train ${r.agent} --env ${r.env}${r.preset ? ` --preset ${r.preset}` : ''}${(r.numEnvs ?? 1) > 1 ? ` --num-envs ${r.numEnvs}` : ''} --total-steps ${r.totalSteps} --seed S --results results/train/${name}.jsonl`)}`,
+          `to run: ${code(rowCommand(r, name))}`,
         ]),
       );
       continue;
@@ -606,9 +650,9 @@ export function renderTrainRegion(name, rl, allLines) {
     const evals = [...new Set(kept.map((l) => `${l.finalEval.episodes} episodes, epsilon ${l.finalEval.epsilon}`))];
     out.push(
       row([
-        r.env,
+        env,
         who,
-        thousands(r.totalSteps),
+        budget,
         ref,
         returnCell(kept.map((l) => l.finalEval.meanReturn)),
         seedsCell(kept, (l) => ret(l.finalEval.meanReturn)),
