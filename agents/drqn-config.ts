@@ -243,10 +243,12 @@ export const DRQN_PRESETS: Readonly<Record<string, Preset<DrqnConfig>>> = {
     description:
       "tfgym's DRQN for Catch-v0 with the ball shown in the first frames only (--env-option hideBallAfter=K): the " +
       "`catch` DQN preset's input and torso (the book's preprocessing at 20x20, 1 frame; a column convolution, 16 " +
-      'filters 9 wide and the full 20 rows high, then dense 128), an LSTM of 64 remembering where the ball fell, ' +
-      'Adam 1e-3, MSE, double DQN, 3-step returns, whole games as sequences (every game is 33 steps; so no ' +
-      'burn-in), 10 random games, then 32 sequences every 4 frames, target every 50 updates, epsilon ' +
-      '1 -> 0.01 over the first 30% of the games. Run with --episodes 500.',
+      'filters 9 wide and the full 20 rows high, then dense 128), an LSTM of 128 that must hold where the ball ' +
+      'fell for the rest of the game, whole games as sequences (every game is 33 steps: no burn-in), double DQN, ' +
+      '10-step returns (the only reward comes at the end), Adam 3e-3, MSE, 10 random games, then 16 sequences ' +
+      'every 8 frames, target every 50 updates, epsilon 1 -> 0.01 over the first 30% of the games. Tuned by hand ' +
+      'on hideBallAfter=3, seed 1: 81 of 100 greedy games won after 1,000 games (one-frame DQN with the catch ' +
+      'preset: 11 after 500). Run with --episodes 1000.',
     overrides: {
       preprocess: 'book',
       frameSize: 20,
@@ -258,22 +260,22 @@ export const DRQN_PRESETS: Readonly<Record<string, Preset<DrqnConfig>>> = {
       convStrides: [1],
       hiddenSizes: [128],
       cell: 'lstm',
-      recurrentUnits: 64,
+      recurrentUnits: 128,
       seqLength: 33,
       burnIn: 0,
       overlap: 0,
       optimizer: 'adam',
-      learningRate: 1e-3,
+      learningRate: 3e-3,
       optimizerEpsilon: 1e-8,
       loss: 'mse',
       gamma: 0.99,
-      nStep: 3,
+      nStep: 10,
       doubleDqn: true,
       bufferSize: 20_000,
-      batchSize: 32,
+      batchSize: 16,
       learningStarts: 0,
       learningStartsEpisodes: 10,
-      trainFrequency: 4,
+      trainFrequency: 8,
       targetUpdateInterval: 50,
       epsilonStart: 1,
       epsilonEnd: 0.01,

@@ -80,13 +80,13 @@ export type ModelChoice = 'auto' | 'best' | 'latest';
 
 /** Options of {@link train}. */
 export interface TrainRunOptions {
-  /** Agent name from the registry: `'dqn'`, `'tabular-q'` or `'random'` (see `agentNames()`). */
+  /** Agent name from the registry: `'dqn'`, `'drqn'`, `'tabular-q'` or `'random'` (see `agentNames()`). */
   readonly agent: string;
   /** Env id, e.g. `'Catch-v0'` or `'bsuite/Catch-v0'`. Required for a new run; a resumed run keeps its own. */
   readonly env?: string;
   /** Env options (checked against the env's registered options), e.g. `{ size: 40 }`. New runs only. */
   readonly envOptions?: Readonly<Record<string, EnvOptionValue>>;
-  /** Preset the agent config starts from (dqn: `'book'`, `'catch'`, `'nature'`, `'minatar'`). New runs only. */
+  /** Preset the agent config starts from (dqn: `'book'`, `'catch'`, `'nature'`, `'minatar'`, ...). New runs only. */
   readonly preset?: string;
   /**
    * Agent config overrides over the defaults and the preset, e.g. `{ learningRate: 1e-3 }`; validated. New runs only.
