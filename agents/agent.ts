@@ -54,6 +54,12 @@ export interface Agent {
    * its `qValues` carries. Optional: agents without such state have none.
    */
   reset?(): void;
+  /**
+   * Q-values that env 0's next training step would see for `obs`, changing no state (the training
+   * viewer's bars). Optional: without it `qValues` serves, which is the same for agents without
+   * state between steps.
+   */
+  peekQValues?(obs: AnyTypedArray): Float32Array;
   /** Learns from (or stores) one transition of env `env` (default 0). */
   observe(
     obs: AnyTypedArray,

@@ -328,6 +328,14 @@ export class DrqnAgent implements Agent {
     return this.evalPolicy.qValues(obs);
   }
 
+  /** Q-values of one step from env 0's acting state, which stays as it is (the training viewer's bars). */
+  peekQValues(obs: AnyTypedArray): Float32Array {
+    return tf.tidy(() => {
+      const r = recurrentQForward(this.online, this.toInput(obs, 1, 1), this.stateTensors(this.actState, 1));
+      return Float32Array.from(r.q.dataSync());
+    });
+  }
+
   /** Starts a new evaluation episode: evaluation's recurrent state back to zeros. */
   reset(): void {
     this.evalPolicy.reset();

@@ -155,6 +155,10 @@ describe('the recurrent state while acting', () => {
     expect(evaluate(fresh, maskedCartPole(), { episodes: 3, epsilon: 0, seed: 77, countWins: false }).returns).toEqual(
       res.returns,
     );
+    // The training viewer's bars: what the next acting step will see, leaving the state alone.
+    const peek = agent.peekQValues(Float32Array.from(o));
+    expect(agent.actingState()).toEqual(acting);
+    expect(agent.act(Float32Array.from(o), 0)).toBe(peek[0]! >= peek[1]! ? 0 : 1);
     // Without the reset, the second episode would start from the first one's last state.
     agent.reset();
     const q1 = agent.qValues(Float32Array.from(o));
