@@ -247,8 +247,8 @@ export const DRQN_PRESETS: Readonly<Record<string, Preset<DrqnConfig>>> = {
       'fell for the rest of the game, whole games as sequences (every game is 33 steps: no burn-in), double DQN, ' +
       '10-step returns (the only reward comes at the end), Adam 3e-3, MSE, 10 random games, then 16 sequences ' +
       'every 8 frames, target every 50 updates, epsilon 1 -> 0.01 over the first 30% of the games. Tuned by hand ' +
-      'on hideBallAfter=3, seed 1: 81 of 100 greedy games won after 1,000 games (one-frame DQN with the catch ' +
-      'preset: 11 after 500). Run with --episodes 1000.',
+      'on hideBallAfter=3 (seeds 1 and 2: 81 and 89 of 100 greedy games won after 1,000 games; one-frame and ' +
+      '4-frame DQN with the catch preset: 11 and 15 after 500). Run with --episodes 1000.',
     overrides: {
       preprocess: 'book',
       frameSize: 20,
