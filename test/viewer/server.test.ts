@@ -169,7 +169,19 @@ describe('viewer server', () => {
 
   it("calls a policy's reset before every episode, the first one included (recurrent policies start from zeros)", async () => {
     const env = new TinyEnv(6, 8, 1000, 2);
-    const server = await ViewerServer.start({ port: 0, staticDir, log: () => {} });
+    const server = await ViewerServer.start({
+      port: 0,
+      staticDir,
+      log: () => {},
+      hello: {
+        mode: 'watch',
+        envId: 'Tiny-v0',
+        observationSpace: { type: 'Box', shape: [1], dtype: 'uint8' },
+        actionSpace: { type: 'Discrete', shape: [], dtype: 'int32', n: 3 },
+        actionNames: ['left', 'stay', 'right'],
+        fps: env.metadata.renderFps,
+      },
+    });
     const calls: string[] = [];
     const policy: LivePolicy = Object.assign(
       () => {
