@@ -511,6 +511,78 @@ export const DQN_PRESETS: Readonly<Record<string, Preset<DqnConfig>>> = {
       evalEpsilon: 0,
     },
   },
+  acrobot: {
+    description:
+      "RL Baselines3 Zoo's tuned DQN for Acrobot-v1 (DLR-RM/rl-baselines3-zoo, hyperparams/dqn.yml; Raffin 2020): " +
+      'MLP 256-256, Adam 6.3e-4, Huber loss with gradients clipped to norm 10 (SB3 DQN), gamma 0.99, replay ' +
+      '50,000, batch 128, learning from the first step, 4 gradient steps every 4 env steps (their train_freq 4 with ' +
+      'gradient_steps -1: as many as steps collected), target network every 250 env steps, epsilon 1 -> 0.1 over ' +
+      'the first 12% of the budget. Run with --total-steps 100000 (their n_timesteps).',
+    overrides: {
+      network: 'mlp',
+      hiddenSizes: [256, 256],
+      init: 'torch',
+      optimizer: 'adam',
+      learningRate: 6.3e-4,
+      optimizerEpsilon: 1e-8,
+      loss: 'huber',
+      maxGradNorm: 10,
+      gamma: 0.99,
+      bufferSize: 50_000,
+      batchSize: 128,
+      learningStarts: 0,
+      trainFrequency: 4,
+      gradientSteps: 4,
+      targetUpdateInterval: 250,
+      targetUpdateUnit: 'step',
+      tau: 1,
+      epsilonStart: 1,
+      epsilonEnd: 0.1,
+      explorationFraction: 0.12,
+      epsilonDecay: 'linear',
+      epsilonUnit: 'step',
+      doubleDqn: false,
+      nStep: 1,
+      prioritized: false,
+      evalEpsilon: 0,
+    },
+  },
+  mountaincar: {
+    description:
+      "RL Baselines3 Zoo's tuned DQN for MountainCar-v0 (DLR-RM/rl-baselines3-zoo, hyperparams/dqn.yml; Raffin " +
+      '2020): MLP 256-256, Adam 4e-3, Huber loss with gradients clipped to norm 10 (SB3 DQN), gamma 0.98, replay ' +
+      '10,000, batch 128, learning from 1,000 env steps, a round of 8 gradient steps every 16 env steps, target ' +
+      'network every 600 env steps, epsilon 1 -> 0.07 over the first 20% of the budget. Run with --total-steps ' +
+      '120000 (their n_timesteps).',
+    overrides: {
+      network: 'mlp',
+      hiddenSizes: [256, 256],
+      init: 'torch',
+      optimizer: 'adam',
+      learningRate: 4e-3,
+      optimizerEpsilon: 1e-8,
+      loss: 'huber',
+      maxGradNorm: 10,
+      gamma: 0.98,
+      bufferSize: 10_000,
+      batchSize: 128,
+      learningStarts: 1000,
+      trainFrequency: 16,
+      gradientSteps: 8,
+      targetUpdateInterval: 600,
+      targetUpdateUnit: 'step',
+      tau: 1,
+      epsilonStart: 1,
+      epsilonEnd: 0.07,
+      explorationFraction: 0.2,
+      epsilonDecay: 'linear',
+      epsilonUnit: 'step',
+      doubleDqn: false,
+      nStep: 1,
+      prioritized: false,
+      evalEpsilon: 0,
+    },
+  },
   catch: {
     description:
       "tfgym's tuned setup for Catch-v0 (measured in the README): the book's preprocessing at 20x20 instead of " +

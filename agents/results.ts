@@ -7,7 +7,7 @@
  */
 import type { GitInfo } from '../src/io/package.js';
 import { commandLine, roundValue, type MachineInfo } from '../src/io/result-lines.js';
-import type { TrainRunResult } from './run.js';
+import type { FinalEval, TrainRunResult } from './run.js';
 
 /** One finished `tfgym train` run, as written to a results file. */
 export interface TrainResultLine {
@@ -28,15 +28,10 @@ export interface TrainResultLine {
   readonly episodes: number;
   /** Mean training return over the last 100 episodes (exploration on). */
   readonly meanReturn100: number;
-  /** The evaluation after training (`finalEvalEpisodes` episodes at the run's eval epsilon), or null. */
-  readonly finalEval: {
-    episodes: number;
-    meanReturn: number;
-    stdReturn: number;
-    wins: number | null;
-    epsilon: number;
-    seed: number;
-  } | null;
+  /** The greedy evaluation after training (`finalEvalEpisodes` episodes), or null. */
+  readonly finalEval: ResultEval | null;
+  /** When `finalEval` played the best periodic model: the trained agent's evaluation on the same episodes. */
+  readonly trainedEval?: ResultEval;
   /** True when this session resumed the run: its wall time covers only the resumed part. */
   readonly resumed: boolean;
   /** Seconds of this session, start to end (the final evaluation included). */
@@ -53,6 +48,94 @@ export interface TrainResultLine {
   readonly machine: MachineInfo;
   /** The agent config, every field resolved. */
   readonly config: Record<string, unknown>;
+  /** The learning curve, from the run's `metrics.jsonl` (absent in lines written before it existed). */
+  readonly curve?: ReturnCurve;
+}
+
+/**
+ * A learning curve small enough for a result line: the env-step budget cut into equal bins, and
+ * per bin the mean training return (exploration on) of the episodes that ended in it.
+ */
+export interface ReturnCurve {
+  /** Env steps per bin; bin `i` covers steps `(i * binSteps, (i + 1) * binSteps]`. */
+  readonly binSteps: number;
+  /** Mean return per bin; null for a bin in which no episode ended. */
+  readonly meanReturn: readonly (number | null)[];
+  /** Episodes that ended per bin. */
+  readonly episodes: readonly number[];
+}
+
+/** Bins of a {@link ReturnCurve} unless asked otherwise: fine enough to see the dips, small in a line. */
+export const CURVE_BINS = 50;
+
+/**
+ * The {@link ReturnCurve} of `(step, return)` pairs (one per finished episode, `step` the env
+ * step it ended at) over `totalSteps` steps. Episodes logged again (a resumed run replays the steps after its last
+ * checkpoint, so its records go back in step) replace the earlier records from that step on.
+ */
+export function returnCurve(
+  points: readonly (readonly [number, number])[],
+  totalSteps: number,
+  bins = CURVE_BINS,
+): ReturnCurve {
+  if (!(Number.isInteger(totalSteps) && totalSteps > 0) || !(Number.isInteger(bins) && bins > 0)) {
+    throw new RangeError(`returnCurve: totalSteps and bins must be positive integers (got ${totalSteps}, ${bins})`);
+  }
+  const byStep = new Map<number, number[]>();
+  let lastStep = -Infinity;
+  for (const [step, value] of points) {
+    // A step at or below one already seen starts a replayed stretch: drop what it replaces.
+    if (step < lastStep) for (const s of [...byStep.keys()]) if (s >= step) byStep.delete(s);
+    lastStep = step;
+    const list = byStep.get(step);
+    if (list) list.push(value);
+    else byStep.set(step, [value]);
+  }
+  const binSteps = Math.ceil(totalSteps / bins);
+  const sums = new Array<number>(bins).fill(0);
+  const counts = new Array<number>(bins).fill(0);
+  for (const [step, values] of byStep) {
+    const b = Math.min(bins - 1, Math.max(0, Math.ceil(step / binSteps) - 1));
+    for (const v of values) {
+      sums[b] = (sums[b] as number) + v;
+      counts[b] = (counts[b] as number) + 1;
+    }
+  }
+  return {
+    binSteps,
+    meanReturn: sums.map((s, i) =>
+      (counts[i] as number) > 0 ? (roundValue(s / (counts[i] as number)) as number) : null,
+    ),
+    episodes: counts,
+  };
+}
+
+/** An evaluation as a result line holds it. */
+export interface ResultEval {
+  readonly episodes: number;
+  readonly meanReturn: number;
+  readonly stdReturn: number;
+  readonly wins: number | null;
+  readonly epsilon: number;
+  readonly seed: number;
+  /** The model played (absent in older lines: the trained agent). */
+  readonly model?: 'final' | 'best';
+  /** For the best model: the env step of the evaluation that chose it. */
+  readonly bestStep?: number;
+}
+
+function resultEval(fe: FinalEval): ResultEval {
+  const r = (x: number): number => roundValue(x) as number;
+  return {
+    episodes: fe.episodes,
+    meanReturn: r(fe.meanReturn),
+    stdReturn: r(fe.stdReturn),
+    wins: fe.wins,
+    epsilon: fe.epsilon,
+    seed: fe.seed,
+    model: fe.model,
+    ...(fe.bestStep !== undefined ? { bestStep: fe.bestStep } : {}),
+  };
 }
 
 /** What the run itself does not know: its wall time, command line and provenance. */
@@ -65,6 +148,8 @@ export interface TrainLineContext {
   readonly version: string;
   readonly machine: MachineInfo;
   readonly date: Date;
+  /** The run's learning curve, when its metrics could be read. */
+  readonly curve?: ReturnCurve;
 }
 
 /** The result line of a finished training run. */
@@ -86,16 +171,8 @@ export function trainResultLine(result: TrainRunResult, ctx: TrainLineContext): 
     steps: result.steps,
     episodes: result.episodes,
     meanReturn100: r(result.meanReturn100),
-    finalEval: fe
-      ? {
-          episodes: fe.episodes,
-          meanReturn: r(fe.meanReturn),
-          stdReturn: r(fe.stdReturn),
-          wins: fe.wins,
-          epsilon: fe.epsilon,
-          seed: fe.seed,
-        }
-      : null,
+    finalEval: fe ? resultEval(fe) : null,
+    ...(result.trainedEval ? { trainedEval: resultEval(result.trainedEval) } : {}),
     resumed: ctx.resumed,
     wallSeconds: Math.round(ctx.wallSeconds * 1000) / 1000,
     stepsPerSecond: Math.round(result.steps / Math.max(ctx.wallSeconds, 1e-9)),
@@ -107,5 +184,6 @@ export function trainResultLine(result: TrainRunResult, ctx: TrainLineContext): 
     date: ctx.date.toISOString(),
     machine: ctx.machine,
     config: run.config,
+    ...(ctx.curve ? { curve: ctx.curve } : {}),
   };
 }

@@ -123,6 +123,18 @@ export interface TrainRunOptions {
   readonly evalEvery?: number;
   /** Episodes per evaluation. Default 100. */
   readonly evalEpisodes?: number;
+  /**
+   * Periodic evaluations play seeds `evalSeed + i`. Default {@link EVAL_SEED}, the final
+   * evaluation's: give another base to keep the choice of the best model off the episodes that
+   * then measure it (`finalModel: 'best'`).
+   */
+  readonly evalSeed?: number;
+  /**
+   * Which model the final evaluation plays: `'final'` (the trained agent, default) or `'best'` (the
+   * best periodic evaluation's model in `best/`, as `tfgym eval` loads by default; the trained
+   * agent when no evaluation ran). SB3's EvalCallback keeps such a best model.
+   */
+  readonly finalModel?: 'final' | 'best';
   /** Episodes of the greedy evaluation after training (0 = none). Default: `evalEpisodes` (100). */
   readonly finalEvalEpisodes?: number;
   /** Checkpoint every this many env steps (0 = only at the end and when interrupted). Default 0. */
@@ -176,6 +188,10 @@ export interface FinalEval extends EvalResult {
   readonly epsilon: number;
   /** Episode i reset with seed `seed + i` ({@link EVAL_SEED}, as `tfgym eval` by default). */
   readonly seed: number;
+  /** The model played: the trained agent, or the best periodic evaluation's (`finalModel: 'best'`). */
+  readonly model: 'final' | 'best';
+  /** For `model: 'best'`: the env step of the evaluation that chose it. */
+  readonly bestStep?: number;
 }
 
 /** What {@link train} returns. */
@@ -186,6 +202,11 @@ export interface TrainRunResult extends TrainResult {
   readonly run: RunConfig;
   /** The greedy evaluation after training; null when interrupted or `finalEvalEpisodes` is 0. */
   readonly finalEval: FinalEval | null;
+  /**
+   * When `finalEval` played the best model: the same evaluation of the trained agent, so one run
+   * reports both (null otherwise).
+   */
+  readonly trainedEval: FinalEval | null;
 }
 
 /** Options of {@link evaluate}. */
@@ -333,6 +354,8 @@ export async function train(options: TrainRunOptions): Promise<TrainRunResult> {
       budget: { totalSteps: options.totalSteps, episodes: options.episodes },
       evalEvery: options.evalEvery ?? 0,
       evalEpisodes: options.evalEpisodes ?? DEFAULT_EVAL_EPISODES,
+      ...(options.evalSeed !== undefined ? { evalSeed: options.evalSeed } : {}),
+      ...(options.finalModel !== undefined ? { finalModel: options.finalModel } : {}),
       checkpointEvery: options.checkpointEvery ?? 0,
       saveReplay: options.saveReplay ?? false,
       numEnvs,
@@ -426,6 +449,7 @@ export async function train(options: TrainRunOptions): Promise<TrainRunResult> {
       : undefined;
   let result: TrainResult;
   let finalEval: FinalEval | null = null;
+  let trainedEval: FinalEval | null = null;
   try {
     try {
       result = await runTrainer({
@@ -439,7 +463,7 @@ export async function train(options: TrainRunOptions): Promise<TrainRunResult> {
         evalEvery: run.evalEvery,
         evalEpisodes: run.evalEpisodes,
         evalEpsilon: spec.evalEpsilon(run.config),
-        evalSeed: EVAL_SEED,
+        evalSeed: run.evalSeed ?? EVAL_SEED,
         checkpointEvery: run.checkpointEvery,
         store: new FileCheckpointStore(runDir),
         saveReplay: run.saveReplay,
@@ -466,8 +490,26 @@ export async function train(options: TrainRunOptions): Promise<TrainRunResult> {
       // Greedy: the agent's own choices, the number a user wants (the random agent plays at random anyway).
       const stats = result.observationStats;
       const policy = obsNorm !== null && stats !== null ? normalizingPolicy(agent, stats, obsNorm.float32) : agent;
+      const epsilon = spec.policy === 'none' ? 1 : 0;
       const res = playEpisodes(policy, envs.eval.env, { episodes, epsilon: 0, seed: EVAL_SEED, countWins });
-      finalEval = { ...res, epsilon: spec.policy === 'none' ? 1 : 0, seed: EVAL_SEED };
+      finalEval = { ...res, epsilon, seed: EVAL_SEED, model: 'final' };
+      if (run.finalModel === 'best' && hasBestModel(runDir)) {
+        const best = await loadRunPolicy(runDir, 'best');
+        try {
+          const bestRes = playEpisodes(best.policy, best.env.env, { episodes, epsilon: 0, seed: EVAL_SEED, countWins });
+          const at = readBestInfo(runDir)['step'];
+          trainedEval = finalEval;
+          finalEval = {
+            ...bestRes,
+            epsilon,
+            seed: EVAL_SEED,
+            model: 'best',
+            ...(typeof at === 'number' ? { bestStep: at } : {}),
+          };
+        } finally {
+          best.dispose();
+        }
+      }
     }
   } finally {
     sub.unsubscribe();
@@ -476,7 +518,7 @@ export async function train(options: TrainRunOptions): Promise<TrainRunResult> {
     agent.dispose();
     closeEnvs();
   }
-  return { ...result, runDir, run, finalEval };
+  return { ...result, runDir, run, finalEval, trainedEval };
 }
 
 /**

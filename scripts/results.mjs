@@ -9,7 +9,7 @@
 // NAME -->` ... (NAME: a table of rl.json) are rewritten, so the prose around them stays as
 // written. With --check nothing is written: the exit code is 1 when RESULTS.md differs from
 // what would be written (or a region is missing), 0 otherwise.
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -562,7 +562,7 @@ function rowMatches(r, l) {
     (l.numEnvs ?? 1) === (r.numEnvs ?? 1) &&
     sameData(l.envOptions ?? {}, r.envOptions ?? {}) &&
     Object.entries(r.config ?? {}).every(([k, v]) => sameData(l.config?.[k], v)) &&
-    l.finalEval !== null
+    evalOf(l, r) !== null
   );
 }
 
@@ -581,12 +581,183 @@ function rowCommand(r, name) {
   return (
     `tfgym train ${r.agent} --env ${r.env}${opts.join('')}${r.preset ? ` --preset ${r.preset}` : ''}` +
     `${flagsOf(r.config).join('')}${(r.numEnvs ?? 1) > 1 ? ` --num-envs ${r.numEnvs}` : ''}${budget}${episodes}` +
-    ` --seed S --results results/train/${name}.jsonl`
+    `${r.flags ? ` ${r.flags}` : ''} --seed S --results results/train/${name}.jsonl`
   );
 }
 
+/**
+ * The evaluation of a line that a row shows: its final evaluation when it played the model the row
+ * asks for (`finalModel`, default the trained agent), else the trained agent's evaluation that a
+ * best-model run also records (`trainedEval`), else null.
+ */
+function evalOf(l, r) {
+  const want = r.finalModel ?? 'final';
+  if (l.finalEval && (l.finalEval.model ?? 'final') === want) return l.finalEval;
+  if (want === 'final' && l.trainedEval) return l.trainedEval;
+  return null;
+}
+
+/** The lines of one row of a train table that count: the latest per seed, with a final evaluation. */
+function rowLines(r, allLines) {
+  return perSeed(allLines.filter((l) => rowMatches(r, l)));
+}
+
+/**
+ * The peer's own script timed on this machine (results/peers/*.jsonl, `bench/cleanrl-dqn.ts`) for
+ * a row that names one (`"peer"` in rl.json): its wall time and how many times tfgym's mean it is.
+ */
+function peerCell(r, kept, peerLines) {
+  if (!r.peer) return '-';
+  const mine = peerLines.filter((p) => p.peer === r.peer && p.env === r.env && p.totalSteps === r.totalSteps);
+  if (mine.length === 0) return `${r.peer}: not yet timed`;
+  const { mean } = meanStd(mine.map((p) => p.wallSeconds));
+  const ours = meanStd(kept.map((l) => l.wallSeconds)).mean;
+  const seeds = mine.map((p) => p.seed).join(', ');
+  return `${r.peer}: ${duration(mean)} (seed${mine.length === 1 ? '' : 's'} ${seeds}; ${(mean / ours).toFixed(2)}x tfgym's)`;
+}
+
+/** Every peer line (`bench/cleanrl-dqn.ts`) of the .jsonl files in `dir` (results/peers/); none when it is missing. */
+export function readPeerLines(dir) {
+  if (!existsSync(dir)) return [];
+  const lines = readLines(
+    dir,
+    ['kind', 'peer', 'env', 'seed', 'totalSteps', 'wallSeconds', 'command', 'date'],
+    'peers/',
+  );
+  for (const line of lines) {
+    if (line.kind !== 'peer') throw new ResultsError(`${line.at}: kind "${line.kind}", expected "peer"`);
+  }
+  return lines;
+}
+
+/** Where the learning-curve picture of a train-table row goes (relative to the repository root). */
+export function curvePath(table, r) {
+  const who = [
+    r.env,
+    r.agent,
+    ...Object.entries(r.envOptions ?? {}).map(([k, v]) => `${k}=${v}`),
+    r.preset ?? 'defaults',
+    ...flagsOf(r.config).map((f) => f.trim().replace(/^--/, '')),
+    r.totalSteps !== undefined && r.totalSteps !== null ? `${r.totalSteps}` : `${r.episodes}episodes`,
+    (r.numEnvs ?? 1) > 1 ? `${r.numEnvs}envs` : '',
+    r.finalModel === 'best' ? 'best' : '',
+  ]
+    .filter(Boolean)
+    .join('-');
+  return `docs/curves/${table}/${who.replace(/[^\w.-]+/g, '_')}.svg`;
+}
+
+const esc = (t) => String(t).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/** A round tick spacing giving about `ticks` ticks over `range`. */
+function tickStep(range, ticks) {
+  const raw = range / ticks;
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const n = raw / mag;
+  return (n < 1.5 ? 1 : n < 3.5 ? 2 : n < 7.5 ? 5 : 10) * mag;
+}
+
+/**
+ * The SVG of a row's learning curves: per seed, the mean training return of each bin of env
+ * steps (a line's `curve` field), a thick line for their mean over seeds, and the reference
+ * return as a dashed line.
+ */
+export function curveSvg(title, lines, reference) {
+  const W = 720;
+  const H = 400;
+  const m = { l: 60, r: 20, t: 40, b: 50 };
+  const pw = W - m.l - m.r;
+  const ph = H - m.t - m.b;
+  const series = lines.map((l) =>
+    l.curve.meanReturn.map((y, i) => (y === null ? null : [(i + 1) * l.curve.binSteps, y])).filter(Boolean),
+  );
+  const xMax = Math.max(...lines.map((l) => l.curve.binSteps * l.curve.meanReturn.length));
+  const ys = [...series.flat().map((p) => p[1]), ...(reference ? [reference.return] : [])];
+  let yMin = Math.min(...ys);
+  let yMax = Math.max(...ys);
+  if (yMax - yMin < 1e-9) [yMin, yMax] = [yMin - 1, yMax + 1];
+  const pad = (yMax - yMin) * 0.05;
+  yMin -= pad;
+  yMax += pad;
+  const X = (x) => (m.l + (x / xMax) * pw).toFixed(1);
+  const Y = (y) => (m.t + ph - ((y - yMin) / (yMax - yMin)) * ph).toFixed(1);
+  const poly = (pts, attrs) =>
+    `<polyline fill="none" ${attrs} points="${pts.map(([x, y]) => `${X(x)},${Y(y)}`).join(' ')}"/>`;
+  const out = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
+    `<rect width="${W}" height="${H}" fill="white"/>`,
+    `<text x="${W / 2}" y="18" text-anchor="middle" font-size="15">${esc(title)}</text>`,
+  ];
+  const dy = tickStep(yMax - yMin, 6);
+  for (let y = Math.ceil(yMin / dy) * dy; y <= yMax; y += dy) {
+    out.push(`<line x1="${m.l}" x2="${m.l + pw}" y1="${Y(y)}" y2="${Y(y)}" stroke="#e5e5e5"/>`);
+    out.push(`<text x="${m.l - 6}" y="${(+Y(y) + 4).toFixed(1)}" text-anchor="end">${+y.toFixed(6)}</text>`);
+  }
+  const dx = tickStep(xMax, 6);
+  for (let x = 0; x <= xMax; x += dx) {
+    out.push(`<line x1="${X(x)}" x2="${X(x)}" y1="${m.t + ph}" y2="${m.t + ph + 4}" stroke="#333"/>`);
+    out.push(
+      `<text x="${X(x)}" y="${m.t + ph + 18}" text-anchor="middle">${x >= 1000 ? `${+(x / 1000).toFixed(3)}k` : x}</text>`,
+    );
+  }
+  out.push(`<rect x="${m.l}" y="${m.t}" width="${pw}" height="${ph}" fill="none" stroke="#333"/>`);
+  out.push(`<text x="${m.l + pw / 2}" y="${H - 10}" text-anchor="middle">env steps</text>`);
+  out.push(
+    `<text transform="translate(16 ${m.t + ph / 2}) rotate(-90)" text-anchor="middle">training return (mean per ${thousands(lines[0].curve.binSteps)} steps)</text>`,
+  );
+  const colours = ['#9ecae1', '#a1d99b', '#fdae6b', '#bcbddc', '#fc9272'];
+  series.forEach((pts, i) => out.push(poly(pts, `stroke="${colours[i % colours.length]}" stroke-width="1.5"`)));
+  // The mean over seeds, at the bins where every seed has a value.
+  const bins = lines[0].curve.meanReturn.length;
+  const same = lines.every((l) => l.curve.meanReturn.length === bins && l.curve.binSteps === lines[0].curve.binSteps);
+  if (same && lines.length > 1) {
+    const mean = [];
+    for (let i = 0; i < bins; i++) {
+      const v = lines.map((l) => l.curve.meanReturn[i]);
+      if (v.every((y) => y !== null))
+        mean.push([(i + 1) * lines[0].curve.binSteps, v.reduce((a, b) => a + b, 0) / v.length]);
+    }
+    out.push(poly(mean, 'stroke="#08519c" stroke-width="2.5"'));
+  }
+  if (reference) {
+    out.push(
+      `<line x1="${m.l}" x2="${m.l + pw}" y1="${Y(reference.return)}" y2="${Y(reference.return)}" stroke="#d62728" stroke-dasharray="6 4"/>`,
+    );
+    out.push(
+      // Below the line when it is in the upper half (where the curves usually end), above it otherwise.
+      `<text x="${m.l + pw - 4}" y="${(+Y(reference.return) + (reference.return > (yMin + yMax) / 2 ? 14 : -4)).toFixed(1)}" text-anchor="end" fill="#d62728">${esc(reference.source)}: ${ret(reference.return)}</text>`,
+    );
+  }
+  const legend = lines.map((l, i) => `<tspan fill="${colours[i % colours.length]}">seed ${l.seed}</tspan>`).join(' ');
+  out.push(
+    `<text x="${m.l}" y="${m.t - 6}">${legend}${same && lines.length > 1 ? ' <tspan fill="#08519c">mean over seeds</tspan>' : ''}</text>`,
+  );
+  out.push('</svg>');
+  return `${out.join('\n')}\n`;
+}
+
+/** Every learning-curve picture of the train tables: path -> SVG text (rows whose lines all carry curves). */
+export function curveFiles(rl, allLines) {
+  const files = new Map();
+  for (const [name, spec] of Object.entries(rl.tables ?? {})) {
+    for (const r of spec.rows) {
+      const { kept } = rowLines(r, allLines);
+      // A best-model row shows the same runs as the trained agent's row: one picture for both.
+      if (r.finalModel === 'best' || kept.length === 0 || !kept.every((l) => l.curve)) continue;
+      const opts = Object.entries(r.envOptions ?? {}).map(([k, v]) => ` ${k}=${v}`);
+      const who = `${r.agent}${r.preset ? ` --preset ${r.preset}` : ''}${flagsOf(r.config).join('')}${(r.numEnvs ?? 1) > 1 ? ` --num-envs ${r.numEnvs}` : ''}`;
+      const budget =
+        r.totalSteps !== undefined && r.totalSteps !== null
+          ? `${thousands(r.totalSteps)} steps`
+          : `${thousands(r.episodes)} episodes`;
+      files.set(curvePath(name, r), curveSvg(`${r.env}${opts.join(',')}: ${who}, ${budget}`, kept, r.reference));
+    }
+  }
+  return files;
+}
+
 /** The generated text of one reinforcement-learning table (results/rl.json `tables.NAME`). */
-export function renderTrainRegion(name, rl, allLines) {
+export function renderTrainRegion(name, rl, allLines, peerLines = []) {
   const spec = rl.tables?.[name];
   if (!spec)
     throw new ResultsError(`RESULTS.md has a region for train table "${name}", which results/rl.json does not list`);
@@ -602,24 +773,28 @@ export function renderTrainRegion(name, rl, allLines) {
       'evaluation',
       'training return (last 100 episodes), mean',
       'wall time per run',
+      'peer on this machine',
       'env steps/s',
       'backend',
       'commit',
       'command',
     ]),
-    row(['---', '---', '---:', '---:', '---:', '---', '---', '---:', '---:', '---:', '---', '---', '---']),
+    row(['---', '---', '---:', '---:', '---:', '---', '---', '---:', '---:', '---', '---:', '---', '---', '---']),
   ];
+  const pictures = [];
   for (const r of spec.rows) {
-    const matching = allLines.filter((l) => rowMatches(r, l));
-    const { kept, dropped } = perSeed(matching);
+    const { kept, dropped } = rowLines(r, allLines);
     notes.dropped += dropped;
+    if (r.finalModel !== 'best' && kept.length > 0 && kept.every((l) => l.curve))
+      pictures.push(`![${r.env}, ${r.preset ?? r.agent}](${curvePath(name, r)})`);
     const ref = r.reference
       ? `${ret(r.reference.return)}${r.reference.std !== undefined ? ` ± ${ret(r.reference.std)}` : ''} (${cell(r.reference.source)})`
       : '-';
     const who =
       `${r.agent}${r.preset ? `, \`${r.preset}\`` : ''}${flagsOf(r.config)
         .map((f) => `, \`${f.trim()}\``)
-        .join('')}` + `${(r.numEnvs ?? 1) > 1 ? `, ${r.numEnvs} envs` : ''}`;
+        .join('')}` +
+      `${(r.numEnvs ?? 1) > 1 ? `, ${r.numEnvs} envs` : ''}${r.finalModel === 'best' ? ', best evaluated model' : ''}`;
     const env = `${r.env}${Object.entries(r.envOptions ?? {})
       .map(([k, v]) => `, ${k}=${v}`)
       .join('')}`;
@@ -642,23 +817,35 @@ export function renderTrainRegion(name, rl, allLines) {
           '-',
           '-',
           '-',
+          '-',
           `to run: ${code(rowCommand(r, name))}`,
         ]),
       );
       continue;
     }
-    const evals = [...new Set(kept.map((l) => `${l.finalEval.episodes} episodes, epsilon ${l.finalEval.epsilon}`))];
+    const evals = [
+      ...new Set(
+        kept.map(
+          (l) =>
+            `${evalOf(l, r).episodes} episodes, epsilon ${evalOf(l, r).epsilon}${evalOf(l, r).model === 'best' ? ', the model of the best periodic evaluation' : ''}`,
+        ),
+      ),
+    ];
+    const chosen = kept.filter((l) => evalOf(l, r).bestStep !== undefined);
+    if (chosen.length > 0)
+      evals.push(`chosen at step ${chosen.map((l) => thousands(evalOf(l, r).bestStep)).join(', ')}`);
     out.push(
       row([
         env,
         who,
         budget,
         ref,
-        returnCell(kept.map((l) => l.finalEval.meanReturn)),
-        seedsCell(kept, (l) => ret(l.finalEval.meanReturn)),
+        returnCell(kept.map((l) => evalOf(l, r).meanReturn)),
+        seedsCell(kept, (l) => ret(evalOf(l, r).meanReturn)),
         evals.join('; '),
         ret(meanStd(kept.map((l) => l.meanReturn100 ?? NaN)).mean),
         wallCell(kept),
+        peerCell(r, kept, peerLines),
         thousands(Math.round(meanStd(kept.map((l) => l.stepsPerSecond)).mean)),
         [...new Set(kept.map((l) => l.backend))].join(', '),
         commitsCell(kept),
@@ -674,13 +861,16 @@ export function renderTrainRegion(name, rl, allLines) {
     foot.push(
       `${notes.dropped} older line${notes.dropped === 1 ? '' : 's'} for an already listed seed ignored (the latest counts).`,
     );
-  return `${out.join('\n')}\n\n${foot.join(' ')}`;
+  const curves = pictures.length
+    ? `\n\nLearning curves (training return per bin of env steps, each seed and their mean; from the lines' \`curve\`):\n\n${pictures.join('\n')}`
+    : '';
+  return `${out.join('\n')}\n\n${foot.join(' ')}${curves}`;
 }
 
 const TRAIN_REGION = /<!-- BEGIN train-results ([\w.-]+)[^>]*-->\n[\s\S]*?<!-- END train-results \1 -->/g;
 
 /** RESULTS.md with every region regenerated; throws when a region is missing or unknown. */
-export function renderDocument(doc, book, lines, rl = { tables: {} }, trainLines = []) {
+export function renderDocument(doc, book, lines, rl = { tables: {} }, trainLines = [], peerLines = []) {
   const seen = new Set();
   const seenTrain = new Set();
   const text = doc
@@ -692,7 +882,7 @@ export function renderDocument(doc, book, lines, rl = { tables: {} }, trainLines
     .replace(TRAIN_REGION, (whole, name) => {
       seenTrain.add(name);
       const begin = whole.slice(0, whole.indexOf('\n'));
-      return `${begin}\n${renderTrainRegion(name, rl, trainLines)}\n<!-- END train-results ${name} -->`;
+      return `${begin}\n${renderTrainRegion(name, rl, trainLines, peerLines)}\n<!-- END train-results ${name} -->`;
     });
   const missingTrain = Object.keys(rl.tables ?? {}).filter((n) => !seenTrain.has(n));
   if (missingTrain.length > 0)
@@ -726,9 +916,19 @@ export function main(argv, root) {
     const rl = existsSync(rlPath) ? JSON.parse(readFileSync(rlPath, 'utf8')) : { tables: {} };
     const trainLines = readTrainLines(join(root, 'results', 'train'));
     const doc = readFileSync(docPath, 'utf8');
-    const next = renderDocument(doc, book, lines, rl, trainLines);
+    const peerLines = readPeerLines(join(root, 'results', 'peers'));
+    const next = renderDocument(doc, book, lines, rl, trainLines, peerLines);
     const where = relative(process.cwd(), docPath) || docPath;
+    const pictures = [...curveFiles(rl, trainLines)].map(([path, svg]) => {
+      const full = join(root, path);
+      return { path, full, svg, same: existsSync(full) && readFileSync(full, 'utf8') === svg };
+    });
     if (check) {
+      const stale = pictures.filter((p) => !p.same);
+      if (stale.length > 0) {
+        process.stderr.write(`${stale.map((p) => p.path).join(', ')}: not what \`npm run results\` writes; run it.\n`);
+        return 1;
+      }
       if (next === doc) {
         process.stdout.write(`${where} is up to date (${lines.length + trainLines.length} result lines)\n`);
         return 0;
@@ -743,6 +943,10 @@ export function main(argv, root) {
       return 1;
     }
     if (next !== doc) writeFileSync(docPath, next);
+    for (const p of pictures.filter((q) => !q.same)) {
+      mkdirSync(dirname(p.full), { recursive: true });
+      writeFileSync(p.full, p.svg);
+    }
     process.stdout.write(
       `${where}: tables ${next === doc ? 'already up to date' : 'written'} from ${lines.length + trainLines.length} result lines\n`,
     );

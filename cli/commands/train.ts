@@ -10,7 +10,7 @@ import { Option, type Command } from 'commander';
 import { Subject } from 'rxjs';
 import { fieldHelp, kebabCase } from '../../agents/config.js';
 import { AGENTS, type AgentEntry } from '../../agents/registry.js';
-import { trainResultLine } from '../../agents/results.js';
+import { returnCurve, trainResultLine } from '../../agents/results.js';
 import { DEFAULT_EVAL_EPISODES, EVAL_SEED, train, type TrainRunResult } from '../../agents/run.js';
 import type { TrainEvent } from '../../agents/trainer.js';
 import { parseOptions } from '../../src/core/registry.js';
@@ -19,7 +19,8 @@ import { BACKEND_CHOICES, type ConcreteBackend } from '../../src/backends/provid
 import { appendLineDurable } from '../../src/io/files.js';
 import { gitInfo, packageVersion } from '../../src/io/package.js';
 import { machineInfo } from '../../src/io/result-lines.js';
-import { readRunConfig } from '../../src/io/run-dir.js';
+import { readRunConfig, readScalarSeries } from '../../src/io/run-dir.js';
+import { TAGS } from '../../src/metrics/sink.js';
 import { UsageError } from '../errors.js';
 import { backendRequest, collectKeyValue, intArg, addBackendOption, typedArgs } from '../options.js';
 import { attachProgress } from '../progress.js';
@@ -41,6 +42,8 @@ export interface TrainFlags {
   resume?: boolean;
   evalEvery: number;
   evalEpisodes: number;
+  evalSeed?: number;
+  finalModel?: 'final' | 'best';
   finalEvalEpisodes?: number;
   checkpointEvery: number;
   saveReplay?: boolean;
@@ -163,6 +166,8 @@ export async function trainCommand(
       resume: flags.resume,
       evalEvery: flags.evalEvery,
       evalEpisodes: flags.evalEpisodes,
+      evalSeed: flags.evalSeed,
+      finalModel: flags.finalModel,
       finalEvalEpisodes: flags.finalEvalEpisodes,
       checkpointEvery: flags.checkpointEvery,
       saveReplay: flags.saveReplay,
@@ -224,7 +229,7 @@ export async function trainCommand(
     const fe = result.finalEval;
     if (fe)
       out.write(
-        `greedy evaluation of the trained agent (${fe.episodes} episodes, seeds ${fe.seed}..${fe.seed + fe.episodes - 1}): ${evalLine(fe)}\n`,
+        `greedy evaluation of ${fe.model === 'best' ? `the best model (evaluation at step ${fe.bestStep ?? '?'})` : 'the trained agent'} (${fe.episodes} episodes, seeds ${fe.seed}..${fe.seed + fe.episodes - 1}): ${evalLine(fe)}\n`,
       );
     if (result.checkpointPath) out.write(`checkpoint: ${result.checkpointPath}\n`);
   }
@@ -232,8 +237,13 @@ export async function trainCommand(
     if (result.reason === 'interrupted') {
       process.stderr.write(`no result line: the run was interrupted (resume it with --resume to finish it)\n`);
     } else {
+      const wallSeconds = (performance.now() - started) / 1000;
+      // The curve's x axis is the step budget (or the steps run, for an episode budget).
+      const returns = readScalarSeries(result.runDir, TAGS.episodicReturn);
+      const span = result.run.budget.totalSteps ?? result.steps;
       const line = trainResultLine(result, {
-        wallSeconds: (performance.now() - started) / 1000,
+        wallSeconds,
+        curve: returns.length > 0 && span > 0 ? returnCurve(returns, span) : undefined,
         argv,
         resumed: flags.resume === true,
         git: gitInfo(),
@@ -297,6 +307,17 @@ export function register(program: Command): void {
         0,
       )
       .option('--eval-episodes <n>', 'episodes per evaluation', intArg(1), DEFAULT_EVAL_EPISODES)
+      .option(
+        '--eval-seed <n>',
+        `evaluations play seeds N+i (default ${EVAL_SEED}, the final evaluation's; another base keeps the choice of the best model off the episodes that measure it)`,
+        intArg(0),
+      )
+      .addOption(
+        new Option(
+          '--final-model <which>',
+          'model of the final evaluation: final (the trained agent) or best (the best evaluation\'s, kept with --eval-every) (default final)',
+        ).choices(['final', 'best']),
+      )
       .option(
         '--final-eval-episodes <n>',
         `episodes of the greedy evaluation after training, seeds ${EVAL_SEED}+i (default: --eval-episodes; 0 = none)`,

@@ -65,6 +65,10 @@ export interface RunConfig {
   readonly budget: { totalSteps?: number; episodes?: number };
   readonly evalEvery: number;
   readonly evalEpisodes: number;
+  /** Periodic evaluations play seeds `evalSeed + i` (absent: the final evaluation's, 1,000,000). */
+  readonly evalSeed?: number;
+  /** Which model the final evaluation plays: the trained one, or the best periodic one (absent: `final`). */
+  readonly finalModel?: 'final' | 'best';
   readonly checkpointEvery: number;
   readonly saveReplay: boolean;
   /** Envs stepped in lockstep (1: a single env). */
@@ -182,6 +186,8 @@ export function readRunConfig(runDir: string): RunConfig {
     },
     evalEvery: num('evalEvery', 0),
     evalEpisodes: num('evalEpisodes', 100),
+    ...(typeof j['evalSeed'] === 'number' ? { evalSeed: j['evalSeed'] } : {}),
+    ...(j['finalModel'] === 'best' || j['finalModel'] === 'final' ? { finalModel: j['finalModel'] } : {}),
     checkpointEvery: num('checkpointEvery', 0),
     saveReplay: j['saveReplay'] === true,
     numEnvs: Number.isInteger(j['numEnvs']) && (j['numEnvs'] as number) >= 1 ? (j['numEnvs'] as number) : 1,
@@ -189,6 +195,29 @@ export function readRunConfig(runDir: string): RunConfig {
     config: j['config'],
     createdAt: typeof j['createdAt'] === 'string' ? j['createdAt'] : '',
   };
+}
+
+/**
+ * The `(step, value)` records of one scalar tag in a run's `metrics.jsonl`, in file order; empty
+ * when the file is missing. Lines that are not records of `tag` (or a torn last line after a
+ * crash) are skipped.
+ */
+export function readScalarSeries(runDir: string, tag: string): [number, number][] {
+  const p = join(runDir, METRICS_JSONL_FILE);
+  if (!pathExists(p)) return [];
+  const out: [number, number][] = [];
+  for (const line of readText(p).split('\n')) {
+    if (!line.includes(tag)) continue;
+    let r: unknown;
+    try {
+      r = JSON.parse(line);
+    } catch {
+      continue;
+    }
+    if (isRecord(r) && r['tag'] === tag && typeof r['step'] === 'number' && typeof r['value'] === 'number')
+      out.push([r['step'], r['value']]);
+  }
+  return out;
 }
 
 /** Writes `config.json` (atomically, creating the directory). */

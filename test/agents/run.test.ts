@@ -144,6 +144,40 @@ describe('train() and evaluate() as library functions', () => {
     expect(best).toMatchObject({ episodes: 3, epsilon: 0.05, seed: EVAL_SEED, source: join(runDir, 'best') });
   });
 
+  it("finalModel 'best' plays the best periodic evaluation's model; evalSeed moves the periodic evaluations' seeds", async () => {
+    const runDir = join(dir, 'dqn-best');
+    const sink = new MemorySink();
+    const r = await train({
+      agent: 'dqn',
+      env: 'bsuite/Catch-v0',
+      config: TINY_DQN,
+      seed: 4,
+      totalSteps: 90,
+      evalEvery: 30,
+      evalEpisodes: 5,
+      evalSeed: 2_000_000,
+      finalModel: 'best',
+      finalEvalEpisodes: 7,
+      runDir,
+      sink,
+    });
+    expect(readRunConfig(runDir)).toMatchObject({ evalSeed: 2_000_000, finalModel: 'best' });
+    const fe = r.finalEval;
+    const bestInfo = JSON.parse(readFileSync(join(runDir, 'best', 'eval.json'), 'utf8')) as { step: number };
+    expect(fe).toMatchObject({ episodes: 7, epsilon: 0, seed: EVAL_SEED, model: 'best', bestStep: bestInfo.step });
+    // The same episodes as `tfgym eval` of the best model, greedy.
+    const again = await evaluate({ runDir, model: 'best', epsilon: 0, episodes: 7 });
+    expect(again.returns).toEqual(fe?.returns);
+    // The trained agent is measured on the same episodes too.
+    const trained = await evaluate({ runDir, model: 'latest', epsilon: 0, episodes: 7 });
+    expect(r.trainedEval).toMatchObject({ model: 'final', seed: EVAL_SEED, returns: trained.returns });
+    // The periodic evaluations played seeds 2,000,000 + i (at the run's eval epsilon): the best
+    // model played there again gives the best recorded return.
+    const there = await evaluate({ runDir, model: 'best', episodes: 5, seed: 2_000_000 });
+    const evals = sink.values(TAGS.evalReturn);
+    expect(Math.max(...evals)).toBeCloseTo(there.meanReturn, 6);
+  });
+
   it('resumes with the saved settings, refusing ones it would ignore', async () => {
     const runDir = join(dir, 'tq');
     const first = await train({

@@ -472,5 +472,10 @@ describe('tfgym train --results', () => {
     expect(line['stepsPerSecond']).toBeGreaterThan(0);
     expect(typeof line['commit']).toBe('string');
     expect(line['machine']).toHaveProperty('cpus');
+    // The learning curve comes from the run's metrics: every training episode lands in one bin.
+    const curve = line['curve'] as { binSteps: number; meanReturn: (number | null)[]; episodes: number[] };
+    expect(curve.binSteps).toBe(6);
+    expect(curve.episodes.reduce((a, b) => a + b, 0)).toBe(line['episodes']);
+    curve.meanReturn.forEach((m, i) => expect(m === null).toBe(curve.episodes[i] === 0));
   });
 });

@@ -411,6 +411,11 @@ describe('scripts/results.mjs: reinforcement-learning tables from `tfgym train -
         // Another step budget and another preset: not this row.
         trainLine(4, 100, { totalSteps: 10000 }),
         trainLine(5, 100, { preset: 'cleanrl' }),
+        // The best periodic model's evaluation: a row of its own (finalModel 'best'); without the
+        // trained agent's evaluation (trainedEval), not one of this row.
+        trainLine(6, 100, {
+          finalEval: { episodes: 100, meanReturn: 100, stdReturn: 0, wins: null, epsilon: 0, seed: 1, model: 'best' },
+        }),
       ],
       'Prose.\n\n<!-- BEGIN train-results cc -->\nstale\n<!-- END train-results cc -->\n',
     );
@@ -421,10 +426,10 @@ describe('scripts/results.mjs: reinforcement-learning tables from `tfgym train -
     expect(doc).not.toContain('stale');
     const cart = doc.split('\n').find((l) => l.startsWith('| CartPole-v1'));
     expect(cart).toContain('| 500.00 ± 0.00 (Zoo) | 490.00 ± 10.00 (3 seeds) | 1: 480.00; 2: 500.00; 3: 490.00 |');
-    expect(cart).toContain('| 100 episodes, epsilon 0 | 450.00 | 1m30s | 555 | native |');
+    expect(cart).toContain('| 100 episodes, epsilon 0 | 450.00 | 1m30s | - | 555 | native |');
     expect(cart).toContain('--seed S');
     const acro = doc.split('\n').find((l) => l.startsWith('| Acrobot-v1'));
-    expect(acro).toContain('| - | not yet run | - | - | - | - | - | - | - | to run:');
+    expect(acro).toContain('| - | not yet run | - | - | - | - | - | - | - | - | to run:');
     expect(acro).toContain('to run: `tfgym train dqn --env Acrobot-v1 --preset cleanrl --total-steps 500000 --seed S');
     expect(generator('--root', root, '--check').code).toBe(0);
   });
@@ -474,6 +479,68 @@ describe('scripts/results.mjs: reinforcement-learning tables from `tfgym train -
     expect(katch).toContain(
       'to run: `tfgym train drqn --env Catch-v0 --env-option hideBallAfter=3 --preset catch-hidden --episodes 500 --seed S --results results/train/cc.jsonl`',
     );
+  });
+
+  it("shows a peer's timing and draws the learning curves of rows whose lines carry them", () => {
+    const curve = (base: number) => ({ binSteps: 25000, meanReturn: [base, null], episodes: [3, 0] });
+    const root = setupRl(
+      'rl-peer',
+      [trainLine(1, 480, { curve: curve(20) }), trainLine(2, 500, { curve: curve(40) })],
+      '<!-- BEGIN train-results cc -->\n<!-- END train-results cc -->\n',
+    );
+    const withPeer = { tables: { cc: { rows: [{ ...rl.tables.cc.rows[0], peer: 'cleanrl/dqn.py' }] } } };
+    writeFileSync(join(root, 'results', 'rl.json'), JSON.stringify(withPeer));
+    mkdirSync(join(root, 'results', 'peers'));
+    const peer = { kind: 'peer', peer: 'cleanrl/dqn.py', env: 'CartPole-v1', seed: 1, totalSteps: 50000 };
+    writeFileSync(
+      join(root, 'results', 'peers', 'p.jsonl'),
+      `${JSON.stringify({ ...peer, wallSeconds: 270, command: 'python cleanrl/dqn.py', date: '2025-01-01T00:00:00Z' })}\n`,
+    );
+    const r = generator('--root', root);
+    expect(r.err).toBe('');
+    const doc = readFileSync(join(root, 'RESULTS.md'), 'utf8');
+    // 270 s against tfgym's 90 s.
+    expect(doc).toContain("| cleanrl/dqn.py: 4m30s (seed 1; 3.00x tfgym's) |");
+    const svgPath = 'docs/curves/cc/CartPole-v1-dqn-cartpole-50000.svg';
+    expect(doc).toContain(`](${svgPath})`);
+    const svg = readFileSync(join(root, svgPath), 'utf8');
+    expect(svg).toContain('seed 1');
+    expect(svg).toContain('mean over seeds');
+    // Two seeds' lines, their mean (a single point: bin 2 is empty) and the reference at 500.
+    expect(svg.match(/<polyline/g)).toHaveLength(3);
+    expect(svg).toContain('Zoo: 500.00');
+    expect(generator('--root', root, '--check').code).toBe(0);
+    writeFileSync(join(root, svgPath), 'edited');
+    const stale = generator('--root', root, '--check');
+    expect(stale.code).toBe(1);
+    expect(stale.err).toContain(svgPath);
+  });
+
+  it("a best-model run counts in the best-model row, and in the trained agent's row through its trainedEval", () => {
+    const ev = (meanReturn: number, model: string) => ({
+      episodes: 100,
+      meanReturn,
+      stdReturn: 0,
+      wins: null,
+      epsilon: 0,
+      seed: 1000000,
+      model,
+    });
+    const root = setupRl(
+      'rl-best',
+      [trainLine(1, 0, { finalEval: { ...ev(500, 'best'), bestStep: 45000 }, trainedEval: ev(153.5, 'final') })],
+      '<!-- BEGIN train-results cc -->\n<!-- END train-results cc -->\n',
+    );
+    const base = rl.tables.cc.rows[0];
+    const rows = [base, { ...base, finalModel: 'best' }];
+    writeFileSync(join(root, 'results', 'rl.json'), JSON.stringify({ tables: { cc: { rows } } }));
+    expect(generator('--root', root).err).toBe('');
+    const lines = readFileSync(join(root, 'RESULTS.md'), 'utf8').split('\n');
+    const trained = lines.find((l) => l.startsWith('| CartPole-v1 | dqn, `cartpole` |'));
+    const best = lines.find((l) => l.startsWith('| CartPole-v1 | dqn, `cartpole`, best evaluated model |'));
+    expect(trained).toContain('| 1: 153.50 |');
+    expect(best).toContain('| 1: 500.00 |');
+    expect(best).toContain('the model of the best periodic evaluation; chosen at step 45,000');
   });
 
   it('refuses a table without its region and a line that is not a train line', () => {
