@@ -49,6 +49,17 @@ export interface Agent {
   actBatch(obs: AnyTypedArray, n: number, epsilon: number, out: Int32Array, options?: ActOptions): void;
   /** Action values for one observation (for greedy play and the viewer's Q bars). */
   qValues(obs: AnyTypedArray): Float32Array;
+  /**
+   * Starts a new episode of greedy play (see `QPolicy.reset`): a recurrent agent zeroes the state
+   * its `qValues` carries. Optional: agents without such state have none.
+   */
+  reset?(): void;
+  /**
+   * Q-values that env 0's next training step would see for `obs`, changing no state (the training
+   * viewer's bars). Optional: without it `qValues` serves, which is the same for agents without
+   * state between steps.
+   */
+  peekQValues?(obs: AnyTypedArray): Float32Array;
   /** Learns from (or stores) one transition of env `env` (default 0). */
   observe(
     obs: AnyTypedArray,

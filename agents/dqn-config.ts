@@ -4,12 +4,13 @@
  * `dqn.py`, RL Zoo's CartPole), and their validation. The agent itself is `dqn.ts`.
  */
 import { INITS, TORSOS, type InitKind, type TorsoKind } from '../models/q-networks.js';
+import { PREPROCESS, type Preprocess } from './envs.js';
 import { defaultsOf, resolveConfig, type ConfigDescriptor, type Preset } from './config.js';
 import type { EpsilonConfig } from './schedules.js';
 
 /** Every DQN hyperparameter. Defaults and sources: {@link DQN_CONFIG}. */
 export interface DqnConfig extends EpsilonConfig {
-  preprocess: 'none' | 'book';
+  preprocess: Preprocess;
   frameSize: number;
   frameStack: number;
   network: TorsoKind;
@@ -64,11 +65,11 @@ export interface DqnConfig extends EpsilonConfig {
 export const DQN_CONFIG: ConfigDescriptor<DqnConfig> = {
   preprocess: {
     type: 'enum',
-    choices: ['none', 'book'],
+    choices: PREPROCESS,
     default: 'none',
     doc:
-      "observation pipeline: none, or the book's (gray 80x80 area resize, 4 frames stacked; /255 at the network " +
-      'input; see frame-size, frame-stack)',
+      "observation pipeline: none; book, the book's (gray 80x80 area resize, 4 frames stacked; /255 at the network " +
+      'input; see frame-size, frame-stack); stack, frame-stack observations stacked along their last axis as they are',
     source: 'Gulli & Pal ch. 8',
   },
   frameSize: {
@@ -82,7 +83,7 @@ export const DQN_CONFIG: ConfigDescriptor<DqnConfig> = {
     type: 'int',
     default: 4,
     min: 1,
-    doc: "frames stacked by the book's preprocessing (channels-last, newest last)",
+    doc: "frames stacked by the book's and the stack preprocessing (channels-last, newest last)",
     source: 'Gulli & Pal ch. 8',
   },
   network: { type: 'enum', choices: TORSOS, default: 'mlp', doc: 'Q-network torso (models/q-networks.ts)' },

@@ -811,8 +811,14 @@ export function clipByGlobalNorm(grads: tf.NamedTensorMap, maxNorm: number): tf.
   return out;
 }
 
+/** What {@link makeOptimizer} reads of a config (DQN's and DRQN's share these fields). */
+export type OptimizerConfig = Pick<
+  DqnConfig,
+  'optimizer' | 'learningRate' | 'optimizerEpsilon' | 'rmspropDecay' | 'rmspropMomentum' | 'rmspropCentered'
+>;
+
 /** The configured optimizer. The caller (the agent) disposes it. */
-export function makeOptimizer(c: DqnConfig): tf.Optimizer {
+export function makeOptimizer(c: OptimizerConfig): tf.Optimizer {
   switch (c.optimizer) {
     case 'adam':
       return tf.train.adam(c.learningRate, 0.9, 0.999, c.optimizerEpsilon);

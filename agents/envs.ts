@@ -12,13 +12,21 @@ import '../envs/index.js';
 import type { Env } from '../src/core/env.js';
 import { make } from '../src/core/registry.js';
 import type { StackAxis } from '../src/replay/index.js';
-import { inputDivisor } from '../src/core/spaces.js';
+import { inputDivisor, type AnyTypedArray } from '../src/core/spaces.js';
 import { FrameStack } from '../src/core/wrappers/stateful-observation.js';
 import { bookPreprocessing } from '../envs/catch/book.js';
 import type { TypedEnv } from './trainer.js';
 
-/** Observation pipelines. */
-export type Preprocess = 'none' | 'book';
+/**
+ * Observation pipelines: `'none'`; `'book'` (see the module comment); `'stack'`, the last
+ * `stackFrames` observations stacked along the last axis as they are ({@link FrameStack}, the first
+ * repeated at reset), e.g. a frame-stacked DQN on a memory task (`CartPole-v1` with
+ * `maskVelocity`: `[4]` becomes `[4 k]`; MinAtar's `[10, 10, C]` becomes `[10, 10, C k]`).
+ */
+export type Preprocess = 'none' | 'book' | 'stack';
+
+/** The pipelines, for config enums. */
+export const PREPROCESS: readonly Preprocess[] = ['none', 'book', 'stack'];
 
 /** An env ready for an agent, with what the replay memory needs to know. */
 export interface AgentEnv {
@@ -35,8 +43,8 @@ export interface AgentEnv {
 }
 
 /**
- * Makes `id` with `options` and applies `preprocess` (`frameSize` and `stackFrames` only matter for
- * `'book'`); throws RangeError for unsuitable envs.
+ * Makes `id` with `options` and applies `preprocess` (`frameSize` only matters for `'book'`,
+ * `stackFrames` for `'book'` and `'stack'`); throws RangeError for unsuitable envs.
  */
 export function makeAgentEnv(
   id: string,
@@ -49,6 +57,14 @@ export function makeAgentEnv(
   // Throws a RangeError for observations that are not uint8 images.
   if (preprocess === 'book')
     env = bookPreprocessing(env as Env<unknown, number>, { frameSize, stack: stackFrames }) as Env<unknown, unknown>;
+  else if (preprocess === 'stack') {
+    try {
+      env = new FrameStack(env as Env<AnyTypedArray, unknown>, stackFrames, 'reset') as Env<unknown, unknown>;
+    } catch (e) {
+      env.close();
+      throw new RangeError(`${id}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
   const as = env.actionSpace as { n?: number };
   if (typeof as.n !== 'number')
     throw new RangeError(`${id}: agents need a Discrete action space; it has ${env.actionSpace.toString()}`);
@@ -94,7 +110,7 @@ export function makeRunEnv(
     made.env.close();
     // Each stacked position would get its own statistics, so a frame would not equal itself one step later.
     throw new RangeError(
-      `${id}: normalizeObservation needs unstacked observations; it cannot be combined with the book preprocessing`,
+      `${id}: normalizeObservation needs unstacked observations; it cannot be combined with frame stacking (preprocess ${String(config['preprocess'])})`,
     );
   }
   return { ...made, obsDtype: 'float32', obsDivisor: 1 };

@@ -13,6 +13,11 @@ export interface QPolicy {
   qValues(obs: AnyTypedArray): ArrayLike<number>;
   /** True for a policy that always acts uniformly at random (the random agent): evaluation uses epsilon 1. */
   readonly alwaysRandom?: boolean;
+  /**
+   * Called before every episode, for policies with state between steps: a recurrent policy
+   * zeroes its recurrent state (its `qValues` carries it from step to step).
+   */
+  reset?(): void;
 }
 
 /** Options of {@link evaluate}. */
@@ -53,6 +58,7 @@ export function evaluate(policy: QPolicy, env: Env<unknown, number>, o: EvalOpti
   const epsilon = policy.alwaysRandom ? 1 : o.epsilon;
   for (let i = 0; i < o.episodes; i++) {
     let [obs] = env.reset({ seed: o.seed + i });
+    policy.reset?.();
     let ret = 0;
     for (let t = 0; t < maxSteps; t++) {
       const a = epsilonGreedy(() => policy.qValues(obs as AnyTypedArray), policy.numActions, epsilon, rng);

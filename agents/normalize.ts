@@ -193,6 +193,7 @@ export function normalizingPolicy(policy: QPolicy, stats: RunningMeanStdState, f
   return {
     numActions: policy.numActions,
     alwaysRandom: policy.alwaysRandom,
+    reset: () => policy.reset?.(),
     qValues(obs: AnyTypedArray): ArrayLike<number> {
       if (obs.length !== norm.size) {
         throw new RangeError(

@@ -14,6 +14,8 @@ import type { Agent } from './agent.js';
 import { checkMemory, ConfigError, type ConfigDescriptor, type FieldSpec, type Preset } from './config.js';
 import { DqnAgent, dqnMemoryNeeds, type DqnEnvInfo } from './dqn.js';
 import { DQN_CONFIG, DQN_PRESETS, resolveDqnConfig, type DqnConfig } from './dqn-config.js';
+import { DrqnAgent, drqnMemoryNeeds, type DrqnEnvInfo } from './drqn.js';
+import { DRQN_CONFIG, DRQN_PRESETS, resolveDrqnConfig, type DrqnConfig } from './drqn-config.js';
 import type { AgentEnv } from './envs.js';
 import type { Budget } from './schedules.js';
 import { RandomAgent, RANDOM_CONFIG, type RandomConfig } from './random.js';
@@ -132,6 +134,27 @@ export const AGENTS: readonly AgentEntry[] = [
       const available = totalmem();
       for (const n of dqnMemoryNeeds(c, info)) checkMemory(n.key, n.value, n.bytes, n.what, available, n.elements);
       return new DqnAgent(c, info, rng, budget, numEnvs);
+    },
+    evalEpsilon: (c) => c.evalEpsilon,
+    policy: { network: 'online' },
+  }),
+  defineAgent<DrqnConfig>({
+    name: 'drqn',
+    description:
+      'Deep Recurrent Q-Network (Hausknecht & Stone 2015) replaying sequences from stored state with burn-in (R2D2, Kapturowski et al. 2019)',
+    descriptor: DRQN_CONFIG,
+    presets: DRQN_PRESETS,
+    resolve: resolveDrqnConfig,
+    create: (c, e, rng, budget, numEnvs = 1) => {
+      const info: DrqnEnvInfo = {
+        obsShape: e.obsShape,
+        obsDtype: e.obsDtype,
+        numActions: e.numActions,
+        obsDivisor: e.obsDivisor,
+      };
+      const available = totalmem();
+      for (const n of drqnMemoryNeeds(c, info)) checkMemory(n.key, n.value, n.bytes, n.what, available, n.elements);
+      return new DrqnAgent(c, info, rng, budget, numEnvs);
     },
     evalEpsilon: (c) => c.evalEpsilon,
     policy: { network: 'online' },

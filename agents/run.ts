@@ -56,6 +56,8 @@ import { ConfigError } from './config.js';
 import { makeRunEnv, observationNormalization, type AgentEnv } from './envs.js';
 import { evaluate as playEpisodes, type EvalResult, type QPolicy } from './evaluate.js';
 import { normalizingPolicy } from './normalize.js';
+import { RecurrentQPolicy } from './drqn.js';
+import { recurrentStateSpec } from '../models/recurrent-q.js';
 import { agentNames, agentSpec, type AgentEntry } from './registry.js';
 import {
   train as runTrainer,
@@ -78,13 +80,13 @@ export type ModelChoice = 'auto' | 'best' | 'latest';
 
 /** Options of {@link train}. */
 export interface TrainRunOptions {
-  /** Agent name from the registry: `'dqn'`, `'tabular-q'` or `'random'` (see `agentNames()`). */
+  /** Agent name from the registry: `'dqn'`, `'drqn'`, `'tabular-q'` or `'random'` (see `agentNames()`). */
   readonly agent: string;
   /** Env id, e.g. `'Catch-v0'` or `'bsuite/Catch-v0'`. Required for a new run; a resumed run keeps its own. */
   readonly env?: string;
   /** Env options (checked against the env's registered options), e.g. `{ size: 40 }`. New runs only. */
   readonly envOptions?: Readonly<Record<string, EnvOptionValue>>;
-  /** Preset the agent config starts from (dqn: `'book'`, `'catch'`, `'nature'`, `'minatar'`). New runs only. */
+  /** Preset the agent config starts from (dqn: `'book'`, `'catch'`, `'nature'`, `'minatar'`, ...). New runs only. */
   readonly preset?: string;
   /**
    * Agent config overrides over the defaults and the preset, e.g. `{ learningRate: 1e-3 }`; validated. New runs only.
@@ -564,9 +566,12 @@ function createAgent(spec: AgentEntry, run: RunConfig, env: AgentEnv, rng: Rng):
 
 /**
  * A Q-network as a policy: observations are scaled like in training (`obsDivisor`, see
- * `makeAgentEnv`) and reshaped to the model's input.
+ * `makeAgentEnv`) and reshaped to the model's input. A recurrent Q-network (DRQN's, with state
+ * inputs) becomes a {@link RecurrentQPolicy}: one step per call from its carried state, zeroed by
+ * `reset()` at every episode start.
  */
 export function modelPolicy(model: tf.LayersModel, numActions: number, obsDivisor: number): QPolicy {
+  if (recurrentStateSpec(model) !== null) return new RecurrentQPolicy(model, numActions, obsDivisor);
   const inShape = (model.inputs[0]?.shape ?? []).slice(1).map((d) => d ?? 1);
   return {
     numActions,

@@ -1,5 +1,5 @@
 /**
- * `tfgym/agents`: the agents (DQN family, tabular Q-learning, random), their configs and
+ * `tfgym/agents`: the agents (DQN family, DRQN, tabular Q-learning, random), their configs and
  * presets, and runs as library functions with the semantics of the CLI: {@link train} (`tfgym
  * train`: writes a run directory with config, metrics, checkpoints and the best model) and
  * {@link evaluate} (`tfgym eval`), plus {@link loadRunPolicy} to play a trained run yourself.
@@ -44,6 +44,20 @@ export {
 export type { ActOptions, Agent, UpdateInfo } from '../agents/agent.js';
 export { DqnAgent, type DqnEnvInfo, type DqnState } from '../agents/dqn.js';
 export { DQN_CONFIG, DQN_PRESETS, defaultDqnConfig, resolveDqnConfig, type DqnConfig } from '../agents/dqn-config.js';
+export { DrqnAgent, RecurrentQPolicy, drqnMemoryNeeds, type DrqnEnvInfo } from '../agents/drqn.js';
+export {
+  DRQN_CONFIG,
+  DRQN_PRESETS,
+  defaultDrqnConfig,
+  resolveDrqnConfig,
+  type DrqnConfig,
+} from '../agents/drqn-config.js';
+export {
+  sequenceTargets,
+  valueRescale,
+  valueRescaleInverse,
+  type SequenceTargetInputs,
+} from '../agents/sequence-targets.js';
 export {
   TABULAR_Q_CONFIG,
   TabularQAgent,
@@ -63,7 +77,7 @@ export {
   type FieldType,
   type Preset,
 } from '../agents/config.js';
-export { makeAgentEnv, makeRunEnv, type AgentEnv, type Preprocess } from '../agents/envs.js';
+export { PREPROCESS, makeAgentEnv, makeRunEnv, type AgentEnv, type Preprocess } from '../agents/envs.js';
 export {
   evaluate as evaluatePolicy,
   meanStd,

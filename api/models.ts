@@ -24,6 +24,15 @@ export {
   type TorsoKind,
 } from '../models/q-networks.js';
 export {
+  RECURRENT_CELLS,
+  buildRecurrentQNetwork,
+  recurrentQForward,
+  recurrentStateSpec,
+  type RecurrentCellKind,
+  type RecurrentQNetworkOptions,
+  type RecurrentStateSpec,
+} from '../models/recurrent-q.js';
+export {
   MNIST_MLP_BOOK,
   MNIST_MLP_VARIANTS,
   compileClassifier,

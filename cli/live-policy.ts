@@ -6,7 +6,7 @@
 import { epsilonGreedy } from '../agents/exploration.js';
 import type { QPolicy } from '../agents/evaluate.js';
 import type { AnyTypedArray } from '../src/core/spaces.js';
-import type { LivePolicy } from '../src/viewer/loop.js';
+import type { LivePolicy, PolicyOutput } from '../src/viewer/loop.js';
 import type { ViewerServer } from '../src/viewer/server.js';
 import type { Rng } from '../src/rng/rng.js';
 
@@ -15,11 +15,13 @@ import type { Rng } from '../src/rng/rng.js';
  */
 export function livePolicy(policy: QPolicy, server: ViewerServer, rng: Rng): LivePolicy {
   const random = policy.alwaysRandom === true;
-  return (obs) => {
+  const choose = (obs: unknown): PolicyOutput => {
     const q = policy.qValues(obs as AnyTypedArray);
     const eps = random ? 1 : (server.epsilon ?? 0);
     // Q is computed every step anyway (the page shows it), so the thunk just returns it.
     const action = epsilonGreedy(() => q, policy.numActions, eps, rng);
     return { action, qvalues: q };
   };
+  // Recurrent policies start every episode from a zero state.
+  return Object.assign(choose, { reset: () => policy.reset?.() });
 }

@@ -89,7 +89,8 @@ export function streamTraining(server: ViewerServer, envId: string, events: Subj
           e.reward,
           episodeReturn,
           {},
-          a === null ? undefined : () => a.qValues(obs),
+          // A recurrent agent's bars come from its acting state (peekQValues), which they leave alone.
+          a === null ? undefined : () => (a.peekQValues ? a.peekQValues(obs) : a.qValues(obs)),
           argmax,
         );
         break;

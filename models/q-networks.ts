@@ -115,7 +115,7 @@ export const NATURE_CONV: readonly ConvSpec[] = [
 export const MINATAR_CONV: readonly ConvSpec[] = [{ filters: 16, kernel: 3, stride: 1, padding: 'valid' }];
 
 /** The kernel initialiser of `kind`, seeded from `init`'s Rng (one seed per call, in layer order). */
-function initializer(kind: InitKind, init: SeededInit): Initializer {
+export function initializer(kind: InitKind, init: SeededInit): Initializer {
   switch (kind) {
     case 'glorot':
       return init.glorotUniform();
@@ -133,14 +133,20 @@ function initializer(kind: InitKind, init: SeededInit): Initializer {
  * The bias initialiser of `kind` for a layer with `fanIn` inputs per unit: zeros, except for
  * `torch` (uniform in +-1/sqrt(fanIn), its seed drawn right after the layer's kernel seed).
  */
-function biasInitializer(kind: InitKind, init: SeededInit, fanIn: number): Initializer {
+export function biasInitializer(kind: InitKind, init: SeededInit, fanIn: number): Initializer {
   if (kind !== 'torch') return init.zeros();
   const bound = 1 / Math.sqrt(fanIn);
   return init.randomUniform(-bound, bound);
 }
 
 /** Output side of a conv with this padding, or throws when the input is too small. */
-function convOut(side: number, kernel: number, c: ConvSpec, name: string, size: readonly [number, number]): number {
+export function convOut(
+  side: number,
+  kernel: number,
+  c: ConvSpec,
+  name: string,
+  size: readonly [number, number],
+): number {
   const out = c.padding === 'same' ? Math.ceil(side / c.stride) : Math.floor((side - kernel) / c.stride) + 1;
   if (out < 1)
     throw new ModelArgumentError(
@@ -150,8 +156,47 @@ function convOut(side: number, kernel: number, c: ConvSpec, name: string, size: 
 }
 
 /** [height, width] of `c`'s kernel on an input `h` high (kernelHeight 0 = all of it). */
-function kernelSizeOf(c: ConvSpec, h: number): [number, number] {
+export function kernelSizeOf(c: ConvSpec, h: number): [number, number] {
   return [c.kernelHeight === undefined ? c.kernel : c.kernelHeight === 0 ? h : c.kernelHeight, c.kernel];
+}
+
+/**
+ * The conv stack of `torso` (none for `mlp`; `conv` for `cnn`, which needs at least one), with
+ * every spec checked and its output sizes on `inputShape` (`[height, width, channels]`)
+ * computed, so an input too small for a layer is refused here with the layer named.
+ */
+export function convStackOf(
+  torso: TorsoKind,
+  conv: readonly ConvSpec[] | undefined,
+  inputShape: readonly number[],
+): readonly ConvSpec[] {
+  let stack: readonly ConvSpec[] = [];
+  if (torso === 'book') stack = BOOK_CONV;
+  else if (torso === 'nature') stack = NATURE_CONV;
+  else if (torso === 'minatar') stack = MINATAR_CONV;
+  else if (torso === 'cnn') {
+    stack = conv ?? [];
+    if (stack.length === 0)
+      throw new ModelArgumentError(invalidValueMessage('conv', 'at least one ConvSpec for the cnn torso', []));
+  }
+  if (stack.length > 0) {
+    if (inputShape.length !== 3) {
+      throw new ModelArgumentError(
+        invalidValueMessage('inputShape', `a shape [height, width, channels] for the ${torso} torso`, inputShape),
+      );
+    }
+    let [h, w] = inputShape as [number, number, number];
+    stack.forEach((c, i) => {
+      checkPositiveInt('filters', c.filters);
+      checkPositiveInt('kernelSize', c.kernel);
+      if (c.kernelHeight !== undefined && c.kernelHeight !== 0) checkPositiveInt('kernelHeight', c.kernelHeight);
+      checkPositiveInt('strides', c.stride);
+      const size = kernelSizeOf(c, h);
+      h = convOut(h, size[0], c, `inputShape[0] at conv${i + 1}`, size);
+      w = convOut(w, size[1], c, `inputShape[1] at conv${i + 1}`, size);
+    });
+  }
+  return stack;
 }
 
 /**
@@ -196,32 +241,7 @@ export function buildQNetwork(opts: QNetworkOptions): tf.LayersModel {
   const hidden = [...(opts.hiddenSizes ?? defaultHidden)];
   hidden.forEach((u) => checkPositiveInt('units', u));
 
-  let conv: readonly ConvSpec[] = [];
-  if (torso === 'book') conv = BOOK_CONV;
-  else if (torso === 'nature') conv = NATURE_CONV;
-  else if (torso === 'minatar') conv = MINATAR_CONV;
-  else if (torso === 'cnn') {
-    conv = opts.conv ?? [];
-    if (conv.length === 0)
-      throw new ModelArgumentError(invalidValueMessage('conv', 'at least one ConvSpec for the cnn torso', []));
-  }
-  if (conv.length > 0) {
-    if (inputShape.length !== 3) {
-      throw new ModelArgumentError(
-        invalidValueMessage('inputShape', `a shape [height, width, channels] for the ${torso} torso`, inputShape),
-      );
-    }
-    let [h, w] = inputShape as [number, number, number];
-    conv.forEach((c, i) => {
-      checkPositiveInt('filters', c.filters);
-      checkPositiveInt('kernelSize', c.kernel);
-      if (c.kernelHeight !== undefined && c.kernelHeight !== 0) checkPositiveInt('kernelHeight', c.kernelHeight);
-      checkPositiveInt('strides', c.stride);
-      const size = kernelSizeOf(c, h);
-      h = convOut(h, size[0], c, `inputShape[0] at conv${i + 1}`, size);
-      w = convOut(w, size[1], c, `inputShape[1] at conv${i + 1}`, size);
-    });
-  }
+  const conv = convStackOf(torso, opts.conv, inputShape);
 
   const pool = checkPositiveInt('inputPool', opts.inputPool ?? 1);
   if (pool > 1 && (inputShape.length !== 3 || (inputShape[0] as number) < pool || (inputShape[1] as number) < pool)) {
@@ -280,27 +300,19 @@ export function buildQNetwork(opts: QNetworkOptions): tf.LayersModel {
   const swap = (t: tf.SymbolicTensor, name: string): tf.SymbolicTensor =>
     numAtoms > 1 ? apply(tf.layers.permute({ name, dims: [2, 1] }), t) : t;
   let q: tf.SymbolicTensor;
-  const fixed: Array<{ layer: tf.layers.Layer; kernel: () => tf.Tensor }> = [];
+  let fixed: DuelingMaps | null = null;
   if (opts.dueling) {
     const v = atoms(apply(dense('value', numAtoms, 'linear', x), x), 'value_atoms', 1);
     const a = atoms(apply(dense('advantage', numActions * numAtoms, 'linear', x), x), 'advantage_atoms', numActions);
-    // A - mean(A) = A (I - J/n): a fixed linear map (per atom, on the action axis moved last).
-    const centre = tf.layers.dense({ name: 'advantage_centred', units: numActions, useBias: false, trainable: false });
-    // V broadcast to every action: V * ones(1, n).
-    const spread = tf.layers.dense({ name: 'value_spread', units: numActions, useBias: false, trainable: false });
-    const ac = apply(centre, swap(a, 'advantage_by_atom'));
-    const vs = apply(spread, swap(v, 'value_by_atom'));
+    fixed = duelingMaps(numActions);
+    const ac = apply(fixed.centre, swap(a, 'advantage_by_atom'));
+    const vs = apply(fixed.spread, swap(v, 'value_by_atom'));
     if (numAtoms > 1) {
       const sum = apply(tf.layers.add({ name: 'q_by_atom' }), [vs, ac]);
       q = apply(tf.layers.permute({ name: 'q', dims: [2, 1] }), sum);
     } else {
       q = apply(tf.layers.add({ name: 'q' }), [vs, ac]);
     }
-    fixed.push({
-      layer: centre,
-      kernel: () => tf.sub(tf.eye(numActions), tf.fill([numActions, numActions], 1 / numActions)),
-    });
-    fixed.push({ layer: spread, kernel: () => tf.ones([1, numActions]) });
   } else if (numAtoms > 1) {
     q = atoms(apply(dense('q_logits', numActions * numAtoms, 'linear', x), x), 'q', numActions);
   } else {
@@ -313,12 +325,42 @@ export function buildQNetwork(opts: QNetworkOptions): tf.LayersModel {
       opts.name ??
       `q_${torso}${opts.dueling ? '_dueling' : ''}${numAtoms > 1 ? `_c51x${numAtoms}` : ''}${noisy ? '_noisy' : ''}`,
   });
-  for (const f of fixed) {
-    const k = tf.tidy(f.kernel);
-    f.layer.setWeights([k]);
-    k.dispose();
-  }
+  fixed?.setKernels();
   return model;
+}
+
+/** The dueling head's two fixed linear maps (see {@link duelingMaps}). */
+export interface DuelingMaps {
+  /** `A -> A - mean(A)`, on the last axis (named `advantage_centred`). */
+  readonly centre: tf.layers.Layer;
+  /** `V -> V * ones(1, n)`, on the last axis (named `value_spread`). */
+  readonly spread: tf.layers.Layer;
+  /** Sets both fixed kernels; call once the model holding the layers is built. */
+  setKernels(): void;
+}
+
+/**
+ * The dueling combination `Q = V + A - mean(A)` (Wang et al. 2016) as two dense layers with fixed,
+ * non-trainable kernels on the last axis, since tfjs has no Lambda layer: `A (I - J/n)` centres the
+ * advantages and `V ones(1, n)` spreads the value; an `add` layer sums them. They act on the last
+ * axis of any rank, so a recurrent head (`[batch, time, n]`) uses them as they are.
+ */
+export function duelingMaps(numActions: number): DuelingMaps {
+  const centre = tf.layers.dense({ name: 'advantage_centred', units: numActions, useBias: false, trainable: false });
+  const spread = tf.layers.dense({ name: 'value_spread', units: numActions, useBias: false, trainable: false });
+  return {
+    centre,
+    spread,
+    setKernels: () => {
+      const [c, v] = tf.tidy(() => [
+        tf.sub(tf.eye(numActions), tf.fill([numActions, numActions], 1 / numActions)),
+        tf.ones([1, numActions]),
+      ]);
+      centre.setWeights([c as tf.Tensor]);
+      spread.setWeights([v as tf.Tensor]);
+      tf.dispose([c as tf.Tensor, v as tf.Tensor]);
+    },
+  };
 }
 
 /** MLP Q-network (`torso: 'mlp'`). */

@@ -16,6 +16,12 @@ export type CellKind = 'simpleRnn' | 'lstm' | 'gru';
 export interface RecurrentArgs {
   units: number;
   returnSequences?: boolean;
+  /** Also output the final states (`[output, h]`, LSTM `[output, h, c]`). Default false. */
+  returnState?: boolean;
+  /** The gates' activation (Keras 2, tfjs' default: `hardSigmoid`; Keras 3 and PyTorch: `sigmoid`). */
+  recurrentActivation?: 'sigmoid' | 'hardSigmoid';
+  /** LSTM: forget-gate bias initialised to 1 (Jozefowicz et al. 2015; Keras' default, tfjs' is false). */
+  unitForgetBias?: boolean;
   dropout?: number;
   recurrentDropout?: number;
   stateful?: boolean;
@@ -38,6 +44,11 @@ export function recurrent(kind: CellKind, a: RecurrentArgs, init: SeededInit, rn
     recurrentDropout: a.recurrentDropout ?? 0,
     dropoutFunc: seededDropoutFunc(rng),
     ...(a.stateful ? { stateful: true } : {}),
+    ...(a.returnState ? { returnState: true } : {}),
+    ...(a.recurrentActivation !== undefined && kind !== 'simpleRnn'
+      ? { recurrentActivation: a.recurrentActivation }
+      : {}),
+    ...(a.unitForgetBias !== undefined && kind === 'lstm' ? { unitForgetBias: a.unitForgetBias } : {}),
     ...(a.inputShape ? { inputShape: a.inputShape } : {}),
     ...(a.batchInputShape ? { batchInputShape: a.batchInputShape } : {}),
     ...(a.name !== undefined ? { name: a.name } : {}),

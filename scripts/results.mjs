@@ -543,6 +543,48 @@ function returnCell(values) {
   return n < 2 ? `${ret(mean)} ${tail}` : `${ret(mean)} ± ${ret(std)} ${tail}`;
 }
 
+/** JSON equality of plain data (options and config values: numbers, strings, booleans, lists). */
+const sameData = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * Whether a result line belongs to a table row: the same agent, env, preset, budget (`totalSteps`,
+ * or `episodes` for a budget in episodes) and number of envs, exactly the row's env options (none
+ * when the row names none), and the row's `config` values (a subset of the line's resolved config:
+ * the flags that set the row apart, e.g. a frame stack).
+ */
+function rowMatches(r, l) {
+  return (
+    l.agent === r.agent &&
+    l.env === r.env &&
+    (l.preset ?? null) === (r.preset ?? null) &&
+    l.totalSteps === (r.totalSteps ?? null) &&
+    (r.episodes === undefined || l.episodeBudget === r.episodes) &&
+    (l.numEnvs ?? 1) === (r.numEnvs ?? 1) &&
+    sameData(l.envOptions ?? {}, r.envOptions ?? {}) &&
+    Object.entries(r.config ?? {}).every(([k, v]) => sameData(l.config?.[k], v)) &&
+    evalOf(l, r) !== null
+  );
+}
+
+/** `--flag value` for each entry (camelCase keys to kebab-case flags), as the CLI takes them. */
+function flagsOf(config) {
+  return Object.entries(config ?? {}).map(
+    ([k, v]) => ` --${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} ${Array.isArray(v) ? v.join(',') : v}`,
+  );
+}
+
+/** The row's run command with the seed as S (what a row nobody has run yet suggests). */
+function rowCommand(r, name) {
+  const opts = Object.entries(r.envOptions ?? {}).map(([k, v]) => ` --env-option ${k}=${v}`);
+  const budget = r.totalSteps !== undefined && r.totalSteps !== null ? ` --total-steps ${r.totalSteps}` : '';
+  const episodes = r.episodes !== undefined ? ` --episodes ${r.episodes}` : '';
+  return (
+    `tfgym train ${r.agent} --env ${r.env}${opts.join('')}${r.preset ? ` --preset ${r.preset}` : ''}` +
+    `${flagsOf(r.config).join('')}${(r.numEnvs ?? 1) > 1 ? ` --num-envs ${r.numEnvs}` : ''}${budget}${episodes}` +
+    `${r.flags ? ` ${r.flags}` : ''} --seed S --results results/train/${name}.jsonl`
+  );
+}
+
 /**
  * The evaluation of a line that a row shows: its final evaluation when it played the model the row
  * asks for (`finalModel`, default the trained agent), else the trained agent's evaluation that a
@@ -557,16 +599,7 @@ function evalOf(l, r) {
 
 /** The lines of one row of a train table that count: the latest per seed, with a final evaluation. */
 function rowLines(r, allLines) {
-  const matching = allLines.filter(
-    (l) =>
-      l.agent === r.agent &&
-      l.env === r.env &&
-      (l.preset ?? null) === (r.preset ?? null) &&
-      l.totalSteps === r.totalSteps &&
-      (l.numEnvs ?? 1) === (r.numEnvs ?? 1) &&
-      evalOf(l, r) !== null,
-  );
-  return perSeed(matching);
+  return perSeed(allLines.filter((l) => rowMatches(r, l)));
 }
 
 /**
@@ -602,8 +635,10 @@ export function curvePath(table, r) {
   const who = [
     r.env,
     r.agent,
+    ...Object.entries(r.envOptions ?? {}).map(([k, v]) => `${k}=${v}`),
     r.preset ?? 'defaults',
-    `${r.totalSteps}`,
+    ...flagsOf(r.config).map((f) => f.trim().replace(/^--/, '')),
+    r.totalSteps !== undefined && r.totalSteps !== null ? `${r.totalSteps}` : `${r.episodes}episodes`,
     (r.numEnvs ?? 1) > 1 ? `${r.numEnvs}envs` : '',
     r.finalModel === 'best' ? 'best' : '',
   ]
@@ -709,8 +744,13 @@ export function curveFiles(rl, allLines) {
       const { kept } = rowLines(r, allLines);
       // A best-model row shows the same runs as the trained agent's row: one picture for both.
       if (r.finalModel === 'best' || kept.length === 0 || !kept.every((l) => l.curve)) continue;
-      const who = `${r.agent}${r.preset ? ` --preset ${r.preset}` : ''}${(r.numEnvs ?? 1) > 1 ? ` --num-envs ${r.numEnvs}` : ''}`;
-      files.set(curvePath(name, r), curveSvg(`${r.env}: ${who}, ${thousands(r.totalSteps)} steps`, kept, r.reference));
+      const opts = Object.entries(r.envOptions ?? {}).map(([k, v]) => ` ${k}=${v}`);
+      const who = `${r.agent}${r.preset ? ` --preset ${r.preset}` : ''}${flagsOf(r.config).join('')}${(r.numEnvs ?? 1) > 1 ? ` --num-envs ${r.numEnvs}` : ''}`;
+      const budget =
+        r.totalSteps !== undefined && r.totalSteps !== null
+          ? `${thousands(r.totalSteps)} steps`
+          : `${thousands(r.episodes)} episodes`;
+      files.set(curvePath(name, r), curveSvg(`${r.env}${opts.join(',')}: ${who}, ${budget}`, kept, r.reference));
     }
   }
   return files;
@@ -750,13 +790,24 @@ export function renderTrainRegion(name, rl, allLines, peerLines = []) {
     const ref = r.reference
       ? `${ret(r.reference.return)}${r.reference.std !== undefined ? ` ± ${ret(r.reference.std)}` : ''} (${cell(r.reference.source)})`
       : '-';
-    const who = `${r.agent}${r.preset ? `, \`${r.preset}\`` : ''}${(r.numEnvs ?? 1) > 1 ? `, ${r.numEnvs} envs` : ''}${r.finalModel === 'best' ? ', best evaluated model' : ''}`;
+    const who =
+      `${r.agent}${r.preset ? `, \`${r.preset}\`` : ''}${flagsOf(r.config)
+        .map((f) => `, \`${f.trim()}\``)
+        .join('')}` +
+      `${(r.numEnvs ?? 1) > 1 ? `, ${r.numEnvs} envs` : ''}${r.finalModel === 'best' ? ', best evaluated model' : ''}`;
+    const env = `${r.env}${Object.entries(r.envOptions ?? {})
+      .map(([k, v]) => `, ${k}=${v}`)
+      .join('')}`;
+    const budget =
+      r.totalSteps !== undefined && r.totalSteps !== null
+        ? thousands(r.totalSteps)
+        : `${thousands(r.episodes)} episodes`;
     if (kept.length === 0) {
       out.push(
         row([
-          r.env,
+          env,
           who,
-          thousands(r.totalSteps),
+          budget,
           ref,
           'not yet run',
           '-',
@@ -767,7 +818,7 @@ export function renderTrainRegion(name, rl, allLines, peerLines = []) {
           '-',
           '-',
           '-',
-          `to run: ${code(`tfgym train ${r.agent} --env ${r.env}${r.preset ? ` --preset ${r.preset}` : ''}${(r.numEnvs ?? 1) > 1 ? ` --num-envs ${r.numEnvs}` : ''} --total-steps ${r.totalSteps}${r.flags ? ` ${r.flags}` : ''} --seed S --results results/train/${name}.jsonl`)}`,
+          `to run: ${code(rowCommand(r, name))}`,
         ]),
       );
       continue;
@@ -785,9 +836,9 @@ export function renderTrainRegion(name, rl, allLines, peerLines = []) {
       evals.push(`chosen at step ${chosen.map((l) => thousands(evalOf(l, r).bestStep)).join(', ')}`);
     out.push(
       row([
-        r.env,
+        env,
         who,
-        thousands(r.totalSteps),
+        budget,
         ref,
         returnCell(kept.map((l) => evalOf(l, r).meanReturn)),
         seedsCell(kept, (l) => ret(evalOf(l, r).meanReturn)),

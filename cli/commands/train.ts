@@ -1,5 +1,5 @@
 /**
- * `tfgym train <agent> --env ID ...`: trains `dqn`, `tabular-q` or `random` with `train()` from
+ * `tfgym train <agent> --env ID ...`: trains `dqn`, `drqn`, `tabular-q` or `random` with `train()` from
  * `agents/run.ts` (which writes the run directory) and prints what happens. Every hyperparameter
  * is a kebab-case flag generated from the agent's config descriptor, so `--help` and the
  * defaults cannot drift from the code. This module only turns flags into options and results

@@ -2,12 +2,16 @@
  * The env registry: `register(id, factory, spec)` and `make(id, options)`, like Gymnasium's.
  *
  * Ids are `[namespace/]Name-vN`. Options a factory accepts are exactly the keys of its
- * `defaultOptions` (plus `renderMode`), so `make` can reject typos with a clear error instead
- * of silently ignoring them. Concrete envs register themselves when their module is imported;
- * `envs/index.ts` imports all of them.
+ * `defaultOptions` (plus the reserved ones `make` applies itself: `renderMode`, `maxEpisodeSteps`,
+ * and the partial-observability wrappers `maskVelocity` and `frameDrop`), so `make` can reject
+ * typos with a clear error instead of silently ignoring them. Concrete envs register themselves
+ * when their module is imported; `envs/index.ts` imports all of them.
  */
+import type { AnyTypedArray } from './spaces.js';
 import type { Env, RenderMode } from './env.js';
 import { TimeLimit } from './wrappers/common.js';
+import { FrameDrop } from './wrappers/stateful-observation.js';
+import { MaskVelocity } from './wrappers/transform-observation.js';
 
 /** Option values an env may take (JSON-like scalars, so the CLI can pass them as `key=value`). */
 export type EnvOptionValue = number | string | boolean | null;
@@ -58,8 +62,22 @@ export interface EnvSpec {
 
 /** `[namespace/]Name-vN`: namespace and name of letters, digits, `_`, `-`, `.`; version digits. */
 const ID_RE = /^(?:([A-Za-z0-9_.-]+)\/)?([A-Za-z0-9_.-]+?)-v(\d+)$/;
-/** Option keys `make` understands itself, on top of an env's `defaultOptions`. */
-const RESERVED_OPTIONS = ['renderMode', 'maxEpisodeSteps'] as const;
+/**
+ * Option keys `make` understands itself, on top of an env's `defaultOptions`: the render mode, the
+ * time limit, and two wrappers that make any env a memory task (so a task is named by its id and
+ * options alone, in worker threads too): `maskVelocity` (RL Zoo's `MaskVelocityWrapper`, the
+ * classic-control envs) and `frameDrop` (observations zeroed with probability p, Hausknecht &
+ * Stone 2015's flickering).
+ */
+const RESERVED_OPTIONS = ['renderMode', 'maxEpisodeSteps', 'maskVelocity', 'frameDrop'] as const;
+
+/** The type of each reserved option's value, for {@link Registry.parseOptions} (`renderMode` is a string). */
+const RESERVED_TYPES: Readonly<Record<string, EnvOptionValue>> = {
+  renderMode: '',
+  maxEpisodeSteps: 0,
+  maskVelocity: false,
+  frameDrop: 0,
+};
 
 /** Splits an id into its parts; throws on a malformed id. */
 export function parseEnvId(id: string): { namespace: string | null; name: string; version: number } {
@@ -169,16 +187,29 @@ export class Registry {
 
   /**
    * Makes `id` with `options` merged over its defaults. `renderMode` is passed to the factory;
-   * `maxEpisodeSteps` overrides the registered limit (`null` or 0 removes the `TimeLimit`).
-   * Unknown option keys and values of the wrong type throw, naming the accepted keys.
+   * `maxEpisodeSteps` overrides the registered limit (`null` or 0 removes the `TimeLimit`);
+   * `maskVelocity: true` wraps the env in {@link MaskVelocity} (velocity components zeroed, for
+   * the envs it knows), `frameDrop: p` (in [0, 1), 0 = off) in {@link FrameDrop}, inside the
+   * time limit. Unknown option keys and values of the wrong type throw, naming the accepted keys.
    */
   make<Obs = unknown, Act = unknown>(id: string, options: Record<string, unknown> = {}): Env<Obs, Act> {
     const s = this.spec(id);
     const merged: EnvOptions = { ...s.defaultOptions };
     let maxSteps: number | null = s.maxEpisodeSteps;
+    let maskVelocity = false;
+    let frameDrop = 0;
     for (const [k, v] of Object.entries(options)) {
       if (v === undefined) continue;
-      if (k === 'renderMode') {
+      if (k === 'maskVelocity') {
+        if (typeof v !== 'boolean')
+          throw new EnvError(`make('${id}'): maskVelocity must be true or false. Received: ${String(v)}`);
+        maskVelocity = v;
+      } else if (k === 'frameDrop') {
+        if (typeof v !== 'number' || !(v >= 0 && v < 1)) {
+          throw new EnvError(`make('${id}'): frameDrop must be a probability in [0, 1). Received: ${String(v)}`);
+        }
+        frameDrop = v;
+      } else if (k === 'renderMode') {
         if (v !== null && v !== 'rgb_array' && v !== 'ansi') {
           throw new EnvError(`make('${id}'): renderMode must be 'rgb_array', 'ansi' or null. Received: ${String(v)}`);
         }
@@ -216,6 +247,15 @@ export class Registry {
       if (e instanceof RangeError && !(e instanceof EnvError)) throw new EnvError(e.message);
       throw e;
     }
+    try {
+      if (maskVelocity) env = new MaskVelocity(env as Env<AnyTypedArray, unknown>, id) as Env<unknown, unknown>;
+      if (frameDrop > 0) env = new FrameDrop(env as Env<AnyTypedArray, unknown>, frameDrop) as Env<unknown, unknown>;
+    } catch (e) {
+      // An env the wrapper does not fit (no velocities it knows, no Box observations).
+      env.close();
+      if (e instanceof RangeError || e instanceof TypeError) throw new EnvError(`make('${id}'): ${e.message}`);
+      throw e;
+    }
     return (maxSteps === null ? env : new TimeLimit(env, maxSteps)) as Env<Obs, Act>;
   }
 
@@ -229,7 +269,7 @@ export class Registry {
     const s = this.spec(id);
     const out: Record<string, EnvOptionValue> = {};
     for (const [k, str] of Object.entries(raw)) {
-      const def = k === 'maxEpisodeSteps' ? 0 : k === 'renderMode' ? '' : s.defaultOptions[k];
+      const def = Object.prototype.hasOwnProperty.call(RESERVED_TYPES, k) ? RESERVED_TYPES[k] : s.defaultOptions[k];
       if (str === 'null') out[k] = null;
       else if (typeof def === 'number') {
         const n = Number(str);

@@ -18,8 +18,11 @@ export interface PolicyOutput {
   readonly qvalues?: ArrayLike<number>;
 }
 
-/** Chooses an action for an observation. */
-export type LivePolicy = (obs: unknown) => PolicyOutput;
+/**
+ * Chooses an action for an observation; `reset`, when present, is called at every episode start
+ * (a recurrent policy zeroes its state).
+ */
+export type LivePolicy = ((obs: unknown) => PolicyOutput) & { readonly reset?: () => void };
 
 /** Options of {@link runLiveLoop}. */
 export interface LiveLoopOptions {
@@ -142,6 +145,7 @@ export async function runLiveLoop(opts: LiveLoopOptions): Promise<LiveLoopResult
   const wins = hasWins(opts.envId);
   const returns: number[] = [];
   let [obs] = env.reset(opts.seed === undefined ? {} : { seed: opts.seed });
+  policy.reset?.();
   let step = 0;
   let episodeStep = 0;
   let episodeReturn = 0;
@@ -184,6 +188,7 @@ export async function runLiveLoop(opts: LiveLoopOptions): Promise<LiveLoopResult
       });
       opts.onEpisode?.(index, episodeReturn, episodeStep);
       [obs] = env.reset();
+      policy.reset?.();
       episodeStep = 0;
       episodeReturn = 0;
     }

@@ -28,6 +28,22 @@ describe('agent envs: network input scaling', () => {
     expect(obs.length).toBe(20 * 20);
     expect(resolveDqnConfig(undefined).frameStack).toBe(4);
   });
+
+  it("the 'stack' pipeline stacks raw observations: masked-velocity CartPole and MinAtar", () => {
+    const cp = makeAgentEnv('CartPole-v1', { maskVelocity: true }, 'stack', 80, 3);
+    expect(cp.obsShape).toEqual([12]);
+    expect(cp.frameStack).toEqual({ k: 3, axis: 'last', channels: 4 });
+    const [o0] = cp.env.reset({ seed: 1 });
+    const first = Array.from(o0.subarray(8, 12));
+    expect(Array.from(o0)).toEqual([...first, ...first, ...first]);
+    const [o1] = cp.env.step(1);
+    expect(Array.from(o1.subarray(4, 12))).toEqual([...first, ...Array.from(o1.subarray(8, 12))]);
+    expect([o1[9], o1[11]]).toEqual([0, 0]);
+    const m = makeAgentEnv('MinAtar/Breakout-v1', {}, 'stack', 80, 2);
+    expect(m.obsShape).toEqual([10, 10, 8]);
+    expect(m.obsDivisor).toBe(1);
+    expect(() => makeAgentEnv('CartPole-v1', {}, 'stack', 80, 0)).toThrow(/k must be a positive integer/);
+  });
 });
 
 describe('centered RMSProp (tfjs subtracts its epsilon; makeOptimizer compensates)', () => {

@@ -35,10 +35,10 @@ const TINY_DQN = { learningStarts: 20, batchSize: 8, bufferSize: 100, hiddenSize
 
 describe('the agent registry', () => {
   it('lists the agents and names them in its error', () => {
-    expect(agentNames()).toEqual(['dqn', 'tabular-q', 'random']);
+    expect(agentNames()).toEqual(['dqn', 'drqn', 'tabular-q', 'random']);
     expect(agentSpec('dqn').presets).toHaveProperty('catch');
     expect(() => agentSpec('ppo')).toThrow(ConfigError);
-    expect(() => agentSpec('ppo')).toThrow("Unknown agent 'ppo'. Choose one of: dqn, tabular-q, random");
+    expect(() => agentSpec('ppo')).toThrow("Unknown agent 'ppo'. Choose one of: dqn, drqn, tabular-q, random");
   });
 
   it('hands configs out as data and validates them on the way back in', () => {
@@ -57,7 +57,9 @@ describe('the agent registry', () => {
     expect(() => agentSpec('tabular-q').resolve('fast')).toThrow('tabular-q has no presets');
     expect(() => agentSpec('random').resolve(undefined, { gamma: 0.5 })).toThrow(ConfigError);
     expect(agentSpec('random').evalEpsilon({})).toBe(1);
-    expect(AGENTS.map((a) => a.policy)).toEqual([{ network: 'online' }, 'state', 'none']);
+    // DRQN's contradictory sequence settings are ConfigErrors as well.
+    expect(() => agentSpec('drqn').resolve('cartpole-novel', { overlap: 10 })).toThrow(ConfigError);
+    expect(AGENTS.map((a) => a.policy)).toEqual([{ network: 'online' }, { network: 'online' }, 'state', 'none']);
   });
 });
 

@@ -345,6 +345,82 @@ describe('tfgym train / eval (tiny budgets)', () => {
     );
     expect(r.code).toBe(0);
   });
+
+  it('drqn trains on masked-velocity CartPole from its preset, resumes, evaluates its recurrent model; help lists its flags', () => {
+    const run = join(dir, 'drqn');
+    const args = [
+      '--seq-length',
+      '4',
+      '--burn-in',
+      '2',
+      '--overlap',
+      '1',
+      '--batch-size',
+      '4',
+      '--recurrent-units',
+      '6',
+    ];
+    const r = tfgym(
+      'train',
+      'drqn',
+      '--env',
+      'CartPole-v1',
+      '--env-option',
+      'maskVelocity=true',
+      '--preset',
+      'cartpole-novel',
+      ...args,
+      '--learning-starts',
+      '40',
+      '--total-steps',
+      '80',
+      '--checkpoint-every',
+      '40',
+      '--eval-episodes',
+      '3',
+      '--save-replay',
+      '--run-dir',
+      run,
+      '--backend',
+      'cpu',
+    );
+    expect(r.err).not.toMatch(/\n\s+at /);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/tfgym train drqn on CartPole-v1 \(preset cartpole-novel\), seed 1, backend cpu/);
+    expect(r.out).toMatch(/done: 80 steps/);
+    const cfg = JSON.parse(readFileSync(join(run, 'config.json'), 'utf8')) as {
+      envOptions: Record<string, unknown>;
+      config: Record<string, unknown>;
+    };
+    expect(cfg.envOptions).toEqual({ maskVelocity: true });
+    expect(cfg.config['cell']).toBe('lstm');
+    expect(cfg.config['seqLength']).toBe(4);
+    const more = tfgym('train', 'drqn', '--resume', '--run-dir', run, '--total-steps', '120', '--quiet');
+    expect(more.err).not.toMatch(/\n\s+at /);
+    expect(more.code).toBe(0);
+    const e = tfgym('eval', '--run-dir', run, '--episodes', '3', '--json');
+    expect(e.code).toBe(0);
+    expect(JSON.parse(e.out).episodes).toBe(3);
+    const help = tfgym('train', 'drqn', '--help');
+    const flat = help.out.replace(/\s+/g, ' ');
+    for (const flag of ['--cell', '--recurrent-units', '--seq-length', '--burn-in', '--overlap', '--stored-state'])
+      expect(flat).toContain(flag);
+    expect(flat).toMatch(/cartpole-novel: tfgym's tuned DRQN for CartPole-v1 with masked velocities/);
+    const bad = tfgym(
+      'train',
+      'drqn',
+      '--env',
+      'CartPole-v1',
+      '--total-steps',
+      '9',
+      '--seq-length',
+      '4',
+      '--overlap',
+      '4',
+    );
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/overlap must be less than seqLength \(4\)/);
+  });
 });
 
 describe('tfgym train --results', () => {

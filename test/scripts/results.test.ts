@@ -434,6 +434,53 @@ describe('scripts/results.mjs: reinforcement-learning tables from `tfgym train -
     expect(generator('--root', root, '--check').code).toBe(0);
   });
 
+  it('rows can name env options, config flags and a budget in episodes; lines must match them', () => {
+    const mem = {
+      tables: {
+        cc: {
+          rows: [
+            {
+              agent: 'dqn',
+              env: 'CartPole-v1',
+              envOptions: { maskVelocity: true },
+              preset: 'cartpole',
+              config: { preprocess: 'stack', frameStack: 4 },
+              totalSteps: 50000,
+            },
+            { agent: 'drqn', env: 'Catch-v0', envOptions: { hideBallAfter: 3 }, preset: 'catch-hidden', episodes: 500 },
+          ],
+        },
+      },
+    };
+    const masked = { envOptions: { maskVelocity: true }, config: { preprocess: 'stack', frameStack: 4, gamma: 0.99 } };
+    const root = setupRl(
+      'rl-mem',
+      [
+        trainLine(1, 100, masked),
+        trainLine(2, 120, masked),
+        // Not this row: without the env option, with another frame stack, without a config.
+        trainLine(3, 9, { config: masked.config }),
+        trainLine(4, 9, { envOptions: masked.envOptions, config: { preprocess: 'stack', frameStack: 1 } }),
+        trainLine(5, 9, { envOptions: masked.envOptions }),
+      ],
+      '<!-- BEGIN train-results cc -->\n<!-- END train-results cc -->\n',
+    );
+    writeFileSync(join(root, 'results', 'rl.json'), JSON.stringify(mem));
+    const r = generator('--root', root);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const doc = readFileSync(join(root, 'RESULTS.md'), 'utf8');
+    const cart = doc.split('\n').find((l) => l.startsWith('| CartPole-v1'));
+    expect(cart).toContain(
+      '| CartPole-v1, maskVelocity=true | dqn, `cartpole`, `--preprocess stack`, `--frame-stack 4` | 50,000 | - | 110.00 ± 14.14 (2 seeds, fewer than 3) | 1: 100.00; 2: 120.00 |',
+    );
+    const katch = doc.split('\n').find((l) => l.startsWith('| Catch-v0'));
+    expect(katch).toContain('| Catch-v0, hideBallAfter=3 | drqn, `catch-hidden` | 500 episodes | - | not yet run |');
+    expect(katch).toContain(
+      'to run: `tfgym train drqn --env Catch-v0 --env-option hideBallAfter=3 --preset catch-hidden --episodes 500 --seed S --results results/train/cc.jsonl`',
+    );
+  });
+
   it("shows a peer's timing and draws the learning curves of rows whose lines carry them", () => {
     const curve = (base: number) => ({ binSteps: 25000, meanReturn: [base, null], episodes: [3, 0] });
     const root = setupRl(

@@ -167,6 +167,42 @@ describe('viewer server', () => {
     expect(frames).toBeLessThanOrEqual(20 * 2 + 2); // never more than twice the fps
   });
 
+  it("calls a policy's reset before every episode, the first one included (recurrent policies start from zeros)", async () => {
+    const env = new TinyEnv(6, 8, 1000, 2);
+    const server = await ViewerServer.start({
+      port: 0,
+      staticDir,
+      log: () => {},
+      hello: {
+        mode: 'watch',
+        envId: 'Tiny-v0',
+        observationSpace: { type: 'Box', shape: [1], dtype: 'uint8' },
+        actionSpace: { type: 'Discrete', shape: [], dtype: 'int32', n: 3 },
+        actionNames: ['left', 'stay', 'right'],
+        fps: env.metadata.renderFps,
+      },
+    });
+    const calls: string[] = [];
+    const policy: LivePolicy = Object.assign(
+      () => {
+        calls.push('act');
+        return { action: 1 };
+      },
+      { reset: () => calls.push('reset') },
+    );
+    const res = await runLiveLoop({
+      env,
+      envId: 'Tiny-v0',
+      viewer: server,
+      policy,
+      episodes: 2,
+      onlyWhenWatched: false,
+    });
+    await server.close();
+    expect(res.episodes).toBe(2);
+    expect(calls).toEqual(['reset', 'act', 'act', 'reset', 'act', 'act', 'reset']);
+  });
+
   it('binds another address when asked and prints a usable URL', async () => {
     const { server } = await rig({ host: '0.0.0.0' });
     expect(server.url).toBe(`http://127.0.0.1:${server.port}/`);

@@ -89,7 +89,7 @@ describe('Registry', () => {
   it('rejects unknown option keys, naming close and accepted keys', () => {
     const reg = makeRegistry();
     expect(() => reg.make('Toy-v0', { lenght: 3 })).toThrow(
-      "make('Toy-v0'): unknown option 'lenght'. Did you mean: length? Accepted options: length, label, flag, renderMode, maxEpisodeSteps",
+      "make('Toy-v0'): unknown option 'lenght'. Did you mean: length? Accepted options: length, label, flag, renderMode, maxEpisodeSteps, maskVelocity, frameDrop",
     );
     expect(() => reg.make('Toy-v0', { length: '3' })).toThrow(/option 'length' must be a number/);
     expect(() => reg.make('Toy-v0', { renderMode: 'human' })).toThrow(/renderMode must be/);
@@ -107,15 +107,63 @@ describe('Registry', () => {
   it('parses CLI option strings by the type of each default', () => {
     const reg = makeRegistry();
     expect(
-      reg.parseOptions('Toy-v0', { length: '4', label: 'abc', flag: 'true', maxEpisodeSteps: '7', renderMode: 'ansi' }),
+      reg.parseOptions('Toy-v0', {
+        length: '4',
+        label: 'abc',
+        flag: 'true',
+        maxEpisodeSteps: '7',
+        renderMode: 'ansi',
+        maskVelocity: 'true',
+        frameDrop: '0.5',
+      }),
     ).toEqual({
       length: 4,
       label: 'abc',
       flag: true,
       maxEpisodeSteps: 7,
       renderMode: 'ansi',
+      maskVelocity: true,
+      frameDrop: 0.5,
     });
+    expect(() => reg.parseOptions('Toy-v0', { maskVelocity: 'yes' })).toThrow(/true or false/);
     expect(() => reg.parseOptions('Toy-v0', { length: 'four' })).toThrow(/must be a number/);
     expect(() => reg.parseOptions('Toy-v0', { flag: 'yes' })).toThrow(/true or false/);
+  });
+});
+
+describe('make: the partial-observability options', () => {
+  it('maskVelocity zeroes CartPole velocities; frameDrop blanks observations, seeded by reset', async () => {
+    await import('../../../envs/index.js');
+    const { make } = await import('../../../src/core/registry.js');
+    const plain = make<Float32Array, number>('CartPole-v1');
+    const masked = make<Float32Array, number>('CartPole-v1', { maskVelocity: true });
+    const [o] = plain.reset({ seed: 5 });
+    const [m] = masked.reset({ seed: 5 });
+    expect(Array.from(m)).toEqual([o[0], 0, o[2], 0]);
+    for (let t = 0; t < 5; t++) {
+      const [po] = plain.step(t % 2);
+      const [mo] = masked.step(t % 2);
+      expect([mo[0], mo[2]]).toEqual([po[0], po[2]]);
+      expect(po[1]).not.toBe(0);
+      expect([mo[1], mo[3]]).toEqual([0, 0]);
+    }
+    // Dropped frames: zeros with probability p, the same ones for the same seed.
+    const drops = (seed: number): boolean[] => {
+      const env = make<Float32Array, number>('CartPole-v1', { frameDrop: 0.5, maxEpisodeSteps: 0 });
+      const out = [env.reset({ seed })[0].every((v) => v === 0)];
+      for (let t = 0; t < 40; t++) {
+        const [obs, , term] = env.step(t % 2);
+        out.push(obs.every((v) => v === 0));
+        if (term) out.push(env.reset()[0].every((v) => v === 0));
+      }
+      return out;
+    };
+    const a = drops(3);
+    expect(drops(3)).toEqual(a);
+    expect(a.filter(Boolean).length).toBeGreaterThan(8);
+    expect(a.filter(Boolean).length).toBeLessThan(33);
+    expect(() => make('Catch-v0', { maskVelocity: true })).toThrow(/not implemented for 'Catch-v0'/);
+    expect(() => make('CartPole-v1', { frameDrop: 1 })).toThrow(/frameDrop must be a probability in \[0, 1\)/);
+    expect(() => make('CartPole-v1', { maskVelocity: 1 })).toThrow(/maskVelocity must be true or false/);
   });
 });
