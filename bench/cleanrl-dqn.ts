@@ -4,7 +4,8 @@
  * vendored: point `--cleanrl` at a checkout of vwxyzjn/cleanrl (its `cleanrl/dqn.py` and
  * `cleanrl_utils/`) and `TFGYM_PYTHON` (or `--python`) at a Python with torch, gymnasium, tyro
  * and tensorboard. For each env, CleanRL runs first (its seed `--peer-seed`), then tfgym for each
- * of `--seeds`; each tfgym run appends its result line to `--results` (as `tfgym train
+ * of `--seeds`; CleanRL's script runs unchanged through bench/peer-shims/cleanrl_gym1.py, which gives
+ * it Gymnasium 0.29's vector-env infos on Gymnasium 1.x (the only one this machine's index has); each tfgym run appends its result line to `--results` (as `tfgym train
  * --results`), and each CleanRL run appends a `"kind": "peer"` line to `--peer-results`, from
  * which RESULTS.md shows the peer's wall time next to tfgym's.
  *
@@ -143,7 +144,19 @@ async function main(argv: readonly string[]): Promise<number> {
   const rows: string[] = [];
   try {
     for (const env of envs) {
-      const args = [script, '--env-id', env, '--seed', o.peerSeed, '--total-timesteps', String(steps), '--no-cuda'];
+      // Through the Gymnasium 1.x shim (bench/peer-shims/cleanrl_gym1.py): the script wants 0.29's vector infos.
+      const shim = join(root, 'bench', 'peer-shims', 'cleanrl_gym1.py');
+      const args = [
+        shim,
+        script,
+        '--env-id',
+        env,
+        '--seed',
+        o.peerSeed,
+        '--total-timesteps',
+        String(steps),
+        '--no-cuda',
+      ];
       process.stderr.write(`CleanRL dqn.py on ${env}, seed ${o.peerSeed}\n`);
       // Runs in a scratch folder: dqn.py writes runs/ (TensorBoard) into its working directory.
       const peer = await timed(o.python, args, {
@@ -171,7 +184,7 @@ async function main(argv: readonly string[]): Promise<number> {
         meanReturn100: returns.length ? Math.round(mean(returns.slice(-100)) * 1000) / 1000 : null,
         python: pyVersion,
         torch: torchVersion,
-        command: ['python', 'cleanrl/dqn.py', ...args.slice(1)].join(' '),
+        command: ['python', 'bench/peer-shims/cleanrl_gym1.py', 'cleanrl/dqn.py', ...args.slice(2)].join(' '),
         commit: gitInfo().commit,
         date: new Date().toISOString(),
         machine: machineInfo(),
