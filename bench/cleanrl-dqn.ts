@@ -4,8 +4,9 @@
  * vendored: point `--cleanrl` at a checkout of vwxyzjn/cleanrl (its `cleanrl/dqn.py` and
  * `cleanrl_utils/`) and `TFGYM_PYTHON` (or `--python`) at a Python with torch, gymnasium, tyro
  * and tensorboard. For each env, CleanRL runs first (its seed `--peer-seed`), then tfgym for each
- * of `--seeds`; CleanRL's script runs unchanged through bench/peer-shims/cleanrl_gym1.py, which gives
- * it Gymnasium 0.29's vector-env infos on Gymnasium 1.x (the only one this machine's index has); each tfgym run appends its result line to `--results` (as `tfgym train
+ * of `--seeds`; CleanRL's script runs unchanged through bench/peer-shims/cleanrl_gym1.py, which
+ * gives it Gymnasium 0.29's vector-env infos on Gymnasium 1.x (the only one this machine's index
+ * has); each tfgym run appends its result line to `--results` (as `tfgym train
  * --results`), and each CleanRL run appends a `"kind": "peer"` line to `--peer-results`, from
  * which RESULTS.md shows the peer's wall time next to tfgym's.
  *

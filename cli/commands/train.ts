@@ -315,7 +315,7 @@ export function register(program: Command): void {
       .addOption(
         new Option(
           '--final-model <which>',
-          'model of the final evaluation: final (the trained agent) or best (the best evaluation\'s, kept with --eval-every) (default final)',
+          "model of the final evaluation: final (the trained agent) or best (the best evaluation's, kept with --eval-every) (default final)",
         ).choices(['final', 'best']),
       )
       .option(
