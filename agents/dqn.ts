@@ -604,16 +604,7 @@ export class DqnAgent implements Agent {
   syncTarget(tau: number): void {
     const target = this.target;
     if (!target) return;
-    tf.tidy(() => {
-      const on = this.online.getWeights();
-      if (tau >= 1) {
-        // Copies, so later in-place updates of either side can never alias the other.
-        target.setWeights(on.map((w) => w.clone()));
-      } else {
-        const tw = target.getWeights();
-        target.setWeights(on.map((w, i) => tf.add(tf.mul(w, tau), tf.mul(at(tw, i), 1 - tau))));
-      }
-    });
+    syncTargetWeights(this.online, target, tau);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -800,6 +791,19 @@ export function huber(x: tf.Tensor): tf.Tensor {
   return tf.add(tf.mul(0.5, tf.square(quad)), tf.sub(a, quad));
 }
 
+/** target <- tau * online + (1 - tau) * target, in place of the target's weights (tau >= 1: a copy). */
+export function syncTargetWeights(online: tf.LayersModel, target: tf.LayersModel, tau: number): void {
+  tf.tidy(() => {
+    const on = online.getWeights();
+    if (tau >= 1) {
+      // Copies, so later in-place updates of either side can never alias the other.
+      target.setWeights(on.map((w) => w.clone()));
+    } else {
+      const tw = target.getWeights();
+      target.setWeights(on.map((w, i) => tf.add(tf.mul(w, tau), tf.mul(at(tw, i), 1 - tau))));
+    }
+  });
+}
 /** Scales all gradients by min(1, maxNorm / (globalNorm + 1e-6)), as PyTorch's clip_grad_norm_. Call inside tidy. */
 export function clipByGlobalNorm(grads: tf.NamedTensorMap, maxNorm: number): tf.NamedTensorMap {
   const keys = Object.keys(grads);

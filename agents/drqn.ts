@@ -56,7 +56,7 @@ import {
 } from '../models/recurrent-q.js';
 import type { ActOptions, Agent, UpdateInfo } from './agent.js';
 import type { DrqnConfig } from './drqn-config.js';
-import { clipByGlobalNorm, huber, makeOptimizer, type DqnEnvInfo, type MemoryNeed } from './dqn.js';
+import { clipByGlobalNorm, huber, makeOptimizer, syncTargetWeights, type DqnEnvInfo, type MemoryNeed } from './dqn.js';
 import type { QPolicy } from './evaluate.js';
 import { epsilonGreedy } from './exploration.js';
 import {
@@ -600,16 +600,7 @@ export class DrqnAgent implements Agent {
   syncTarget(tau: number): void {
     const target = this.target;
     if (!target) return;
-    tf.tidy(() => {
-      const on = this.online.getWeights();
-      if (tau >= 1) {
-        // Copies, so later in-place updates of either side can never alias the other.
-        target.setWeights(on.map((w) => w.clone()));
-      } else {
-        const tw = target.getWeights();
-        target.setWeights(on.map((w, i) => tf.add(tf.mul(w, tau), tf.mul(at(tw, i), 1 - tau))));
-      }
-    });
+    syncTargetWeights(this.online, target, tau);
   }
 
   // -------------------------------------------------------------------------------------------
