@@ -172,6 +172,24 @@ export function resolveConfig<C>(
   return out as C;
 }
 
+/**
+ * {@link resolveConfig} with a named preset first: defaults, then the preset's overrides, then each
+ * layer. An unknown preset is a RangeError listing the known ones.
+ */
+export function resolveWithPreset<C>(
+  desc: ConfigDescriptor<C>,
+  presets: Readonly<Record<string, Preset<C>>>,
+  preset: string | undefined,
+  ...layers: ReadonlyArray<Readonly<Record<string, unknown>> | undefined>
+): C {
+  let p: Preset<C> | undefined;
+  if (preset !== undefined) {
+    p = presets[preset];
+    if (!p) throw new RangeError(`Unknown preset '${preset}'. Choose one of: ${Object.keys(presets).join(', ')}`);
+  }
+  return resolveConfig(desc, p?.overrides as Record<string, unknown> | undefined, ...layers);
+}
+
 /** One line of help for a field: doc, default and source. */
 export function fieldHelp(f: FieldSpec): string {
   const def = Array.isArray(f.default) ? f.default.join(',') : String(f.default);

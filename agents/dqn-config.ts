@@ -5,7 +5,7 @@
  */
 import { INITS, TORSOS, type InitKind, type TorsoKind } from '../models/q-networks.js';
 import { PREPROCESS, type Preprocess } from './envs.js';
-import { defaultsOf, resolveConfig, type ConfigDescriptor, type Preset } from './config.js';
+import { defaultsOf, resolveWithPreset, type ConfigDescriptor, type Preset } from './config.js';
 import type { EpsilonConfig } from './schedules.js';
 
 /** Every DQN hyperparameter. Defaults and sources: {@link DQN_CONFIG}. */
@@ -638,18 +638,8 @@ export function resolveDqnConfig(
   preset: string | undefined,
   ...layers: ReadonlyArray<Readonly<Record<string, unknown>> | undefined>
 ): DqnConfig {
-  let p: Preset<DqnConfig> | undefined;
-  if (preset !== undefined) {
-    p = DQN_PRESETS[preset];
-    if (!p) {
-      throw new RangeError(`Unknown preset '${preset}'. Choose one of: ${Object.keys(DQN_PRESETS).join(', ')}`);
-    }
-  }
-  const c = resolveConfig(DQN_CONFIG, p?.overrides as Record<string, unknown> | undefined, ...layers);
-  const depth = c.convFilters.length;
-  if (c.network === 'cnn' && !(depth > 0 && c.convKernels.length === depth && c.convStrides.length === depth)) {
-    throw new RangeError('convFilters, convKernels and convStrides must have the same, non-zero length');
-  }
+  const c = resolveWithPreset(DQN_CONFIG, DQN_PRESETS, preset, ...layers);
+  checkConvTorso(c);
   if (c.ezGreedyMu !== 0 && !(c.ezGreedyMu > 1)) {
     // zeta(mu) has no finite normaliser for mu <= 1.
     throw new RangeError(
@@ -670,11 +660,22 @@ export function resolveDqnConfig(
       `nStep must not exceed the replay capacity bufferSize (${c.bufferSize}). Received: nStep=${c.nStep}`,
     );
   }
-  if (c.network === 'cnn' && c.convKernelHeights.length > 0 && c.convKernelHeights.length !== c.convKernels.length) {
+  return c;
+}
+
+/** The conv torso's lists agree: one filter count, kernel, stride (and height, if any) per layer. */
+export function checkConvTorso(
+  c: Pick<DqnConfig, 'network' | 'convFilters' | 'convKernels' | 'convStrides' | 'convKernelHeights'>,
+): void {
+  if (c.network !== 'cnn') return;
+  const depth = c.convFilters.length;
+  if (!(depth > 0 && c.convKernels.length === depth && c.convStrides.length === depth)) {
+    throw new RangeError('convFilters, convKernels and convStrides must have the same, non-zero length');
+  }
+  if (c.convKernelHeights.length > 0 && c.convKernelHeights.length !== depth) {
     throw new RangeError(
-      `convKernelHeights needs one height per conv layer (${c.convKernels.length}), or none for square kernels. ` +
+      `convKernelHeights needs one height per conv layer (${depth}), or none for square kernels. ` +
         `Received: ${c.convKernelHeights.join(',')}`,
     );
   }
-  return c;
 }

@@ -80,12 +80,8 @@ export interface DqnState {
   readonly rng: RngState;
   readonly online: tf.io.ModelArtifacts;
   readonly target: tf.io.ModelArtifacts | null;
-  readonly optimizer: {
-    readonly specs: tf.io.WeightsManifestEntry[];
-    readonly data: ArrayBuffer;
-    /** Adam's running [beta1^t, beta2^t] (null for other optimizers). */
-    readonly accBeta: readonly [number, number] | null;
-  };
+  /** The optimizer's slots; `accBeta` is Adam's running [beta1^t, beta2^t] (null for other optimizers). */
+  readonly optimizer: OptimizerState;
   /** One state per env's replay column (null: the replay was not saved). */
   readonly replay: ReplayState[] | null;
   /** εz-greedy's running option per env (absent in older checkpoints, null when it is off). */
@@ -613,16 +609,13 @@ export class DqnAgent implements Agent {
 
   /** Everything needed to continue bit-exactly; the replay only when `withReplay`. */
   async getState(withReplay: boolean): Promise<DqnState> {
-    const named = await this.optimizer.getWeights();
-    const enc = await tf.io.encodeWeights(named);
-    // getWeights returns the slot variables themselves plus a fresh `iter` scalar, which we own.
-    for (const n of named) if (!(n.tensor instanceof tf.Variable)) n.tensor.dispose();
+    const optimizer = await saveOptimizerState(this.optimizer);
     return {
       updates: this.updates,
       rng: this.rng.getState(),
       online: await modelArtifacts(this.online),
       target: this.target ? await modelArtifacts(this.target) : null,
-      optimizer: { specs: enc.specs, data: enc.data, accBeta: adamAccBeta(this.optimizer) },
+      optimizer,
       replay: withReplay ? this.memory.getState() : null,
       ez: this.ez.length > 0 ? this.ez.map((e) => e.getState()) : null,
       noiseRng: this.noiseRng ? this.noiseRng.getState() : null,
@@ -636,20 +629,7 @@ export class DqnAgent implements Agent {
       if (!s.target) throw new CheckpointError('the checkpoint has no target network but this config uses one');
       loadWeightsInto(this.target, s.target, 'target network');
     }
-    const map = tf.io.decodeWeights(s.optimizer.data, s.optimizer.specs);
-    const list = s.optimizer.specs.map((sp) => ({ name: sp.name, tensor: map[sp.name] as tf.Tensor }));
-    try {
-      await this.optimizer.setWeights(list);
-    } catch (e) {
-      const why = e instanceof Error ? e.message : String(e);
-      throw new CheckpointError(
-        `optimizer state does not fit the configured ${this.config.optimizer} optimizer (${why})`,
-      );
-    }
-    // Variables made from these tensors hold their own references.
-    tf.dispose(Object.values(map));
-    // After setWeights, which recomputes them less exactly (see adamAccBeta).
-    if (s.optimizer.accBeta) setAdamAccBeta(this.optimizer, s.optimizer.accBeta);
+    await loadOptimizerState(this.optimizer, s.optimizer, this.config.optimizer);
     this.updates = s.updates;
     this.rng.setState(s.rng);
     if (s.replay) this.memory.setState(s.replay);
@@ -789,6 +769,41 @@ export function huber(x: tf.Tensor): tf.Tensor {
   const a = tf.abs(x);
   const quad = tf.minimum(a, 1);
   return tf.add(tf.mul(0.5, tf.square(quad)), tf.sub(a, quad));
+}
+
+/** An optimizer's state for a checkpoint: its slot variables, encoded, and Adam's exact beta powers. */
+export interface OptimizerState {
+  readonly specs: tf.io.WeightsManifestEntry[];
+  readonly data: ArrayBuffer;
+  readonly accBeta: readonly [number, number] | null;
+}
+
+/** Encodes `optimizer`'s state (no tensor is left behind). */
+export async function saveOptimizerState(optimizer: tf.Optimizer): Promise<OptimizerState> {
+  const named = await optimizer.getWeights();
+  const enc = await tf.io.encodeWeights(named);
+  // getWeights returns the slot variables themselves plus a fresh `iter` scalar, which we own.
+  for (const n of named) if (!(n.tensor instanceof tf.Variable)) n.tensor.dispose();
+  return { specs: enc.specs, data: enc.data, accBeta: adamAccBeta(optimizer) };
+}
+
+/**
+ * Restores {@link saveOptimizerState}'s state into `optimizer`; a one-line CheckpointError when it
+ * does not fit the configured optimizer (`kind`, for the message).
+ */
+export async function loadOptimizerState(optimizer: tf.Optimizer, s: OptimizerState, kind: string): Promise<void> {
+  const map = tf.io.decodeWeights(s.data, s.specs);
+  try {
+    await optimizer.setWeights(s.specs.map((sp) => ({ name: sp.name, tensor: map[sp.name] as tf.Tensor })));
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    throw new CheckpointError(`optimizer state does not fit the configured ${kind} optimizer (${why})`);
+  } finally {
+    // Variables made from these tensors hold their own references.
+    tf.dispose(Object.values(map));
+  }
+  // After setWeights, which recomputes them less exactly (see adamAccBeta).
+  if (s.accBeta) setAdamAccBeta(optimizer, s.accBeta);
 }
 
 /** target <- tau * online + (1 - tau) * target, in place of the target's weights (tau >= 1: a copy). */

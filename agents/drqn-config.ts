@@ -11,8 +11,8 @@
  */
 import { RECURRENT_CELLS, type RecurrentCellKind } from '../models/recurrent-q.js';
 import type { InitKind, TorsoKind } from '../models/q-networks.js';
-import { defaultsOf, resolveConfig, type ConfigDescriptor, type Preset } from './config.js';
-import { DQN_CONFIG } from './dqn-config.js';
+import { defaultsOf, resolveWithPreset, type ConfigDescriptor, type Preset } from './config.js';
+import { checkConvTorso, DQN_CONFIG } from './dqn-config.js';
 import type { Preprocess } from './envs.js';
 import type { EpsilonConfig } from './schedules.js';
 
@@ -328,24 +328,8 @@ export function resolveDrqnConfig(
   preset: string | undefined,
   ...layers: ReadonlyArray<Readonly<Record<string, unknown>> | undefined>
 ): DrqnConfig {
-  let p: Preset<DrqnConfig> | undefined;
-  if (preset !== undefined) {
-    p = DRQN_PRESETS[preset];
-    if (!p) {
-      throw new RangeError(`Unknown preset '${preset}'. Choose one of: ${Object.keys(DRQN_PRESETS).join(', ')}`);
-    }
-  }
-  const c = resolveConfig(DRQN_CONFIG, p?.overrides as Record<string, unknown> | undefined, ...layers);
-  const depth = c.convFilters.length;
-  if (c.network === 'cnn' && !(depth > 0 && c.convKernels.length === depth && c.convStrides.length === depth)) {
-    throw new RangeError('convFilters, convKernels and convStrides must have the same, non-zero length');
-  }
-  if (c.network === 'cnn' && c.convKernelHeights.length > 0 && c.convKernelHeights.length !== depth) {
-    throw new RangeError(
-      `convKernelHeights needs one height per conv layer (${depth}), or none for square kernels. ` +
-        `Received: ${c.convKernelHeights.join(',')}`,
-    );
-  }
+  const c = resolveWithPreset(DRQN_CONFIG, DRQN_PRESETS, preset, ...layers);
+  checkConvTorso(c);
   if (c.overlap >= c.seqLength) {
     throw new RangeError(
       `overlap must be less than seqLength (${c.seqLength}): consecutive sequences must advance. Received: overlap=${c.overlap}`,

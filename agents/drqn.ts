@@ -43,7 +43,6 @@ import {
   type SequenceBatch,
   type SequenceReplayState,
 } from '../src/replay/index.js';
-import { adamAccBeta, setAdamAccBeta } from '../src/backends/optimizer-internals.js';
 import { loadWeightsInto, modelArtifacts } from '../src/io/model-io.js';
 import type { AgentSnapshot, SnapshotArray } from '../src/io/snapshot.js';
 import { CheckpointError, ModelFileError } from '../src/io/errors.js';
@@ -56,7 +55,16 @@ import {
 } from '../models/recurrent-q.js';
 import type { ActOptions, Agent, UpdateInfo } from './agent.js';
 import type { DrqnConfig } from './drqn-config.js';
-import { clipByGlobalNorm, huber, makeOptimizer, syncTargetWeights, type DqnEnvInfo, type MemoryNeed } from './dqn.js';
+import {
+  clipByGlobalNorm,
+  huber,
+  loadOptimizerState,
+  makeOptimizer,
+  saveOptimizerState,
+  syncTargetWeights,
+  type DqnEnvInfo,
+  type MemoryNeed,
+} from './dqn.js';
 import type { QPolicy } from './evaluate.js';
 import { epsilonGreedy } from './exploration.js';
 import {
@@ -609,12 +617,9 @@ export class DrqnAgent implements Agent {
 
   /** Everything needed to continue bit-exactly (the replay only when `withReplay`), as a generic snapshot. */
   async snapshot(withReplay: boolean): Promise<AgentSnapshot> {
-    const named = await this.optimizer.getWeights();
-    const enc = await tf.io.encodeWeights(named);
-    // getWeights returns the slot variables themselves plus a fresh `iter` scalar, which we own.
-    for (const w of named) if (!(w.tensor instanceof tf.Variable)) w.tensor.dispose();
+    const opt = await saveOptimizerState(this.optimizer);
     const blobs: Record<string, SnapshotArray> = {
-      optimizer: new Uint8Array(enc.data),
+      optimizer: new Uint8Array(opt.data),
       actState: Float32Array.from(this.actState),
     };
     let replays: Array<SequenceReplayState['meta']> | null = null;
@@ -630,7 +635,7 @@ export class DrqnAgent implements Agent {
     const json: DrqnSnapshotJson = {
       updates: this.updates,
       rng: this.rng.getState(),
-      optimizer: { name: this.config.optimizer, specs: enc.specs, accBeta: adamAccBeta(this.optimizer) },
+      optimizer: { name: this.config.optimizer, specs: opt.specs, accBeta: opt.accBeta },
       replays,
       numEnvs: this.numEnvs,
     };
@@ -674,23 +679,9 @@ export class DrqnAgent implements Agent {
         loadWeightsInto(this.target, target, 'target network');
       }
       const data = opt.buffer.slice(opt.byteOffset, opt.byteOffset + opt.byteLength) as ArrayBuffer;
-      const map = tf.io.decodeWeights(data, j.optimizer.specs);
-      try {
-        await this.optimizer.setWeights(
-          j.optimizer.specs.map((sp) => ({ name: sp.name, tensor: map[sp.name] as tf.Tensor })),
-        );
-      } catch (e) {
-        const why = e instanceof Error ? e.message : String(e);
-        throw new CheckpointError(
-          `optimizer state does not fit the configured ${this.config.optimizer} optimizer (${why})`,
-        );
-      } finally {
-        // Variables made from these tensors hold their own references.
-        tf.dispose(Object.values(map));
-      }
       const acc = j.optimizer.accBeta;
-      // After setWeights, which recomputes them less exactly (see adamAccBeta).
-      if (Array.isArray(acc) && acc.length === 2) setAdamAccBeta(this.optimizer, [at(acc, 0), at(acc, 1)]);
+      const accBeta: [number, number] | null = Array.isArray(acc) && acc.length === 2 ? [at(acc, 0), at(acc, 1)] : null;
+      await loadOptimizerState(this.optimizer, { specs: j.optimizer.specs, data, accBeta }, this.config.optimizer);
       j.replays?.forEach((meta, e) => {
         const prefix = `replay.${e}.`;
         const arrays: SequenceReplayState['arrays'] = {};
