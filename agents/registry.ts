@@ -112,10 +112,10 @@ function noPresets(name: string, preset: string | undefined): void {
   if (preset !== undefined) throw new ConfigError(`${name} has no presets`);
 }
 
-/** The trainable agents, in the order `tfgym train --help` lists them. */
 /** Largest observation (elements) tabular Q-learning accepts: MinAtar's 10x10x10 fits, pixel frames do not. */
 export const TABULAR_MAX_OBS_SIZE = 1024;
 
+/** The trainable agents, in the order `tfgym train --help` lists them. */
 export const AGENTS: readonly AgentEntry[] = [
   defineAgent<DqnConfig>({
     name: 'dqn',

@@ -618,7 +618,6 @@ function peerCell(r, kept, peerLines) {
 
 /** Every peer line (`bench/cleanrl-dqn.ts`) of the .jsonl files in `dir` (results/peers/); none when it is missing. */
 export function readPeerLines(dir) {
-  if (!existsSync(dir)) return [];
   const lines = readLines(
     dir,
     ['kind', 'peer', 'env', 'seed', 'totalSteps', 'wallSeconds', 'command', 'date'],
@@ -628,6 +627,11 @@ export function readPeerLines(dir) {
     if (line.kind !== 'peer') throw new ResultsError(`${line.at}: kind "${line.kind}", expected "peer"`);
   }
   return lines;
+}
+
+/** Whether a row gets a learning-curve picture: its own runs (not a best-model row's), each with a curve point. */
+function drawable(r, kept) {
+  return r.finalModel !== 'best' && kept.length > 0 && kept.every((l) => l.curve?.meanReturn.some((y) => y !== null));
 }
 
 /** Where the learning-curve picture of a train-table row goes (relative to the repository root). */
@@ -743,7 +747,7 @@ export function curveFiles(rl, allLines) {
     for (const r of spec.rows) {
       const { kept } = rowLines(r, allLines);
       // A best-model row shows the same runs as the trained agent's row: one picture for both.
-      if (r.finalModel === 'best' || kept.length === 0 || !kept.every((l) => l.curve)) continue;
+      if (!drawable(r, kept)) continue;
       const opts = Object.entries(r.envOptions ?? {}).map(([k, v]) => ` ${k}=${v}`);
       const who = `${r.agent}${r.preset ? ` --preset ${r.preset}` : ''}${flagsOf(r.config).join('')}${(r.numEnvs ?? 1) > 1 ? ` --num-envs ${r.numEnvs}` : ''}`;
       const budget =
@@ -785,8 +789,7 @@ export function renderTrainRegion(name, rl, allLines, peerLines = []) {
   for (const r of spec.rows) {
     const { kept, dropped } = rowLines(r, allLines);
     notes.dropped += dropped;
-    if (r.finalModel !== 'best' && kept.length > 0 && kept.every((l) => l.curve))
-      pictures.push(`![${r.env}, ${r.preset ?? r.agent}](${curvePath(name, r)})`);
+    if (drawable(r, kept)) pictures.push(`![${r.env}, ${r.preset ?? r.agent}](${curvePath(name, r)})`);
     const ref = r.reference
       ? `${ret(r.reference.return)}${r.reference.std !== undefined ? ` ± ${ret(r.reference.std)}` : ''} (${cell(r.reference.source)})`
       : '-';
@@ -823,25 +826,25 @@ export function renderTrainRegion(name, rl, allLines, peerLines = []) {
       );
       continue;
     }
+    const shown = new Map(kept.map((l) => [l, evalOf(l, r)]));
     const evals = [
       ...new Set(
-        kept.map(
-          (l) =>
-            `${evalOf(l, r).episodes} episodes, epsilon ${evalOf(l, r).epsilon}${evalOf(l, r).model === 'best' ? ', the model of the best periodic evaluation' : ''}`,
+        [...shown.values()].map(
+          (e) =>
+            `${e.episodes} episodes, epsilon ${e.epsilon}${e.model === 'best' ? ', the model of the best periodic evaluation' : ''}`,
         ),
       ),
     ];
-    const chosen = kept.filter((l) => evalOf(l, r).bestStep !== undefined);
-    if (chosen.length > 0)
-      evals.push(`chosen at step ${chosen.map((l) => thousands(evalOf(l, r).bestStep)).join(', ')}`);
+    const steps = [...shown.values()].filter((e) => e.bestStep !== undefined).map((e) => thousands(e.bestStep));
+    if (steps.length > 0) evals.push(`chosen at step ${steps.join(', ')}`);
     out.push(
       row([
         env,
         who,
         budget,
         ref,
-        returnCell(kept.map((l) => evalOf(l, r).meanReturn)),
-        seedsCell(kept, (l) => ret(evalOf(l, r).meanReturn)),
+        returnCell([...shown.values()].map((e) => e.meanReturn)),
+        seedsCell(kept, (l) => ret(shown.get(l).meanReturn)),
         evals.join('; '),
         ret(meanStd(kept.map((l) => l.meanReturn100 ?? NaN)).mean),
         wallCell(kept),
