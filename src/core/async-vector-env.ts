@@ -445,8 +445,11 @@ export class AsyncVectorEnv<Obs = unknown, Act = unknown> implements VectorEnv<O
         }
       }
       const status = Atomics.load(this.ctrl, base + STATUS);
-      if (failure === null && status === STATUS_ERROR) {
-        const m = this.take(s) as ErrorMessage | undefined;
+      // A worker that failed posts its error and then exits; its exit hook may mark it dead before
+      // this reads the status, so a dead worker's port is asked for that error first.
+      const posted = status === STATUS_DEAD ? (this.take(s) as ErrorMessage | undefined) : undefined;
+      if (failure === null && (status === STATUS_ERROR || posted?.type === 'error')) {
+        const m = posted ?? (this.take(s) as ErrorMessage | undefined);
         const idx = m?.index ?? null;
         const who = idx === null ? `worker ${k} (sub-envs ${s.start}..${s.start + s.count - 1})` : `sub-env ${idx}`;
         failure = new AsyncVectorEnvError(
