@@ -12,6 +12,7 @@ import type * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../src/rng/rng.js';
 import type { AnyTypedArray } from '../src/core/spaces.js';
 import type { AgentSnapshot } from '../src/io/snapshot.js';
+import type { ReturnDistributions } from './distributional.js';
 
 /** Scalars from one training round. */
 export interface UpdateInfo {
@@ -60,6 +61,13 @@ export interface Agent {
    * state between steps.
    */
   peekQValues?(obs: AnyTypedArray): Float32Array;
+  /**
+   * A distributional agent's return distributions for `obs` (every action's, over the atoms) with
+   * their means, the Q-values {@link Agent.peekQValues} would give, from one forward pass and
+   * changing no state: the viewer draws the chosen action's distribution next to the Q bars.
+   * Optional; null from agents that learn expected values only (DQN without C51).
+   */
+  returnDistributions?(obs: AnyTypedArray): ReturnDistributions | null;
   /** Learns from (or stores) one transition of env `env` (default 0). */
   observe(
     obs: AnyTypedArray,

@@ -7,7 +7,7 @@
  * tensors the caller disposes (inside `tf.variableGrads` they are tracked as usual).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { CategoricalSupport } from './distributional.js';
+import { distributionMeans, type CategoricalSupport, type ReturnDistributions } from './distributional.js';
 
 /** Softmax over the atoms (last axis) of `[batch, numActions, numAtoms]` logits. */
 export function categoricalProbs(logits: tf.Tensor): tf.Tensor {
@@ -28,6 +28,29 @@ export function categoricalQValues(logits: tf.Tensor, support: CategoricalSuppor
     const z = supportTensor(support);
     return tf.sum(tf.mul(tf.softmax(logits, -1), z), -1) as tf.Tensor2D;
   });
+}
+
+/**
+ * The return distributions behind one observation's Q-values, as plain arrays: `logits` runs the
+ * forward pass (inside this function's tidy scope, so its tensors are freed) and must give
+ * `[1, numActions, numAtoms]` logits; the means are computed from the same probabilities, so the
+ * chart and the Q-values shown next to it agree.
+ */
+export function readReturnDistributions(logits: () => tf.Tensor, support: CategoricalSupport): ReturnDistributions {
+  const probs = tf.tidy(() => {
+    const l = logits();
+    if (l.rank !== 3 || l.shape[0] !== 1 || l.shape[2] !== support.numAtoms) {
+      throw new Error(
+        `readReturnDistributions expects logits of shape [1, numActions, ${support.numAtoms}]. ` +
+          `Received: [${l.shape.join(', ')}]`,
+      );
+    }
+    return tf.softmax(l, -1).dataSync() as Float32Array;
+  });
+  const qValues = new Float32Array(probs.length / support.numAtoms);
+  distributionMeans(probs, support, qValues);
+  const { numAtoms, vMin, vMax, atoms } = support;
+  return { numAtoms, vMin, vMax, atoms, probs, qValues };
 }
 
 /** The loss of a batch and its per-transition parts, all new tensors for the caller to dispose. */

@@ -50,6 +50,23 @@ export function categoricalSupport(numAtoms = 51, vMin = -10, vMax = 10): Catego
 }
 
 /**
+ * What a distributional agent shows for one observation (the viewer's distribution chart): the
+ * return distribution of every action over the atoms and their means, the Q-values the agent
+ * acts on. Plain arrays, from one forward pass.
+ */
+export interface ReturnDistributions {
+  readonly numAtoms: number;
+  readonly vMin: number;
+  readonly vMax: number;
+  /** The atoms `z_i`, `numAtoms` of them from `vMin` to `vMax`. */
+  readonly atoms: Float64Array;
+  /** `numActions x numAtoms` probabilities, row-major: row `a` is action a's distribution (sums to 1). */
+  readonly probs: Float32Array;
+  /** The means `sum_i z_i p_i` of the rows: Q(s, a). */
+  readonly qValues: Float32Array;
+}
+
+/**
  * Means `sum_i z_i p_i` of consecutive distributions in `probs` (rows of `numAtoms` values):
  * the Q-values of C51. `out` receives one mean per row (`probs.length / numAtoms` of them).
  */

@@ -47,8 +47,18 @@ import { resetModelNoise, setModelNoisy } from '../models/noisy-dense.js';
 import { buildQNetwork, type ConvSpec } from '../models/q-networks.js';
 import type { ActOptions, Agent, UpdateInfo } from './agent.js';
 import type { DqnConfig } from './dqn-config.js';
-import { categoricalSupport, categoricalTargets, type CategoricalSupport } from './distributional.js';
-import { categoricalLoss, categoricalProbs, categoricalQValues } from './distributional-loss.js';
+import {
+  categoricalSupport,
+  categoricalTargets,
+  type CategoricalSupport,
+  type ReturnDistributions,
+} from './distributional.js';
+import {
+  categoricalLoss,
+  categoricalProbs,
+  categoricalQValues,
+  readReturnDistributions,
+} from './distributional-loss.js';
 import { argmax, epsilonGreedy, EzGreedy, type EzGreedyState } from './exploration.js';
 import {
   budgetProgress,
@@ -321,6 +331,19 @@ export class DqnAgent implements Agent {
   /** Q(obs, ·) for one observation (noise off). */
   qValues(obs: AnyTypedArray): Float32Array {
     return this.qBatch(obs, 1);
+  }
+
+  /**
+   * C51: the return distribution of every action for one observation and their means (equal to
+   * {@link DqnAgent.qValues}), from one forward pass of the online network with its noise off, as
+   * `qValues` has it. Null without C51 (`numAtoms` 1), before any forward pass. Only the viewer
+   * asks for it, when it shows a frame: training never computes it.
+   */
+  returnDistributions(obs: AnyTypedArray): ReturnDistributions | null {
+    const support = this.support;
+    if (support === null) return null;
+    this.setNoise(false);
+    return readReturnDistributions(() => this.online.apply(this.toInput(obs, 1)) as tf.Tensor, support);
   }
 
   /** Q(obs_i, ·) for `n` observations, from one forward pass: row i is `[i * numActions, (i + 1) * numActions)`. */

@@ -6,11 +6,17 @@ import { epsilonGreedy } from './exploration.js';
 import { Rng } from '../src/rng/rng.js';
 import type { Env } from '../src/core/env.js';
 import type { AnyTypedArray } from '../src/core/spaces.js';
+import type { ReturnDistributions } from './distributional.js';
 
 /** Anything that maps observations to action values. */
 export interface QPolicy {
   readonly numActions: number;
   qValues(obs: AnyTypedArray): ArrayLike<number>;
+  /**
+   * A distributional (C51) policy's return distributions for `obs` with their means (what
+   * `qValues` returns), from one forward pass, for the viewer; absent or null otherwise.
+   */
+  returnDistributions?(obs: AnyTypedArray): ReturnDistributions | null;
   /** True for a policy that always acts uniformly at random (the random agent): evaluation uses epsilon 1. */
   readonly alwaysRandom?: boolean;
   /**

@@ -190,18 +190,19 @@ export function normalizingPolicy(policy: QPolicy, stats: RunningMeanStdState, f
   const norm = new ObservationNormalizer(stats.mean.length, float32);
   norm.setState(stats);
   const out = new Float32Array(norm.size);
+  const normalized = (obs: AnyTypedArray): Float32Array => {
+    if (obs.length !== norm.size) {
+      throw new RangeError(`normalizing policy: expected observations of ${norm.size} values. Received: ${obs.length}`);
+    }
+    norm.normalizeRow(obs, 0, out);
+    return out;
+  };
+  const dist = policy.returnDistributions?.bind(policy);
   return {
     numActions: policy.numActions,
     alwaysRandom: policy.alwaysRandom,
     reset: () => policy.reset?.(),
-    qValues(obs: AnyTypedArray): ArrayLike<number> {
-      if (obs.length !== norm.size) {
-        throw new RangeError(
-          `normalizing policy: expected observations of ${norm.size} values. Received: ${obs.length}`,
-        );
-      }
-      norm.normalizeRow(obs, 0, out);
-      return policy.qValues(out);
-    },
+    qValues: (obs: AnyTypedArray): ArrayLike<number> => policy.qValues(normalized(obs)),
+    ...(dist === undefined ? {} : { returnDistributions: (obs: AnyTypedArray) => dist(normalized(obs)) }),
   };
 }

@@ -58,6 +58,9 @@ import { evaluate as playEpisodes, type EvalResult, type QPolicy } from './evalu
 import { normalizingPolicy } from './normalize.js';
 import { RecurrentQPolicy } from './drqn.js';
 import { recurrentStateSpec } from '../models/recurrent-q.js';
+import { CategoricalQ } from '../models/categorical-q.js';
+import { categoricalSupport } from './distributional.js';
+import { readReturnDistributions } from './distributional-loss.js';
 import { agentNames, agentSpec, type AgentEntry } from './registry.js';
 import {
   train as runTrainer,
@@ -573,15 +576,25 @@ function createAgent(spec: AgentEntry, run: RunConfig, env: AgentEnv, rng: Rng):
 export function modelPolicy(model: tf.LayersModel, numActions: number, obsDivisor: number): QPolicy {
   if (recurrentStateSpec(model) !== null) return new RecurrentQPolicy(model, numActions, obsDivisor);
   const inShape = (model.inputs[0]?.shape ?? []).slice(1).map((d) => d ?? 1);
-  return {
+  const input = (obs: AnyTypedArray): tf.Tensor => {
+    const x = tf.tensor(obs, [1, ...inShape], 'float32');
+    return obsDivisor === 1 ? x : tf.div(x, obsDivisor);
+  };
+  const policy: QPolicy = {
     numActions,
     qValues(obs: AnyTypedArray): Float32Array {
-      return tf.tidy(() => {
-        let x = tf.tensor(obs, [1, ...inShape], 'float32');
-        if (obsDivisor !== 1) x = tf.div(x, obsDivisor);
-        return (model.predict(x) as tf.Tensor).dataSync() as Float32Array;
-      });
+      return tf.tidy(() => (model.predict(input(obs)) as tf.Tensor).dataSync() as Float32Array);
     },
+  };
+  // A C51 policy saved with its CategoricalQ top (categoricalPolicyModel): the logits under it
+  // give the viewer the return distributions, from a view sharing the model's layers (freed with it).
+  const top = model.layers.at(-1);
+  if (!(top instanceof CategoricalQ)) return policy;
+  const support = categoricalSupport(top.numAtoms, top.vMin, top.vMax);
+  const logits = tf.model({ inputs: model.inputs, outputs: top.input as tf.SymbolicTensor, name: `${model.name}_logits` });
+  return {
+    ...policy,
+    returnDistributions: (obs) => readReturnDistributions(() => logits.predict(input(obs)) as tf.Tensor, support),
   };
 }
 

@@ -22,7 +22,8 @@ import type { HelloMessage } from '../src/viewer/protocol.js';
 import type { ViewerServer } from '../src/viewer/server.js';
 import { argmax } from '../agents/exploration.js';
 import { runLiveLoop } from '../src/viewer/loop.js';
-import { TrainingViewer } from '../src/viewer/train-bridge.js';
+import { TrainingViewer, type ShownValues } from '../src/viewer/train-bridge.js';
+import type { AnyTypedArray } from '../src/core/spaces.js';
 import { spaceInfo } from '../src/viewer/spaces.js';
 import { livePolicy } from './live-policy.js';
 import { addViewerOptions, announceViewer, interruptSignal, startViewer, type ViewerFlags } from './viewer-options.js';
@@ -54,6 +55,17 @@ export function trainHello(envId: string, env: TypedEnv): Omit<HelloMessage, 'ty
     actionNames: env.metadata.actionNames ?? Array.from({ length: actionSpace.n ?? 0 }, (_, i) => String(i)),
     fps: env.metadata.renderFps,
   };
+}
+
+/**
+ * What the bars show for `obs`, from one forward pass: a distributional agent's return
+ * distributions with their means (C51), else its Q-values; a recurrent agent's come from its
+ * acting state (peekQValues), which they leave alone.
+ */
+function shownValues(a: Agent, obs: AnyTypedArray): ShownValues | ArrayLike<number> {
+  const d = a.returnDistributions?.(obs) ?? null;
+  if (d !== null) return { qvalues: d.qValues, distributions: d };
+  return a.peekQValues ? a.peekQValues(obs) : a.qValues(obs);
 }
 
 /**
@@ -89,8 +101,7 @@ export function streamTraining(server: ViewerServer, envId: string, events: Subj
           e.reward,
           episodeReturn,
           {},
-          // A recurrent agent's bars come from its acting state (peekQValues), which they leave alone.
-          a === null ? undefined : () => (a.peekQValues ? a.peekQValues(obs) : a.qValues(obs)),
+          a === null ? undefined : () => shownValues(a, obs),
           argmax,
         );
         break;

@@ -9,13 +9,40 @@
 import type { Env, Info } from '../core/env.js';
 import { countsWins } from '../core/registry.js';
 import { actionForHeld, keyMapFor, type KeyMap } from './keys.js';
+import type { ActionDistribution } from './protocol.js';
 import type { ViewerServer } from './server.js';
+
+/**
+ * The return distributions behind a distributional agent's Q-values (C51): `probs` holds one row
+ * of `numAtoms` probabilities per action, over atoms evenly spaced from `vMin` to `vMax`.
+ */
+export interface ValueDistributions {
+  readonly numAtoms: number;
+  readonly vMin: number;
+  readonly vMax: number;
+  readonly probs: ArrayLike<number>;
+}
 
 /** What a policy returns for one step. */
 export interface PolicyOutput {
   readonly action: number;
   /** Q-values of every action, shown as bars in the page. */
   readonly qvalues?: ArrayLike<number>;
+  /** For a distributional policy, the distributions behind `qvalues`; the page draws the chosen action's. */
+  readonly distributions?: ValueDistributions;
+}
+
+/**
+ * Action `action`'s row of `d` as the wire carries it: probabilities rounded to 6 decimals, which
+ * keeps a 51-atom message near half a kilobyte (a chart needs no more; the exact mean is the
+ * message's Q-value). Undefined when the action has no row.
+ */
+export function actionDistribution(d: ValueDistributions, action: number): ActionDistribution | undefined {
+  const n = d.numAtoms;
+  if (!(Number.isInteger(action) && action >= 0 && (action + 1) * n <= d.probs.length)) return undefined;
+  const probs = new Array<number>(n);
+  for (let i = 0; i < n; i++) probs[i] = Math.round((d.probs[action * n + i] ?? 0) * 1e6) / 1e6;
+  return { vMin: d.vMin, vMax: d.vMax, probs };
 }
 
 /**
@@ -174,7 +201,15 @@ export async function runLiveLoop(opts: LiveLoopOptions): Promise<LiveLoopResult
     step++;
     episodeStep++;
     episodeReturn += reward;
-    if (out.qvalues !== undefined) viewer.publishQValues({ step, values: Array.from(out.qvalues), action: out.action });
+    if (out.qvalues !== undefined) {
+      const distribution = out.distributions && actionDistribution(out.distributions, out.action);
+      viewer.publishQValues({
+        step,
+        values: Array.from(out.qvalues),
+        action: out.action,
+        ...(distribution ? { distribution } : {}),
+      });
+    }
     viewer.publishStep({ step, episodeStep, action: out.action, reward, episodeReturn, info: scalarInfo(info) });
     if (viewer.frameDue()) publishFrame();
     if (terminated || truncated) {

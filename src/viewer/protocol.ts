@@ -58,12 +58,29 @@ export interface MetricsMessage {
   readonly values: Readonly<Record<string, number>>;
 }
 
-/** Q-values of every action at a step and the action taken. */
+/**
+ * The return distribution of one action (C51): probabilities over `probs.length` atoms evenly
+ * spaced from `vMin` to `vMax` (atom i is `vMin + i (vMax - vMin) / (probs.length - 1)`).
+ */
+export interface ActionDistribution {
+  readonly vMin: number;
+  readonly vMax: number;
+  readonly probs: readonly number[];
+}
+
+/** Most atoms a distribution may carry (C51 uses 51; the page draws one bar per atom). */
+export const MAX_ATOMS = 1001;
+
+/**
+ * Q-values of every action at a step and the action taken (highlighted). For a distributional
+ * agent `distribution` is that action's return distribution, whose mean is `values[action]`.
+ */
 export interface QValuesMessage {
   readonly type: 'qvalues';
   readonly step: number;
   readonly values: readonly number[];
   readonly action: number;
+  readonly distribution?: ActionDistribution;
 }
 
 /**
@@ -142,6 +159,21 @@ function isSpaceInfo(v: unknown): v is SpaceInfo {
   return isStr(s['type']) && isNumArray(s['shape']) && isStr(s['dtype']) && (s['n'] === undefined || isInt(s['n']));
 }
 
+function isDistribution(v: unknown): v is ActionDistribution {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  const d = v as Obj;
+  const p = d['probs'];
+  return (
+    isNum(d['vMin']) &&
+    isNum(d['vMax']) &&
+    (d['vMin'] as number) < (d['vMax'] as number) &&
+    isNumArray(p) &&
+    p.length >= 2 &&
+    p.length <= MAX_ATOMS &&
+    p.every((x) => x >= 0)
+  );
+}
+
 function isFlatRecord(v: unknown, ok: (x: unknown) => boolean): boolean {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
   return Object.values(v as Obj).every(ok);
@@ -204,7 +236,10 @@ export function decodeServerMessage(text: string): ServerMessage | null {
     case 'metrics':
       return isNum(o['step']) && isFlatRecord(o['values'], isNum) ? (o as unknown as MetricsMessage) : null;
     case 'qvalues':
-      return isNum(o['step']) && isNumArray(o['values']) && isInt(o['action'])
+      return isNum(o['step']) &&
+        isNumArray(o['values']) &&
+        isInt(o['action']) &&
+        (o['distribution'] === undefined || isDistribution(o['distribution']))
         ? (o as unknown as QValuesMessage)
         : null;
     case 'step': {

@@ -8,7 +8,7 @@
  * few milliseconds) for sockets to be served: {@link TrainingViewer.yieldDue} says when.
  */
 import type { Env, Info } from '../core/env.js';
-import { hasWins, scalarInfo } from './loop.js';
+import { actionDistribution, hasWins, scalarInfo, type ValueDistributions } from './loop.js';
 import type { ViewerServer } from './server.js';
 
 /** Options of {@link TrainingViewer}. */
@@ -19,6 +19,16 @@ export interface TrainingViewerOptions {
   readonly metricsIntervalMs?: number;
   /** How often the loop should yield to the event loop, in ms (default 15). */
   readonly yieldIntervalMs?: number;
+}
+
+/** What the trainer shows for a state: Q-values, and for a distributional agent the distributions behind them. */
+export interface ShownValues {
+  readonly qvalues: ArrayLike<number>;
+  readonly distributions?: ValueDistributions;
+}
+
+function isShownValues(v: ArrayLike<number> | ShownValues): v is ShownValues {
+  return (v as Partial<ShownValues>).qvalues !== undefined;
 }
 
 /** Bridges a training loop to a {@link ViewerServer}. */
@@ -50,7 +60,9 @@ export class TrainingViewer {
 
   /**
    * One env step. `qvalues` is a thunk so Q-values are only read (often a tensor download)
-   * when a frame is actually shown; `shownAction` picks the bar to highlight (default `action`).
+   * when a frame is actually shown; it may return {@link ShownValues}, whose distributions then
+   * travel with them (the highlighted action's). `shownAction` picks the bar to highlight
+   * (default `action`).
    */
   step(
     step: number,
@@ -59,7 +71,7 @@ export class TrainingViewer {
     reward: number,
     episodeReturn: number,
     info: Info,
-    qvalues?: () => ArrayLike<number> | null,
+    qvalues?: () => ArrayLike<number> | ShownValues | null,
     shownAction?: (q: ArrayLike<number>) => number,
   ): void {
     // Reading the clock costs ~0.2 us here, more than a fast env step: read it about once per
@@ -76,11 +88,15 @@ export class TrainingViewer {
     if (qvalues !== undefined && now >= this.qNextAt) {
       // A forward pass can cost as much as a slow trainer's step: space them so they take at
       // most ~10% of the time.
-      const q = qvalues();
+      const shown = qvalues();
       const took = performance.now() - now;
       this.qNextAt = now + 10 * took;
-      if (q !== null)
-        this.server.publishQValues({ step, values: Array.from(q), action: shownAction ? shownAction(q) : action });
+      if (shown !== null) {
+        const { qvalues: q, distributions } = isShownValues(shown) ? shown : { qvalues: shown, distributions: undefined };
+        const a = shownAction ? shownAction(q) : action;
+        const distribution = distributions && actionDistribution(distributions, a);
+        this.server.publishQValues({ step, values: Array.from(q), action: a, ...(distribution ? { distribution } : {}) });
+      }
     }
     const frame = this.env?.render();
     if (frame !== undefined && frame !== null && typeof frame !== 'string') this.server.publishFrame(frame, step);
