@@ -591,7 +591,11 @@ export function modelPolicy(model: tf.LayersModel, numActions: number, obsDiviso
   const top = model.layers.at(-1);
   if (!(top instanceof CategoricalQ)) return policy;
   const support = categoricalSupport(top.numAtoms, top.vMin, top.vMax);
-  const logits = tf.model({ inputs: model.inputs, outputs: top.input as tf.SymbolicTensor, name: `${model.name}_logits` });
+  const logits = tf.model({
+    inputs: model.inputs,
+    outputs: top.input as tf.SymbolicTensor,
+    name: `${model.name}_logits`,
+  });
   return {
     ...policy,
     returnDistributions: (obs) => readReturnDistributions(() => logits.predict(input(obs)) as tf.Tensor, support),

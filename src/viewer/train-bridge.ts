@@ -92,10 +92,17 @@ export class TrainingViewer {
       const took = performance.now() - now;
       this.qNextAt = now + 10 * took;
       if (shown !== null) {
-        const { qvalues: q, distributions } = isShownValues(shown) ? shown : { qvalues: shown, distributions: undefined };
+        const { qvalues: q, distributions } = isShownValues(shown)
+          ? shown
+          : { qvalues: shown, distributions: undefined };
         const a = shownAction ? shownAction(q) : action;
         const distribution = distributions && actionDistribution(distributions, a);
-        this.server.publishQValues({ step, values: Array.from(q), action: a, ...(distribution ? { distribution } : {}) });
+        this.server.publishQValues({
+          step,
+          values: Array.from(q),
+          action: a,
+          ...(distribution ? { distribution } : {}),
+        });
       }
     }
     const frame = this.env?.render();

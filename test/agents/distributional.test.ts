@@ -1,6 +1,8 @@
 // C51 (Bellemare et al. 2017): the projection of the distributional Bellman target against
 // hand-computed distributions, the batch targets with double-DQN selection, and the tfjs loss.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -9,7 +11,13 @@ import {
   distributionMeans,
   projectDistribution,
   type CategoricalSupport,
+  type ReturnDistributions,
 } from '../../agents/distributional.js';
+import { DqnAgent } from '../../agents/dqn.js';
+import { resolveDqnConfig } from '../../agents/dqn-config.js';
+import { normalizingPolicy } from '../../agents/normalize.js';
+import { modelPolicy } from '../../agents/run.js';
+import { loadModel, saveModel } from '../../src/io/model-io.js';
 import { categoricalLoss, categoricalProbs, categoricalQValues } from '../../agents/distributional-loss.js';
 import { Rng } from '../../src/rng/rng.js';
 
@@ -296,5 +304,106 @@ describe('the tfjs side', () => {
     expect(() => categoricalLoss(x, tf.tensor1d([0, 1], 'int32'), tf.zeros([2, 3]), null)).toThrow(/numAtoms/);
     const y = tf.zeros([2, 3, 5]);
     expect(() => categoricalLoss(y, tf.tensor1d([0, 1], 'int32'), tf.zeros([2, 4]), null)).toThrow(/\[2, 5\]/);
+  });
+});
+
+describe("the viewer's return distributions (returnDistributions)", () => {
+  const info = { obsShape: [6], obsDtype: 'float32' as const, numActions: 3 };
+
+  /** A C51 agent whose weights are scaled up, so its distributions are peaked and their means differ. */
+  function c51Agent(overrides: Record<string, unknown> = {}): DqnAgent {
+    const cfg = resolveDqnConfig(undefined, {
+      hiddenSizes: [16],
+      numAtoms: 11,
+      vMin: -5,
+      vMax: 5,
+      bufferSize: 100,
+      batchSize: 4,
+      learningStarts: 0,
+      ...overrides,
+    });
+    const agent = new DqnAgent(cfg, info, new Rng(3), { steps: 100 });
+    tf.tidy(() => agent.online.setWeights(agent.online.getWeights().map((w) => tf.mul(w, 4))));
+    return agent;
+  }
+
+  const observations = [0, 1, 2, 3].map((k) => Float32Array.from({ length: 6 }, (_, i) => Math.sin(k * 6 + i)));
+
+  function expectDistributions(d: ReturnDistributions | null | undefined, q: ArrayLike<number>): ReturnDistributions {
+    expect(d).toBeTruthy();
+    const r = d as ReturnDistributions;
+    expect([r.numAtoms, r.vMin, r.vMax, r.atoms.length, r.probs.length]).toEqual([11, -5, 5, 11, 33]);
+    for (let a = 0; a < 3; a++) {
+      const row = Array.from(r.probs.subarray(a * 11, (a + 1) * 11));
+      expect(row.every((p) => p >= 0)).toBe(true);
+      expect(row.reduce((s, p) => s + p, 0)).toBeCloseTo(1, 5);
+      const mean = row.reduce((s, p, i) => s + p * (r.atoms[i] as number), 0);
+      expect(Math.abs(mean - (q[a] as number))).toBeLessThan(1e-5);
+      expect(Math.abs((r.qValues[a] as number) - (q[a] as number))).toBeLessThan(1e-5);
+    }
+    return r;
+  }
+
+  it('DqnAgent with C51: every action a distribution summing to 1 whose mean is qValues()[a]; no tensors kept', () => {
+    const agent = c51Agent();
+    const before = tf.memory().numTensors;
+    const means: number[] = [];
+    for (const o of observations) {
+      const d = expectDistributions(agent.returnDistributions(o), agent.qValues(o));
+      means.push(...d.qValues);
+    }
+    expect(tf.memory().numTensors).toBe(before);
+    // Not the near-uniform distributions of a fresh net: the means spread over the support.
+    expect(Math.max(...means) - Math.min(...means)).toBeGreaterThan(0.5);
+    agent.dispose();
+  });
+
+  it('noisy nets: the distributions of the mean weights, as qValues; without C51 there are none', () => {
+    const noisy = c51Agent({ noisy: true });
+    const o = observations[1] as Float32Array;
+    noisy.act(o, 0); // noise on and resampled
+    expectDistributions(noisy.returnDistributions(o), noisy.qValues(o));
+    noisy.dispose();
+    const plain = new DqnAgent(resolveDqnConfig(undefined, { hiddenSizes: [8] }), info, new Rng(1), { steps: 10 });
+    const before = tf.memory().numTensors;
+    expect(plain.returnDistributions(o)).toBeNull();
+    expect(tf.memory().numTensors).toBe(before);
+    plain.dispose();
+  });
+
+  it('a saved C51 policy (watch, play-on) gives the same distributions, also through observation normalization', async () => {
+    const agent = c51Agent();
+    const dir = mkdtempSync(join(tmpdir(), 'tfgym-c51-policy-'));
+    try {
+      await saveModel(agent.policyModel(), dir);
+      const loaded = await loadModel(dir);
+      const policy = modelPolicy(loaded, 3, 1);
+      const before = tf.memory().numTensors;
+      for (const o of observations) {
+        const want = agent.returnDistributions(o) as ReturnDistributions;
+        const got = expectDistributions(policy.returnDistributions?.(o), policy.qValues(o));
+        for (let i = 0; i < want.probs.length; i++) expect(got.probs[i]).toBeCloseTo(want.probs[i] as number, 6);
+      }
+      expect(tf.memory().numTensors).toBe(before);
+      // Normalized observations: the wrapped policy sees (x - mean) / sqrt(var + 1e-8).
+      const stats = { mean: [0.5, 0, 0, 0, 0, -0.5], var: [4, 1, 1, 1, 1, 0.25], count: 10 };
+      const norm = normalizingPolicy(policy, stats, true);
+      const o = observations[2] as Float32Array;
+      const scaled = Float32Array.from(
+        o,
+        (x, i) => (x - (stats.mean[i] as number)) / Math.sqrt((stats.var[i] as number) + 1e-8),
+      );
+      const viaNorm = expectDistributions(norm.returnDistributions?.(o), norm.qValues(o));
+      const direct = policy.returnDistributions?.(scaled) as ReturnDistributions;
+      for (let i = 0; i < direct.probs.length; i++) expect(viaNorm.probs[i]).toBeCloseTo(direct.probs[i] as number, 5);
+      loaded.dispose();
+      // A plain Q-network has none.
+      const plain = new DqnAgent(resolveDqnConfig(undefined, { hiddenSizes: [8] }), info, new Rng(1), { steps: 10 });
+      expect(modelPolicy(plain.policyModel(), 3, 1).returnDistributions).toBeUndefined();
+      plain.dispose();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      agent.dispose();
+    }
   });
 });

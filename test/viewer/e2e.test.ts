@@ -193,3 +193,80 @@ describe.skipIf(!haveBrowser && process.env['CI'] !== 'true')('viewer in headles
     // Typically ~10 s; the bound is for a heavily shared CI box.
   }, 120_000);
 });
+
+// The distribution chart only needs the bundled page (`node scripts/build-viewer.mjs`) and the browser.
+const havePage = existsSync(CHROMIUM) && existsSync('dist/viewer/app.js');
+
+describe.skipIf(!havePage && process.env['CI'] !== 'true')('the return distribution chart in headless Chromium', () => {
+  it("draws the chosen action's distribution next to the Q bars, only while messages carry one", async () => {
+    const server = await ViewerServer.start({
+      port: 0,
+      log: () => undefined,
+      hello: {
+        mode: 'watch',
+        envId: 'Tiny-v0',
+        observationSpace: { type: 'Box', shape: [1], dtype: 'uint8' },
+        actionSpace: { type: 'Discrete', shape: [], dtype: 'int32', n: 3 },
+        actionNames: ['left', 'stay', 'right'],
+        fps: 30,
+      },
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'tfgym-chromium-dist-'));
+    const ctx = await chromium.launchPersistentContext(dir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+      viewport: { width: 1280, height: 820 },
+    });
+    try {
+      const page = ctx.pages()[0] ?? (await ctx.newPage());
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(server.url);
+      await page.waitForFunction(() => (window as unknown as { __tfgym: { connected: boolean } }).__tfgym.connected);
+      // 51 atoms in [-10, 10]: most mass on the atoms of 4 and 6, mean 5.
+      const probs = Array.from({ length: 51 }, (_, i) => (i === 35 || i === 40 ? 0.5 : 0));
+      server.publishQValues({ step: 1, values: [1, 5, -2], action: 1, distribution: { vMin: -10, vMax: 10, probs } });
+      server.flush();
+      const dist = (): Promise<{ action: number; atoms: number; mean: number } | null> =>
+        page.evaluate(
+          () =>
+            (window as unknown as { __tfgym: { distribution: { action: number; atoms: number; mean: number } | null } })
+              .__tfgym.distribution,
+        );
+      await page.waitForFunction(
+        () => (window as unknown as { __tfgym: { distribution: unknown } }).__tfgym.distribution !== null,
+      );
+      expect(await dist()).toEqual({ action: 1, atoms: 51, mean: 5 });
+      expect(await page.isVisible('#dist')).toBe(true);
+      expect(await page.textContent('#dist-label')).toBe('(stay, mean 5)');
+      await page.waitForTimeout(100); // drawn on the next animation frame
+      const colours = await page.evaluate(() => {
+        const c = document.getElementById('dist') as HTMLCanvasElement;
+        const d = (c.getContext('2d') as CanvasRenderingContext2D).getImageData(0, 0, c.width, c.height).data;
+        let bars = 0;
+        let mean = 0;
+        for (let i = 0; i < d.length; i += 4) {
+          const [r, g, b] = [d[i] ?? 0, d[i + 1] ?? 0, d[i + 2] ?? 0];
+          if (b > 200 && r < 120) bars++; // #4fb3ff
+          if (r > 200 && g > 120 && b < 100) mean++; // #ff9f43
+        }
+        return { bars, mean };
+      });
+      expect(colours.bars).toBeGreaterThan(100);
+      expect(colours.mean).toBeGreaterThan(50);
+      // A message without a distribution (an expected-value agent) hides the chart.
+      server.publishQValues({ step: 2, values: [1, 5, -2], action: 1 });
+      server.flush();
+      await page.waitForFunction(
+        () => (window as unknown as { __tfgym: { distribution: unknown } }).__tfgym.distribution === null,
+      );
+      expect(await page.isVisible('#dist')).toBe(false);
+      expect(errors).toEqual([]);
+    } finally {
+      await ctx.close();
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});

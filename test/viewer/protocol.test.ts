@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   FRAME_HEADER_BYTES,
+  MAX_ATOMS,
   PROTOCOL_VERSION,
   decodeClientMessage,
   decodeFrame,
@@ -28,6 +29,13 @@ const serverMessages: ServerMessage[] = [
   { type: 'episode', index: 7, return: 1, length: 34, won: true },
   { type: 'metrics', step: 1000, values: { loss: 0.0123, epsilon: 0.5, sps: 2500 } },
   { type: 'qvalues', step: 12, values: [0.1, -0.25, 0.75], action: 2 },
+  {
+    type: 'qvalues',
+    step: 13,
+    values: [0.1, -0.25, 0.5],
+    action: 2,
+    distribution: { vMin: -1, vMax: 1, probs: [0.25, 0, 0.75] },
+  },
   {
     type: 'step',
     step: 5,
@@ -90,6 +98,13 @@ describe('viewer protocol', () => {
       '{"type":"hello"}',
       '{"type":"status","paused":1,"speed":1,"epsilon":null}',
       'x',
+      // A distribution needs vMin < vMax and at least 2 non-negative probabilities.
+      '{"type":"qvalues","step":1,"values":[0],"action":0,"distribution":{"vMin":1,"vMax":-1,"probs":[0.5,0.5]}}',
+      '{"type":"qvalues","step":1,"values":[0],"action":0,"distribution":{"vMin":-1,"vMax":1,"probs":[1]}}',
+      '{"type":"qvalues","step":1,"values":[0],"action":0,"distribution":{"vMin":-1,"vMax":1,"probs":[1.5,-0.5]}}',
+      '{"type":"qvalues","step":1,"values":[0],"action":0,"distribution":{"vMin":-1,"probs":[0.5,0.5]}}',
+      '{"type":"qvalues","step":1,"values":[0],"action":0,"distribution":[0.5,0.5]}',
+      `{"type":"qvalues","step":1,"values":[0],"action":0,"distribution":{"vMin":-1,"vMax":1,"probs":[${'0,'.repeat(MAX_ATOMS)}1]}}`,
     ]) {
       expect(decodeServerMessage(bad), bad).toBeNull();
     }

@@ -1,4 +1,16 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { Subject } from 'rxjs';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { DqnAgent } from '../../agents/dqn.js';
+import { resolveDqnConfig } from '../../agents/dqn-config.js';
+import { modelPolicy } from '../../agents/run.js';
+import { train, type TrainEvent, type TypedEnv } from '../../agents/trainer.js';
+import { livePolicy } from '../../cli/live-policy.js';
+import { streamTraining } from '../../cli/train-watch.js';
+import type { Env } from '../../src/core/env.js';
+import { nullSink } from '../../src/metrics/sink.js';
+import { Rng } from '../../src/rng/rng.js';
+import { runLiveLoop } from '../../src/viewer/loop.js';
 import { TrainingViewer, yieldToEventLoop } from '../../src/viewer/train-bridge.js';
 import { ViewerServer } from '../../src/viewer/server.js';
 import { Collector, TinyEnv, waitFor } from './helpers.js';
@@ -95,5 +107,139 @@ describe('TrainingViewer (train --watch)', () => {
     expect(metrics.length).toBeGreaterThan(0);
     expect(metrics.length).toBeLessThanOrEqual(Math.ceil(seconds * 10) + 3);
     await waitFor(() => c.of('metrics').at(-1)?.step === steps, 2000, 'final metrics');
+  });
+});
+
+describe("C51's return distribution in the viewer (train --watch and watch)", () => {
+  const hello = {
+    mode: 'train' as const,
+    envId: 'Tiny-v0',
+    observationSpace: { type: 'Box', shape: [1], dtype: 'uint8' },
+    actionSpace: { type: 'Discrete', shape: [], dtype: 'int32', n: 3 },
+    actionNames: ['left', 'stay', 'right'],
+    fps: 100,
+  };
+  const info = { obsShape: [1], obsDtype: 'uint8' as const, numActions: 3 };
+
+  function agentWith(numAtoms: number): DqnAgent {
+    const cfg = resolveDqnConfig(undefined, {
+      hiddenSizes: [8],
+      numAtoms,
+      vMin: -2,
+      vMax: 2,
+      learningStarts: 20,
+      batchSize: 8,
+      bufferSize: 500,
+      trainFrequency: 4,
+    });
+    const agent = new DqnAgent(cfg, info, new Rng(5), { steps: 300 });
+    cleanup.push(() => agent.dispose());
+    return agent;
+  }
+
+  async function startServer(): Promise<ViewerServer> {
+    const server = await ViewerServer.start({ port: 0, staticDir: '/nonexistent', log: () => undefined, hello });
+    cleanup.push(() => server.close());
+    return server;
+  }
+
+  async function connect(server: ViewerServer): Promise<Collector> {
+    const c = new Collector(`ws://127.0.0.1:${server.port}/ws`);
+    cleanup.push(() => c.close());
+    await c.opened();
+    await waitFor(() => server.clientCount === 1);
+    return c;
+  }
+
+  /** Every qvalues message carries the highlighted action's distribution (over `atoms` atoms in [-2, 2]) or none. */
+  function checkMessages(c: Collector, atoms: number | null): void {
+    const q = c.of('qvalues');
+    expect(q.length).toBeGreaterThan(0);
+    for (const m of q) {
+      if (atoms === null) {
+        expect(m.distribution).toBeUndefined();
+        continue;
+      }
+      const d = m.distribution;
+      expect(d).toBeDefined();
+      expect([d?.vMin, d?.vMax, d?.probs.length]).toEqual([-2, 2, atoms]);
+      const probs = d?.probs ?? [];
+      expect(probs.reduce((s, p) => s + p, 0)).toBeCloseTo(1, 4);
+      // Rounded to 6 decimals on the wire: the mean still matches the action's Q-value.
+      const mean = probs.reduce((s, p, i) => s + p * (-2 + (4 * i) / (atoms - 1)), 0);
+      expect(Math.abs(mean - (m.values[m.action] as number))).toBeLessThan(1e-4);
+    }
+  }
+
+  async function trainWatched(agent: DqnAgent, server: ViewerServer): Promise<void> {
+    const events = new Subject<TrainEvent>();
+    const sub = streamTraining(server, 'Tiny-v0', events);
+    const env = new TinyEnv(6, 8, 100, 20) as unknown as TypedEnv;
+    await train({
+      agent,
+      env,
+      seed: 0,
+      totalSteps: 300,
+      sink: nullSink,
+      clock: () => performance.now(),
+      events,
+      emitSteps: true,
+      yieldMs: 5,
+    });
+    sub.unsubscribe();
+  }
+
+  it.each([
+    [11, 'carry the greedy action distribution'],
+    [1, 'carry none'],
+  ])('training with numAtoms %i: the Q-value messages %s', async (numAtoms) => {
+    const server = await startServer();
+    const c = await connect(server);
+    const agent = agentWith(numAtoms);
+    const spy = vi.spyOn(agent, 'returnDistributions');
+    await trainWatched(agent, server);
+    server.flush();
+    await waitFor(() => c.of('qvalues').length > 0, 5000, 'Q-values');
+    checkMessages(c, numAtoms > 1 ? numAtoms : null);
+    // Train mode highlights the greedy action, whose distribution is the one sent.
+    for (const m of c.of('qvalues')) expect(m.values[m.action]).toBe(Math.max(...m.values));
+    // One forward pass per shown frame, never per training step.
+    expect(spy.mock.calls.length).toBeGreaterThan(0);
+    expect(spy.mock.calls.length).toBeLessThan(300);
+  });
+
+  it('training with nobody watching computes no distribution', async () => {
+    const server = await startServer();
+    const agent = agentWith(11);
+    const spy = vi.spyOn(agent, 'returnDistributions');
+    await trainWatched(agent, server);
+    expect(spy).not.toHaveBeenCalled();
+  });
+
+  it.each([
+    [11, 'carry the distribution of the action taken'],
+    [1, 'carry none'],
+  ])('watching a saved policy with numAtoms %i: the Q-value messages %s', async (numAtoms) => {
+    const server = await startServer();
+    server.setHello({ ...hello, mode: 'watch' });
+    server.setStatus({ epsilon: 0.5 });
+    const c = await connect(server);
+    c.send({ type: 'speed', value: 8 });
+    const agent = agentWith(numAtoms);
+    tf.tidy(() => agent.online.setWeights(agent.online.getWeights().map((w) => tf.mul(w, 3))));
+    const policy = modelPolicy(agent.policyModel(), 3, 255);
+    expect(policy.returnDistributions === undefined).toBe(numAtoms === 1);
+    const env = new TinyEnv(6, 8, 100, 4);
+    const res = await runLiveLoop({
+      env: env as unknown as Env<unknown, number>,
+      envId: 'Tiny-v0',
+      viewer: server,
+      episodes: 3,
+      seed: 0,
+      policy: livePolicy(policy, server, new Rng(2)),
+    });
+    expect(res.steps).toBe(12);
+    await waitFor(() => c.of('qvalues').length > 0, 5000, 'Q-values');
+    checkMessages(c, numAtoms > 1 ? numAtoms : null);
   });
 });

@@ -1,6 +1,7 @@
 /**
  * The viewer page: connects to the server's websocket, draws frames on a canvas with
- * nearest-neighbour scaling, plots returns, loss and epsilon with uPlot, shows Q-value bars and
+ * nearest-neighbour scaling, plots returns, loss and epsilon with uPlot, shows Q-value bars (and, for
+ * a distributional agent, the chosen action's return distribution as a bar chart over the atoms) and
  * counters, sends control messages, and in `play` mode turns the keyboard into actions.
  *
  * Bundled by esbuild (`scripts/build-viewer.mjs`) into `dist/viewer/app.js`; no network needed.
@@ -9,6 +10,7 @@ import uPlot from 'uplot';
 import {
   WS_PATH,
   PROTOCOL_VERSION,
+  type ActionDistribution,
   decodeFrame,
   decodeServerMessage,
   encodeClientMessage,
@@ -30,6 +32,8 @@ interface PageState {
   wins: number;
   returnPoints: number;
   paused: boolean;
+  /** The distribution chart drawn last: its action, atom count and marked mean; null while hidden. */
+  distribution: { action: number; atoms: number; mean: number } | null;
 }
 
 const state: PageState = {
@@ -42,6 +46,7 @@ const state: PageState = {
   wins: 0,
   returnPoints: 0,
   paused: false,
+  distribution: null,
 };
 (window as unknown as { __tfgym: PageState }).__tfgym = state;
 
@@ -182,6 +187,7 @@ window.addEventListener('resize', () => {
   ] as const) {
     c.setSize({ width: Math.max(300, el(id).clientWidth), height: 150 });
   }
+  distDirty = true;
 });
 
 // --- counters, Q-values, status ----------------------------------------------------------------
@@ -229,6 +235,97 @@ function renderQ(values: readonly number[], chosen: number): void {
   });
 }
 
+// --- return distribution (C51): bars over the atoms vMin..vMax, the mean marked ---------------
+const distCanvas = el<HTMLCanvasElement>('dist');
+const distCtx = distCanvas.getContext('2d');
+/** The newest distribution, drawn on the next animation frame (and again on resize). */
+let shownDist: { d: ActionDistribution; mean: number; action: number } | null = null;
+let distDirty = false;
+
+function showDistribution(d: ActionDistribution | undefined, values: readonly number[], action: number): void {
+  if (d === undefined) {
+    // Only distributional agents send one: the panel stays hidden for the others.
+    const panel = distCanvas.parentElement;
+    if (panel !== null) panel.hidden = true;
+    shownDist = null;
+    state.distribution = null;
+    return;
+  }
+  reveal('dist');
+  // The message's Q-value is the exact mean; the rounded probabilities give it to about 1e-5.
+  const n = d.probs.length;
+  const dz = (d.vMax - d.vMin) / (n - 1);
+  const mean = values[action] ?? d.probs.reduce((m, p, i) => m + p * (d.vMin + i * dz), 0);
+  shownDist = { d, mean, action };
+  state.distribution = { action, atoms: n, mean };
+  setText('dist-label', `(${state.hello?.actionNames[action] ?? String(action)}, mean ${fmt(mean)})`);
+  distDirty = true;
+}
+
+function drawDistribution(): void {
+  distDirty = false;
+  const s = shownDist;
+  if (s === null || distCtx === null) return;
+  const dpr = window.devicePixelRatio || 1;
+  const cssW = Math.max(200, distCanvas.clientWidth);
+  const cssH = 150;
+  if (distCanvas.width !== Math.round(cssW * dpr) || distCanvas.height !== Math.round(cssH * dpr)) {
+    distCanvas.width = Math.round(cssW * dpr);
+    distCanvas.height = Math.round(cssH * dpr);
+  }
+  const g = distCtx;
+  g.setTransform(dpr, 0, 0, dpr, 0, 0);
+  g.clearRect(0, 0, cssW, cssH);
+  const { d, mean } = s;
+  const n = d.probs.length;
+  const left = 8;
+  const right = 8;
+  const top = 16;
+  const bottom = 20;
+  const w = cssW - left - right;
+  const h = cssH - top - bottom;
+  const barW = w / n;
+  // Atom i sits at the centre of bar i; a value v at the same scale between the first and last centres.
+  const xOf = (v: number): number => left + (((v - d.vMin) / (d.vMax - d.vMin)) * (n - 1) + 0.5) * barW;
+  const peak = Math.max(...d.probs) || 1;
+  g.fillStyle = '#4fb3ff';
+  d.probs.forEach((p, i) => {
+    const bh = (p / peak) * h;
+    g.fillRect(left + i * barW + (barW > 3 ? 0.5 : 0), top + h - bh, Math.max(1, barW - (barW > 3 ? 1 : 0)), bh);
+  });
+  // The axis, with vMin, vMax and 0 (when inside) labelled.
+  g.strokeStyle = '#323a46';
+  g.lineWidth = 1;
+  g.beginPath();
+  g.moveTo(left, top + h + 0.5);
+  g.lineTo(left + w, top + h + 0.5);
+  g.stroke();
+  g.fillStyle = '#8a94a3';
+  g.font = '11px system-ui, sans-serif';
+  g.textBaseline = 'top';
+  const ticks: [number, CanvasTextAlign][] = [
+    [d.vMin, 'left'],
+    [d.vMax, 'right'],
+  ];
+  if (d.vMin < 0 && d.vMax > 0) ticks.push([0, 'center']);
+  for (const [v, align] of ticks) {
+    g.textAlign = align;
+    g.fillText(fmt(v), align === 'left' ? left : align === 'right' ? left + w : xOf(v), top + h + 4);
+  }
+  // The mean: a vertical line over the bars.
+  const mx = Math.min(left + w, Math.max(left, xOf(mean)));
+  g.strokeStyle = '#ff9f43';
+  g.lineWidth = 2;
+  g.beginPath();
+  g.moveTo(mx, top - 2);
+  g.lineTo(mx, top + h);
+  g.stroke();
+  g.fillStyle = '#ff9f43';
+  g.textBaseline = 'bottom';
+  g.textAlign = mx < left + w / 2 ? 'left' : 'right';
+  g.fillText(`mean ${fmt(mean)}`, mx + (g.textAlign === 'left' ? 4 : -4), top + 2);
+}
+
 /** Shows the panel holding `id`: Q-values, loss and epsilon stay hidden until their first data. */
 function reveal(id: string): void {
   const panel = el(id).parentElement;
@@ -239,10 +336,12 @@ function reveal(id: string): void {
 }
 
 function hidePanels(): void {
-  for (const id of ['qbars', 'chart-loss', 'chart-eps']) {
+  for (const id of ['qbars', 'dist', 'chart-loss', 'chart-eps']) {
     const panel = el(id).parentElement;
     if (panel !== null) panel.hidden = true;
   }
+  shownDist = null;
+  state.distribution = null;
 }
 
 function setConn(kind: 'on' | 'off' | 'wait', text: string): void {
@@ -392,6 +491,7 @@ function onMessage(m: ServerMessage): void {
     case 'qvalues':
       reveal('qbars');
       renderQ(m.values, m.action);
+      showDistribution(m.distribution, m.values, m.action);
       break;
     case 'step': {
       state.lastStep = m;
@@ -449,6 +549,7 @@ function connect(): void {
 let lastChartAt = 0;
 function animate(t: number): void {
   drawFrame();
+  if (distDirty) drawDistribution();
   if (chartsDirty && t - lastChartAt > 200) {
     chartsDirty = false;
     lastChartAt = t;
