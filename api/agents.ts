@@ -42,6 +42,7 @@ export {
   type PolicySource,
 } from '../agents/registry.js';
 export type { ActOptions, Agent, UpdateInfo } from '../agents/agent.js';
+export type { ReturnDistributions } from '../agents/distributional.js';
 export { DqnAgent, type DqnEnvInfo, type DqnState } from '../agents/dqn.js';
 export { DQN_CONFIG, DQN_PRESETS, defaultDqnConfig, resolveDqnConfig, type DqnConfig } from '../agents/dqn-config.js';
 export { DrqnAgent, RecurrentQPolicy, drqnMemoryNeeds, type DrqnEnvInfo } from '../agents/drqn.js';

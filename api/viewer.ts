@@ -9,6 +9,7 @@ export { ViewerServer, defaultStaticDir, type ViewerServerOptions } from '../src
 export { serveEnvStream, viewerHello, type ServeEnvStreamOptions } from './serve-stream.js';
 export {
   HumanInput,
+  actionDistribution,
   hasWins,
   playableKeyMap,
   runLiveLoop,
@@ -17,13 +18,20 @@ export {
   type LiveLoopResult,
   type LivePolicy,
   type PolicyOutput,
+  type ValueDistributions,
 } from '../src/viewer/loop.js';
-export { TrainingViewer, yieldToEventLoop, type TrainingViewerOptions } from '../src/viewer/train-bridge.js';
+export {
+  TrainingViewer,
+  yieldToEventLoop,
+  type ShownValues,
+  type TrainingViewerOptions,
+} from '../src/viewer/train-bridge.js';
 export { actionForHeld, keyMapFor, type KeyMap, type PlayKey } from '../src/viewer/keys.js';
 export { spaceInfo } from '../src/viewer/spaces.js';
 export {
   FRAME_HEADER_BYTES,
   FRAME_KIND_PIXELS,
+  MAX_ATOMS,
   MAX_SPEED,
   MIN_SPEED,
   PROTOCOL_VERSION,
@@ -34,6 +42,7 @@ export {
   encodeClientMessage,
   encodeFrame,
   encodeServerMessage,
+  type ActionDistribution,
   type ClientMessage,
   type EpisodeMessage,
   type FrameMessage,
