@@ -1,7 +1,8 @@
 /**
  * The DQN config: one typed object whose every field documents its default and its source,
- * the presets (the book's Chapter 8 setup, Nature DQN, MinAtar, a tuned Catch setup, CleanRL's
- * `dqn.py`, RL Zoo's CartPole), and their validation. The agent itself is `dqn.ts`.
+ * the presets (the book's Chapter 8 setup, Nature DQN, Rainbow on Atari and on MinAtar, MinAtar, a
+ * tuned Catch setup, CleanRL's `dqn.py`, RL Zoo's CartPole), and their validation. The agent
+ * itself is `dqn.ts`.
  */
 import { INITS, TORSOS, type InitKind, type TorsoKind } from '../models/q-networks.js';
 import { PREPROCESS, type Preprocess } from './envs.js';
@@ -398,6 +399,64 @@ export const DQN_PRESETS: Readonly<Record<string, Preset<DqnConfig>>> = {
       epsilonStart: 1,
       epsilonEnd: 0.1,
       explorationFraction: 0.02,
+    },
+  },
+  rainbow: {
+    description:
+      'Hessel et al. (2018), "Rainbow: Combining Improvements in Deep Reinforcement Learning", Table 1, on the ' +
+      'Nature CNN with 512 hidden units (Mnih et al. 2015): all six components - C51 with 51 atoms in [-10, 10], ' +
+      'noisy nets (sigma0 0.5) and no epsilon-greedy exploration (epsilon 0: the paper acts greedily on noisy ' +
+      'nets), dueling, double DQN, proportional prioritized replay (alpha 0.5, beta 0.4 -> 1 over the budget), ' +
+      '3-step returns - Adam 6.25e-5 (eps 1.5e-4), gamma 0.99, replay 1M, batch 32, an update every 4 agent steps ' +
+      "from 20,000 (80k frames; the warm-up acts at random, as Dopamine's), target every 8,000 agent steps (32k " +
+      "frames); rewards clipped to [-1, 1] as in the nature preset. Dopamine's rainbow_aaai.gin has the same " +
+      'optimizer, atoms, n, gamma, replay, batch and periods in agent steps and evaluates at epsilon 0.001 (here ' +
+      'too), but its agent is a simplified Rainbow (C51, n-step, prioritized replay with beta fixed at 0.5; ' +
+      'epsilon-greedy 1 -> 0.01, no noisy nets, dueling or double DQN). Run with --total-steps 50000000 (200M ' +
+      "frames at frame skip 4). Frames are the env's: 84x84x4 from Atari preprocessing and frame stacking, as for " +
+      'nature.',
+    overrides: {
+      // Network: Mnih et al. (2015)'s torso, Wang et al. (2016)'s dueling head, noisy and categorical.
+      network: 'nature',
+      hiddenSizes: [512],
+      dueling: true,
+      // Distributional: Table 1, "distributional atoms 51", "min/max values [-10, 10]".
+      numAtoms: 51,
+      vMin: -10,
+      vMax: 10,
+      // Noisy nets: Table 1, "Noisy Nets sigma0 0.5", "exploration epsilon 0".
+      noisy: true,
+      noisySigma0: 0.5,
+      epsilonStart: 0,
+      epsilonEnd: 0,
+      // Double DQN: the online net picks the bootstrap action, the target net's distribution is used.
+      doubleDqn: true,
+      // Prioritized replay: Table 1, proportional, "exponent omega 0.5", "importance sampling beta 0.4 -> 1.0".
+      prioritized: true,
+      perAlpha: 0.5,
+      perBeta0: 0.4,
+      // Multi-step: Table 1, "multi-step returns n 3".
+      nStep: 3,
+      // Optimizer: Table 1, "Adam learning rate 0.0000625", "Adam epsilon 1.5e-4" (rainbow_aaai.gin the same).
+      optimizer: 'adam',
+      learningRate: 6.25e-5,
+      optimizerEpsilon: 1.5e-4,
+      // C51's cross-entropy replaces the TD loss (the field only applies to expected values).
+      loss: 'mse',
+      // DQN's settings (Mnih et al. 2015), as rainbow_aaai.gin has them: gamma, replay, batch, update period.
+      gamma: 0.99,
+      bufferSize: 1_000_000,
+      batchSize: 32,
+      trainFrequency: 4,
+      // Table 1, "min history to start learning 80K frames" = rainbow_aaai.gin's min_replay_history 20000 agent steps.
+      learningStarts: 20_000,
+      // Table 1, "target network period 32K frames" = rainbow_aaai.gin's target_update_period 8000 agent steps.
+      targetUpdateInterval: 8000,
+      targetUpdateUnit: 'step',
+      // Atari preprocessing as the nature preset: rewards clipped to [-1, 1] (Mnih et al. 2015).
+      rewardClip: true,
+      // Evaluation: rainbow_aaai.gin's epsilon_eval.
+      evalEpsilon: 0.001,
     },
   },
   'minatar-rainbow': {

@@ -368,3 +368,76 @@ describe('the minatar-rainbow preset (Obando-Ceron & Castro 2021)', () => {
     await useBackend('cpu');
   });
 });
+
+describe('the rainbow preset (Hessel et al. 2018, Table 1)', () => {
+  it('resolves to the paper settings and validates', () => {
+    const cfg = resolveDqnConfig('rainbow');
+    expect(cfg).toMatchObject({
+      network: 'nature',
+      hiddenSizes: [512],
+      numAtoms: 51,
+      vMin: -10,
+      vMax: 10,
+      noisy: true,
+      noisySigma0: 0.5,
+      epsilonStart: 0,
+      epsilonEnd: 0,
+      dueling: true,
+      doubleDqn: true,
+      prioritized: true,
+      perAlpha: 0.5,
+      perBeta0: 0.4,
+      nStep: 3,
+      optimizer: 'adam',
+      learningRate: 6.25e-5,
+      optimizerEpsilon: 1.5e-4,
+      gamma: 0.99,
+      bufferSize: 1_000_000,
+      batchSize: 32,
+      trainFrequency: 4,
+      learningStarts: 20_000,
+      targetUpdateInterval: 8000,
+      targetUpdateUnit: 'step',
+      rewardClip: true,
+      preprocess: resolveDqnConfig('nature').preprocess,
+    });
+    // A preset is a starting point: flags override it, and the checks still apply.
+    expect(resolveDqnConfig('rainbow', { learningRate: 1e-4 }).learningRate).toBe(1e-4);
+    expect(() => resolveDqnConfig('rainbow', { loss: 'huber' })).toThrow(/cross-entropy/);
+  });
+
+  it('builds the agent for Atari-shaped frames (84x84x4 uint8) and takes a few steps with all six components', async () => {
+    // The Nature CNN with 6 x 51 outputs is slow on the pure-JS cpu backend: native when built.
+    await useBackend(nativeOk ? 'native' : 'cpu');
+    const cfg = resolveDqnConfig('rainbow', { bufferSize: 64, learningStarts: 8, batchSize: 8 });
+    const info = { obsShape: [84, 84, 4], obsDtype: 'uint8' as const, numActions: 6 };
+    const agent = new DqnAgent(cfg, info, new Rng(7), { steps: 16 });
+    expect(agent.online.outputs[0]?.shape).toEqual([null, 6, 51]);
+    expect(agent.online.layers.some((l) => l.getClassName() === 'NoisyDense')).toBe(true);
+    expect(agent.online.layers.filter((l) => l.getClassName() === 'Conv2D')).toHaveLength(3);
+    // Random during the warm-up, then no epsilon: noisy nets explore.
+    expect(agent.epsilon(0, 0)).toBe(1);
+    expect(agent.epsilon(8, 0)).toBe(0);
+    const rng = new Rng(1);
+    const frame = (): Uint8Array => Uint8Array.from({ length: 84 * 84 * 4 }, () => rng.nextInt(256));
+    let o = frame();
+    let before = 0;
+    for (let i = 1; i <= 16; i++) {
+      const a = agent.act(o, agent.epsilon(i - 1, 0));
+      const n = frame();
+      agent.observe(o, a, i % 5 === 0 ? 3 : 0, n, false, false);
+      o = n;
+      agent.train(i, 0);
+      if (i === 8) before = tf.memory().numTensors;
+    }
+    expect(agent.updates).toBe(3); // steps 8, 12 and 16
+    expect(tf.memory().numTensors).toBe(before);
+    const d = agent.returnDistributions(o);
+    expect(d?.probs.length).toBe(6 * 51);
+    const q = agent.qValues(o);
+    expect(Array.from(q).every((v) => Math.abs(v) <= 10)).toBe(true);
+    for (let a = 0; a < 6; a++) expect(Math.abs((d?.qValues[a] ?? NaN) - (q[a] as number))).toBeLessThan(1e-5);
+    agent.dispose();
+    await useBackend('cpu');
+  });
+});
