@@ -220,6 +220,11 @@ describe('checkpoints and exact resume', () => {
       1,
     ],
     ['LSTM on 2 envs in lockstep, soft target', { tau: 0.5, maxGradNorm: 1 }, 2],
+    [
+      'LSTM, noisy dueling C51, double DQN, prioritized sequences',
+      { numAtoms: 5, vMin: 0, vMax: 20, noisy: true, dueling: true, doubleDqn: true, prioritized: true },
+      1,
+    ],
   ];
   const backends: Array<'cpu' | 'native'> = ['cpu', ...(nativeOk ? (['native'] as const) : [])];
   for (const [name, extra, numEnvs, backend] of variants.flatMap(([n, e, k]) =>
@@ -289,6 +294,10 @@ describe('tensor hygiene', () => {
   it.each([
     ['LSTM + double + burn-in', {}],
     ['GRU + prioritized + dueling + clipping', { cell: 'gru', prioritized: true, dueling: true, maxGradNorm: 1 }],
+    [
+      'LSTM + noisy dueling C51 + prioritized',
+      { numAtoms: 5, vMin: 0, vMax: 20, noisy: true, dueling: true, prioritized: true },
+    ],
   ] as Array<[string, Partial<DrqnConfig>]>)(
     'no tensor growth over acting, training steps, evaluation and snapshots: %s',
     async (_name, extra) => {
@@ -325,26 +334,33 @@ describe('tensor hygiene', () => {
 });
 
 describe('train() and evaluate() with agent drqn', () => {
-  it('writes a run whose saved recurrent model evaluate() plays to the same final numbers', async () => {
-    const runDir = join(dir, 'run');
-    const res = await trainRun({
-      agent: 'drqn',
-      env: 'CartPole-v1',
-      envOptions: { maskVelocity: true },
-      preset: 'cartpole-novel',
-      config: { ...tiny, learningStarts: 40 },
-      totalSteps: 120,
-      evalEvery: 60,
-      evalEpisodes: 3,
-      runDir,
-      seed: 4,
-    });
-    expect(res.run.config['seqLength']).toBe(4);
-    expect(res.run.envOptions).toEqual({ maskVelocity: true });
-    expect(res.finalEval?.episodes).toBe(3);
-    const again = await evaluateRun({ runDir, episodes: 3, epsilon: 0, model: 'latest' });
-    expect(again.returns).toEqual(res.finalEval?.returns);
-    const best = await evaluateRun({ runDir, episodes: 3, epsilon: 0, model: 'best' });
-    expect(best.returns.length).toBe(3);
-  });
+  it.each([
+    ['plain', {}],
+    // C51 needs the cross-entropy, not the preset's Huber loss.
+    ['noisy C51', { numAtoms: 5, vMin: 0, vMax: 20, noisy: true, loss: 'mse' }],
+  ] as Array<[string, Partial<DrqnConfig>]>)(
+    'writes a run whose saved recurrent model evaluate() plays to the same final numbers (%s)',
+    async (name, extra) => {
+      const runDir = join(dir, `run-${name.replace(/\W+/g, '_')}`);
+      const res = await trainRun({
+        agent: 'drqn',
+        env: 'CartPole-v1',
+        envOptions: { maskVelocity: true },
+        preset: 'cartpole-novel',
+        config: { ...tiny, learningStarts: 40, ...extra },
+        totalSteps: 120,
+        evalEvery: 60,
+        evalEpisodes: 3,
+        runDir,
+        seed: 4,
+      });
+      expect(res.run.config['seqLength']).toBe(4);
+      expect(res.run.envOptions).toEqual({ maskVelocity: true });
+      expect(res.finalEval?.episodes).toBe(3);
+      const again = await evaluateRun({ runDir, episodes: 3, epsilon: 0, model: 'latest' });
+      expect(again.returns).toEqual(res.finalEval?.returns);
+      const best = await evaluateRun({ runDir, episodes: 3, epsilon: 0, model: 'best' });
+      expect(best.returns.length).toBe(3);
+    },
+  );
 });
