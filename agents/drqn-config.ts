@@ -7,7 +7,8 @@
  * (2019), "Recurrent Experience Replay in Distributed Reinforcement Learning" (R2D2: stored
  * recurrent state, burn-in, overlapping sequences, n-step double-Q targets, value rescaling,
  * sequence priorities). Fields DRQN shares with DQN keep DQN's docs (`dqn-config.ts`) and, unless a
- * recurrent source says otherwise, its defaults.
+ * recurrent source says otherwise, its defaults; Rainbow's C51 and noisy heads among them, with
+ * DQN's checks ({@link checkDistributional}) and one of their own: no value rescaling with C51.
  */
 import { RECURRENT_CELLS, type RecurrentCellKind } from '../models/recurrent-q.js';
 import type { InitKind, TorsoKind } from '../models/q-networks.js';

@@ -170,7 +170,7 @@ export class DrqnAgent implements Agent {
   private readonly prevState: Float32Array;
   /** Q-values of the last acting step, `numEnvs x numActions`. */
   private readonly actQ: Float32Array;
-  /** Evaluation's policy: the online network with a state of its own. */
+  /** Evaluation's policy: the online network (C51: its means) with a state of its own. */
   private readonly evalPolicy: RecurrentQPolicy;
   /** C51's atoms, when `numAtoms` > 1 (else null: the network outputs Q-values). */
   private readonly support: CategoricalSupport | null;
@@ -181,7 +181,7 @@ export class DrqnAgent implements Agent {
   private readonly policy: tf.LayersModel;
   /** Noisy nets' own stream (a fork made only when `noisy`, so other configs keep their draws). */
   private readonly noiseRng: Rng | null;
-  // The learner's reused arrays (see gradientStep): a sampled batch and its training parts.
+  // The learner's reused arrays (see learn): a sampled batch and its training parts.
   private readonly batch: SequenceBatch;
   private readonly trainObs: AnyTypedArray;
   private readonly actions: Int32Array;

@@ -1,7 +1,8 @@
 /**
  * Q-values from C51 logits inside a model: {@link CategoricalQ} turns `[batch, actions, atoms]`
- * logits into `[batch, actions]` means (any leading axes: a recurrent network's time axis too) `sum_i z_i softmax(logits)_i` over the fixed atoms
- * `z_i = vMin + i (vMax - vMin) / (numAtoms - 1)` (Bellemare et al. 2017). A weight-free layer whose
+ * logits into `[batch, actions]` means `sum_i z_i softmax(logits)_i` over the fixed atoms
+ * `z_i = vMin + i (vMax - vMin) / (numAtoms - 1)` (Bellemare et al. 2017); a recurrent network's
+ * `[batch, time, actions, atoms]` into `[batch, time, actions]`. A weight-free layer whose
  * config holds the support, registered for serialization, so a C51 network topped with it
  * ({@link categoricalPolicyModel}) saves as a plain Q-network: everything that reads Q-values from
  * a saved model (evaluation, the viewer, `modelPolicy`) works on it unchanged.
