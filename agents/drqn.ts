@@ -52,7 +52,7 @@ import { loadWeightsInto, modelArtifacts } from '../src/io/model-io.js';
 import type { AgentSnapshot, SnapshotArray } from '../src/io/snapshot.js';
 import { CheckpointError, ModelFileError } from '../src/io/errors.js';
 import { categoricalPolicyModel } from '../models/categorical-q.js';
-import { resetModelNoise, setModelNoisy } from '../models/noisy-dense.js';
+import { setModelsNoise } from '../models/noisy-dense.js';
 import type { ConvSpec } from '../models/q-networks.js';
 import {
   buildRecurrentQNetwork,
@@ -314,12 +314,8 @@ export class DrqnAgent implements Agent {
    * update, as in DQN); off, the networks use their mean weights. Nothing happens without `noisy`.
    */
   private setNoise(on: boolean, resample = false): void {
-    const rng = this.noiseRng;
-    if (!rng) return;
-    for (const m of this.target ? [this.online, this.target] : [this.online]) {
-      setModelNoisy(m, on);
-      if (on && resample) resetModelNoise(m, rng);
-    }
+    if (!this.noiseRng) return;
+    setModelsNoise(this.target ? [this.online, this.target] : [this.online], on, resample ? this.noiseRng : undefined);
   }
 
   /** `n` observations as a `[n, steps, ...inputShape]` input (divided by `obsDivisor`). Call inside tidy. */

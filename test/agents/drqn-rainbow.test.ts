@@ -4,8 +4,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../../src/backends/index.js';
-import { make } from '../../src/core/registry.js';
-import '../../envs/index.js';
 import { Rng } from '../../src/rng/rng.js';
 import { CheckpointError } from '../../src/io/checkpoints.js';
 import { DrqnAgent } from '../../agents/drqn.js';
@@ -14,9 +12,9 @@ import { agentSpec } from '../../agents/registry.js';
 import { categoricalSupport, distributionMeans } from '../../agents/distributional.js';
 import { categoricalQValues } from '../../agents/distributional-loss.js';
 import { sequenceCategoricalTargets, sequenceTargets } from '../../agents/sequence-targets.js';
-import type { TypedEnv } from '../../agents/trainer.js';
 import { noisyLayers } from '../../models/noisy-dense.js';
 import { recurrentQForward } from '../../models/recurrent-q.js';
+import { maskedCartPole, TINY_DRQN, weightsOf } from './drqn-helpers.js';
 
 beforeAll(async () => {
   await useBackend('cpu');
@@ -161,26 +159,8 @@ describe('config', () => {
   });
 });
 
-const maskedCartPole = (): TypedEnv => make('CartPole-v1', { maskVelocity: true }) as TypedEnv;
 const info = { obsShape: [4], obsDtype: 'float32' as const, numActions: 2 };
-const tiny: Partial<DrqnConfig> = {
-  hiddenSizes: [8],
-  recurrentUnits: 6,
-  seqLength: 4,
-  burnIn: 2,
-  overlap: 1,
-  bufferSize: 300,
-  batchSize: 4,
-  learningStarts: 30,
-  trainFrequency: 2,
-  targetUpdateInterval: 10,
-  learningRate: 1e-3,
-  nStep: 2,
-  doubleDqn: true,
-  numAtoms: 5,
-  vMin: 0,
-  vMax: 20,
-};
+const tiny: Partial<DrqnConfig> = { ...TINY_DRQN, doubleDqn: true, numAtoms: 5, vMin: 0, vMax: 20 };
 
 /** `steps` env steps of acting, storing and training on masked CartPole; the actions taken. */
 function play(agent: DrqnAgent, steps: number, epsilon = 0.3): number[] {
@@ -198,8 +178,6 @@ function play(agent: DrqnAgent, steps: number, epsilon = 0.3): number[] {
   }
   return actions;
 }
-
-const weightsOf = (m: tf.LayersModel): number[][] => m.getWeights().map((w) => Array.from(w.dataSync()));
 
 describe('the C51 learner on a hand-made episode', () => {
   it('burn-in from the stored state, cross-entropy to point masses at the returns over the real training steps only', () => {

@@ -5,7 +5,6 @@ import * as tf from '@tensorflow/tfjs';
 import { Subject } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../../src/backends/index.js';
-import { make } from '../../src/core/registry.js';
 import { SyncVectorEnv } from '../../src/core/vector-env.js';
 import '../../envs/index.js';
 import { Rng } from '../../src/rng/rng.js';
@@ -19,6 +18,7 @@ import { evaluate as evaluateRun, train as trainRun } from '../../agents/run.js'
 import { train, type TrainEvent, type TypedEnv } from '../../agents/trainer.js';
 import { recurrentQForward } from '../../models/recurrent-q.js';
 import { nativeAvailable } from '../native/helpers.js';
+import { maskedCartPole, TINY_DRQN, weightsOf } from './drqn-helpers.js';
 
 const nativeOk = await nativeAvailable(); // never false under CI
 let dir = '';
@@ -31,31 +31,10 @@ afterAll(async () => {
   await useBackend('cpu');
 });
 
-/** A small config that trains within a few hundred steps on the cpu backend. */
-const tiny: Partial<DrqnConfig> = {
-  hiddenSizes: [8],
-  recurrentUnits: 6,
-  seqLength: 4,
-  burnIn: 2,
-  overlap: 1,
-  bufferSize: 300,
-  batchSize: 4,
-  learningStarts: 30,
-  trainFrequency: 2,
-  targetUpdateInterval: 10,
-  learningRate: 1e-3,
-  nStep: 2,
-  explorationFraction: 0.5,
-};
-
-const maskedCartPole = (): TypedEnv => make('CartPole-v1', { maskVelocity: true }) as TypedEnv;
+const tiny = TINY_DRQN;
 
 function envInfo(env: TypedEnv) {
   return { obsShape: env.observationSpace.shape, obsDtype: env.observationSpace.dtype, numActions: 2 };
-}
-
-function weightsOf(m: tf.LayersModel): number[][] {
-  return m.getWeights().map((w) => Array.from(w.dataSync()));
 }
 
 describe('config', () => {

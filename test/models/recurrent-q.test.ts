@@ -49,6 +49,25 @@ function stepByStep(model: tf.LayersModel, obs: tf.Tensor, state: tf.Tensor[]): 
   return { q: tf.concat(qs, 1), state: s };
 }
 
+/** The outputs and states of one unroll on native equal cpu's (the backend is cpu again after). */
+async function expectNativeAgrees(model: tf.LayersModel, obs: tf.Tensor, state: tf.Tensor[]): Promise<void> {
+  const run = async (backend: 'cpu' | 'native') => {
+    await useBackend(backend);
+    return tf.tidy(() => {
+      const r = recurrentQForward(
+        model,
+        tf.clone(obs),
+        state.map((s) => tf.clone(s)),
+      );
+      return [r.q, ...r.state].map((t) => Float32Array.from(t.dataSync()));
+    });
+  };
+  const cpu = await run('cpu');
+  const native = await run('native');
+  cpu.forEach((c, i) => expect(relErr(native[i]!, c)).toBeLessThan(1e-4));
+  await useBackend('cpu');
+}
+
 const cases: Array<[string, RecurrentQNetworkOptions, number[]]> = [
   ['MLP torso + LSTM', { inputShape: [4], numActions: 2, hiddenSizes: [16], units: 8, cell: 'lstm' }, [4]],
   [
@@ -231,21 +250,7 @@ describe('recurrentQForward', () => {
       const model = buildRecurrentQNetwork({ ...o, rng: new Rng(5) });
       const spec = recurrentStateSpec(model)!;
       const { obs, state } = data(3, 6, o.inputShape as number[], spec.units, spec.count, 8);
-      const run = async (backend: 'cpu' | 'native') => {
-        await useBackend(backend);
-        return tf.tidy(() => {
-          const r = recurrentQForward(
-            model,
-            tf.clone(obs),
-            state.map((s) => tf.clone(s)),
-          );
-          return [r.q, ...r.state].map((t) => Float32Array.from(t.dataSync()));
-        });
-      };
-      const cpu = await run('cpu');
-      const native = await run('native');
-      cpu.forEach((c, i) => expect(relErr(native[i]!, c)).toBeLessThan(1e-4));
-      await useBackend('cpu');
+      await expectNativeAgrees(model, obs, state);
       tf.dispose([obs, ...state]);
       model.dispose();
     }
@@ -328,21 +333,7 @@ describe("Rainbow's heads on a recurrent Q-network", () => {
     const model = rainbow({ noisy: true });
     resetModelNoise(model, new Rng(2));
     const { obs, state } = data(3, 5, [4], 6, 2, 6);
-    const run = async (backend: 'cpu' | 'native') => {
-      await useBackend(backend);
-      return tf.tidy(() => {
-        const r = recurrentQForward(
-          model,
-          tf.clone(obs),
-          state.map((s) => tf.clone(s)),
-        );
-        return [r.q, ...r.state].map((t) => Float32Array.from(t.dataSync()));
-      });
-    };
-    const cpu = await run('cpu');
-    const native = await run('native');
-    cpu.forEach((c, i) => expect(relErr(native[i]!, c)).toBeLessThan(1e-4));
-    await useBackend('cpu');
+    await expectNativeAgrees(model, obs, state);
     tf.dispose([obs, ...state]);
     model.dispose();
   });
