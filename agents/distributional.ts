@@ -90,6 +90,27 @@ export function distributionMeans(
   return out;
 }
 
+/**
+ * The action whose return distribution has the largest mean: `numActions` consecutive rows of
+ * `numAtoms` probabilities from `probs[offset]`; `means` (`numActions` values) is scratch space.
+ */
+export function argmaxMean(
+  probs: ArrayLike<number>,
+  offset: number,
+  numActions: number,
+  support: CategoricalSupport,
+  means: Float64Array,
+): number {
+  const n = support.numAtoms;
+  for (let a = 0; a < numActions; a++) {
+    let m = 0;
+    const row = offset + a * n;
+    for (let i = 0; i < n; i++) m += (support.atoms[i] as number) * at(probs, row + i);
+    means[a] = m;
+  }
+  return argmax(means, numActions);
+}
+
 /** Adds mass `p` at value `tz` (already clipped to the support) to the two atoms around it. */
 function spread(support: CategoricalSupport, tz: number, p: number, out: Float32Array | Float64Array, o: number): void {
   const last = support.numAtoms - 1;
@@ -172,22 +193,15 @@ export function categoricalTargets(
   if (nextQOnline !== null && nextQOnline.length !== batch * numActions) {
     throw new RangeError(`categoricalTargets: nextQOnline must have ${batch * numActions} values`);
   }
-  const means = nextQOnline === null ? new Float64Array(numActions) : null;
+  const means = new Float64Array(numActions);
   for (let b = 0; b < batch; b++) {
     const term = at(terminated, b) !== 0;
     let best = 0;
     if (!term) {
-      if (nextQOnline !== null) {
-        best = argmax(nextQOnline, numActions, b * numActions);
-      } else if (means !== null) {
-        for (let a = 0; a < numActions; a++) {
-          let m = 0;
-          const row = (b * numActions + a) * n;
-          for (let i = 0; i < n; i++) m += (support.atoms[i] as number) * at(nextProbsTarget, row + i);
-          means[a] = m;
-        }
-        best = argmax(means, numActions);
-      }
+      best =
+        nextQOnline !== null
+          ? argmax(nextQOnline, numActions, b * numActions)
+          : argmaxMean(nextProbsTarget, b * numActions * n, numActions, support, means);
     }
     const row = (b * numActions + best) * n;
     projectDistribution(support, at(rewards, b), at(discounts, b), term, nextProbsTarget, row, out, b * n);

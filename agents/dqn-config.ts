@@ -705,6 +705,17 @@ export function resolveDqnConfig(
       `ezGreedyMu must be 0 (plain epsilon-greedy) or greater than 1. Received: ezGreedyMu=${c.ezGreedyMu}`,
     );
   }
+  checkDistributional(c);
+  if (c.nStep > c.bufferSize) {
+    throw new RangeError(
+      `nStep must not exceed the replay capacity bufferSize (${c.bufferSize}). Received: nStep=${c.nStep}`,
+    );
+  }
+  return c;
+}
+
+/** C51's settings agree (DQN's and DRQN's): a non-empty support, and no TD loss to choose. */
+export function checkDistributional(c: Pick<DqnConfig, 'numAtoms' | 'vMin' | 'vMax' | 'loss'>): void {
   if (c.numAtoms > 1 && !(c.vMin < c.vMax)) {
     throw new RangeError(
       `a categorical return distribution needs vMin < vMax. Received: numAtoms=${c.numAtoms}, vMin=${c.vMin}, vMax=${c.vMax}`,
@@ -714,12 +725,6 @@ export function resolveDqnConfig(
     // C51 minimises the cross-entropy to the projected target; a TD loss has no meaning there.
     throw new RangeError('loss applies to expected Q-values only: with numAtoms > 1 the loss is the cross-entropy');
   }
-  if (c.nStep > c.bufferSize) {
-    throw new RangeError(
-      `nStep must not exceed the replay capacity bufferSize (${c.bufferSize}). Received: nStep=${c.nStep}`,
-    );
-  }
-  return c;
 }
 
 /** The conv torso's lists agree: one filter count, kernel, stride (and height, if any) per layer. */

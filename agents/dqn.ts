@@ -43,7 +43,7 @@ import { loadWeightsInto, modelArtifacts } from '../src/io/model-io.js';
 import type { AgentSnapshot, SnapshotArray } from '../src/io/snapshot.js';
 import { CheckpointError, ModelFileError } from '../src/io/errors.js';
 import { categoricalPolicyModel } from '../models/categorical-q.js';
-import { resetModelNoise, setModelNoisy } from '../models/noisy-dense.js';
+import { setModelsNoise } from '../models/noisy-dense.js';
 import { buildQNetwork, type ConvSpec } from '../models/q-networks.js';
 import type { ActOptions, Agent, UpdateInfo } from './agent.js';
 import type { DqnConfig } from './dqn-config.js';
@@ -366,12 +366,8 @@ export class DqnAgent implements Agent {
    * networks use their mean weights. Nothing happens without `noisy`.
    */
   private setNoise(on: boolean, resample = false): void {
-    const rng = this.noiseRng;
-    if (!rng) return;
-    for (const m of this.target ? [this.online, this.target] : [this.online]) {
-      setModelNoisy(m, on);
-      if (on && resample) resetModelNoise(m, rng);
-    }
+    if (!this.noiseRng) return;
+    setModelsNoise(this.target ? [this.online, this.target] : [this.online], on, resample ? this.noiseRng : undefined);
   }
 
   /** A batch of observations as the network's input tensor (divided by `obsDivisor`); the caller disposes it. */

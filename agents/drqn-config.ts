@@ -7,12 +7,13 @@
  * (2019), "Recurrent Experience Replay in Distributed Reinforcement Learning" (R2D2: stored
  * recurrent state, burn-in, overlapping sequences, n-step double-Q targets, value rescaling,
  * sequence priorities). Fields DRQN shares with DQN keep DQN's docs (`dqn-config.ts`) and, unless a
- * recurrent source says otherwise, its defaults.
+ * recurrent source says otherwise, its defaults; Rainbow's C51 and noisy heads among them, with
+ * DQN's checks ({@link checkDistributional}) and one of their own: no value rescaling with C51.
  */
 import { RECURRENT_CELLS, type RecurrentCellKind } from '../models/recurrent-q.js';
 import type { InitKind, TorsoKind } from '../models/q-networks.js';
 import { defaultsOf, resolveWithPreset, type ConfigDescriptor, type Preset } from './config.js';
-import { checkConvTorso, DQN_CONFIG } from './dqn-config.js';
+import { checkConvTorso, checkDistributional, DQN_CONFIG } from './dqn-config.js';
 import type { Preprocess } from './envs.js';
 import type { EpsilonConfig } from './schedules.js';
 
@@ -31,6 +32,11 @@ export interface DrqnConfig extends EpsilonConfig {
   cell: RecurrentCellKind;
   recurrentUnits: number;
   dueling: boolean;
+  numAtoms: number;
+  vMin: number;
+  vMax: number;
+  noisy: boolean;
+  noisySigma0: number;
   seqLength: number;
   burnIn: number;
   overlap: number;
@@ -104,6 +110,16 @@ export const DRQN_CONFIG: ConfigDescriptor<DrqnConfig> = {
     source: 'tfgym; Hausknecht & Stone 2015 and R2D2 use 512 on Atari',
   },
   dueling: { ...D.dueling, source: 'Wang et al. 2016; R2D2 uses it' },
+  numAtoms: { ...D.numAtoms },
+  vMin: { ...D.vMin },
+  vMax: { ...D.vMax },
+  noisy: {
+    ...D.noisy,
+    doc:
+      'factorised Gaussian NoisyDense layers in the head after the recurrent layer, resampled per acting step and ' +
+      'per update (set epsilon to 0 to explore by noise alone)',
+  },
+  noisySigma0: { ...D.noisySigma0 },
   seqLength: {
     type: 'int',
     default: 10,
@@ -330,6 +346,11 @@ export function resolveDrqnConfig(
 ): DrqnConfig {
   const c = resolveWithPreset(DRQN_CONFIG, DRQN_PRESETS, preset, ...layers);
   checkConvTorso(c);
+  checkDistributional(c);
+  if (c.numAtoms > 1 && c.valueRescale) {
+    // h(x) rescales expected values; C51's fixed atoms already bound the returns it represents.
+    throw new RangeError('valueRescale applies to expected Q-values only: with numAtoms > 1 set vMin and vMax instead');
+  }
   if (c.overlap >= c.seqLength) {
     throw new RangeError(
       `overlap must be less than seqLength (${c.seqLength}): consecutive sequences must advance. Received: overlap=${c.overlap}`,

@@ -4,9 +4,10 @@
  * {@link DrqnAgent} reads top to bottom:
  *
  * 1. the network: a recurrent Q-network (`models/recurrent-q.ts`: torso -> LSTM or GRU -> linear or
- *    dueling head) and its target twin, and the optimizer;
+ *    dueling head, optionally C51's logits and noisy layers) and its target twin, and the optimizer;
  * 2. acting: one step at a time, each env's recurrent state carried from step to step and reset
- *    to zeros when its episode ends; epsilon-greedy on the step's Q-values. Every step runs the
+ *    to zeros when its episode ends; epsilon-greedy on the step's Q-values (C51: the distribution
+ *    means; noisy nets: fresh noise for every acting step). Every step runs the
  *    network (also when the action is random), so the state always follows the observations, and
  *    the state *before* the step is stored with the transition;
  * 3. replay: {@link SequenceReplay} (or R2D2's prioritized variant) cuts each episode into windows
@@ -17,13 +18,17 @@
  *    part's first step (R2D2's "stored state + burn-in");
  * 5. targets: both networks unroll the training part and the observation after it from there;
  *    {@link sequenceTargets} turns their Q-values into n-step double-Q targets (optionally value
- *    rescaled), a pure function of plain arrays;
+ *    rescaled), a pure function of plain arrays; for C51, {@link sequenceCategoricalTargets}
+ *    projects the n-step distributional targets onto the atoms (double DQN: the online network's
+ *    means choose the action);
  * 6. the loss and the update: the online network unrolls the training part again, with gradient,
- *    and the squared or Huber TD error is averaged over the real training steps (the loss mask),
- *    importance-weighted for prioritized replay, whose sequence priorities mix the largest and
- *    the mean TD error; optional gradient clipping, the optimizer step, target syncing;
- * 7. checkpoint state: weights, optimizer slots, counters, the RNG, every env's current recurrent
- *    state and (optionally) the replay, so a resumed run continues bit for bit.
+ *    and the squared or Huber TD error (C51: the cross-entropy to the projected target) is
+ *    averaged over the real training steps (the loss mask), importance-weighted for prioritized
+ *    replay, whose sequence priorities mix the largest and the mean TD error (C51: the KL
+ *    divergence, Rainbow's priority); optional gradient clipping, the optimizer step, target
+ *    syncing. Noisy nets draw fresh noise for both networks once per update;
+ * 7. checkpoint state: weights, optimizer slots, counters, the RNG (and the noise stream), every
+ *    env's current recurrent state and (optionally) the replay, so a resumed run continues bit for bit.
  *
  * Evaluation plays with a state of its own ({@link RecurrentQPolicy}, zeroed by `reset()` at every
  * episode start), so evaluating during training never disturbs the actors' states.
@@ -46,6 +51,8 @@ import {
 import { loadWeightsInto, modelArtifacts } from '../src/io/model-io.js';
 import type { AgentSnapshot, SnapshotArray } from '../src/io/snapshot.js';
 import { CheckpointError, ModelFileError } from '../src/io/errors.js';
+import { categoricalPolicyModel } from '../models/categorical-q.js';
+import { setModelsNoise } from '../models/noisy-dense.js';
 import type { ConvSpec } from '../models/q-networks.js';
 import {
   buildRecurrentQNetwork,
@@ -55,6 +62,8 @@ import {
 } from '../models/recurrent-q.js';
 import type { ActOptions, Agent, UpdateInfo } from './agent.js';
 import type { DrqnConfig } from './drqn-config.js';
+import { categoricalSupport, type CategoricalSupport } from './distributional.js';
+import { categoricalLoss, categoricalProbs, categoricalQValues } from './distributional-loss.js';
 import {
   clipByGlobalNorm,
   huber,
@@ -75,7 +84,7 @@ import {
   type Budget,
   type EpsilonSchedule,
 } from './schedules.js';
-import { sequenceTargets } from './sequence-targets.js';
+import { sequenceCategoricalTargets, sequenceTargets } from './sequence-targets.js';
 
 /** What the agent needs to know about the env (DQN's; frame stacks are stored whole). */
 export type DrqnEnvInfo = Omit<DqnEnvInfo, 'frameStack'>;
@@ -89,11 +98,13 @@ interface DrqnSnapshotJson {
   replays?: Array<SequenceReplayState['meta']> | null;
   /** Envs the agent acts for (the `actState` blob holds their states). */
   numEnvs?: number;
+  /** The noise stream of noisy nets (absent when `noisy` is off). */
+  noiseRng?: RngState;
 }
 
 /** Tensors that leave the loss's tidy scope; whoever made them disposes them. */
 interface KeptTensors {
-  /** Q(s, a) - y per training step, `[batch, seqLength]`: the new priorities. */
+  /** Q(s, a) - y per training step (C51: the KL divergence to the target), `[batch, seqLength]`: the new priorities. */
   td: tf.Tensor | null;
   /** Mean Q(s, a) over the real training steps (a scalar), for the logs. */
   q: tf.Tensor | null;
@@ -159,9 +170,18 @@ export class DrqnAgent implements Agent {
   private readonly prevState: Float32Array;
   /** Q-values of the last acting step, `numEnvs x numActions`. */
   private readonly actQ: Float32Array;
-  /** Evaluation's policy: the online network with a state of its own. */
+  /** Evaluation's policy: the online network (C51: its means) with a state of its own. */
   private readonly evalPolicy: RecurrentQPolicy;
-  // The learner's reused arrays (see gradientStep): a sampled batch and its training parts.
+  /** C51's atoms, when `numAtoms` > 1 (else null: the network outputs Q-values). */
+  private readonly support: CategoricalSupport | null;
+  /**
+   * The network that outputs Q-values: the online network itself, or for C51 a view of it whose
+   * first output is the distribution means (shares its layers; never disposed on its own).
+   */
+  private readonly policy: tf.LayersModel;
+  /** Noisy nets' own stream (a fork made only when `noisy`, so other configs keep their draws). */
+  private readonly noiseRng: Rng | null;
+  // The learner's reused arrays (see learn): a sampled batch and its training parts.
   private readonly batch: SequenceBatch;
   private readonly trainObs: AnyTypedArray;
   private readonly actions: Int32Array;
@@ -174,6 +194,8 @@ export class DrqnAgent implements Agent {
   private readonly startOnline: Float32Array;
   private readonly startTarget: Float32Array;
   private readonly targets: Float32Array;
+  /** C51's projected target distributions, `[batch, seqLength, numAtoms]`. */
+  private readonly targetDist: Float32Array;
   private readonly priorities: Float32Array;
 
   // -------------------------------------------------------------------------------------------
@@ -220,11 +242,17 @@ export class DrqnAgent implements Agent {
         cell: config.cell,
         units: config.recurrentUnits,
         dueling: config.dueling,
+        numAtoms: config.numAtoms,
+        noisy: config.noisy,
+        noisySigma0: config.noisySigma0,
         init: config.init,
         rng: seedRng,
         name,
       });
     this.online = build('drqn_online', rng);
+    this.support = config.numAtoms > 1 ? categoricalSupport(config.numAtoms, config.vMin, config.vMax) : null;
+    this.policy = this.support ? categoricalPolicyModel(this.online, this.support) : this.online;
+    this.noiseRng = config.noisy ? rng.fork() : null;
     // Its own initial weights are overwritten at once: a fixed seed keeps `rng` untouched.
     this.target = config.targetUpdateInterval > 0 ? build('drqn_target', new Rng(0)) : null;
     this.syncTarget(1);
@@ -234,7 +262,7 @@ export class DrqnAgent implements Agent {
     this.actState = new Float32Array(numEnvs * this.stateSize);
     this.prevState = new Float32Array(numEnvs * this.stateSize);
     this.actQ = new Float32Array(numEnvs * env.numActions);
-    this.evalPolicy = new RecurrentQPolicy(this.online, env.numActions, this.divisor);
+    this.evalPolicy = new RecurrentQPolicy(this.policy, env.numActions, this.divisor);
 
     const column = Math.floor(config.bufferSize / numEnvs);
     const replayOpts = {
@@ -266,12 +294,28 @@ export class DrqnAgent implements Agent {
     this.startOnline = new Float32Array(B * this.stateSize);
     this.startTarget = new Float32Array(B * this.stateSize);
     this.targets = new Float32Array(B * L);
+    this.targetDist = new Float32Array(this.support ? B * L * this.support.numAtoms : 0);
     this.priorities = new Float32Array(B);
   }
 
-  /** The greedy policy's network (inputs `[obs, h0(, c0)]`; see `models/recurrent-q.ts`), for evaluation and saving. */
+  /**
+   * The greedy policy's network (inputs `[obs, h0(, c0)]`, outputs `[q, h(, c)]`; see
+   * `models/recurrent-q.ts`; C51: the distribution means; noisy nets: the mean weights, noise
+   * off), for evaluation and saving.
+   */
   policyModel(): tf.LayersModel {
-    return this.online;
+    this.setNoise(false);
+    return this.policy;
+  }
+
+  /**
+   * Noisy nets: `on` switches the noise on in the online (and target) network, and with
+   * `resample` draws fresh noise for them (online first, then target: every acting step and every
+   * update, as in DQN); off, the networks use their mean weights. Nothing happens without `noisy`.
+   */
+  private setNoise(on: boolean, resample = false): void {
+    if (!this.noiseRng) return;
+    setModelsNoise(this.target ? [this.online, this.target] : [this.online], on, resample ? this.noiseRng : undefined);
   }
 
   /** `n` observations as a `[n, steps, ...inputShape]` input (divided by `obsDivisor`). Call inside tidy. */
@@ -320,8 +364,10 @@ export class DrqnAgent implements Agent {
     const rng = options.rng ?? this.rng;
     const A = this.numActions;
     this.prevState.set(this.actState);
+    // Fresh noise for every acting step, drawn whether or not a step explores (as DQN does).
+    this.setNoise(true, true);
     tf.tidy(() => {
-      const r = recurrentQForward(this.online, this.toInput(obs, n, 1), this.stateTensors(this.actState, n));
+      const r = recurrentQForward(this.policy, this.toInput(obs, n, 1), this.stateTensors(this.actState, n));
       this.actQ.set(r.q.dataSync());
       this.actState.set(tf.concat(r.state, 1).dataSync());
     });
@@ -333,13 +379,18 @@ export class DrqnAgent implements Agent {
    * (greedy play, evaluations, the viewer's bars); {@link DrqnAgent.reset} zeroes it.
    */
   qValues(obs: AnyTypedArray): Float32Array {
+    this.setNoise(false);
     return this.evalPolicy.qValues(obs);
   }
 
-  /** Q-values of one step from env 0's acting state, which stays as it is (the training viewer's bars). */
+  /**
+   * Q-values of one step from env 0's acting state, which stays as it is (the training viewer's
+   * bars; noisy nets: from the mean weights, since the next acting step draws its own noise).
+   */
   peekQValues(obs: AnyTypedArray): Float32Array {
+    this.setNoise(false);
     return tf.tidy(() => {
-      const r = recurrentQForward(this.online, this.toInput(obs, 1, 1), this.stateTensors(this.actState, 1));
+      const r = recurrentQForward(this.policy, this.toInput(obs, 1, 1), this.stateTensors(this.actState, 1));
       return Float32Array.from(r.q.dataSync());
     });
   }
@@ -486,30 +537,34 @@ export class DrqnAgent implements Agent {
   /**
    * `this.targets` for the training parts (`x`: their observations, `[batch, seqLength + 1, ...]`):
    * the target network's Q-values at every step from its burnt-in state, the online network's for
-   * double DQN's action choice, then {@link sequenceTargets}. Call inside tidy.
+   * double DQN's action choice, then {@link sequenceTargets}; for C51 `this.targetDist` from the
+   * target network's distributions and the online network's means by
+   * {@link sequenceCategoricalTargets}. Call inside tidy.
    */
   private computeTargets(x: tf.Tensor, n: number): void {
     const c = this.config;
     const targetNet = this.target ?? this.online;
-    const qTarget = recurrentQForward(targetNet, x, this.stateTensors(this.startTarget, n)).q.dataSync();
-    const qOnline = c.doubleDqn
-      ? recurrentQForward(this.online, x, this.stateTensors(this.startOnline, n)).q.dataSync()
-      : null;
-    sequenceTargets(
-      {
-        steps: c.seqLength,
-        numActions: this.numActions,
-        rewards: this.rewards,
-        terminated: this.terminated,
-        valid: this.valid,
-        qTarget,
-        qOnline,
-        gamma: c.gamma,
-        nStep: c.nStep,
-        rescale: c.valueRescale,
-      },
-      this.targets,
-    );
+    const outTarget = recurrentQForward(targetNet, x, this.stateTensors(this.startTarget, n)).q;
+    const outOnline = c.doubleDqn ? recurrentQForward(this.online, x, this.stateTensors(this.startOnline, n)).q : null;
+    const common = {
+      steps: c.seqLength,
+      numActions: this.numActions,
+      rewards: this.rewards,
+      terminated: this.terminated,
+      valid: this.valid,
+      gamma: c.gamma,
+      nStep: c.nStep,
+    };
+    const support = this.support;
+    if (support) {
+      const probsTarget = categoricalProbs(outTarget).dataSync();
+      const qOnline = outOnline ? categoricalQValues(outOnline, support).dataSync() : null;
+      sequenceCategoricalTargets({ ...common, probsTarget, qOnline, support }, this.targetDist);
+      return;
+    }
+    const qTarget = outTarget.dataSync();
+    const qOnline = outOnline ? outOnline.dataSync() : null;
+    sequenceTargets({ ...common, qTarget, qOnline, rescale: c.valueRescale }, this.targets);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -517,10 +572,12 @@ export class DrqnAgent implements Agent {
   // -------------------------------------------------------------------------------------------
 
   /**
-   * `sum_{b,t} w_b m_bt L(Q(s_bt, a_bt) - y_bt) / sum m`: the online network unrolled over the
-   * training parts `xs` from its burnt-in state `s0` (a constant: no gradient into the burn-in), L
-   * the square or {@link huber}, m the loss mask (real training steps), w the importance weights.
-   * Runs inside `tf.variableGrads`; the TD errors and mean Q(s, a) are kept in `kept`.
+   * `sum_{b,t} w_b m_bt L_bt / sum m`: the online network unrolled over the training parts `xs`
+   * from its burnt-in state `s0` (a constant: no gradient into the burn-in), L the square or
+   * {@link huber} of the TD error `Q(s_bt, a_bt) - y_bt` (C51: the cross-entropy between the
+   * projected target and the predicted distribution of `a_bt`), m the loss mask (real training
+   * steps), w the importance weights. Runs inside `tf.variableGrads`; the TD errors (C51: the KL
+   * divergences) and the mean Q(s, a) are kept in `kept`.
    */
   private sequenceLoss(
     xs: tf.Tensor,
@@ -531,13 +588,30 @@ export class DrqnAgent implements Agent {
     weights: tf.Tensor,
     kept: KeptTensors,
   ): tf.Scalar {
-    const q = recurrentQForward(this.online, xs, s0).q;
-    const qa = tf.sum(tf.mul(q, tf.oneHot(actions, this.numActions)), -1);
-    const td = tf.sub(qa, targets);
+    const out = recurrentQForward(this.online, xs, s0).q;
+    const support = this.support;
+    let qa: tf.Tensor;
+    let elem: tf.Tensor;
+    if (support) {
+      // The steps as one batch of [actions, atoms] logits for distributional-loss.ts.
+      const [B, L, A, N] = out.shape as [number, number, number, number];
+      const r = categoricalLoss(
+        tf.reshape(out, [B * L, A, N]),
+        tf.reshape(actions, [B * L]),
+        tf.reshape(targets, [B * L, N]),
+        null,
+      );
+      qa = tf.sum(tf.mul(categoricalQValues(out, support), tf.oneHot(actions, this.numActions)), -1);
+      kept.td = tf.keep(tf.reshape(r.kl, [B, L]));
+      elem = tf.reshape(r.crossEntropy, [B, L]);
+    } else {
+      qa = tf.sum(tf.mul(out, tf.oneHot(actions, this.numActions)), -1);
+      const td = tf.sub(qa, targets);
+      kept.td = tf.keep(td);
+      elem = this.config.loss === 'huber' ? huber(td) : tf.square(td);
+    }
     const steps = tf.maximum(tf.sum(mask), 1);
-    kept.td = tf.keep(td);
     kept.q = tf.keep(tf.div(tf.sum(tf.mul(qa, mask)), steps));
-    const elem = this.config.loss === 'huber' ? huber(td) : tf.square(td);
     return tf.div(tf.sum(tf.mul(tf.mul(elem, mask), weights)), steps) as tf.Scalar;
   }
 
@@ -553,7 +627,7 @@ export class DrqnAgent implements Agent {
     let loss = 0;
     let q = 0;
     for (let g = 0; g < steps; g++) {
-      const r = this.gradientStep(step, episodes);
+      const r = this.learn(this.sample(step, episodes));
       loss += r.loss;
       q += r.q;
       this.updates++;
@@ -562,12 +636,20 @@ export class DrqnAgent implements Agent {
     return steps === 0 ? null : { loss: loss / steps, q: q / steps, updates: this.updates };
   }
 
-  /** One gradient step on a sampled batch of sequences. */
-  private gradientStep(step: number, episodes: number): { loss: number; q: number } {
+  /**
+   * One gradient step on a batch of `batchSize` sequences: the sampler's in {@link DrqnAgent.train},
+   * or any batch filled by the replay (`createBatch`, `fillSequence`). Updates the priorities
+   * under prioritized replay; counts no update and syncs no target (`train` does). Returns the
+   * loss and the mean Q(s, a) over the real training steps, both before the step.
+   */
+  learn(b: SequenceBatch): { loss: number; q: number } {
     const c = this.config;
-    const b = this.sample(step, episodes);
     const B = b.size;
     const L = c.seqLength;
+    if (B !== c.batchSize) throw new RangeError(`learn: expected a batch of ${c.batchSize} sequences, got ${B}`);
+    // Noisy nets: fresh noise for this update, online then target (the burn-in never sees it: the
+    // noisy layers come after the recurrent layer).
+    this.setNoise(true, true);
     this.trainingParts(b);
     this.burnIn(this.online, b, this.startOnline);
     this.burnIn(this.target ?? this.online, b, this.startTarget);
@@ -579,7 +661,9 @@ export class DrqnAgent implements Agent {
         const xs = tf.slice(x, 0, [B, L]);
         const s0 = this.stateTensors(this.startOnline, B);
         const actions = tf.tensor2d(this.actions, [B, L], 'int32');
-        const targets = tf.tensor2d(this.targets, [B, L]);
+        const targets = this.support
+          ? tf.tensor3d(this.targetDist, [B, L, this.support.numAtoms])
+          : tf.tensor2d(this.targets, [B, L]);
         const mask = tf.tensor2d(this.mask, [B, L]);
         const weights = tf.tensor2d(b.weights, [B, 1]);
         const vars = this.online.trainableWeights.map((w) => w.read() as tf.Variable);
@@ -615,7 +699,11 @@ export class DrqnAgent implements Agent {
   // 7. Checkpoint state
   // -------------------------------------------------------------------------------------------
 
-  /** Everything needed to continue bit-exactly (the replay only when `withReplay`), as a generic snapshot. */
+  /**
+   * Everything needed to continue bit-exactly (the replay only when `withReplay`), as a generic
+   * snapshot. Noisy nets' current noise is not saved, only its stream: every noisy forward pass
+   * (an acting step, an update) draws fresh noise first.
+   */
   async snapshot(withReplay: boolean): Promise<AgentSnapshot> {
     const opt = await saveOptimizerState(this.optimizer);
     const blobs: Record<string, SnapshotArray> = {
@@ -639,6 +727,7 @@ export class DrqnAgent implements Agent {
       replays,
       numEnvs: this.numEnvs,
     };
+    if (this.noiseRng) json.noiseRng = this.noiseRng.getState();
     return { kind: this.name, json: { ...json }, models, blobs };
   }
 
@@ -698,6 +787,10 @@ export class DrqnAgent implements Agent {
         }
         (this.columns[e] as SequenceReplay).setState({ meta, arrays });
       });
+      if (this.noiseRng) {
+        if (!j.noiseRng) throw new CheckpointError('the checkpoint has no noise state but this config uses noisy nets');
+        this.noiseRng.setState(j.noiseRng);
+      }
       this.updates = j.updates;
       this.rng.setState(j.rng);
       this.actState.set(actState);

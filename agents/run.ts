@@ -58,7 +58,8 @@ import { evaluate as playEpisodes, type EvalResult, type QPolicy } from './evalu
 import { normalizingPolicy } from './normalize.js';
 import { RecurrentQPolicy } from './drqn.js';
 import { recurrentStateSpec } from '../models/recurrent-q.js';
-import { CategoricalQ } from '../models/categorical-q.js';
+import { CategoricalQ, categoricalPolicyModel, outputsCategoricalMeans } from '../models/categorical-q.js';
+import { setModelNoisy } from '../models/noisy-dense.js';
 import { categoricalSupport } from './distributional.js';
 import { readReturnDistributions } from './distributional-loss.js';
 import { agentNames, agentSpec, type AgentEntry } from './registry.js';
@@ -602,6 +603,19 @@ export function modelPolicy(model: tf.LayersModel, numActions: number, obsDiviso
   };
 }
 
+/**
+ * A loaded network as the greedy policy's Q-value model: noisy layers on their mean weights (a
+ * checkpoint saves them as they were while acting), and a C51 network's logits (a checkpoint's
+ * online network; a saved best model outputs the means already) topped with their means over the
+ * run's support. The result shares `model`'s weights: dispose `model` only.
+ */
+function greedyQModel(model: tf.LayersModel, config: Readonly<Record<string, unknown>>): tf.LayersModel {
+  setModelNoisy(model, false);
+  const numAtoms = config['numAtoms'];
+  if (typeof numAtoms !== 'number' || numAtoms <= 1 || outputsCategoricalMeans(model)) return model;
+  return categoricalPolicyModel(model, { numAtoms, vMin: Number(config['vMin']), vMax: Number(config['vMax']) });
+}
+
 /** Loads a model folder; any failure is a one-line {@link CheckpointError}. */
 async function loadModelChecked(dir: string): Promise<tf.LayersModel> {
   try {
@@ -641,7 +655,7 @@ export async function loadRunPolicy(
   const obsNorm = observationNormalization(run.config, env);
   /** The network's policy on raw observations: normalized first with the statistics it was saved with. */
   const networkPolicy = (model: tf.LayersModel, stats: unknown, where: string): QPolicy => {
-    const policy = modelPolicy(model, env.numActions, env.obsDivisor);
+    const policy = modelPolicy(greedyQModel(model, run.config), env.numActions, env.obsDivisor);
     if (obsNorm === null) return policy;
     if (stats === null || typeof stats !== 'object')
       throw new CheckpointError(`${where} holds no observation statistics, and the run normalizes observations`);

@@ -6,11 +6,14 @@
  * episode's end (no bootstrap after a termination; bootstrap from the kept final observation after
  * a truncation or cut) and at the window's end (bootstrap from the window's extra observation).
  *
+ * C51's distributional targets over the same returns are {@link sequenceCategoricalTargets}.
+ *
  * R2D2's invertible value rescaling is optional: `y = h(r + gamma^n h^-1(Q))` with
  * `h(x) = sign(x) (sqrt(|x| + 1) - 1) + eps x` (Pohlen et al. 2018), which lets one network fit
  * returns of very different scales without reward clipping.
  */
 import { at } from '../src/core/spaces.js';
+import { argmaxMean, projectDistribution, type CategoricalSupport } from './distributional.js';
 import { argmax } from './exploration.js';
 
 /** R2D2's (and Pohlen et al.'s) epsilon of the value rescaling. */
@@ -47,24 +50,71 @@ export interface SequenceTargetInputs {
   readonly rescale?: boolean;
 }
 
+/** The n-step return of one step of a sequence (see {@link nStepReturn}). */
+interface NStepReturn {
+  /** `sum_k gamma^k r_{t+k}` over the summed steps. */
+  readonly ret: number;
+  /** `gamma^m` for the m summed steps: the bootstrap's discount. */
+  readonly discount: number;
+  /** The step whose observation bootstraps the return, or -1 when the episode terminated first. */
+  readonly bootstrapAt: number;
+}
+
+/**
+ * Step t of sequence b: rewards summed over up to `nStep` steps, stopping at a termination (no
+ * bootstrap), at the window's end or where the episode was cut off (bootstrap there).
+ */
+function nStepReturn(
+  inp: Pick<SequenceTargetInputs, 'steps' | 'rewards' | 'terminated' | 'valid' | 'gamma' | 'nStep'>,
+  b: number,
+  t: number,
+): NStepReturn {
+  const { steps: T, gamma, nStep } = inp;
+  let ret = 0;
+  let disc = 1;
+  for (let j = t; ; j++) {
+    ret += disc * at(inp.rewards, b * T + j);
+    disc *= gamma;
+    if (at(inp.terminated, b * T + j) !== 0) return { ret, discount: disc, bootstrapAt: -1 };
+    // Bootstrap after n rewards, at the window's end, or where the episode was cut off.
+    if (j - t + 1 >= nStep || j + 1 >= T || at(inp.valid, b * T + j + 1) === 0) {
+      return { ret, discount: disc, bootstrapAt: j + 1 };
+    }
+  }
+}
+
+/** The batch size of `out` (`batch x T x perStep` values); throws unless every input fits it. */
+function sequenceBatchSize(
+  inp: SequenceTargetInputs | SequenceCategoricalInputs,
+  out: Float32Array,
+  perStep: number,
+  perObs: number,
+  values: ArrayLike<number>,
+  what: string,
+): number {
+  const { steps: T, nStep } = inp;
+  const batch = out.length / (T * perStep);
+  if (!Number.isInteger(batch) || inp.rewards.length !== batch * T || values.length !== batch * (T + 1) * perObs) {
+    throw new RangeError(
+      `${what}: expected batch x ${T} rewards, batch x ${T} x ${perStep} outputs and batch x ${T + 1} x ${perObs} ` +
+        `Q-values. Received: ${inp.rewards.length}, ${out.length} and ${values.length}`,
+    );
+  }
+  if (inp.qOnline !== null && inp.qOnline.length !== batch * (T + 1) * inp.numActions) {
+    throw new RangeError(`${what}: qOnline must have batch x ${T + 1} x ${inp.numActions} values`);
+  }
+  if (!Number.isInteger(nStep) || nStep < 1) throw new RangeError(`${what}: nStep must be >= 1, got ${nStep}`);
+  return batch;
+}
+
 /**
  * One target per step, `batch x T` into `out` (0 at padding steps): `sum_k gamma^k r_{t+k}` over
  * up to `nStep` steps, plus `gamma^m Q_target(s_{t+m}, a*)` unless the episode terminated first,
  * with `a* = argmax Q_online(s_{t+m})` (or of `Q_target` without an online net).
  */
 export function sequenceTargets(inp: SequenceTargetInputs, out: Float32Array): Float32Array {
-  const { steps: T, numActions: A, gamma, nStep } = inp;
-  const batch = out.length / T;
-  if (!Number.isInteger(batch) || inp.rewards.length !== out.length || inp.qTarget.length !== batch * (T + 1) * A) {
-    throw new RangeError(
-      `sequenceTargets: expected batch x ${T} rewards and outputs and batch x ${T + 1} x ${A} Q-values. ` +
-        `Received: ${inp.rewards.length}, ${out.length} and ${inp.qTarget.length}`,
-    );
-  }
-  if (inp.qOnline !== null && inp.qOnline.length !== inp.qTarget.length) {
-    throw new RangeError('sequenceTargets: qOnline must have as many values as qTarget');
-  }
-  if (!Number.isInteger(nStep) || nStep < 1) throw new RangeError(`sequenceTargets: nStep must be >= 1, got ${nStep}`);
+  const { steps: T, numActions: A } = inp;
+  const batch = sequenceBatchSize(inp, out, 1, A, inp.qTarget, 'sequenceTargets');
   const rescale = inp.rescale === true;
   for (let b = 0; b < batch; b++) {
     for (let t = 0; t < T; t++) {
@@ -73,26 +123,61 @@ export function sequenceTargets(inp: SequenceTargetInputs, out: Float32Array): F
         out[k] = 0;
         continue;
       }
-      let ret = 0;
-      let disc = 1;
-      let bootstrapAt = -1;
-      for (let j = t; ; j++) {
-        ret += disc * at(inp.rewards, b * T + j);
-        disc *= gamma;
-        if (at(inp.terminated, b * T + j) !== 0) break;
-        // Bootstrap after n rewards, at the window's end, or where the episode was cut off.
-        if (j - t + 1 >= nStep || j + 1 >= T || at(inp.valid, b * T + j + 1) === 0) {
-          bootstrapAt = j + 1;
-          break;
-        }
-      }
-      if (bootstrapAt >= 0) {
-        const row = (b * (T + 1) + bootstrapAt) * A;
+      const n = nStepReturn(inp, b, t);
+      let ret = n.ret;
+      if (n.bootstrapAt >= 0) {
+        const row = (b * (T + 1) + n.bootstrapAt) * A;
         const best = argmax(inp.qOnline ?? inp.qTarget, A, row);
         const q = at(inp.qTarget, row + best);
-        ret += disc * (rescale ? valueRescaleInverse(q) : q);
+        ret += n.discount * (rescale ? valueRescaleInverse(q) : q);
       }
       out[k] = rescale ? valueRescale(ret) : ret;
+    }
+  }
+  return out;
+}
+
+/** Inputs of {@link sequenceCategoricalTargets}: a `SequenceBatch`'s arrays plus the networks' outputs. */
+export interface SequenceCategoricalInputs extends Omit<SequenceTargetInputs, 'qTarget' | 'rescale'> {
+  /**
+   * Target network's return distributions (softmax outputs) at every observation of the window,
+   * `batch x (T + 1) x numActions x numAtoms`.
+   */
+  readonly probsTarget: ArrayLike<number>;
+  /** C51's atoms. */
+  readonly support: CategoricalSupport;
+}
+
+/**
+ * C51's targets over replayed sequences (Bellemare et al. 2017 with R2D2's sequences): for every
+ * real step the projection of `R_t + gamma^m Z_target(s_{t+m}, a*)` onto the atoms, `R_t` and m
+ * the n-step return of {@link sequenceTargets}, `a*` the argmax of the online network's means
+ * (double DQN) or of the target distribution's; a point mass at the clipped return where the
+ * episode terminated first. `batch x T x numAtoms` into `out`, zeros at padding steps.
+ */
+export function sequenceCategoricalTargets(inp: SequenceCategoricalInputs, out: Float32Array): Float32Array {
+  const { steps: T, numActions: A, support } = inp;
+  const N = support.numAtoms;
+  const batch = sequenceBatchSize(inp, out, N, A * N, inp.probsTarget, 'sequenceCategoricalTargets');
+  const means = new Float64Array(A);
+  for (let b = 0; b < batch; b++) {
+    for (let t = 0; t < T; t++) {
+      const k = b * T + t;
+      if (at(inp.valid, k) === 0) {
+        out.fill(0, k * N, (k + 1) * N);
+        continue;
+      }
+      const n = nStepReturn(inp, b, t);
+      const obs = b * (T + 1) + n.bootstrapAt;
+      let row = 0;
+      if (n.bootstrapAt >= 0) {
+        const best =
+          inp.qOnline !== null
+            ? argmax(inp.qOnline, A, obs * A)
+            : argmaxMean(inp.probsTarget, obs * A * N, A, support, means);
+        row = (obs * A + best) * N;
+      }
+      projectDistribution(support, n.ret, n.discount, n.bootstrapAt < 0, inp.probsTarget, row, out, k * N);
     }
   }
   return out;

@@ -54,9 +54,11 @@ export {
   type DrqnConfig,
 } from '../agents/drqn-config.js';
 export {
+  sequenceCategoricalTargets,
   sequenceTargets,
   valueRescale,
   valueRescaleInverse,
+  type SequenceCategoricalInputs,
   type SequenceTargetInputs,
 } from '../agents/sequence-targets.js';
 export {

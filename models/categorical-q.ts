@@ -1,7 +1,8 @@
 /**
  * Q-values from C51 logits inside a model: {@link CategoricalQ} turns `[batch, actions, atoms]`
  * logits into `[batch, actions]` means `sum_i z_i softmax(logits)_i` over the fixed atoms
- * `z_i = vMin + i (vMax - vMin) / (numAtoms - 1)` (Bellemare et al. 2017). A weight-free layer whose
+ * `z_i = vMin + i (vMax - vMin) / (numAtoms - 1)` (Bellemare et al. 2017); a recurrent network's
+ * `[batch, time, actions, atoms]` into `[batch, time, actions]`. A weight-free layer whose
  * config holds the support, registered for serialization, so a C51 network topped with it
  * ({@link categoricalPolicyModel}) saves as a plain Q-network: everything that reads Q-values from
  * a saved model (evaluation, the viewer, `modelPolicy`) works on it unchanged.
@@ -68,7 +69,9 @@ tf.serialization.registerClass(CategoricalQ);
 
 /**
  * A model that shares `logitsModel`'s layers and weights and outputs its Q-values (the
- * distribution means), for acting, evaluation and saving the policy. It owns no weights: dispose
+ * distribution means), for acting, evaluation and saving the policy. Its first output gives the
+ * logits (`[batch, actions, atoms]`, or a recurrent network's `[batch, time, actions, atoms]`);
+ * further outputs (a recurrent network's states) are passed through. It owns no weights: dispose
  * the logits model, not this one (disposing this one would release the shared layers).
  */
 export function categoricalPolicyModel(
@@ -76,12 +79,21 @@ export function categoricalPolicyModel(
   support: { readonly numAtoms: number; readonly vMin: number; readonly vMax: number },
   name = `${logitsModel.name}_q`,
 ): tf.LayersModel {
-  const out = logitsModel.outputs[0];
-  if (!out || out.shape.length !== 3) {
+  const [out, ...rest] = logitsModel.outputs;
+  if (!out || out.shape.length < 3) {
     throw new ModelArgumentError(
-      `categoricalPolicyModel needs a model with [batch, actions, atoms] logits. Received output shape [${String(out?.shape)}]`,
+      `categoricalPolicyModel needs a model with [batch, actions, atoms] logits (a recurrent one: [batch, time, actions, atoms]). Received output shape [${String(out?.shape)}]`,
     );
   }
   const q = new CategoricalQ({ ...support, name: 'q_mean' }).apply(out) as tf.SymbolicTensor;
-  return tf.model({ inputs: logitsModel.inputs, outputs: q, name });
+  return tf.model({ inputs: logitsModel.inputs, outputs: rest.length === 0 ? q : [q, ...rest], name });
+}
+
+/**
+ * Whether `model`'s first output already gives Q-values from logits (a {@link CategoricalQ}
+ * layer, as {@link categoricalPolicyModel} adds), so a saved policy is not wrapped twice.
+ */
+export function outputsCategoricalMeans(model: tf.LayersModel): boolean {
+  const out = model.outputs[0];
+  return out !== undefined && out.sourceLayer instanceof CategoricalQ;
 }

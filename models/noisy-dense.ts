@@ -243,3 +243,15 @@ export function resetModelNoise(model: tf.LayersModel, rng: Rng): void {
 export function setModelNoisy(model: tf.LayersModel, noisy: boolean): void {
   for (const layer of noisyLayers(model)) layer.noisy = noisy;
 }
+
+/**
+ * Noisy nets in an agent's networks: switches every noisy layer of `models` on or off, and when
+ * on with an `rng`, draws fresh noise for them from it, model after model (the agents' online
+ * then target network).
+ */
+export function setModelsNoise(models: readonly tf.LayersModel[], on: boolean, rng?: Rng): void {
+  for (const m of models) {
+    setModelNoisy(m, on);
+    if (on && rng) resetModelNoise(m, rng);
+  }
+}

@@ -218,25 +218,8 @@ export function buildQNetwork(opts: QNetworkOptions): tf.LayersModel {
   const noisy = opts.noisy === true;
   const seeded = new SeededInit(opts.rng);
   /** A dense layer after the torso: tfjs' Dense, or NoisyDense (its own init) when `noisy`. */
-  /** A dense layer on `on` (its last dimension is the fan-in of `torch` biases); kernel seed first, then bias seed. */
-  const dense = (
-    name: string,
-    units: number,
-    activation: 'relu' | 'linear',
-    on: tf.SymbolicTensor,
-  ): tf.layers.Layer => {
-    if (noisy)
-      return new NoisyDense({ name, units, activation, rng: opts.rng, sigma0: opts.noisySigma0 ?? NOISY_SIGMA0 });
-    const kernelInitializer = initializer(init, seeded);
-    const fanIn = on.shape[on.shape.length - 1] as number;
-    return tf.layers.dense({
-      name,
-      units,
-      activation,
-      kernelInitializer,
-      biasInitializer: biasInitializer(init, seeded, fanIn),
-    });
-  };
+  const dense = (name: string, units: number, activation: 'relu' | 'linear', on: tf.SymbolicTensor): tf.layers.Layer =>
+    qDense({ name, units, activation, on, init, seeded, noisy, rng: opts.rng, sigma0: opts.noisySigma0 });
   const defaultHidden = torso === 'mlp' ? [64, 64] : torso === 'minatar' ? [128] : torso === 'cnn' ? [256] : [512];
   const hidden = [...(opts.hiddenSizes ?? defaultHidden)];
   hidden.forEach((u) => checkPositiveInt('units', u));
@@ -291,33 +274,12 @@ export function buildQNetwork(opts: QNetworkOptions): tf.LayersModel {
     x = dense(`dense${i + 1}`, units, 'relu', x).apply(x) as tf.SymbolicTensor;
   });
 
-  const apply = (layer: tf.layers.Layer, t: tf.SymbolicTensor | tf.SymbolicTensor[]): tf.SymbolicTensor =>
-    layer.apply(t) as tf.SymbolicTensor;
-  /** `[batch, numActions * numAtoms]` -> `[batch, numActions, numAtoms]` (C51) or unchanged. */
-  const atoms = (t: tf.SymbolicTensor, name: string, rows: number): tf.SymbolicTensor =>
-    numAtoms > 1 ? apply(tf.layers.reshape({ name, targetShape: [rows, numAtoms] }), t) : t;
-  /** Swaps the action and atom axes of `[batch, rows, numAtoms]` (C51 only). */
-  const swap = (t: tf.SymbolicTensor, name: string): tf.SymbolicTensor =>
-    numAtoms > 1 ? apply(tf.layers.permute({ name, dims: [2, 1] }), t) : t;
-  let q: tf.SymbolicTensor;
-  let fixed: DuelingMaps | null = null;
-  if (opts.dueling) {
-    const v = atoms(apply(dense('value', numAtoms, 'linear', x), x), 'value_atoms', 1);
-    const a = atoms(apply(dense('advantage', numActions * numAtoms, 'linear', x), x), 'advantage_atoms', numActions);
-    fixed = duelingMaps(numActions);
-    const ac = apply(fixed.centre, swap(a, 'advantage_by_atom'));
-    const vs = apply(fixed.spread, swap(v, 'value_by_atom'));
-    if (numAtoms > 1) {
-      const sum = apply(tf.layers.add({ name: 'q_by_atom' }), [vs, ac]);
-      q = apply(tf.layers.permute({ name: 'q', dims: [2, 1] }), sum);
-    } else {
-      q = apply(tf.layers.add({ name: 'q' }), [vs, ac]);
-    }
-  } else if (numAtoms > 1) {
-    q = atoms(apply(dense('q_logits', numActions * numAtoms, 'linear', x), x), 'q', numActions);
-  } else {
-    q = apply(dense('q', numActions, 'linear', x), x);
-  }
+  const { q, maps } = qHead(x, {
+    numActions,
+    numAtoms,
+    dueling: opts.dueling === true,
+    dense: (n, u, on) => dense(n, u, 'linear', on),
+  });
   const model = tf.model({
     inputs: input,
     outputs: q,
@@ -325,8 +287,98 @@ export function buildQNetwork(opts: QNetworkOptions): tf.LayersModel {
       opts.name ??
       `q_${torso}${opts.dueling ? '_dueling' : ''}${numAtoms > 1 ? `_c51x${numAtoms}` : ''}${noisy ? '_noisy' : ''}`,
   });
-  fixed?.setKernels();
+  maps?.setKernels();
   return model;
+}
+
+/** Options of {@link qDense}. */
+export interface QDenseOptions {
+  readonly name: string;
+  readonly units: number;
+  readonly activation: 'relu' | 'linear';
+  /** The layer's input (its last dimension is the fan-in of `torch` biases). */
+  readonly on: tf.SymbolicTensor;
+  readonly init: InitKind;
+  /** Seeds of tfjs' Dense initialisers: the kernel's first, then the bias'. */
+  readonly seeded: SeededInit;
+  /** A {@link NoisyDense} (its own initialisation, seeds drawn from `rng`) instead of tfjs' Dense. */
+  readonly noisy?: boolean;
+  readonly rng?: Rng;
+  /** sigma0 of a noisy layer (default {@link NOISY_SIGMA0}). */
+  readonly sigma0?: number;
+}
+
+/**
+ * One dense layer of a Q-network: tfjs' Dense seeded from `seeded` with the `init` scheme, or a
+ * {@link NoisyDense} (Fortunato et al. 2018's initialisation) when `noisy`.
+ */
+export function qDense(o: QDenseOptions): tf.layers.Layer {
+  const { name, units, activation } = o;
+  if (o.noisy === true)
+    return new NoisyDense({ name, units, activation, rng: o.rng, sigma0: o.sigma0 ?? NOISY_SIGMA0 });
+  const kernelInitializer = initializer(o.init, o.seeded);
+  const fanIn = o.on.shape[o.on.shape.length - 1] as number;
+  return tf.layers.dense({
+    name,
+    units,
+    activation,
+    kernelInitializer,
+    biasInitializer: biasInitializer(o.init, o.seeded, fanIn),
+  });
+}
+
+/** Options of {@link qHead}. */
+export interface QHeadOptions {
+  readonly numActions: number;
+  /** 1: one Q-value per action; above 1: C51's logits over that many atoms per action. */
+  readonly numAtoms: number;
+  readonly dueling: boolean;
+  /**
+   * Axes between the batch axis and the features that the head keeps as they are: 0 for a
+   * feed-forward network, 1 for a recurrent one (the time axis, of any length).
+   */
+  readonly innerAxes?: 0 | 1;
+  /** Makes the head's linear layers (value, advantage, q or q_logits), in that order of calls. */
+  readonly dense: (name: string, units: number, on: tf.SymbolicTensor) => tf.layers.Layer;
+}
+
+/**
+ * The Q-head on features `x`: a linear layer (`q`: `[..., numActions]`), or for C51 one whose
+ * outputs are reshaped to logits `[..., numActions, numAtoms]` (`q_logits`, then `q`); dueling
+ * combines a value stream and an advantage stream as `V + A - mean(A)`, for C51 atom by atom as
+ * Rainbow does (Hessel et al. 2018): the fixed maps of {@link duelingMaps} act on the action axis,
+ * moved last and back by `permute` layers. The output layer is named `q`. The caller sets the
+ * dueling maps' kernels (`maps.setKernels()`) once the model is built.
+ */
+export function qHead(x: tf.SymbolicTensor, o: QHeadOptions): { q: tf.SymbolicTensor; maps: DuelingMaps | null } {
+  const { numActions, numAtoms } = o;
+  const inner = o.innerAxes ?? 0;
+  const apply = (layer: tf.layers.Layer, t: tf.SymbolicTensor | tf.SymbolicTensor[]): tf.SymbolicTensor =>
+    layer.apply(t) as tf.SymbolicTensor;
+  /** `[batch, (time,) rows * numAtoms]` -> `[batch, (time,) rows, numAtoms]` (C51) or unchanged. */
+  const atoms = (t: tf.SymbolicTensor, name: string, rows: number): tf.SymbolicTensor =>
+    numAtoms > 1
+      ? apply(tf.layers.reshape({ name, targetShape: inner === 1 ? [-1, rows, numAtoms] : [rows, numAtoms] }), t)
+      : t;
+  /** Swaps the last two axes (action and atom) of C51 logits. */
+  const swapDims = inner === 1 ? [1, 3, 2] : [2, 1];
+  const swap = (t: tf.SymbolicTensor, name: string): tf.SymbolicTensor =>
+    numAtoms > 1 ? apply(tf.layers.permute({ name, dims: swapDims }), t) : t;
+  if (o.dueling) {
+    const v = atoms(apply(o.dense('value', numAtoms, x), x), 'value_atoms', 1);
+    const a = atoms(apply(o.dense('advantage', numActions * numAtoms, x), x), 'advantage_atoms', numActions);
+    const maps = duelingMaps(numActions);
+    const ac = apply(maps.centre, swap(a, 'advantage_by_atom'));
+    const vs = apply(maps.spread, swap(v, 'value_by_atom'));
+    if (numAtoms > 1) {
+      const sum = apply(tf.layers.add({ name: 'q_by_atom' }), [vs, ac]);
+      return { q: apply(tf.layers.permute({ name: 'q', dims: swapDims }), sum), maps };
+    }
+    return { q: apply(tf.layers.add({ name: 'q' }), [vs, ac]), maps };
+  }
+  if (numAtoms > 1)
+    return { q: atoms(apply(o.dense('q_logits', numActions * numAtoms, x), x), 'q', numActions), maps: null };
+  return { q: apply(o.dense('q', numActions, x), x), maps: null };
 }
 
 /** The dueling head's two fixed linear maps (see {@link duelingMaps}). */

@@ -2,11 +2,15 @@
  * Recurrent Q-networks for DRQN (Hausknecht & Stone 2015, "Deep Recurrent Q-Learning for
  * Partially Observable MDPs") and R2D2 (Kapturowski et al. 2019): a torso applied to every time
  * step (an MLP, or a conv stack of `models/q-networks.ts` through `TimeDistributed`), an LSTM or
- * GRU, and a linear (optionally dueling) head on every step's output.
+ * GRU, and a linear (optionally dueling) head on every step's output. Rainbow's heads are options as
+ * in `models/q-networks.ts` (the same head code, the time axis kept): `numAtoms` > 1 makes the head
+ * output C51's logits `[batch, time, numActions, numAtoms]` (dueling combined atom by atom), and
+ * `noisy` makes the head's layers `NoisyDense` layers.
  *
  * The recurrent state is explicit: the model takes `[obs, h0]` (LSTM: `[obs, h0, c0]`) and returns
  * `[q, h]` (LSTM: `[q, h, c]`), with `obs` a batch of sequences `[batch, time, ...observation]`,
- * `q` one Q-value per action and step `[batch, time, numActions]`, and the states `[batch, units]`.
+ * `q` one Q-value per action and step `[batch, time, numActions]` (C51: logits
+ * `[batch, time, numActions, numAtoms]`), and the states `[batch, units]`.
  * One model serves both uses: acting feeds one step (`time` 1) and carries the state it returns to
  * the next step; learning unrolls a replayed window from its stored state. Unrolling a sequence
  * in one call equals feeding it step by step (tested).
@@ -31,10 +35,11 @@ import { SeededInit } from './init.js';
 import {
   biasInitializer,
   convStackOf,
-  duelingMaps,
   initializer,
   INITS,
   kernelSizeOf,
+  qDense,
+  qHead,
   TORSOS,
   type ConvSpec,
   type InitKind,
@@ -70,6 +75,18 @@ export interface RecurrentQNetworkOptions {
   /** Dueling head on every step (Wang et al. 2016; R2D2 uses it). Default false. */
   readonly dueling?: boolean;
   /**
+   * Atoms of C51's return distribution per action (Bellemare et al. 2017); 1 (default): Q-values
+   * `[batch, time, numActions]`; above 1: logits `[batch, time, numActions, numAtoms]`.
+   */
+  readonly numAtoms?: number;
+  /**
+   * `NoisyDense` layers (`models/noisy-dense.ts`) in the head (Fortunato et al. 2018); the torso before the recurrent
+   * layer stays deterministic, so the recurrent state never depends on a noise sample. Default false.
+   */
+  readonly noisy?: boolean;
+  /** Initial noise scale sigma0 of the noisy layers (default 0.5, the paper's). */
+  readonly noisySigma0?: number;
+  /**
    * Initialisation of the torso and head (the recurrent layer always has Glorot-uniform kernels and
    * orthogonal recurrent kernels). Default `glorot`.
    */
@@ -91,6 +108,8 @@ export function buildRecurrentQNetwork(opts: RecurrentQNetworkOptions): tf.Layer
   const cell = checkOneOf('cell', opts.cell ?? 'lstm', RECURRENT_CELLS);
   const numActions = checkPositiveInt('numActions', opts.numActions);
   const units = checkPositiveInt('units', opts.units ?? 64);
+  const numAtoms = checkPositiveInt('numAtoms', opts.numAtoms ?? 1);
+  const noisy = opts.noisy === true;
   const inputShape = [...opts.inputShape];
   if (inputShape.length === 0 || !inputShape.every((d) => Number.isInteger(d) && d >= 1)) {
     throw new ModelArgumentError(
@@ -107,14 +126,24 @@ export function buildRecurrentQNetwork(opts: RecurrentQNetworkOptions): tf.Layer
   const c0 = cell === 'lstm' ? tf.input({ shape: [units], name: 'c0' }) : null;
   const apply = (layer: tf.layers.Layer, t: tf.SymbolicTensor | tf.SymbolicTensor[]): tf.SymbolicTensor =>
     layer.apply(t) as tf.SymbolicTensor;
-  /** A dense layer on the last axis of `on`; its kernel seed first, then its bias seed. */
-  const dense = (name: string, n: number, activation: 'relu' | 'linear', on: tf.SymbolicTensor): tf.layers.Layer =>
-    tf.layers.dense({
+  /** A dense layer on the last axis of `on`; its kernel seed first, then its bias seed (noisy: its own init). */
+  const dense = (
+    name: string,
+    n: number,
+    activation: 'relu' | 'linear',
+    on: tf.SymbolicTensor,
+    noisyLayer = false,
+  ): tf.layers.Layer =>
+    qDense({
       name,
       units: n,
       activation,
-      kernelInitializer: initializer(init, seeded),
-      biasInitializer: biasInitializer(init, seeded, on.shape[on.shape.length - 1] as number),
+      on,
+      init,
+      seeded,
+      noisy: noisyLayer,
+      rng: opts.rng,
+      sigma0: opts.noisySigma0,
     });
 
   // The torso, on every step: conv layers through TimeDistributed, dense layers on the last axis.
@@ -174,21 +203,20 @@ export function buildRecurrentQNetwork(opts: RecurrentQNetworkOptions): tf.Layer
     delete node.callArgs?.['initialState'];
   const [seq, ...states] = outs as [tf.SymbolicTensor, ...tf.SymbolicTensor[]];
 
-  // The head, on every step.
-  let q: tf.SymbolicTensor;
-  let maps: ReturnType<typeof duelingMaps> | null = null;
-  if (opts.dueling) {
-    const v = apply(dense('value', 1, 'linear', seq), seq);
-    const a = apply(dense('advantage', numActions, 'linear', seq), seq);
-    maps = duelingMaps(numActions);
-    q = apply(tf.layers.add({ name: 'q' }), [apply(maps.spread, v), apply(maps.centre, a)]);
-  } else {
-    q = apply(dense('q', numActions, 'linear', seq), seq);
-  }
+  // The head, on every step (C51 and dueling as in models/q-networks.ts, the time axis kept).
+  const { q, maps } = qHead(seq, {
+    numActions,
+    numAtoms,
+    dueling: opts.dueling === true,
+    innerAxes: 1,
+    dense: (name, n, on) => dense(name, n, 'linear', on, noisy),
+  });
   const model = tf.model({
     inputs: c0 ? [obs, h0, c0] : [obs, h0],
     outputs: [q, ...states],
-    name: opts.name ?? `drqn_${torso}_${cell}${opts.dueling ? '_dueling' : ''}`,
+    name:
+      opts.name ??
+      `drqn_${torso}_${cell}${opts.dueling ? '_dueling' : ''}${numAtoms > 1 ? `_c51x${numAtoms}` : ''}${noisy ? '_noisy' : ''}`,
   });
   maps?.setKernels();
   return model;
@@ -224,8 +252,9 @@ interface GraphNode {
 
 /**
  * Runs a recurrent Q-network on `obs` (`[batch, time, ...observation]`, already scaled) from
- * `state` (one `[batch, units]` tensor per state: `[h]`, LSTM `[h, c]`): Q-values
- * `[batch, time, numActions]` and the state after the last step. Every layer runs once, in the
+ * `state` (one `[batch, units]` tensor per state: `[h]`, LSTM `[h, c]`): the first output as `q`,
+ * Q-values `[batch, time, numActions]` (a C51 network: logits `[batch, time, numActions, numAtoms]`),
+ * and the state after the last step. Every layer runs once, in the
  * model's order (see the module comment for why not `model.apply`). Call inside `tf.tidy` (or
  * dispose the results); gradients flow through it like through `model.apply`.
  */

@@ -5,7 +5,6 @@ import * as tf from '@tensorflow/tfjs';
 import { Subject } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../../src/backends/index.js';
-import { make } from '../../src/core/registry.js';
 import { SyncVectorEnv } from '../../src/core/vector-env.js';
 import '../../envs/index.js';
 import { Rng } from '../../src/rng/rng.js';
@@ -19,6 +18,7 @@ import { evaluate as evaluateRun, train as trainRun } from '../../agents/run.js'
 import { train, type TrainEvent, type TypedEnv } from '../../agents/trainer.js';
 import { recurrentQForward } from '../../models/recurrent-q.js';
 import { nativeAvailable } from '../native/helpers.js';
+import { maskedCartPole, TINY_DRQN, weightsOf } from './drqn-helpers.js';
 
 const nativeOk = await nativeAvailable(); // never false under CI
 let dir = '';
@@ -31,31 +31,10 @@ afterAll(async () => {
   await useBackend('cpu');
 });
 
-/** A small config that trains within a few hundred steps on the cpu backend. */
-const tiny: Partial<DrqnConfig> = {
-  hiddenSizes: [8],
-  recurrentUnits: 6,
-  seqLength: 4,
-  burnIn: 2,
-  overlap: 1,
-  bufferSize: 300,
-  batchSize: 4,
-  learningStarts: 30,
-  trainFrequency: 2,
-  targetUpdateInterval: 10,
-  learningRate: 1e-3,
-  nStep: 2,
-  explorationFraction: 0.5,
-};
-
-const maskedCartPole = (): TypedEnv => make('CartPole-v1', { maskVelocity: true }) as TypedEnv;
+const tiny = TINY_DRQN;
 
 function envInfo(env: TypedEnv) {
   return { obsShape: env.observationSpace.shape, obsDtype: env.observationSpace.dtype, numActions: 2 };
-}
-
-function weightsOf(m: tf.LayersModel): number[][] {
-  return m.getWeights().map((w) => Array.from(w.dataSync()));
 }
 
 describe('config', () => {
@@ -220,6 +199,11 @@ describe('checkpoints and exact resume', () => {
       1,
     ],
     ['LSTM on 2 envs in lockstep, soft target', { tau: 0.5, maxGradNorm: 1 }, 2],
+    [
+      'LSTM, noisy dueling C51, double DQN, prioritized sequences',
+      { numAtoms: 5, vMin: 0, vMax: 20, noisy: true, dueling: true, doubleDqn: true, prioritized: true },
+      1,
+    ],
   ];
   const backends: Array<'cpu' | 'native'> = ['cpu', ...(nativeOk ? (['native'] as const) : [])];
   for (const [name, extra, numEnvs, backend] of variants.flatMap(([n, e, k]) =>
@@ -289,6 +273,10 @@ describe('tensor hygiene', () => {
   it.each([
     ['LSTM + double + burn-in', {}],
     ['GRU + prioritized + dueling + clipping', { cell: 'gru', prioritized: true, dueling: true, maxGradNorm: 1 }],
+    [
+      'LSTM + noisy dueling C51 + prioritized',
+      { numAtoms: 5, vMin: 0, vMax: 20, noisy: true, dueling: true, prioritized: true },
+    ],
   ] as Array<[string, Partial<DrqnConfig>]>)(
     'no tensor growth over acting, training steps, evaluation and snapshots: %s',
     async (_name, extra) => {
@@ -325,26 +313,33 @@ describe('tensor hygiene', () => {
 });
 
 describe('train() and evaluate() with agent drqn', () => {
-  it('writes a run whose saved recurrent model evaluate() plays to the same final numbers', async () => {
-    const runDir = join(dir, 'run');
-    const res = await trainRun({
-      agent: 'drqn',
-      env: 'CartPole-v1',
-      envOptions: { maskVelocity: true },
-      preset: 'cartpole-novel',
-      config: { ...tiny, learningStarts: 40 },
-      totalSteps: 120,
-      evalEvery: 60,
-      evalEpisodes: 3,
-      runDir,
-      seed: 4,
-    });
-    expect(res.run.config['seqLength']).toBe(4);
-    expect(res.run.envOptions).toEqual({ maskVelocity: true });
-    expect(res.finalEval?.episodes).toBe(3);
-    const again = await evaluateRun({ runDir, episodes: 3, epsilon: 0, model: 'latest' });
-    expect(again.returns).toEqual(res.finalEval?.returns);
-    const best = await evaluateRun({ runDir, episodes: 3, epsilon: 0, model: 'best' });
-    expect(best.returns.length).toBe(3);
-  });
+  it.each([
+    ['plain', {}],
+    // C51 needs the cross-entropy, not the preset's Huber loss.
+    ['noisy C51', { numAtoms: 5, vMin: 0, vMax: 20, noisy: true, loss: 'mse' }],
+  ] as Array<[string, Partial<DrqnConfig>]>)(
+    'writes a run whose saved recurrent model evaluate() plays to the same final numbers (%s)',
+    async (name, extra) => {
+      const runDir = join(dir, `run-${name.replace(/\W+/g, '_')}`);
+      const res = await trainRun({
+        agent: 'drqn',
+        env: 'CartPole-v1',
+        envOptions: { maskVelocity: true },
+        preset: 'cartpole-novel',
+        config: { ...tiny, learningStarts: 40, ...extra },
+        totalSteps: 120,
+        evalEvery: 60,
+        evalEpisodes: 3,
+        runDir,
+        seed: 4,
+      });
+      expect(res.run.config['seqLength']).toBe(4);
+      expect(res.run.envOptions).toEqual({ maskVelocity: true });
+      expect(res.finalEval?.episodes).toBe(3);
+      const again = await evaluateRun({ runDir, episodes: 3, epsilon: 0, model: 'latest' });
+      expect(again.returns).toEqual(res.finalEval?.returns);
+      const best = await evaluateRun({ runDir, episodes: 3, epsilon: 0, model: 'best' });
+      expect(best.returns.length).toBe(3);
+    },
+  );
 });

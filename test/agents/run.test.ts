@@ -216,6 +216,31 @@ describe('train() and evaluate() as library functions', () => {
     await expect(loadRunPolicy(runDir, 'best')).rejects.toThrow(RunDirError);
   });
 
+  it("a noisy C51 run's checkpoint plays as its best model: distribution means from the mean weights", async () => {
+    const runDir = join(dir, 'dqn-c51');
+    await train({
+      agent: 'dqn',
+      env: 'bsuite/Catch-v0',
+      config: { ...TINY_DQN, numAtoms: 11, vMin: -1, vMax: 1, noisy: true },
+      seed: 5,
+      totalSteps: 90,
+      evalEvery: 90,
+      evalEpisodes: 2,
+      finalEvalEpisodes: 2,
+      runDir,
+    });
+    // The checkpoint holds the online network (logits, noise as it was while acting); best/ the
+    // policy (means, noise off), both from the weights after step 90.
+    const latest = await loadRunPolicy(runDir, 'latest');
+    const best = await loadRunPolicy(runDir, 'best');
+    const obs = Float32Array.from({ length: 50 }, (_, i) => (i === 7 || i === 47 ? 1 : 0));
+    const q = latest.policy.qValues(obs);
+    expect(q.length).toBe(3);
+    expect(Array.from(q)).toEqual(Array.from(best.policy.qValues(obs)));
+    latest.dispose();
+    best.dispose();
+  });
+
   it('reports what the caller got wrong with error classes', async () => {
     const at = (name: string) => join(dir, name);
     await expect(train({ agent: 'ppo', env: 'bsuite/Catch-v0', totalSteps: 9, runDir: at('a') })).rejects.toThrow(

@@ -10,6 +10,7 @@ import {
   type RecurrentQNetworkOptions,
 } from '../../models/recurrent-q.js';
 import { buildQNetwork } from '../../models/q-networks.js';
+import { noisyLayers, resetModelNoise, setModelNoisy } from '../../models/noisy-dense.js';
 import { countParams as countParamsOf } from '../../models/summary.js';
 import { nativeAvailable, randomData, relErr } from '../native/helpers.js';
 
@@ -46,6 +47,25 @@ function stepByStep(model: tf.LayersModel, obs: tf.Tensor, state: tf.Tensor[]): 
     s = r.state;
   }
   return { q: tf.concat(qs, 1), state: s };
+}
+
+/** The outputs and states of one unroll on native equal cpu's (the backend is cpu again after). */
+async function expectNativeAgrees(model: tf.LayersModel, obs: tf.Tensor, state: tf.Tensor[]): Promise<void> {
+  const run = async (backend: 'cpu' | 'native') => {
+    await useBackend(backend);
+    return tf.tidy(() => {
+      const r = recurrentQForward(
+        model,
+        tf.clone(obs),
+        state.map((s) => tf.clone(s)),
+      );
+      return [r.q, ...r.state].map((t) => Float32Array.from(t.dataSync()));
+    });
+  };
+  const cpu = await run('cpu');
+  const native = await run('native');
+  cpu.forEach((c, i) => expect(relErr(native[i]!, c)).toBeLessThan(1e-4));
+  await useBackend('cpu');
 }
 
 const cases: Array<[string, RecurrentQNetworkOptions, number[]]> = [
@@ -230,23 +250,91 @@ describe('recurrentQForward', () => {
       const model = buildRecurrentQNetwork({ ...o, rng: new Rng(5) });
       const spec = recurrentStateSpec(model)!;
       const { obs, state } = data(3, 6, o.inputShape as number[], spec.units, spec.count, 8);
-      const run = async (backend: 'cpu' | 'native') => {
-        await useBackend(backend);
-        return tf.tidy(() => {
-          const r = recurrentQForward(
-            model,
-            tf.clone(obs),
-            state.map((s) => tf.clone(s)),
-          );
-          return [r.q, ...r.state].map((t) => Float32Array.from(t.dataSync()));
-        });
-      };
-      const cpu = await run('cpu');
-      const native = await run('native');
-      cpu.forEach((c, i) => expect(relErr(native[i]!, c)).toBeLessThan(1e-4));
-      await useBackend('cpu');
+      await expectNativeAgrees(model, obs, state);
       tf.dispose([obs, ...state]);
       model.dispose();
     }
+  });
+});
+
+describe("Rainbow's heads on a recurrent Q-network", () => {
+  const rainbow = (o: Partial<RecurrentQNetworkOptions> = {}): tf.LayersModel =>
+    buildRecurrentQNetwork({
+      inputShape: [4],
+      numActions: 3,
+      hiddenSizes: [8],
+      units: 6,
+      numAtoms: 5,
+      dueling: true,
+      rng: new Rng(9),
+      ...o,
+    });
+
+  it('C51 logits [batch, time, actions, atoms], dueling atom by atom: V + A - mean_a A from the recurrent output', () => {
+    const model = rainbow({ cell: 'gru' });
+    expect(model.name).toBe('drqn_mlp_gru_dueling_c51x5');
+    expect(model.outputs.map((o) => o.shape)).toEqual([
+      [null, null, 3, 5],
+      [null, 6],
+    ]);
+    expect(recurrentStateSpec(model)).toEqual({ units: 6, count: 1 });
+    const before = tf.memory().numTensors;
+    tf.tidy(() => {
+      const { obs, state } = data(2, 1, [4], 6, 1, 3);
+      const r = recurrentQForward(model, obs, state);
+      // One step: the GRU's output is its new state h, which the value and advantage layers read.
+      const h = r.state[0]!;
+      const lin = (name: string) => {
+        const [k, b] = model.getLayer(name).getWeights();
+        return tf.add(tf.matMul(h, k!), b!);
+      };
+      const v = tf.reshape(lin('value'), [2, 1, 5]);
+      const a = tf.reshape(lin('advantage'), [2, 3, 5]);
+      const want = tf.add(v, tf.sub(a, tf.mean(a, 1, true)));
+      expect(r.q.shape).toEqual([2, 1, 3, 5]);
+      expect(relErr(r.q.dataSync(), want.dataSync())).toBeLessThan(1e-5);
+    });
+    expect(tf.memory().numTensors).toBe(before);
+    model.dispose();
+  });
+
+  it('noisy: NoisyDense in the head only; unroll = steps for fixed noise; saved (noise off), it loads with the same outputs', async () => {
+    const model = rainbow({ noisy: true, noisySigma0: 0.3 });
+    expect(model.name).toBe('drqn_mlp_lstm_dueling_c51x5_noisy');
+    expect(noisyLayers(model).map((l) => [l.name, l.sigma0])).toEqual([
+      ['value', 0.3],
+      ['advantage', 0.3],
+    ]);
+    const rng = new Rng(1);
+    resetModelNoise(model, rng);
+    const { obs, state } = data(2, 4, [4], 6, 2, 5);
+    tf.tidy(() => {
+      const whole = recurrentQForward(model, obs, state);
+      const steps = stepByStep(model, obs, state);
+      expect(relErr(whole.q.dataSync(), steps.q.dataSync())).toBeLessThan(1e-5);
+      resetModelNoise(model, rng);
+      const again = recurrentQForward(model, obs, state);
+      // New noise moves the logits, never the state (the torso and the LSTM have no noise).
+      expect(relErr(again.q.dataSync(), whole.q.dataSync())).toBeGreaterThan(1e-4);
+      expect(Array.from(again.state[0]!.dataSync())).toEqual(Array.from(whole.state[0]!.dataSync()));
+    });
+    setModelNoisy(model, false);
+    const loaded = await tf.loadLayersModel(tf.io.fromMemory(await modelArtifacts(model)));
+    tf.tidy(() => {
+      const a = recurrentQForward(model, obs, state).q;
+      expect(Array.from(recurrentQForward(loaded, obs, state).q.dataSync())).toEqual(Array.from(a.dataSync()));
+    });
+    tf.dispose([obs, ...state]);
+    loaded.dispose();
+    model.dispose();
+  });
+
+  it.skipIf(!nativeOk)('the native backend agrees with cpu on noisy dueling C51 logits and states', async () => {
+    const model = rainbow({ noisy: true });
+    resetModelNoise(model, new Rng(2));
+    const { obs, state } = data(3, 5, [4], 6, 2, 6);
+    await expectNativeAgrees(model, obs, state);
+    tf.dispose([obs, ...state]);
+    model.dispose();
   });
 });
