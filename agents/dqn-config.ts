@@ -30,6 +30,8 @@ export interface DqnConfig extends EpsilonConfig {
   noisySigma0: number;
   gamma: number;
   learningRate: number;
+  learningRateDecay: 'constant' | 'linear';
+  learningRateEnd: number;
   optimizer: 'adam' | 'rmsprop' | 'sgd';
   optimizerEpsilon: number;
   rmspropDecay: number;
@@ -138,6 +140,20 @@ export const DQN_CONFIG: ConfigDescriptor<DqnConfig> = {
   },
   gamma: { type: 'float', default: 0.99, min: 0, max: 1, doc: 'discount factor', source: 'CleanRL' },
   learningRate: { type: 'float', default: 2.5e-4, min: 0, doc: 'optimizer learning rate', source: 'CleanRL' },
+  learningRateDecay: {
+    type: 'enum',
+    choices: ['constant', 'linear'],
+    default: 'constant',
+    doc: 'learning-rate schedule: constant, or linear from learning-rate to learning-rate-end over the budget',
+    source: "SB3 / RL Zoo's lin_<lr> schedules",
+  },
+  learningRateEnd: {
+    type: 'float',
+    default: 0,
+    min: 0,
+    doc: 'learning rate at the end of the budget with learning-rate-decay linear',
+    source: "SB3's linear_schedule ends at 0",
+  },
   optimizer: {
     type: 'enum',
     choices: ['adam', 'rmsprop', 'sgd'],

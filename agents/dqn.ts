@@ -39,6 +39,7 @@ import {
   type StackAxis,
 } from '../src/replay/index.js';
 import { adamAccBeta, setAdamAccBeta } from '../src/backends/optimizer-internals.js';
+import { setLearningRate } from '../models/optimizers.js';
 import { loadWeightsInto, modelArtifacts } from '../src/io/model-io.js';
 import type { AgentSnapshot, SnapshotArray } from '../src/io/snapshot.js';
 import { CheckpointError, ModelFileError } from '../src/io/errors.js';
@@ -584,6 +585,20 @@ export class DqnAgent implements Agent {
     return annealedBeta(this.config.perBeta0, duration, t);
   }
 
+  /**
+   * The learning rate of an update at `step` / `episodes`: `learningRate`, or with `learningRateDecay`
+   * linear, `learningRate` moved linearly to `learningRateEnd` over the budget (SB3's linear
+   * schedule), counted as {@link DqnAgent.perBeta} counts it. A function of the counters only, so a
+   * resumed run continues the schedule exactly.
+   */
+  learningRateAt(step: number, episodes: number): number {
+    const c = this.config;
+    if (c.learningRateDecay === 'constant') return c.learningRate;
+    const { t, duration } = budgetProgress(this.budget, step, episodes);
+    const f = duration > 0 ? Math.min(1, t / duration) : 0;
+    return c.learningRate + (c.learningRateEnd - c.learningRate) * f;
+  }
+
   /** One gradient step on a sampled batch. */
   private gradientStep(step: number, episodes: number): { loss: number; q: number } {
     const c = this.config;
@@ -591,6 +606,9 @@ export class DqnAgent implements Agent {
       ? this.memory.samplePrioritized(this.batch, this.rng, this.perBeta(step, episodes))
       : this.memory.sample(this.batch, this.rng);
     this.computeTargets(b);
+    const lr = this.learningRateAt(step, episodes);
+    // A schedule that has reached a learning rate of 0 (its end, SB3's default) leaves the weights as they are.
+    if (c.learningRateDecay === 'linear' && lr > 0) setLearningRate(this.optimizer, lr);
     const kept: KeptTensors = { td: null, q: null };
     try {
       const loss = tf.tidy(() => {
@@ -602,7 +620,7 @@ export class DqnAgent implements Agent {
         const weights = tf.tensor1d(b.weights, 'float32');
         const vars = this.online.trainableWeights.map((w) => w.read() as tf.Variable);
         const { value, grads } = tf.variableGrads(() => this.tdLoss(obs, actions, targets, weights, kept), vars);
-        this.optimizer.applyGradients(c.maxGradNorm > 0 ? clipByGlobalNorm(grads, c.maxGradNorm) : grads);
+        if (lr > 0) this.optimizer.applyGradients(c.maxGradNorm > 0 ? clipByGlobalNorm(grads, c.maxGradNorm) : grads);
         return at(value.dataSync(), 0);
       });
       const q = kept.q ? at(kept.q.dataSync(), 0) : NaN;

@@ -17,6 +17,7 @@ import { train, type TrainEvent, type TypedEnv } from '../../agents/trainer.js';
 import { CheckpointError, FileCheckpointStore, latestCheckpointDir, readCheckpoint } from '../../src/io/checkpoints.js';
 import { TabularQAgent, resolveTabularQConfig } from '../../agents/tabular-q.js';
 import { evaluate } from '../../agents/evaluate.js';
+import { getLearningRate } from '../../models/optimizers.js';
 
 const nativeOk = await nativeAvailable(); // never false under CI
 let dir = '';
@@ -288,6 +289,35 @@ describe('prioritized replay: beta annealing', () => {
     for (const b of betas) expect(b).toBeLessThan(1);
     // Non-decreasing over the run.
     for (let i = 1; i < betas.length; i++) expect(betas[i]).toBeGreaterThanOrEqual(betas[i - 1] as number);
+    agent.dispose();
+  });
+});
+
+describe('learning-rate schedule', () => {
+  it('linear decay: each update uses the rate interpolated over the budget, and the weights stop at rate 0', () => {
+    const env = make('bsuite/Catch-v0') as TypedEnv;
+    const cfg = resolveDqnConfig(undefined, tiny, { learningRateDecay: 'linear', learningRateEnd: 0 });
+    const agent = new DqnAgent(cfg, envInfo(env), new Rng(4), { steps: 60 });
+    const rates: number[] = [];
+    const spy = vi.spyOn(agent.optimizer, 'applyGradients').mockImplementation(() => {
+      rates.push(getLearningRate(agent.optimizer) as number);
+    });
+    play(agent, env, 60);
+    // Updates from step 20 (learningStarts) to 59: rate 1e-3 * (1 - step / 60); step 60's is 0 and skipped.
+    expect(rates.length).toBe(40);
+    rates.forEach((r, i) => expect(r).toBeCloseTo(1e-3 * (1 - (20 + i) / 60), 12));
+    expect(agent.learningRateAt(60, 0)).toBe(0);
+    expect(agent.learningRateAt(120, 0)).toBe(0);
+    spy.mockRestore();
+    agent.dispose();
+  });
+
+  it('constant (the default) never touches the rate', () => {
+    const env = make('bsuite/Catch-v0') as TypedEnv;
+    const agent = new DqnAgent(resolveDqnConfig(undefined, tiny), envInfo(env), new Rng(4), { steps: 60 });
+    play(agent, env, 40);
+    expect(getLearningRate(agent.optimizer)).toBe(1e-3);
+    expect(agent.learningRateAt(50, 0)).toBe(1e-3);
     agent.dispose();
   });
 });
