@@ -387,6 +387,18 @@ napi_value SumRows(napi_env env, napi_callback_info info) {
   });
 }
 
+// sumBlocks(x, out, outer, rows, cols): sumRows over `outer` consecutive [rows, cols] blocks.
+napi_value SumBlocks(napi_env env, napi_callback_info info) {
+  return call(env, info, "sumBlocks", 5, [](const Args& a) {
+    F32 x = a.f32(0, "x"), o = a.f32(1, "out");
+    const double outer = a.f64(2, "outer"), rows = a.f64(3, "rows"), cols = a.f64(4, "cols");
+    if (outer < 0 || rows < 0 || cols < 0) throw ArgError{"negative size"};
+    need(x, static_cast<long long>(outer * rows * cols), "x");
+    need(o, static_cast<long long>(outer * cols), "out");
+    tfg::sum_blocks(x.p, o.p, static_cast<size_t>(outer), static_cast<size_t>(rows), static_cast<size_t>(cols));
+  });
+}
+
 // optimizerUpdate(rule, w, g, s0|null, s1|null, s2|null, coefs): one in-place optimizer step
 // (rules and coefficients in elementwise.h).
 napi_value OptimizerUpdate(napi_env env, napi_callback_info info) {
@@ -532,6 +544,7 @@ NAPI_MODULE_INIT() {
       {"select", nullptr, Select, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"optimizerUpdate", nullptr, OptimizerUpdate, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sumRows", nullptr, SumRows, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"sumBlocks", nullptr, SumBlocks, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"rnnForward", nullptr, RnnForward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"rnnBackward", nullptr, RnnBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},

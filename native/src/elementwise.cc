@@ -285,6 +285,20 @@ void sum_rows(const float* x, float* out, std::size_t rows, std::size_t cols) {
   });
 }
 
+void sum_blocks(const float* x, float* out, std::size_t outer, std::size_t rows, std::size_t cols) {
+  if (cols == 1) {
+    // A reduction over the last axes: each output sums one contiguous run, in order, in double.
+    for (std::size_t o = 0; o < outer; o++) {
+      const float* b = x + o * rows;
+      double acc = 0.0;
+      for (std::size_t r = 0; r < rows; r++) acc += b[r];
+      out[o] = static_cast<float>(acc);
+    }
+    return;
+  }
+  for (std::size_t o = 0; o < outer; o++) sum_rows(x + o * rows * cols, out + o * cols, rows, cols);
+}
+
 namespace {
 
 // The update loops take plain restrict pointers and a range, so GCC vectorizes them (it does

@@ -45,6 +45,12 @@ void unary(int op, const float* x, float* out, std::size_t n, float alpha);
 /** out[c] = sum over r of x[r * cols + c], accumulated in double (as tfjs's cpu Sum does). */
 void sum_rows(const float* x, float* out, std::size_t rows, std::size_t cols);
 
+/**
+ * `outer` independent {@link sum_rows}: out[o * cols + c] = sum over r of x[(o * rows + r) * cols + c],
+ * each output summed in row order in double (the cpu kernel's order), in one call.
+ */
+void sum_blocks(const float* x, float* out, std::size_t outer, std::size_t rows, std::size_t cols);
+
 /** Optimizer update rules, same numbering as the JS side (src/native-optimizers.ts). */
 enum UpdateRule {
   kSgd = 0,

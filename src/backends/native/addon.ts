@@ -95,6 +95,8 @@ export interface NativeAddon {
   unary(op: number, x: Float32Array, out: Float32Array, alpha: number): void;
   /** out[c] = sum over r of x[r * cols + c] (double accumulation, like the cpu backend). */
   sumRows(x: Float32Array, out: Float32Array, rows: number, cols: number): void;
+  /** `outer` consecutive {@link NativeAddon.sumRows} blocks of `[rows, cols]` in one call. */
+  sumBlocks(x: Float32Array, out: Float32Array, outer: number, rows: number, cols: number): void;
   /**
    * Fused recurrent layer forward over a sequence (native/src/recurrent.h): cell 0 LSTM, 1 GRU
    * (Keras 2), 2 GRU (reset after), 3 SimpleRNN; h (and c for the LSTM) hold the initial states and
@@ -183,6 +185,7 @@ const ADDON_FUNCTIONS: ReadonlyArray<keyof NativeAddon> = [
   'binary',
   'unary',
   'sumRows',
+  'sumBlocks',
   'softmax',
   'compare',
   'select',

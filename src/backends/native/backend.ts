@@ -713,14 +713,8 @@ function reductionBlock(
 /** Block sums (double accumulation per output, as the cpu kernel) of `[outer, rows, cols]`. */
 function sumBlock(backend: NativeBackend, xv: Float32Array, outer: number, rows: number, cols: number): Float32Array {
   const y = backend.pool.take(outer * cols);
-  for (let o = 0; o < outer; o++) {
-    backend.addon.sumRows(
-      xv.subarray(o * rows * cols, (o + 1) * rows * cols),
-      y.subarray(o * cols, (o + 1) * cols),
-      rows,
-      cols,
-    );
-  }
+  // One call for all blocks: a reduction over the last axis of [128, 3] was 128 calls.
+  if (y.length > 0) backend.addon.sumBlocks(xv, y, outer, rows, cols);
   return y;
 }
 
