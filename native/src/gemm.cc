@@ -248,7 +248,9 @@ TFG_AVX512 void kernel_avx512(int kc, const float* ap, const float* bp, float* c
   for (int i = 0; i < RM; i++)
 #pragma GCC unroll 4
     for (int j = 0; j < NV; j++) acc[i][j] = _mm512_setzero_ps();
+#ifndef TFG_NO_PREFETCH
   for (int i = 0; i < mr; i++) _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
+#endif
   for (int p = 0; p < kc; p++) {
     __m512 b[NV];
 #pragma GCC unroll 4
@@ -300,7 +302,7 @@ const Micro kMicroPortable{with_scratch_edges<kernel_portable_full>, MR, NR, 120
 #if defined(__x86_64__)
 const Micro kMicroAvx2{with_scratch_edges<kernel_avx2_full>, MR, NR, 120, "avx2+fma", pack_slivers<MR>, pack_slivers<NR>};
 #ifndef TFG_AVX512_MR
-#define TFG_AVX512_MR 12
+#define TFG_AVX512_MR 8
 #define TFG_AVX512_NV 2
 #define TFG_AVX512_MC 120
 #endif
@@ -347,6 +349,8 @@ const char* gemm_force_kernel(const char* name) {
 }
 
 const char* gemm_kernel_name() { return pick_micro().name; }
+
+bool gemm_uses_avx2() { return level() >= kAvx2; }
 
 namespace {
 
@@ -651,35 +655,53 @@ void gemm(int m, int n, int k, MatView a, MatView b, float* c, std::ptrdiff_t ld
     return;
   }
   if (empty_product(m, n, k, c, ldc, accumulate)) return;
+  // B is packed several depth blocks at a time (up to kPackBudget floats), so that one pair of
+  // parallel regions (pack, then multiply) covers many blocks: a region per block cost a hand-off
+  // per 256 of depth, and on a busy machine each hand-off can wait for a descheduled thread.
+  constexpr size_t kPackBudget = size_t{2} << 20;
   thread_local std::vector<float> bpack;
   const int ncmax = std::min(NC, (n + u.nr - 1) / u.nr * u.nr);
-  bpack.resize(static_cast<size_t>(ncmax) * std::min(KC, k) + kPackSlack);
+  const size_t block_floats = static_cast<size_t>(ncmax) * std::min(KC, k);
+  const int blocks = (k + KC - 1) / KC;
+  const int per_stage = static_cast<int>(std::max<size_t>(1, std::min<size_t>(blocks, kPackBudget / block_floats)));
+  bpack.resize(block_floats * per_stage + kPackSlack);
   const bool avx2 = level() >= kAvx2;
   for (int jc = 0; jc < n; jc += NC) {
     const int nc = std::min(NC, n - jc);
-    for (int pc = 0; pc < k; pc += KC) {
-      const int kc = std::min(KC, k - pc);
+    const int slivers = (nc + u.nr - 1) / u.nr;
+    for (int pb0 = 0; pb0 < blocks; pb0 += per_stage) {
+      const int pb1 = std::min(blocks, pb0 + per_stage);
       // A plain pointer: inside the tasks `bpack` would name each thread's own (empty) vector.
       float* packed = bpack.data();
-      // The threads pack B's slivers between them (each sliver is written by one of them), then
-      // multiply their rows of A with all of it.
-      const int slivers = (nc + u.nr - 1) / u.nr;
-      const int pack_parts = std::min(parts, slivers);
-      const float* bsrc = b.p + pc * b.rs + jc * b.cs;
+      // The threads pack B's slivers between them (each sliver of each block is written by one of
+      // them), then multiply their rows of A with all of it, block after block.
+      const int units = (pb1 - pb0) * slivers;
+      const int pack_parts = std::min(parts, units);
       pool_run(pack_parts, [&, packed](int i) {
-        const int s0 = static_cast<int>(static_cast<long long>(slivers) * i / pack_parts);
-        const int s1 = static_cast<int>(static_cast<long long>(slivers) * (i + 1) / pack_parts);
-        const int j0 = s0 * u.nr;
-        const int j1 = std::min(nc, s1 * u.nr);
-        if (j1 > j0) u.pack_b(j1 - j0, kc, bsrc + j0 * b.cs, b.cs, b.rs, packed + static_cast<size_t>(j0) * kc, avx2);
+        const int s0 = static_cast<int>(static_cast<long long>(units) * i / pack_parts);
+        const int s1 = static_cast<int>(static_cast<long long>(units) * (i + 1) / pack_parts);
+        for (int su = s0; su < s1;) {
+          const int blk = su / slivers;
+          const int pc = (pb0 + blk) * KC;
+          const int kc = std::min(KC, k - pc);
+          const int last = std::min(s1, (blk + 1) * slivers);  // this block's slivers in the range
+          const int j0 = (su - blk * slivers) * u.nr;
+          const int j1 = std::min(nc, (last - blk * slivers) * u.nr);
+          u.pack_b(j1 - j0, kc, b.p + pc * b.rs + (jc + j0) * b.cs, b.cs, b.rs,
+                   packed + block_floats * blk + static_cast<size_t>(j0) * kc, avx2);
+          su = last;
+        }
       });
-      const bool load = accumulate || pc > 0;
       pool_run(parts, [&, packed](int i) {
         int lo, hi;
         range(i, lo, hi);
         if (hi <= lo) return;
-        block_product(hi - lo, nc, kc, a.p + lo * a.rs + pc * a.cs, a.rs, a.cs, packed, c + lo * ldc + jc, ldc, load,
-                      u, scratch().a);
+        for (int blk = 0; blk < pb1 - pb0; blk++) {
+          const int pc = (pb0 + blk) * KC;
+          const int kc = std::min(KC, k - pc);
+          block_product(hi - lo, nc, kc, a.p + lo * a.rs + pc * a.cs, a.rs, a.cs, packed + block_floats * blk,
+                        c + lo * ldc + jc, ldc, accumulate || pc > 0, u, scratch().a);
+        }
       });
     }
   }

@@ -23,6 +23,9 @@ void gemm(int m, int n, int k, MatView a, MatView b, float* c, std::ptrdiff_t ld
 /** Name of the micro-kernel in use ("avx512", "avx2+fma" or "portable"). */
 const char* gemm_kernel_name();
 
+/** Whether the AVX2 (or better) kernels are in use: the CPU has them and no test forced them off. */
+bool gemm_uses_avx2();
+
 /** Forces the portable micro-kernel (tests compare both paths); off restores the best one. */
 void gemm_force_portable(bool on);
 
