@@ -523,6 +523,21 @@ napi_value ForcePortable(napi_env env, napi_callback_info info) {
   return Kernel(env, info);
 }
 
+// forceKernel(name): use at most the named micro-kernel ("portable", "avx2+fma"; "" or anything
+// else: the best the CPU has), so tests compare every path on one machine. Returns the one in use.
+napi_value ForceKernel(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  get_args(env, info, argv, 1);
+  size_t len = 0;
+  char name[32] = {0};
+  if (napi_get_value_string_utf8(env, argv[0], name, sizeof(name), &len) != napi_ok) {
+    napi_throw_type_error(env, nullptr, "forceKernel: expected a kernel name (string)");
+    return nullptr;
+  }
+  tfg::gemm_force_kernel(name);
+  return Kernel(env, info);
+}
+
 }  // namespace
 
 NAPI_MODULE_INIT() {
@@ -551,6 +566,7 @@ NAPI_MODULE_INIT() {
       {"threads", nullptr, Threads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"kernel", nullptr, Kernel, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"forcePortable", nullptr, ForcePortable, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"forceKernel", nullptr, ForceKernel, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   return exports;

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <string>
 #include <vector>
 
 #include "pool.h"
@@ -16,17 +17,133 @@
 namespace tfg {
 namespace {
 
-constexpr int MR = 6;    // 6 x 16 accumulators = 12 ymm registers, leaving 4 for A and B.
+constexpr int MR = 6;    // AVX2 / portable tile: 6 x 16 accumulators = 12 ymm registers, 4 left for A and B.
 constexpr int NR = 16;
-constexpr int KC = 256;  // one B sliver is 16 KiB: it stays in L1 while A slivers stream by.
-constexpr int MC = 120;  // A block 120 KiB: stays in L2.
+constexpr int KC = 256;  // depth of a packed block; fixes each element's summation order (see gemm.h).
 constexpr int NC = 2048;
 
-using Kernel = void (*)(int kc, const float* ap, const float* bp, float* c, std::ptrdiff_t ldc, bool load);
+// A micro-kernel computes an mr x nr tile (mr <= MR, nr <= NR of its shape) of
+// C (+)= Apack * Bpack over kc: every element is one multiply-add chain over p in order, started
+// from zero, then stored or added to C (`load`). All kernels share that order, so the FMA kernels
+// agree bit for bit whatever their tile shape.
+using Kernel = void (*)(int kc, const float* ap, const float* bp, float* c, std::ptrdiff_t ldc, bool load, int mr,
+                        int nr);
+
+/** A micro-kernel and its blocking: tile mr x nr, A blocks of mc rows (a multiple of mr). */
+struct Micro {
+  Kernel fn;
+  int mr, nr, mc;
+  const char* name;
+  /** pack_slivers<mr> and pack_slivers<nr>. */
+  void (*pack_a)(int, int, const float*, std::ptrdiff_t, std::ptrdiff_t, float*, bool);
+  void (*pack_b)(int, int, const float*, std::ptrdiff_t, std::ptrdiff_t, float*, bool);
+};
+
+enum Level { kPortable = 0, kAvx2 = 1, kAvx512 = 2 };
+
+Level detected_level() {
+#if defined(__x86_64__)
+  static const Level l = (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+                          __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw"))
+                             ? kAvx512
+                         : (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) ? kAvx2
+                                                                                              : kPortable;
+  return l;
+#else
+  return kPortable;
+#endif
+}
+
+// Tests cap the level to compare the kernels on one machine.
+Level g_cap = kAvx512;
+
+Level level() { return std::min(detected_level(), g_cap); }
+
+// Packing. A block of A (rows i, depth p) and a block of B (depth p, columns j) are packed the
+// same way: into slivers of R rows of A (or R columns of B), each stored p-major (R values per p),
+// the last sliver zero-padded. Element (i, p) of the source is x[i * si + p * sp].
+
+// One sliver, scalar: any strides, r <= R valid rows.
+template <int R>
+void pack_sliver_scalar(int r, int kc, const float* x, std::ptrdiff_t si, std::ptrdiff_t sp, float* out) {
+  for (int p = 0; p < kc; p++) {
+    float* o = out + p * R;
+    int i = 0;
+    for (; i < r; i++) o[i] = x[i * si + p * sp];
+    for (; i < R; i++) o[i] = 0.f;
+  }
+}
+
+#if defined(__x86_64__)
+// One sliver whose rows are contiguous along p (sp == 1): a row-major A or a transposed B, the
+// common case of im2col products. The scalar loop reads R rows with a stride and cost as much as a
+// quarter of a product with 64 columns; here 8 x 8 blocks are transposed in registers.
+// Writes up to 8 floats past the sliver when R < 8 (the buffers have that slack).
+template <int R>
+__attribute__((target("avx2,fma"))) void pack_sliver_rows_avx2(int r, int kc, const float* x, std::ptrdiff_t si,
+                                                                float* out) {
+  static_assert(R % 8 == 0 || R % 8 == 4 || R < 8, "8-row groups, then at most one of 4 rows or fewer than 8");
+  const __m256 zero = _mm256_setzero_ps();
+  int p0 = 0;
+  for (; p0 + 8 <= kc; p0 += 8) {
+    for (int ig = 0; ig < R; ig += 8) {
+      __m256 v[8];
+      for (int q = 0; q < 8; q++) {
+        const int i = ig + q;
+        v[q] = i < r ? _mm256_loadu_ps(x + i * si + p0) : zero;
+      }
+      const __m256 t0 = _mm256_unpacklo_ps(v[0], v[1]), t1 = _mm256_unpackhi_ps(v[0], v[1]);
+      const __m256 t2 = _mm256_unpacklo_ps(v[2], v[3]), t3 = _mm256_unpackhi_ps(v[2], v[3]);
+      const __m256 t4 = _mm256_unpacklo_ps(v[4], v[5]), t5 = _mm256_unpackhi_ps(v[4], v[5]);
+      const __m256 t6 = _mm256_unpacklo_ps(v[6], v[7]), t7 = _mm256_unpackhi_ps(v[6], v[7]);
+      const __m256 s0 = _mm256_shuffle_ps(t0, t2, 0x44), s1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+      const __m256 s2 = _mm256_shuffle_ps(t1, t3, 0x44), s3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+      const __m256 s4 = _mm256_shuffle_ps(t4, t6, 0x44), s5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+      const __m256 s6 = _mm256_shuffle_ps(t5, t7, 0x44), s7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+      // col[q] holds x[ig .. ig + 7][p0 + q].
+      const __m256 col[8] = {_mm256_permute2f128_ps(s0, s4, 0x20), _mm256_permute2f128_ps(s1, s5, 0x20),
+                             _mm256_permute2f128_ps(s2, s6, 0x20), _mm256_permute2f128_ps(s3, s7, 0x20),
+                             _mm256_permute2f128_ps(s0, s4, 0x31), _mm256_permute2f128_ps(s1, s5, 0x31),
+                             _mm256_permute2f128_ps(s2, s6, 0x31), _mm256_permute2f128_ps(s3, s7, 0x31)};
+      if (R >= 8 && R - ig == 4) {
+        for (int q = 0; q < 8; q++) _mm_storeu_ps(out + (p0 + q) * R + ig, _mm256_castps256_ps128(col[q]));
+      } else {
+        // R < 8: each 8-wide store spills into the next p's slots, which the next store rewrites.
+        for (int q = 0; q < 8; q++) _mm256_storeu_ps(out + (p0 + q) * R + ig, col[q]);
+      }
+    }
+  }
+  if (p0 < kc) pack_sliver_scalar<R>(r, kc - p0, x + p0, si, 1, out + p0 * R);
+}
+#endif
+
+// Packs rows [0, count) of a block (depth kc) into R-row slivers. `avx2`: the CPU has AVX2.
+template <int R>
+void pack_slivers(int count, int kc, const float* x, std::ptrdiff_t si, std::ptrdiff_t sp, float* out, bool avx2) {
+  for (int i0 = 0; i0 < count; i0 += R) {
+    const int r = std::min(R, count - i0);
+    const float* src = x + i0 * si;
+    if (r == R && si == 1) {
+      for (int p = 0; p < kc; p++) std::memcpy(out + p * R, src + p * sp, R * sizeof(float));
+#if defined(__x86_64__)
+    } else if (sp == 1 && avx2) {
+      pack_sliver_rows_avx2<R>(r, kc, src, si, out);
+#endif
+    } else {
+      pack_sliver_scalar<R>(r, kc, src, si, sp, out);
+    }
+    out += R * kc;
+  }
+}
+
+// The threads pack B's slivers side by side: no sliver of B may overhang into the next.
+static_assert(NR >= 8, "B slivers of at least 8 columns");
+
+// Slack after every packing buffer for pack_sliver_rows_avx2's overhanging stores.
+constexpr size_t kPackSlack = 16;
 
 // Portable micro-kernel: plain loops the compiler can vectorise for whatever it targets.
-// Every element is one multiply-add chain over p in order, as in the AVX2 kernel below.
-void kernel_portable(int kc, const float* ap, const float* bp, float* c, std::ptrdiff_t ldc, bool load) {
+void kernel_portable_full(int kc, const float* ap, const float* bp, float* c, std::ptrdiff_t ldc, bool load) {
   float acc[MR][NR];
   for (int i = 0; i < MR; i++)
     for (int j = 0; j < NR; j++) acc[i][j] = 0.f;
@@ -48,8 +165,8 @@ void kernel_portable(int kc, const float* ap, const float* bp, float* c, std::pt
 }
 
 #if defined(__x86_64__)
-__attribute__((target("avx2,fma"))) void kernel_avx2(int kc, const float* ap, const float* bp, float* c,
-                                                      std::ptrdiff_t ldc, bool load) {
+__attribute__((target("avx2,fma"))) void kernel_avx2_full(int kc, const float* ap, const float* bp, float* c,
+                                                           std::ptrdiff_t ldc, bool load) {
   __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
   __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
   __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
@@ -101,52 +218,118 @@ __attribute__((target("avx2,fma"))) void kernel_avx2(int kc, const float* ap, co
 }
 #endif
 
-bool g_force_portable = false;
+// Whole tiles straight into C; an edge tile through a scratch tile (same arithmetic), then the
+// valid part copied.
+template <void (*Full)(int, const float*, const float*, float*, std::ptrdiff_t, bool)>
+void with_scratch_edges(int kc, const float* ap, const float* bp, float* c, std::ptrdiff_t ldc, bool load, int mr,
+                        int nr) {
+  if (mr == MR && nr == NR) return Full(kc, ap, bp, c, ldc, load);
+  float tile[MR * NR];
+  Full(kc, ap, bp, tile, NR, false);
+  for (int i = 0; i < mr; i++)
+    for (int j = 0; j < nr; j++) {
+      float* d = c + i * ldc + j;
+      *d = load ? *d + tile[i * NR + j] : tile[i * NR + j];
+    }
+}
 
-Kernel pick_kernel() {
 #if defined(__x86_64__)
-  static const bool has_avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  if (has_avx2 && !g_force_portable) return kernel_avx2;
+#define TFG_AVX512 __attribute__((target("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma")))
+
+// AVX-512 micro-kernel, RM x 16*NV: 32 zmm registers hold RM * NV accumulators, NV rows of B and
+// the broadcast of A. Zen 4 runs a zmm FMA as two 256-bit halves, so the peak equals AVX2's; the
+// gain is fewer instructions and loads per FMA, and masked stores that write edge tiles straight
+// into C.
+template <int RM, int NV>
+TFG_AVX512 void kernel_avx512(int kc, const float* ap, const float* bp, float* c, std::ptrdiff_t ldc, bool load, int mr,
+                              int nr) {
+  __m512 acc[RM][NV];
+#pragma GCC unroll 16
+  for (int i = 0; i < RM; i++)
+#pragma GCC unroll 4
+    for (int j = 0; j < NV; j++) acc[i][j] = _mm512_setzero_ps();
+#ifndef TFG_NO_PREFETCH
+  for (int i = 0; i < mr; i++) _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
 #endif
-  return kernel_portable;
-}
-
-// Packs rows [0, mc) x cols [0, kc) of a into MR-row slivers, p-major, zero-padding the last.
-void pack_a(int mc, int kc, const float* a, std::ptrdiff_t rs, std::ptrdiff_t cs, float* out) {
-  for (int i0 = 0; i0 < mc; i0 += MR) {
-    const int mr = std::min(MR, mc - i0);
-    const float* src = a + i0 * rs;
-    if (mr == MR && rs == 1) {
-      for (int p = 0; p < kc; p++) std::memcpy(out + p * MR, src + p * cs, MR * sizeof(float));
-    } else {
-      for (int p = 0; p < kc; p++) {
-        float* o = out + p * MR;
-        int i = 0;
-        for (; i < mr; i++) o[i] = src[i * rs + p * cs];
-        for (; i < MR; i++) o[i] = 0.f;
+  for (int p = 0; p < kc; p++) {
+    __m512 b[NV];
+#pragma GCC unroll 4
+    for (int j = 0; j < NV; j++) b[j] = _mm512_loadu_ps(bp + 16 * j);
+#pragma GCC unroll 16
+    for (int i = 0; i < RM; i++) {
+      const __m512 a = _mm512_set1_ps(ap[i]);
+#pragma GCC unroll 4
+      for (int j = 0; j < NV; j++) acc[i][j] = _mm512_fmadd_ps(a, b[j], acc[i][j]);
+    }
+    ap += RM;
+    bp += 16 * NV;
+  }
+  if (mr == RM && nr == 16 * NV) {
+#pragma GCC unroll 16
+    for (int i = 0; i < RM; i++) {
+      float* cr = c + i * ldc;
+#pragma GCC unroll 4
+      for (int j = 0; j < NV; j++) {
+        __m512 v = acc[i][j];
+        if (load) v = _mm512_add_ps(_mm512_loadu_ps(cr + 16 * j), v);
+        _mm512_storeu_ps(cr + 16 * j, v);
       }
     }
-    out += MR * kc;
+    return;
+  }
+  __mmask16 mask[NV];
+#pragma GCC unroll 4
+  for (int j = 0; j < NV; j++) {
+    const int w = nr - 16 * j;
+    mask[j] = w >= 16 ? static_cast<__mmask16>(0xffff) : w <= 0 ? static_cast<__mmask16>(0) : static_cast<__mmask16>((1u << w) - 1);
+  }
+#pragma GCC unroll 16
+  for (int i = 0; i < RM; i++) {
+    if (i >= mr) break;
+    float* cr = c + i * ldc;
+#pragma GCC unroll 4
+    for (int j = 0; j < NV; j++) {
+      __m512 v = acc[i][j];
+      if (load) v = _mm512_add_ps(_mm512_maskz_loadu_ps(mask[j], cr + 16 * j), v);
+      _mm512_mask_storeu_ps(cr + 16 * j, mask[j], v);
+    }
   }
 }
+#endif
 
-// Packs rows [0, kc) x cols [0, nc) of b into NR-column slivers, p-major, zero-padding the last.
-void pack_b(int kc, int nc, const float* b, std::ptrdiff_t rs, std::ptrdiff_t cs, float* out) {
-  for (int j0 = 0; j0 < nc; j0 += NR) {
-    const int nr = std::min(NR, nc - j0);
-    const float* src = b + j0 * cs;
-    if (nr == NR && cs == 1) {
-      for (int p = 0; p < kc; p++) std::memcpy(out + p * NR, src + p * rs, NR * sizeof(float));
-    } else {
-      for (int p = 0; p < kc; p++) {
-        float* o = out + p * NR;
-        int j = 0;
-        for (; j < nr; j++) o[j] = src[p * rs + j * cs];
-        for (; j < NR; j++) o[j] = 0.f;
-      }
-    }
-    out += NR * kc;
+const Micro kMicroPortable{with_scratch_edges<kernel_portable_full>, MR, NR, 120, "portable", pack_slivers<MR>,
+                           pack_slivers<NR>};
+#if defined(__x86_64__)
+const Micro kMicroAvx2{with_scratch_edges<kernel_avx2_full>, MR, NR, 120, "avx2+fma", pack_slivers<MR>, pack_slivers<NR>};
+// The AVX-512 tile: 8 x 32 (16 zmm accumulators; 4 cover the FMA latency on Zen 4, where a zmm FMA
+// issues once a cycle). 12x32, 14x32 and 6x64 measured the same within noise; -D overrides these
+// for such experiments. A blocks of 120 rows (120 KiB at KC = 256) stay in L2.
+#ifndef TFG_AVX512_MR
+#define TFG_AVX512_MR 8
+#define TFG_AVX512_NV 2
+#define TFG_AVX512_MC 120
+#endif
+const Micro kMicroAvx512{kernel_avx512<TFG_AVX512_MR, TFG_AVX512_NV>,
+                         TFG_AVX512_MR,
+                         16 * TFG_AVX512_NV,
+                         TFG_AVX512_MC,
+                         "avx512",
+                         pack_slivers<TFG_AVX512_MR>,
+                         pack_slivers<16 * TFG_AVX512_NV>};
+#endif
+
+const Micro& pick_micro() {
+#if defined(__x86_64__)
+  switch (level()) {
+    case kAvx512:
+      return kMicroAvx512;
+    case kAvx2:
+      return kMicroAvx2;
+    default:
+      break;
   }
+#endif
+  return kMicroPortable;
 }
 
 struct Scratch {
@@ -160,40 +343,36 @@ Scratch& scratch() {
 
 }  // namespace
 
-void gemm_force_portable(bool on) { g_force_portable = on; }
+void gemm_force_portable(bool on) { g_cap = on ? kPortable : kAvx512; }
 
-const char* gemm_kernel_name() { return pick_kernel() == kernel_portable ? "portable" : "avx2+fma"; }
+const char* gemm_force_kernel(const char* name) {
+  const std::string n = name ? name : "";
+  g_cap = n == "portable" ? kPortable : n == "avx2+fma" ? kAvx2 : kAvx512;
+  return gemm_kernel_name();
+}
+
+const char* gemm_kernel_name() { return pick_micro().name; }
+
+bool gemm_uses_avx2() { return level() >= kAvx2; }
 
 namespace {
 
 // C[0:mc, 0:nc] (+)= A block x B block from a packed B (kc x nc slivers) and A's rows starting at
-// `a`, packing A in MC-row blocks into `apack`: the body shared by the serial GEMM and the threads of
-// the parallel one.
+// `a`, packing A in blocks of u.mc rows into `apack`: the body shared by the serial GEMM and the
+// threads of the parallel one.
 void block_product(int mc, int nc, int kc, const float* a, std::ptrdiff_t ars, std::ptrdiff_t acs, const float* bpack,
-                   float* c, std::ptrdiff_t ldc, bool load, Kernel kern, std::vector<float>& apack) {
-  float tile[MR * NR];
-  apack.resize(static_cast<size_t>(MC) * kc);
-  for (int ic = 0; ic < mc; ic += MC) {
-    const int mcb = std::min(MC, mc - ic);
-    pack_a(mcb, kc, a + ic * ars, ars, acs, apack.data());
-    for (int jr = 0; jr < nc; jr += NR) {
-      const int nr = std::min(NR, nc - jr);
+                   float* c, std::ptrdiff_t ldc, bool load, const Micro& u, std::vector<float>& apack) {
+  apack.resize(static_cast<size_t>(u.mc) * kc + kPackSlack);
+  const bool avx2 = level() >= kAvx2;
+  for (int ic = 0; ic < mc; ic += u.mc) {
+    const int mcb = std::min(u.mc, mc - ic);
+    u.pack_a(mcb, kc, a + ic * ars, ars, acs, apack.data(), avx2);
+    for (int jr = 0; jr < nc; jr += u.nr) {
+      const int nr = std::min(u.nr, nc - jr);
       const float* bp = bpack + static_cast<size_t>(jr) * kc;
-      for (int ir = 0; ir < mcb; ir += MR) {
-        const int mr = std::min(MR, mcb - ir);
-        const float* ap = apack.data() + static_cast<size_t>(ir) * kc;
-        float* cp = c + (ic + ir) * ldc + jr;
-        if (mr == MR && nr == NR) {
-          kern(kc, ap, bp, cp, ldc, load);
-        } else {
-          // Edge tile: same arithmetic into a scratch tile, then copy the valid part.
-          kern(kc, ap, bp, tile, NR, false);
-          for (int i = 0; i < mr; i++)
-            for (int j = 0; j < nr; j++) {
-              float* d = cp + i * ldc + j;
-              *d = load ? *d + tile[i * NR + j] : tile[i * NR + j];
-            }
-        }
+      for (int ir = 0; ir < mcb; ir += u.mr) {
+        const int mr = std::min(u.mr, mcb - ir);
+        u.fn(kc, apack.data() + static_cast<size_t>(ir) * kc, bp, c + (ic + ir) * ldc + jr, ldc, load, mr, nr);
       }
     }
   }
@@ -212,17 +391,18 @@ bool empty_product(int m, int n, int k, float* c, std::ptrdiff_t ldc, bool accum
 
 void gemm_serial(int m, int n, int k, MatView a, MatView b, float* c, std::ptrdiff_t ldc, bool accumulate) {
   if (empty_product(m, n, k, c, ldc, accumulate)) return;
-  const Kernel kern = pick_kernel();
+  const Micro& u = pick_micro();
   Scratch& s = scratch();
-  const int ncmax = std::min(NC, (n + NR - 1) / NR * NR);
+  const int ncmax = std::min(NC, (n + u.nr - 1) / u.nr * u.nr);
   const int kcmax = std::min(KC, k);
-  s.b.resize(static_cast<size_t>(ncmax) * kcmax);
+  s.b.resize(static_cast<size_t>(ncmax) * kcmax + kPackSlack);
+  const bool avx2 = level() >= kAvx2;
   for (int jc = 0; jc < n; jc += NC) {
     const int nc = std::min(NC, n - jc);
     for (int pc = 0; pc < k; pc += KC) {
       const int kc = std::min(KC, k - pc);
-      pack_b(kc, nc, b.p + pc * b.rs + jc * b.cs, b.rs, b.cs, s.b.data());
-      block_product(m, nc, kc, a.p + pc * a.cs, a.rs, a.cs, s.b.data(), c + jc, ldc, accumulate || pc > 0, kern, s.a);
+      u.pack_b(nc, kc, b.p + pc * b.rs + jc * b.cs, b.cs, b.rs, s.b.data(), avx2);
+      block_product(m, nc, kc, a.p + pc * a.cs, a.rs, a.cs, s.b.data(), c + jc, ldc, accumulate || pc > 0, u, s.a);
     }
   }
 }
@@ -292,7 +472,7 @@ __attribute__((target("avx2,fma"))) void skinny_avx2(int m, int j0, int j1, int 
 
 void skinny(int m, int j0, int j1, int k, MatView a, MatView b, float* c, std::ptrdiff_t ldc, bool accumulate) {
 #if defined(__x86_64__)
-  if (pick_kernel() == kernel_avx2) return skinny_avx2(m, j0, j1, k, a, b, c, ldc, accumulate);
+  if (level() >= kAvx2) return skinny_avx2(m, j0, j1, k, a, b, c, ldc, accumulate);
 #endif
   skinny_portable(m, j0, j1, k, a, b, c, ldc, accumulate);
 }
@@ -396,7 +576,7 @@ void narrow_axpy_portable(int i0, int i1, int n, int k, MatView a, MatView b, fl
 bool narrow(int m, int n, int k, MatView a, MatView b, float* c, std::ptrdiff_t ldc, bool accumulate) {
   if (n > kNarrowCols || n <= 0 || m <= 0 || k <= 0 || (a.cs != 1 && a.rs != 1)) return false;
 #if defined(__x86_64__)
-  const bool avx2 = pick_kernel() == kernel_avx2;
+  const bool avx2 = level() >= kAvx2;
 #endif
   const int t = pool_threads();
   const int parts = (t <= 1 || 2.0 * m * n * k < 2e5) ? 1 : std::min(t, (m + 7) / 8);
@@ -456,8 +636,9 @@ void gemm(int m, int n, int k, MatView a, MatView b, float* c, std::ptrdiff_t ld
   // Split the larger of m and n in whole micro-tiles. Splitting m, the threads share one packed B
   // per (column, depth) block (packing it per thread cost as much as a third of a 128 x 128 x 784
   // product); splitting n, each packs its own columns of B and all of A.
-  const bool split_m = (m / MR) >= (n / NR);
-  const int unit = split_m ? MR : NR;
+  const Micro& u = pick_micro();
+  const bool split_m = (m / u.mr) >= (n / u.nr);
+  const int unit = split_m ? u.mr : u.nr;
   const int extent = split_m ? m : n;
   const int units = (extent + unit - 1) / unit;
   int parts = std::min(units, split_m ? t : t * 2);
@@ -477,35 +658,53 @@ void gemm(int m, int n, int k, MatView a, MatView b, float* c, std::ptrdiff_t ld
     return;
   }
   if (empty_product(m, n, k, c, ldc, accumulate)) return;
-  const Kernel kern = pick_kernel();
+  // B is packed several depth blocks at a time (up to kPackBudget floats), so that one pair of
+  // parallel regions (pack, then multiply) covers many blocks: a region per block cost a hand-off
+  // per 256 of depth, and on a busy machine each hand-off can wait for a descheduled thread.
+  constexpr size_t kPackBudget = size_t{2} << 20;
   thread_local std::vector<float> bpack;
-  const int ncmax = std::min(NC, (n + NR - 1) / NR * NR);
-  bpack.resize(static_cast<size_t>(ncmax) * std::min(KC, k));
+  const int ncmax = std::min(NC, (n + u.nr - 1) / u.nr * u.nr);
+  const size_t block_floats = static_cast<size_t>(ncmax) * std::min(KC, k);
+  const int blocks = (k + KC - 1) / KC;
+  const int per_stage = static_cast<int>(std::max<size_t>(1, std::min<size_t>(blocks, kPackBudget / block_floats)));
+  bpack.resize(block_floats * per_stage + kPackSlack);
+  const bool avx2 = level() >= kAvx2;
   for (int jc = 0; jc < n; jc += NC) {
     const int nc = std::min(NC, n - jc);
-    for (int pc = 0; pc < k; pc += KC) {
-      const int kc = std::min(KC, k - pc);
+    const int slivers = (nc + u.nr - 1) / u.nr;
+    for (int pb0 = 0; pb0 < blocks; pb0 += per_stage) {
+      const int pb1 = std::min(blocks, pb0 + per_stage);
       // A plain pointer: inside the tasks `bpack` would name each thread's own (empty) vector.
       float* packed = bpack.data();
-      // The threads pack B's slivers between them (each sliver is written by one of them), then
-      // multiply their rows of A with all of it.
-      const int slivers = (nc + NR - 1) / NR;
-      const int pack_parts = std::min(parts, slivers);
-      const float* bsrc = b.p + pc * b.rs + jc * b.cs;
+      // The threads pack B's slivers between them (each sliver of each block is written by one of
+      // them), then multiply their rows of A with all of it, block after block.
+      const int units = (pb1 - pb0) * slivers;
+      const int pack_parts = std::min(parts, units);
       pool_run(pack_parts, [&, packed](int i) {
-        const int s0 = static_cast<int>(static_cast<long long>(slivers) * i / pack_parts);
-        const int s1 = static_cast<int>(static_cast<long long>(slivers) * (i + 1) / pack_parts);
-        const int j0 = s0 * NR;
-        const int j1 = std::min(nc, s1 * NR);
-        if (j1 > j0) pack_b(kc, j1 - j0, bsrc + j0 * b.cs, b.rs, b.cs, packed + static_cast<size_t>(j0) * kc);
+        const int s0 = static_cast<int>(static_cast<long long>(units) * i / pack_parts);
+        const int s1 = static_cast<int>(static_cast<long long>(units) * (i + 1) / pack_parts);
+        for (int su = s0; su < s1;) {
+          const int blk = su / slivers;
+          const int pc = (pb0 + blk) * KC;
+          const int kc = std::min(KC, k - pc);
+          const int last = std::min(s1, (blk + 1) * slivers);  // this block's slivers in the range
+          const int j0 = (su - blk * slivers) * u.nr;
+          const int j1 = std::min(nc, (last - blk * slivers) * u.nr);
+          u.pack_b(j1 - j0, kc, b.p + pc * b.rs + (jc + j0) * b.cs, b.cs, b.rs,
+                   packed + block_floats * blk + static_cast<size_t>(j0) * kc, avx2);
+          su = last;
+        }
       });
-      const bool load = accumulate || pc > 0;
       pool_run(parts, [&, packed](int i) {
         int lo, hi;
         range(i, lo, hi);
         if (hi <= lo) return;
-        block_product(hi - lo, nc, kc, a.p + lo * a.rs + pc * a.cs, a.rs, a.cs, packed, c + lo * ldc + jc, ldc, load,
-                      kern, scratch().a);
+        for (int blk = 0; blk < pb1 - pb0; blk++) {
+          const int pc = (pb0 + blk) * KC;
+          const int kc = std::min(KC, k - pc);
+          block_product(hi - lo, nc, kc, a.p + lo * a.rs + pc * a.cs, a.rs, a.cs, packed + block_floats * blk,
+                        c + lo * ldc + jc, ldc, accumulate || pc > 0, u, scratch().a);
+        }
       });
     }
   }

@@ -20,10 +20,19 @@ void gemm_serial(int m, int n, int k, MatView a, MatView b, float* c, std::ptrdi
  */
 void gemm(int m, int n, int k, MatView a, MatView b, float* c, std::ptrdiff_t ldc, bool accumulate);
 
-/** Name of the micro-kernel in use ("avx2+fma" or "portable"). */
+/** Name of the micro-kernel in use ("avx512", "avx2+fma" or "portable"). */
 const char* gemm_kernel_name();
 
-/** Forces the portable micro-kernel (tests compare both paths). */
+/** Whether the AVX2 (or better) kernels are in use: the CPU has them and no test forced them off. */
+bool gemm_uses_avx2();
+
+/** Forces the portable micro-kernel (tests compare both paths); off restores the best one. */
 void gemm_force_portable(bool on);
+
+/**
+ * Uses at most the named micro-kernel ("portable", "avx2+fma"; anything else: the best the CPU
+ * has), so tests compare the paths on one machine. Returns the name of the kernel now in use.
+ */
+const char* gemm_force_kernel(const char* name);
 
 }  // namespace tfg

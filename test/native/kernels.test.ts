@@ -41,7 +41,7 @@ describe('native kernels match cpu', () => {
       .filter((k) => !k.startsWith('Tfgym'))
       .sort();
     expect(nat).toEqual(cpu);
-    expect(['avx2+fma', 'portable']).toContain(nativeAddon()?.kernel());
+    expect(['avx512', 'avx2+fma', 'portable']).toContain(nativeAddon()?.kernel());
   });
 
   itNative('matMul: odd sizes, every transpose combination, batched and broadcast', () => {

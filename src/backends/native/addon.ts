@@ -164,10 +164,15 @@ export interface NativeAddon {
   setThreads(n: number): number;
   /** The thread count in use. */
   threads(): number;
-  /** The GEMM micro-kernel in use: "avx2+fma" or "portable". */
+  /** The GEMM micro-kernel in use: "avx512", "avx2+fma" or "portable". */
   kernel(): string;
   /** Forces (or stops forcing) the portable micro-kernel; returns the kernel now in use. */
   forcePortable(on: boolean): string;
+  /**
+   * Uses at most the named micro-kernel ("portable" or "avx2+fma"; "" restores the best the CPU
+   * has), so tests compare the paths on one machine; returns the kernel now in use.
+   */
+  forceKernel(name: string): string;
 }
 
 /** Every function of {@link NativeAddon}: a build from older sources lacks some and is refused. */
@@ -196,6 +201,7 @@ const ADDON_FUNCTIONS: ReadonlyArray<keyof NativeAddon> = [
   'threads',
   'kernel',
   'forcePortable',
+  'forceKernel',
 ];
 
 /** Outcome of loading the addon. */
