@@ -164,6 +164,19 @@ function wallCell(lines) {
   return duration(meanStd(secs).mean);
 }
 
+/** ` (W of N won)` for an evaluation of an env that counts wins (Catch), else nothing. */
+function wonOf(e) {
+  return typeof e.wins === 'number' ? ` (${e.wins} of ${e.episodes} won)` : '';
+}
+
+/** For evaluations that count wins (Catch): the mean and the fewest games won over the seeds. */
+function winsNote(evals) {
+  const wins = evals.map((e) => e.wins);
+  if (wins.length === 0 || !wins.every((w) => typeof w === 'number')) return '';
+  const { mean } = meanStd(wins);
+  return `; games won: mean ${mean.toFixed(1)}, fewest ${Math.min(...wins)}`;
+}
+
 function seedsCell(lines, value) {
   return lines.map((l) => `${l.seed}: ${value(l)}`).join('; ');
 }
@@ -843,8 +856,8 @@ export function renderTrainRegion(name, rl, allLines, peerLines = []) {
         who,
         budget,
         ref,
-        returnCell([...shown.values()].map((e) => e.meanReturn)),
-        seedsCell(kept, (l) => ret(shown.get(l).meanReturn)),
+        returnCell([...shown.values()].map((e) => e.meanReturn)) + winsNote([...shown.values()]),
+        seedsCell(kept, (l) => `${ret(shown.get(l).meanReturn)}${wonOf(shown.get(l))}`),
         evals.join('; '),
         ret(meanStd(kept.map((l) => l.meanReturn100 ?? NaN)).mean),
         wallCell(kept),

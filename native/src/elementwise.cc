@@ -44,12 +44,20 @@ void binary_range(const float* a, std::size_t pa, const float* b, std::size_t pb
     const float s = b[0];
     for (std::size_t i = lo; i < hi; i++) out[i] = op(a[i], s);
   } else {
-    // A repeating operand (bias over the last dimension): walk it with a wrapping index.
+    // A repeating operand (bias over the last dimension): runs up to the next wrap of either
+    // index, each a plain loop the compiler vectorizes (a per-element wrap test did not).
     std::size_t ia = lo % pa, ib = lo % pb;
-    for (std::size_t i = lo; i < hi; i++) {
-      out[i] = op(a[ia], b[ib]);
-      if (++ia == pa) ia = 0;
-      if (++ib == pb) ib = 0;
+    for (std::size_t i = lo; i < hi;) {
+      const std::size_t len = std::min(hi - i, std::min(pa - ia, pb - ib));
+      const float* ar = a + ia;
+      const float* br = b + ib;
+      float* o = out + i;
+      for (std::size_t t = 0; t < len; t++) o[t] = op(ar[t], br[t]);
+      i += len;
+      ia += len;
+      ib += len;
+      if (ia == pa) ia = 0;
+      if (ib == pb) ib = 0;
     }
   }
 }
@@ -154,6 +162,23 @@ __attribute__((target("avx2,fma"))) void activation_avx2(const float* x, float* 
   for (; i < hi; i++) out[i] = Code == 1 ? vm_tanh(x[i]) : vm_sigmoid(x[i]);
 }
 
+// Step (the ReLU gradient's mask): alpha for x <= 0, 1 above, NaN kept, 8 lanes at a time. The
+// scalar form's two selects were compiled to branches, which mispredict on random signs (76 us
+// for 16k elements against Relu's 3 us).
+__attribute__((target("avx2"))) void step_avx2(const float* x, float* out, std::size_t lo, std::size_t hi, float alpha) {
+  const __m256 one = _mm256_set1_ps(1.f), a = _mm256_set1_ps(alpha), zero = _mm256_setzero_ps();
+  std::size_t i = lo;
+  for (; i + 8 <= hi; i += 8) {
+    const __m256 v = _mm256_loadu_ps(x + i);
+    const __m256 r = _mm256_blendv_ps(a, one, _mm256_cmp_ps(v, zero, _CMP_GT_OQ));
+    _mm256_storeu_ps(out + i, _mm256_blendv_ps(r, v, _mm256_cmp_ps(v, v, _CMP_UNORD_Q)));
+  }
+  for (; i < hi; i++) {
+    const float v = x[i];
+    out[i] = v != v ? v : (v > 0.f ? 1.f : alpha);
+  }
+}
+
 template <int Code>
 void activation_op(const float* x, float* out, std::size_t n) {
   if (!vm_have_avx2()) {
@@ -189,7 +214,9 @@ void unary(int op, const float* x, float* out, std::size_t n, float alpha) {
     case kSquare: return unary_op(x, out, n, [](float v) { return v * v; });
     case kReluU: return unary_op(x, out, n, [](float v) { return v < 0.f ? 0.f : v; });
     // NaN stays NaN (tfjs); written as two selects so the loop vectorizes.
-    case kStep: return unary_op(x, out, n, [alpha](float v) { const float r = v > 0.f ? 1.f : alpha; return v != v ? v : r; });
+    case kStep:
+      if (vm_have_avx2()) return parallel_chunks(n, [&](std::size_t lo, std::size_t hi) { step_avx2(x, out, lo, hi, alpha); });
+      return unary_op(x, out, n, [alpha](float v) { const float r = v > 0.f ? 1.f : alpha; return v != v ? v : r; });
     case kNeg: return unary_op(x, out, n, [](float v) { return -v; });
     case kExp: return unary_op(x, out, n, [](float v) { return static_cast<float>(std::exp(static_cast<double>(v))); });
     case kLog: return unary_op(x, out, n, [](float v) { return static_cast<float>(std::log(static_cast<double>(v))); });

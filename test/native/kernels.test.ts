@@ -323,6 +323,28 @@ describe('native kernels match cpu', () => {
   });
 
   itNative(
+    'step (the vectorized ReLU-gradient mask): bit for bit tfjs, with alpha, NaN, +-0, +-Inf and an odd tail',
+    () => {
+      const rng = new Rng(78);
+      const x = Float32Array.from([
+        0,
+        -0,
+        NaN,
+        Infinity,
+        -Infinity,
+        1e-45,
+        -1e-45,
+        ...Array.from({ length: 1_003 }, () => rng.uniform(-1, 1)),
+      ]);
+      for (const alpha of [0, 0.25, -2]) {
+        const [ref] = runOn('cpu', () => tf.step(tf.tensor1d(x), alpha));
+        const [got] = runOn('native', () => tf.step(tf.tensor1d(x), alpha));
+        expect(Array.from(got?.values ?? [])).toEqual(Array.from(ref?.values ?? []));
+      }
+    },
+  );
+
+  itNative(
     'tanh and sigmoid (vectorized float forms): every element within 5e-7 (about 4 float ulps) of tfjs, NaN, +-0, +-Inf',
     () => {
       // Lengths off a multiple of 8 exercise the scalar tail; the values cross the tanh series
