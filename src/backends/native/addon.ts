@@ -237,10 +237,28 @@ export function loadNativeAddon(): AddonLoad {
   return cached;
 }
 
+/**
+ * The pool's free-byte bound from `TFGYM_NATIVE_POOL_MB` (a whole number of MiB, 0 = no pooling of
+ * freed arrays): 1 GiB when unset, null when the value is not such a number (the addon loader then
+ * refuses the backend with that reason, see tryLoad).
+ */
+export function poolBytesFromEnv(value: string | undefined): number | null {
+  if (value === undefined || value === '') return 1024 * 1024 * 1024;
+  const mb = Number(value);
+  return Number.isInteger(mb) && mb >= 0 ? mb * 1024 * 1024 : null;
+}
+
 function tryLoad(): AddonLoad {
   const disable = process.env['TFGYM_NATIVE_DISABLE'];
   if (disable !== undefined && disable !== '' && disable !== '0') {
     return { ok: false, reason: 'disabled by TFGYM_NATIVE_DISABLE' };
+  }
+  const poolMb = process.env['TFGYM_NATIVE_POOL_MB'];
+  if (poolBytesFromEnv(poolMb) === null) {
+    return {
+      ok: false,
+      reason: `TFGYM_NATIVE_POOL_MB must be a whole number of MiB >= 0, got ${JSON.stringify(poolMb)}`,
+    };
   }
   const dir = nativeDir();
   if (!dir) return { ok: false, reason: 'native/ folder not found in the package' };

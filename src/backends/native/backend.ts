@@ -12,7 +12,7 @@ import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { shapeSize } from '../../core/spaces.js';
 import { installDilatedConvGrad, markDilatedBackpropBackend } from '../dilated-conv-grad.js';
 import type { BackendProvider, ProbeResult } from '../provider.js';
-import { loadNativeAddon, type NativeAddon } from './addon.js';
+import { loadNativeAddon, poolBytesFromEnv, type NativeAddon } from './addon.js';
 import { adoptedBuffers, installNativeOptimizers } from './optimizers.js';
 import { installFusedRecurrent, registerRecurrentKernels } from './recurrent.js';
 import { installFastTimeDistributed } from './wrappers.js';
@@ -179,8 +179,16 @@ function isPrivate(backend: NativeBackend, v: Float32Array): boolean {
 export class BufferPool {
   /** Smaller arrays are cheap to allocate and are not pooled. */
   static readonly MIN_LENGTH = 1 << 14;
-  /** Upper bound on the bytes kept free in the pool. */
-  static readonly MAX_FREE_BYTES = 256 * 1024 * 1024;
+  /**
+   * Default bound on the bytes kept free: 1 GiB, or `TFGYM_NATIVE_POOL_MB`. A WaveNet step keeps
+   * ~600 MB of activations for its gradient; with 256 MB the pool dropped what it could not hold
+   * and the next step allocated 344 MB afresh (zeroed, then collected), a quarter of its time.
+   * The pool never holds more than a step once had in use.
+   */
+  static readonly MAX_FREE_BYTES = poolBytesFromEnv(process.env['TFGYM_NATIVE_POOL_MB']) ?? 1024 * 1024 * 1024;
+
+  /** @param maxFreeBytes upper bound on the bytes kept free (default {@link BufferPool.MAX_FREE_BYTES}) */
+  constructor(private readonly maxFreeBytes = BufferPool.MAX_FREE_BYTES) {}
   /** Backing buffers of the arrays this pool made (a view of one is recognised too). */
   private readonly made = new WeakSet<ArrayBufferLike>();
   private readonly free = new Map<number, Float32Array[]>();
@@ -208,7 +216,7 @@ export class BufferPool {
   /** Takes back an array whose tensor is gone; ignored unless the pool made it. */
   release(v: Float32Array): void {
     if (!this.owns(v) || v.byteLength !== v.buffer.byteLength) return; // not ours, or a view
-    if (this.freeBytes + v.byteLength > BufferPool.MAX_FREE_BYTES) return;
+    if (this.freeBytes + v.byteLength > this.maxFreeBytes) return;
     const list = this.free.get(v.length);
     if (list) list.push(v);
     else this.free.set(v.length, [v]);
