@@ -610,9 +610,18 @@ function evalOf(l, r) {
   return null;
 }
 
-/** The lines of one row of a train table that count: the latest per seed, with a final evaluation. */
-function rowLines(r, allLines) {
-  return perSeed(allLines.filter((l) => rowMatches(r, l)));
+/**
+ * The lines of one row of a train table that count: the latest per seed, with a final evaluation,
+ * among the lines whose most specific matching row (of `rows`, the same evaluated model) is this
+ * one. A row with no `config` matches any value of a field that a sibling row pins, so without this
+ * a frame-stacked run also counted as the plain row's (the latest line per seed won).
+ */
+function rowLines(r, allLines, rows = [r]) {
+  const keys = (row) => Object.keys(row.config ?? {}).length;
+  const model = (row) => row.finalModel ?? 'final';
+  const mine = (l) =>
+    rowMatches(r, l) && !rows.some((s) => s !== r && model(s) === model(r) && keys(s) > keys(r) && rowMatches(s, l));
+  return perSeed(allLines.filter(mine));
 }
 
 /**
@@ -758,7 +767,7 @@ export function curveFiles(rl, allLines) {
   const files = new Map();
   for (const [name, spec] of Object.entries(rl.tables ?? {})) {
     for (const r of spec.rows) {
-      const { kept } = rowLines(r, allLines);
+      const { kept } = rowLines(r, allLines, spec.rows);
       // A best-model row shows the same runs as the trained agent's row: one picture for both.
       if (!drawable(r, kept)) continue;
       const opts = Object.entries(r.envOptions ?? {}).map(([k, v]) => ` ${k}=${v}`);
@@ -800,7 +809,7 @@ export function renderTrainRegion(name, rl, allLines, peerLines = []) {
   ];
   const pictures = [];
   for (const r of spec.rows) {
-    const { kept, dropped } = rowLines(r, allLines);
+    const { kept, dropped } = rowLines(r, allLines, spec.rows);
     notes.dropped += dropped;
     if (drawable(r, kept)) pictures.push(`![${r.env}, ${r.preset ?? r.agent}](${curvePath(name, r)})`);
     const ref = r.reference

@@ -481,6 +481,31 @@ describe('scripts/results.mjs: reinforcement-learning tables from `tfgym train -
     );
   });
 
+  it("a line counts in the most specific row it matches: a frame-stacked run is not the plain row's", () => {
+    const plain = { agent: 'dqn', env: 'CartPole-v1', preset: 'cartpole', totalSteps: 50000 };
+    const stacked = { ...plain, config: { frameStack: 4 } };
+    const root = setupRl(
+      'rl-specific',
+      [
+        trainLine(1, 40, { config: { frameStack: 1 } }),
+        trainLine(2, 44, { config: { frameStack: 1 } }),
+        // Later lines of the same seeds, frame-stacked: the latest per seed must not take the plain row.
+        trainLine(1, 120, { config: { frameStack: 4 }, date: '2025-01-03T00:00:00.000Z' }),
+        trainLine(2, 150, { config: { frameStack: 4 }, date: '2025-01-03T00:00:00.000Z' }),
+      ],
+      '<!-- BEGIN train-results cc -->\n<!-- END train-results cc -->\n',
+    );
+    writeFileSync(join(root, 'results', 'rl.json'), JSON.stringify({ tables: { cc: { rows: [plain, stacked] } } }));
+    const r = generator('--root', root);
+    expect(r.err).toBe('');
+    const rows = readFileSync(join(root, 'RESULTS.md'), 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('| CartPole-v1'));
+    expect(rows[0]).toContain('| 1: 40.00; 2: 44.00 |');
+    expect(rows[1]).toContain('`--frame-stack 4`');
+    expect(rows[1]).toContain('| 1: 120.00; 2: 150.00 |');
+  });
+
   it("shows a peer's timing and draws the learning curves of rows whose lines carry them", () => {
     const curve = (base: number) => ({ binSteps: 25000, meanReturn: [base, null], episodes: [3, 0] });
     const root = setupRl(
