@@ -8,6 +8,7 @@ import { Option, type Command } from 'commander';
 import { CsvLogger, TensorBoard } from '../../models/callbacks.js';
 import { ModelArgumentError } from '../../models/validate.js';
 import { ensureDir } from '../../src/io/files.js';
+import { gitInfo } from '../../src/io/package.js';
 import { TensorBoardSink } from '../../src/io/metric-files.js';
 import { DataNotFoundError, resolveDataDir } from '../../src/data/datasets.js';
 import { CifarFormatError } from '../../src/data/cifar.js';
@@ -276,6 +277,8 @@ async function runExample(name: string, flags: ExampleFlags, argv: readonly stri
     tensorboard = new TensorBoardSink(flags.logdir, Date.now());
     opts.callbacks = [new TensorBoard(tensorboard), new CsvLogger(join(flags.logdir, 'training.csv'))];
   }
+  // The commit at the start is the code that runs (see train's result lines).
+  const git = gitInfo();
   const t0 = performance.now();
   let outcome: ExampleOutcome;
   try {
@@ -284,7 +287,7 @@ async function runExample(name: string, flags: ExampleFlags, argv: readonly stri
     tensorboard?.close();
   }
   const wallSeconds = (performance.now() - t0) / 1000;
-  const line = resultLine(outcome, { backend: sel.name, seed, quick, wallSeconds, argv, chapter: ex.chapter });
+  const line = resultLine(outcome, { backend: sel.name, seed, quick, wallSeconds, argv, chapter: ex.chapter, git });
   if (flags.results !== undefined) {
     appendResultLine(flags.results, line);
     process.stderr.write(`result line appended to ${flags.results}\n`);

@@ -102,6 +102,9 @@ export async function trainCommand(
   argv: readonly string[] = process.argv.slice(2),
 ): Promise<TrainRunResult> {
   const started = performance.now();
+  // The code that runs is the code at the start: commits made while a long run trains must not
+  // be credited with its result.
+  const git = gitInfo();
   const hyper = hyperFlags(spec, flags);
   let config: Record<string, unknown> | undefined;
   let envOptions: ReturnType<typeof parseOptions> | undefined;
@@ -246,7 +249,7 @@ export async function trainCommand(
         curve: returns.length > 0 && span > 0 ? returnCurve(returns, span) : undefined,
         argv,
         resumed: flags.resume === true,
-        git: gitInfo(),
+        git,
         version: packageVersion(),
         machine: machineInfo(),
         date: new Date(),
