@@ -46,6 +46,7 @@ import { CheckpointError, ModelFileError } from '../src/io/errors.js';
 import { categoricalPolicyModel } from '../models/categorical-q.js';
 import { setModelsNoise } from '../models/noisy-dense.js';
 import { buildQNetwork, type ConvSpec } from '../models/q-networks.js';
+import { activeNativeHost, MlpQStep, plainDenseStack } from '../src/backends/native/mlp-q-step.js';
 import type { ActOptions, Agent, UpdateInfo } from './agent.js';
 import type { DqnConfig } from './dqn-config.js';
 import {
@@ -227,6 +228,18 @@ export class DqnAgent implements Agent {
   private readonly targetDist: Float32Array;
   /** C51's next-state probabilities of the target network, `[batch, numActions, numAtoms]`. */
   private readonly nextProbs: Float32Array;
+  /**
+   * A plain MLP's forward passes and gradients as direct addon calls, used on the `native`
+   * backend (src/backends/native/mlp-q-step.ts); null for other networks and heads.
+   */
+  private readonly mlpStep: MlpQStep | null;
+  /** The fused path's float32 inputs, `[batch, obsSize]` (observations divided by `obsDivisor`). */
+  private readonly fusedObs: Float32Array;
+  private readonly fusedNextObs: Float32Array;
+  /** Q_target(s', ·) of a batch on the fused path. */
+  private readonly nextQTarget: Float32Array;
+  /** TD errors of a batch on the fused path. */
+  private readonly fusedTd: Float32Array;
 
   // -------------------------------------------------------------------------------------------
   // 1. The network
@@ -318,6 +331,26 @@ export class DqnAgent implements Agent {
     this.nextQOnline = new Float32Array(config.batchSize * env.numActions);
     this.targetDist = new Float32Array(this.support ? config.batchSize * config.numAtoms : 0);
     this.nextProbs = new Float32Array(this.support ? config.batchSize * env.numActions * config.numAtoms : 0);
+    this.mlpStep = this.fusedMlpStep();
+    const fusedSize = this.mlpStep ? config.batchSize * shapeSize(this.inputShape) : 0;
+    this.fusedObs = new Float32Array(fusedSize);
+    this.fusedNextObs = new Float32Array(fusedSize);
+    this.nextQTarget = new Float32Array(this.mlpStep ? config.batchSize * env.numActions : 0);
+    this.fusedTd = new Float32Array(this.mlpStep ? config.batchSize : 0);
+  }
+
+  /**
+   * The fused MLP path when the networks are plain MLPs with a plain Q head (no dueling, C51 or
+   * noise) and `TFGYM_FUSED_MLP` is not `0`; it runs only while the native backend is the current one.
+   */
+  private fusedMlpStep(): MlpQStep | null {
+    const c = this.config;
+    if (process.env['TFGYM_FUSED_MLP'] === '0') return null;
+    if (c.network !== 'mlp' || c.dueling || c.noisy || this.support) return null;
+    const online = plainDenseStack(this.online);
+    const target = this.target ? plainDenseStack(this.target) : null;
+    if (!online || target === undefined) return null;
+    return new MlpQStep(online, target, c.batchSize);
   }
 
   /**
@@ -355,6 +388,10 @@ export class DqnAgent implements Agent {
 
   /** Q-values of `n` observations from the policy network, as its noise is now. */
   private forwardQ(obs: AnyTypedArray, n: number): Float32Array {
+    const host = this.mlpStep ? activeNativeHost() : undefined;
+    if (this.mlpStep && host) {
+      return this.mlpStep.forward(host, 'online', this.floatInput(obs, n, null), n).slice();
+    }
     return tf.tidy(() => {
       const q = this.policy.apply(this.toInput(obs, n)) as tf.Tensor;
       return q.dataSync() as Float32Array;
@@ -369,6 +406,20 @@ export class DqnAgent implements Agent {
   private setNoise(on: boolean, resample = false): void {
     if (!this.noiseRng) return;
     setModelsNoise(this.target ? [this.online, this.target] : [this.online], on, resample ? this.noiseRng : undefined);
+  }
+
+  /**
+   * `n` observations as float32 network input (divided by `obsDivisor` as {@link DqnAgent.toInput}
+   * divides them), in `out` (null: a new array) unless they are float32 already and need no division.
+   */
+  private floatInput(data: AnyTypedArray, n: number, scratch: Float32Array | null): Float32Array {
+    const divisor = this.env.obsDivisor ?? inputDivisor({ dtype: this.env.obsDtype });
+    const size = n * shapeSize(this.inputShape);
+    if (divisor === 1 && data instanceof Float32Array) return data.length === size ? data : data.subarray(0, size);
+    const d = Math.fround(divisor);
+    const out = scratch ?? new Float32Array(size);
+    for (let i = 0; i < size; i++) out[i] = Math.fround((data[i] as number) / d);
+    return out;
   }
 
   /** A batch of observations as the network's input tensor (divided by `obsDivisor`); the caller disposes it. */
@@ -481,6 +532,18 @@ export class DqnAgent implements Agent {
           this.targetDist,
         );
       });
+      return;
+    }
+    const host = this.mlpStep ? activeNativeHost() : undefined;
+    if (this.mlpStep && host) {
+      const next = this.floatInput(b.nextObs, b.size, this.fusedNextObs);
+      this.nextQTarget.set(this.mlpStep.forward(host, this.target ? 'target' : 'online', next, b.size));
+      let qOnline: Float32Array | null = null;
+      if (this.config.doubleDqn) {
+        qOnline = this.nextQOnline;
+        qOnline.set(this.mlpStep.forward(host, 'online', next, b.size));
+      }
+      tdTargets(b.rewards, b.discounts, b.terminated, this.nextQTarget, qOnline, this.numActions, this.targets);
       return;
     }
     tf.tidy(() => {
@@ -609,6 +672,30 @@ export class DqnAgent implements Agent {
     const lr = this.learningRateAt(step, episodes);
     // A schedule that has reached a learning rate of 0 (its end, SB3's default) leaves the weights as they are.
     if (c.learningRateDecay === 'linear' && lr > 0) setLearningRate(this.optimizer, lr);
+    const host = this.mlpStep ? activeNativeHost() : undefined;
+    if (this.mlpStep && host) {
+      const obs = this.floatInput(b.obs, b.size, this.fusedObs);
+      const r = this.mlpStep.gradients(
+        host,
+        obs,
+        b.actions,
+        this.targets,
+        b.weights,
+        c.loss,
+        c.maxGradNorm,
+        this.fusedTd,
+      );
+      if (lr > 0) {
+        const grads = this.mlpStep.gradientTensors();
+        try {
+          this.optimizer.applyGradients(grads);
+        } finally {
+          for (const g of Object.values(grads)) g.dispose();
+        }
+      }
+      if (this.memory.isPrioritized) this.memory.updatePriorities(b.slots, this.fusedTd);
+      return r;
+    }
     const kept: KeptTensors = { td: null, q: null };
     try {
       const loss = tf.tidy(() => {

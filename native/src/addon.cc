@@ -387,6 +387,30 @@ napi_value SumRows(napi_env env, napi_callback_info info) {
   });
 }
 
+// reluMask(dx, y): dx[i] = y[i] > 0 ? dx[i] : 0 in place (y: the ReLU's output).
+napi_value ReluMask(napi_env env, napi_callback_info info) {
+  return call(env, info, "reluMask", 2, [](const Args& a) {
+    F32 dx = a.f32(0, "dx"), y = a.f32(1, "y");
+    if (y.n < dx.n) throw ArgError{"y must have as many elements as dx"};
+    tfg::relu_mask(dx.p, y.p, dx.n);
+  });
+}
+
+// sumSquares(x): sum of x[i]^2 in double.
+napi_value SumSquares(napi_env env, napi_callback_info info) {
+  double result = 0;
+  napi_value r = call(env, info, "sumSquares", 1, [&](const Args& a) {
+    F32 x = a.f32(0, "x");
+    result = tfg::sum_squares(x.p, x.n);
+  });
+  bool pending = false;
+  napi_is_exception_pending(env, &pending);
+  if (pending) return r;
+  napi_value out;
+  napi_create_double(env, result, &out);
+  return out;
+}
+
 // sumBlocks(x, out, outer, rows, cols): sumRows over `outer` consecutive [rows, cols] blocks.
 napi_value SumBlocks(napi_env env, napi_callback_info info) {
   return call(env, info, "sumBlocks", 5, [](const Args& a) {
@@ -560,6 +584,8 @@ NAPI_MODULE_INIT() {
       {"optimizerUpdate", nullptr, OptimizerUpdate, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sumRows", nullptr, SumRows, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sumBlocks", nullptr, SumBlocks, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"reluMask", nullptr, ReluMask, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"sumSquares", nullptr, SumSquares, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"rnnForward", nullptr, RnnForward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"rnnBackward", nullptr, RnnBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -312,6 +312,60 @@ void sum_rows(const float* x, float* out, std::size_t rows, std::size_t cols) {
   });
 }
 
+namespace {
+
+__attribute__((target("avx2"))) void relu_mask_avx2(float* dx, const float* y, std::size_t lo, std::size_t hi) {
+  const __m256 zero = _mm256_setzero_ps();
+  std::size_t i = lo;
+  for (; i + 8 <= hi; i += 8) {
+    const __m256 keep = _mm256_cmp_ps(_mm256_loadu_ps(y + i), zero, _CMP_GT_OQ);
+    _mm256_storeu_ps(dx + i, _mm256_and_ps(_mm256_loadu_ps(dx + i), keep));
+  }
+  for (; i < hi; i++) dx[i] = y[i] > 0.f ? dx[i] : 0.f;
+}
+
+// Four double accumulators of four lanes: the squares of 16 floats per round, no serial chain.
+__attribute__((target("avx2,fma"))) double sum_squares_avx2(const float* x, std::size_t n) {
+  __m256d a0 = _mm256_setzero_pd(), a1 = _mm256_setzero_pd(), a2 = _mm256_setzero_pd(), a3 = _mm256_setzero_pd();
+  std::size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m256d v0 = _mm256_cvtps_pd(_mm_loadu_ps(x + i)), v1 = _mm256_cvtps_pd(_mm_loadu_ps(x + i + 4));
+    const __m256d v2 = _mm256_cvtps_pd(_mm_loadu_ps(x + i + 8)), v3 = _mm256_cvtps_pd(_mm_loadu_ps(x + i + 12));
+    a0 = _mm256_fmadd_pd(v0, v0, a0);
+    a1 = _mm256_fmadd_pd(v1, v1, a1);
+    a2 = _mm256_fmadd_pd(v2, v2, a2);
+    a3 = _mm256_fmadd_pd(v3, v3, a3);
+  }
+  alignas(32) double lanes[4];
+  _mm256_store_pd(lanes, _mm256_add_pd(_mm256_add_pd(a0, a1), _mm256_add_pd(a2, a3)));
+  double s = (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
+  for (; i < n; i++) s += static_cast<double>(x[i]) * x[i];
+  return s;
+}
+
+}  // namespace
+
+void relu_mask(float* dx, const float* y, std::size_t n) {
+  if (!vm_have_avx2()) {
+    for (std::size_t i = 0; i < n; i++) dx[i] = y[i] > 0.f ? dx[i] : 0.f;
+    return;
+  }
+  relu_mask_avx2(dx, y, 0, n);
+}
+
+double sum_squares(const float* x, std::size_t n) {
+  if (!vm_have_avx2()) {
+    double s[4] = {0, 0, 0, 0};
+    std::size_t i = 0;
+    for (; i + 4 <= n; i += 4)
+      for (int j = 0; j < 4; j++) s[j] += static_cast<double>(x[i + j]) * x[i + j];
+    double r = (s[0] + s[1]) + (s[2] + s[3]);
+    for (; i < n; i++) r += static_cast<double>(x[i]) * x[i];
+    return r;
+  }
+  return sum_squares_avx2(x, n);
+}
+
 void sum_blocks(const float* x, float* out, std::size_t outer, std::size_t rows, std::size_t cols) {
   if (cols == 1) {
     // A reduction over the last axes: each output sums one contiguous run, in order, in double.
@@ -334,8 +388,11 @@ void sgd_range(float* __restrict__ w, const float* __restrict__ g, float nlr, st
   for (std::size_t i = lo; i < hi; i++) w[i] = nlr * g[i] + w[i];
 }
 
-void adam_range(float* __restrict__ w, const float* __restrict__ g, float* __restrict__ m_, float* __restrict__ v_,
-                const float* c, std::size_t lo, std::size_t hi) {
+// Inlined into a plain and an AVX2 copy: divisions and square roots are correctly rounded at
+// any width, so both give the same bits; AVX2 halves the time of this divide-bound loop.
+inline __attribute__((always_inline)) void adam_body(float* __restrict__ w, const float* __restrict__ g,
+                                                     float* __restrict__ m_, float* __restrict__ v_, const float* c,
+                                                     std::size_t lo, std::size_t hi) {
   const float b1 = c[0], ob1 = c[1], b2 = c[2], ob2 = c[3], bc1 = c[4], bc2 = c[5], eps = c[6], nlr = c[7];
   for (std::size_t i = lo; i < hi; i++) {
     const float gi = g[i];
@@ -346,6 +403,23 @@ void adam_range(float* __restrict__ w, const float* __restrict__ g, float* __res
     // tfjs: add(mul(div(m / (1 - beta1^t), add(sqrt(v / (1 - beta2^t)), eps)), -lr), w)
     w[i] = ((m / bc1) / (std::sqrt(v / bc2) + eps)) * nlr + w[i];
   }
+}
+
+void adam_plain(float* __restrict__ w, const float* __restrict__ g, float* __restrict__ m_, float* __restrict__ v_,
+                const float* c, std::size_t lo, std::size_t hi) {
+  adam_body(w, g, m_, v_, c, lo, hi);
+}
+
+__attribute__((target("avx2"))) void adam_avx2(float* __restrict__ w, const float* __restrict__ g,
+                                               float* __restrict__ m_, float* __restrict__ v_, const float* c,
+                                               std::size_t lo, std::size_t hi) {
+  adam_body(w, g, m_, v_, c, lo, hi);
+}
+
+void adam_range(float* __restrict__ w, const float* __restrict__ g, float* __restrict__ m_, float* __restrict__ v_,
+                const float* c, std::size_t lo, std::size_t hi) {
+  if (vm_have_avx2()) adam_avx2(w, g, m_, v_, c, lo, hi);
+  else adam_plain(w, g, m_, v_, c, lo, hi);
 }
 
 // `centered` is a template parameter so each loop has no branch inside.

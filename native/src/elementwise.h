@@ -45,6 +45,12 @@ void unary(int op, const float* x, float* out, std::size_t n, float alpha);
 /** out[c] = sum over r of x[r * cols + c], accumulated in double (as tfjs's cpu Sum does). */
 void sum_rows(const float* x, float* out, std::size_t rows, std::size_t cols);
 
+/** dx[i] = y[i] > 0 ? dx[i] : 0, in place: ReLU's gradient taken through its output y (NaN gives 0, as tfjs's Step). */
+void relu_mask(float* dx, const float* y, std::size_t n);
+
+/** The sum of x[i]^2, accumulated in double (a gradient's squared norm). */
+double sum_squares(const float* x, std::size_t n);
+
 /**
  * `outer` independent {@link sum_rows}: out[o * cols + c] = sum over r of x[(o * rows + r) * cols + c],
  * each output summed in row order in double (the cpu kernel's order), in one call.

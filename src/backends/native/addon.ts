@@ -97,6 +97,10 @@ export interface NativeAddon {
   sumRows(x: Float32Array, out: Float32Array, rows: number, cols: number): void;
   /** `outer` consecutive {@link NativeAddon.sumRows} blocks of `[rows, cols]` in one call. */
   sumBlocks(x: Float32Array, out: Float32Array, outer: number, rows: number, cols: number): void;
+  /** dx[i] = y[i] > 0 ? dx[i] : 0 in place (ReLU's gradient through its output y; NaN gives 0). */
+  reluMask(dx: Float32Array, y: Float32Array): void;
+  /** The sum of x[i]^2, accumulated in double. */
+  sumSquares(x: Float32Array): number;
   /**
    * Fused recurrent layer forward over a sequence (native/src/recurrent.h): cell 0 LSTM, 1 GRU
    * (Keras 2), 2 GRU (reset after), 3 SimpleRNN; h (and c for the LSTM) hold the initial states and
