@@ -17,6 +17,7 @@ import { adoptedBuffers, installNativeOptimizers } from './optimizers.js';
 import { installFusedRecurrent, registerRecurrentKernels } from './recurrent.js';
 import { installFastTimeDistributed } from './wrappers.js';
 import { installNativeGradients } from './gradients.js';
+import { installFusedDense, registerDenseKernels, registerReluGradKernel } from './dense.js';
 
 /** Name the backend is registered under in tfjs. */
 export const NATIVE_BACKEND_NAME = 'native';
@@ -1210,6 +1211,9 @@ export function registerNativeBackend(addon: NativeAddon): void {
     });
   }
   registerRecurrentKernels(NATIVE_BACKEND_NAME);
+  registerReluGradKernel(NATIVE_BACKEND_NAME);
+  registerDenseKernels(NATIVE_BACKEND_NAME);
+  installFusedDense(() => tf.getBackend() === NATIVE_BACKEND_NAME && process.env['TFGYM_FUSED_DENSE'] !== '0');
   // The C++ backprop kernels take the dilation in their patch offsets (conv.cc), so dilated
   // gradients on native run there rather than through space-to-batch.
   markDilatedBackpropBackend(NATIVE_BACKEND_NAME);
