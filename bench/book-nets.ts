@@ -303,7 +303,7 @@ export const skipgram = bookWorkload(
   'skipgram',
   'Ch5 skip-gram train step: word and context Embedding 5000x300, dot, Dense 1 sigmoid; batch 1024, Adam, MSE',
   ['native'],
-  20,
+  100,
   3,
 );
 

@@ -17,6 +17,7 @@ import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '../src/backends/index.js';
 import { NATIVE_KERNELS, type NativeBackend } from '../src/backends/native/backend.js';
 import { RNN_GRAD_KERNEL, RNN_KERNEL } from '../src/backends/native/recurrent.js';
+import { DENSE_LINEAR_KERNEL, DENSE_RELU_KERNEL, RELU_GRAD_KERNEL } from '../src/backends/native/dense.js';
 import { shapeSize } from '../src/core/spaces.js';
 import { Rng } from '../src/rng/rng.js';
 import { prepareDcgan, prepareSkipgram, prepareWavenet } from './book-nets.js';
@@ -57,7 +58,13 @@ export interface AuditResult {
 }
 
 /** Kernels the addon runs whenever they are called (not overrides with a fallback). */
-const ALWAYS_NATIVE = new Set<string>([RNN_KERNEL, RNN_GRAD_KERNEL]);
+const ALWAYS_NATIVE = new Set<string>([
+  RNN_KERNEL,
+  RNN_GRAD_KERNEL,
+  DENSE_RELU_KERNEL,
+  DENSE_LINEAR_KERNEL,
+  RELU_GRAD_KERNEL,
+]);
 const OVERRIDDEN = new Set<string>(NATIVE_KERNELS);
 
 function ids(shape: number[], n: number, rng: Rng): tf.Tensor {

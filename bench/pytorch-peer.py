@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """PyTorch peer of tfgym's compute bench (bench/pytorch-peer.ts runs it).
 
-Reads one JSON object on stdin: {"workloads": [{"name", "spec" | "book" | "gemm", "reps", "warmup", "warmMs"}],
+Reads one JSON object on stdin: {"workloads": [{"name", "spec" | "book" | "gemm", "reps", "warmup", "warmMs", "warmMaxRuns"}],
 "threads": [1, 2]} and prints one JSON line per (workload, threads):
 {"workload", "threads", "times": [ms...]}. The nets mirror bench/compute-workloads.ts exactly
 (same layers, batch, optimizer, loss); PyTorch uses its native NCHW layout. Seeds are fixed.
@@ -294,7 +294,7 @@ def main():
                 fn()
             # Then by time, as the tfjs side does (bench/harness.ts WARM_MS, WARM_MAX_RUNS).
             warm_start = time.perf_counter()
-            for _ in range(200):
+            for _ in range(w.get("warmMaxRuns", 200)):
                 if (time.perf_counter() - warm_start) * 1000 >= w.get("warmMs", 0):
                     break
                 fn()

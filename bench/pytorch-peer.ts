@@ -10,20 +10,20 @@ import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
-import { median, WARM_MS, type BenchResult } from './harness.js';
+import { median, WARM_MAX_RUNS, WARM_MS, type BenchResult } from './harness.js';
 import { BOOK_NET_SPECS } from './book-nets.js';
 import { NET_SPECS } from './compute-workloads.js';
 
 /** Workloads the peer knows, with its repetitions. */
 const PEER_WORKLOADS: Record<string, { spec?: string; book?: string; gemm?: number; reps: number; warmup: number }> = {
   'dqn-step-catch': { spec: 'dqn-step-catch', reps: 20, warmup: 3 },
-  'dqn-step-minatar': { spec: 'dqn-step-minatar', reps: 20, warmup: 3 },
-  'mnist-mlp': { spec: 'mnist-mlp', reps: 20, warmup: 3 },
+  'dqn-step-minatar': { spec: 'dqn-step-minatar', reps: 100, warmup: 3 },
+  'mnist-mlp': { spec: 'mnist-mlp', reps: 100, warmup: 3 },
   lenet: { spec: 'lenet', reps: 10, warmup: 2 },
-  'lstm-sentiment': { spec: 'lstm-sentiment', reps: 20, warmup: 3 },
-  'char-rnn': { spec: 'char-rnn', reps: 20, warmup: 3 },
+  'lstm-sentiment': { spec: 'lstm-sentiment', reps: 100, warmup: 3 },
+  'char-rnn': { spec: 'char-rnn', reps: 100, warmup: 3 },
   'pos-gru': { spec: 'pos-gru', reps: 5, warmup: 1 },
-  skipgram: { book: 'skipgram', reps: 20, warmup: 3 },
+  skipgram: { book: 'skipgram', reps: 100, warmup: 3 },
   wavenet: { book: 'wavenet', reps: 3, warmup: 1 },
   dcgan: { book: 'dcgan', reps: 3, warmup: 1 },
   gemm: { gemm: 512, reps: 10, warmup: 1 },
@@ -69,6 +69,7 @@ export function runPytorchPeer(
       reps: reps ?? w.reps,
       warmup: reps === undefined ? w.warmup : Math.min(w.warmup, 1),
       warmMs: reps === undefined ? WARM_MS : 0,
+      warmMaxRuns: WARM_MAX_RUNS,
       ...net,
     };
   });
