@@ -410,7 +410,8 @@ export class DqnAgent implements Agent {
 
   /**
    * `n` observations as float32 network input (divided by `obsDivisor` as {@link DqnAgent.toInput}
-   * divides them), in `out` (null: a new array) unless they are float32 already and need no division.
+   * divides them), written into `scratch` (null: a new array) unless they are float32 already and
+   * need no division, in which case they are returned as they are.
    */
   private floatInput(data: AnyTypedArray, n: number, scratch: Float32Array | null): Float32Array {
     const divisor = this.env.obsDivisor ?? inputDivisor({ dtype: this.env.obsDtype });
@@ -534,7 +535,8 @@ export class DqnAgent implements Agent {
       });
       return;
     }
-    const host = this.mlpStep ? activeNativeHost() : undefined;
+    // The fused path's arrays hold a full batch (the replay always samples one).
+    const host = this.mlpStep && b.size === this.config.batchSize ? activeNativeHost() : undefined;
     if (this.mlpStep && host) {
       const next = this.floatInput(b.nextObs, b.size, this.fusedNextObs);
       this.nextQTarget.set(this.mlpStep.forward(host, this.target ? 'target' : 'online', next, b.size));
@@ -672,7 +674,7 @@ export class DqnAgent implements Agent {
     const lr = this.learningRateAt(step, episodes);
     // A schedule that has reached a learning rate of 0 (its end, SB3's default) leaves the weights as they are.
     if (c.learningRateDecay === 'linear' && lr > 0) setLearningRate(this.optimizer, lr);
-    const host = this.mlpStep ? activeNativeHost() : undefined;
+    const host = this.mlpStep && b.size === c.batchSize ? activeNativeHost() : undefined;
     if (this.mlpStep && host) {
       const obs = this.floatInput(b.obs, b.size, this.fusedObs);
       const r = this.mlpStep.gradients(
