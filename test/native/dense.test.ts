@@ -86,6 +86,27 @@ describe('fused Dense under a gradient tape on native', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  itNative('a gradient of a gradient through a fused ReLU layer equals the unfused one', () => {
+    const second = (fused: boolean): Float32Array => {
+      process.env['TFGYM_FUSED_DENSE'] = fused ? '1' : '0';
+      return tf.tidy(() => {
+        const rng = new Rng(4);
+        const w = tf.tensor(randomData(5 * 3, rng), [5, 3]);
+        const x = tf.tensor(randomData(4 * 5, rng), [4, 5]);
+        // d/dx of sum((d/dx sum(relu(x w)^2))^2): the inner gradient runs the ReLU mask kernel.
+        const inner = (v: tf.Tensor): tf.Tensor =>
+          tf.grad((u: tf.Tensor) => tf.sum(tf.square(tf.fused.matMul({ a: u, b: w, activation: 'relu' }))))(v);
+        const g = tf.grad((v: tf.Tensor) => tf.sum(tf.square(inner(v))))(x);
+        return Float32Array.from(g.dataSync());
+      });
+    };
+    tf.setBackend('native');
+    const calls = fusedDenseCalls.relu;
+    const fused = second(true);
+    expect(fusedDenseCalls.relu).toBeGreaterThan(calls);
+    expect(relErr(fused, second(false))).toBeLessThan(1e-6);
+  });
+
   itNative('leaves other calls to tfjs: no tape, other activations', () => {
     tf.setBackend('native');
     const calls = { ...fusedDenseCalls };

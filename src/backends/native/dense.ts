@@ -1,5 +1,6 @@
 /**
- * Dense layers with a ReLU, fused while gradients are recorded, on the `native` backend.
+ * Dense layers with a ReLU or no activation as one taped kernel while gradients are recorded, on
+ * the `native` backend.
  *
  * tfjs's `fused.matMul` (what a `Dense` layer calls) runs unfused under a gradient tape whenever
  * its activation is not linear, because tfjs's fused gradient covers the linear case only. A
@@ -50,6 +51,20 @@ export function registerReluGradKernel(backendName: string): void {
       return host.makeTensorInfo(dy.shape, 'float32', out);
     },
   });
+  // Its own gradient, for a gradient taken through a gradient: linear in dy with the same mask.
+  if (!tf.getGradient(RELU_GRAD_KERNEL)) {
+    tf.registerGradient({
+      kernelName: RELU_GRAD_KERNEL,
+      inputsToSave: ['y'],
+      gradFunc: (ddx, saved) => {
+        const [y] = saved as [tf.Tensor];
+        return {
+          dy: () => tf.engine().runKernel(RELU_GRAD_KERNEL, { dy: ddx as tf.Tensor, y }) as tf.Tensor,
+          y: () => tf.zerosLike(y),
+        };
+      },
+    });
+  }
 }
 
 function gradientDepth(): number {
