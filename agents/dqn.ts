@@ -47,6 +47,7 @@ import { categoricalPolicyModel } from '../models/categorical-q.js';
 import { setModelsNoise } from '../models/noisy-dense.js';
 import { buildQNetwork, type ConvSpec } from '../models/q-networks.js';
 import { activeNativeHost, MlpQStep, plainDenseStack } from '../src/backends/native/mlp-q-step.js';
+import type { NativeHost } from '../src/backends/native/host.js';
 import type { ActOptions, Agent, UpdateInfo } from './agent.js';
 import type { DqnConfig } from './dqn-config.js';
 import {
@@ -236,10 +237,6 @@ export class DqnAgent implements Agent {
   /** The fused path's float32 inputs, `[batch, obsSize]` (observations divided by `obsDivisor`). */
   private readonly fusedObs: Float32Array;
   private readonly fusedNextObs: Float32Array;
-  /** Q_target(s', ·) of a batch on the fused path. */
-  private readonly nextQTarget: Float32Array;
-  /** TD errors of a batch on the fused path. */
-  private readonly fusedTd: Float32Array;
 
   // -------------------------------------------------------------------------------------------
   // 1. The network
@@ -335,8 +332,6 @@ export class DqnAgent implements Agent {
     const fusedSize = this.mlpStep ? config.batchSize * shapeSize(this.inputShape) : 0;
     this.fusedObs = new Float32Array(fusedSize);
     this.fusedNextObs = new Float32Array(fusedSize);
-    this.nextQTarget = new Float32Array(this.mlpStep ? config.batchSize * env.numActions : 0);
-    this.fusedTd = new Float32Array(this.mlpStep ? config.batchSize : 0);
   }
 
   /**
@@ -351,6 +346,15 @@ export class DqnAgent implements Agent {
     const target = this.target ? plainDenseStack(this.target) : null;
     if (!online || target === undefined) return null;
     return new MlpQStep(online, target, c.batchSize);
+  }
+
+  /**
+   * The native backend when the fused MLP path can run `n` rows now (it exists, native is the
+   * current backend, and a training call brings a full batch: its arrays hold one); else undefined.
+   */
+  private fusedHost(n: number, training: boolean): NativeHost | undefined {
+    if (!this.mlpStep || (training && n !== this.config.batchSize)) return undefined;
+    return activeNativeHost();
   }
 
   /**
@@ -388,7 +392,7 @@ export class DqnAgent implements Agent {
 
   /** Q-values of `n` observations from the policy network, as its noise is now. */
   private forwardQ(obs: AnyTypedArray, n: number): Float32Array {
-    const host = this.mlpStep ? activeNativeHost() : undefined;
+    const host = this.fusedHost(n, false);
     if (this.mlpStep && host) {
       return this.mlpStep.forward(host, 'online', this.floatInput(obs, n, null), n).slice();
     }
@@ -535,17 +539,17 @@ export class DqnAgent implements Agent {
       });
       return;
     }
-    // The fused path's arrays hold a full batch (the replay always samples one).
-    const host = this.mlpStep && b.size === this.config.batchSize ? activeNativeHost() : undefined;
+    const host = this.fusedHost(b.size, true);
     if (this.mlpStep && host) {
       const next = this.floatInput(b.nextObs, b.size, this.fusedNextObs);
-      this.nextQTarget.set(this.mlpStep.forward(host, this.target ? 'target' : 'online', next, b.size));
-      let qOnline: Float32Array | null = null;
-      if (this.config.doubleDqn) {
-        qOnline = this.nextQOnline;
-        qOnline.set(this.mlpStep.forward(host, 'online', next, b.size));
-      }
-      tdTargets(b.rewards, b.discounts, b.terminated, this.nextQTarget, qOnline, this.numActions, this.targets);
+      const qTarget = this.mlpStep.forward(host, this.target ? 'target' : 'online', next, b.size);
+      // Without a target network both are the online network's one forward pass.
+      const qOnline = !this.config.doubleDqn
+        ? null
+        : this.target
+          ? this.mlpStep.forward(host, 'online', next, b.size)
+          : qTarget;
+      tdTargets(b.rewards, b.discounts, b.terminated, qTarget, qOnline, this.numActions, this.targets);
       return;
     }
     tf.tidy(() => {
@@ -674,19 +678,10 @@ export class DqnAgent implements Agent {
     const lr = this.learningRateAt(step, episodes);
     // A schedule that has reached a learning rate of 0 (its end, SB3's default) leaves the weights as they are.
     if (c.learningRateDecay === 'linear' && lr > 0) setLearningRate(this.optimizer, lr);
-    const host = this.mlpStep && b.size === c.batchSize ? activeNativeHost() : undefined;
+    const host = this.fusedHost(b.size, true);
     if (this.mlpStep && host) {
       const obs = this.floatInput(b.obs, b.size, this.fusedObs);
-      const r = this.mlpStep.gradients(
-        host,
-        obs,
-        b.actions,
-        this.targets,
-        b.weights,
-        c.loss,
-        c.maxGradNorm,
-        this.fusedTd,
-      );
+      const r = this.mlpStep.gradients(host, obs, b.actions, this.targets, b.weights, c.loss, c.maxGradNorm);
       if (lr > 0) {
         const grads = this.mlpStep.gradientTensors();
         try {
@@ -695,7 +690,7 @@ export class DqnAgent implements Agent {
           for (const g of Object.values(grads)) g.dispose();
         }
       }
-      if (this.memory.isPrioritized) this.memory.updatePriorities(b.slots, this.fusedTd);
+      if (this.memory.isPrioritized) this.memory.updatePriorities(b.slots, this.mlpStep.td);
       return r;
     }
     const kept: KeptTensors = { td: null, q: null };

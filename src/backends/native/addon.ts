@@ -241,13 +241,16 @@ export function loadNativeAddon(): AddonLoad {
   return cached;
 }
 
+/** The buffer pool's default bound on free bytes: 1 GiB (see BufferPool in backend.ts). */
+export const DEFAULT_POOL_BYTES = 1024 * 1024 * 1024;
+
 /**
  * The pool's free-byte bound from `TFGYM_NATIVE_POOL_MB` (a whole number of MiB, 0 = no pooling of
  * freed arrays): 1 GiB when unset, null when the value is not such a number (the addon loader then
  * refuses the backend with that reason, see tryLoad).
  */
 export function poolBytesFromEnv(value: string | undefined): number | null {
-  if (value === undefined || value === '') return 1024 * 1024 * 1024;
+  if (value === undefined || value === '') return DEFAULT_POOL_BYTES;
   const mb = Number(value);
   return Number.isInteger(mb) && mb >= 0 ? mb * 1024 * 1024 : null;
 }

@@ -12,12 +12,13 @@ import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { shapeSize } from '../../core/spaces.js';
 import { installDilatedConvGrad, markDilatedBackpropBackend } from '../dilated-conv-grad.js';
 import type { BackendProvider, ProbeResult } from '../provider.js';
-import { loadNativeAddon, poolBytesFromEnv, type NativeAddon } from './addon.js';
+import { DEFAULT_POOL_BYTES, loadNativeAddon, poolBytesFromEnv, type NativeAddon } from './addon.js';
 import { adoptedBuffers, installNativeOptimizers } from './optimizers.js';
 import { installFusedRecurrent, registerRecurrentKernels } from './recurrent.js';
 import { installFastTimeDistributed } from './wrappers.js';
 import { installNativeGradients } from './gradients.js';
-import { installFusedDense, registerDenseKernels, registerReluGradKernel } from './dense.js';
+import { installFusedDense, registerDenseKernels } from './dense.js';
+import { f32 } from './host.js';
 
 /** Name the backend is registered under in tfjs. */
 export const NATIVE_BACKEND_NAME = 'native';
@@ -186,7 +187,7 @@ export class BufferPool {
    * and the next step allocated 344 MB afresh (zeroed, then collected), a quarter of its time.
    * The pool never holds more than a step once had in use.
    */
-  static readonly MAX_FREE_BYTES = poolBytesFromEnv(process.env['TFGYM_NATIVE_POOL_MB']) ?? 1024 * 1024 * 1024;
+  static readonly MAX_FREE_BYTES = poolBytesFromEnv(process.env['TFGYM_NATIVE_POOL_MB']) ?? DEFAULT_POOL_BYTES;
 
   /** @param maxFreeBytes upper bound on the bytes kept free (default {@link BufferPool.MAX_FREE_BYTES}) */
   constructor(private readonly maxFreeBytes = BufferPool.MAX_FREE_BYTES) {}
@@ -259,13 +260,6 @@ function copyingViews(kernel: tf.KernelFunc): tf.KernelFunc {
 }
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
-
-/** The Float32Array behind a tensor (undefined when it is not plain float32 data). */
-function f32(backend: NativeBackend, t: tf.TensorInfo): Float32Array | undefined {
-  if (t.dtype !== 'float32') return undefined;
-  const v = backend.data.get(t.dataId)?.values;
-  return v instanceof Float32Array ? v : undefined;
-}
 
 const ACTIVATIONS: Record<string, number> = { linear: 0, relu: 1, relu6: 2, elu: 3, leakyrelu: 4, sigmoid: 5 };
 
@@ -1211,7 +1205,6 @@ export function registerNativeBackend(addon: NativeAddon): void {
     });
   }
   registerRecurrentKernels(NATIVE_BACKEND_NAME);
-  registerReluGradKernel(NATIVE_BACKEND_NAME);
   registerDenseKernels(NATIVE_BACKEND_NAME);
   installFusedDense(() => tf.getBackend() === NATIVE_BACKEND_NAME && process.env['TFGYM_FUSED_DENSE'] !== '0');
   // The C++ backprop kernels take the dilation in their patch offsets (conv.cc), so dilated

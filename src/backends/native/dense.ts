@@ -12,7 +12,7 @@
  * GEMMs, the bias sum). Every other call, and every other backend, runs tfjs's code.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { NativeAddon } from './addon.js';
+import { f32, type NativeHost } from './host.js';
 
 /** The custom kernel of the ReLU gradient: dy where y > 0, else 0. */
 export const RELU_GRAD_KERNEL = 'TfgymReluGrad';
@@ -22,26 +22,16 @@ export const fusedDenseCalls = { relu: 0, linear: 0 };
 
 type FusedMatMulArgs = Parameters<typeof tf.fused.matMul>[0];
 
-/** What the kernel reads of the native backend (structural, to keep clear of an import cycle). */
-interface Host {
-  readonly addon: NativeAddon;
-  readonly data: { get(dataId: object): { values?: unknown } | undefined };
-  makeTensorInfo(shape: number[], dtype: tf.DataType, values: Float32Array): tf.TensorInfo;
-}
-
-function f32(host: Host, t: tf.TensorInfo): Float32Array | undefined {
-  const v = host.data.get(t.dataId)?.values;
-  return t.dtype === 'float32' && v instanceof Float32Array ? v : undefined;
-}
-
-/** Registers {@link RELU_GRAD_KERNEL} for `backendName` (the native backend). */
-export function registerReluGradKernel(backendName: string): void {
+/** Registers {@link RELU_GRAD_KERNEL} for `backendName` (the native backend) and its gradient. */
+function registerReluGradKernel(backendName: string): void {
   tf.registerKernel({
     kernelName: RELU_GRAD_KERNEL,
     backendName,
     kernelFunc: ({ inputs, backend }) => {
       const { dy, y } = inputs as { dy: tf.TensorInfo; y: tf.TensorInfo };
-      const host = backend as unknown as Host;
+      const host = backend as unknown as NativeHost & {
+        makeTensorInfo(shape: number[], dtype: tf.DataType, values: Float32Array): tf.TensorInfo;
+      };
       const dv = f32(host, dy);
       const yv = f32(host, y);
       if (!dv || !yv || dv.length !== yv.length)
@@ -76,12 +66,14 @@ export const DENSE_RELU_KERNEL = 'TfgymDenseRelu';
 export const DENSE_LINEAR_KERNEL = 'TfgymDenseLinear';
 
 /**
- * Registers {@link DENSE_RELU_KERNEL} and {@link DENSE_LINEAR_KERNEL} for `backendName` (the
- * native backend's `_FusedMatMul`, so the same arithmetic) and their gradients. The gradients are
- * registered per input, so the tape computes only what it needs (a first layer's input gradient is
- * skipped: tfjs's own fused op, a custom gradient, computes it anyway).
+ * Registers, for `backendName` (the native backend), {@link DENSE_RELU_KERNEL} and
+ * {@link DENSE_LINEAR_KERNEL} (its `_FusedMatMul`, so the same arithmetic) with their gradients, and
+ * {@link RELU_GRAD_KERNEL} they use. The dense gradients are registered per input, so the tape
+ * computes only what it needs (a first layer's input gradient is skipped: tfjs's own fused op, a
+ * custom gradient, computes it anyway).
  */
 export function registerDenseKernels(backendName: string): void {
+  registerReluGradKernel(backendName);
   const fusedMatMul = tf.getKernel('_FusedMatMul', backendName);
   if (!fusedMatMul) throw new Error(`${DENSE_RELU_KERNEL}: no _FusedMatMul kernel on ${backendName}`);
   for (const [kernelName, activation] of [

@@ -15,14 +15,8 @@
  * (tested against the tape within 1e-5 relative).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { NativeAddon } from './addon.js';
 import { NATIVE_BACKEND_NAME } from './backend.js';
-
-/** The backend parts this module uses (structural, to keep clear of an import cycle). */
-interface Host {
-  readonly addon: NativeAddon;
-  readonly data: { get(dataId: object): { values?: unknown } | undefined };
-}
+import { f32, type NativeHost } from './host.js';
 
 /** The addon's activation codes used here (native/backend.ts ACTIVATIONS). */
 const LINEAR = 0;
@@ -90,8 +84,15 @@ export class MlpQStep {
   private readonly dB: Float32Array;
   private readonly kernelGrads: Float32Array[];
   private readonly biasGrads: Float32Array[];
-  /** Forward-only activations, per batch size (two ping-pong arrays each). */
-  private readonly scratch = new Map<number, [Float32Array, Float32Array]>();
+  /** Every gradient array, kernels then biases (the clip's order). */
+  private readonly allGrads: Float32Array[];
+  /** Q(s_i, a_i) - y_i of the last {@link MlpQStep.gradients} call, `[batch]`. */
+  readonly td: Float32Array;
+  /**
+   * Forward-only activations, per network and batch size (two ping-pong arrays each): the online
+   * and target outputs of one batch live side by side (double DQN reads both).
+   */
+  private readonly scratch = new Map<string, [Float32Array, Float32Array]>();
 
   /**
    * @param online the online network's layers ({@link plainDenseStack})
@@ -112,6 +113,8 @@ export class MlpQStep {
     this.dB = new Float32Array(batch * this.widest);
     this.kernelGrads = online.map((l) => new Float32Array(l.inSize * l.outSize));
     this.biasGrads = online.map((l) => new Float32Array(l.outSize));
+    this.allGrads = [...this.kernelGrads, ...this.biasGrads];
+    this.td = new Float32Array(batch);
   }
 
   /** Number of Q-values (actions) per row. */
@@ -121,14 +124,15 @@ export class MlpQStep {
 
   /**
    * Q-values of `n` input rows `x` (`[n, inSize]`, float32) from the online or target network;
-   * the returned array is reused by the next call with the same `n` (copy what you keep).
+   * the returned array is reused by the next call for the same network and `n` (copy what you keep).
    */
-  forward(host: Host, which: 'online' | 'target', x: Float32Array, n: number): Float32Array {
+  forward(host: NativeHost, which: 'online' | 'target', x: Float32Array, n: number): Float32Array {
     const layers = which === 'target' && this.target ? this.target : this.online;
-    let pair = this.scratch.get(n);
+    const key = `${which} ${n}`;
+    let pair = this.scratch.get(key);
     if (!pair) {
       pair = [new Float32Array(n * this.widest), new Float32Array(n * this.widest)];
-      this.scratch.set(n, pair);
+      this.scratch.set(key, pair);
     }
     let input = x;
     layers.forEach((l, i) => {
@@ -143,19 +147,19 @@ export class MlpQStep {
    * Runs the online network on `obs` (`[batch, inSize]`) and writes the gradient of
    * mean_i w_i L(Q(s_i, a_i) - y_i) (L: Huber with delta 1, or the square) into the gradient
    * arrays, clipped to global norm `maxGradNorm` when it is > 0 (as the tfjs path clips it);
-   * `td` receives Q(s_i, a_i) - y_i.
+   * {@link MlpQStep.td} receives Q(s_i, a_i) - y_i.
    */
   gradients(
-    host: Host,
+    host: NativeHost,
     obs: Float32Array,
     actions: ArrayLike<number>,
     targets: Float32Array,
     weights: ArrayLike<number>,
     loss: 'huber' | 'mse',
     maxGradNorm: number,
-    td: Float32Array,
   ): MlpQGradientResult {
     const B = this.batch;
+    const td = this.td;
     const L = this.online.length;
     let input = obs;
     for (let i = 0; i < L; i++) {
@@ -240,16 +244,14 @@ export class MlpQStep {
   }
 
   /** Scales every gradient by min(1, maxNorm / (norm + 1e-6)) in float32, as the tfjs path does. */
-  private clip(host: Host, maxNorm: number): void {
+  private clip(host: NativeHost, maxNorm: number): void {
     let total = 0;
-    for (const g of [...this.kernelGrads, ...this.biasGrads])
-      total = Math.fround(total + Math.fround(host.addon.sumSquares(g)));
+    for (const g of this.allGrads) total = Math.fround(total + Math.fround(host.addon.sumSquares(g)));
     const norm = Math.fround(Math.sqrt(total));
     const scale = Math.min(1, Math.fround(maxNorm / Math.fround(norm + 1e-6)));
     // x * 1 is x: below the bound the gradients are left as they are.
     if (scale >= 1) return;
-    for (const g of [...this.kernelGrads, ...this.biasGrads])
-      for (let j = 0; j < g.length; j++) g[j] = Math.fround((g[j] as number) * scale);
+    for (const g of this.allGrads) for (let j = 0; j < g.length; j++) g[j] = Math.fround((g[j] as number) * scale);
   }
 
   /**
@@ -271,15 +273,14 @@ export class MlpQStep {
 }
 
 /** The float32 array behind a layer variable on the native backend. */
-function weightsOf(host: Host, v: tf.LayerVariable): Float32Array {
-  const values = host.data.get(v.read().dataId)?.values;
-  if (!(values instanceof Float32Array))
-    throw new Error(`MlpQStep: ${v.name} is not float32 data on the native backend`);
+function weightsOf(host: NativeHost, v: tf.LayerVariable): Float32Array {
+  const values = f32(host, v.read());
+  if (!values) throw new Error(`MlpQStep: ${v.name} is not float32 data on the native backend`);
   return values;
 }
 
 /** out = act(x W + b) for `n` rows, as the `_FusedMatMul` kernel computes it. */
-function dense(host: Host, l: DenseLayerVars, x: Float32Array, out: Float32Array, n: number): void {
+function dense(host: NativeHost, l: DenseLayerVars, x: Float32Array, out: Float32Array, n: number): void {
   host.addon.matmul(
     x,
     weightsOf(host, l.kernel),
@@ -299,8 +300,8 @@ function dense(host: Host, l: DenseLayerVars, x: Float32Array, out: Float32Array
 }
 
 /** The native backend's storage and addon while `native` is the current tfjs backend, else undefined. */
-export function activeNativeHost(): Host | undefined {
+export function activeNativeHost(): NativeHost | undefined {
   if (tf.getBackend() !== NATIVE_BACKEND_NAME) return undefined;
-  const b = tf.backend() as unknown as Partial<Host>;
-  return b.addon && b.data ? (b as Host) : undefined;
+  const b = tf.backend() as unknown as Partial<NativeHost>;
+  return b.addon && b.data ? (b as NativeHost) : undefined;
 }
