@@ -56,6 +56,7 @@ export interface DqnConfig extends EpsilonConfig {
   perEpsilon: number;
   evalEpsilon: number;
   ezGreedyMu: number;
+  mirrorActions: number[];
   rewardClip: boolean;
   normalizeObservation: boolean;
   normalizeReward: boolean;
@@ -308,6 +309,16 @@ export const DQN_CONFIG: ConfigDescriptor<DqnConfig> = {
       'temporally-extended exploration (εz-greedy): an exploratory action repeats for n ~ zeta(mu) steps; ' +
       '0 = plain epsilon-greedy, mu > 1 on',
     source: 'Dabney et al. 2021 use mu = 2',
+  },
+  mirrorActions: {
+    type: 'intList',
+    default: [],
+    min: 0,
+    doc:
+      'mirror augmentation for envs whose rules are left-right symmetric: each replayed transition is flipped ' +
+      'along the width of its (image) observations with probability 1/2 and its action i replaced by ' +
+      'mirrorActions[i]; empty = off (Catch: 2,1,0)',
+    source: 'symmetry augmentation, van der Pol et al. 2020',
   },
   rewardClip: {
     type: 'bool',

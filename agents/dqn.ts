@@ -63,6 +63,7 @@ import {
   readReturnDistributions,
 } from './distributional-loss.js';
 import { argmax, epsilonGreedy, EzGreedy, type EzGreedyState } from './exploration.js';
+import { checkMirrorActions, mirrorBatch } from './mirror.js';
 import {
   budgetProgress,
   epsilonAt,
@@ -216,6 +217,8 @@ export class DqnAgent implements Agent {
   private readonly nextQOnline: Float32Array;
   /** εz-greedy's running option of each env, when `ezGreedyMu` > 0 (else empty). */
   private readonly ez: EzGreedy[];
+  /** `mirrorActions` when mirror augmentation is on (checked against the env), else null. */
+  private readonly mirror: number[] | null;
   /** C51's atoms, when `numAtoms` > 1 (else null: the network outputs Q-values). */
   private readonly support: CategoricalSupport | null;
   /**
@@ -266,6 +269,8 @@ export class DqnAgent implements Agent {
     this.rng = rng;
     this.budget = { ...budget };
     this.schedule = epsilonScheduleOf(config, budget);
+    this.mirror =
+      config.mirrorActions.length > 0 ? checkMirrorActions(config.mirrorActions, env.numActions, env.obsShape) : null;
     this.ez = config.ezGreedyMu > 1 ? Array.from({ length: numEnvs }, () => new EzGreedy(config.ezGreedyMu)) : [];
     // Conv torsos and pooling see images (a channel added to 2-D frames); a plain MLP sees a flat vector.
     const image = config.network !== 'mlp' || config.inputPool > 1;
@@ -674,6 +679,7 @@ export class DqnAgent implements Agent {
     const b = this.memory.isPrioritized
       ? this.memory.samplePrioritized(this.batch, this.rng, this.perBeta(step, episodes))
       : this.memory.sample(this.batch, this.rng);
+    if (this.mirror) mirrorBatch(b, this.env.obsShape, this.mirror, this.rng);
     this.computeTargets(b);
     const lr = this.learningRateAt(step, episodes);
     // A schedule that has reached a learning rate of 0 (its end, SB3's default) leaves the weights as they are.

@@ -38,6 +38,27 @@ describe('config checks', () => {
     expect(() => resolveDqnConfig(undefined, oneHeight)).toThrow(/one height per conv layer \(2\)/);
     expect(resolveDqnConfig('catch').convKernelHeights).toEqual([0]);
   });
+
+  it('checks mirrorActions against the env when the agent is built, and mirroring changes what is learned', () => {
+    const info = { obsShape: [10, 5], obsDtype: 'float32', numActions: 3 } as const;
+    const bad = resolveDqnConfig(undefined, tiny, { mirrorActions: [1, 0] });
+    expect(() => new DqnAgent(bad, info, new Rng(0), { steps: 10 })).toThrow(
+      /mirrorActions must list one action for each of the env's 3 actions/,
+    );
+    const flat = resolveDqnConfig(undefined, tiny, { mirrorActions: [2, 1, 0] });
+    expect(() => new DqnAgent(flat, { ...info, obsShape: [50] }, new Rng(0), { steps: 10 })).toThrow(/shape \[50\]/);
+    const trained = (mirrorActions: number[]): number[][] => {
+      const env = make('bsuite/Catch-v0') as TypedEnv;
+      const agent = new DqnAgent(resolveDqnConfig(undefined, tiny, { mirrorActions }), info, new Rng(4), {
+        steps: 100,
+      });
+      play(agent, env, 60);
+      const w = weightsOf(agent.online);
+      agent.dispose();
+      return w;
+    };
+    expect(trained([2, 1, 0])).not.toEqual(trained([]));
+  });
 });
 
 describe('tdTargets (hand-computed)', () => {
@@ -125,6 +146,10 @@ describe('checkpoints and exact resume', () => {
     ['Adam + PER + double + 3-step', { prioritized: true, doubleDqn: true, nStep: 3 }],
     ['εz-greedy exploring throughout', { ezGreedyMu: 1.5, epsilonEnd: 1 }],
     [
+      'mirror augmentation (bsuite Catch is left-right symmetric) + PER',
+      { mirrorActions: [2, 1, 0], prioritized: true },
+    ],
+    [
       'centered RMSprop + dueling + Huber + clipping + soft target',
       { optimizer: 'rmsprop', rmspropCentered: true, dueling: true, loss: 'huber', maxGradNorm: 1, tau: 0.5 },
     ],
@@ -195,6 +220,7 @@ describe('tensor hygiene', () => {
   it.each([
     ['double + PER + clipping', {}],
     ['C51 + noisy nets', { numAtoms: 11, vMin: -2, vMax: 2, noisy: true }],
+    ['mirror augmentation', { mirrorActions: [2, 1, 0] }],
   ])('no tensor growth across many updates (after the optimizer made its slots): %s', async (_name, extra) => {
     const env = make('bsuite/Catch-v0') as TypedEnv;
     const cfg = resolveDqnConfig(undefined, tiny, { doubleDqn: true, prioritized: true, maxGradNorm: 5 }, extra);
