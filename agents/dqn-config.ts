@@ -57,6 +57,7 @@ export interface DqnConfig extends EpsilonConfig {
   evalEpsilon: number;
   ezGreedyMu: number;
   mirrorActions: number[];
+  targetEpsilon: number;
   rewardClip: boolean;
   normalizeObservation: boolean;
   normalizeReward: boolean;
@@ -309,6 +310,16 @@ export const DQN_CONFIG: ConfigDescriptor<DqnConfig> = {
       'temporally-extended exploration (εz-greedy): an exploratory action repeats for n ~ zeta(mu) steps; ' +
       '0 = plain epsilon-greedy, mu > 1 on',
     source: 'Dabney et al. 2021 use mu = 2',
+  },
+  targetEpsilon: {
+    type: 'float',
+    default: 0,
+    min: 0,
+    max: 1,
+    doc:
+      "bootstrap from an epsilon-greedy target policy's expected value (1 - e) Q(s', a*) + e mean_a Q(s', a) " +
+      'instead of the greedy one (Expected SARSA); 0 = Q-learning. Not with numAtoms > 1',
+    source: 'van Seijen et al. 2009',
   },
   mirrorActions: {
     type: 'intList',
@@ -726,6 +737,12 @@ export function resolveDqnConfig(
 ): DqnConfig {
   const c = resolveWithPreset(DQN_CONFIG, DQN_PRESETS, preset, ...layers);
   checkConvTorso(c);
+  if (c.targetEpsilon > 0 && c.numAtoms > 1) {
+    // The categorical target projects one next-state distribution; a mixture is not implemented.
+    throw new RangeError(
+      `targetEpsilon applies to expected Q-values only; with numAtoms > 1 set it to 0. Received: targetEpsilon=${c.targetEpsilon}`,
+    );
+  }
   if (c.ezGreedyMu !== 0 && !(c.ezGreedyMu > 1)) {
     // zeta(mu) has no finite normaliser for mu <= 1.
     throw new RangeError(

@@ -554,7 +554,16 @@ export class DqnAgent implements Agent {
         : this.target
           ? this.mlpStep.forward(host, 'online', next, b.size)
           : qTarget;
-      tdTargets(b.rewards, b.discounts, b.terminated, qTarget, qOnline, this.numActions, this.targets);
+      tdTargets(
+        b.rewards,
+        b.discounts,
+        b.terminated,
+        qTarget,
+        qOnline,
+        this.numActions,
+        this.targets,
+        this.config.targetEpsilon,
+      );
       return;
     }
     tf.tidy(() => {
@@ -565,7 +574,16 @@ export class DqnAgent implements Agent {
         qOnline = this.nextQOnline;
         qOnline.set((this.online.apply(next) as tf.Tensor).dataSync());
       }
-      tdTargets(b.rewards, b.discounts, b.terminated, qTarget, qOnline, this.numActions, this.targets);
+      tdTargets(
+        b.rewards,
+        b.discounts,
+        b.terminated,
+        qTarget,
+        qOnline,
+        this.numActions,
+        this.targets,
+        this.config.targetEpsilon,
+      );
     });
   }
 
@@ -881,11 +899,19 @@ export function tdTargets(
   nextQOnline: ArrayLike<number> | null,
   numActions: number,
   out: Float32Array,
+  targetEpsilon = 0,
 ): Float32Array {
   for (let b = 0; b < out.length; b++) {
     const row = b * numActions;
     const best = argmax(nextQOnline ?? nextQTarget, numActions, row);
-    const bootstrap = at(nextQTarget, row + best);
+    let bootstrap = at(nextQTarget, row + best);
+    if (targetEpsilon > 0) {
+      // Expected SARSA under the epsilon-greedy policy: the greedy action's value with weight
+      // 1 - epsilon, the uniform average over all actions with weight epsilon.
+      let sum = 0;
+      for (let a = 0; a < numActions; a++) sum += at(nextQTarget, row + a);
+      bootstrap = (1 - targetEpsilon) * bootstrap + (targetEpsilon * sum) / numActions;
+    }
     out[b] = at(rewards, b) + (1 - at(terminated, b)) * at(discounts, b) * bootstrap;
   }
   return out;

@@ -87,6 +87,30 @@ describe('tdTargets (hand-computed)', () => {
     expect(out[1]).toBe(2);
     expect(out[2]).toBeCloseTo(3 + 0.81 * -5, 5); // online argmax action 1 -> -5
   });
+
+  it("Expected SARSA (targetEpsilon e): (1 - e) Q_target(s', a*) + e mean_a Q_target(s', a)", () => {
+    const out = tdTargets(rewards, discounts, term, qTarget, null, 2, new Float32Array(3), 0.2);
+    expect(out[0]).toBeCloseTo(1 + 0.9 * (0.8 * 20 + 0.2 * 15), 5); // 18.1
+    expect(out[1]).toBe(2);
+    expect(out[2]).toBeCloseTo(3 + 0.81 * (0.8 * 5 + 0.2 * 0), 5);
+    // With double DQN a* is the online argmax; the mean is over the target's values.
+    const dbl = tdTargets(rewards, discounts, term, qTarget, qOnline, 2, new Float32Array(3), 0.2);
+    expect(dbl[0]).toBeCloseTo(1 + 0.9 * (0.8 * 10 + 0.2 * 15), 5);
+    expect(dbl[2]).toBeCloseTo(3 + 0.81 * (0.8 * -5 + 0.2 * 0), 5);
+    // e = 1 bootstraps from the uniform policy's value; e = 0 is Q-learning, unchanged.
+    expect(tdTargets([0], [1], [0], [1, 2, 6], null, 3, new Float32Array(1), 1)[0]).toBeCloseTo(3, 6);
+    const plain = tdTargets(rewards, discounts, term, qTarget, null, 2, new Float32Array(3));
+    expect(Array.from(tdTargets(rewards, discounts, term, qTarget, null, 2, new Float32Array(3), 0))).toEqual(
+      Array.from(plain),
+    );
+  });
+
+  it('targetEpsilon is refused with a categorical head', () => {
+    expect(() => resolveDqnConfig(undefined, { targetEpsilon: 0.1, numAtoms: 51 })).toThrow(
+      /targetEpsilon applies to expected Q-values only; with numAtoms > 1 set it to 0\. Received: targetEpsilon=0\.1/,
+    );
+    expect(() => resolveDqnConfig(undefined, { targetEpsilon: 1.5 })).toThrow(/targetEpsilon/);
+  });
 });
 
 function envInfo(env: TypedEnv) {
