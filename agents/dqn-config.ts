@@ -723,6 +723,50 @@ export const DQN_PRESETS: Readonly<Record<string, Preset<DqnConfig>>> = {
       evalEpsilon: 0,
     },
   },
+  'catch-mirror': {
+    description:
+      "the `catch` preset plus four changes measured on Catch-v0 (RESULTS.md): mirror augmentation (the book's " +
+      'game is left-right symmetric, so each replayed transition is flipped with probability 1/2, left and right ' +
+      'swapped), epsilon ending at 0.2 instead of 0.01 (the greedy policy is what is evaluated; more exploration ' +
+      'keeps the Q-values right in the states a slightly wrong policy drifts into), Expected SARSA targets under ' +
+      'that epsilon (a catch with the paddle at the edge of the ball is worth less when the last moves may be ' +
+      'random, so the learned policy keeps a margin the 20x20 frames cannot resolve otherwise) and prioritized ' +
+      'replay (the rare games near the right wall, where the bounce matters, are replayed more).',
+    overrides: {
+      preprocess: 'book',
+      frameSize: 20,
+      frameStack: 1,
+      network: 'cnn',
+      convFilters: [16],
+      convKernels: [9],
+      convKernelHeights: [0],
+      convStrides: [1],
+      hiddenSizes: [128],
+      init: 'glorot',
+      optimizer: 'adam',
+      learningRate: 1e-3,
+      loss: 'mse',
+      gamma: 0.99,
+      bufferSize: 20000,
+      batchSize: 128,
+      learningStarts: 0,
+      learningStartsEpisodes: 10,
+      trainFrequency: 2,
+      gradientSteps: 1,
+      targetUpdateInterval: 50,
+      doubleDqn: true,
+      nStep: 3,
+      prioritized: true,
+      epsilonStart: 1,
+      epsilonEnd: 0.2,
+      epsilonUnit: 'episode',
+      explorationFraction: 0.3,
+      ezGreedyMu: 2,
+      targetEpsilon: 0.2,
+      mirrorActions: [2, 1, 0],
+      evalEpsilon: 0,
+    },
+  },
 };
 
 /** The defaults as an object. */
