@@ -57,7 +57,7 @@ export interface ExampleOptions {
    * air-quality-regression: the predictions CSV (the SVG plot goes beside it); word2vec-skipgram
    * and word2vec-cbow: the word vectors, in word2vec text format; deep-dream and style-transfer:
    * the PNG picture; wavenet: the generated WAV; sentence-autoencoder: the cosine-similarity
-   * histogram (SVG; `loss.svg` goes beside it); the GANs: the folder of the sample grids and the
+   * histogram (SVG; the MSE curve goes beside it as `NAME-loss.svg`); the GANs: the folder of the sample grids and the
    * loss history.
    */
   out?: string;

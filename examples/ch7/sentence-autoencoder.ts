@@ -29,7 +29,7 @@
  * on `word_tokenize` tokens; here both use the tokens. The book's generators train on whole
  * batches only (`len // 64` per epoch); here the last, smaller batch trains too.
  */
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { disposeModelAndOptimizer } from '../../models/optimizers.js';
 import { SENTENCE_AUTOENCODER_BOOK, sentenceAutoencoder } from '../../models/sentence-autoencoder.js';
@@ -320,7 +320,8 @@ export const sentenceAutoencoderExample: ExampleDef = {
         `mean ${fmt(cosine.mean)}, median ${fmt(cosine.median)}, ${(100 * inBookRange).toFixed(1)}% in [0.95, 0.98] (book: mostly 0.95-0.98)\n`,
       );
 
-      const lossPlot = join(dirname(out), 'loss.svg');
+      // Named after the histogram, so runs of several seeds into one folder keep their own curves.
+      const lossPlot = `${out.slice(0, -'.svg'.length)}-loss.svg`; // `out` ends in .svg (checked above)
       writeFileAtomic(
         out,
         histogramSvg({

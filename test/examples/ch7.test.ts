@@ -195,7 +195,7 @@ describe('chapter 7 examples', () => {
     const counts = [...svg.matchAll(/data-count="(\d+)"/g)].map((m) => Number(m[1]));
     expect(counts).toHaveLength(10);
     expect(counts.reduce((a, b) => a + b, 0)).toBe(32);
-    expect(readFileSync(join(tmp, 'ae', 'loss.svg'), 'utf8').match(/<path d="M/g)).toHaveLength(2);
+    expect(readFileSync(join(tmp, 'ae', 'cos-loss.svg'), 'utf8').match(/<path d="M/g)).toHaveLength(2);
   });
 
   it('sentence-autoencoder refuses an --out that is not an SVG file', async () => {
