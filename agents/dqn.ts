@@ -271,6 +271,12 @@ export class DqnAgent implements Agent {
     this.schedule = epsilonScheduleOf(config, budget);
     this.mirror =
       config.mirrorActions.length > 0 ? checkMirrorActions(config.mirrorActions, env.numActions, env.obsShape) : null;
+    if (this.mirror && env.frameStack?.axis === 'first') {
+      // Frames stacked in front make the shape (k, H, W): its second axis is not the width.
+      throw new RangeError(
+        'mirrorActions flips [H, W] or [H, W, C] frames; frames stacked along the first axis are not',
+      );
+    }
     this.ez = config.ezGreedyMu > 1 ? Array.from({ length: numEnvs }, () => new EzGreedy(config.ezGreedyMu)) : [];
     // Conv torsos and pooling see images (a channel added to 2-D frames); a plain MLP sees a flat vector.
     const image = config.network !== 'mlp' || config.inputPool > 1;
@@ -887,9 +893,13 @@ export class DqnAgent implements Agent {
  * given (double DQN: the online net selects, the target net evaluates). `discount` is
  * `gamma^m` for an m-step return. Truncated transitions have `terminated = 0`: they bootstrap.
  *
+ * With `targetEpsilon` e > 0 the bootstrap is Expected SARSA's under an e-greedy target policy,
+ * `(1 - e) Q_target(s', a*) + e mean_a Q_target(s', a)` (van Seijen et al. 2009).
+ *
  * @param nextQTarget `batch x numActions` row-major
  * @param nextQOnline `batch x numActions`, or null for plain DQN
  * @param out receives the `batch` targets (reused between calls)
+ * @param targetEpsilon epsilon of the target policy (default 0: the greedy one, Q-learning)
  */
 export function tdTargets(
   rewards: ArrayLike<number>,
