@@ -353,8 +353,25 @@ export const DQN_CONFIG: ConfigDescriptor<DqnConfig> = {
   },
 };
 
-/** The `catch` preset's settings (also the base of `catch-mirror`). */
-const CATCH_OVERRIDES: Partial<DqnConfig> = {
+/**
+ * The `catch` presets' input and torso, shared with DRQN's `catch-hidden`: the book's
+ * preprocessing at 20x20 with 1 frame, a column convolution (16 filters 9 wide and the full 20
+ * rows high), then dense 128.
+ */
+export const CATCH_TORSO: Readonly<
+  Pick<
+    DqnConfig,
+    | 'preprocess'
+    | 'frameSize'
+    | 'frameStack'
+    | 'network'
+    | 'convFilters'
+    | 'convKernels'
+    | 'convKernelHeights'
+    | 'convStrides'
+    | 'hiddenSizes'
+  >
+> = {
   preprocess: 'book',
   frameSize: 20,
   frameStack: 1,
@@ -364,6 +381,11 @@ const CATCH_OVERRIDES: Partial<DqnConfig> = {
   convKernelHeights: [0],
   convStrides: [1],
   hiddenSizes: [128],
+};
+
+/** The `catch` preset's settings (also the base of `catch-mirror`). */
+const CATCH_OVERRIDES: Partial<DqnConfig> = {
+  ...CATCH_TORSO,
   init: 'glorot',
   optimizer: 'adam',
   learningRate: 1e-3,

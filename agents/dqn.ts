@@ -519,6 +519,12 @@ export class DqnAgent implements Agent {
   // 3. TD targets
   // -------------------------------------------------------------------------------------------
 
+  /** {@link tdTargets} of batch `b` from the next-state Q-values, into `this.targets`. */
+  private targetsFrom(b: ReplayBatch, qTarget: ArrayLike<number>, qOnline: ArrayLike<number> | null): void {
+    const c = this.config;
+    tdTargets(b.rewards, b.discounts, b.terminated, qTarget, qOnline, this.numActions, this.targets, c.targetEpsilon);
+  }
+
   /**
    * Fills `this.targets` for batch `b`: bootstrap values on the backend, the targets by
    * {@link tdTargets}; for C51 `this.targetDist` by {@link categoricalTargets} (the target
@@ -560,16 +566,7 @@ export class DqnAgent implements Agent {
         : this.target
           ? this.mlpStep.forward(host, 'online', next, b.size)
           : qTarget;
-      tdTargets(
-        b.rewards,
-        b.discounts,
-        b.terminated,
-        qTarget,
-        qOnline,
-        this.numActions,
-        this.targets,
-        this.config.targetEpsilon,
-      );
+      this.targetsFrom(b, qTarget, qOnline);
       return;
     }
     tf.tidy(() => {
@@ -580,16 +577,7 @@ export class DqnAgent implements Agent {
         qOnline = this.nextQOnline;
         qOnline.set((this.online.apply(next) as tf.Tensor).dataSync());
       }
-      tdTargets(
-        b.rewards,
-        b.discounts,
-        b.terminated,
-        qTarget,
-        qOnline,
-        this.numActions,
-        this.targets,
-        this.config.targetEpsilon,
-      );
+      this.targetsFrom(b, qTarget, qOnline);
     });
   }
 

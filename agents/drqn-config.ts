@@ -13,7 +13,7 @@
 import { RECURRENT_CELLS, type RecurrentCellKind } from '../models/recurrent-q.js';
 import type { InitKind, TorsoKind } from '../models/q-networks.js';
 import { defaultsOf, resolveWithPreset, type ConfigDescriptor, type Preset } from './config.js';
-import { checkConvTorso, checkDistributional, DQN_CONFIG } from './dqn-config.js';
+import { CATCH_TORSO, checkConvTorso, checkDistributional, DQN_CONFIG } from './dqn-config.js';
 import type { Preprocess } from './envs.js';
 import type { EpsilonConfig } from './schedules.js';
 
@@ -266,15 +266,7 @@ export const DRQN_PRESETS: Readonly<Record<string, Preset<DrqnConfig>>> = {
       'on hideBallAfter=3 (seeds 1 and 2: 81 and 89 of 100 greedy games won after 1,000 games; one-frame and ' +
       '4-frame DQN with the catch preset: 11 and 15 after 500). Run with --episodes 1000.',
     overrides: {
-      preprocess: 'book',
-      frameSize: 20,
-      frameStack: 1,
-      network: 'cnn',
-      convFilters: [16],
-      convKernels: [9],
-      convKernelHeights: [0],
-      convStrides: [1],
-      hiddenSizes: [128],
+      ...CATCH_TORSO,
       cell: 'lstm',
       recurrentUnits: 128,
       seqLength: 33,
