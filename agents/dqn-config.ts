@@ -57,6 +57,7 @@ export interface DqnConfig extends EpsilonConfig {
   evalEpsilon: number;
   ezGreedyMu: number;
   mirrorActions: number[];
+  mirrorProbability: number;
   targetEpsilon: number;
   rewardClip: boolean;
   normalizeObservation: boolean;
@@ -330,6 +331,14 @@ export const DQN_CONFIG: ConfigDescriptor<DqnConfig> = {
       'along the width of its (image) observations with probability 1/2 and its action i replaced by ' +
       'mirrorActions[i]; empty = off (Catch: 2,1,0)',
     source: 'symmetry augmentation, van der Pol et al. 2020',
+  },
+  mirrorProbability: {
+    type: 'float',
+    default: 0.5,
+    min: 0,
+    max: 1,
+    doc: 'probability that mirror augmentation flips a replayed transition (with mirrorActions)',
+    source: 'tfgym; 1/2 sees both images of a symmetric game equally often',
   },
   rewardClip: {
     type: 'bool',
@@ -751,8 +760,8 @@ export const DQN_PRESETS: Readonly<Record<string, Preset<DqnConfig>>> = {
   'catch-mirror': {
     description:
       "the `catch` preset plus four changes measured on Catch-v0 (RESULTS.md): mirror augmentation (the book's " +
-      'game is left-right symmetric, so each replayed transition is flipped with probability 1/2, left and right ' +
-      'swapped), epsilon ending at 0.2 instead of 0.01 (the greedy policy is what is evaluated; more exploration ' +
+      'game is left-right symmetric, so replayed transitions are flipped, left and right swapped; with ' +
+      'probability 1/4, as the rare games at the right wall have no mirror images and 1/2 drowned them), epsilon ending at 0.2 instead of 0.01 (the greedy policy is what is evaluated; more exploration ' +
       'keeps the Q-values right in the states a slightly wrong policy drifts into), Expected SARSA targets under ' +
       'that epsilon (a catch with the paddle at the edge of the ball is worth less when the last moves may be ' +
       'random, so the learned policy keeps a margin the 20x20 frames cannot resolve otherwise) and prioritized ' +
@@ -763,6 +772,7 @@ export const DQN_PRESETS: Readonly<Record<string, Preset<DqnConfig>>> = {
       epsilonEnd: 0.2,
       targetEpsilon: 0.2,
       mirrorActions: [2, 1, 0],
+      mirrorProbability: 0.25,
     },
   },
 };

@@ -691,7 +691,7 @@ export class DqnAgent implements Agent {
     const b = this.memory.isPrioritized
       ? this.memory.samplePrioritized(this.batch, this.rng, this.perBeta(step, episodes))
       : this.memory.sample(this.batch, this.rng);
-    if (this.mirror) mirrorBatch(b, this.env.obsShape, this.mirror, this.rng);
+    if (this.mirror) mirrorBatch(b, this.env.obsShape, this.mirror, this.rng, this.config.mirrorProbability);
     this.computeTargets(b);
     const lr = this.learningRateAt(step, episodes);
     // A schedule that has reached a learning rate of 0 (its end, SB3's default) leaves the weights as they are.

@@ -67,15 +67,23 @@ export function flipWidth(data: AnyTypedArray, b: number, height: number, width:
 }
 
 /**
- * Mirrors each transition of `batch` with probability 1/2, in place: its observation and its
- * bootstrap observation flipped along the width axis, its action mapped through `perm`. Rewards,
- * discounts, terminal flags, weights and slots stay (a reflection changes none of them). Draws one
- * number from `rng` per transition.
+ * Mirrors each transition of `batch` with probability `probability` (default 1/2), in place: its
+ * observation and its bootstrap observation flipped along the width axis, its action mapped
+ * through `perm`. Rewards, discounts, terminal flags, weights and slots stay (a reflection changes
+ * none of them). Draws one number from `rng` per transition.
  */
-export function mirrorBatch(batch: ReplayBatch, obsShape: readonly number[], perm: readonly number[], rng: Rng): void {
+export function mirrorBatch(
+  batch: ReplayBatch,
+  obsShape: readonly number[],
+  perm: readonly number[],
+  rng: Rng,
+  probability = 0.5,
+): void {
   const [height = 1, width = 1, channels = 1] = obsShape;
   for (let b = 0; b < batch.size; b++) {
-    if (rng.nextInt(2) === 0) continue;
+    // One random bit at 1/2 (the draws of the runs recorded before the probability was an option).
+    const flip = probability === 0.5 ? rng.nextInt(2) === 1 : rng.nextFloat() < probability;
+    if (!flip) continue;
     flipWidth(batch.obs, b, height, width, channels);
     flipWidth(batch.nextObs, b, height, width, channels);
     batch.actions[b] = perm[batch.actions[b] as number] as number;
