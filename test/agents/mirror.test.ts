@@ -61,6 +61,27 @@ describe('mirrorBatch', () => {
   });
 });
 
+describe('mirrorBatch probability', () => {
+  it('flips about the given share of the transitions: none at 0, all at 1, a quarter at 1/4', () => {
+    const mem = new ReplayMemory({ capacity: 64, obsShape: [1, 2], obsDtype: 'uint8', nStep: 1 });
+    for (let t = 0; t < 40; t++) mem.add(Uint8Array.of(1, 2), 0, 0, Uint8Array.of(1, 2), true, false);
+    const flipped = (p: number): number => {
+      const batch = mem.createBatch(400);
+      mem.sample(batch, new Rng(1));
+      mirrorBatch(batch, [1, 2], [2, 1, 0], new Rng(2), p);
+      return Array.from(batch.actions).filter((a) => a === 2).length;
+    };
+    expect(flipped(0)).toBe(0);
+    expect(flipped(1)).toBe(400);
+    const quarter = flipped(0.25);
+    expect(quarter).toBeGreaterThan(70); // 100 expected, sd ~8.7
+    expect(quarter).toBeLessThan(130);
+    const half = flipped(0.5);
+    expect(half).toBeGreaterThan(160);
+    expect(half).toBeLessThan(240);
+  });
+});
+
 describe('checkMirrorActions', () => {
   it('takes self-inverse permutations of the actions for image observations, with Keras-style errors otherwise', () => {
     expect(checkMirrorActions([2, 1, 0], 3, [20, 20, 1])).toEqual([2, 1, 0]);
