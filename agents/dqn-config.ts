@@ -338,7 +338,7 @@ export const DQN_CONFIG: ConfigDescriptor<DqnConfig> = {
     min: 0,
     max: 1,
     doc: 'probability that mirror augmentation flips a replayed transition (with mirrorActions)',
-    source: 'tfgym; 1/2 sees both images of a symmetric game equally often',
+    source: 'tfgym; 1/2 replays both images of a symmetric game equally often',
   },
   rewardClip: {
     type: 'bool',
@@ -761,7 +761,8 @@ export const DQN_PRESETS: Readonly<Record<string, Preset<DqnConfig>>> = {
     description:
       "the `catch` preset plus four changes measured on Catch-v0 (RESULTS.md): mirror augmentation (the book's " +
       'game is left-right symmetric, so replayed transitions are flipped, left and right swapped; with ' +
-      'probability 1/4, as the rare games at the right wall have no mirror images and 1/2 drowned them), epsilon ending at 0.2 instead of 0.01 (the greedy policy is what is evaluated; more exploration ' +
+      'probability 1/4, as the rare games at the right wall have no mirror images and 1/2 drowned them), ' +
+      'epsilon ending at 0.2 instead of 0.01 (the greedy policy is what is evaluated; more exploration ' +
       'keeps the Q-values right in the states a slightly wrong policy drifts into), Expected SARSA targets under ' +
       'that epsilon (a catch with the paddle at the edge of the ball is worth less when the last moves may be ' +
       'random, so the learned policy keeps a margin the 20x20 frames cannot resolve otherwise) and prioritized ' +

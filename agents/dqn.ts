@@ -270,13 +270,9 @@ export class DqnAgent implements Agent {
     this.budget = { ...budget };
     this.schedule = epsilonScheduleOf(config, budget);
     this.mirror =
-      config.mirrorActions.length > 0 ? checkMirrorActions(config.mirrorActions, env.numActions, env.obsShape) : null;
-    if (this.mirror && env.frameStack?.axis === 'first') {
-      // Frames stacked in front make the shape (k, H, W): its second axis is not the width.
-      throw new RangeError(
-        'mirrorActions flips [H, W] or [H, W, C] frames; frames stacked along the first axis are not',
-      );
-    }
+      config.mirrorActions.length > 0
+        ? checkMirrorActions(config.mirrorActions, env.numActions, env.obsShape, env.frameStack?.axis)
+        : null;
     this.ez = config.ezGreedyMu > 1 ? Array.from({ length: numEnvs }, () => new EzGreedy(config.ezGreedyMu)) : [];
     // Conv torsos and pooling see images (a channel added to 2-D frames); a plain MLP sees a flat vector.
     const image = config.network !== 'mlp' || config.inputPool > 1;

@@ -14,14 +14,20 @@
  */
 import type { AnyTypedArray } from '../src/core/spaces.js';
 import type { Rng } from '../src/rng/rng.js';
-import type { ReplayBatch } from '../src/replay/index.js';
+import type { ReplayBatch, StackAxis } from '../src/replay/index.js';
 
 /**
  * Checks `perm` as the action map of a reflection: a permutation of `0 .. numActions - 1` that is
  * its own inverse (mirroring twice is the identity), and an observation that has a width axis
- * (`[H, W]` or `[H, W, C]`). Returns `perm`. Throws a RangeError naming what is wrong.
+ * (`[H, W]` or `[H, W, C]`, frames stacked last if at all). Returns `perm`. Throws a RangeError
+ * naming what is wrong.
  */
-export function checkMirrorActions(perm: readonly number[], numActions: number, obsShape: readonly number[]): number[] {
+export function checkMirrorActions(
+  perm: readonly number[],
+  numActions: number,
+  obsShape: readonly number[],
+  stackAxis?: StackAxis,
+): number[] {
   if (perm.length !== numActions) {
     throw new RangeError(
       `mirrorActions must list one action for each of the env's ${numActions} actions (action i is mirrored to ` +
@@ -36,10 +42,11 @@ export function checkMirrorActions(perm: readonly number[], numActions: number, 
       );
     }
   });
-  if (obsShape.length !== 2 && obsShape.length !== 3) {
+  if ((obsShape.length !== 2 && obsShape.length !== 3) || stackAxis === 'first') {
+    // Frames stacked in front make the shape (k, H, W): its second axis is not the width.
     throw new RangeError(
       `mirrorActions flips image observations ([H, W] or [H, W, C]) along their width; this env's observations ` +
-        `have shape [${obsShape.join(', ')}]`,
+        `have shape [${obsShape.join(', ')}]${stackAxis === 'first' ? ', frames stacked along the first axis' : ''}`,
     );
   }
   return [...perm];
@@ -81,9 +88,7 @@ export function mirrorBatch(
 ): void {
   const [height = 1, width = 1, channels = 1] = obsShape;
   for (let b = 0; b < batch.size; b++) {
-    // One random bit at 1/2 (the draws of the runs recorded before the probability was an option).
-    const flip = probability === 0.5 ? rng.nextInt(2) === 1 : rng.nextFloat() < probability;
-    if (!flip) continue;
+    if (!(rng.nextFloat() < probability)) continue;
     flipWidth(batch.obs, b, height, width, channels);
     flipWidth(batch.nextObs, b, height, width, channels);
     batch.actions[b] = perm[batch.actions[b] as number] as number;

@@ -48,7 +48,9 @@ describe('config checks', () => {
     const flat = resolveDqnConfig(undefined, tiny, { mirrorActions: [2, 1, 0] });
     expect(() => new DqnAgent(flat, { ...info, obsShape: [50] }, new Rng(0), { steps: 10 })).toThrow(/shape \[50\]/);
     const first = { ...info, obsShape: [2, 10, 5], frameStack: { k: 2, axis: 'first' as const } };
-    expect(() => new DqnAgent(flat, first, new Rng(0), { steps: 10 })).toThrow(/stacked along the first axis/);
+    expect(() => new DqnAgent(flat, first, new Rng(0), { steps: 10 })).toThrow(
+      /shape \[2, 10, 5\], frames stacked along the first axis/,
+    );
     const trained = (mirrorActions: number[]): number[][] => {
       const env = make('bsuite/Catch-v0') as TypedEnv;
       const agent = new DqnAgent(resolveDqnConfig(undefined, tiny, { mirrorActions }), info, new Rng(4), {

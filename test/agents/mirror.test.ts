@@ -17,8 +17,14 @@ describe('flipWidth', () => {
   });
 });
 
+/** The rows `mirrorBatch` must flip: draw i of `new Rng(seed)` below `p` (one draw per row). */
+function expectedFlips(seed: number, rows: number, p: number): boolean[] {
+  const rng = new Rng(seed);
+  return Array.from({ length: rows }, () => rng.nextFloat() < p);
+}
+
 describe('mirrorBatch', () => {
-  it('mirrors about half the transitions: both observations flipped, the action mapped, the rest kept', () => {
+  it('flips exactly the rows its draws pick: both observations flipped, the action mapped, the rest kept', () => {
     const mem = new ReplayMemory({ capacity: 64, obsShape: [2, 3], obsDtype: 'uint8', nStep: 1 });
     const obsOf = (t: number): Uint8Array => Uint8Array.from({ length: 6 }, (_, i) => (t * 6 + i) % 256);
     for (let t = 0; t < 40; t++) mem.add(obsOf(t), t % 3, t / 10, obsOf(t + 1), t % 7 === 6, false);
@@ -32,53 +38,38 @@ describe('mirrorBatch', () => {
       terminated: Float32Array.from(batch.terminated),
     };
     mirrorBatch(batch, [2, 3], [2, 1, 0], new Rng(9));
-    let mirrored = 0;
+    const flips = expectedFlips(9, 200, 0.5);
+    const row = (a: ArrayLike<number>, b: number): number[] => Array.from(a as Uint8Array).slice(b * 6, b * 6 + 6);
+    const flip = (r: number[]): number[] => [r[2], r[1], r[0], r[5], r[4], r[3]] as number[];
     for (let b = 0; b < batch.size; b++) {
-      const row = (a: ArrayLike<number>): number[] => Array.from(a as Uint8Array).slice(b * 6, b * 6 + 6);
-      const flip = (r: number[]): number[] => [r[2], r[1], r[0], r[5], r[4], r[3]] as number[];
-      const was = row(before.obs);
-      const isMirrored = row(batch.obs).join() !== was.join();
-      if (isMirrored) {
-        mirrored++;
-        expect(row(batch.obs)).toEqual(flip(was));
-        expect(row(batch.nextObs)).toEqual(flip(row(before.next)));
-        expect(batch.actions[b]).toBe(2 - (before.actions[b] as number));
-      } else {
-        expect(row(batch.nextObs)).toEqual(row(before.next));
-        expect(batch.actions[b]).toBe(before.actions[b]);
-      }
+      const mirrored = flips[b] as boolean;
+      expect(row(batch.obs, b)).toEqual(mirrored ? flip(row(before.obs, b)) : row(before.obs, b));
+      expect(row(batch.nextObs, b)).toEqual(mirrored ? flip(row(before.next, b)) : row(before.next, b));
+      expect(batch.actions[b]).toBe(mirrored ? 2 - (before.actions[b] as number) : before.actions[b]);
     }
-    // Every stored observation differs from its mirror image, so each flip is visible.
-    expect(mirrored).toBeGreaterThan(70);
-    expect(mirrored).toBeLessThan(130);
+    // Both branches ran: some rows flipped, some kept.
+    expect(flips.some(Boolean) && !flips.every(Boolean)).toBe(true);
     expect(Array.from(batch.rewards)).toEqual(Array.from(before.rewards));
     expect(Array.from(batch.terminated)).toEqual(Array.from(before.terminated));
-    // The same seed mirrors the same rows.
-    const again = mem.createBatch(200);
-    mem.sample(again, new Rng(3));
-    mirrorBatch(again, [2, 3], [2, 1, 0], new Rng(9));
-    expect(Array.from(again.obs as Uint8Array)).toEqual(Array.from(batch.obs as Uint8Array));
   });
-});
 
-describe('mirrorBatch probability', () => {
-  it('flips about the given share of the transitions: none at 0, all at 1, a quarter at 1/4', () => {
+  it('takes the share to flip: none at 0, all at 1, the rows whose draw is below p otherwise', () => {
     const mem = new ReplayMemory({ capacity: 64, obsShape: [1, 2], obsDtype: 'uint8', nStep: 1 });
     for (let t = 0; t < 40; t++) mem.add(Uint8Array.of(1, 2), 0, 0, Uint8Array.of(1, 2), true, false);
-    const flipped = (p: number): number => {
+    const flippedRows = (p: number): boolean[] => {
       const batch = mem.createBatch(400);
       mem.sample(batch, new Rng(1));
       mirrorBatch(batch, [1, 2], [2, 1, 0], new Rng(2), p);
-      return Array.from(batch.actions).filter((a) => a === 2).length;
+      return Array.from(batch.actions, (a) => a === 2);
     };
-    expect(flipped(0)).toBe(0);
-    expect(flipped(1)).toBe(400);
-    const quarter = flipped(0.25);
-    expect(quarter).toBeGreaterThan(70); // 100 expected, sd ~8.7
-    expect(quarter).toBeLessThan(130);
-    const half = flipped(0.5);
-    expect(half).toBeGreaterThan(160);
-    expect(half).toBeLessThan(240);
+    expect(flippedRows(0).some(Boolean)).toBe(false);
+    expect(flippedRows(1).every(Boolean)).toBe(true);
+    for (const p of [0.25, 0.5]) {
+      const rows = flippedRows(p);
+      expect(rows).toEqual(expectedFlips(2, 400, p));
+      // About p of the rows (sd below 10 rows): the draws are uniform.
+      expect(Math.abs(rows.filter(Boolean).length - 400 * p)).toBeLessThan(40);
+    }
   });
 });
 
@@ -122,13 +113,15 @@ describe("the book's Catch is left-right symmetric (what the catch preset's mirr
           expect(m.state).toEqual(mirror(t.state));
           expect(m.reward).toBe(t.reward);
           expect(m.terminated).toBe(t.terminated);
-          if (Math.abs(movePaddle(g, paddleX, a) - paddleX) === g.paddleSpeed / 2) bounces++;
+          const naive = paddleX + (a - 1) * g.paddleSpeed;
+          if (movePaddle(g, paddleX, a) !== naive) bounces++;
           checked++;
         }
       }
     }
     expect(checked).toBe(36 * 30 * 3);
-    expect(bounces).toBeGreaterThan(0); // the wall bounces were among the moves checked
+    // Every wall bounce was among the moves checked: left from 0 and 10, right from 340 and 350.
+    expect(bounces).toBe(4 * 30);
   });
 
   it("the preset's 20x20 area-resized frame of the mirror image is the flipped frame", () => {
