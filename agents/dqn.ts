@@ -38,11 +38,11 @@ import {
   type ReplayState,
   type StackAxis,
 } from '../src/replay/index.js';
-import { adamAccBeta, setAdamAccBeta } from '../src/backends/optimizer-internals.js';
 import { setLearningRate } from '../models/optimizers.js';
 import { loadWeightsInto, modelArtifacts } from '../src/io/model-io.js';
 import type { AgentSnapshot, SnapshotArray } from '../src/io/snapshot.js';
 import { CheckpointError, ModelFileError } from '../src/io/errors.js';
+import { loadOptimizerState, saveOptimizerState, type OptimizerState } from '../src/io/optimizer-state.js';
 import { categoricalPolicyModel } from '../models/categorical-q.js';
 import { setModelsNoise } from '../models/noisy-dense.js';
 import { buildQNetwork, type ConvSpec } from '../models/q-networks.js';
@@ -916,41 +916,6 @@ export function huber(x: tf.Tensor): tf.Tensor {
   const a = tf.abs(x);
   const quad = tf.minimum(a, 1);
   return tf.add(tf.mul(0.5, tf.square(quad)), tf.sub(a, quad));
-}
-
-/** An optimizer's state for a checkpoint: its slot variables, encoded, and Adam's exact beta powers. */
-export interface OptimizerState {
-  readonly specs: tf.io.WeightsManifestEntry[];
-  readonly data: ArrayBuffer;
-  readonly accBeta: readonly [number, number] | null;
-}
-
-/** Encodes `optimizer`'s state (no tensor is left behind). */
-export async function saveOptimizerState(optimizer: tf.Optimizer): Promise<OptimizerState> {
-  const named = await optimizer.getWeights();
-  const enc = await tf.io.encodeWeights(named);
-  // getWeights returns the slot variables themselves plus a fresh `iter` scalar, which we own.
-  for (const n of named) if (!(n.tensor instanceof tf.Variable)) n.tensor.dispose();
-  return { specs: enc.specs, data: enc.data, accBeta: adamAccBeta(optimizer) };
-}
-
-/**
- * Restores {@link saveOptimizerState}'s state into `optimizer`; a one-line CheckpointError when it
- * does not fit the configured optimizer (`kind`, for the message).
- */
-export async function loadOptimizerState(optimizer: tf.Optimizer, s: OptimizerState, kind: string): Promise<void> {
-  const map = tf.io.decodeWeights(s.data, s.specs);
-  try {
-    await optimizer.setWeights(s.specs.map((sp) => ({ name: sp.name, tensor: map[sp.name] as tf.Tensor })));
-  } catch (e) {
-    const why = e instanceof Error ? e.message : String(e);
-    throw new CheckpointError(`optimizer state does not fit the configured ${kind} optimizer (${why})`);
-  } finally {
-    // Variables made from these tensors hold their own references.
-    tf.dispose(Object.values(map));
-  }
-  // After setWeights, which recomputes them less exactly (see adamAccBeta).
-  if (s.accBeta) setAdamAccBeta(optimizer, s.accBeta);
 }
 
 /** target <- tau * online + (1 - tau) * target, in place of the target's weights (tau >= 1: a copy). */

@@ -64,16 +64,8 @@ import type { ActOptions, Agent, UpdateInfo } from './agent.js';
 import type { DrqnConfig } from './drqn-config.js';
 import { categoricalSupport, type CategoricalSupport } from './distributional.js';
 import { categoricalLoss, categoricalProbs, categoricalQValues } from './distributional-loss.js';
-import {
-  clipByGlobalNorm,
-  huber,
-  loadOptimizerState,
-  makeOptimizer,
-  saveOptimizerState,
-  syncTargetWeights,
-  type DqnEnvInfo,
-  type MemoryNeed,
-} from './dqn.js';
+import { clipByGlobalNorm, huber, makeOptimizer, syncTargetWeights, type DqnEnvInfo, type MemoryNeed } from './dqn.js';
+import { loadOptimizerState, saveOptimizerState } from '../src/io/optimizer-state.js';
 import type { QPolicy } from './evaluate.js';
 import { epsilonGreedy } from './exploration.js';
 import {

@@ -20,6 +20,18 @@ export class ExampleArgumentError extends Error {
   override readonly name = 'ExampleArgumentError';
 }
 
+/** Thrown by an example stopped by {@link ExampleOptions.signal} after it saved a checkpoint to resume from. */
+export class ExampleInterrupted extends Error {
+  override readonly name = 'ExampleInterrupted';
+}
+
+/** One part of a run that was stopped and resumed: the code it ran (git) and its wall time. */
+export interface RunSegment {
+  readonly commit: string;
+  readonly dirty: boolean | null;
+  readonly wallSeconds: number;
+}
+
 /** Options common to every example (from the command line). */
 export interface ExampleOptions {
   variant: string;
@@ -63,6 +75,15 @@ export interface ExampleOptions {
   out?: string;
   /** The GANs: save a grid of generated images every this many batches. */
   sampleEvery?: number;
+  /** mnist-dcgan: continue the run whose checkpoint is in `out` (written after every epoch and when interrupted). */
+  resume?: boolean;
+  /**
+   * Stops a long run: mnist-dcgan checks it between batches, saves a checkpoint and throws
+   * {@link ExampleInterrupted}. Examples without checkpoints ignore it.
+   */
+  signal?: AbortSignal;
+  /** The code this run is (the CLI's git commit), kept in checkpoints so a resumed run's result names every part's. */
+  provenance?: { readonly commit: string; readonly dirty: boolean | null };
   /** sentiment-cnn word2vec variants: word vectors in word2vec text format (`word2vec-skipgram --out`). */
   vectors?: string;
   /** style-transfer: the content picture (PNG or JPEG). */
@@ -113,6 +134,11 @@ export interface ExampleOutcome {
   settings: RunSettings;
   /** Per-epoch metrics (`loss`, `acc`, `val_loss`, `val_acc`), when the example trained. */
   history?: Record<string, number[]>;
+  /**
+   * A resumed run: the parts before this one (their commits and wall times), oldest first; the
+   * result line adds them to this part's.
+   */
+  earlierSegments?: readonly RunSegment[];
 }
 
 /** One runnable example of the book. */

@@ -8,7 +8,7 @@ import { appendLineDurable } from '../src/io/files.js';
 import { commandLine, machineInfo, round6, roundValue, type MachineInfo } from '../src/io/result-lines.js';
 import { gitInfo, packageVersion, type GitInfo } from '../src/io/package.js';
 
-import type { ExampleMetrics, ExampleOutcome, RunSettings } from './example.js';
+import type { ExampleMetrics, ExampleOutcome, RunSegment, RunSettings } from './example.js';
 
 /** One run of one example, as written to a results file. */
 export interface ResultLine {
@@ -29,8 +29,10 @@ export interface ResultLine {
   commit: string;
   /** Whether tracked code differed from that commit (null when unknown). */
   dirty: boolean | null;
-  /** Seconds from the start of the example to its result (data loading included). */
+  /** Seconds from the start of the example to its result (data loading included); a resumed run's parts summed. */
   wallSeconds: number;
+  /** A run stopped and resumed: each part's commit, dirty flag and wall time, oldest first (absent otherwise). */
+  segments?: RunSegment[];
   /** The command line, e.g. `tfgym example mnist-mlp --variant adam --seed 2 --results results/ch1.jsonl`. */
   command: string;
   /** ISO 8601, UTC, when the run ended. */
@@ -84,6 +86,15 @@ export function resultLine(outcome: ExampleOutcome, ctx: RunContext): ResultLine
     date: (ctx.date ?? new Date()).toISOString(),
     machine: ctx.machine ?? machineInfo(),
   };
+  const earlier = outcome.earlierSegments ?? [];
+  if (earlier.length > 0) {
+    // The parts before this one ran code of their own commits: the line is dirty if any part was,
+    // and not knowing one part's state makes it unknown.
+    const segments = [...earlier, { commit: git.commit, dirty: git.dirty, wallSeconds: line.wallSeconds }];
+    line.segments = segments;
+    line.wallSeconds = Math.round(segments.reduce((t, s) => t + s.wallSeconds, 0) * 10) / 10;
+    line.dirty = segments.some((s) => s.dirty === true) ? true : segments.some((s) => s.dirty === null) ? null : false;
+  }
   if (outcome.history)
     line.history = Object.fromEntries(Object.entries(outcome.history).map(([k, v]) => [k, v.map(round6)]));
   return line;

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { Option, type Command } from 'commander';
 import { CsvLogger, TensorBoard } from '../../models/callbacks.js';
 import { ModelArgumentError } from '../../models/validate.js';
+import { CheckpointError } from '../../src/io/errors.js';
 import { ensureDir } from '../../src/io/files.js';
 import { gitInfo } from '../../src/io/package.js';
 import { TensorBoardSink } from '../../src/io/metric-files.js';
@@ -21,6 +22,7 @@ import {
   checkVariant,
   DEFAULT_SEED,
   ExampleArgumentError,
+  ExampleInterrupted,
   pct,
   type ExampleOptions,
   type ExampleOutcome,
@@ -29,6 +31,7 @@ import { sentimentCnnVariant } from '../../examples/ch5/sentiment-cnn.js';
 import { EXAMPLES, findExample } from '../../examples/index.js';
 import { appendResultLine, resultLine } from '../../examples/results.js';
 import { CliError, UsageError } from '../errors.js';
+import { interruptSignal } from '../viewer-options.js';
 import { addBackendOption, floatArg, initBackend, intArg, typedArgs } from '../options.js';
 
 interface ExampleFlags {
@@ -55,6 +58,7 @@ interface ExampleFlags {
   missing?: string;
   out?: string;
   sampleEvery?: number;
+  resume?: boolean;
   corpus?: string;
   embeddings?: string;
   trainable?: string;
@@ -129,12 +133,18 @@ async function runMapped(run: () => Promise<ExampleOutcome>): Promise<ExampleOut
     if (e instanceof IdxFormatError || e instanceof CifarFormatError || e instanceof TextFormatError)
       throw new CliError(`corrupt data file: ${e.message}`);
     if (e instanceof DownloadError) throw new CliError(e.message);
+    if (e instanceof CheckpointError) throw new CliError(`cannot resume: ${e.message}`);
+    // The example saved its checkpoint; 130 as for a shell job ended by Ctrl-C.
+    if (e instanceof ExampleInterrupted) throw new CliError(e.message, 130);
     throw e;
   }
 }
 
 /** The example names of Chapter 4's GANs (`--sample-every` is theirs). */
 const GAN_EXAMPLES = new Set(EXAMPLES.filter((e) => e.chapter === 4).map((e) => e.name));
+
+/** The example that writes checkpoints and takes `--resume` (a book-settings run takes hours). */
+const RESUMABLE = 'mnist-dcgan';
 
 /**
  * `test accuracy 97.74% after 20 epochs (book, ch1: 97.93% after 20)`; for examples without an
@@ -176,6 +186,8 @@ async function runExample(name: string, flags: ExampleFlags, argv: readonly stri
   if (flags.seconds !== undefined && name !== 'wavenet') throw new UsageError('--seconds is an option of wavenet');
   if (flags.sampleEvery !== undefined && !GAN_EXAMPLES.has(name))
     throw new UsageError(`--sample-every is an option of ${[...GAN_EXAMPLES].join(', ')}`);
+  if (flags.resume === true && name !== RESUMABLE)
+    throw new UsageError(`--resume is an option of ${RESUMABLE} (the one example that keeps checkpoints)`);
   if (flags.logdir !== undefined && GAN_EXAMPLES.has(name))
     throw new UsageError(`--logdir does not apply to ${name}: its losses go to a CSV file under --out`);
   const word2vec = name === 'word2vec-skipgram' || name === 'word2vec-cbow';
@@ -265,6 +277,7 @@ async function runExample(name: string, flags: ExampleFlags, argv: readonly stri
     ...(flags.missing !== undefined ? { missing: flags.missing } : {}),
     ...(flags.out !== undefined ? { out: flags.out } : {}),
     ...(flags.sampleEvery !== undefined ? { sampleEvery: flags.sampleEvery } : {}),
+    ...(flags.resume === true ? { resume: true } : {}),
     ...(flags.vectors !== undefined ? { vectors: flags.vectors } : {}),
     ...(flags.content !== undefined ? { content: flags.content } : {}),
     ...(flags.style !== undefined ? { style: flags.style } : {}),
@@ -279,12 +292,17 @@ async function runExample(name: string, flags: ExampleFlags, argv: readonly stri
   }
   // The commit at the start is the code that runs (see train's result lines).
   const git = gitInfo();
+  opts.provenance = git;
+  // Ctrl-C or SIGTERM stops a run that keeps checkpoints between two batches, after saving one.
+  const interrupt = name === RESUMABLE ? interruptSignal() : null;
+  if (interrupt) opts.signal = interrupt.signal;
   const t0 = performance.now();
   let outcome: ExampleOutcome;
   try {
     outcome = await runMapped(() => ex.run(opts));
   } finally {
     tensorboard?.close();
+    interrupt?.dispose();
   }
   const wallSeconds = (performance.now() - t0) / 1000;
   const line = resultLine(outcome, { backend: sel.name, seed, quick, wallSeconds, argv, chapter: ex.chapter, git });
@@ -371,6 +389,10 @@ export function register(program: Command): void {
       '--sample-every <n>',
       'mnist-dcgan, mnist-gan, cifar10-gan: save a grid of generated images every n batches (mnist-dcgan default 20, as dcgan.py; the others: once per epoch)',
       intArg(1, 1 << 30),
+    )
+    .option(
+      '--resume',
+      'mnist-dcgan: continue the run whose checkpoint is in --out (written after every epoch and on Ctrl-C; give the same settings)',
     )
     .option('--corpus <c>', 'word2vec-skipgram, word2vec-cbow: alice | wikitext-2 (same as --variant)')
     .option(

@@ -98,6 +98,17 @@ export class LossCsv {
 
   constructor(readonly path: string) {}
 
+  /** The rows so far (a checkpoint's). */
+  state(): { columns: string[] | null; rows: string[] } {
+    return { columns: this.columns ?? null, rows: [...this.rows] };
+  }
+
+  /** Continues from {@link LossCsv.state}. */
+  restore(s: { columns: string[] | null; rows: string[] }): void {
+    this.columns = s.columns ?? undefined;
+    this.rows.splice(0, this.rows.length, ...s.rows);
+  }
+
   add(row: Record<string, number>): void {
     this.columns ??= Object.keys(row);
     this.rows.push(this.columns.map((k) => String(row[k] ?? '')).join(','));
@@ -119,10 +130,12 @@ export class GanProgress {
   private done = 0;
   private readonly every: number;
 
+  /** `before`: batches an earlier part of a resumed run trained (not timed here, counted for the ETA). */
   constructor(
     private readonly log: TextSink,
     private readonly epochs: number,
     private readonly batches: number,
+    private readonly before = 0,
   ) {
     this.every = Math.max(1, Math.ceil(batches / 10));
   }
@@ -135,7 +148,7 @@ export class GanProgress {
     if (!group && !this.log.isTTY) return;
     const perBatch = (performance.now() - this.start) / this.done;
     const epochLeft = perBatch * (this.batches - batch - 1);
-    const runLeft = perBatch * (this.epochs * this.batches - this.done);
+    const runLeft = perBatch * (this.epochs * this.batches - this.before - this.done);
     const losses = Object.entries(means)
       .map(([k, v]) => `${k}: ${v.toFixed(4)}`)
       .join(' - ');
@@ -164,6 +177,17 @@ export class RunningMeans {
 
   means(): Record<string, number> {
     return Object.fromEntries(Object.entries(this.sums).map(([k, s]) => [k, s / Math.max(this.count, 1)]));
+  }
+
+  /** The sums and count so far (a checkpoint's). */
+  state(): { sums: Record<string, number>; count: number } {
+    return { sums: { ...this.sums }, count: this.count };
+  }
+
+  /** Continues from {@link RunningMeans.state}. */
+  restore(s: { sums: Record<string, number>; count: number }): void {
+    this.sums = { ...s.sums };
+    this.count = s.count;
   }
 
   reset(): void {

@@ -112,6 +112,23 @@ describe('result lines', () => {
     expect(nested.metrics).toEqual({ finalLoss: { generator: 0.711364 }, rows: [{ acc: 0.123457, n: 3 }] });
   });
 
+  it('of a resumed run: every part with its commit, the wall times summed, dirty if any part was', () => {
+    const earlierSegments = [
+      { commit: 'old0001', dirty: false, wallSeconds: 100.2 },
+      { commit: 'old0002', dirty: false, wallSeconds: 50.1 },
+    ];
+    const l = resultLine({ ...outcome, earlierSegments }, ctx);
+    expect(l.segments).toEqual([...earlierSegments, { commit: 'abc1234', dirty: false, wallSeconds: 12.3 }]);
+    expect(l.wallSeconds).toBe(162.6);
+    expect([l.commit, l.dirty]).toEqual(['abc1234', false]);
+    const dirty = resultLine({ ...outcome, earlierSegments: [{ commit: 'x', dirty: true, wallSeconds: 1 }] }, ctx);
+    expect(dirty.dirty).toBe(true);
+    const unknown = resultLine({ ...outcome, earlierSegments: [{ commit: 'x', dirty: null, wallSeconds: 1 }] }, ctx);
+    expect(unknown.dirty).toBeNull();
+    // A run in one part has no segments.
+    expect(resultLine(outcome, ctx).segments).toBeUndefined();
+  });
+
   it('append as whole lines; a file whose last line lost its newline gets one first', () => {
     const path = join(tmp, 'sub', 'ch1.jsonl');
     appendResultLine(path, resultLine(outcome, ctx));

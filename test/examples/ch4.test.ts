@@ -4,13 +4,15 @@
  * mnist-dcgan, the cheapest of the three; they share the options and the file writing.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { outDir } from '../../examples/ch4/common.js';
-import { ExampleArgumentError, type ExampleOptions } from '../../examples/example.js';
+import { GAN_CHECKPOINT_FILE } from '../../examples/ch4/gan-checkpoint.js';
+import { ExampleArgumentError, ExampleInterrupted, type ExampleOptions } from '../../examples/example.js';
+import { CheckpointError } from '../../src/io/errors.js';
 import { findExample } from '../../examples/index.js';
 import type { ResultLine } from '../../examples/results.js';
 import { useBackend } from '../../src/backends/index.js';
@@ -73,7 +75,10 @@ describe('tfgym example mnist-dcgan (CLI)', () => {
     const logdir = cli('mnist-gan', '--logdir', join(tmp, 'logs'), '--backend', 'cpu');
     expect(logdir.status).toBe(2);
     expect(logdir.stderr).toMatch(/--logdir does not apply to mnist-gan: its losses go to a CSV file under --out/);
-    for (const x of [other, zero, logdir]) expect(x.stderr).not.toMatch(/\n\s+at /);
+    const resume = cli('mnist-mlp', '--resume', '--backend', 'cpu');
+    expect(resume.status).toBe(2);
+    expect(resume.stderr).toMatch(/--resume is an option of mnist-dcgan \(the one example that keeps checkpoints\)/);
+    for (const x of [other, zero, logdir, resume]) expect(x.stderr).not.toMatch(/\n\s+at /);
   });
 });
 
@@ -91,7 +96,7 @@ describe('mnist-dcgan', () => {
     // The grid of a batch of 16 generated 28x28 digits: 4 x 4.
     const png = decodePng(new Uint8Array(readFileSync(join(tmp, 'a', '0_0.png'))));
     expect([png.width, png.height]).toEqual([112, 112]);
-    expect(readdirSync(join(tmp, 'a')).sort()).toEqual(['0_0.png', '0_1.png', 'losses.csv']);
+    expect(readdirSync(join(tmp, 'a')).sort()).toEqual(['0_0.png', '0_1.png', 'checkpoint.bin', 'losses.csv']);
   });
 
   it('writes under runs/NAME/seed-S without --out, so the seeds keep their own pictures', () => {
@@ -107,5 +112,51 @@ describe('mnist-dcgan', () => {
       /--batch-size 64 is larger than the 32 training images/,
     );
     await expect(ex?.run(options({ variant: 'wgan' }))).rejects.toThrow(/Unknown variant "wgan" for mnist-dcgan/);
+  });
+
+  it('an interrupted run resumes exactly: the same losses, pictures and history as a run never stopped', async () => {
+    const a = await dcgan({ epochs: 3, out: join(tmp, 'whole') });
+    const out = join(tmp, 'parts');
+    // Stop while epoch 2 is under way: the abort lands after its first batch, so the run stops between two batches.
+    const stop = new AbortController();
+    const log = {
+      write: (s: string) => {
+        if (s.startsWith('Epoch 2/3 - batch 1/2')) stop.abort();
+      },
+      isTTY: false,
+    };
+    const provenance = { commit: 'part001', dirty: false };
+    await expect(dcgan({ epochs: 3, out, signal: stop.signal, log, provenance })).rejects.toThrow(ExampleInterrupted);
+    await expect(dcgan({ epochs: 3, out })).rejects.toThrow(
+      /holds the checkpoint of an unfinished run: continue it with --resume/,
+    );
+    await expect(dcgan({ epochs: 4, out, resume: true })).rejects.toThrow(
+      /--resume: the checkpoint .* is of a run with other settings: epochs 3 \(now 4\)/,
+    );
+    let text = '';
+    const b = await dcgan({ epochs: 3, out, resume: true, log: { write: (s) => void (text += s), isTTY: false } });
+    expect(text).toMatch(/^resumed from .*checkpoint\.bin: epoch 2, batch 2$/m);
+    expect(b.history).toEqual(a.history);
+    expect(b.metrics).toMatchObject({ generatorLoss: a.metrics['generatorLoss'], sampleCount: 6 });
+    expect(readFileSync(join(out, 'losses.csv'), 'utf8')).toBe(readFileSync(join(tmp, 'whole', 'losses.csv'), 'utf8'));
+    for (const png of ['1_1.png', '2_0.png', '2_1.png'])
+      expect(readFileSync(join(out, png)).equals(readFileSync(join(tmp, 'whole', png)))).toBe(true);
+    expect(b.earlierSegments).toHaveLength(1);
+    expect(b.earlierSegments?.[0]).toMatchObject({ commit: 'part001', dirty: false });
+    expect(a.earlierSegments).toBeUndefined();
+    // A finished run is not resumed, and a new one may overwrite it.
+    await expect(dcgan({ epochs: 3, out, resume: true })).rejects.toThrow(
+      /--resume: the run in .* has finished \(3 epochs\)/,
+    );
+    await dcgan({ epochs: 1, out });
+  });
+
+  it('refuses --resume without a checkpoint, and a checkpoint that is not one', async () => {
+    const out = join(tmp, 'none');
+    await expect(dcgan({ out, resume: true })).rejects.toThrow(/--resume: no checkpoint at .*checkpoint\.bin/);
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, GAN_CHECKPOINT_FILE), 'not a checkpoint');
+    await expect(dcgan({ out, resume: true })).rejects.toThrow(CheckpointError);
+    await expect(dcgan({ out, resume: true })).rejects.toThrow(/is not a tfgym GAN checkpoint/);
   });
 });
