@@ -75,10 +75,10 @@ export interface ExampleOptions {
   out?: string;
   /** The GANs: save a grid of generated images every this many batches. */
   sampleEvery?: number;
-  /** mnist-dcgan: continue the run whose checkpoint is in `out` (written after every epoch and when interrupted). */
+  /** The GANs: continue the run whose checkpoint is in `out` (written after every epoch and when interrupted). */
   resume?: boolean;
   /**
-   * Stops a long run: mnist-dcgan checks it between batches, saves a checkpoint and throws
+   * Stops a long run: the GANs check it between batches, save a checkpoint and throw
    * {@link ExampleInterrupted}. Examples without checkpoints ignore it.
    */
   signal?: AbortSignal;

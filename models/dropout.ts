@@ -40,6 +40,11 @@ export class SeededDropout extends tf.layers.Layer {
     this.supportsMasking = true;
   }
 
+  /** The stream the masks' seeds come from (a checkpoint saves and restores its state), if any. */
+  get randomStream(): Rng | undefined {
+    return this.rng;
+  }
+
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {
     return inputShape;
   }

@@ -140,11 +140,11 @@ async function runMapped(run: () => Promise<ExampleOutcome>): Promise<ExampleOut
   }
 }
 
-/** The example names of Chapter 4's GANs (`--sample-every` is theirs). */
-const GAN_EXAMPLES = new Set(EXAMPLES.filter((e) => e.chapter === 4).map((e) => e.name));
-
-/** The example that writes checkpoints and takes `--resume` (a book-settings run takes hours). */
-const RESUMABLE = 'mnist-dcgan';
+/**
+ * Chapter 4's GANs: `--sample-every` and `--resume` are theirs (they keep checkpoints: a run at the
+ * book's settings takes hours to days), `--logdir` is not (their losses go to a CSV file).
+ */
+const GAN_EXAMPLES = new Set(['mnist-dcgan', 'mnist-gan', 'cifar10-gan']);
 
 /**
  * `test accuracy 97.74% after 20 epochs (book, ch1: 97.93% after 20)`; for examples without an
@@ -186,8 +186,10 @@ async function runExample(name: string, flags: ExampleFlags, argv: readonly stri
   if (flags.seconds !== undefined && name !== 'wavenet') throw new UsageError('--seconds is an option of wavenet');
   if (flags.sampleEvery !== undefined && !GAN_EXAMPLES.has(name))
     throw new UsageError(`--sample-every is an option of ${[...GAN_EXAMPLES].join(', ')}`);
-  if (flags.resume === true && name !== RESUMABLE)
-    throw new UsageError(`--resume is an option of ${RESUMABLE} (the one example that keeps checkpoints)`);
+  if (flags.resume === true && !GAN_EXAMPLES.has(name))
+    throw new UsageError(
+      `--resume is an option of ${[...GAN_EXAMPLES].join(', ')} (the examples that keep checkpoints)`,
+    );
   if (flags.logdir !== undefined && GAN_EXAMPLES.has(name))
     throw new UsageError(`--logdir does not apply to ${name}: its losses go to a CSV file under --out`);
   const word2vec = name === 'word2vec-skipgram' || name === 'word2vec-cbow';
@@ -294,7 +296,7 @@ async function runExample(name: string, flags: ExampleFlags, argv: readonly stri
   const git = gitInfo();
   opts.provenance = git;
   // Ctrl-C or SIGTERM stops a run that keeps checkpoints between two batches, after saving one.
-  const interrupt = name === RESUMABLE ? interruptSignal() : null;
+  const interrupt = GAN_EXAMPLES.has(name) ? interruptSignal() : null;
   if (interrupt) opts.signal = interrupt.signal;
   const t0 = performance.now();
   let outcome: ExampleOutcome;
@@ -392,7 +394,7 @@ export function register(program: Command): void {
     )
     .option(
       '--resume',
-      'mnist-dcgan: continue the run whose checkpoint is in --out (written after every epoch and on Ctrl-C; give the same settings)',
+      'mnist-dcgan, mnist-gan, cifar10-gan: continue the run whose checkpoint is in --out (written after every epoch and on Ctrl-C; give the same settings)',
     )
     .option('--corpus <c>', 'word2vec-skipgram, word2vec-cbow: alice | wikitext-2 (same as --variant)')
     .option(

@@ -9,6 +9,9 @@
  * Adam(1e-4, decay=1e-5) and Adam(1e-3, decay=1e-5), `normal_latent_sampling((100,))`, binary
  * cross-entropy, `gan_targets`, 100 epochs of batch 32 with the test images for validation, and a
  * 10x10 grid per epoch of the same 100 latent vectors (drawn once), then `history.csv`.
+ *
+ * Not in the script: a checkpoint (`checkpoint.bin` in `--out`) after every epoch and when
+ * interrupted, and `--resume` to continue exactly (`gan-checkpoint.ts`).
  */
 import * as tf from '@tensorflow/tfjs';
 import { AdversarialModel } from '../../models/adversarial.js';
@@ -29,7 +32,9 @@ import {
   outDir,
   sampleEveryOption,
   saveGan,
+  SHUFFLE_STREAM,
 } from './common.js';
+import { dropoutStreams, GanRunCheckpoints } from './gan-checkpoint.js';
 
 const BATCH_SIZE = 32;
 const NB_EPOCH = 100;
@@ -56,19 +61,21 @@ export const cifar10GanExample: ExampleDef = {
     const batchSize = o.batchSize ?? (o.quick ? GAN_QUICK.batchSize : BATCH_SIZE);
     const sampleEvery = sampleEveryOption(o);
     const out = outDir(o, 'cifar10-gan');
+    GanRunCheckpoints.preflight(o, out);
     const rng = new Rng(o.seed);
 
     // generator (z -> x), discriminator (x -> y), the adversarial model of both
     const generator = cifarGanGenerator({ rng: rng.fork() });
     const discriminator = cifarGanDiscriminator({ rng: rng.fork() });
     const latentRng = rng.fork();
+    const optimizers = {
+      generator: new KerasAdam(GENERATOR_LR, 0.9, 0.999, 1e-8, DECAY),
+      discriminator: new KerasAdam(DISCRIMINATOR_LR, 0.9, 0.999, 1e-8, DECAY),
+    };
     const gan = new AdversarialModel({
       generator,
       discriminator,
-      optimizers: {
-        generator: new KerasAdam(GENERATOR_LR, 0.9, 0.999, 1e-8, DECAY),
-        discriminator: new KerasAdam(DISCRIMINATOR_LR, 0.9, 0.999, 1e-8, DECAY),
-      },
+      optimizers,
       latentSampling: (n) => normalLatent(latentRng, n, GAN_LATENT_DIM),
     });
     let tensors: tf.Tensor[] = [];
@@ -88,7 +95,30 @@ export const cifar10GanExample: ExampleDef = {
       const xTest = imageTensor(test, RANGE);
       tensors = [xTrain, xTest];
 
-      const r = fitAdversarial({
+      // Every stream the training draws from, for checkpoints (all forks are made by now).
+      const checkpoints = new GanRunCheckpoints({
+        o,
+        out,
+        identity: {
+          example: 'cifar10-gan',
+          variant,
+          seed: o.seed,
+          epochs,
+          batchSize,
+          sampleEvery: sampleEvery ?? 0,
+          trainSamples: train.count,
+          testSamples: test.count,
+          quick: o.quick === true,
+        },
+        models: { generator, discriminator },
+        optimizers,
+        rngs: {
+          [SHUFFLE_STREAM]: rng,
+          latent: latentRng,
+          ...dropoutStreams({ generator, discriminator }),
+        },
+      });
+      const r = await fitAdversarial({
         gan,
         xTrain,
         xTest,
@@ -101,6 +131,7 @@ export const cifar10GanExample: ExampleDef = {
         gridSide: side,
         gridLatents: () => tf.tensor2d(zsamples, [side * side, GAN_LATENT_DIM]),
         ...(sampleEvery !== undefined ? { sampleEvery } : {}),
+        checkpoints,
       });
       o.log.write(`grids in ${out}, history in ${r.lossHistory}\n`);
       await saveGan(o, generator, discriminator);
@@ -127,6 +158,7 @@ export const cifar10GanExample: ExampleDef = {
           out,
         },
         history: r.history,
+        ...(checkpoints.earlier.length > 0 ? { earlierSegments: checkpoints.earlier } : {}),
       };
     } finally {
       tf.dispose(tensors);

@@ -8,6 +8,7 @@
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { AdversarialLosses, AdversarialModel } from '../../models/adversarial.js';
+import type { GanRunCheckpoints } from './gan-checkpoint.js';
 import { formatDuration, type TextSink } from '../../models/callbacks.js';
 import type { ImageSplit } from '../../src/data/datasets.js';
 import { encodePng } from '../../src/data/png.js';
@@ -260,6 +261,22 @@ export interface AdversarialFitSpec {
   gridLatents: () => tf.Tensor2D;
   /** Also a grid every this many batches (`epoch-NNN-batch-NNNNN.png`). */
   sampleEvery?: number;
+  /**
+   * The run's checkpoints (restored at the start with `--resume`, saved after every epoch and on
+   * interruption). Their streams must include `rng` as {@link SHUFFLE_STREAM}.
+   */
+  checkpoints?: GanRunCheckpoints;
+}
+
+/** The name under which {@link AdversarialFitSpec.checkpoints} keeps the shuffling stream. */
+export const SHUFFLE_STREAM = 'shuffle';
+
+/** What a checkpoint of {@link fitAdversarial} keeps besides weights and random streams. */
+interface FitProgress {
+  csv: { columns: string[] | null; rows: string[] };
+  running: { sums: Record<string, number>; count: number };
+  history: Record<string, number[]>;
+  samples: string[];
 }
 
 /** What {@link fitAdversarial} returns: Keras' history (per epoch) and the files written. */
@@ -277,24 +294,46 @@ export interface AdversarialFitResult {
  * the epoch's means to `history.csv` (Keras' names, `val_` for the test images) and writes the
  * epoch's 10x10 grid of generated images as `epoch-NNN.png` (0-based, as the callback names them).
  */
-export function fitAdversarial(s: AdversarialFitSpec): AdversarialFitResult {
+export async function fitAdversarial(s: AdversarialFitSpec): Promise<AdversarialFitResult> {
   const n = s.xTrain.shape[0];
   const batches = Math.ceil(n / s.batchSize);
-  const progress = new GanProgress(s.log, s.epochs, batches);
   const csv = new LossCsv(join(s.out, 'history.csv'));
-  const history: Record<string, number[]> = {};
-  const samples: string[] = [];
+  let history: Record<string, number[]> = {};
+  let samples: string[] = [];
   const running = new RunningMeans();
+  let start = { epoch: 0, batch: 0 };
+  const resumed = (await s.checkpoints?.restore()) ?? null;
+  if (resumed) {
+    const p = resumed.progress as FitProgress;
+    csv.restore(p.csv);
+    running.restore(p.running);
+    history = p.history;
+    samples = [...p.samples];
+    start = { epoch: resumed.epoch, batch: resumed.batch };
+  }
+  const progress = new GanProgress(s.log, s.epochs, batches, start.epoch * batches + start.batch);
+  const state = (): FitProgress => ({ csv: csv.state(), running: running.state(), history, samples });
   const grid = (name: string): void => {
     tf.tidy(() => writeSampleGrid(join(s.out, name), s.gan.generate(s.gridLatents()), s.range, s.gridSide));
     samples.push(join(s.out, name));
   };
   const pad = (k: number, width: number): string => String(k).padStart(width, '0');
-  s.log.write(`Train on ${n} samples, validate on ${s.xTest.shape[0]} samples\n`);
-  for (let epoch = 0; epoch < s.epochs; epoch++) {
-    running.reset();
+  if (!resumed) s.log.write(`Train on ${n} samples, validate on ${s.xTest.shape[0]} samples\n`);
+  for (let epoch = start.epoch; epoch < s.epochs; epoch++) {
+    const first = epoch === start.epoch ? start.batch : 0;
+    if (first === 0) running.reset();
+    // The stream as it was before this epoch's shuffle: a run resumed within the epoch draws the same order.
+    const beforeShuffle = s.rng.getState();
     const order = s.rng.shuffle(Array.from({ length: n }, (_, i) => i));
-    for (let b = 0; b < batches; b++) {
+    for (let b = first; b < batches; b++) {
+      await s.checkpoints?.stopIfAsked(epoch, b, () => {
+        csv.flush();
+        return {
+          progress: state(),
+          trainSeconds: progress.seconds(),
+          rngStates: { [SHUFFLE_STREAM]: beforeShuffle },
+        };
+      });
       const idx = order.slice(b * s.batchSize, (b + 1) * s.batchSize);
       const x = tf.tidy(() => tf.gather(s.xTrain, tf.tensor1d(idx, 'int32')));
       let losses: AdversarialLosses;
@@ -325,6 +364,8 @@ export function fitAdversarial(s: AdversarialFitSpec): AdversarialFitResult {
         .map(([k, v]) => `${k}: ${v.toFixed(4)}`)
         .join(' - ')}\n`,
     );
+    await s.checkpoints?.save(epoch + 1, 0, state(), progress.seconds());
   }
-  return { history, samples, lossHistory: csv.path, trainSeconds: progress.seconds() };
+  const trainSeconds = (s.checkpoints?.trainBefore ?? 0) + progress.seconds();
+  return { history, samples, lossHistory: csv.path, trainSeconds };
 }

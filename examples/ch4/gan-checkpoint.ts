@@ -1,8 +1,8 @@
 /**
- * Checkpoints of a GAN example's run. The book's DCGAN takes hours on a small machine (32 epochs
- * of 469 steps of about 0.9 s on 2 cores), so `mnist-dcgan` saves where it is after every epoch
- * and when interrupted (Ctrl-C, SIGTERM), and `--resume` continues from there exactly: the same
- * losses and pictures as a run that was never stopped (tested).
+ * Checkpoints of a GAN example's run. The book's GANs take hours to days on a small machine (the
+ * DCGAN: 32 epochs of 468 steps of about 0.9 s on 2 cores), so they save where they are after
+ * every epoch and when interrupted (Ctrl-C, SIGTERM), and `--resume` continues from there exactly:
+ * the same losses and pictures as a run that was never stopped (tested).
  *
  * One file, {@link GAN_CHECKPOINT_FILE} in the run's `--out` folder, written atomically (a crash
  * while saving leaves the previous checkpoint): a magic line, a JSON header (where the run is, its
@@ -10,12 +10,14 @@
  * commit of each earlier part) and then, as tfjs-encoded weights, both players' weights (the
  * BatchNormalization moving statistics included) and both optimizers' state.
  */
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { SeededDropout } from '../../models/dropout.js';
 import { CheckpointError } from '../../src/io/errors.js';
 import { pathExists, readBytes, writeFileAtomic } from '../../src/io/files.js';
 import { loadOptimizerState, saveOptimizerState } from '../../src/io/optimizer-state.js';
-import type { RngState } from '../../src/rng/rng.js';
-import { ExampleArgumentError, type RunSegment } from '../example.js';
+import type { Rng, RngState } from '../../src/rng/rng.js';
+import { ExampleArgumentError, ExampleInterrupted, type ExampleOptions, type RunSegment } from '../example.js';
 
 /** The checkpoint's file name inside the run's `--out` folder. */
 export const GAN_CHECKPOINT_FILE = 'checkpoint.bin';
@@ -169,5 +171,166 @@ export function unfinishedCheckpoint(path: string): boolean {
   } catch {
     // An unreadable file is no run to protect.
     return false;
+  }
+}
+
+/** The settings a resumed run must share with the run it continues. */
+export type RunIdentity = Readonly<Record<string, string | number | boolean>>;
+
+/**
+ * The seeded dropout layers' mask streams of `models`, named `dropout-<model>-<k>` (k counts that
+ * model's dropout layers in order): part of what a checkpoint must restore to continue exactly.
+ */
+export function dropoutStreams(models: Readonly<Record<string, tf.LayersModel>>): Record<string, Rng> {
+  const out: Record<string, Rng> = {};
+  for (const [name, model] of Object.entries(models)) {
+    let k = 0;
+    for (const layer of model.layers) {
+      if (!(layer instanceof SeededDropout)) continue;
+      const rng = layer.randomStream;
+      if (rng) out[`dropout-${name}-${k}`] = rng;
+      k++;
+    }
+  }
+  return out;
+}
+
+/** What {@link GanRunCheckpoints} needs of a run. */
+export interface GanRunSpec {
+  /** The example's options: `resume`, `signal` and `provenance` are read. */
+  readonly o: ExampleOptions;
+  /** The run's folder (`--out`); the checkpoint is {@link GAN_CHECKPOINT_FILE} there. */
+  readonly out: string;
+  readonly identity: RunIdentity;
+  readonly models: Readonly<Record<string, tf.LayersModel>>;
+  readonly optimizers: Readonly<Record<string, tf.Optimizer>>;
+  /** Every random stream the run draws from (the dropout masks' included, see {@link dropoutStreams}). */
+  readonly rngs: Readonly<Record<string, Rng>>;
+}
+
+/** What an interrupted run saves (see {@link GanRunCheckpoints.save}). */
+export interface GanSnapshot {
+  readonly progress: unknown;
+  /** Training seconds of this part. */
+  readonly trainSeconds: number;
+  readonly rngStates?: Readonly<Record<string, RngState>>;
+}
+
+/** Where a run continues and what it had logged. */
+export interface GanResumePoint {
+  readonly epoch: number;
+  readonly batch: number;
+  /** The example's bookkeeping as it saved it. */
+  readonly progress: unknown;
+  /** The streams' states as saved (already restored into the run's streams). */
+  readonly rngs: Readonly<Record<string, RngState>>;
+}
+
+/**
+ * One GAN run's checkpoints: refuses `--resume` without a checkpoint and a new run over an
+ * unfinished one ({@link GanRunCheckpoints.preflight}, before the data is loaded), restores a
+ * checkpoint, saves one, and stops the run between two batches when the example's signal fired.
+ * It keeps the run's parts (their commits and wall times) and its training time across parts.
+ */
+export class GanRunCheckpoints {
+  /** The checkpoint file. */
+  readonly path: string;
+  /** The parts of the run before this one (from the checkpoint resumed), oldest first. */
+  earlier: readonly RunSegment[] = [];
+  /** Training seconds of those parts. */
+  trainBefore = 0;
+  private readonly t0 = performance.now();
+
+  constructor(private readonly spec: GanRunSpec) {
+    this.path = join(spec.out, GAN_CHECKPOINT_FILE);
+  }
+
+  /** Refuses `--resume` without a checkpoint in `out`, and a new run into an `out` holding an unfinished one. */
+  static preflight(o: ExampleOptions, out: string): void {
+    const path = join(out, GAN_CHECKPOINT_FILE);
+    if (o.resume === true && !pathExists(path))
+      throw new ExampleArgumentError(
+        `--resume: no checkpoint at ${path} (a run writes one after every epoch and when interrupted)`,
+      );
+    if (o.resume !== true && unfinishedCheckpoint(path))
+      throw new ExampleArgumentError(
+        `${out} holds the checkpoint of an unfinished run: continue it with --resume, or give another --out`,
+      );
+  }
+
+  /**
+   * With `--resume`: loads the checkpoint into the models, optimizers and random streams (after
+   * checking it is this run's and unfinished) and returns where to continue; without, null.
+   */
+  async restore(): Promise<GanResumePoint | null> {
+    const { o, identity, models, optimizers, rngs } = this.spec;
+    if (o.resume !== true) return null;
+    const h = await readGanCheckpoint(this.path, models, optimizers);
+    checkResumeIdentity(this.path, h.identity, identity);
+    if (h.epoch >= Number(identity['epochs']))
+      throw new ExampleArgumentError(
+        `--resume: the run in ${this.spec.out} has finished (${identity['epochs']} epochs)`,
+      );
+    for (const [name, rng] of Object.entries(rngs)) {
+      const state = h.rngs[name];
+      if (state === undefined) throw new CheckpointError(`${this.path} holds no state of the random stream "${name}"`);
+      rng.setState(state);
+    }
+    this.earlier = h.segments;
+    this.trainBefore = h.trainSeconds;
+    o.log.write(`resumed from ${this.path}: continuing at epoch ${h.epoch + 1}, batch ${h.batch + 1}\n`);
+    return { epoch: h.epoch, batch: h.batch, progress: h.progress, rngs: h.rngs };
+  }
+
+  /**
+   * Saves the run as it is before batch `batch` of epoch `epoch` (0-based; `epoch` = the epochs
+   * once finished) with the example's `progress` and `trainSeconds` of this part. `rngStates`
+   * replaces the current state of some streams (a stream that drew the epoch's shuffle is saved as
+   * it was before, so that a resumed run draws the same order again).
+   */
+  async save(
+    epoch: number,
+    batch: number,
+    progress: unknown,
+    trainSeconds: number,
+    rngStates: Readonly<Record<string, RngState>> = {},
+  ): Promise<void> {
+    const { o, identity, models, optimizers, rngs } = this.spec;
+    const segment: RunSegment = {
+      commit: o.provenance?.commit ?? 'unknown',
+      dirty: o.provenance?.dirty ?? null,
+      wallSeconds: Math.round((performance.now() - this.t0) / 100) / 10,
+    };
+    const states: Record<string, RngState> = {};
+    for (const [name, rng] of Object.entries(rngs)) states[name] = rngStates[name] ?? rng.getState();
+    const header: GanCheckpointHeader = {
+      identity,
+      epoch,
+      batch,
+      rngs: states,
+      progress,
+      trainSeconds: this.trainBefore + trainSeconds,
+      segments: [...this.earlier, segment],
+    };
+    await writeGanCheckpoint(this.path, header, models, optimizers);
+  }
+
+  /**
+   * Between two batches: gives the event loop a turn (so that a Ctrl-C reaches the signal); if
+   * the signal has fired, saves the run before batch `batch` of epoch `epoch` with what
+   * `snapshot` returns (called only then: the example may write out its files there) and throws
+   * {@link ExampleInterrupted}. Without a signal it returns at once.
+   */
+  async stopIfAsked(epoch: number, batch: number, snapshot: () => GanSnapshot): Promise<void> {
+    const signal = this.spec.o.signal;
+    if (!signal) return;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    if (!signal.aborted) return;
+    const s = snapshot();
+    await this.save(epoch, batch, s.progress, s.trainSeconds, s.rngStates);
+    throw new ExampleInterrupted(
+      `interrupted before batch ${batch + 1} of epoch ${epoch + 1}: checkpoint in ${this.path}; ` +
+        'run the same command with --resume to continue',
+    );
   }
 }

@@ -20,15 +20,9 @@ import * as tf from '@tensorflow/tfjs';
 import { AdversarialModel } from '../../models/adversarial.js';
 import { dcganDiscriminator, dcganGenerator, GAN_LATENT_DIM } from '../../models/gan.js';
 import { modelSummary } from '../../models/summary.js';
-import { Rng, type RngState } from '../../src/rng/rng.js';
+import { Rng } from '../../src/rng/rng.js';
 import { mnistData } from '../classifier.js';
-import {
-  checkVariant,
-  ExampleArgumentError,
-  ExampleInterrupted,
-  type ExampleDef,
-  type RunSegment,
-} from '../example.js';
+import { checkVariant, ExampleArgumentError, type ExampleDef } from '../example.js';
 import {
   firstImages,
   GAN_QUICK,
@@ -43,15 +37,7 @@ import {
   uniformLatent,
   writeSampleGrid,
 } from './common.js';
-import {
-  checkResumeIdentity,
-  GAN_CHECKPOINT_FILE,
-  readGanCheckpoint,
-  unfinishedCheckpoint,
-  writeGanCheckpoint,
-  type GanCheckpointHeader,
-} from './gan-checkpoint.js';
-import { pathExists } from '../../src/io/files.js';
+import { GanRunCheckpoints } from './gan-checkpoint.js';
 
 /** What a checkpoint of this example keeps besides weights and random streams. */
 interface DcganProgress {
@@ -81,21 +67,12 @@ export const mnistDcganExample: ExampleDef = {
     return { epochs: NB_EPOCH, batchSize: BATCH_SIZE, optimizer: 'sgd' };
   },
   async run(o) {
-    const t0 = performance.now();
     const variant = checkVariant('mnist-dcgan', o.variant, ['default']);
     const epochs = o.epochs ?? (o.quick ? GAN_QUICK.epochs : NB_EPOCH);
     const batchSize = o.batchSize ?? (o.quick ? GAN_QUICK.batchSize : BATCH_SIZE);
     const sampleEvery = sampleEveryOption(o) ?? (o.quick ? GAN_QUICK.sampleEvery : SAMPLE_EVERY);
     const out = outDir(o, 'mnist-dcgan');
-    const checkpointPath = join(out, GAN_CHECKPOINT_FILE);
-    if (o.resume === true && !pathExists(checkpointPath))
-      throw new ExampleArgumentError(
-        `--resume: no checkpoint at ${checkpointPath} (a run writes one after every epoch and when interrupted)`,
-      );
-    if (o.resume !== true && unfinishedCheckpoint(checkpointPath))
-      throw new ExampleArgumentError(
-        `${out} holds the checkpoint of an unfinished run: continue it with --resume, or give another --out`,
-      );
+    GanRunCheckpoints.preflight(o, out);
     const rng = new Rng(o.seed);
 
     // (X_train, y_train), (X_test, y_test) = mnist.load_data(); scaled to [-1, 1]
@@ -113,17 +90,24 @@ export const mnistDcganExample: ExampleDef = {
     const sgd = (): tf.Optimizer => tf.train.momentum(LEARNING_RATE, MOMENTUM, true);
     const optimizers = { generator: sgd(), discriminator: sgd() };
     const gan = new AdversarialModel({ generator, discriminator, optimizers, latentSampling: noise });
-    // What a resumed run must share with the run it continues.
-    const identity = {
-      example: 'mnist-dcgan',
-      variant,
-      seed: o.seed,
-      epochs,
-      batchSize,
-      sampleEvery,
-      trainSamples: train.count,
-      quick: o.quick === true,
-    };
+    const checkpoints = new GanRunCheckpoints({
+      o,
+      out,
+      // What a resumed run must share with the run it continues.
+      identity: {
+        example: 'mnist-dcgan',
+        variant,
+        seed: o.seed,
+        epochs,
+        batchSize,
+        sampleEvery,
+        trainSamples: train.count,
+        quick: o.quick === true,
+      },
+      models: { generator, discriminator },
+      optimizers,
+      rngs: { noise: noiseRng },
+    });
     const xTrain = imageTensor(train, RANGE);
     try {
       o.log.write(`${modelSummary(generator)}\n${modelSummary(discriminator)}\n`);
@@ -132,42 +116,17 @@ export const mnistDcganExample: ExampleDef = {
       const epochMeans = new RunningMeans();
       let history: Record<string, number[]> = { d_loss: [], g_loss: [] };
       let start = { epoch: 0, batch: 0 };
-      let trainBefore = 0;
-      let earlier: readonly RunSegment[] = [];
-      if (o.resume === true) {
-        const h = await readGanCheckpoint(checkpointPath, { generator, discriminator }, optimizers);
-        checkResumeIdentity(checkpointPath, h.identity, identity);
-        if (h.epoch >= epochs)
-          throw new ExampleArgumentError(`--resume: the run in ${out} has finished (${epochs} epochs)`);
-        const p = h.progress as DcganProgress;
-        noiseRng.setState(h.rngs['noise'] as RngState);
+      const resumed = await checkpoints.restore();
+      if (resumed) {
+        const p = resumed.progress as DcganProgress;
         csv.restore(p.csv);
         epochMeans.restore(p.epochMeans);
         samples = [...p.samples];
         history = p.history;
-        start = { epoch: h.epoch, batch: h.batch };
-        trainBefore = h.trainSeconds;
-        earlier = h.segments;
-        o.log.write(`resumed from ${checkpointPath}: epoch ${h.epoch + 1}, batch ${h.batch + 1}\n`);
+        start = { epoch: resumed.epoch, batch: resumed.batch };
       }
       const progress = new GanProgress(o.log, epochs, nbBatches, start.epoch * nbBatches + start.batch);
-      const checkpoint = async (epoch: number, batch: number): Promise<void> => {
-        const segment = {
-          commit: o.provenance?.commit ?? 'unknown',
-          dirty: o.provenance?.dirty ?? null,
-          wallSeconds: Math.round((performance.now() - t0) / 100) / 10,
-        };
-        const header: GanCheckpointHeader = {
-          identity,
-          epoch,
-          batch,
-          rngs: { noise: noiseRng.getState() },
-          progress: { csv: csv.state(), epochMeans: epochMeans.state(), samples, history } satisfies DcganProgress,
-          trainSeconds: trainBefore + progress.seconds(),
-          segments: [...earlier, segment],
-        };
-        await writeGanCheckpoint(checkpointPath, header, { generator, discriminator }, optimizers);
-      };
+      const state = (): DcganProgress => ({ csv: csv.state(), epochMeans: epochMeans.state(), samples, history });
       for (let epoch = start.epoch; epoch < epochs; epoch++) {
         const first = epoch === start.epoch ? start.batch : 0;
         if (first === 0) {
@@ -175,18 +134,10 @@ export const mnistDcganExample: ExampleDef = {
           epochMeans.reset();
         }
         for (let index = first; index < nbBatches; index++) {
-          if (o.signal) {
-            // A turn of the event loop, so that a Ctrl-C reaches the signal between batches.
-            await new Promise<void>((resolve) => setImmediate(resolve));
-            if (o.signal.aborted) {
-              csv.flush();
-              await checkpoint(epoch, index);
-              throw new ExampleInterrupted(
-                `interrupted at epoch ${epoch + 1}, batch ${index + 1}: checkpoint in ${checkpointPath}; ` +
-                  'run the same command with --resume to continue',
-              );
-            }
-          }
+          await checkpoints.stopIfAsked(epoch, index, () => {
+            csv.flush();
+            return { progress: state(), trainSeconds: progress.seconds() };
+          });
           const [dLoss, gLoss] = tf.tidy(() => {
             const imageBatch = tf.slice(xTrain, index * batchSize, batchSize);
             const generatedImages = gan.generate(noise(batchSize));
@@ -209,9 +160,9 @@ export const mnistDcganExample: ExampleDef = {
         const m = epochMeans.means();
         history['d_loss']?.push(m['d_loss'] ?? NaN);
         history['g_loss']?.push(m['g_loss'] ?? NaN);
-        await checkpoint(epoch + 1, 0);
+        await checkpoints.save(epoch + 1, 0, state(), progress.seconds());
       }
-      const trainSeconds = trainBefore + progress.seconds();
+      const trainSeconds = checkpoints.trainBefore + progress.seconds();
       o.log.write(`samples in ${out} (${samples.length} grids), losses per batch in ${csv.path}\n`);
 
       await saveGan(o, generator, discriminator);
@@ -235,7 +186,7 @@ export const mnistDcganExample: ExampleDef = {
           out,
         },
         history,
-        ...(earlier.length > 0 ? { earlierSegments: earlier } : {}),
+        ...(checkpoints.earlier.length > 0 ? { earlierSegments: checkpoints.earlier } : {}),
       };
     } finally {
       xTrain.dispose();

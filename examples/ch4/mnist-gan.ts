@@ -11,6 +11,9 @@
  * cross-entropy, targets `gan_targets`; `model.fit(xtrain, y, validation_data=(xtest, ytest),
  * epochs=100, batch_size=32)` with `ImageGridCallback` writing a 10x10 grid of new samples per
  * epoch (`epoch-NNN.png`), then `history.csv`.
+ *
+ * Not in the script: a checkpoint (`checkpoint.bin` in `--out`) after every epoch and when
+ * interrupted, and `--resume` to continue exactly (`gan-checkpoint.ts`).
  */
 import * as tf from '@tensorflow/tfjs';
 import { AdversarialModel } from '../../models/adversarial.js';
@@ -31,7 +34,9 @@ import {
   outDir,
   sampleEveryOption,
   saveGan,
+  SHUFFLE_STREAM,
 } from './common.js';
+import { dropoutStreams, GanRunCheckpoints } from './gan-checkpoint.js';
 
 const BATCH_SIZE = 32;
 const NB_EPOCH = 100;
@@ -59,6 +64,7 @@ export const mnistGanExample: ExampleDef = {
     const batchSize = o.batchSize ?? (o.quick ? GAN_QUICK.batchSize : BATCH_SIZE);
     const sampleEvery = sampleEveryOption(o);
     const out = outDir(o, 'mnist-gan');
+    GanRunCheckpoints.preflight(o, out);
     const rng = new Rng(o.seed);
 
     // generator (z -> x), discriminator (x -> y)
@@ -66,13 +72,14 @@ export const mnistGanExample: ExampleDef = {
     const discriminator = convGanDiscriminator({ rng: rng.fork() });
     // gan (x -> yfake, yreal), z from N(0, 1) for each player's copy
     const latentRng = rng.fork();
+    const optimizers = {
+      generator: new KerasAdam(GENERATOR_LR, 0.9, 0.999, 1e-8, DECAY),
+      discriminator: new KerasAdam(DISCRIMINATOR_LR, 0.9, 0.999, 1e-8, DECAY),
+    };
     const gan = new AdversarialModel({
       generator,
       discriminator,
-      optimizers: {
-        generator: new KerasAdam(GENERATOR_LR, 0.9, 0.999, 1e-8, DECAY),
-        discriminator: new KerasAdam(DISCRIMINATOR_LR, 0.9, 0.999, 1e-8, DECAY),
-      },
+      optimizers,
       latentSampling: (n) => normalLatent(latentRng, n, GAN_LATENT_DIM),
     });
     let tensors: tf.Tensor[] = [];
@@ -91,7 +98,31 @@ export const mnistGanExample: ExampleDef = {
       // generator_sampler: 10 x 10 new N(0, 1) samples for every grid
       const gridRng = rng.fork();
       const side = gridSide(o);
-      const r = fitAdversarial({
+      // Every stream the training draws from, for checkpoints (all forks are made by now).
+      const checkpoints = new GanRunCheckpoints({
+        o,
+        out,
+        identity: {
+          example: 'mnist-gan',
+          variant,
+          seed: o.seed,
+          epochs,
+          batchSize,
+          sampleEvery: sampleEvery ?? 0,
+          trainSamples: train.count,
+          testSamples: test.count,
+          quick: o.quick === true,
+        },
+        models: { generator, discriminator },
+        optimizers,
+        rngs: {
+          [SHUFFLE_STREAM]: rng,
+          latent: latentRng,
+          grid: gridRng,
+          ...dropoutStreams({ generator, discriminator }),
+        },
+      });
+      const r = await fitAdversarial({
         gan,
         xTrain,
         xTest,
@@ -104,6 +135,7 @@ export const mnistGanExample: ExampleDef = {
         gridSide: side,
         gridLatents: () => normalLatent(gridRng, side * side, GAN_LATENT_DIM),
         ...(sampleEvery !== undefined ? { sampleEvery } : {}),
+        checkpoints,
       });
       o.log.write(`grids in ${out}, history in ${r.lossHistory}\n`);
       await saveGan(o, generator, discriminator);
@@ -129,6 +161,7 @@ export const mnistGanExample: ExampleDef = {
           out,
         },
         history: r.history,
+        ...(checkpoints.earlier.length > 0 ? { earlierSegments: checkpoints.earlier } : {}),
       };
     } finally {
       tf.dispose(tensors);

@@ -10,7 +10,9 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { outDir } from '../../examples/ch4/common.js';
-import { GAN_CHECKPOINT_FILE } from '../../examples/ch4/gan-checkpoint.js';
+import { dropoutStreams, GAN_CHECKPOINT_FILE } from '../../examples/ch4/gan-checkpoint.js';
+import { convGanDiscriminator, convGanGenerator } from '../../models/gan.js';
+import { Rng } from '../../src/rng/rng.js';
 import { ExampleArgumentError, ExampleInterrupted, type ExampleOptions } from '../../examples/example.js';
 import { CheckpointError } from '../../src/io/errors.js';
 import { findExample } from '../../examples/index.js';
@@ -77,8 +79,14 @@ describe('tfgym example mnist-dcgan (CLI)', () => {
     expect(logdir.stderr).toMatch(/--logdir does not apply to mnist-gan: its losses go to a CSV file under --out/);
     const resume = cli('mnist-mlp', '--resume', '--backend', 'cpu');
     expect(resume.status).toBe(2);
-    expect(resume.stderr).toMatch(/--resume is an option of mnist-dcgan \(the one example that keeps checkpoints\)/);
-    for (const x of [other, zero, logdir, resume]) expect(x.stderr).not.toMatch(/\n\s+at /);
+    expect(resume.stderr).toMatch(
+      /--resume is an option of mnist-dcgan, mnist-gan, cifar10-gan \(the examples that keep checkpoints\)/,
+    );
+    // wavenet is no GAN: it takes --logdir and refuses --sample-every.
+    const wavenet = cli('wavenet', '--sample-every', '3', '--backend', 'cpu');
+    expect(wavenet.status).toBe(2);
+    expect(wavenet.stderr).toMatch(/--sample-every is an option of mnist-dcgan, mnist-gan, cifar10-gan$/m);
+    for (const x of [other, zero, logdir, resume, wavenet]) expect(x.stderr).not.toMatch(/\n\s+at /);
   });
 });
 
@@ -135,7 +143,7 @@ describe('mnist-dcgan', () => {
     );
     let text = '';
     const b = await dcgan({ epochs: 3, out, resume: true, log: { write: (s) => void (text += s), isTTY: false } });
-    expect(text).toMatch(/^resumed from .*checkpoint\.bin: epoch 2, batch 2$/m);
+    expect(text).toMatch(/^resumed from .*checkpoint\.bin: continuing at epoch 2, batch 2$/m);
     expect(b.history).toEqual(a.history);
     expect(b.metrics).toMatchObject({ generatorLoss: a.metrics['generatorLoss'], sampleCount: 6 });
     expect(readFileSync(join(out, 'losses.csv'), 'utf8')).toBe(readFileSync(join(tmp, 'whole', 'losses.csv'), 'utf8'));
@@ -158,5 +166,47 @@ describe('mnist-dcgan', () => {
     writeFileSync(join(out, GAN_CHECKPOINT_FILE), 'not a checkpoint');
     await expect(dcgan({ out, resume: true })).rejects.toThrow(CheckpointError);
     await expect(dcgan({ out, resume: true })).rejects.toThrow(/is not a tfgym GAN checkpoint/);
+  });
+});
+
+describe('mnist-gan (keras-adversarial fit) checkpoints', () => {
+  it('names every dropout stream of the discriminator', () => {
+    const streams = dropoutStreams({
+      d: convGanDiscriminator({ rng: new Rng(1) }),
+      g: convGanGenerator({ rng: new Rng(2) }),
+    });
+    expect(Object.keys(streams)).toEqual(['dropout-d-0', 'dropout-d-1', 'dropout-d-2']);
+  });
+
+  it('an interrupted run resumes exactly: shuffled order, dropout masks, latents and Adam state continue', async () => {
+    const ex = findExample('mnist-gan');
+    if (!ex) throw new Error('mnist-gan');
+    const run = async (extra: Partial<ExampleOptions>) => {
+      const before = tf.memory().numTensors;
+      try {
+        return await ex.run(options({ epochs: 2, ...extra }));
+      } finally {
+        expect(tf.memory().numTensors).toBe(before);
+      }
+    };
+    const a = await run({ out: join(tmp, 'gan-whole') });
+    const out = join(tmp, 'gan-parts');
+    const stop = new AbortController();
+    const log = {
+      write: (s: string) => {
+        if (s.startsWith('Epoch 2/2 - batch 1/2')) stop.abort();
+      },
+      isTTY: false,
+    };
+    await expect(run({ out, signal: stop.signal, log })).rejects.toThrow(/interrupted before batch 2 of epoch 2/);
+    const b = await run({ out, resume: true });
+    expect(b.history).toEqual(a.history);
+    expect(readFileSync(join(out, 'history.csv'), 'utf8')).toBe(
+      readFileSync(join(tmp, 'gan-whole', 'history.csv'), 'utf8'),
+    );
+    expect(readFileSync(join(out, 'epoch-001.png')).equals(readFileSync(join(tmp, 'gan-whole', 'epoch-001.png')))).toBe(
+      true,
+    );
+    expect(b.earlierSegments).toHaveLength(1);
   });
 });
