@@ -6,7 +6,7 @@
  * learning tables from these lines only.
  */
 import type { GitInfo } from '../src/io/package.js';
-import { commandLine, roundValue, type MachineInfo } from '../src/io/result-lines.js';
+import { commandLine, partsDirty, roundValue, type MachineInfo, type RunSegment } from '../src/io/result-lines.js';
 import type { FinalEval, TrainRunResult } from './run.js';
 
 /** One finished `tfgym train` run, as written to a results file. */
@@ -32,10 +32,15 @@ export interface TrainResultLine {
   readonly finalEval: ResultEval | null;
   /** When `finalEval` played the best periodic model: the trained agent's evaluation on the same episodes. */
   readonly trainedEval?: ResultEval;
-  /** True when this session resumed the run: its wall time covers only the resumed part. */
+  /** True when this session resumed the run. */
   readonly resumed: boolean;
-  /** Seconds of this session, start to end (the final evaluation included). */
+  /**
+   * Seconds from start to end (the final evaluation included); for a resumed run the sum of its
+   * parts (`segments`), when its checkpoints recorded them (else this session's only).
+   */
   readonly wallSeconds: number;
+  /** A resumed run: each part's commit, dirty flag and wall time, oldest first (absent for a run in one part). */
+  readonly segments?: readonly RunSegment[];
   /** Env steps per second of wall time. */
   readonly stepsPerSecond: number;
   readonly backend: string;
@@ -157,6 +162,12 @@ export function trainResultLine(result: TrainRunResult, ctx: TrainLineContext): 
   const { run } = result;
   const fe = result.finalEval;
   const r = (x: number): number => roundValue(x) as number;
+  // A resumed run's parts: those its checkpoint recorded, then this session.
+  const parts: RunSegment[] = [
+    ...(result.earlierSegments ?? []),
+    { commit: ctx.git.commit, dirty: ctx.git.dirty, wallSeconds: Math.round(ctx.wallSeconds * 10) / 10 },
+  ];
+  const wall = parts.length > 1 ? parts.reduce((t, p) => t + p.wallSeconds, 0) : ctx.wallSeconds;
   return {
     kind: 'train',
     agent: run.agent,
@@ -174,12 +185,13 @@ export function trainResultLine(result: TrainRunResult, ctx: TrainLineContext): 
     finalEval: fe ? resultEval(fe) : null,
     ...(result.trainedEval ? { trainedEval: resultEval(result.trainedEval) } : {}),
     resumed: ctx.resumed,
-    wallSeconds: Math.round(ctx.wallSeconds * 1000) / 1000,
-    stepsPerSecond: Math.round(result.steps / Math.max(ctx.wallSeconds, 1e-9)),
+    wallSeconds: Math.round(wall * 1000) / 1000,
+    stepsPerSecond: Math.round(result.steps / Math.max(wall, 1e-9)),
+    ...(parts.length > 1 ? { segments: parts } : {}),
     backend: run.backend,
     tfgymVersion: ctx.version,
     commit: ctx.git.commit,
-    dirty: ctx.git.dirty,
+    dirty: parts.length > 1 ? partsDirty(parts) : ctx.git.dirty,
     command: commandLine(ctx.argv),
     date: ctx.date.toISOString(),
     machine: ctx.machine,

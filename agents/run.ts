@@ -163,6 +163,8 @@ export interface TrainRunOptions {
   readonly clock?: () => number;
   /** Called once everything is checked and `config.json` is written, just before the first step. */
   readonly onStart?: (start: TrainRunStart) => void;
+  /** The code that runs (the CLI's git commit and dirty flag): checkpoints record it with each part's wall time. */
+  readonly provenance?: { readonly commit: string; readonly dirty: boolean | null };
 }
 
 /** What {@link TrainRunOptions.onStart} receives. */
@@ -479,6 +481,7 @@ export async function train(options: TrainRunOptions): Promise<TrainRunResult> {
         yieldMs: options.yieldMs,
         resume,
         countWins,
+        ...(options.provenance ? { provenance: options.provenance } : {}),
       });
     } catch (e) {
       // Before the loop's `start` event, a resumed run is restoring its checkpoint (agent state,

@@ -34,6 +34,7 @@ import { allocTyped, shapeSize, type AnyTypedArray } from '../src/core/spaces.js
 import type { RunningMeanStdState } from '../src/core/wrappers/utils.js';
 import { modelArtifacts, nonFiniteWeights } from '../src/io/model-io.js';
 import type { Checkpoint, CheckpointStore, EnvEpisodeState, TrainerState } from '../src/io/snapshot.js';
+import type { RunSegment } from '../src/io/result-lines.js';
 import { CheckpointError } from '../src/io/errors.js';
 import type { Agent } from './agent.js';
 import { TrainingDivergedError } from './errors.js';
@@ -138,6 +139,8 @@ export interface TrainOptions {
   readonly logEvery?: number;
   /** Continue from this checkpoint. */
   readonly resume?: Checkpoint;
+  /** The code that runs (git commit, dirty flag), recorded with this part's wall time in checkpoints. Default unknown. */
+  readonly provenance?: { readonly commit: string; readonly dirty: boolean | null };
   /** Count wins (episodes with positive return), e.g. for Catch. */
   readonly countWins?: boolean;
   /** Yield to the event loop every this many steps (signals, sockets); default 200. */
@@ -159,6 +162,8 @@ export interface TrainResult {
   readonly checkpointPath: string | null;
   /** The observation statistics at the end, when observations were normalized (evaluations need them). */
   readonly observationStats: RunningMeanStdState | null;
+  /** A resumed run: the parts before this one, from its checkpoint (empty for a run in one part). */
+  readonly earlierSegments: readonly RunSegment[];
 }
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -305,6 +310,8 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   let lastEval: EvalResult | null = null;
   let checkpointPath: string | null = null;
   const t0 = clock();
+  // The parts of a resumed run before this one (from its checkpoint).
+  const earlierParts: RunSegment[] = st.segments ?? [];
   let spsT = t0;
   let lastYield = t0;
   let spsStep = st.step;
@@ -329,6 +336,14 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       const bad = nonFiniteWeights(a);
       if (bad.count > 0) throw diverged(`the ${name} network holds ${bad.count} NaN or infinite weight(s)`);
     }
+    st.segments = [
+      ...earlierParts,
+      {
+        commit: o.provenance?.commit ?? 'unknown',
+        dirty: o.provenance?.dirty ?? null,
+        wallSeconds: Math.round((clock() - t0) / 100) / 10,
+      },
+    ];
     const cp: Checkpoint = {
       format: 'tfgym-checkpoint',
       version: 1,
@@ -497,6 +512,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     meanReturn100,
     checkpointPath,
     observationStats: normObs?.getState() ?? null,
+    earlierSegments: earlierParts,
   };
 }
 

@@ -25,12 +25,8 @@ export class ExampleInterrupted extends Error {
   override readonly name = 'ExampleInterrupted';
 }
 
-/** One part of a run that was stopped and resumed: the code it ran (git) and its wall time. */
-export interface RunSegment {
-  readonly commit: string;
-  readonly dirty: boolean | null;
-  readonly wallSeconds: number;
-}
+export type { RunSegment } from '../src/io/result-lines.js';
+import type { RunSegment } from '../src/io/result-lines.js';
 
 /** Options common to every example (from the command line). */
 export interface ExampleOptions {

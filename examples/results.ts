@@ -5,7 +5,7 @@
  * `scripts/results.mjs` builds RESULTS.md's tables from these lines only.
  */
 import { appendLineDurable } from '../src/io/files.js';
-import { commandLine, machineInfo, round6, roundValue, type MachineInfo } from '../src/io/result-lines.js';
+import { commandLine, machineInfo, partsDirty, round6, roundValue, type MachineInfo } from '../src/io/result-lines.js';
 import { gitInfo, packageVersion, type GitInfo } from '../src/io/package.js';
 
 import type { ExampleMetrics, ExampleOutcome, RunSegment, RunSettings } from './example.js';
@@ -93,7 +93,7 @@ export function resultLine(outcome: ExampleOutcome, ctx: RunContext): ResultLine
     const segments = [...earlier, { commit: git.commit, dirty: git.dirty, wallSeconds: line.wallSeconds }];
     line.segments = segments;
     line.wallSeconds = Math.round(segments.reduce((t, s) => t + s.wallSeconds, 0) * 10) / 10;
-    line.dirty = segments.some((s) => s.dirty === true) ? true : segments.some((s) => s.dirty === null) ? null : false;
+    line.dirty = partsDirty(segments);
   }
   if (outcome.history)
     line.history = Object.fromEntries(Object.entries(outcome.history).map(([k, v]) => [k, v.map(round6)]));

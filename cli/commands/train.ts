@@ -180,6 +180,7 @@ export async function trainCommand(
       yieldMs: hooks.yieldMs,
       signal: ac.signal,
       backend,
+      provenance: git,
       onStart: ({ runDir, run, resumedAt, restarted, cleanup, checkpointFallback, backend }) => {
         if (checkpointFallback) process.stderr.write(`${checkpointFallback}\n`);
         // Said even when quiet: the user asked to resume and gets a fresh start instead.

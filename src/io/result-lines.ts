@@ -24,6 +24,22 @@ export function machineInfo(): MachineInfo {
   };
 }
 
+/**
+ * One part of a run that was stopped and resumed (a GAN example's or a training run's): the code
+ * it ran (git commit, tracked files changed or not) and its wall time. A result line of a resumed
+ * run lists every part and counts their sum.
+ */
+export interface RunSegment {
+  readonly commit: string;
+  readonly dirty: boolean | null;
+  readonly wallSeconds: number;
+}
+
+/** Whether the code of a run in `parts` differed from its commits: true if any did, null if any part's is unknown. */
+export function partsDirty(parts: readonly RunSegment[]): boolean | null {
+  return parts.some((s) => s.dirty === true) ? true : parts.some((s) => s.dirty === null) ? null : false;
+}
+
 /** Quotes one command-line argument for a POSIX shell when it needs it. */
 export function shellQuote(arg: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;

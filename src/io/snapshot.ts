@@ -5,6 +5,7 @@
  * file format needs nothing from the code that fills it.
  */
 import type * as tf from '@tensorflow/tfjs';
+import type { RunSegment } from './result-lines.js';
 import type { RngState } from '../rng/rng.js';
 import type { AnyTypedArray } from '../core/spaces.js';
 import type { RunningMeanStdState } from '../core/wrappers/utils.js';
@@ -63,6 +64,12 @@ export interface TrainerState {
   bestEvalReturn: number | null;
   /** Whether the budget was used up (a finished run). */
   finished: boolean;
+  /**
+   * The parts of the run up to this checkpoint, the one that wrote it last (its wall time up to
+   * the checkpoint): a run resumed from it counts them in its result line. Absent in checkpoints
+   * written before parts were recorded.
+   */
+  segments?: RunSegment[];
 }
 
 /** Everything a checkpoint holds. */

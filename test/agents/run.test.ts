@@ -15,6 +15,7 @@ import {
   type TrainRunStart,
 } from '../../agents/run.js';
 import type { TrainEvent } from '../../agents/trainer.js';
+import { trainResultLine } from '../../agents/results.js';
 import '../../envs/index.js';
 import { useBackend } from '../../src/backends/index.js';
 import { countsWins, EnvError, spec } from '../../src/core/registry.js';
@@ -186,8 +187,10 @@ describe('train() and evaluate() as library functions', () => {
       totalSteps: 45,
       runDir,
       finalEvalEpisodes: 0,
+      provenance: { commit: 'part001', dirty: false },
     });
     expect(first.finalEval).toBeNull();
+    expect(first.earlierSegments).toEqual([]);
     await expect(train({ agent: 'tabular-q', resume: true, runDir, config: { gamma: 0.5 } })).rejects.toThrow(
       RunOptionsError,
     );
@@ -203,6 +206,27 @@ describe('train() and evaluate() as library functions', () => {
     });
     expect(starts[0]?.resumedAt).toEqual({ step: 45, episode: 5 });
     expect(r.steps).toBe(90);
+    // The part before, as its checkpoint recorded it; the result line lists both parts and sums their times.
+    expect(r.earlierSegments).toHaveLength(1);
+    const part1 = r.earlierSegments[0];
+    expect(part1).toMatchObject({ commit: 'part001', dirty: false });
+    expect(part1?.wallSeconds).toBeGreaterThanOrEqual(0);
+    const ctx = {
+      wallSeconds: 2,
+      argv: ['train', 'tabular-q', '--resume'],
+      resumed: true,
+      git: { commit: 'part002', dirty: false },
+      version: '9.9.9',
+      machine: { cpus: 2, cpuModel: 'cpu', node: 'v20', platform: 'linux-x64' },
+      date: new Date(0),
+    };
+    const line = trainResultLine(r, ctx);
+    expect(line.segments).toEqual([part1, { commit: 'part002', dirty: false, wallSeconds: 2 }]);
+    expect(line.wallSeconds).toBeCloseTo(2 + (part1?.wallSeconds ?? NaN), 6);
+    expect(line.stepsPerSecond).toBe(Math.round(90 / line.wallSeconds));
+    expect([line.commit, line.dirty]).toEqual(['part002', false]);
+    expect(trainResultLine(r, { ...ctx, git: { commit: 'part002', dirty: true } }).dirty).toBe(true);
+    expect(trainResultLine(first, { ...ctx, resumed: false }).segments).toBeUndefined();
     expect(r.finalEval?.episodes).toBe(5);
     // A run begun before a config field existed resolves with that field's default.
     const cfg = JSON.parse(readFileSync(join(runDir, 'config.json'), 'utf8')) as { config: Record<string, unknown> };
