@@ -139,7 +139,7 @@ export interface TrainOptions {
   readonly logEvery?: number;
   /** Continue from this checkpoint. */
   readonly resume?: Checkpoint;
-  /** The code that runs (git commit, dirty flag), recorded with this part's wall time in checkpoints. Default unknown. */
+  /** The code that runs (git commit, dirty flag), recorded with the wall time of each part in checkpoints. */
   readonly provenance?: { readonly commit: string; readonly dirty: boolean | null };
   /** Count wins (episodes with positive return), e.g. for Catch. */
   readonly countWins?: boolean;
