@@ -99,9 +99,14 @@ export async function readGanCheckpoint(
   const jsonLength = bytes.readUInt32LE(magic.byteLength);
   let offset = magic.byteLength + 4 + jsonLength;
   if (offset > bytes.byteLength) throw new CheckpointError(`${path} is truncated`);
-  const parsed = JSON.parse(bytes.subarray(magic.byteLength + 4, offset).toString('utf8')) as GanCheckpointHeader & {
-    blobs: Blob[];
-  };
+  let parsed: GanCheckpointHeader & { blobs: Blob[] };
+  try {
+    parsed = JSON.parse(bytes.subarray(magic.byteLength + 4, offset).toString('utf8')) as typeof parsed;
+  } catch {
+    throw new CheckpointError(`${path} is corrupt (its header is not valid JSON)`);
+  }
+  if (!Array.isArray(parsed.blobs) || typeof parsed.epoch !== 'number' || typeof parsed.identity !== 'object')
+    throw new CheckpointError(`${path} is corrupt (its header lacks blobs, epoch or identity)`);
   const { blobs, ...header } = parsed;
   const want = [
     ...Object.keys(models).map((n) => `model ${n}`),

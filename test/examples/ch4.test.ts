@@ -166,6 +166,15 @@ describe('mnist-dcgan', () => {
     writeFileSync(join(out, GAN_CHECKPOINT_FILE), 'not a checkpoint');
     await expect(dcgan({ out, resume: true })).rejects.toThrow(CheckpointError);
     await expect(dcgan({ out, resume: true })).rejects.toThrow(/is not a tfgym GAN checkpoint/);
+    // The right magic line, then a header that is not JSON.
+    const header = Buffer.from('{not json');
+    const length = Buffer.alloc(4);
+    length.writeUInt32LE(header.byteLength);
+    writeFileSync(
+      join(out, GAN_CHECKPOINT_FILE),
+      Buffer.concat([Buffer.from('tfgym GAN checkpoint v1\n'), length, header]),
+    );
+    await expect(dcgan({ out, resume: true })).rejects.toThrow(/is corrupt \(its header is not valid JSON\)/);
   });
 });
 
