@@ -137,7 +137,8 @@ export function coerceField(key: string, f: FieldSpec, value: unknown): number |
       if (!Array.isArray(arr) || !arr.every((n) => typeof n === 'number' && Number.isInteger(n) && inRange(n))) {
         return bad(`a comma-separated list of integers${range()}`);
       }
-      return arr as number[];
+      // A copy: a resolved config must not share its arrays with a preset or a caller's object.
+      return [...(arr as number[])];
     }
   }
 }

@@ -39,6 +39,18 @@ describe('config checks', () => {
     expect(resolveDqnConfig('catch').convKernelHeights).toEqual([0]);
   });
 
+  it('resolves list fields to arrays of their own: changing one changes no preset or caller object', () => {
+    const a = resolveDqnConfig('catch-mirror');
+    a.mirrorActions.reverse();
+    a.hiddenSizes.push(7);
+    const b = resolveDqnConfig('catch-mirror');
+    expect(b.mirrorActions).toEqual([2, 1, 0]);
+    expect(b.hiddenSizes).toEqual([128]);
+    const mine = { hiddenSizes: [32, 32] };
+    resolveDqnConfig(undefined, mine).hiddenSizes.push(1);
+    expect(mine.hiddenSizes).toEqual([32, 32]);
+  });
+
   it('checks mirrorActions against the env when the agent is built, and mirroring changes what is learned', () => {
     const info = { obsShape: [10, 5], obsDtype: 'float32', numActions: 3 } as const;
     const bad = resolveDqnConfig(undefined, tiny, { mirrorActions: [1, 0] });
