@@ -32,9 +32,8 @@ import {
   outDir,
   sampleEveryOption,
   saveGan,
-  SHUFFLE_STREAM,
 } from './common.js';
-import { dropoutStreams, GanRunCheckpoints } from './gan-checkpoint.js';
+import { GanRunCheckpoints } from './gan-checkpoint.js';
 
 const BATCH_SIZE = 32;
 const NB_EPOCH = 100;
@@ -95,29 +94,6 @@ export const cifar10GanExample: ExampleDef = {
       const xTest = imageTensor(test, RANGE);
       tensors = [xTrain, xTest];
 
-      // Every stream the training draws from, for checkpoints (all forks are made by now).
-      const checkpoints = new GanRunCheckpoints({
-        o,
-        out,
-        identity: {
-          example: 'cifar10-gan',
-          variant,
-          seed: o.seed,
-          epochs,
-          batchSize,
-          sampleEvery: sampleEvery ?? 0,
-          trainSamples: train.count,
-          testSamples: test.count,
-          quick: o.quick === true,
-        },
-        models: { generator, discriminator },
-        optimizers,
-        rngs: {
-          [SHUFFLE_STREAM]: rng,
-          latent: latentRng,
-          ...dropoutStreams({ generator, discriminator }),
-        },
-      });
       const r = await fitAdversarial({
         gan,
         xTrain,
@@ -131,7 +107,8 @@ export const cifar10GanExample: ExampleDef = {
         gridSide: side,
         gridLatents: () => tf.tensor2d(zsamples, [side * side, GAN_LATENT_DIM]),
         ...(sampleEvery !== undefined ? { sampleEvery } : {}),
-        checkpoints,
+        // The other streams the training draws from (all forks are made by now).
+        checkpoint: { o, example: 'cifar10-gan', variant, optimizers, streams: { latent: latentRng } },
       });
       o.log.write(`grids in ${out}, history in ${r.lossHistory}\n`);
       await saveGan(o, generator, discriminator);
@@ -158,7 +135,7 @@ export const cifar10GanExample: ExampleDef = {
           out,
         },
         history: r.history,
-        ...(checkpoints.earlier.length > 0 ? { earlierSegments: checkpoints.earlier } : {}),
+        ...(r.earlierSegments.length > 0 ? { earlierSegments: r.earlierSegments } : {}),
       };
     } finally {
       tf.dispose(tensors);

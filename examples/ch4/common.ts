@@ -8,7 +8,6 @@
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { AdversarialLosses, AdversarialModel } from '../../models/adversarial.js';
-import type { GanRunCheckpoints } from './gan-checkpoint.js';
 import { formatDuration, type TextSink } from '../../models/callbacks.js';
 import type { ImageSplit } from '../../src/data/datasets.js';
 import { encodePng } from '../../src/data/png.js';
@@ -16,7 +15,8 @@ import { imageGrid, type PixelRange } from '../../src/image/grid.js';
 import { writeFileAtomic } from '../../src/io/files.js';
 import { saveModel } from '../../src/io/model-io.js';
 import type { Rng } from '../../src/rng/rng.js';
-import { ExampleArgumentError, type ExampleMetrics, type ExampleOptions } from '../example.js';
+import { ExampleArgumentError, type ExampleMetrics, type ExampleOptions, type RunSegment } from '../example.js';
+import { dropoutStreams, GanRunCheckpoints } from './gan-checkpoint.js';
 
 /**
  * Quick-mode budget of the GANs: two batches of 16, a grid after each. Their convolutions are the
@@ -262,14 +262,18 @@ export interface AdversarialFitSpec {
   /** Also a grid every this many batches (`epoch-NNN-batch-NNNNN.png`). */
   sampleEvery?: number;
   /**
-   * The run's checkpoints (restored at the start with `--resume`, saved after every epoch and on
-   * interruption). Their streams must include `rng` as {@link SHUFFLE_STREAM}.
+   * Checkpoints (restored at the start with `--resume`, written after every epoch and on
+   * interruption): the example's options, name and variant, the players' optimizers and its
+   * random streams besides `rng` and the dropout masks' (the latents', a grid's).
    */
-  checkpoints?: GanRunCheckpoints;
+  checkpoint?: {
+    o: ExampleOptions;
+    example: string;
+    variant: string;
+    optimizers: Readonly<Record<string, tf.Optimizer>>;
+    streams: Readonly<Record<string, Rng>>;
+  };
 }
-
-/** The name under which {@link AdversarialFitSpec.checkpoints} keeps the shuffling stream. */
-export const SHUFFLE_STREAM = 'shuffle';
 
 /** What a checkpoint of {@link fitAdversarial} keeps besides weights and random streams. */
 interface FitProgress {
@@ -279,12 +283,17 @@ interface FitProgress {
   samples: string[];
 }
 
+/** The name under which a {@link fitAdversarial} checkpoint keeps the shuffling stream (`rng`). */
+const SHUFFLE_STREAM = 'shuffle';
+
 /** What {@link fitAdversarial} returns: Keras' history (per epoch) and the files written. */
 export interface AdversarialFitResult {
   history: Record<string, number[]>;
   samples: string[];
   lossHistory: string;
   trainSeconds: number;
+  /** A resumed run: the parts before this one. */
+  earlierSegments: readonly RunSegment[];
 }
 
 /**
@@ -302,7 +311,30 @@ export async function fitAdversarial(s: AdversarialFitSpec): Promise<Adversarial
   let samples: string[] = [];
   const running = new RunningMeans();
   let start = { epoch: 0, batch: 0 };
-  const resumed = (await s.checkpoints?.restore()) ?? null;
+  const c = s.checkpoint;
+  const models = { generator: s.gan.generator, discriminator: s.gan.discriminator };
+  const checkpoints = c
+    ? new GanRunCheckpoints({
+        o: c.o,
+        out: s.out,
+        // What a resumed run must share with the run it continues.
+        identity: {
+          example: c.example,
+          variant: c.variant,
+          seed: c.o.seed,
+          epochs: s.epochs,
+          batchSize: s.batchSize,
+          sampleEvery: s.sampleEvery ?? 0,
+          trainSamples: n,
+          testSamples: s.xTest.shape[0],
+          quick: c.o.quick === true,
+        },
+        models,
+        optimizers: c.optimizers,
+        rngs: { [SHUFFLE_STREAM]: s.rng, ...c.streams, ...dropoutStreams(models) },
+      })
+    : null;
+  const resumed = (await checkpoints?.restore()) ?? null;
   if (resumed) {
     const p = resumed.progress as FitProgress;
     csv.restore(p.csv);
@@ -326,7 +358,7 @@ export async function fitAdversarial(s: AdversarialFitSpec): Promise<Adversarial
     const beforeShuffle = s.rng.getState();
     const order = s.rng.shuffle(Array.from({ length: n }, (_, i) => i));
     for (let b = first; b < batches; b++) {
-      await s.checkpoints?.stopIfAsked(epoch, b, () => {
+      await checkpoints?.stopIfAsked(epoch, b, () => {
         csv.flush();
         return {
           progress: state(),
@@ -364,8 +396,8 @@ export async function fitAdversarial(s: AdversarialFitSpec): Promise<Adversarial
         .map(([k, v]) => `${k}: ${v.toFixed(4)}`)
         .join(' - ')}\n`,
     );
-    await s.checkpoints?.save(epoch + 1, 0, state(), progress.seconds());
+    await checkpoints?.save(epoch + 1, 0, state(), progress.seconds());
   }
-  const trainSeconds = (s.checkpoints?.trainBefore ?? 0) + progress.seconds();
-  return { history, samples, lossHistory: csv.path, trainSeconds };
+  const trainSeconds = (checkpoints?.trainBefore ?? 0) + progress.seconds();
+  return { history, samples, lossHistory: csv.path, trainSeconds, earlierSegments: checkpoints?.earlier ?? [] };
 }

@@ -34,9 +34,8 @@ import {
   outDir,
   sampleEveryOption,
   saveGan,
-  SHUFFLE_STREAM,
 } from './common.js';
-import { dropoutStreams, GanRunCheckpoints } from './gan-checkpoint.js';
+import { GanRunCheckpoints } from './gan-checkpoint.js';
 
 const BATCH_SIZE = 32;
 const NB_EPOCH = 100;
@@ -98,30 +97,6 @@ export const mnistGanExample: ExampleDef = {
       // generator_sampler: 10 x 10 new N(0, 1) samples for every grid
       const gridRng = rng.fork();
       const side = gridSide(o);
-      // Every stream the training draws from, for checkpoints (all forks are made by now).
-      const checkpoints = new GanRunCheckpoints({
-        o,
-        out,
-        identity: {
-          example: 'mnist-gan',
-          variant,
-          seed: o.seed,
-          epochs,
-          batchSize,
-          sampleEvery: sampleEvery ?? 0,
-          trainSamples: train.count,
-          testSamples: test.count,
-          quick: o.quick === true,
-        },
-        models: { generator, discriminator },
-        optimizers,
-        rngs: {
-          [SHUFFLE_STREAM]: rng,
-          latent: latentRng,
-          grid: gridRng,
-          ...dropoutStreams({ generator, discriminator }),
-        },
-      });
       const r = await fitAdversarial({
         gan,
         xTrain,
@@ -135,7 +110,8 @@ export const mnistGanExample: ExampleDef = {
         gridSide: side,
         gridLatents: () => normalLatent(gridRng, side * side, GAN_LATENT_DIM),
         ...(sampleEvery !== undefined ? { sampleEvery } : {}),
-        checkpoints,
+        // The other streams the training draws from (all forks are made by now).
+        checkpoint: { o, example: 'mnist-gan', variant, optimizers, streams: { latent: latentRng, grid: gridRng } },
       });
       o.log.write(`grids in ${out}, history in ${r.lossHistory}\n`);
       await saveGan(o, generator, discriminator);
@@ -161,7 +137,7 @@ export const mnistGanExample: ExampleDef = {
           out,
         },
         history: r.history,
-        ...(checkpoints.earlier.length > 0 ? { earlierSegments: checkpoints.earlier } : {}),
+        ...(r.earlierSegments.length > 0 ? { earlierSegments: r.earlierSegments } : {}),
       };
     } finally {
       tf.dispose(tensors);

@@ -38,6 +38,15 @@ function options(extra: Partial<ExampleOptions> = {}): ExampleOptions {
   };
 }
 
+/** A log that fires the returned signal (Ctrl-C, as the CLI's) once a progress line starts with `line`. */
+function stopAt(line: string): { signal: AbortSignal; log: ExampleOptions['log'] } {
+  const stop = new AbortController();
+  const write = (s: string): void => {
+    if (s.startsWith(line)) stop.abort();
+  };
+  return { signal: stop.signal, log: { write, isTTY: false } };
+}
+
 async function dcgan(extra: Partial<ExampleOptions>) {
   const ex = findExample('mnist-dcgan');
   if (!ex) throw new Error('mnist-dcgan');
@@ -126,15 +135,9 @@ describe('mnist-dcgan', () => {
     const a = await dcgan({ epochs: 3, out: join(tmp, 'whole') });
     const out = join(tmp, 'parts');
     // Stop while epoch 2 is under way: the abort lands after its first batch, so the run stops between two batches.
-    const stop = new AbortController();
-    const log = {
-      write: (s: string) => {
-        if (s.startsWith('Epoch 2/3 - batch 1/2')) stop.abort();
-      },
-      isTTY: false,
-    };
+    const { signal, log } = stopAt('Epoch 2/3 - batch 1/2');
     const provenance = { commit: 'part001', dirty: false };
-    await expect(dcgan({ epochs: 3, out, signal: stop.signal, log, provenance })).rejects.toThrow(ExampleInterrupted);
+    await expect(dcgan({ epochs: 3, out, signal, log, provenance })).rejects.toThrow(ExampleInterrupted);
     await expect(dcgan({ epochs: 3, out })).rejects.toThrow(
       /holds the checkpoint of an unfinished run: continue it with --resume/,
     );
@@ -200,14 +203,8 @@ describe('mnist-gan (keras-adversarial fit) checkpoints', () => {
     };
     const a = await run({ out: join(tmp, 'gan-whole') });
     const out = join(tmp, 'gan-parts');
-    const stop = new AbortController();
-    const log = {
-      write: (s: string) => {
-        if (s.startsWith('Epoch 2/2 - batch 1/2')) stop.abort();
-      },
-      isTTY: false,
-    };
-    await expect(run({ out, signal: stop.signal, log })).rejects.toThrow(/interrupted before batch 2 of epoch 2/);
+    const { signal, log } = stopAt('Epoch 2/2 - batch 1/2');
+    await expect(run({ out, signal, log })).rejects.toThrow(/interrupted before batch 2 of epoch 2/);
     const b = await run({ out, resume: true });
     expect(b.history).toEqual(a.history);
     expect(readFileSync(join(out, 'history.csv'), 'utf8')).toBe(
