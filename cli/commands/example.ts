@@ -146,6 +146,9 @@ async function runMapped(run: () => Promise<ExampleOutcome>): Promise<ExampleOut
  */
 const GAN_EXAMPLES = new Set(['mnist-dcgan', 'mnist-gan', 'cifar10-gan']);
 
+/** The examples that write their trained model(s) with `--save`. */
+const SAVERS = ['cifar10-cnn', 'mnist-dcgan', 'mnist-gan', 'cifar10-gan', 'wavenet'] as const;
+
 /**
  * `test accuracy 97.74% after 20 epochs (book, ch1: 97.93% after 20)`; for examples without an
  * accuracy their headline measure (test RMSE, final training loss, a GAN's two losses), else `done`.
@@ -201,6 +204,18 @@ async function runExample(name: string, flags: ExampleFlags, argv: readonly stri
     ['--vectors', flags.vectors],
   ] as const)
     if (v !== undefined && name !== 'sentiment-cnn') throw new UsageError(`${flag} is an option of sentiment-cnn`);
+  // Options that only some examples read: anywhere else they would be ignored without a word.
+  for (const [flag, v, takers] of [
+    ['--save', flags.save, SAVERS],
+    ['--model', flags.model, ['cifar10-predict']],
+    ['--weights', flags.weights, ['vgg16', 'vgg16-features', 'deep-dream', 'style-transfer']],
+    ['--image', flags.image, ['vgg16', 'vgg16-features', 'cifar10-predict', 'deep-dream']],
+    ['--labels', flags.labels, ['vgg16']],
+    ['--fractions', flags.fractions, ['mnist-lenet']],
+    ['--missing', flags.missing, ['air-quality-regression']],
+  ] as const)
+    if (v !== undefined && !(takers as readonly string[]).includes(name))
+      throw new UsageError(`${flag} is an option of ${(takers as readonly string[]).join(', ')}`);
   const art = name === 'deep-dream' || name === 'style-transfer';
   for (const [flag, v] of [
     ['--size', flags.size],
@@ -342,7 +357,10 @@ export function register(program: Command): void {
       `seed of the initial weights, shuffling, dropout and augmentation (default ${DEFAULT_SEED}, the book's)`,
       intArg(0, 2 ** 31 - 1),
     )
-    .option('--save <dir>', 'save the trained model there (tfjs layers format)')
+    .option(
+      '--save <dir>',
+      `${SAVERS.join(', ')}: save the trained model(s) there (tfjs layers format; the GANs: generator/ and discriminator/)`,
+    )
     .option('--model <dir>', 'cifar10-predict: the saved model to load')
     .option(
       '--weights <path>',

@@ -184,6 +184,24 @@ describe('tfgym example (CLI): the Chapter 7 picture options', () => {
     const b = tfgym('example', 'mnist-mlp', '--size', '64', '--backend', 'cpu');
     expect(b.code).toBe(2);
     expect(b.err).toMatch(/--size is an option of deep-dream and style-transfer/);
+    // Options only some examples read are refused elsewhere instead of being ignored.
+    for (const [args, msg] of [
+      [
+        ['mnist-mlp', '--save', 'm'],
+        /--save is an option of cifar10-cnn, mnist-dcgan, mnist-gan, cifar10-gan, wavenet/,
+      ],
+      [['mnist-mlp', '--model', 'm'], /--model is an option of cifar10-predict/],
+      [['mnist-lenet', '--weights', 'w.json'], /--weights is an option of vgg16, vgg16-features, deep-dream/],
+      [['style-transfer', '--image', 'x.png'], /--image is an option of vgg16, vgg16-features, cifar10-predict/],
+      [['vgg16-features', '--labels', 'l.txt'], /--labels is an option of vgg16$/m],
+      [['mnist-mlp', '--fractions', '1,0.5'], /--fractions is an option of mnist-lenet/],
+      [['mnist-mlp', '--missing', 'mean'], /--missing is an option of air-quality-regression/],
+    ] as const) {
+      const r = tfgym('example', ...args, '--backend', 'cpu');
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(msg);
+      expect(r.err).not.toMatch(/\n\s+at /);
+    }
     const c = tfgym('example', 'deep-dream', '--image', join(DATA, 'images', 'SOURCE.md'), '--backend', 'cpu');
     expect(c.code).toBe(2);
     expect(c.err).toMatch(/SOURCE.md: not a PNG or JPEG file/);
