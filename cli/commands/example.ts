@@ -146,6 +146,20 @@ async function runMapped(run: () => Promise<ExampleOutcome>): Promise<ExampleOut
  */
 const GAN_EXAMPLES = new Set(['mnist-dcgan', 'mnist-gan', 'cifar10-gan']);
 
+/** The examples that write a file or folder named by `--out`. */
+const WRITERS = [
+  'air-quality-regression',
+  'word2vec-skipgram',
+  'word2vec-cbow',
+  'deep-dream',
+  'style-transfer',
+  'wavenet',
+  'sentence-autoencoder',
+  'mnist-dcgan',
+  'mnist-gan',
+  'cifar10-gan',
+] as const;
+
 /** The examples that write their trained model(s) with `--save`. */
 const SAVERS = ['cifar10-cnn', 'mnist-dcgan', 'mnist-gan', 'cifar10-gan', 'wavenet'] as const;
 
@@ -213,6 +227,7 @@ async function runExample(name: string, flags: ExampleFlags, argv: readonly stri
     ['--labels', flags.labels, ['vgg16']],
     ['--fractions', flags.fractions, ['mnist-lenet']],
     ['--missing', flags.missing, ['air-quality-regression']],
+    ['--out', flags.out, WRITERS],
   ] as const)
     if (v !== undefined && !(takers as readonly string[]).includes(name))
       throw new UsageError(`${flag} is an option of ${(takers as readonly string[]).join(', ')}`);
@@ -403,7 +418,7 @@ export function register(program: Command): void {
     )
     .option(
       '--out <file>',
-      'air-quality-regression: write the test predictions there as CSV, and their plot beside it as SVG (default runs/air-quality-regression/predictions.csv); word2vec-skipgram, word2vec-cbow: write the word vectors there (word2vec text format); deep-dream, style-transfer: the PNG picture (default runs/<example>/...); wavenet: write the generated audio there (16-bit WAV; default runs/wavenet/VARIANT-seedS.wav); sentence-autoencoder: the cosine-similarity histogram (SVG), the loss curve beside it as loss.svg (default runs/sentence-autoencoder/cosine-similarity.svg); mnist-dcgan, mnist-gan, cifar10-gan: the folder of the sample grids (PNG) and the loss history (CSV) (default runs/NAME/seed-S)',
+      'air-quality-regression: write the test predictions there as CSV, and their plot beside it as SVG (default runs/air-quality-regression/predictions.csv); word2vec-skipgram, word2vec-cbow: write the word vectors there (word2vec text format); deep-dream, style-transfer: the PNG picture (default runs/<example>/...); wavenet: write the generated audio there (16-bit WAV; default runs/wavenet/VARIANT-seedS.wav); sentence-autoencoder: the cosine-similarity histogram (SVG), the loss curve beside it as NAME-loss.svg (default runs/sentence-autoencoder/cosine-similarity.svg); mnist-dcgan, mnist-gan, cifar10-gan: the folder of the sample grids (PNG) and the loss history (CSV) (default runs/NAME/seed-S)',
     )
     .option(
       '--sample-every <n>',

@@ -196,6 +196,7 @@ describe('tfgym example (CLI): the Chapter 7 picture options', () => {
       [['vgg16-features', '--labels', 'l.txt'], /--labels is an option of vgg16$/m],
       [['mnist-mlp', '--fractions', '1,0.5'], /--fractions is an option of mnist-lenet/],
       [['mnist-mlp', '--missing', 'mean'], /--missing is an option of air-quality-regression/],
+      [['mnist-mlp', '--out', 'x'], /--out is an option of air-quality-regression, word2vec-skipgram/],
     ] as const) {
       const r = tfgym('example', ...args, '--backend', 'cpu');
       expect(r.code).toBe(2);
