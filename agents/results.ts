@@ -6,7 +6,7 @@
  * learning tables from these lines only.
  */
 import type { GitInfo } from '../src/io/package.js';
-import { commandLine, partsDirty, roundValue, type MachineInfo, type RunSegment } from '../src/io/result-lines.js';
+import { combineParts, commandLine, roundValue, type MachineInfo, type RunSegment } from '../src/io/result-lines.js';
 import type { FinalEval, TrainRunResult } from './run.js';
 
 /** One finished `tfgym train` run, as written to a results file. */
@@ -163,11 +163,8 @@ export function trainResultLine(result: TrainRunResult, ctx: TrainLineContext): 
   const fe = result.finalEval;
   const r = (x: number): number => roundValue(x) as number;
   // A resumed run's parts: those its checkpoint recorded, then this session.
-  const parts: RunSegment[] = [
-    ...(result.earlierSegments ?? []),
-    { commit: ctx.git.commit, dirty: ctx.git.dirty, wallSeconds: Math.round(ctx.wallSeconds * 10) / 10 },
-  ];
-  const wall = parts.length > 1 ? parts.reduce((t, p) => t + p.wallSeconds, 0) : ctx.wallSeconds;
+  const parts = combineParts(result.earlierSegments, ctx.git, ctx.wallSeconds);
+  const wall = parts.wallSeconds;
   return {
     kind: 'train',
     agent: run.agent,
@@ -187,11 +184,11 @@ export function trainResultLine(result: TrainRunResult, ctx: TrainLineContext): 
     resumed: ctx.resumed,
     wallSeconds: Math.round(wall * 1000) / 1000,
     stepsPerSecond: Math.round(result.steps / Math.max(wall, 1e-9)),
-    ...(parts.length > 1 ? { segments: parts } : {}),
+    ...(parts.segments ? { segments: parts.segments } : {}),
     backend: run.backend,
     tfgymVersion: ctx.version,
     commit: ctx.git.commit,
-    dirty: parts.length > 1 ? partsDirty(parts) : ctx.git.dirty,
+    dirty: parts.dirty,
     command: commandLine(ctx.argv),
     date: ctx.date.toISOString(),
     machine: ctx.machine,

@@ -33,7 +33,7 @@ import {
   type TempCleanup,
 } from '../src/io/checkpoints.js';
 import { loadModel, ModelFileError } from '../src/io/model-io.js';
-import { packageVersion } from '../src/io/package.js';
+import { packageVersion, type GitInfo } from '../src/io/package.js';
 import {
   bestModelDir,
   checkRunDirPath,
@@ -164,7 +164,7 @@ export interface TrainRunOptions {
   /** Called once everything is checked and `config.json` is written, just before the first step. */
   readonly onStart?: (start: TrainRunStart) => void;
   /** The code that runs (the CLI's git commit and dirty flag): checkpoints record it with each part's wall time. */
-  readonly provenance?: { readonly commit: string; readonly dirty: boolean | null };
+  readonly provenance?: GitInfo;
 }
 
 /** What {@link TrainRunOptions.onStart} receives. */

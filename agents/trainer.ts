@@ -34,7 +34,8 @@ import { allocTyped, shapeSize, type AnyTypedArray } from '../src/core/spaces.js
 import type { RunningMeanStdState } from '../src/core/wrappers/utils.js';
 import { modelArtifacts, nonFiniteWeights } from '../src/io/model-io.js';
 import type { Checkpoint, CheckpointStore, EnvEpisodeState, TrainerState } from '../src/io/snapshot.js';
-import type { RunSegment } from '../src/io/result-lines.js';
+import type { GitInfo } from '../src/io/package.js';
+import { runSegment, type RunSegment } from '../src/io/result-lines.js';
 import { CheckpointError } from '../src/io/errors.js';
 import type { Agent } from './agent.js';
 import { TrainingDivergedError } from './errors.js';
@@ -140,7 +141,7 @@ export interface TrainOptions {
   /** Continue from this checkpoint. */
   readonly resume?: Checkpoint;
   /** The code that runs (git commit, dirty flag), recorded with the wall time of each part in checkpoints. */
-  readonly provenance?: { readonly commit: string; readonly dirty: boolean | null };
+  readonly provenance?: GitInfo;
   /** Count wins (episodes with positive return), e.g. for Catch. */
   readonly countWins?: boolean;
   /** Yield to the event loop every this many steps (signals, sockets); default 200. */
@@ -336,14 +337,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       const bad = nonFiniteWeights(a);
       if (bad.count > 0) throw diverged(`the ${name} network holds ${bad.count} NaN or infinite weight(s)`);
     }
-    st.segments = [
-      ...earlierParts,
-      {
-        commit: o.provenance?.commit ?? 'unknown',
-        dirty: o.provenance?.dirty ?? null,
-        wallSeconds: Math.round((clock() - t0) / 100) / 10,
-      },
-    ];
+    st.segments = [...earlierParts, runSegment(o.provenance, (clock() - t0) / 1000)];
     const cp: Checkpoint = {
       format: 'tfgym-checkpoint',
       version: 1,

@@ -26,6 +26,7 @@ export class ExampleInterrupted extends Error {
 }
 
 export type { RunSegment } from '../src/io/result-lines.js';
+import type { GitInfo } from '../src/io/package.js';
 import type { RunSegment } from '../src/io/result-lines.js';
 
 /** Options common to every example (from the command line). */
@@ -79,7 +80,7 @@ export interface ExampleOptions {
    */
   signal?: AbortSignal;
   /** The code this run is (the CLI's git commit), kept in checkpoints so a resumed run's result names every part's. */
-  provenance?: { readonly commit: string; readonly dirty: boolean | null };
+  provenance?: GitInfo;
   /** sentiment-cnn word2vec variants: word vectors in word2vec text format (`word2vec-skipgram --out`). */
   vectors?: string;
   /** style-transfer: the content picture (PNG or JPEG). */

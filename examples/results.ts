@@ -5,7 +5,14 @@
  * `scripts/results.mjs` builds RESULTS.md's tables from these lines only.
  */
 import { appendLineDurable } from '../src/io/files.js';
-import { commandLine, machineInfo, partsDirty, round6, roundValue, type MachineInfo } from '../src/io/result-lines.js';
+import {
+  combineParts,
+  commandLine,
+  machineInfo,
+  round6,
+  roundValue,
+  type MachineInfo,
+} from '../src/io/result-lines.js';
 import { gitInfo, packageVersion, type GitInfo } from '../src/io/package.js';
 
 import type { ExampleMetrics, ExampleOutcome, RunSegment, RunSettings } from './example.js';
@@ -86,14 +93,11 @@ export function resultLine(outcome: ExampleOutcome, ctx: RunContext): ResultLine
     date: (ctx.date ?? new Date()).toISOString(),
     machine: ctx.machine ?? machineInfo(),
   };
-  const earlier = outcome.earlierSegments ?? [];
-  if (earlier.length > 0) {
-    // The parts before this one ran code of their own commits: the line is dirty if any part was,
-    // and not knowing one part's state makes it unknown.
-    const segments = [...earlier, { commit: git.commit, dirty: git.dirty, wallSeconds: line.wallSeconds }];
-    line.segments = segments;
-    line.wallSeconds = Math.round(segments.reduce((t, s) => t + s.wallSeconds, 0) * 10) / 10;
-    line.dirty = partsDirty(segments);
+  const parts = combineParts(outcome.earlierSegments ?? [], git, ctx.wallSeconds);
+  if (parts.segments) {
+    line.segments = parts.segments;
+    line.wallSeconds = Math.round(parts.wallSeconds * 10) / 10;
+    line.dirty = parts.dirty;
   }
   if (outcome.history)
     line.history = Object.fromEntries(Object.entries(outcome.history).map(([k, v]) => [k, v.map(round6)]));

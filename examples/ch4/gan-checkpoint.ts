@@ -16,18 +16,22 @@ import { SeededDropout } from '../../models/dropout.js';
 import { CheckpointError } from '../../src/io/errors.js';
 import { pathExists, readBytes, writeFileAtomic } from '../../src/io/files.js';
 import { loadOptimizerState, saveOptimizerState } from '../../src/io/optimizer-state.js';
+import { runSegment, type RunSegment } from '../../src/io/result-lines.js';
 import type { Rng, RngState } from '../../src/rng/rng.js';
-import { ExampleArgumentError, ExampleInterrupted, type ExampleOptions, type RunSegment } from '../example.js';
+import { ExampleArgumentError, ExampleInterrupted, type ExampleOptions } from '../example.js';
 
 /** The checkpoint's file name inside the run's `--out` folder. */
 export const GAN_CHECKPOINT_FILE = 'checkpoint.bin';
 
 const MAGIC = 'tfgym GAN checkpoint v1\n';
 
+/** The settings a resumed run must share with the run it continues. */
+export type RunIdentity = Readonly<Record<string, string | number | boolean>>;
+
 /** Where a run is and everything besides weights that it needs to go on. */
 export interface GanCheckpointHeader {
   /** What a resumed run must match (example, variant, seed, epochs, batch size, ...). */
-  readonly identity: Readonly<Record<string, string | number | boolean>>;
+  readonly identity: RunIdentity;
   /** The next batch to train: its epoch and index (0-based); `epoch` = the epochs when finished. */
   readonly epoch: number;
   readonly batch: number;
@@ -83,6 +87,30 @@ export async function writeGanCheckpoint(
   writeFileAtomic(path, Buffer.concat([Buffer.from(MAGIC, 'utf8'), length, json, ...data.map((d) => Buffer.from(d))]));
 }
 
+/** A checkpoint file's header, its blob index and where the blobs start; a CheckpointError if it is none. */
+function parseHeader(bytes: Buffer, path: string): { header: GanCheckpointHeader; blobs: Blob[]; dataStart: number } {
+  const magic = Buffer.from(MAGIC, 'utf8');
+  if (bytes.byteLength < magic.byteLength + 4 || !bytes.subarray(0, magic.byteLength).equals(magic))
+    throw new CheckpointError(`${path} is not a tfgym GAN checkpoint`);
+  const dataStart = magic.byteLength + 4 + bytes.readUInt32LE(magic.byteLength);
+  if (dataStart > bytes.byteLength) throw new CheckpointError(`${path} is truncated`);
+  let parsed: GanCheckpointHeader & { blobs: Blob[] };
+  try {
+    parsed = JSON.parse(bytes.subarray(magic.byteLength + 4, dataStart).toString('utf8')) as typeof parsed;
+  } catch {
+    throw new CheckpointError(`${path} is corrupt (its header is not valid JSON)`);
+  }
+  if (!Array.isArray(parsed.blobs) || typeof parsed.epoch !== 'number' || typeof parsed.identity !== 'object')
+    throw new CheckpointError(`${path} is corrupt (its header lacks blobs, epoch or identity)`);
+  const { blobs, ...header } = parsed;
+  return { header, blobs, dataStart };
+}
+
+/** Whether the run a checkpoint header belongs to has trained all its epochs. */
+function finished(h: GanCheckpointHeader): boolean {
+  return h.epoch >= Number(h.identity['epochs']);
+}
+
 /**
  * Reads the checkpoint at `path` into `models` and `optimizers` (built as the run built them) and
  * returns its header. Throws a {@link CheckpointError} naming what does not fit.
@@ -93,21 +121,8 @@ export async function readGanCheckpoint(
   optimizers: Readonly<Record<string, tf.Optimizer>>,
 ): Promise<GanCheckpointHeader> {
   const bytes = Buffer.from(readBytes(path));
-  const magic = Buffer.from(MAGIC, 'utf8');
-  if (bytes.byteLength < magic.byteLength + 4 || !bytes.subarray(0, magic.byteLength).equals(magic))
-    throw new CheckpointError(`${path} is not a tfgym GAN checkpoint`);
-  const jsonLength = bytes.readUInt32LE(magic.byteLength);
-  let offset = magic.byteLength + 4 + jsonLength;
-  if (offset > bytes.byteLength) throw new CheckpointError(`${path} is truncated`);
-  let parsed: GanCheckpointHeader & { blobs: Blob[] };
-  try {
-    parsed = JSON.parse(bytes.subarray(magic.byteLength + 4, offset).toString('utf8')) as typeof parsed;
-  } catch {
-    throw new CheckpointError(`${path} is corrupt (its header is not valid JSON)`);
-  }
-  if (!Array.isArray(parsed.blobs) || typeof parsed.epoch !== 'number' || typeof parsed.identity !== 'object')
-    throw new CheckpointError(`${path} is corrupt (its header lacks blobs, epoch or identity)`);
-  const { blobs, ...header } = parsed;
+  const { header, blobs, dataStart } = parseHeader(bytes, path);
+  let offset = dataStart;
   const want = [
     ...Object.keys(models).map((n) => `model ${n}`),
     ...Object.keys(optimizers).map((n) => `optimizer ${n}`),
@@ -152,11 +167,7 @@ export async function readGanCheckpoint(
  * Throws an {@link ExampleArgumentError} listing every setting in which `now` differs from the
  * checkpoint's `saved` one (a run resumes with the settings it began with).
  */
-export function checkResumeIdentity(
-  path: string,
-  saved: Readonly<Record<string, string | number | boolean>>,
-  now: Readonly<Record<string, string | number | boolean>>,
-): void {
+export function checkResumeIdentity(path: string, saved: RunIdentity, now: RunIdentity): void {
   const keys = [...new Set([...Object.keys(saved), ...Object.keys(now)])];
   const diff = keys.filter((k) => saved[k] !== now[k]).map((k) => `${k} ${String(saved[k])} (now ${String(now[k])})`);
   if (diff.length > 0)
@@ -169,18 +180,12 @@ export function checkResumeIdentity(
 export function unfinishedCheckpoint(path: string): boolean {
   if (!pathExists(path)) return false;
   try {
-    const bytes = Buffer.from(readBytes(path));
-    const m = Buffer.byteLength(MAGIC);
-    const h = JSON.parse(bytes.subarray(m + 4, m + 4 + bytes.readUInt32LE(m)).toString('utf8')) as GanCheckpointHeader;
-    return h.epoch < Number(h.identity['epochs']);
+    return !finished(parseHeader(Buffer.from(readBytes(path)), path).header);
   } catch {
     // An unreadable file is no run to protect.
     return false;
   }
 }
-
-/** The settings a resumed run must share with the run it continues. */
-export type RunIdentity = Readonly<Record<string, string | number | boolean>>;
 
 /**
  * The seeded dropout layers' mask streams of `models`, named `dropout-<model>-<k>` (k counts that
@@ -272,7 +277,7 @@ export class GanRunCheckpoints {
     if (o.resume !== true) return null;
     const h = await readGanCheckpoint(this.path, models, optimizers);
     checkResumeIdentity(this.path, h.identity, identity);
-    if (h.epoch >= Number(identity['epochs']))
+    if (finished(h))
       throw new ExampleArgumentError(
         `--resume: the run in ${this.spec.out} has finished (${identity['epochs']} epochs)`,
       );
@@ -301,11 +306,7 @@ export class GanRunCheckpoints {
     rngStates: Readonly<Record<string, RngState>> = {},
   ): Promise<void> {
     const { o, identity, models, optimizers, rngs } = this.spec;
-    const segment: RunSegment = {
-      commit: o.provenance?.commit ?? 'unknown',
-      dirty: o.provenance?.dirty ?? null,
-      wallSeconds: Math.round((performance.now() - this.t0) / 100) / 10,
-    };
+    const segment = runSegment(o.provenance, (performance.now() - this.t0) / 1000);
     const states: Record<string, RngState> = {};
     for (const [name, rng] of Object.entries(rngs)) states[name] = rngStates[name] ?? rng.getState();
     const header: GanCheckpointHeader = {

@@ -4,6 +4,7 @@
  * `scripts/results.mjs` builds RESULTS.md's tables from such lines only.
  */
 import { cpus } from 'node:os';
+import type { GitInfo } from './package.js';
 
 /** The machine a run measured its wall time on. */
 export interface MachineInfo {
@@ -35,9 +36,29 @@ export interface RunSegment {
   readonly wallSeconds: number;
 }
 
-/** Whether the code of a run in `parts` differed from its commits: true if any did, null if any part's is unknown. */
-export function partsDirty(parts: readonly RunSegment[]): boolean | null {
-  return parts.some((s) => s.dirty === true) ? true : parts.some((s) => s.dirty === null) ? null : false;
+/** The part of a run that ran the code `git` (unknown when not given) for `wallSeconds` (kept to 0.1 s). */
+export function runSegment(git: GitInfo | undefined, wallSeconds: number): RunSegment {
+  return {
+    commit: git?.commit ?? 'unknown',
+    dirty: git?.dirty ?? null,
+    wallSeconds: Math.round(wallSeconds * 10) / 10,
+  };
+}
+
+/**
+ * What a result line says of a run whose parts before this one are `earlier`: nothing when there
+ * are none (the line keeps this part's commit, dirty flag and wall time); else every part, the
+ * sum of their wall times, and dirty if any part was (null if any part's is unknown).
+ */
+export function combineParts(
+  earlier: readonly RunSegment[],
+  git: GitInfo,
+  wallSeconds: number,
+): { segments?: RunSegment[]; wallSeconds: number; dirty: boolean | null } {
+  if (earlier.length === 0) return { wallSeconds, dirty: git.dirty };
+  const segments = [...earlier, runSegment(git, wallSeconds)];
+  const dirty = segments.some((s) => s.dirty === true) ? true : segments.some((s) => s.dirty === null) ? null : false;
+  return { segments, wallSeconds: segments.reduce((t, s) => t + s.wallSeconds, 0), dirty };
 }
 
 /** Quotes one command-line argument for a POSIX shell when it needs it. */
