@@ -473,24 +473,48 @@ void max_pool(const ConvGeom& g, const float* x, float* y) {
   });
 }
 
-void max_pool_grad(const ConvGeom& g, const float* dy, const float* x, float* dx) {
+// Float comparisons may trap (signalling NaNs) unless told otherwise, and GCC then keeps the
+// select of max_pool_grad's routing loop a branch: this lets it vectorise. Clang if-converts anyway.
+#if defined(__GNUC__) && !defined(__clang__)
+#define TFG_NO_TRAPPING_MATH __attribute__((optimize("no-trapping-math")))
+#else
+#define TFG_NO_TRAPPING_MATH
+#endif
+
+TFG_NO_TRAPPING_MATH void max_pool_grad(const ConvGeom& g, const float* dy, const float* x, float* dx) {
   const int c = g.in_c;
   const long long img = 1LL * g.in_h * g.in_w * c;
+  const float ninf = -std::numeric_limits<float>::infinity();
   std::memset(dx, 0, sizeof(float) * img * g.batch);
   pool_run(g.batch, [&](int b) {
-    thread_local std::vector<float> best;
-    thread_local std::vector<long long> where;
+    // Each window's dy goes to the first pixel (in window order) holding its maximum, the one a
+    // strict > scan keeps, as tfjs's cpu kernel picks it; a window of -inf and NaN only has none.
+    // Two branch-free passes over the channels (the maximum, then the first pixel equal to it)
+    // vectorise, where one pass tracking the argmax per channel does not.
+    thread_local std::vector<float> best, open;
     best.resize(c);
-    where.resize(c);
+    open.resize(c);
     const float* xb = x + img * b;
     float* dxb = dx + img * b;
     const float* dyb = dy + 1LL * b * g.out_h * g.out_w * c;
     for (int oh = 0; oh < g.out_h; oh++)
       for (int ow = 0; ow < g.out_w; ow++) {
-        for (int d = 0; d < c; d++) {
-          best[d] = -std::numeric_limits<float>::infinity();
-          where[d] = -1;
+        float* __restrict bst = best.data();
+        float* __restrict opn = open.data();
+        for (int d = 0; d < c; d++) bst[d] = ninf;
+        for (int kh = 0; kh < g.k_h; kh++) {
+          const int ih = oh * g.stride_h - g.pad_top + kh;
+          if (ih < 0 || ih >= g.in_h) continue;
+          for (int kw = 0; kw < g.k_w; kw++) {
+            const int iw = ow * g.stride_w - g.pad_left + kw;
+            if (iw < 0 || iw >= g.in_w) continue;
+            const float* s = xb + (1LL * ih * g.in_w + iw) * c;
+            for (int d = 0; d < c; d++) bst[d] = s[d] > bst[d] ? s[d] : bst[d];
+          }
         }
+        const float* gy = dyb + (1LL * oh * g.out_w + ow) * c;
+        // A maximum of -inf means no pixel was > -inf: nothing to route.
+        for (int d = 0; d < c; d++) opn[d] = bst[d] > ninf ? 1.0f : 0.0f;
         for (int kh = 0; kh < g.k_h; kh++) {
           const int ih = oh * g.stride_h - g.pad_top + kh;
           if (ih < 0 || ih >= g.in_h) continue;
@@ -498,17 +522,19 @@ void max_pool_grad(const ConvGeom& g, const float* dy, const float* x, float* dx
             const int iw = ow * g.stride_w - g.pad_left + kw;
             if (iw < 0 || iw >= g.in_w) continue;
             const long long off = (1LL * ih * g.in_w + iw) * c;
-            const float* s = xb + off;
-            for (int d = 0; d < c; d++)
-              if (s[d] > best[d]) {
-                best[d] = s[d];
-                where[d] = off + d;
-              }
+            const float* __restrict s = xb + off;
+            float* __restrict o = dxb + off;
+            for (int d = 0; d < c; d++) {
+              // & rather than &&: no branch, so the loop vectorises.
+              const bool hit = (opn[d] != 0.0f) & (s[d] == bst[d]);
+              // Loaded whatever `hit` is (a conditional load is control flow); adding +0 elsewhere
+              // leaves every value as it was (dx starts at +0).
+              const float gv = gy[d], od = o[d], open_d = opn[d];
+              o[d] = od + (hit ? gv : 0.0f);
+              opn[d] = hit ? 0.0f : open_d;
+            }
           }
         }
-        const float* gy = dyb + (1LL * oh * g.out_w + ow) * c;
-        for (int d = 0; d < c; d++)
-          if (where[d] >= 0) dxb[where[d]] += gy[d];
       }
   });
 }

@@ -254,6 +254,41 @@ describe('native kernels match cpu', () => {
     });
   }
 
+  itNative('maxPool gradient with ties, -Infinity and NaN: the first maximum of each window gets dy', () => {
+    const rng = new Rng(25);
+    for (const [c, size, stride, pad] of [
+      [64, 2, 2, 'valid'],
+      [67, 2, 2, 'same'],
+      [5, 3, 2, 'same'],
+      [19, 3, 1, 'valid'],
+    ] as const) {
+      const [batch, h, w] = [3, 7, 9];
+      // Three levels, so most windows hold ties; some -Infinity and NaN pixels, and one image
+      // whose windows hold nothing greater than -Infinity (no pixel gets their dy).
+      const x = new Float32Array(batch * h * w * c).map((_, i) => {
+        if (i < h * w * c) return i % 2 ? -Infinity : NaN;
+        const u = rng.nextFloat();
+        return u < 0.05 ? -Infinity : u < 0.07 ? NaN : rng.nextInt(3) - 1;
+      });
+      const xt0 = tf.tensor4d(x, [batch, h, w, c]);
+      const shape = tf.maxPool(xt0, size, stride, pad).shape;
+      xt0.dispose();
+      const r = randomData(
+        shape.reduce((a, b) => a * b, 1),
+        rng,
+      );
+      // Windows that do not overlap add one dy per pixel: exact. Overlapping ones sum in float32 here
+      // and in double on cpu.
+      expectSame(
+        () =>
+          tf.grad((a: tf.Tensor) =>
+            tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, size, stride, pad), tf.tensor(r, shape))),
+          )(tf.tensor4d(x, [batch, h, w, c])),
+        size === stride ? 0 : TOL,
+      );
+    }
+  });
+
   itNative('element-wise ops (same shape, scalar, bias broadcast) and leading-axis sums', () => {
     const rng = new Rng(24);
     const shapes: Array<[number[], number[]]> = [

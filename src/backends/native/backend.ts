@@ -17,6 +17,7 @@ import { adoptedBuffers, installNativeOptimizers } from './optimizers.js';
 import { installFusedRecurrent, registerRecurrentKernels } from './recurrent.js';
 import { installFastTimeDistributed } from './wrappers.js';
 import { installNativeGradients } from './gradients.js';
+import { installTapedConv, registerConvKernels } from './conv.js';
 import { installFusedDense, registerDenseKernels } from './dense.js';
 import { f32 } from './host.js';
 
@@ -1207,6 +1208,8 @@ export function registerNativeBackend(addon: NativeAddon): void {
   registerRecurrentKernels(NATIVE_BACKEND_NAME);
   registerDenseKernels(NATIVE_BACKEND_NAME);
   installFusedDense(() => tf.getBackend() === NATIVE_BACKEND_NAME && process.env['TFGYM_FUSED_DENSE'] !== '0');
+  registerConvKernels(NATIVE_BACKEND_NAME);
+  installTapedConv(() => tf.getBackend() === NATIVE_BACKEND_NAME && process.env['TFGYM_FUSED_CONV'] !== '0');
   // The C++ backprop kernels take the dilation in their patch offsets (conv.cc), so dilated
   // gradients on native run there rather than through space-to-batch.
   markDilatedBackpropBackend(NATIVE_BACKEND_NAME);
