@@ -24,11 +24,10 @@ export const tapedConvCalls = { linear: 0 };
 
 type FusedConv2DArgs = Parameters<typeof tf.fused.conv2d>[0];
 
-/** Attributes of {@link CONV2D_LINEAR_KERNEL}: those of `Conv2D` without dilations or data format. */
+/** Attributes of {@link CONV2D_LINEAR_KERNEL}: strides and padding (NHWC, dilation 1, no rounding mode). */
 interface ConvLinearAttrs {
   strides: [number, number] | number;
   pad: FusedConv2DArgs['pad'];
-  dimRoundingMode?: 'floor' | 'round' | 'ceil';
 }
 
 function gradientDepth(): number {
@@ -56,7 +55,6 @@ export function registerConvKernels(backendName: string): void {
           pad: a.pad,
           dataFormat: 'NHWC',
           dilations: 1,
-          dimRoundingMode: a.dimRoundingMode,
           activation: 'linear',
         } as unknown as tf.NamedAttrMap,
       });
@@ -69,23 +67,19 @@ export function registerConvKernels(backendName: string): void {
     gradFunc: (dy, saved, attrs) => {
       const [x, filter] = saved as [tf.Tensor4D, tf.Tensor4D];
       const a = attrs as unknown as ConvLinearAttrs;
-      const common = { strides: a.strides, pad: a.pad, dataFormat: 'NHWC', dimRoundingMode: a.dimRoundingMode };
+      const common = { strides: a.strides, pad: a.pad, dataFormat: 'NHWC' };
       const g = dy as tf.Tensor4D;
       return {
         x: () =>
-          tf
-            .engine()
-            .runKernel('Conv2DBackpropInput', { dy: g, filter }, {
-              ...common,
-              inputShape: x.shape,
-            } as unknown as tf.NamedAttrMap) as tf.Tensor,
+          tf.engine().runKernel('Conv2DBackpropInput', { dy: g, filter }, {
+            ...common,
+            inputShape: x.shape,
+          } as unknown as tf.NamedAttrMap) as tf.Tensor,
         filter: () =>
-          tf
-            .engine()
-            .runKernel('Conv2DBackpropFilter', { x, dy: g }, {
-              ...common,
-              filterShape: filter.shape,
-            } as unknown as tf.NamedAttrMap) as tf.Tensor,
+          tf.engine().runKernel('Conv2DBackpropFilter', { x, dy: g }, {
+            ...common,
+            filterShape: filter.shape,
+          } as unknown as tf.NamedAttrMap) as tf.Tensor,
         // tfjs's fused gradient: dy summed over every axis but the channels.
         bias: () => tf.sum(g, [0, 1, 2]),
       };
@@ -100,7 +94,10 @@ function undilated(d: FusedConv2DArgs['dilations']): boolean {
 
 let installed = false;
 
-/** Routes taped linear 4-D NHWC `fused.conv2d` calls through the kernel above while `active()`. */
+/**
+ * Routes taped linear 4-D NHWC undilated `fused.conv2d` calls (no rounding mode, float32, bias 1-D
+ * or none: what tfjs-layers' Conv2D passes) through the kernel above while `active()`.
+ */
 export function installTapedConv(active: () => boolean): void {
   if (installed) return;
   installed = true;
@@ -114,6 +111,7 @@ export function installTapedConv(active: () => boolean): void {
     if (
       activation !== 'linear' ||
       args.preluActivationWeights != null ||
+      args.dimRoundingMode !== undefined ||
       (args.dataFormat ?? 'NHWC') !== 'NHWC' ||
       !undilated(args.dilations) ||
       !(x instanceof tf.Tensor) ||
@@ -131,11 +129,7 @@ export function installTapedConv(active: () => boolean): void {
       return stock(args) as T;
     }
     tapedConvCalls.linear++;
-    const attrs: ConvLinearAttrs = {
-      strides: args.strides,
-      pad: args.pad,
-      ...(args.dimRoundingMode !== undefined ? { dimRoundingMode: args.dimRoundingMode } : {}),
-    };
+    const attrs: ConvLinearAttrs = { strides: args.strides, pad: args.pad };
     return tf
       .engine()
       .runKernel(
