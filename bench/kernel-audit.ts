@@ -17,6 +17,7 @@ import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '../src/backends/index.js';
 import { NATIVE_KERNELS, type NativeBackend } from '../src/backends/native/backend.js';
 import { RNN_GRAD_KERNEL, RNN_KERNEL } from '../src/backends/native/recurrent.js';
+import { CONV2D_LINEAR_KERNEL } from '../src/backends/native/conv.js';
 import { DENSE_LINEAR_KERNEL, DENSE_RELU_KERNEL, RELU_GRAD_KERNEL } from '../src/backends/native/dense.js';
 import { shapeSize } from '../src/core/spaces.js';
 import { Rng } from '../src/rng/rng.js';
@@ -64,6 +65,8 @@ const ALWAYS_NATIVE = new Set<string>([
   DENSE_RELU_KERNEL,
   DENSE_LINEAR_KERNEL,
   RELU_GRAD_KERNEL,
+  // Routed only in the cases the FusedConv2D override serves (conv.ts: float32, NHWC, linear).
+  CONV2D_LINEAR_KERNEL,
 ]);
 const OVERRIDDEN = new Set<string>(NATIVE_KERNELS);
 
