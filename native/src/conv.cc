@@ -448,28 +448,31 @@ void conv2d_backprop_filter(const ConvGeom& g, const float* x, const float* dy, 
   if (g.batch == 0) std::memset(dw, 0, sizeof(float) * kp * g.out_c);
 }
 
+// The maximum of each of the c channels over output pixel (oh, ow)'s window of image xb, into o;
+// -inf where no pixel is greater. Strict > keeps the first maximum and never lets NaN in, like
+// tfjs's cpu pool.
+static void window_max(const ConvGeom& g, const float* xb, int oh, int ow, float* __restrict o) {
+  const int c = g.in_c;
+  for (int d = 0; d < c; d++) o[d] = -std::numeric_limits<float>::infinity();
+  for (int kh = 0; kh < g.k_h; kh++) {
+    const int ih = oh * g.stride_h - g.pad_top + kh;
+    if (ih < 0 || ih >= g.in_h) continue;
+    for (int kw = 0; kw < g.k_w; kw++) {
+      const int iw = ow * g.stride_w - g.pad_left + kw;
+      if (iw < 0 || iw >= g.in_w) continue;
+      const float* __restrict s = xb + (1LL * ih * g.in_w + iw) * c;
+      for (int d = 0; d < c; d++) o[d] = s[d] > o[d] ? s[d] : o[d];
+    }
+  }
+}
+
 void max_pool(const ConvGeom& g, const float* x, float* y) {
   const int c = g.in_c;
-  const float ninf = -std::numeric_limits<float>::infinity();
   pool_run(g.batch, [&](int b) {
     const float* xb = x + 1LL * b * g.in_h * g.in_w * c;
     float* yb = y + 1LL * b * g.out_h * g.out_w * c;
     for (int oh = 0; oh < g.out_h; oh++)
-      for (int ow = 0; ow < g.out_w; ow++) {
-        float* o = yb + (1LL * oh * g.out_w + ow) * c;
-        for (int d = 0; d < c; d++) o[d] = ninf;
-        for (int kh = 0; kh < g.k_h; kh++) {
-          const int ih = oh * g.stride_h - g.pad_top + kh;
-          if (ih < 0 || ih >= g.in_h) continue;
-          for (int kw = 0; kw < g.k_w; kw++) {
-            const int iw = ow * g.stride_w - g.pad_left + kw;
-            if (iw < 0 || iw >= g.in_w) continue;
-            const float* s = xb + (1LL * ih * g.in_w + iw) * c;
-            // Strict > keeps the first maximum and never lets NaN in, like tfjs's cpu pool.
-            for (int d = 0; d < c; d++) o[d] = s[d] > o[d] ? s[d] : o[d];
-          }
-        }
-      }
+      for (int ow = 0; ow < g.out_w; ow++) window_max(g, xb, oh, ow, yb + (1LL * oh * g.out_w + ow) * c);
   });
 }
 
@@ -501,17 +504,7 @@ TFG_NO_TRAPPING_MATH void max_pool_grad(const ConvGeom& g, const float* dy, cons
       for (int ow = 0; ow < g.out_w; ow++) {
         float* __restrict bst = best.data();
         float* __restrict opn = open.data();
-        for (int d = 0; d < c; d++) bst[d] = ninf;
-        for (int kh = 0; kh < g.k_h; kh++) {
-          const int ih = oh * g.stride_h - g.pad_top + kh;
-          if (ih < 0 || ih >= g.in_h) continue;
-          for (int kw = 0; kw < g.k_w; kw++) {
-            const int iw = ow * g.stride_w - g.pad_left + kw;
-            if (iw < 0 || iw >= g.in_w) continue;
-            const float* s = xb + (1LL * ih * g.in_w + iw) * c;
-            for (int d = 0; d < c; d++) bst[d] = s[d] > bst[d] ? s[d] : bst[d];
-          }
-        }
+        window_max(g, xb, oh, ow, bst);
         const float* gy = dyb + (1LL * oh * g.out_w + ow) * c;
         // A maximum of -inf means no pixel was > -inf: nothing to route.
         for (int d = 0; d < c; d++) opn[d] = bst[d] > ninf ? 1.0f : 0.0f;
