@@ -448,22 +448,31 @@ void conv2d_backprop_filter(const ConvGeom& g, const float* x, const float* dy, 
   if (g.batch == 0) std::memset(dw, 0, sizeof(float) * kp * g.out_c);
 }
 
-// The maximum of each of the c channels over output pixel (oh, ow)'s window of image xb, into o;
-// -inf where no pixel is greater. Strict > keeps the first maximum and never lets NaN in, like
-// tfjs's cpu pool.
-static void window_max(const ConvGeom& g, const float* xb, int oh, int ow, float* __restrict o) {
-  const int c = g.in_c;
-  for (int d = 0; d < c; d++) o[d] = -std::numeric_limits<float>::infinity();
+// Calls f(offset) for each in-bounds pixel of output pixel (oh, ow)'s window, in window order;
+// offset is the pixel's (row * width + column) * channels within its image.
+template <typename F>
+inline void for_window(const ConvGeom& g, int oh, int ow, F&& f) {
   for (int kh = 0; kh < g.k_h; kh++) {
     const int ih = oh * g.stride_h - g.pad_top + kh;
     if (ih < 0 || ih >= g.in_h) continue;
     for (int kw = 0; kw < g.k_w; kw++) {
       const int iw = ow * g.stride_w - g.pad_left + kw;
       if (iw < 0 || iw >= g.in_w) continue;
-      const float* __restrict s = xb + (1LL * ih * g.in_w + iw) * c;
-      for (int d = 0; d < c; d++) o[d] = s[d] > o[d] ? s[d] : o[d];
+      f((1LL * ih * g.in_w + iw) * g.in_c);
     }
   }
+}
+
+// The maximum of each of the c channels over output pixel (oh, ow)'s window of image xb, into o;
+// -inf where no pixel is greater. Strict > keeps the first maximum and never lets NaN in, like
+// tfjs's cpu pool.
+static void window_max(const ConvGeom& g, const float* xb, int oh, int ow, float* __restrict o) {
+  const int c = g.in_c;
+  for (int d = 0; d < c; d++) o[d] = -std::numeric_limits<float>::infinity();
+  for_window(g, oh, ow, [&](long long off) {
+    const float* __restrict s = xb + off;
+    for (int d = 0; d < c; d++) o[d] = s[d] > o[d] ? s[d] : o[d];
+  });
 }
 
 void max_pool(const ConvGeom& g, const float* x, float* y) {
@@ -508,26 +517,19 @@ TFG_NO_TRAPPING_MATH void max_pool_grad(const ConvGeom& g, const float* dy, cons
         const float* gy = dyb + (1LL * oh * g.out_w + ow) * c;
         // A maximum of -inf means no pixel was > -inf: nothing to route.
         for (int d = 0; d < c; d++) opn[d] = bst[d] > ninf ? 1.0f : 0.0f;
-        for (int kh = 0; kh < g.k_h; kh++) {
-          const int ih = oh * g.stride_h - g.pad_top + kh;
-          if (ih < 0 || ih >= g.in_h) continue;
-          for (int kw = 0; kw < g.k_w; kw++) {
-            const int iw = ow * g.stride_w - g.pad_left + kw;
-            if (iw < 0 || iw >= g.in_w) continue;
-            const long long off = (1LL * ih * g.in_w + iw) * c;
-            const float* __restrict s = xb + off;
-            float* __restrict o = dxb + off;
-            for (int d = 0; d < c; d++) {
-              // & rather than &&: no branch, so the loop vectorises.
-              const bool hit = (opn[d] != 0.0f) & (s[d] == bst[d]);
-              // Loaded whatever `hit` is (a conditional load is control flow); adding +0 elsewhere
-              // leaves every value as it was (dx starts at +0).
-              const float gv = gy[d], od = o[d], open_d = opn[d];
-              o[d] = od + (hit ? gv : 0.0f);
-              opn[d] = hit ? 0.0f : open_d;
-            }
+        for_window(g, oh, ow, [&](long long off) {
+          const float* __restrict s = xb + off;
+          float* __restrict o = dxb + off;
+          for (int d = 0; d < c; d++) {
+            // & rather than &&: no branch, so the loop vectorises.
+            const bool hit = (opn[d] != 0.0f) & (s[d] == bst[d]);
+            // Loaded whatever `hit` is (a conditional load is control flow); adding +0 elsewhere
+            // leaves every value as it was (dx starts at +0).
+            const float gv = gy[d], od = o[d], open_d = opn[d];
+            o[d] = od + (hit ? gv : 0.0f);
+            opn[d] = hit ? 0.0f : open_d;
           }
-        }
+        });
       }
   });
 }
@@ -545,17 +547,11 @@ void avg_pool(const ConvGeom& g, const float* x, float* y) {
       for (int ow = 0; ow < g.out_w; ow++) {
         std::fill(acc.begin(), acc.end(), 0.0);
         int count = 0;
-        for (int kh = 0; kh < g.k_h; kh++) {
-          const int ih = oh * g.stride_h - g.pad_top + kh;
-          if (ih < 0 || ih >= g.in_h) continue;
-          for (int kw = 0; kw < g.k_w; kw++) {
-            const int iw = ow * g.stride_w - g.pad_left + kw;
-            if (iw < 0 || iw >= g.in_w) continue;
-            const float* s = xb + (1LL * ih * g.in_w + iw) * c;
-            for (int d = 0; d < c; d++) acc[d] += s[d];
-            count++;
-          }
-        }
+        for_window(g, oh, ow, [&](long long off) {
+          const float* s = xb + off;
+          for (int d = 0; d < c; d++) acc[d] += s[d];
+          count++;
+        });
         float* o = yb + (1LL * oh * g.out_w + ow) * c;
         for (int d = 0; d < c; d++) o[d] = static_cast<float>(acc[d] / count);
       }
