@@ -12,38 +12,13 @@
  * epochs=100, batch_size=32)` with `ImageGridCallback` writing a 10x10 grid of new samples per
  * epoch (`epoch-NNN.png`), then `history.csv`.
  *
- * Not in the script: a checkpoint (`checkpoint.bin` in `--out`) after every epoch and when
- * interrupted, and `--resume` to continue exactly (`gan-checkpoint.ts`).
+ * The driver is keras-adversarial's, shared with `cifar10-gan` (`keras-adversarial.ts`), checkpoints
+ * and `--resume` included.
  */
-import * as tf from '@tensorflow/tfjs';
-import { AdversarialModel } from '../../models/adversarial.js';
-import { convGanDiscriminator, convGanGenerator, GAN_LATENT_DIM } from '../../models/gan.js';
-import { KerasAdam } from '../../models/keras-optimizers.js';
-import { modelSummary } from '../../models/summary.js';
-import { Rng } from '../../src/rng/rng.js';
+import { convGanDiscriminator, convGanGenerator } from '../../models/gan.js';
 import { mnistData } from '../classifier.js';
 import { checkVariant, type ExampleDef } from '../example.js';
-import {
-  firstImages,
-  fitAdversarial,
-  GAN_QUICK,
-  ganMetrics,
-  gridSide,
-  imageTensor,
-  normalLatent,
-  outDir,
-  sampleEveryOption,
-  saveGan,
-} from './common.js';
-import { GanRunCheckpoints } from './gan-checkpoint.js';
-
-const BATCH_SIZE = 32;
-const NB_EPOCH = 100;
-const RANGE = [0, 1] as const; // mnist_process: x / 255.0; sigmoid output
-// Adam(1e-4, decay=1e-4) and Adam(1e-3, decay=1e-4): Keras 2.0's Adam with time-based decay
-const GENERATOR_LR = 1e-4;
-const DISCRIMINATOR_LR = 1e-3;
-const DECAY = 1e-4;
+import { KERAS_ADVERSARIAL_DEFAULTS, runKerasAdversarial } from './keras-adversarial.js';
 
 /** `tfgym example mnist-gan`. */
 export const mnistGanExample: ExampleDef = {
@@ -55,93 +30,20 @@ export const mnistGanExample: ExampleDef = {
   defaultVariant: 'default',
   defaults(variant) {
     checkVariant('mnist-gan', variant, ['default']);
-    return { epochs: NB_EPOCH, batchSize: BATCH_SIZE, optimizer: 'adam' };
+    return { ...KERAS_ADVERSARIAL_DEFAULTS };
   },
-  async run(o) {
-    const variant = checkVariant('mnist-gan', o.variant, ['default']);
-    const epochs = o.epochs ?? (o.quick ? GAN_QUICK.epochs : NB_EPOCH);
-    const batchSize = o.batchSize ?? (o.quick ? GAN_QUICK.batchSize : BATCH_SIZE);
-    const sampleEvery = sampleEveryOption(o);
-    const out = outDir(o, 'mnist-gan');
-    GanRunCheckpoints.preflight(o, out);
-    const rng = new Rng(o.seed);
-
-    // generator (z -> x), discriminator (x -> y)
-    const generator = convGanGenerator({ rng: rng.fork() });
-    const discriminator = convGanDiscriminator({ rng: rng.fork() });
-    // gan (x -> yfake, yreal), z from N(0, 1) for each player's copy
-    const latentRng = rng.fork();
-    const optimizers = {
-      generator: new KerasAdam(GENERATOR_LR, 0.9, 0.999, 1e-8, DECAY),
-      discriminator: new KerasAdam(DISCRIMINATOR_LR, 0.9, 0.999, 1e-8, DECAY),
-    };
-    const gan = new AdversarialModel({
-      generator,
-      discriminator,
-      optimizers,
-      latentSampling: (n) => normalLatent(latentRng, n, GAN_LATENT_DIM),
-    });
-    let tensors: tf.Tensor[] = [];
-    try {
-      o.log.write(`${modelSummary(generator)}\n${modelSummary(discriminator)}\n`);
-
+  run(o) {
+    return runKerasAdversarial(o, {
+      example: 'mnist-gan',
+      generator: (rng) => convGanGenerator({ rng }),
+      discriminator: (rng) => convGanDiscriminator({ rng }),
       // xtrain, xtest = mnist_data(): x / 255, 28x28x1
-      const data = await mnistData(o);
-      const train = o.quick ? firstImages(data.train, GAN_QUICK.train) : data.train;
-      const test = o.quick ? firstImages(data.test, GAN_QUICK.test) : data.test;
-      const xTrain = imageTensor(train, RANGE);
-      const xTest = imageTensor(test, RANGE);
-      tensors = [xTrain, xTest];
-
-      // model.fit(x=xtrain, y=gan_targets, validation_data=(xtest, ...), callbacks=[generator_cb])
+      data: mnistData,
+      // Adam(1e-4, decay=1e-4) and Adam(1e-3, decay=1e-4)
+      learningRates: { generator: 1e-4, discriminator: 1e-3 },
+      decay: 1e-4,
       // generator_sampler: 10 x 10 new N(0, 1) samples for every grid
-      const gridRng = rng.fork();
-      const side = gridSide(o);
-      const r = await fitAdversarial({
-        gan,
-        xTrain,
-        xTest,
-        epochs,
-        batchSize,
-        rng,
-        log: o.log,
-        range: RANGE,
-        out,
-        gridSide: side,
-        gridLatents: () => normalLatent(gridRng, side * side, GAN_LATENT_DIM),
-        ...(sampleEvery !== undefined ? { sampleEvery } : {}),
-        // The other streams the training draws from (all forks are made by now).
-        checkpoint: { o, example: 'mnist-gan', variant, optimizers, streams: { latent: latentRng, grid: gridRng } },
-      });
-      o.log.write(`grids in ${out}, history in ${r.lossHistory}\n`);
-      await saveGan(o, generator, discriminator);
-      const last = (k: string): number => r.history[k]?.at(-1) ?? NaN;
-      return {
-        example: 'mnist-gan',
-        variant,
-        metrics: ganMetrics(last('generator_loss'), last('discriminator_loss'), { out, ...r }, r.trainSeconds, {
-          loss: last('loss'),
-          valGeneratorLoss: last('val_generator_loss'),
-          valDiscriminatorLoss: last('val_discriminator_loss'),
-        }),
-        settings: {
-          epochs,
-          batchSize,
-          optimizer: 'adam',
-          learningRates: { generator: GENERATOR_LR, discriminator: DISCRIMINATOR_LR },
-          decay: DECAY,
-          latentDim: GAN_LATENT_DIM,
-          trainSamples: train.count,
-          testSamples: test.count,
-          ...(sampleEvery !== undefined ? { sampleEvery } : {}),
-          out,
-        },
-        history: r.history,
-        ...(r.earlierSegments.length > 0 ? { earlierSegments: r.earlierSegments } : {}),
-      };
-    } finally {
-      tf.dispose(tensors);
-      gan.dispose();
-    }
+      gridLatents: 'fresh',
+    });
   },
 };
