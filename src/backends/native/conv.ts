@@ -6,7 +6,7 @@
  * `fused.conv2d` with a linear activation, and tfjs records that under a gradient tape as a custom
  * gradient, which computes the input, filter and bias gradients all at once, needed or not. A GAN
  * pays for it twice: training the generator through the frozen discriminator computes every
- * discriminator filter gradient and throws it away (in keras-dcgan's step, about 10 of its 150
+ * discriminator filter gradient and throws it away (in keras-dcgan's step, about 5 of its 107
  * GFLOPs), and a first layer's input gradient is computed too. On `native` such a call
  * (4-D NHWC input, dilation 1, bias or none) is instead one taped op, the same `FusedConv2D`
  * kernel forward, with one gradient thunk per input (the same `Conv2DBackpropInput`,
