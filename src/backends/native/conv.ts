@@ -15,6 +15,7 @@
  * tfjs's code.
  */
 import * as tf from '@tensorflow/tfjs';
+import { gradientDepth } from './dense.js';
 
 /** The taped op: `conv2d(x, filter) + bias` (bias optional), one `FusedConv2D` kernel forward. */
 export const CONV2D_LINEAR_KERNEL = 'TfgymConv2DLinear';
@@ -28,10 +29,6 @@ type FusedConv2DArgs = Parameters<typeof tf.fused.conv2d>[0];
 interface ConvLinearAttrs {
   strides: [number, number] | number;
   pad: FusedConv2DArgs['pad'];
-}
-
-function gradientDepth(): number {
-  return (tf.engine() as unknown as { state: { gradientDepth: number } }).state.gradientDepth;
 }
 
 /**

@@ -57,7 +57,8 @@ function registerReluGradKernel(backendName: string): void {
   }
 }
 
-function gradientDepth(): number {
+/** How many gradient tapes are recording now (0 outside any `tf.grad`/`variableGrads`). */
+export function gradientDepth(): number {
   return (tf.engine() as unknown as { state: { gradientDepth: number } }).state.gradientDepth;
 }
 
